@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { assertJson } from '../codec.ts';
+import { type Duration, toMs } from '../duration.ts';
+import { CancelledError, ErrorCodes, ReelError, WorkflowFailedError } from '../errors.ts';
+import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
+import { type ListFilter, type ListPage, OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
+import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
+import type { RecordedEvent } from '../workflow/events.ts';
+import { checkId, checkName, checkRunId, workflowTypeOf } from './validate.ts';
+
+/** Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock. */
+export type ClientOptions = (PostgresOptions | { store: Store }) & { clock?: () => Date };
+
+export interface StartOptions {
+  /** The workflow id; generated when absent. Starting an id that exists returns the existing run. */
+  id?: string;
+  /** What to do when a run with this id already exists: return it (default) or fail. */
+  onConflict?: 'useExisting' | 'fail';
+}
+
+/** A recorded history, as exported by `client.history()`; replayable against new code. */
+export interface WorkflowHistory {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  events: RecordedEvent[];
+}
+
+/** A started workflow. `R` is the workflow function's result type. */
+export interface WorkflowHandle<R> {
+  readonly id: string;
+  readonly runId: string;
+  /** False when `start` found an existing run with this id and returned it. */
+  readonly created: boolean;
+  /** Waits for the run to close; throws `WorkflowFailedError` or `CancelledError` when it did not complete. */
+  result(options?: { timeout?: Duration }): Promise<R>;
+  describe(): Promise<WorkflowDescription>;
+  signal(name: string, payload?: unknown): Promise<void>;
+  cancel(reason?: string): Promise<void>;
+}
+
+/** How often `result()` re-reads the run if a close notification was missed. */
+const RESULT_POLL_MS = 2000;
+
+/**
+ * Starts, signals, cancels and inspects workflows, straight against Postgres.
+ * @example
+ * const client = new Client({ connectionString: process.env.DATABASE_URL });
+ * const handle = await client.start(orderWorkflow, order, { id: `order-${order.id}` });
+ * await client.signal(handle.id, 'approve', { approved: true });
+ * console.log(await handle.result());
+ */
+export class Client {
+  readonly store: Store;
+  private readonly clock: () => Date;
+  private readonly ownsStore: boolean;
+  private readonly closeWaiters = new Map<string, Set<() => void>>();
+  private listening: Promise<() => Promise<void>> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.ownsStore = !('store' in options);
+    this.store = 'store' in options ? options.store : new PostgresStore(options);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. */
+  async start<W extends WorkflowFn>(
+    workflow: W | string,
+    input: WorkflowInput<W>,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandle<WorkflowResult<W>>> {
+    const type = workflowTypeOf(workflow);
+    const workflowId = options.id === undefined ? randomUUID() : checkId(options.id);
+    if (options.onConflict !== undefined && options.onConflict !== 'useExisting' && options.onConflict !== 'fail') {
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `onConflict must be 'useExisting' or 'fail', not ${JSON.stringify(options.onConflict)}.`);
+    }
+    const json = assertJson(input, 'The workflow input');
+    const started = await this.store.start({ workflowId, runId: randomUUID(), type, input: json, now: this.clock() });
+    if (!started.knownType) {
+      throw new ReelError(
+        ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
+        `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
+      );
+    }
+    if (!started.created && options.onConflict === 'fail') {
+      throw new ReelError(
+        ErrorCodes.WORKFLOW_ALREADY_STARTED,
+        `Workflow ${workflowId} already exists (run ${started.runId}). Use another id, or omit onConflict to get the existing run.`,
+      );
+    }
+    return this.handle(workflowId, started.runId, started.created);
+  }
+
+  /** A handle to an existing workflow (its latest run unless `runId` is given). */
+  getHandle<R = unknown>(workflowId: string, runId?: string): WorkflowHandle<R> {
+    return this.handle(checkId(workflowId), runId, false);
+  }
+
+  /** Sends a signal; it is buffered until the workflow waits for it. Throws if the workflow is closed. */
+  async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
+    checkName(name, 'signal name');
+    const json = assertJson(payload, `The payload of signal '${name}'`) ?? null;
+    await this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`);
+  }
+
+  /** Asks a workflow to cancel: its pending awaits reject with `CancelledError`. */
+  async cancel(workflowId: string, reason?: string): Promise<void> {
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The cancellation reason must be a string.');
+    }
+    await this.deliver(workflowId, { kind: 'cancel', name: null, payload: reason ?? null }, 'cancel');
+  }
+
+  async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {
+    const runId = options.runId === undefined ? undefined : checkRunId(options.runId);
+    const found = await this.store.describe(checkId(workflowId), runId);
+    if (!found) throw notFound(workflowId);
+    return found;
+  }
+
+  /** Runs, newest first, filtered by status and type; pass `nextCursor` back for the next page. */
+  async list(filter: ListFilter = {}): Promise<ListPage> {
+    if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit >= 1 && filter.limit <= 1000)) {
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `limit must be an integer from 1 to 1000, not ${filter.limit}.`);
+    }
+    return this.store.list(filter);
+  }
+
+  /** The run's full history as plain JSON: save it as a fixture and replay it against new code. */
+  async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
+    const run = await this.describe(workflowId, options);
+    return { workflowId: run.workflowId, runId: run.runId, workflowType: run.type, events: await this.store.history(run.runId) };
+  }
+
+  /** Waits for a workflow to close and returns its result (see `WorkflowHandle.result`). */
+  async result<R = unknown>(workflowId: string, options: { runId?: string; timeout?: Duration } = {}): Promise<R> {
+    const deadline = options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
+    await (this.listening ??= this.store.listen({ onClosed: (id) => this.wakeWaiters(id) }));
+    for (;;) {
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const waiters = this.closeWaiters.get(workflowId) ?? new Set();
+      this.closeWaiters.set(workflowId, waiters.add(wake));
+      try {
+        const run = await this.describe(workflowId, options);
+        if (!OPEN_STATUSES.includes(run.status)) return settle(run) as R;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new ReelError(ErrorCodes.TIMEOUT, `Workflow ${workflowId} did not close within the timeout; it is still ${run.status}.`);
+        }
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, RESULT_POLL_MS))))]);
+        clearTimeout(timer);
+      } finally {
+        waiters.delete(wake);
+        if (waiters.size === 0) this.closeWaiters.delete(workflowId);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const unlisten = await this.listening;
+    await unlisten?.();
+    if (this.ownsStore) await this.store.close();
+  }
+
+  private wakeWaiters(workflowId: string): void {
+    for (const wake of this.closeWaiters.get(workflowId) ?? []) wake();
+  }
+
+  private async deliver(workflowId: string, item: Parameters<Store['enqueue']>[1], what: string): Promise<void> {
+    const delivered = await this.store.enqueue(checkId(workflowId), item, this.clock());
+    if (delivered === undefined) throw notFound(workflowId);
+    if (!delivered) {
+      throw new ReelError(ErrorCodes.WORKFLOW_CLOSED, `Workflow ${workflowId} has already closed, so it cannot take ${what}.`);
+    }
+  }
+
+  private handle<R>(id: string, runId: string | undefined, created: boolean): WorkflowHandle<R> {
+    return {
+      id,
+      runId: runId as string,
+      created,
+      result: (options) => this.result<R>(id, { ...options, runId }),
+      describe: () => this.describe(id, { runId }),
+      signal: (name, payload) => this.signal(id, name, payload),
+      cancel: (reason) => this.cancel(id, reason),
+    };
+  }
+}
+
+function notFound(workflowId: string): ReelError {
+  return new ReelError(ErrorCodes.WORKFLOW_NOT_FOUND, `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`);
+}
+
+function settle(run: WorkflowDescription): unknown {
+  if (run.status === 'completed') return run.result;
+  if (run.status === 'cancelled') throw new CancelledError(`Workflow ${run.workflowId} was cancelled.`);
+  throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
+}

@@ -1,0 +1,40 @@
+import { ErrorCodes, ReelError } from '../errors.ts';
+
+const MAX_ID = 256;
+
+function invalid(message: string): ReelError {
+  return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
+}
+
+/** A workflow id: a non-empty string of at most 256 characters. */
+export function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
+    throw invalid(`A workflow id must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(id)}.`);
+  }
+  return id;
+}
+
+/** A signal or type name: a non-empty string of at most 256 characters. */
+export function checkName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID) {
+    throw invalid(`The ${what} must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(name)}.`);
+  }
+  return name;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A run id, as returned by `start`. */
+export function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || !UUID.test(runId)) throw invalid(`A run id is a UUID, not ${JSON.stringify(runId)}.`);
+  return runId;
+}
+
+/** The type name a workflow is registered and recorded under: its function's name. */
+export function workflowTypeOf(workflow: unknown): string {
+  if (typeof workflow === 'function') {
+    if (workflow.name) return workflow.name;
+    throw invalid('This workflow function has no name. Declare it as `async function myWorkflow(ctx, input)` or start it by its registered name.');
+  }
+  return checkName(workflow, 'workflow type');
+}

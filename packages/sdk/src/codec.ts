@@ -1,0 +1,50 @@
+import { ErrorCodes, ReelError } from './errors.ts';
+
+/** A value Reel can store: JSON, with no lossy conversions. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Checks that `value` survives a JSON round trip unchanged and returns it.
+ * Throws `REEL_NOT_SERIALIZABLE` naming the first offending path, because a Date that comes back
+ * as a string or a Map that comes back as `{}` would silently change what replay sees.
+ */
+export function assertJson(value: unknown, what: string): Json | undefined {
+  const problem = findProblem(value, what, new Set());
+  if (problem) {
+    throw new ReelError(
+      ErrorCodes.NOT_SERIALIZABLE,
+      `${problem}. Reel stores inputs, arguments and results as JSON: pass plain objects, arrays, strings, finite numbers, booleans or null.`,
+    );
+  }
+  return value as Json | undefined;
+}
+
+function findProblem(value: unknown, path: string, seen: Set<object>): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON cannot hold`;
+    case 'object': {
+      if (value === null) return undefined;
+      if (seen.has(value)) return `${path} refers back to itself (a cycle)`;
+      const proto = Object.getPrototypeOf(value);
+      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+        const kind = (value as object).constructor?.name ?? 'object';
+        return `${path} is a ${kind}${kind === 'Date' ? ' (pass date.toISOString())' : ''}`;
+      }
+      seen.add(value);
+      const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
+      for (const [key, child] of entries) {
+        const problem = findProblem(child, path + key, seen);
+        if (problem) return problem;
+      }
+      seen.delete(value);
+      return undefined;
+    }
+    default:
+      return `${path} is a ${typeof value}`;
+  }
+}

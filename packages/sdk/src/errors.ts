@@ -1,0 +1,126 @@
+/**
+ * Every error Reel raises is a `ReelError` with a stable string `code`.
+ * Codes are documented in docs/errors.md (a test keeps the two in step) and are never reused.
+ */
+export const ErrorCodes = {
+  INVALID_ARGUMENT: 'REEL_INVALID_ARGUMENT',
+  INVALID_DURATION: 'REEL_INVALID_DURATION',
+  NOT_SERIALIZABLE: 'REEL_NOT_SERIALIZABLE',
+  UNKNOWN_WORKFLOW_TYPE: 'REEL_UNKNOWN_WORKFLOW_TYPE',
+  UNKNOWN_ACTIVITY: 'REEL_UNKNOWN_ACTIVITY',
+  WORKFLOW_NOT_FOUND: 'REEL_WORKFLOW_NOT_FOUND',
+  WORKFLOW_ALREADY_STARTED: 'REEL_WORKFLOW_ALREADY_STARTED',
+  WORKFLOW_CLOSED: 'REEL_WORKFLOW_CLOSED',
+  WORKFLOW_FAILED: 'REEL_WORKFLOW_FAILED',
+  NONDETERMINISM: 'REEL_NONDETERMINISM',
+  CANCELLED: 'REEL_CANCELLED',
+  ACTIVITY_FAILED: 'REEL_ACTIVITY_FAILED',
+  ACTIVITY_TIMEOUT: 'REEL_ACTIVITY_TIMEOUT',
+  LEASE_LOST: 'REEL_LEASE_LOST',
+  TIMEOUT: 'REEL_TIMEOUT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Plain, JSON-safe description of an error, as stored in history and returned by `describe()`. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  nonRetryable?: boolean;
+  details?: unknown;
+}
+
+/** Base class of every error Reel raises; `code` is stable and safe to branch on. */
+export class ReelError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The code now issues a different command than history recorded at the same sequence number. */
+export class NonDeterminismError extends ReelError {
+  constructor(
+    readonly workflowId: string,
+    readonly seq: number,
+    /** What the current code asked for at `seq` (`undefined`: it asked for nothing). */
+    readonly expected: CommandSummary | undefined,
+    /** What history recorded at `seq` (`undefined`: history has nothing there). */
+    readonly recorded: CommandSummary | undefined,
+  ) {
+    super(
+      ErrorCodes.NONDETERMINISM,
+      `Workflow ${workflowId} is not deterministic at seq ${seq}: the code now issues ${describeCommand(expected)} ` +
+        `but history recorded ${describeCommand(recorded)}. The workflow is parked, not failed: deploy code that ` +
+        'replays its history (branch with ctx.patched() for new behaviour) and it resumes by itself.',
+    );
+  }
+}
+
+/** One command as shown in non-determinism reports. */
+export interface CommandSummary {
+  kind: 'activity' | 'timer';
+  name?: string;
+}
+
+function describeCommand(c: CommandSummary | undefined): string {
+  if (!c) return 'nothing';
+  return c.kind === 'activity' ? `activity '${c.name}'` : 'a timer';
+}
+
+/** Rejects the workflow's pending awaits when it is cancelled; rethrow it to end the workflow as `cancelled`. */
+export class CancelledError extends ReelError {
+  constructor(message = 'The workflow was cancelled.') {
+    super(ErrorCodes.CANCELLED, message);
+  }
+}
+
+/** An activity failed for good (retries exhausted or non-retryable); `cause` describes its last attempt. */
+export class ActivityFailure extends ReelError {
+  constructor(
+    readonly activity: string,
+    readonly attempts: number,
+    readonly failure: ErrorInfo,
+  ) {
+    super(
+      ErrorCodes.ACTIVITY_FAILED,
+      `Activity '${activity}' failed after ${attempts} attempt(s): ${failure.message}`,
+    );
+  }
+}
+
+/** Throw from an activity to fail it at once, without retries. */
+export class NonRetryableError extends Error {
+  readonly nonRetryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** `handle.result()` of a workflow that failed; `failure` is the error the workflow threw. */
+export class WorkflowFailedError extends ReelError {
+  constructor(
+    readonly workflowId: string,
+    readonly failure: ErrorInfo,
+  ) {
+    super(ErrorCodes.WORKFLOW_FAILED, `Workflow ${workflowId} failed: ${failure.message}`);
+  }
+}
+
+/** Turns anything thrown into a JSON-safe `ErrorInfo`. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) {
+    const info: ErrorInfo = { name: err.name, message: err.message };
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') info.code = code;
+    if (err.stack) info.stack = err.stack;
+    if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
+    return info;
+  }
+  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+}

@@ -1,0 +1,215 @@
+import pg from 'pg';
+import type { Json } from '../../codec.ts';
+import type { ErrorInfo } from '../../errors.ts';
+import type { RecordedEvent } from '../../workflow/events.ts';
+import type {
+  ClaimedRun,
+  CommitOutcome,
+  CommitRequest,
+  InboxItem,
+  Lease,
+  ListFilter,
+  ListPage,
+  StartRequest,
+  StartResult,
+  Store,
+  StoreListener,
+  WorkflowDescription,
+} from '../store.ts';
+import { migrate } from './migrate.ts';
+import * as q from './queries.ts';
+
+/** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
+export type PostgresOptions = { connectionString: string; pool?: never } | { pool: pg.Pool; connectionString?: never };
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+/** The production `Store`: schema `reel` in Postgres. */
+export class PostgresStore implements Store {
+  readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+  private listeners = new Set<StoreListener>();
+  private listening: Promise<pg.PoolClient> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresOptions) {
+    this.ownsPool = !options.pool;
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10 });
+    // An idle client that loses its connection must not crash the process; the next query reconnects.
+    if (this.ownsPool) this.pool.on('error', () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.pool);
+  }
+
+  async registerTypes(types: string[], now: Date): Promise<void> {
+    await this.pool.query(q.REGISTER_TYPES, [types, now]);
+  }
+
+  async start(req: StartRequest): Promise<StartResult> {
+    const first = json({ workflowType: req.type, input: req.input ?? null });
+    // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query(q.START, [req.workflowId, req.runId, req.type, json(req.input), req.now, first]);
+      const row = rows[0];
+      if (row.created) return { runId: row.created, created: true, knownType: true };
+      if (row.existing) return { runId: row.existing, created: false, knownType: row.known };
+      if (!row.known) return { runId: req.runId, created: false, knownType: false };
+      if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
+    }
+  }
+
+  async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
+    const { rows } = await this.pool.query(q.ENQUEUE, [workflowId, item.kind, item.name, json(item.payload), now]);
+    const row = rows[0];
+    return row.status === null ? undefined : Number(row.delivered) > 0;
+  }
+
+  async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
+    const { rows } = await this.pool.query(q.CLAIM, [owner, types, limit, now, leaseUntil]);
+    return rows.map((r) => ({
+      workflowId: r.workflow_id,
+      runId: r.run_id,
+      type: r.type,
+      fencingToken: Number(r.fencing_token),
+      parkAttempts: r.park_attempts,
+    }));
+  }
+
+  async nextReadyAt(types: string[]): Promise<Date | undefined> {
+    const { rows } = await this.pool.query(q.NEXT_READY_AT, [types]);
+    return rows[0]?.at ?? undefined;
+  }
+
+  async loadHistory(runId: string): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query(q.LOAD_HISTORY, [runId]);
+    return rows.map((r) => ({ ...r.data, type: r.type, seq: r.seq, at: r.at.toISOString() }));
+  }
+
+  history(runId: string): Promise<RecordedEvent[]> {
+    return this.loadHistory(runId);
+  }
+
+  async readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
+    const { rows } = await this.pool.query(q.READ_INBOX, [runId]);
+    const items = rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({ id: String(r.id), kind: r.kind, name: r.name, payload: r.payload as Json }));
+    return { items, version: Number(rows[0]?.inbox_version ?? 0) };
+  }
+
+  async commit(req: CommitRequest): Promise<CommitOutcome> {
+    const { rows } = await this.pool.query(q.COMMIT, [
+      req.runId,
+      req.fencingToken,
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(({ seq, type, at, ...data }) => JSON.stringify(data)),
+      req.now,
+      req.close?.status ?? null,
+      json(req.close?.result),
+      json(req.close?.error),
+      req.release !== undefined,
+      req.release?.readyAt ?? null,
+      req.release?.inboxVersion ?? 0,
+      req.leaseUntil ?? null,
+      req.events.map((e) => e.at),
+      req.consumedInbox,
+    ]);
+    const row = rows[0];
+    if (Number(row.fenced) === 0) return 'lost';
+    return req.release && !row.released ? 'kept' : 'ok';
+  }
+
+  async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {
+    const res = await this.pool.query(q.PARK, [lease.runId, lease.fencingToken, json(error), now, retryAt]);
+    return res.rowCount === 1;
+  }
+
+  async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
+    if (leases.length === 0) return [];
+    const { rows } = await this.pool.query(q.RENEW, [leases.map((l) => l.runId), leaseUntil, leases.map((l) => l.fencingToken)]);
+    const kept = new Set(rows.map((r) => r.run_id as string));
+    return leases.filter((l) => !kept.has(l.runId)).map((l) => l.runId);
+  }
+
+  async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
+    const { rows } = await this.pool.query(q.DESCRIBE, [workflowId, runId ?? null]);
+    return rows[0] && toDescription(rows[0]);
+  }
+
+  async list(filter: ListFilter): Promise<ListPage> {
+    const limit = filter.limit ?? 50;
+    const statuses = filter.status === undefined ? null : ([] as string[]).concat(filter.status);
+    const [after, afterRun] = filter.cursor ? (JSON.parse(Buffer.from(filter.cursor, 'base64url').toString()) as [string, string]) : [null, null];
+    const { rows } = await this.pool.query(q.LIST, [statuses, filter.type ?? null, after, afterRun, limit + 1]);
+    const items = rows.slice(0, limit).map(toDescription);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last
+      ? { items, nextCursor: Buffer.from(JSON.stringify([last.created_at.toISOString(), last.run_id])).toString('base64url') }
+      : { items };
+  }
+
+  async listen(listener: StoreListener): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    await (this.listening ??= this.connectListener());
+    return async () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** One LISTEN connection per store, shared by its listeners; reconnects if the connection drops. */
+  private async connectListener(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('notification', (n) => {
+      for (const l of this.listeners) {
+        if (n.channel === 'reel_wake') l.onWake?.(n.payload as string);
+        else if (n.channel === 'reel_closed') l.onClosed?.(n.payload as string);
+      }
+    });
+    client.on('error', () => {
+      client.release(true);
+      this.listening = undefined;
+      const retry = () => {
+        if (this.closed) return;
+        this.listening = this.connectListener();
+        this.listening.catch(() => setTimeout(retry, 1000).unref());
+      };
+      setTimeout(retry, 100).unref();
+      // Anything may have happened while deaf: let every listener look again.
+      for (const l of this.listeners) l.onWake?.('');
+    });
+    await client.query('listen reel_wake; listen reel_closed');
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const listening = this.listening;
+    this.listening = undefined;
+    if (listening) {
+      const client = await listening.catch(() => undefined);
+      client?.release(true); // destroyed, not pooled: it is still subscribed
+    }
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function toDescription(r: Record<string, any>): WorkflowDescription {
+  const d: WorkflowDescription = {
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    type: r.type,
+    status: r.status,
+    input: r.input ?? undefined,
+    historyLength: r.history_length,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+  if (r.result !== null) d.result = r.result;
+  if (r.error !== null) d.error = r.error;
+  if (r.closed_at !== null) d.closedAt = r.closed_at;
+  if (r.status === 'parked') d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };
+  return d;
+}

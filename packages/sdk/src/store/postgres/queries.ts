@@ -1,0 +1,129 @@
+/**
+ * Every statement on the engine's hot path, named and parameterized, in one place.
+ * Each is a single statement (data-modifying CTEs), so each is one round trip and one transaction.
+ */
+
+/** Idempotent start: returns the latest run with this id, or inserts the run and its first event. */
+export const START = `
+with existing as (
+  select run_id from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+), known as (
+  select exists (select 1 from reel.workflow_types where name = $3) as ok
+), ins as (
+  insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at)
+  select $2, $1, $3, 'running', $4, $5, 1, $5, $5
+  where not exists (select 1 from existing) and (select ok from known)
+  on conflict (workflow_id) where status in ('running', 'parked') do nothing
+  returning run_id
+), first_event as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select run_id, 0, 'workflow_started', $6, $5 from ins
+)
+select (select run_id from ins) as created,
+       (select run_id from existing) as existing,
+       (select ok from known) as known,
+       (select count(pg_notify('reel_wake', run_id::text)) from ins) as notified`;
+
+/** Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it. */
+export const ENQUEUE = `
+with target as (
+  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+), bumped as (
+  update reel.workflows w
+     set inbox_version = w.inbox_version + 1, updated_at = $5,
+         ready_at = case when w.lease_owner is null and w.status = 'running' then $5 else w.ready_at end
+    from target t
+   where w.run_id = t.run_id and w.status in ('running', 'parked')
+  returning w.run_id
+), ins as (
+  insert into reel.inbox (run_id, kind, name, payload, created_at)
+  select run_id, $2, $3, $4, $5 from bumped
+  returning run_id
+)
+select (select status from target) as status,
+       (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered`;
+
+/** Claims runnable runs of the given types; SKIP LOCKED lets many workers claim without blocking. */
+export const CLAIM = `
+update reel.workflows w
+   set lease_owner = $1, fencing_token = w.fencing_token + 1, ready_at = $5
+  from (select run_id from reel.workflows
+         where ready_at <= $4 and type = any($2::text[])
+         order by ready_at
+         limit $3
+           for update skip locked) c
+ where w.run_id = c.run_id
+returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts`;
+
+export const NEXT_READY_AT = `
+select min(ready_at) as at from reel.workflows where ready_at is not null and type = any($1::text[])`;
+
+export const LOAD_HISTORY = `
+select seq, type, data, at from reel.history where run_id = $1 order by seq`;
+
+/** The inbox and its version, read in one snapshot. */
+export const READ_INBOX = `
+select w.inbox_version, i.id, i.kind, i.name, i.payload
+  from reel.workflows w left join reel.inbox i on i.run_id = w.run_id
+ where w.run_id = $1
+ order by i.id`;
+
+/**
+ * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one
+ * statement. If the token no longer matches (another worker claimed the run) nothing is written.
+ */
+export const COMMIT = `
+with fence as (
+  update reel.workflows
+     set history_length = history_length + cardinality($3::int[]),
+         status = coalesce($7::text, 'running'),
+         result = $8::jsonb, error = $9::jsonb,
+         closed_at = case when $7::text is not null then $6::timestamptz end,
+         parked_error = null, park_attempts = 0, updated_at = $6,
+         lease_owner = case when $7 is not null or ($10::boolean and inbox_version = $12::bigint) then null else lease_owner end,
+         ready_at = case when $7 is not null then null
+                         when $10 and inbox_version = $12 then $11::timestamptz
+                         else coalesce($13::timestamptz, ready_at) end
+   where run_id = $1 and fencing_token = $2
+  returning workflow_id, lease_owner is null as released
+), appended as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select $1, e.seq, e.type, e.data, e.at
+    from unnest($3::int[], $4::text[], $5::jsonb[], $14::timestamptz[]) as e(seq, type, data, at)
+   where exists (select 1 from fence)
+), consumed as (
+  delete from reel.inbox where run_id = $1 and id = any($15::bigint[]) and exists (select 1 from fence)
+)
+select (select released from fence) as released,
+       (select count(*) from fence) as fenced,
+       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
+
+export const PARK = `
+update reel.workflows
+   set status = 'parked', parked_error = $3, park_attempts = park_attempts + 1,
+       ready_at = $5, lease_owner = null, updated_at = $4
+ where run_id = $1 and fencing_token = $2`;
+
+export const RENEW = `
+update reel.workflows w set ready_at = $2
+  from unnest($1::uuid[], $3::bigint[]) as l(run_id, token)
+ where w.run_id = l.run_id and w.fencing_token = l.token and w.lease_owner is not null
+returning w.run_id`;
+
+export const REGISTER_TYPES = `
+insert into reel.workflow_types (name, registered_at) select unnest($1::text[]), $2
+on conflict (name) do update set registered_at = excluded.registered_at`;
+
+export const DESCRIBE = `
+select * from reel.workflows
+ where workflow_id = $1 and ($2::uuid is null or run_id = $2)
+ order by created_at desc limit 1`;
+
+/** Newest first, keyset-paginated on (created_at, run_id). */
+export const LIST = `
+select * from reel.workflows
+ where ($1::text[] is null or status = any($1))
+   and ($2::text is null or type = $2)
+   and ($3::timestamptz is null or (created_at, run_id) < ($3, $4::uuid))
+ order by created_at desc, run_id desc
+ limit $5`;

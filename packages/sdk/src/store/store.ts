@@ -1,0 +1,135 @@
+import type { Json } from '../codec.ts';
+import type { ErrorInfo } from '../errors.ts';
+import type { RecordedEvent } from '../workflow/events.ts';
+
+/** `running` and `parked` are open; the others are closed for good. */
+export type WorkflowStatus = 'running' | 'parked' | 'completed' | 'failed' | 'cancelled';
+
+export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
+
+/** What `describe()` and `list()` return about one run. */
+export interface WorkflowDescription {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: WorkflowStatus;
+  input: Json | undefined;
+  result?: Json;
+  error?: ErrorInfo;
+  /** Set while the run is parked: why, how many times, and when it is tried again. */
+  parked?: { error: ErrorInfo; attempts: number; retryAt: Date | null };
+  historyLength: number;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt?: Date;
+}
+
+export interface StartRequest {
+  workflowId: string;
+  runId: string;
+  type: string;
+  input: Json | undefined;
+  now: Date;
+}
+
+export interface StartResult {
+  runId: string;
+  /** False when a run with this workflow id already existed and was returned instead. */
+  created: boolean;
+  /** False when no worker has ever registered the type (nothing was created). */
+  knownType: boolean;
+}
+
+/** A run a worker has just claimed, with its lease's fencing token. */
+export interface ClaimedRun {
+  workflowId: string;
+  runId: string;
+  type: string;
+  fencingToken: number;
+  parkAttempts: number;
+}
+
+export interface InboxItem {
+  id: string;
+  kind: 'signal' | 'cancel';
+  name: string | null;
+  payload: Json;
+}
+
+/** A lease: the run and the fencing token every write must present. */
+export interface Lease {
+  runId: string;
+  fencingToken: number;
+}
+
+export interface CommitRequest extends Lease {
+  now: Date;
+  /** New history events, in order, continuing the durable history. */
+  events: RecordedEvent[];
+  /** Inbox items these events consumed; deleted in the same transaction. */
+  consumedInbox: string[];
+  /** Set when the last event closes the run. */
+  close?: { status: 'completed' | 'failed' | 'cancelled'; result?: Json; error?: ErrorInfo };
+  /**
+   * Give the lease up, making the run claimable again at `readyAt` (null: only input wakes it) —
+   * unless the inbox moved past `inboxVersion`, in which case the lease is kept.
+   */
+  release?: { readyAt: Date | null; inboxVersion: number };
+  /** Otherwise, the new lease expiry. */
+  leaseUntil?: Date;
+}
+
+/** `ok`; `kept`: asked to release, but new input arrived so the lease was kept; `lost`: fenced out. */
+export type CommitOutcome = 'ok' | 'kept' | 'lost';
+
+export interface ListFilter {
+  status?: WorkflowStatus | WorkflowStatus[];
+  type?: string;
+  /** Page size, 1–1000. Default 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface ListPage {
+  items: WorkflowDescription[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Notifications a store delivers to workers and clients. */
+export interface StoreListener {
+  /** A run may have become runnable (started, signalled, cancelled). */
+  onWake?(runId: string): void;
+  /** A run closed. */
+  onClosed?(workflowId: string): void;
+}
+
+/**
+ * The port between the engine and its storage. The Postgres store is the production adapter; an
+ * in-memory store serves the test environment, and one conformance suite keeps them in step.
+ * Every time comparison uses the `now` passed in (the engine clock), never the database's clock.
+ */
+export interface Store {
+  migrate(): Promise<void>;
+  registerTypes(types: string[], now: Date): Promise<void>;
+  start(req: StartRequest): Promise<StartResult>;
+  /** Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when it is closed. */
+  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
+  claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]>;
+  /** The earliest time a run of these types becomes claimable, if any. */
+  nextReadyAt(types: string[]): Promise<Date | undefined>;
+  loadHistory(runId: string): Promise<RecordedEvent[]>;
+  readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
+  commit(req: CommitRequest): Promise<CommitOutcome>;
+  /** Parks a run that cannot go on (e.g. non-determinism): releases the lease, retried at `retryAt`. */
+  park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;
+  /** Extends the leases still held; returns the run ids of those that were lost. */
+  renew(leases: Lease[], now: Date, leaseUntil: Date): Promise<string[]>;
+  describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
+  list(filter: ListFilter): Promise<ListPage>;
+  history(runId: string): Promise<RecordedEvent[]>;
+  /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */
+  listen(listener: StoreListener): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

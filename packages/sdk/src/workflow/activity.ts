@@ -1,0 +1,46 @@
+import type { Duration } from '../duration.ts';
+
+/** How an activity is retried. Delays grow as `initialInterval * backoffCoefficient^(attempt-1)`, capped. */
+export interface RetryPolicy {
+  /** Total attempts, including the first. Default 5; `Infinity` retries forever. */
+  maxAttempts?: number;
+  /** Delay before the second attempt. Default 1s. */
+  initialInterval?: Duration;
+  /** Growth factor between delays. Default 2. */
+  backoffCoefficient?: number;
+  /** Longest delay. Default 5 minutes. */
+  maxInterval?: Duration;
+  /** Error names (`err.name`) or codes (`err.code`) that fail the activity at once. */
+  nonRetryableErrors?: string[];
+}
+
+/** Per-activity options, set once with `defineActivity`. */
+export interface ActivityOptions {
+  retry?: RetryPolicy;
+  /** Longest a single attempt may run before it counts as failed. Default 5 minutes. */
+  startToCloseTimeout?: Duration;
+}
+
+/** Any function a workflow can call through `ctx.activity`. */
+// biome-ignore lint/suspicious/noExplicitAny: activity arguments are checked at the call site.
+export type ActivityFn = (...args: any[]) => unknown;
+
+const OPTIONS = Symbol.for('reel.activityOptions');
+
+/**
+ * Attaches options to an activity function and returns the same function, still callable directly.
+ * @example
+ * export const chargeCard = defineActivity(async (card: string, cents: number) => pay(card, cents), {
+ *   retry: { maxAttempts: 3, nonRetryableErrors: ['CardDeclined'] },
+ *   startToCloseTimeout: '30s',
+ * });
+ */
+export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOptions): F {
+  (fn as unknown as Record<symbol, ActivityOptions>)[OPTIONS] = options;
+  return fn;
+}
+
+/** The options `defineActivity` attached, or `{}`. */
+export function activityOptions(fn: ActivityFn): ActivityOptions {
+  return (fn as unknown as Record<symbol, ActivityOptions | undefined>)[OPTIONS] ?? {};
+}

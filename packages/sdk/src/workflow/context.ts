@@ -1,0 +1,57 @@
+import type { Duration } from '../duration.ts';
+import type { ActivityFn } from './activity.ts';
+
+/** Facts about the running workflow; the same on every replay, except `isReplaying`. */
+export interface WorkflowInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly workflowType: string;
+  readonly startTime: Date;
+  /** True while the code re-walks recorded history, false once it runs live. */
+  readonly isReplaying: boolean;
+}
+
+/** Options of `ctx.signal` with a timeout. */
+export interface SignalOptions {
+  /** How long to wait; on timeout the signal resolves to `undefined`. */
+  timeout: Duration;
+}
+
+/**
+ * Everything a workflow does to the outside world goes through its context, so that it can be recorded
+ * and replayed. Workflow code must not read the clock, random numbers, the network or files directly.
+ */
+export interface WorkflowContext {
+  readonly info: WorkflowInfo;
+  /**
+   * Runs an activity (a function registered on the worker) and returns its result, recorded in history.
+   * Arguments and result are type-checked from the function itself; both must be JSON.
+   * @example const receipt = await ctx.activity(chargeCard, order.card, order.total);
+   */
+  activity<F extends ActivityFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /** Waits durably: milliseconds or a string such as `'90s'` or `'3 days'`. Long sleeps free the worker. */
+  sleep(duration: Duration): Promise<void>;
+  /**
+   * Waits for the next signal named `name` and returns its payload (`null` when sent without one).
+   * Signals sent before the workflow waits are buffered in order, never lost.
+   * With a `timeout`, resolves to `undefined` if no signal came in time.
+   */
+  signal<T = unknown>(name: string): Promise<T>;
+  signal<T = unknown>(name: string, options: SignalOptions): Promise<T | undefined>;
+  /** The time of the history event the workflow last received: stable across replays. */
+  now(): Date;
+  /** A number in [0, 1), the same sequence on every replay of this run. */
+  random(): number;
+  /** A version-4 UUID, the same sequence on every replay of this run. */
+  uuid(): string;
+}
+
+/** A workflow: a plain async function of a context and one JSON input. */
+// biome-ignore lint/suspicious/noExplicitAny: the input type is checked where the workflow is started.
+export type WorkflowFn<I = any, O = unknown> = (ctx: WorkflowContext, input: I) => Promise<O>;
+
+/** The input type of a workflow function. */
+export type WorkflowInput<W> = W extends (ctx: WorkflowContext, input: infer I) => unknown ? I : never;
+
+/** The result type of a workflow function. */
+export type WorkflowResult<W> = W extends (ctx: WorkflowContext, input: never) => Promise<infer O> ? O : unknown;

@@ -1,0 +1,28 @@
+import type { Json } from '../codec.ts';
+import type { ErrorInfo } from '../errors.ts';
+
+/**
+ * What history records. Commands the workflow issued (`activity_scheduled`, `timer_started`) carry
+ * `cmd`, the sequence number the ctx call got when it was made; results and external input follow.
+ */
+export type HistoryEvent =
+  | { type: 'workflow_started'; workflowType: string; input: Json | undefined }
+  | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[] }
+  | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
+  | { type: 'activity_completed'; cmd: number; result: Json | undefined }
+  | { type: 'activity_failed'; cmd: number; attempts: number; error: ErrorInfo }
+  | { type: 'timer_started'; cmd: number; fireAt: string }
+  | { type: 'timer_fired'; cmd: number }
+  | { type: 'signal_received'; name: string; payload: Json }
+  | { type: 'cancel_requested'; reason?: string }
+  | { type: 'workflow_completed'; result: Json | undefined }
+  | { type: 'workflow_failed'; error: ErrorInfo }
+  | { type: 'workflow_cancelled'; error: ErrorInfo };
+
+/** A history event with its position (`seq`, from 0) and the engine-clock time it was recorded. */
+export type RecordedEvent = HistoryEvent & { seq: number; at: string };
+
+export type EventType = HistoryEvent['type'];
+
+/** Events that end a run. */
+export const CLOSING_EVENTS = new Set<EventType>(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);

@@ -1,0 +1,352 @@
+import { assertJson, type Json } from '../codec.ts';
+import { toMs } from '../duration.ts';
+import {
+  ActivityFailure,
+  CancelledError,
+  type CommandSummary,
+  type ErrorInfo,
+  NonDeterminismError,
+  ReelError,
+  toErrorInfo,
+} from '../errors.ts';
+import type { ActivityFn } from './activity.ts';
+import type { SignalOptions, WorkflowContext, WorkflowFn, WorkflowInfo } from './context.ts';
+import type { HistoryEvent, RecordedEvent } from './events.ts';
+import { seededRandom, uuidFrom } from './random.ts';
+
+/** How a run ended, once its function has returned or thrown. */
+export type Outcome =
+  | { type: 'workflow_completed'; result: Json | undefined }
+  | { type: 'workflow_failed'; error: ErrorInfo }
+  | { type: 'workflow_cancelled'; error: ErrorInfo };
+
+/** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
+interface Command {
+  cmd: number;
+  kind: 'activity' | 'timer';
+  name?: string;
+  settled: boolean;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
+export interface OpenActivity {
+  cmd: number;
+  name: string;
+  args: Json[];
+  /** The attempt to run next, from 1. */
+  attempt: number;
+  retryAt?: Date;
+}
+
+/** A timer the workflow is waiting for. */
+export interface OpenTimer {
+  cmd: number;
+  fireAt: Date;
+}
+
+interface SignalWaiter {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  timer?: Command;
+}
+
+export interface ExecutionOptions {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  fn: WorkflowFn;
+  /** The durable history; it starts with `workflow_started`. */
+  history: RecordedEvent[];
+  /** The engine clock, read only to stamp new events. */
+  clock: () => Date;
+  /** The name an activity function is registered under (defaults to its own name). */
+  activityName?: (fn: ActivityFn) => string;
+}
+
+/**
+ * The replayer: runs a workflow function against its history. Recorded and new events go through the
+ * same `log` and reach the code only through `advance()`, in log order, with microtasks drained between
+ * deliveries — so the live path and the replay path are one code path. Pure: no I/O, no wall clock.
+ */
+export class WorkflowExecution {
+  readonly log: RecordedEvent[];
+  /** Events before this index are durable. */
+  private durable: number;
+  /** Events before this index were recorded before this execution began (replay). */
+  private readonly replayLength: number;
+  private cursor = 0;
+  private lastAt: string;
+  private readonly commands: Command[] = [];
+  /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
+  private readonly recorded = new Map<number, RecordedEvent>();
+  private readonly open = new Map<number, OpenActivity | OpenTimer>();
+  private readonly buffered = new Map<string, Json[]>();
+  private readonly waiters = new Map<string, SignalWaiter[]>();
+  private failure: ReelError | undefined;
+  private result: Outcome | undefined;
+  private readonly random: () => number;
+  readonly context: WorkflowContext;
+
+  constructor(private readonly options: ExecutionOptions) {
+    const first = options.history[0];
+    if (first?.type !== 'workflow_started') throw new Error(`History of ${options.runId} does not begin with workflow_started`);
+    this.log = [...options.history];
+    this.durable = this.replayLength = this.log.length;
+    this.lastAt = first.at;
+    for (const e of this.log) this.index(e);
+    this.random = seededRandom(options.runId);
+    this.context = this.makeContext(first.at);
+  }
+
+  /** Set when the run has ended (its function returned or threw). */
+  get outcome(): Outcome | undefined {
+    return this.result;
+  }
+
+  /** Activities scheduled and not yet settled. */
+  openActivities(): OpenActivity[] {
+    return [...this.open.values()].filter((c): c is OpenActivity => 'name' in c);
+  }
+
+  /** Timers started and not yet fired or cancelled. */
+  openTimers(): OpenTimer[] {
+    return [...this.open.values()].filter((c): c is OpenTimer => 'fireAt' in c);
+  }
+
+  isOpen(cmd: number): boolean {
+    return this.open.has(cmd);
+  }
+
+  /** Appends a new event (stamped with the engine clock); it reaches the code on the next `advance()`. */
+  append(event: HistoryEvent): RecordedEvent {
+    const recorded = { ...event, seq: this.log.length, at: this.options.clock().toISOString() } as RecordedEvent;
+    this.log.push(recorded);
+    this.index(recorded);
+    return recorded;
+  }
+
+  /** Events not yet durable, to be flushed in one transaction. */
+  unflushed(): RecordedEvent[] {
+    return this.log.slice(this.durable);
+  }
+
+  markFlushed(upTo = this.log.length): void {
+    this.durable = upTo;
+  }
+
+  /**
+   * Delivers every undelivered event to the code, draining microtasks after each, then records how the
+   * run ended if it did. Throws `NonDeterminismError` (or another `ReelError`) when the run cannot go on.
+   */
+  async advance(): Promise<void> {
+    while (this.cursor < this.log.length && !this.failure) {
+      const event = this.log[this.cursor++] as RecordedEvent;
+      this.lastAt = event.at;
+      this.deliver(event);
+      await drainMicrotasks();
+    }
+    if (this.failure) throw this.failure;
+    if (this.result && !this.log.some((e) => e.type === this.result?.type)) this.append(this.result);
+  }
+
+  private index(e: RecordedEvent): void {
+    if (e.type === 'activity_scheduled' || e.type === 'timer_started') this.recorded.set(e.cmd, e);
+  }
+
+  private deliver(event: RecordedEvent): void {
+    switch (event.type) {
+      case 'workflow_started':
+        this.start(event.input);
+        return;
+      case 'activity_scheduled':
+        this.checkIssued(event, { kind: 'activity', name: event.name });
+        if (this.commands[event.cmd]?.settled === false) {
+          this.open.set(event.cmd, { cmd: event.cmd, name: event.name, args: event.args, attempt: 1 });
+        }
+        return;
+      case 'timer_started':
+        this.checkIssued(event, { kind: 'timer' });
+        if (this.commands[event.cmd]?.settled === false) {
+          this.open.set(event.cmd, { cmd: event.cmd, fireAt: new Date(event.fireAt) });
+        }
+        return;
+      case 'activity_retrying': {
+        const open = this.open.get(event.cmd);
+        if (open && 'name' in open) Object.assign(open, { attempt: event.attempt + 1, retryAt: new Date(event.retryAt) });
+        return;
+      }
+      case 'activity_completed':
+        this.settle(event.cmd)?.resolve(event.result);
+        return;
+      case 'activity_failed': {
+        const command = this.settle(event.cmd);
+        command?.reject(new ActivityFailure(command.name as string, event.attempts, event.error));
+        return;
+      }
+      case 'timer_fired':
+        this.settle(event.cmd)?.resolve(undefined);
+        return;
+      case 'signal_received': {
+        const waiter = this.waiters.get(event.name)?.shift();
+        if (!waiter) {
+          this.buffered.set(event.name, [...(this.buffered.get(event.name) ?? []), event.payload]);
+          return;
+        }
+        if (waiter.timer) this.settle(waiter.timer.cmd);
+        waiter.resolve(event.payload);
+        return;
+      }
+      case 'cancel_requested': {
+        const error = new CancelledError(`Workflow ${this.options.workflowId} was cancelled${event.reason ? `: ${event.reason}` : '.'}`);
+        for (const command of this.commands) if (!command.settled) this.settle(command.cmd)?.reject(error);
+        for (const list of this.waiters.values()) for (const w of list.splice(0)) w.reject(error);
+        return;
+      }
+      default:
+        return; // closing events: the run already ended in the code
+    }
+  }
+
+  /** A recorded command event was reached: the code must have issued the same command by now. */
+  private checkIssued(event: RecordedEvent & { cmd: number }, recorded: CommandSummary): void {
+    const issued = this.commands[event.cmd];
+    if (!issued || issued.kind !== recorded.kind || issued.name !== recorded.name) {
+      this.failure ??= new NonDeterminismError(this.options.workflowId, event.cmd, issued && summary(issued), recorded);
+    }
+  }
+
+  private settle(cmd: number): Command | undefined {
+    const command = this.commands[cmd];
+    if (!command || command.settled) return undefined;
+    command.settled = true;
+    this.open.delete(cmd);
+    return command;
+  }
+
+  private start(input: unknown): void {
+    const finish = (outcome: Outcome) => {
+      this.result ??= outcome;
+      for (const cmd of this.open.keys()) this.settle(cmd);
+    };
+    const succeed = (value: unknown) => {
+      try {
+        finish({ type: 'workflow_completed', result: assertJson(value, 'The workflow result') });
+      } catch (err) {
+        finish({ type: 'workflow_failed', error: toErrorInfo(err) });
+      }
+    };
+    const fail = (err: unknown) =>
+      finish({ type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed', error: toErrorInfo(err) });
+    try {
+      Promise.resolve(this.options.fn(this.context, input)).then(succeed, fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** Issues command number `commands.length`, matching it against history or recording it as new. */
+  private issue(kind: 'activity' | 'timer', name: string | undefined, record: (cmd: number) => HistoryEvent): Promise<unknown> {
+    const cmd = this.commands.length;
+    const promise = new Promise((resolve, reject) => {
+      this.commands.push({ cmd, kind, name, settled: false, resolve, reject });
+    });
+    const recorded = this.recorded.get(cmd);
+    if (recorded) {
+      const was: CommandSummary = recorded.type === 'activity_scheduled' ? { kind: 'activity', name: recorded.name } : { kind: 'timer' };
+      if (was.kind !== kind || was.name !== name) {
+        this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, was);
+      }
+    } else if (this.cursor < this.replayLength) {
+      this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, undefined);
+    } else {
+      this.append(record(cmd));
+    }
+    return promise;
+  }
+
+  private startTimer(ms: number): Command {
+    this.issue('timer', undefined, (cmd) => ({
+      type: 'timer_started',
+      cmd,
+      fireAt: new Date(this.options.clock().getTime() + ms).toISOString(),
+    }));
+    return this.commands[this.commands.length - 1] as Command;
+  }
+
+  private makeContext(startedAt: string): WorkflowContext {
+    const exec = this;
+    const { workflowId, runId, workflowType } = this.options;
+    const info: WorkflowInfo = {
+      workflowId,
+      runId,
+      workflowType,
+      startTime: new Date(startedAt),
+      get isReplaying() {
+        return exec.cursor < exec.replayLength;
+      },
+    };
+    // A ctx promise the code never awaits must not crash the worker when it rejects (e.g. on cancel).
+    const guard = <T>(body: () => Promise<T>): Promise<T> => {
+      let promise: Promise<T>;
+      try {
+        promise = body();
+      } catch (err) {
+        promise = Promise.reject(err);
+      }
+      promise.catch(() => undefined);
+      return promise;
+    };
+    return {
+      info,
+      activity: (fn, ...args) =>
+        guard(() => {
+          if (typeof fn !== 'function') throw new TypeError('ctx.activity expects the activity function as its first argument');
+          const name = this.options.activityName?.(fn) ?? fn.name;
+          const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
+          return this.issue('activity', name, (cmd) => ({ type: 'activity_scheduled', cmd, name, args: json })) as never;
+        }),
+      sleep: (duration) =>
+        guard(async () => {
+          const ms = toMs(duration, 'ctx.sleep duration');
+          const timer = this.startTimer(ms);
+          await new Promise((resolve, reject) => Object.assign(timer, { resolve, reject }));
+        }),
+      signal: <T>(name: string, options?: SignalOptions) =>
+        guard(() => {
+          if (typeof name !== 'string' || name === '') throw new TypeError('ctx.signal expects a non-empty signal name');
+          const timeout = options?.timeout === undefined ? undefined : toMs(options.timeout, 'ctx.signal timeout');
+          const queue = this.buffered.get(name);
+          if (queue?.length) return Promise.resolve(queue.shift() as T);
+          return new Promise<T>((resolve, reject) => {
+            const waiter: SignalWaiter = { resolve: resolve as (v: unknown) => void, reject };
+            if (timeout !== undefined) {
+              waiter.timer = this.startTimer(timeout);
+              Object.assign(waiter.timer, {
+                resolve: () => {
+                  const list = this.waiters.get(name) ?? [];
+                  list.splice(list.indexOf(waiter), 1);
+                  resolve(undefined as T);
+                },
+                reject,
+              });
+            }
+            this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
+          });
+        }),
+      now: () => new Date(this.lastAt),
+      random: () => this.random(),
+      uuid: () => uuidFrom(this.random),
+    };
+  }
+}
+
+function summary(c: Command): CommandSummary {
+  return c.kind === 'activity' ? { kind: 'activity', name: c.name } : { kind: 'timer' };
+}
+
+/** Lets every pending promise callback run: the workflow code goes as far as it can. */
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
