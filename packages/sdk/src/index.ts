@@ -1,3 +1,4 @@
+export { type ActivityContext, activityContext, activityStorage } from './activity-context.ts';
 export { Client, type ClientOptions, type StartOptions, type WorkflowHandle, type WorkflowHistory } from './client/client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json } from './codec.ts';

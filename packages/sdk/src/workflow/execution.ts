@@ -132,8 +132,9 @@ export class WorkflowExecution {
     return this.log.slice(this.durable);
   }
 
-  markFlushed(upTo = this.log.length): void {
-    this.durable = upTo;
+  /** The first `count` unflushed events are now durable (more may have been appended meanwhile). */
+  markFlushed(count: number): void {
+    this.durable += count;
   }
 
   /**

@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ErrorCodes, ReelError } from './errors.ts';
+
+/** What a running activity can know about itself. */
+export interface ActivityContext {
+  workflowId: string;
+  runId: string;
+  /** The activity's registered name. */
+  activity: string;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  /** Aborted when the attempt times out, the workflow is cancelled, or the worker shuts down. */
+  signal: AbortSignal;
+}
+
+/** Set by the worker around each activity attempt. */
+export const activityStorage = new AsyncLocalStorage<ActivityContext>();
+
+/**
+ * The context of the activity attempt that is running; activities stay plain functions and ask for it
+ * only when they need it.
+ * @example
+ * export async function download(url: string) {
+ *   const res = await fetch(url, { signal: activityContext().signal });
+ *   return res.text();
+ * }
+ */
+export function activityContext(): ActivityContext {
+  const ctx = activityStorage.getStore();
+  if (!ctx) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'activityContext() was called outside a running activity.');
+  return ctx;
+}

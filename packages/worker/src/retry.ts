@@ -1,0 +1,21 @@
+import { type ErrorInfo, type RetryPolicy, toMs } from '@reel/sdk';
+
+/** Defaults for activities that set no retry policy. */
+export const DEFAULT_RETRY = {
+  maxAttempts: 5,
+  initialInterval: 1000,
+  backoffCoefficient: 2,
+  maxInterval: 5 * 60_000,
+} as const;
+
+/** The delay before attempt `attempt + 1`, or `undefined` when the activity must fail now. */
+export function retryDelay(policy: RetryPolicy | undefined, attempt: number, error: ErrorInfo): number | undefined {
+  const maxAttempts = policy?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
+  if (error.nonRetryable || attempt >= maxAttempts) return undefined;
+  const stop = policy?.nonRetryableErrors ?? [];
+  if (stop.includes(error.name) || (error.code !== undefined && stop.includes(error.code))) return undefined;
+  const initial = toMs(policy?.initialInterval ?? DEFAULT_RETRY.initialInterval, 'retry initialInterval');
+  const max = toMs(policy?.maxInterval ?? DEFAULT_RETRY.maxInterval, 'retry maxInterval');
+  const coefficient = policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient;
+  return Math.min(initial * coefficient ** (attempt - 1), max);
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  type ActivityFn,
+  ErrorCodes,
+  type PostgresOptions,
+  PostgresStore,
+  ReelError,
+  type Store,
+  type WorkflowFn,
+} from '@reel/sdk';
+import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
+
+export type WorkerLogger = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+
+/** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
+export type WorkerOptions = (PostgresOptions | { store: Store }) & {
+  /** Workflow functions, each under its own function name: `{ orderWorkflow }`. */
+  workflows: Record<string, WorkflowFn>;
+  /** Activity functions, by the name history records them under: `{ chargeCard, ship }`. */
+  activities?: Record<string, ActivityFn>;
+  /** Runs held in memory at once. Default 10. */
+  concurrency?: number;
+  /** Lease length; a crashed worker's runs are resumed elsewhere after it. Default 30 s. */
+  leaseMs?: number;
+  /** Fallback poll interval when no notification arrives. Default 1 s. */
+  pollIntervalMs?: number;
+  /** Waits up to this long keep the run in memory; longer ones suspend it. Default 1 s. */
+  stickyMs?: number;
+  /** How long `shutdown()` lets running activities finish before it lets go of their runs. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** Apply migrations on create. Default true. */
+  migrate?: boolean;
+  /** Drain gracefully on SIGTERM and SIGINT while `run()` is under way. Default true. */
+  handleSignals?: boolean;
+  /** The engine clock. Default the system clock. */
+  clock?: () => Date;
+  /** Default: warnings and errors to stderr. */
+  logger?: WorkerLogger;
+};
+
+const defaultLogger: WorkerLogger = (level, message, fields) => {
+  if (level !== 'info') console.error(`[reel] ${level}: ${message}`, JSON.stringify(fields));
+};
+
+/**
+ * Claims runnable workflow runs from Postgres, replays and advances them, and runs their activities.
+ * Run as many as you like, on as many machines; they coordinate through leases.
+ * @example
+ * const worker = await Worker.create({ connectionString, workflows: { orderWorkflow }, activities });
+ * await worker.run(); // until SIGTERM or SIGINT, then drains
+ */
+export class Worker {
+  readonly identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly drivers = new Map<string, RunDriver>();
+  private readonly host: DriverHost;
+  private readonly types: string[];
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private kicked = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeTime = Infinity;
+  private running: Promise<void> | undefined;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly ownsStore: boolean,
+    private readonly options: WorkerOptions,
+  ) {
+    const activityNames = new Map<ActivityFn, string>();
+    for (const [name, fn] of Object.entries(options.activities ?? {})) if (!activityNames.has(fn)) activityNames.set(fn, name);
+    const worker = this;
+    this.host = {
+      store,
+      clock: options.clock ?? (() => new Date()),
+      workflows: new Map(Object.entries(options.workflows)),
+      activities: new Map(Object.entries(options.activities ?? {})),
+      activityName: (fn) => activityNames.get(fn) ?? fn.name,
+      stickyMs: options.stickyMs ?? 1000,
+      get draining() {
+        return worker.stopping;
+      },
+      wakeAt: (at) => this.wakeAt(at),
+      log: (level, message, fields) => (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
+    };
+    this.types = [...this.host.workflows.keys()];
+  }
+
+  /** Validates the options, applies migrations and registers the workflow types. */
+  static async create(options: WorkerOptions): Promise<Worker> {
+    validate(options);
+    const ownsStore = !('store' in options);
+    const store = 'store' in options ? options.store : new PostgresStore(options);
+    const worker = new Worker(store, ownsStore, options);
+    if (options.migrate !== false) await store.migrate();
+    await store.registerTypes(worker.types, worker.host.clock());
+    return worker;
+  }
+
+  /** Runs until `shutdown()` (or SIGTERM/SIGINT), then resolves once drained. */
+  run(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  /** Stops claiming, lets in-flight runs reach their next wait (up to the grace period), and closes. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.kick();
+    if (this.running) await this.running;
+    else if (this.ownsStore) await this.store.close();
+  }
+
+  private async loop(): Promise<void> {
+    const onSignal = () => void this.shutdown();
+    const handleSignals = this.options.handleSignals !== false;
+    if (handleSignals) {
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    }
+    const unlisten = await this.store.listen({
+      onWake: (runId) => {
+        const driver = this.drivers.get(runId);
+        if (driver) driver.inboxChanged();
+        else this.kick();
+      },
+    });
+    const leaseMs = this.options.leaseMs ?? 30_000;
+    const renewal = setInterval(() => void this.renew(leaseMs), leaseMs / 3);
+    try {
+      while (!this.stopping) {
+        let next = this.options.pollIntervalMs ?? 1000;
+        try {
+          next = Math.min(next, await this.claim(leaseMs));
+        } catch (err) {
+          this.host.log('error', `claiming failed; retrying: ${(err as Error).message}`, {});
+        }
+        await this.idle(next);
+      }
+      await this.drain();
+    } finally {
+      clearInterval(renewal);
+      clearTimeout(this.wakeTimer);
+      await unlisten();
+      if (handleSignals) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+      if (this.ownsStore) await this.store.close();
+    }
+  }
+
+  /** Claims what fits; returns how long the loop may wait before it should look again. */
+  private async claim(leaseMs: number): Promise<number> {
+    const free = (this.options.concurrency ?? 10) - this.drivers.size;
+    if (free <= 0) return Infinity; // a finishing run kicks the loop
+    const now = this.host.clock();
+    const claimed = await this.store.claim(this.identity, this.types, free, now, new Date(now.getTime() + leaseMs));
+    for (const run of claimed) {
+      const driver = new RunDriver(this.host, run);
+      this.drivers.set(run.runId, driver);
+      void driver.done.then(() => {
+        this.drivers.delete(run.runId);
+        this.kick();
+      });
+      void driver.start();
+    }
+    if (claimed.length === free) return 0;
+    const ready = await this.store.nextReadyAt(this.types);
+    return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
+  }
+
+  /** Sleeps until kicked (a notification, a finished run, a wake time) or `ms` pass. */
+  private async idle(ms: number): Promise<void> {
+    if (!this.kicked && !this.stopping) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    this.kicked = false;
+  }
+
+  private kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  private wakeAt(at: Date): void {
+    const t = at.getTime();
+    if (t >= this.wakeTime) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeTime = t;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTime = Infinity;
+      this.kick();
+    }, timerDelay(t - this.host.clock().getTime()));
+  }
+
+  private async renew(leaseMs: number): Promise<void> {
+    const leases = [...this.drivers.values()].map((d) => ({ runId: d.run.runId, fencingToken: d.run.fencingToken }));
+    try {
+      const now = this.host.clock();
+      const lost = await this.store.renew(leases, now, new Date(now.getTime() + leaseMs));
+      for (const runId of lost) this.drivers.get(runId)?.abandon('lease lost');
+    } catch (err) {
+      this.host.log('error', `renewing leases failed: ${(err as Error).message}`, {});
+    }
+  }
+
+  /** Waits for in-flight runs to suspend or close; after the grace period lets go of the rest. */
+  private async drain(): Promise<void> {
+    for (const d of this.drivers.values()) d.poke(); // sticky runs suspend now that the worker drains
+    const all = Promise.all([...this.drivers.values()].map((d) => d.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.options.shutdownGraceMs ?? 30_000)));
+    if ((await Promise.race([all, grace])) === 'late') {
+      for (const d of this.drivers.values()) d.abandon('worker shut down before its activities finished');
+    }
+    clearTimeout(timer);
+  }
+}
+
+function validate(options: WorkerOptions): void {
+  const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
+  if (!options || typeof options !== 'object') throw bad('Worker.create expects an options object.');
+  if (!('store' in options) && !options.pool && typeof options.connectionString !== 'string') {
+    throw bad('Worker.create needs a connectionString or a pg pool.');
+  }
+  const workflows = Object.entries(options.workflows ?? {});
+  if (workflows.length === 0) throw bad('Worker.create needs at least one workflow: { workflows: { orderWorkflow } }.');
+  for (const [name, fn] of workflows) {
+    if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
+    if (fn.name !== name) {
+      throw bad(`Workflow function '${fn.name}' is registered as '${name}'. Register it under its own name ({ ${fn.name || name} }) so clients that start it by function find it.`);
+    }
+  }
+  for (const [name, fn] of Object.entries(options.activities ?? {})) {
+    if (typeof fn !== 'function') throw bad(`Activity '${name}' is not a function.`);
+  }
+  for (const key of ['concurrency', 'leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw bad(`${key} must be a finite number >= 0, not ${v}.`);
+  }
+  if (options.concurrency !== undefined && options.concurrency < 1) throw bad('concurrency must be at least 1.');
+}
