@@ -56,7 +56,7 @@ export class NonDeterminismError extends ReelError {
       ErrorCodes.NONDETERMINISM,
       `Workflow ${workflowId} is not deterministic at seq ${seq}: the code now issues ${describeCommand(expected)} ` +
         `but history recorded ${describeCommand(recorded)}. The workflow is parked, not failed: deploy code that ` +
-        'replays its history (branch with ctx.patched() for new behaviour) and it resumes by itself.',
+        'replays its history and it resumes by itself.',
     );
   }
 }

@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
+
+const db = useTestDatabase();
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-worker-main.ts', import.meta.url))], {
+    env: { ...process.env, DATABASE_URL: db.connectionString },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+it('resumes a workflow on another worker after SIGKILL, never re-running a recorded activity', async () => {
+  const pool = new pg.Pool({ connectionString: db.connectionString });
+  await pool.query('create table side_effects (workflow_id text, step int)');
+  const first = startWorkerProcess();
+  const [ready] = await once(first.stdout as NodeJS.ReadableStream, 'data');
+  expect(String(ready)).toContain('ready');
+
+  const client = new Client({ connectionString: db.connectionString });
+  const handle = await client.start('crashable', 5, { id: 'crash-me' });
+
+  // Kill the worker while step 3 runs: steps 1 and 2 are recorded, step 3 has started.
+  for (;;) {
+    const { rows } = await pool.query('select count(*)::int as n from side_effects');
+    if (rows[0].n >= 3) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+
+  const recorded = (await client.history('crash-me')).events.filter((e) => e.type === 'activity_completed').map((e) => e.cmd);
+  expect(recorded.length).toBeGreaterThanOrEqual(2);
+
+  process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
+  const { crashable, recordStep, closeFixturePool } = await import('./fixtures/crash-workflow.ts');
+  const second = await Worker.create({ connectionString: db.connectionString, workflows: { crashable }, activities: { recordStep }, handleSignals: false });
+  void second.run();
+  expect(await handle.result({ timeout: '30s' })).toEqual([1, 2, 3, 4, 5]);
+  await second.shutdown();
+
+  const { rows } = await pool.query<{ step: number; n: number }>('select step, count(*)::int as n from side_effects group by step order by step');
+  const runs = new Map(rows.map((r) => [r.step, r.n]));
+  for (const cmd of recorded) expect(runs.get(cmd + 1), `step ${cmd + 1} was recorded before the crash`).toBe(1);
+  expect([...runs.keys()]).toEqual([1, 2, 3, 4, 5]);
+  await client.close();
+  await pool.end();
+  await closeFixturePool();
+});

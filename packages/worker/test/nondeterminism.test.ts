@@ -1,0 +1,70 @@
+import { Client, type WorkflowContext } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
+
+const db = useTestDatabase();
+
+async function reserve(item: string) {
+  return `reserved ${item}`;
+}
+async function charge(item: string) {
+  return `charged ${item}`;
+}
+const activities = { reserve, charge };
+
+/** The code as first deployed: reserve, wait for approval, charge. */
+const v1 = {
+  checkout: async function checkout(ctx: WorkflowContext, item: string) {
+    const reserved = await ctx.activity(reserve, item);
+    await ctx.signal('approve');
+    return [reserved, await ctx.activity(charge, item)];
+  },
+};
+/** A deploy that swaps the order of the commands: it cannot replay v1's history. */
+const v2 = {
+  checkout: async function checkout(ctx: WorkflowContext, item: string) {
+    const charged = await ctx.activity(charge, item);
+    await ctx.signal('approve');
+    return [await ctx.activity(reserve, item), charged];
+  },
+};
+
+let client: Client;
+beforeAll(() => {
+  client = new Client({ connectionString: db.connectionString });
+});
+afterAll(() => client.close());
+
+const options = { activities, handleSignals: false, pollIntervalMs: 100 } as const;
+const waitFor = async (check: () => Promise<boolean>) => {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+};
+
+it('parks a workflow whose new code issues commands in another order, then resumes it on fixed code', async () => {
+  const first = await Worker.create({ connectionString: db.connectionString, workflows: v1, ...options });
+  void first.run();
+  const handle = await client.start(v1.checkout, 'book', { id: 'checkout-1' });
+  await waitFor(async () => (await client.history('checkout-1')).events.some((e) => e.type === 'activity_completed'));
+  await first.shutdown();
+  const recorded = (await client.history('checkout-1')).events;
+
+  const bad = await Worker.create({ connectionString: db.connectionString, workflows: v2, ...options });
+  void bad.run();
+  await handle.signal('approve');
+  await waitFor(async () => (await handle.describe()).status === 'parked');
+  const parked = await handle.describe();
+  expect(parked.parked?.error).toMatchObject({ name: 'NonDeterminismError', code: 'REEL_NONDETERMINISM' });
+  expect(parked.parked?.error.message).toContain('checkout-1');
+  expect(parked.parked?.error.message).toContain("issues activity 'charge' but history recorded activity 'reserve'");
+  expect(parked.parked?.retryAt).toBeInstanceOf(Date);
+  expect(parked.error).toBeUndefined();
+  expect((await client.history('checkout-1')).events).toEqual(recorded); // nothing written, nothing lost
+  await bad.shutdown();
+
+  // The fixed deploy picks it up on the next retry and finishes it, signal included.
+  const fixed = await Worker.create({ connectionString: db.connectionString, workflows: v1, ...options });
+  void fixed.run();
+  expect(await handle.result({ timeout: '20s' })).toEqual(['reserved book', 'charged book']);
+  await fixed.shutdown();
+});
