@@ -59,3 +59,24 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
   await pool.end();
   await closeFixturePool();
 });
+
+it('drains on SIGTERM: the running activity finishes and is recorded before the process exits', async () => {
+  const pool = new pg.Pool({ connectionString: db.connectionString });
+  const child = startWorkerProcess();
+  await once(child.stdout as NodeJS.ReadableStream, 'data');
+  const client = new Client({ connectionString: db.connectionString });
+  const handle = await client.start('crashable', 1, { id: 'drain-me' });
+  for (;;) {
+    const { rows } = await pool.query("select count(*)::int as n from side_effects where workflow_id = 'drain-me'");
+    if (rows[0].n >= 1) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+  expect(await handle.result({ timeout: '1s' })).toEqual([1]);
+  const { rows } = await pool.query("select count(*)::int as n from side_effects where workflow_id = 'drain-me'");
+  expect(rows[0].n).toBe(1);
+  await client.close();
+  await pool.end();
+});
