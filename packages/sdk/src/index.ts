@@ -7,7 +7,15 @@ export * from './errors.ts';
 export { migrate } from './store/postgres/migrate.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';
 export * from './store/store.ts';
-export { type ActivityFn, type ActivityOptions, activityOptions, defineActivity, type RetryPolicy } from './workflow/activity.ts';
+export {
+  type ActivityFn,
+  type ActivityOptions,
+  activityOptions,
+  defineActivity,
+  type RetryPolicy,
+  replaceActivity,
+  replacedActivity,
+} from './workflow/activity.ts';
 export type * from './workflow/context.ts';
 export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
 export { type ExecutionOptions, type OpenActivity, type OpenTimer, type Outcome, WorkflowExecution } from './workflow/execution.ts';

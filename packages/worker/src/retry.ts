@@ -5,7 +5,6 @@ export const DEFAULT_RETRY = {
   maxAttempts: 5,
   initialInterval: 1000,
   backoffCoefficient: 2,
-  maxInterval: 5 * 60_000,
 } as const;
 
 /** The delay before attempt `attempt + 1`, or `undefined` when the activity must fail now. */
@@ -15,7 +14,8 @@ export function retryDelay(policy: RetryPolicy | undefined, attempt: number, err
   const stop = policy?.nonRetryableErrors ?? [];
   if (stop.includes(error.name) || (error.code !== undefined && stop.includes(error.code))) return undefined;
   const initial = toMs(policy?.initialInterval ?? DEFAULT_RETRY.initialInterval, 'retry initialInterval');
-  const max = toMs(policy?.maxInterval ?? DEFAULT_RETRY.maxInterval, 'retry maxInterval');
+  // As in Temporal, the longest delay defaults to 100 times the first.
+  const max = policy?.maxInterval === undefined ? 100 * initial : toMs(policy.maxInterval, 'retry maxInterval');
   const coefficient = policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient;
   return Math.min(initial * coefficient ** (attempt - 1), max);
 }

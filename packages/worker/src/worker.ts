@@ -6,6 +6,7 @@ import {
   type PostgresOptions,
   PostgresStore,
   ReelError,
+  replacedActivity,
   type Store,
   type WorkflowFn,
 } from '@reel/sdk';
@@ -68,7 +69,9 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     const activityNames = new Map<ActivityFn, string>();
-    for (const [name, fn] of Object.entries(options.activities ?? {})) if (!activityNames.has(fn)) activityNames.set(fn, name);
+    for (const [name, fn] of Object.entries(options.activities ?? {})) {
+      for (const f of [fn, replacedActivity(fn)]) if (f && !activityNames.has(f)) activityNames.set(f, name);
+    }
     const worker = this;
     this.host = {
       store,

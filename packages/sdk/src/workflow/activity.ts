@@ -8,7 +8,7 @@ export interface RetryPolicy {
   initialInterval?: Duration;
   /** Growth factor between delays. Default 2. */
   backoffCoefficient?: number;
-  /** Longest delay. Default 5 minutes. */
+  /** Longest delay. Default 100 × `initialInterval`. */
   maxInterval?: Duration;
   /** Error names (`err.name`) or codes (`err.code`) that fail the activity at once. */
   nonRetryableErrors?: string[];
@@ -43,4 +43,22 @@ export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOpt
 /** The options `defineActivity` attached, or `{}`. */
 export function activityOptions(fn: ActivityFn): ActivityOptions {
   return (fn as unknown as Record<symbol, ActivityOptions | undefined>)[OPTIONS] ?? {};
+}
+
+const REPLACES = Symbol.for('reel.activityReplaces');
+
+/**
+ * Marks `replacement` as standing in for `original` (a test mock): a worker that registers the
+ * replacement under a name also answers `ctx.activity(original)` with it.
+ */
+export function replaceActivity<F extends ActivityFn>(original: F, replacement: ActivityFn): F {
+  const fn = ((...args: unknown[]) => replacement(...args)) as unknown as F;
+  (fn as unknown as Record<symbol, unknown>)[REPLACES] = original;
+  (fn as unknown as Record<symbol, unknown>)[OPTIONS] = activityOptions(original);
+  return fn;
+}
+
+/** The function `fn` stands in for, if it was made by `replaceActivity`. */
+export function replacedActivity(fn: ActivityFn): ActivityFn | undefined {
+  return (fn as unknown as Record<symbol, ActivityFn | undefined>)[REPLACES];
 }

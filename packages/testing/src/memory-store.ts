@@ -1,0 +1,259 @@
+import {
+  type ClaimedRun,
+  type CommitOutcome,
+  type CommitRequest,
+  type ErrorInfo,
+  type InboxItem,
+  type Json,
+  type Lease,
+  type ListFilter,
+  type ListPage,
+  OPEN_STATUSES,
+  type RecordedEvent,
+  type StartRequest,
+  type StartResult,
+  type Store,
+  type StoreListener,
+  type WorkflowDescription,
+  type WorkflowStatus,
+} from '@reel/sdk';
+
+interface Run {
+  runId: string;
+  workflowId: string;
+  type: string;
+  status: WorkflowStatus;
+  input: Json | undefined;
+  result?: Json;
+  error?: ErrorInfo;
+  readyAt: Date | null;
+  leaseOwner: string | null;
+  fencingToken: number;
+  inboxVersion: number;
+  history: RecordedEvent[];
+  inbox: InboxItem[];
+  parkedError?: ErrorInfo;
+  parkAttempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt?: Date;
+  /** Insertion order, to break ties in `createdAt` the way the Postgres store breaks them by run id. */
+  order: number;
+}
+
+/**
+ * A `Store` in memory, with the same rules as the Postgres store (the conformance suite runs against
+ * both): idempotent start, fenced commits, conditional release, ready_at semantics. Values are copied
+ * through JSON on the way in and out, as a database would.
+ */
+export class MemoryStore implements Store {
+  private readonly runs = new Map<string, Run>();
+  private readonly types = new Set<string>();
+  private readonly listeners = new Set<StoreListener>();
+  private nextInboxId = 1;
+  private nextOrder = 0;
+
+  async migrate(): Promise<void> {}
+
+  async registerTypes(types: string[]): Promise<void> {
+    for (const t of types) this.types.add(t);
+  }
+
+  async start(req: StartRequest): Promise<StartResult> {
+    const existing = this.latest(req.workflowId);
+    if (existing) return { runId: existing.runId, created: false, knownType: this.types.has(req.type) };
+    if (!this.types.has(req.type)) return { runId: req.runId, created: false, knownType: false };
+    const input = copy(req.input);
+    this.runs.set(req.runId, {
+      runId: req.runId,
+      workflowId: req.workflowId,
+      type: req.type,
+      status: 'running',
+      input,
+      readyAt: req.now,
+      leaseOwner: null,
+      fencingToken: 0,
+      inboxVersion: 0,
+      history: [{ type: 'workflow_started', workflowType: req.type, input: input ?? null, seq: 0, at: req.now.toISOString() }],
+      inbox: [],
+      parkAttempts: 0,
+      createdAt: req.now,
+      updatedAt: req.now,
+      order: this.nextOrder++,
+    });
+    this.emit((l) => l.onWake?.(req.runId));
+    return { runId: req.runId, created: true, knownType: true };
+  }
+
+  async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
+    const run = this.latest(workflowId);
+    if (!run) return undefined;
+    if (!OPEN_STATUSES.includes(run.status)) return false;
+    run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
+    run.inboxVersion++;
+    run.updatedAt = now;
+    if (run.leaseOwner === null && run.status === 'running') run.readyAt = now;
+    this.emit((l) => l.onWake?.(run.runId));
+    return true;
+  }
+
+  async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
+    const ready = [...this.runs.values()]
+      .filter((r) => r.readyAt !== null && r.readyAt <= now && types.includes(r.type))
+      .sort((a, b) => (a.readyAt as Date).getTime() - (b.readyAt as Date).getTime())
+      .slice(0, limit);
+    return ready.map((r) => {
+      r.leaseOwner = owner;
+      r.fencingToken++;
+      r.readyAt = leaseUntil;
+      return { workflowId: r.workflowId, runId: r.runId, type: r.type, fencingToken: r.fencingToken, parkAttempts: r.parkAttempts };
+    });
+  }
+
+  async nextReadyAt(types: string[]): Promise<Date | undefined> {
+    return earliest([...this.runs.values()].filter((r) => types.includes(r.type)));
+  }
+
+  /** The earliest time a run no worker holds becomes claimable: where a virtual clock may jump to. */
+  nextWakeAt(): Date | undefined {
+    return earliest([...this.runs.values()].filter((r) => r.leaseOwner === null));
+  }
+
+  /** True when some worker holds a run, or a run is claimable at `now`: the engine is busy. */
+  isBusy(now: Date): boolean {
+    for (const r of this.runs.values()) {
+      if (r.leaseOwner !== null && OPEN_STATUSES.includes(r.status)) return true;
+      if (r.readyAt !== null && r.readyAt <= now) return true;
+    }
+    return false;
+  }
+
+  async loadHistory(runId: string): Promise<RecordedEvent[]> {
+    return copy(this.runs.get(runId)?.history ?? []);
+  }
+
+  history(runId: string): Promise<RecordedEvent[]> {
+    return this.loadHistory(runId);
+  }
+
+  async readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
+    const run = this.runs.get(runId);
+    return { items: copy(run?.inbox ?? []), version: run?.inboxVersion ?? 0 };
+  }
+
+  async commit(req: CommitRequest): Promise<CommitOutcome> {
+    const run = this.runs.get(req.runId);
+    if (!run || run.fencingToken !== req.fencingToken) return 'lost';
+    for (const e of req.events) {
+      if (e.seq !== run.history.length) throw new Error(`history of ${req.runId} already has seq ${e.seq}`);
+      run.history.push(copy(e));
+    }
+    run.inbox = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
+    run.updatedAt = req.now;
+    run.status = req.close?.status ?? 'running';
+    run.parkedError = undefined;
+    run.parkAttempts = 0;
+    if (req.close) {
+      Object.assign(run, { result: copy(req.close.result), error: copy(req.close.error), closedAt: req.now, readyAt: null, leaseOwner: null });
+      this.emit((l) => l.onClosed?.(run.workflowId));
+      return 'ok';
+    }
+    if (req.release && run.inboxVersion === req.release.inboxVersion) {
+      run.leaseOwner = null;
+      run.readyAt = req.release.readyAt;
+      return 'ok';
+    }
+    if (req.leaseUntil) run.readyAt = req.leaseUntil;
+    return req.release ? 'kept' : 'ok';
+  }
+
+  async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {
+    const run = this.runs.get(lease.runId);
+    if (!run || run.fencingToken !== lease.fencingToken) return false;
+    Object.assign(run, { status: 'parked', parkedError: copy(error), readyAt: retryAt, leaseOwner: null, updatedAt: now });
+    run.parkAttempts++;
+    return true;
+  }
+
+  async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
+    const lost: string[] = [];
+    for (const l of leases) {
+      const run = this.runs.get(l.runId);
+      if (run && run.fencingToken === l.fencingToken && run.leaseOwner !== null) run.readyAt = leaseUntil;
+      else lost.push(l.runId);
+    }
+    return lost;
+  }
+
+  async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
+    const run = runId === undefined ? this.latest(workflowId) : this.runs.get(runId);
+    return run && run.workflowId === workflowId ? describe(run) : undefined;
+  }
+
+  async list(filter: ListFilter): Promise<ListPage> {
+    const limit = filter.limit ?? 50;
+    const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
+    const after = filter.cursor === undefined ? Infinity : Number(Buffer.from(filter.cursor, 'base64url').toString());
+    const rows = [...this.runs.values()]
+      .filter((r) => (!statuses || statuses.includes(r.status)) && (!filter.type || r.type === filter.type) && r.order < after)
+      .sort((a, b) => b.order - a.order);
+    const items = rows.slice(0, limit).map(describe);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last ? { items, nextCursor: Buffer.from(String(last.order)).toString('base64url') } : { items };
+  }
+
+  async listen(listener: StoreListener): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    return async () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Tells every listener to look again (after a virtual clock jump). */
+  wakeAll(): void {
+    this.emit((l) => l.onWake?.(''));
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  private latest(workflowId: string): Run | undefined {
+    let found: Run | undefined;
+    for (const r of this.runs.values()) if (r.workflowId === workflowId && (!found || r.order > found.order)) found = r;
+    return found;
+  }
+
+  /** Notifications are delivered after the caller's operation completes, as Postgres delivers on commit. */
+  private emit(send: (l: StoreListener) => void): void {
+    for (const l of this.listeners) queueMicrotask(() => send(l));
+  }
+}
+
+function earliest(runs: Run[]): Date | undefined {
+  let min: Date | undefined;
+  for (const r of runs) if (r.readyAt !== null && OPEN_STATUSES.includes(r.status) && (!min || r.readyAt < min)) min = r.readyAt;
+  return min;
+}
+
+function describe(r: Run): WorkflowDescription {
+  const d: WorkflowDescription = {
+    workflowId: r.workflowId,
+    runId: r.runId,
+    type: r.type,
+    status: r.status,
+    input: copy(r.input),
+    historyLength: r.history.length,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+  if (r.result !== undefined) d.result = copy(r.result);
+  if (r.error !== undefined) d.error = copy(r.error);
+  if (r.closedAt) d.closedAt = r.closedAt;
+  if (r.status === 'parked' && r.parkedError) d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
+  return d;
+}
+
+function copy<T>(value: T): T {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value));
+}

@@ -1,0 +1,203 @@
+import {
+  type ActivityFn,
+  Client,
+  type Duration,
+  type ErrorCode,
+  ErrorCodes,
+  PostgresStore,
+  ReelError,
+  replaceActivity,
+  type Store,
+  toMs,
+  type WorkflowFn,
+} from '@reel/sdk';
+import { Worker, type WorkerLogger } from '@reel/worker';
+import { MemoryStore } from './memory-store.ts';
+import { createTestDatabase, startEmbeddedPostgres } from './postgres.ts';
+import { memoryProbe, postgresProbe, type StoreProbe } from './store-probe.ts';
+
+export interface TestEnvOptions {
+  workflows: Record<string, WorkflowFn>;
+  activities?: Record<string, ActivityFn>;
+  /**
+   * Stand-ins for activities, keyed by registered name or by the activity function itself.
+   * A mock of an activity that is not in `activities` registers it.
+   */
+  mocks?: Record<string, ActivityFn> | Map<ActivityFn | string, ActivityFn>;
+  /** `memory` (default): no database at all. `postgres`: a fresh database (DATABASE_URL, else embedded). */
+  store?: 'memory' | 'postgres';
+  /** Server to make the test database on, for `store: 'postgres'`. Default DATABASE_URL, else an embedded Postgres. */
+  connectionString?: string;
+  /** Where the virtual clock starts. Default: the real time when the env is created. */
+  startTime?: Date | string;
+  /** Default: warnings and errors to stderr. */
+  logger?: WorkerLogger;
+}
+
+/** A running engine on a virtual clock, for unit tests. */
+export interface TestEnv extends AsyncDisposable {
+  /** A client whose `result()` skips time: while it waits and nothing runs, the clock jumps to the next timer. */
+  readonly client: Client;
+  readonly worker: Worker;
+  readonly store: Store;
+  /** The virtual clock's time. */
+  now(): Date;
+  /** Moves the virtual clock forward, running every timer that falls due on the way, in order. */
+  sleep(duration: Duration): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the real engine — replayer, worker, client — on an in-memory store with a virtual clock: no
+ * database, no Docker, no download. A workflow that sleeps 30 days returns from `result()` at once.
+ * @example
+ * const env = await createTestEnv({ workflows: { orderWorkflow }, mocks: { chargeCard: async () => ({ id: 'p1' }) } });
+ * const handle = await env.client.start(orderWorkflow, order);
+ * expect(await handle.result()).toEqual({ status: 'rejected' }); // 3 days of waiting, skipped
+ * await env.close();
+ */
+export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
+  let time = options.startTime === undefined ? Date.now() : new Date(options.startTime).getTime();
+  if (Number.isNaN(time)) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `startTime is not a valid date: ${String(options.startTime)}`);
+  const clock = () => new Date(time);
+
+  let store: Store;
+  let probe: StoreProbe;
+  let dropDatabase = async () => {};
+  if ((options.store ?? 'memory') === 'memory') {
+    const memory = new MemoryStore();
+    store = memory;
+    probe = memoryProbe(memory);
+  } else {
+    const database = await createTestDatabase(options.connectionString ?? process.env.DATABASE_URL ?? (await sharedEmbeddedPostgres()));
+    const postgres = new PostgresStore({ connectionString: database.connectionString });
+    store = postgres;
+    probe = postgresProbe(postgres.pool);
+    dropDatabase = database.drop;
+  }
+
+  const worker = await Worker.create({
+    store,
+    workflows: options.workflows,
+    activities: withMocks(options.activities ?? {}, options.mocks),
+    clock,
+    stickyMs: 0, // every wait suspends, so the store alone tells whether the engine is busy
+    pollIntervalMs: 20,
+    leaseMs: 60_000,
+    handleSignals: false,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const running = worker.run();
+
+  let closed = false;
+  const waiting = new Map<string, (err: Error) => void>();
+  let skipping = false;
+
+  /** While some `result()` waits: whenever nothing runs, jump to the next wake time. */
+  const skip = async () => {
+    if (skipping) return;
+    skipping = true;
+    try {
+      while (waiting.size > 0 && !closed) {
+        await pause(1);
+        if (await probe.busy(clock())) continue;
+        for (const [workflowId, reject] of waiting) {
+          const run = await store.describe(workflowId);
+          if (run?.parked) reject(new ReelError(run.parked.error.code as ErrorCode, `Workflow ${workflowId} is parked: ${run.parked.error.message}`));
+        }
+        const next = await probe.nextWake();
+        if (next && next.getTime() > time) {
+          time = next.getTime();
+          await probe.kick();
+        } else {
+          await pause(5);
+        }
+      }
+    } catch (err) {
+      if (!closed) for (const reject of waiting.values()) reject(err as Error);
+    } finally {
+      skipping = false;
+    }
+  };
+
+  class SkippingClient extends Client {
+    override async result<R>(workflowId: string, opts: { runId?: string; timeout?: Duration } = {}): Promise<R> {
+      let reject!: (err: Error) => void;
+      const parked = new Promise<never>((_, r) => (reject = r));
+      waiting.set(workflowId, reject);
+      void skip();
+      try {
+        return await Promise.race([super.result<R>(workflowId, opts), parked]);
+      } finally {
+        waiting.delete(workflowId);
+      }
+    }
+  }
+  const client = new SkippingClient({ store, clock });
+
+  const untilIdle = async () => {
+    while (await probe.busy(clock())) await pause(1);
+  };
+
+  const env: TestEnv = {
+    client,
+    worker,
+    store,
+    now: clock,
+    async sleep(duration) {
+      const target = time + toMs(duration, 'env.sleep duration');
+      for (;;) {
+        await untilIdle();
+        const next = await probe.nextWake();
+        if (!next || next.getTime() > target) break;
+        time = Math.max(time, next.getTime());
+        await probe.kick();
+        await pause(1);
+      }
+      time = target;
+      await probe.kick();
+      await pause(1);
+      await untilIdle();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.shutdown();
+      await running;
+      await client.close();
+      await store.close();
+      await dropDatabase();
+    },
+    [Symbol.asyncDispose]() {
+      return env.close();
+    },
+  };
+  return env;
+}
+
+/** The activity registry with mocks swapped in, keeping each original function's name and options. */
+function withMocks(activities: Record<string, ActivityFn>, mocks: TestEnvOptions['mocks']): Record<string, ActivityFn> {
+  const merged = { ...activities };
+  const entries = mocks instanceof Map ? [...mocks] : Object.entries(mocks ?? {});
+  for (const [key, mock] of entries) {
+    if (typeof key === 'string') {
+      merged[key] = activities[key] ? replaceActivity(activities[key], mock) : mock;
+    } else {
+      const name = Object.keys(activities).find((k) => activities[k] === key) ?? key.name;
+      merged[name] = replaceActivity(key, mock);
+    }
+  }
+  return merged;
+}
+
+let embedded: Promise<string> | undefined;
+
+/** One embedded Postgres per process, for `store: 'postgres'` without DATABASE_URL. */
+function sharedEmbeddedPostgres(): Promise<string> {
+  embedded ??= startEmbeddedPostgres().then((pg) => pg.connectionString);
+  return embedded;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,130 @@
+import { CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
+import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createTestEnv } from '../src/index.ts';
+
+async function chargeCard(card: string, cents: number): Promise<{ id: string }> {
+  throw new Error(`the real chargeCard must not run in unit tests (${card}, ${cents})`);
+}
+async function ship(orderId: string): Promise<string> {
+  return `tracking-${orderId}`;
+}
+const flaky = defineActivity(
+  async () => {
+    throw new Error('always down');
+  },
+  { retry: { maxAttempts: 4, initialInterval: '1 hour', backoffCoefficient: 2 } },
+);
+
+async function order(ctx: WorkflowContext, input: { id: string }) {
+  const payment = await ctx.activity(chargeCard, '4242', 1000);
+  const approval = await ctx.signal<{ ok: boolean }>('approve', { timeout: '3 days' });
+  if (!approval?.ok) return { status: 'rejected', payment: payment.id, at: ctx.now().toISOString() };
+  await ctx.sleep('30 days');
+  return { status: 'shipped', tracking: await ctx.activity(ship, input.id), at: ctx.now().toISOString() };
+}
+
+async function retrier(ctx: WorkflowContext) {
+  try {
+    await ctx.activity(flaky);
+  } catch (err) {
+    return { failedAt: ctx.now().toISOString(), message: (err as Error).message };
+  }
+}
+
+async function longSleep(ctx: WorkflowContext) {
+  await ctx.sleep('30 days');
+  return ctx.now().toISOString();
+}
+
+async function cancellable(ctx: WorkflowContext) {
+  try {
+    await ctx.sleep('1 day');
+  } catch (err) {
+    if (err instanceof CancelledError) return 'cleaned up';
+    throw err;
+  }
+  return 'slept';
+}
+
+const start = '2030-01-01T00:00:00.000Z';
+const days = (n: number) => new Date(Date.parse(start) + n * 86_400_000).toISOString();
+
+describe('createTestEnv (in memory)', () => {
+  it('skips 30 days of sleep in milliseconds of wall time', async () => {
+    await using env = await createTestEnv({ workflows: { longSleep }, startTime: start });
+    const wall = Date.now();
+    const handle = await env.client.start(longSleep, undefined);
+    expect(await handle.result()).toBe(days(30));
+    expect(Date.now() - wall).toBeLessThan(5000);
+    expect(env.now().toISOString()).toBe(days(30));
+  });
+
+  it('takes the signal timeout path after 3 virtual days, with mocks by function', async () => {
+    await using env = await createTestEnv({
+      workflows: { order },
+      activities: { chargeCard, ship },
+      mocks: new Map([[chargeCard, async () => ({ id: 'pay-1' })]]),
+      startTime: start,
+    });
+    const handle = await env.client.start(order, { id: 'o1' });
+    expect(await handle.result()).toEqual({ status: 'rejected', payment: 'pay-1', at: days(3) });
+  });
+
+  it('advances manually with env.sleep and delivers a signal in virtual time, with mocks by name', async () => {
+    await using env = await createTestEnv({
+      workflows: { order },
+      activities: { ship },
+      mocks: { chargeCard: async () => ({ id: 'pay-2' }) },
+      startTime: start,
+    });
+    const handle = await env.client.start(order, { id: 'o2' });
+    await env.sleep('1 day');
+    expect((await handle.describe()).status).toBe('running');
+    await handle.signal('approve', { ok: true });
+    expect(await handle.result()).toEqual({ status: 'shipped', tracking: 'tracking-o2', at: days(31) });
+  });
+
+  it('runs activity retries on the virtual clock', async () => {
+    await using env = await createTestEnv({ workflows: { retrier }, activities: { flaky }, startTime: start, logger: () => {} });
+    const handle = await env.client.start(retrier, undefined);
+    // 1h + 2h + 4h of backoff between the four attempts
+    expect(await handle.result()).toEqual({ failedAt: new Date(Date.parse(start) + 7 * 3_600_000).toISOString(), message: expect.stringContaining('after 4 attempt(s)') });
+  });
+
+  it('cancels a sleeping workflow', async () => {
+    await using env = await createTestEnv({ workflows: { cancellable }, startTime: start });
+    const handle = await env.client.start(cancellable, undefined);
+    await env.sleep('1 hour');
+    await handle.cancel();
+    expect(await handle.result()).toBe('cleaned up');
+  });
+
+  it('rejects result() of a parked workflow instead of hanging', async () => {
+    async function broken(ctx: WorkflowContext) {
+      return ctx.activity(async function notRegistered() {
+        return 1;
+      });
+    }
+    await using env = await createTestEnv({ workflows: { broken }, logger: () => {} });
+    const handle = await env.client.start(broken, undefined);
+    await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_UNKNOWN_ACTIVITY' });
+  });
+});
+
+describe("createTestEnv({ store: 'postgres' })", () => {
+  it('runs the same workflow with time skipping on a real database', async () => {
+    await using env = await createTestEnv({
+      workflows: { order },
+      activities: { ship },
+      mocks: { chargeCard: async () => ({ id: 'pay-3' }) },
+      store: 'postgres',
+      connectionString: inject('databaseUrl'),
+      startTime: start,
+    });
+    const handle = await env.client.start(order, { id: 'o3' });
+    await env.sleep('2 days');
+    await handle.signal('approve', { ok: true });
+    expect(await handle.result()).toEqual({ status: 'shipped', tracking: 'tracking-o3', at: days(32) });
+  });
+});
