@@ -17,5 +17,6 @@ export {
   replacedActivity,
 } from './workflow/activity.ts';
 export type * from './workflow/context.ts';
+export { DeterminismViolationError, type GuardMode, runInWorkflowScope } from './workflow/determinism-guard.ts';
 export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
 export { type ExecutionOptions, type OpenActivity, type OpenTimer, type Outcome, WorkflowExecution } from './workflow/execution.ts';

@@ -3,6 +3,7 @@ import {
   Client,
   type Duration,
   type ErrorCode,
+  type GuardMode,
   ErrorCodes,
   PostgresStore,
   ReelError,
@@ -32,6 +33,8 @@ export interface TestEnvOptions {
   startTime?: Date | string;
   /** Default: warnings and errors to stderr. */
   logger?: WorkerLogger;
+  /** Default `throw`: workflow code that starts I/O or a real timer fails the test. */
+  determinismGuard?: GuardMode;
 }
 
 /** A running engine on a virtual clock, for unit tests. */
@@ -85,6 +88,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     pollIntervalMs: 20,
     leaseMs: 60_000,
     handleSignals: false,
+    determinismGuard: options.determinismGuard ?? 'throw',
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const running = worker.run();

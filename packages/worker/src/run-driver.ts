@@ -4,6 +4,7 @@ import {
   type ClaimedRun,
   type CommitRequest,
   ErrorCodes,
+  type GuardMode,
   type HistoryEvent,
   type OpenActivity,
   ReelError,
@@ -23,6 +24,7 @@ export interface DriverHost {
   workflows: Map<string, WorkflowFn>;
   activities: Map<string, ActivityFn>;
   activityName(fn: ActivityFn): string;
+  guard: GuardMode;
   /** Waits shorter than this stay in memory with the lease held; longer ones suspend the run. */
   stickyMs: number;
   /** True once the worker is shutting down: runs suspend at their next wait instead of staying. */
@@ -72,6 +74,8 @@ export class RunDriver {
         history,
         clock: this.host.clock,
         activityName: (fn) => this.host.activityName(fn),
+        guard: this.host.guard,
+        onViolation: (err) => this.host.log('warn', err.message, this.fields()),
       });
     } catch (err) {
       this.fail(err);

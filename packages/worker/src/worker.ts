@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   type ActivityFn,
   ErrorCodes,
+  type GuardMode,
   type PostgresOptions,
   PostgresStore,
   ReelError,
@@ -34,6 +35,11 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   migrate?: boolean;
   /** Drain gracefully on SIGTERM and SIGINT while `run()` is under way. Default true. */
   handleSignals?: boolean;
+  /**
+   * Workflow code that starts I/O or a real timer: `throw` parks the run with a
+   * DeterminismViolationError, `warn` logs it. Default `warn` when NODE_ENV is production, else `throw`.
+   */
+  determinismGuard?: GuardMode;
   /** The engine clock. Default the system clock. */
   clock?: () => Date;
   /** Default: warnings and errors to stderr. */
@@ -80,6 +86,7 @@ export class Worker {
       activities: new Map(Object.entries(options.activities ?? {})),
       activityName: (fn) => activityNames.get(fn) ?? fn.name,
       stickyMs: options.stickyMs ?? 1000,
+      guard: options.determinismGuard ?? (process.env.NODE_ENV === 'production' ? 'warn' : 'throw'),
       get draining() {
         return worker.stopping;
       },

@@ -11,6 +11,7 @@ import {
 } from '../errors.ts';
 import type { ActivityFn } from './activity.ts';
 import type { SignalOptions, WorkflowContext, WorkflowFn, WorkflowInfo } from './context.ts';
+import { DeterminismViolationError, type GuardMode, runInWorkflowScope } from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
 import { seededRandom, uuidFrom } from './random.ts';
 
@@ -63,6 +64,10 @@ export interface ExecutionOptions {
   clock: () => Date;
   /** The name an activity function is registered under (defaults to its own name). */
   activityName?: (fn: ActivityFn) => string;
+  /** What to do when workflow code starts I/O or a real timer. Default `throw`. */
+  guard?: GuardMode;
+  /** Told of every violation the guard sees (in `warn` mode, the only effect). */
+  onViolation?: (err: DeterminismViolationError) => void;
 }
 
 /**
@@ -241,10 +246,28 @@ export class WorkflowExecution {
     const fail = (err: unknown) =>
       finish({ type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed', error: toErrorInfo(err) });
     try {
-      Promise.resolve(this.options.fn(this.context, input)).then(succeed, fail);
+      Promise.resolve(this.runGuarded(() => this.options.fn(this.context, input))).then(succeed, fail);
     } catch (err) {
       fail(err);
     }
+  }
+
+  /** Runs workflow code in its determinism scope: replay-safe Date and Math.random, I/O reported. */
+  private runGuarded<T>(fn: () => T): T {
+    const mode = this.options.guard ?? 'throw';
+    if (mode === 'off') return fn();
+    return runInWorkflowScope(
+      {
+        now: () => this.context.now(),
+        random: () => this.random(),
+        violation: (resource, stack) => {
+          const err = new DeterminismViolationError(this.options.workflowId, resource, stack);
+          this.options.onViolation?.(err);
+          if (mode === 'throw') this.failure ??= err;
+        },
+      },
+      fn,
+    );
   }
 
   /** Issues command number `commands.length`, matching it against history or recording it as new. */
