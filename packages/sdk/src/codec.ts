@@ -36,6 +36,12 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
         return `${path} is a ${kind}${kind === 'Date' ? ' (pass date.toISOString())' : ''}`;
       }
       seen.add(value);
+      if (Array.isArray(value)) {
+        // JSON turns holes and undefined elements into null: the replayed value would differ.
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === undefined) return `${path}[${i}] is undefined, which JSON stores as null (use null)`;
+        }
+      }
       const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
       for (const [key, child] of entries) {
         const problem = findProblem(child, path + key, seen);

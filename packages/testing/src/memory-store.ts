@@ -74,7 +74,7 @@ export class MemoryStore implements Store {
       leaseOwner: null,
       fencingToken: 0,
       inboxVersion: 0,
-      history: [{ type: 'workflow_started', workflowType: req.type, input: input ?? null, seq: 0, at: req.now.toISOString() }],
+      history: [{ type: 'workflow_started', workflowType: req.type, input, seq: 0, at: req.now.toISOString() }],
       inbox: [],
       parkAttempts: 0,
       createdAt: req.now,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Json } from '../../codec.ts';
-import type { ErrorInfo } from '../../errors.ts';
+import { ErrorCodes, type ErrorInfo, ReelError } from '../../errors.ts';
 import type { RecordedEvent } from '../../workflow/events.ts';
 import type {
   ClaimedRun,
@@ -48,7 +48,7 @@ export class PostgresStore implements Store {
   }
 
   async start(req: StartRequest): Promise<StartResult> {
-    const first = json({ workflowType: req.type, input: req.input ?? null });
+    const first = json({ workflowType: req.type, input: req.input });
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
       const { rows } = await this.pool.query(q.START, [req.workflowId, req.runId, req.type, json(req.input), req.now, first]);
@@ -142,7 +142,7 @@ export class PostgresStore implements Store {
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
     const statuses = filter.status === undefined ? null : ([] as string[]).concat(filter.status);
-    const [after, afterRun] = filter.cursor ? (JSON.parse(Buffer.from(filter.cursor, 'base64url').toString()) as [string, string]) : [null, null];
+    const [after, afterRun] = filter.cursor === undefined ? [null, null] : decodeCursor(filter.cursor);
     const { rows } = await this.pool.query(q.LIST, [statuses, filter.type ?? null, after, afterRun, limit + 1]);
     const items = rows.slice(0, limit).map(toDescription);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -194,6 +194,14 @@ export class PostgresStore implements Store {
     }
     if (this.ownsPool) await this.pool.end();
   }
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId)) return [at, runId];
+  } catch {}
+  throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.');
 }
 
 function toDescription(r: Record<string, any>): WorkflowDescription {

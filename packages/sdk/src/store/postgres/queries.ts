@@ -77,19 +77,19 @@ with fence as (
   update reel.workflows
      set history_length = history_length + cardinality($3::int[]),
          status = coalesce($7::text, 'running'),
-         result = $8::jsonb, error = $9::jsonb,
+         result = $8::json, error = $9::json,
          closed_at = case when $7::text is not null then $6::timestamptz end,
          parked_error = null, park_attempts = 0, updated_at = $6,
          lease_owner = case when $7 is not null or ($10::boolean and inbox_version = $12::bigint) then null else lease_owner end,
          ready_at = case when $7 is not null then null
                          when $10 and inbox_version = $12 then $11::timestamptz
                          else coalesce($13::timestamptz, ready_at) end
-   where run_id = $1 and fencing_token = $2
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null
   returning workflow_id, lease_owner is null as released
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select $1, e.seq, e.type, e.data, e.at
-    from unnest($3::int[], $4::text[], $5::jsonb[], $14::timestamptz[]) as e(seq, type, data, at)
+    from unnest($3::int[], $4::text[], $5::json[], $14::timestamptz[]) as e(seq, type, data, at)
    where exists (select 1 from fence)
 ), consumed as (
   delete from reel.inbox where run_id = $1 and id = any($15::bigint[]) and exists (select 1 from fence)
@@ -102,7 +102,7 @@ export const PARK = `
 update reel.workflows
    set status = 'parked', parked_error = $3, park_attempts = park_attempts + 1,
        ready_at = $5, lease_owner = null, updated_at = $4
- where run_id = $1 and fencing_token = $2`;
+ where run_id = $1 and fencing_token = $2 and lease_owner is not null`;
 
 export const RENEW = `
 update reel.workflows w set ready_at = $2

@@ -7,9 +7,11 @@ create table reel.workflows (
   workflow_id     text not null,
   type            text not null,
   status          text not null check (status in ('running', 'parked', 'completed', 'failed', 'cancelled')),
-  input           jsonb,
-  result          jsonb,
-  error           jsonb,
+  -- json, not jsonb: payloads come back exactly as written (jsonb reorders object keys, and replay
+  -- must see what the live run saw)
+  input           json,
+  result          json,
+  error           json,
   ready_at        timestamptz,
   lease_owner     text,
   fencing_token   bigint not null default 0,
@@ -34,7 +36,7 @@ create table reel.history (
   run_id  uuid not null references reel.workflows (run_id) on delete cascade,
   seq     integer not null,
   type    text not null,
-  data    jsonb not null,
+  data    json not null,
   at      timestamptz not null,
   primary key (run_id, seq)
 );
@@ -45,7 +47,7 @@ create table reel.inbox (
   run_id      uuid not null references reel.workflows (run_id) on delete cascade,
   kind        text not null check (kind in ('signal', 'cancel')),
   name        text,
-  payload     jsonb,
+  payload     json,
   created_at  timestamptz not null
 );
 create index inbox_run on reel.inbox (run_id, id);
