@@ -12,6 +12,7 @@ export const ErrorCodes = {
   WORKFLOW_ALREADY_STARTED: 'REEL_WORKFLOW_ALREADY_STARTED',
   WORKFLOW_CLOSED: 'REEL_WORKFLOW_CLOSED',
   WORKFLOW_FAILED: 'REEL_WORKFLOW_FAILED',
+  WORKFLOW_TERMINATED: 'REEL_WORKFLOW_TERMINATED',
   NONDETERMINISM: 'REEL_NONDETERMINISM',
   DETERMINISM_VIOLATION: 'REEL_DETERMINISM_VIOLATION',
   CANCELLED: 'REEL_CANCELLED',
@@ -110,6 +111,16 @@ export class WorkflowFailedError extends ReelError {
     readonly failure: ErrorInfo,
   ) {
     super(ErrorCodes.WORKFLOW_FAILED, `Workflow ${workflowId} failed: ${failure.message}`);
+  }
+}
+
+/** `handle.result()` of a workflow that was terminated. */
+export class WorkflowTerminatedError extends ReelError {
+  constructor(
+    readonly workflowId: string,
+    readonly reason: string | undefined,
+  ) {
+    super(ErrorCodes.WORKFLOW_TERMINATED, `Workflow ${workflowId} was terminated${reason ? `: ${reason}` : '.'}`);
   }
 }
 

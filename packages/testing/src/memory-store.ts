@@ -97,6 +97,17 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+    const run = this.latest(workflowId);
+    if (!run) return undefined;
+    if (!OPEN_STATUSES.includes(run.status)) return false;
+    run.history.push({ type: 'workflow_terminated', ...(reason === undefined ? {} : { reason }), seq: run.history.length, at: now.toISOString() });
+    Object.assign(run, { status: 'terminated', error: { name: 'WorkflowTerminatedError', message: reason ?? 'terminated' }, closedAt: now, updatedAt: now, readyAt: null, leaseOwner: null });
+    run.fencingToken++;
+    this.emit((l) => l.onClosed?.(run.workflowId));
+    return true;
+  }
+
   async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
     const ready = [...this.runs.values()]
       .filter((r) => r.readyAt !== null && r.readyAt <= now && types.includes(r.type))

@@ -78,6 +78,17 @@ describe('workflows on Postgres', () => {
     expect(types.at(-1)).toBe('workflow_cancelled');
   });
 
+  it('terminates at once: no workflow code runs, the run closes as terminated', async () => {
+    const handle = await client.start(cancellable, undefined, { id: 'to-terminate' });
+    await new Promise((r) => setTimeout(r, 200));
+    await handle.terminate('stuck order');
+    await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_TERMINATED', message: 'Workflow to-terminate was terminated: stuck order' });
+    expect(log).not.toContain('cleanup:to-terminate');
+    const events = (await client.history('to-terminate')).events;
+    expect(events.at(-1)).toMatchObject({ type: 'workflow_terminated', reason: 'stuck order' });
+    await expect(handle.terminate()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_CLOSED' });
+  });
+
   it('retries activities with backoff and fails non-retryable errors at once', async () => {
     const handle = await client.start(retrying, undefined, { id: 'retrying' });
     expect(await handle.result()).toEqual({ calls: 3, declined: "Activity 'declined' failed after 1 attempt(s): card declined" });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertJson } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
-import { CancelledError, ErrorCodes, ReelError, WorkflowFailedError } from '../errors.ts';
+import { CancelledError, ErrorCodes, ReelError, WorkflowFailedError, WorkflowTerminatedError } from '../errors.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
 import { type ListFilter, type ListPage, OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
@@ -37,6 +37,7 @@ export interface WorkflowHandle<R> {
   describe(): Promise<WorkflowDescription>;
   signal(name: string, payload?: unknown): Promise<void>;
   cancel(reason?: string): Promise<void>;
+  terminate(reason?: string): Promise<void>;
 }
 
 /** How often `result()` re-reads the run if a close notification was missed. */
@@ -109,6 +110,16 @@ export class Client {
       throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The cancellation reason must be a string.');
     }
     await this.deliver(workflowId, { kind: 'cancel', name: null, payload: reason ?? null }, 'cancel');
+  }
+
+  /** Closes a workflow at once as `terminated`: no workflow code runs, no cleanup. Prefer `cancel`. */
+  async terminate(workflowId: string, reason?: string): Promise<void> {
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The termination reason must be a string.');
+    }
+    const done = await this.store.terminate(checkId(workflowId), reason, this.clock());
+    if (done === undefined) throw notFound(workflowId);
+    if (!done) throw new ReelError(ErrorCodes.WORKFLOW_CLOSED, `Workflow ${workflowId} has already closed, so it cannot be terminated.`);
   }
 
   async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {
@@ -185,6 +196,7 @@ export class Client {
       describe: () => this.describe(id, { runId }),
       signal: (name, payload) => this.signal(id, name, payload),
       cancel: (reason) => this.cancel(id, reason),
+      terminate: (reason) => this.terminate(id, reason),
     };
   }
 }
@@ -196,5 +208,6 @@ function notFound(workflowId: string): ReelError {
 function settle(run: WorkflowDescription): unknown {
   if (run.status === 'completed') return run.result;
   if (run.status === 'cancelled') throw new CancelledError(`Workflow ${run.workflowId} was cancelled.`);
+  if (run.status === 'terminated') throw new WorkflowTerminatedError(run.workflowId, run.error?.message);
   throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
 }

@@ -3,7 +3,7 @@ import type { ErrorInfo } from '../errors.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
-export type WorkflowStatus = 'running' | 'parked' | 'completed' | 'failed' | 'cancelled';
+export type WorkflowStatus = 'running' | 'parked' | 'completed' | 'failed' | 'cancelled' | 'terminated';
 
 export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
 
@@ -116,6 +116,11 @@ export interface Store {
   start(req: StartRequest): Promise<StartResult>;
   /** Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when it is closed. */
   enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
+  /**
+   * Closes an open run at once as `terminated`, without running workflow code: appends
+   * `workflow_terminated` and fences out the lease holder. Same answers as `enqueue`.
+   */
+  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
   claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]>;
   /** The earliest time a run of these types becomes claimable, if any. */
   nextReadyAt(types: string[]): Promise<Date | undefined>;

@@ -17,7 +17,8 @@ export type HistoryEvent =
   | { type: 'cancel_requested'; reason?: string }
   | { type: 'workflow_completed'; result: Json | undefined }
   | { type: 'workflow_failed'; error: ErrorInfo }
-  | { type: 'workflow_cancelled'; error: ErrorInfo };
+  | { type: 'workflow_cancelled'; error: ErrorInfo }
+  | { type: 'workflow_terminated'; reason?: string };
 
 /** A history event with its position (`seq`, from 0) and the engine-clock time it was recorded. */
 export type RecordedEvent = HistoryEvent & { seq: number; at: string };
@@ -25,4 +26,4 @@ export type RecordedEvent = HistoryEvent & { seq: number; at: string };
 export type EventType = HistoryEvent['type'];
 
 /** Events that end a run. */
-export const CLOSING_EVENTS = new Set<EventType>(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
+export const CLOSING_EVENTS = new Set<EventType>(['workflow_completed', 'workflow_failed', 'workflow_cancelled', 'workflow_terminated']);

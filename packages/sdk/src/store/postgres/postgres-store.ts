@@ -66,6 +66,12 @@ export class PostgresStore implements Store {
     return row.status === null ? undefined : Number(row.delivered) > 0;
   }
 
+  async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+    const error = { name: 'WorkflowTerminatedError', message: reason ?? 'terminated' };
+    const { rows } = await this.pool.query(q.TERMINATE, [workflowId, json(error), now, json(reason === undefined ? {} : { reason })]);
+    return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
+  }
+
   async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
     const { rows } = await this.pool.query(q.CLAIM, [owner, types, limit, now, leaseUntil]);
     return rows.map((r) => ({

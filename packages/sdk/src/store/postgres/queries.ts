@@ -43,6 +43,27 @@ with target as (
 select (select status from target) as status,
        (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered`;
 
+/**
+ * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
+ * token in one statement, so the worker holding it can write nothing more.
+ */
+export const TERMINATE = `
+with target as (
+  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+), done as (
+  update reel.workflows w
+     set status = 'terminated', error = $2::json, closed_at = $3, updated_at = $3, ready_at = null,
+         lease_owner = null, fencing_token = w.fencing_token + 1, history_length = w.history_length + 1
+    from target t
+   where w.run_id = t.run_id and w.status in ('running', 'parked')
+  returning w.run_id, w.workflow_id, w.history_length - 1 as seq
+), last_event as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select run_id, seq, 'workflow_terminated', $4::json, $3 from done
+)
+select (select status from target) as status,
+       (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
+
 /** Claims runnable runs of the given types; SKIP LOCKED lets many workers claim without blocking. */
 export const CLAIM = `
 update reel.workflows w

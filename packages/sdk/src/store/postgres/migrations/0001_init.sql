@@ -6,7 +6,7 @@ create table reel.workflows (
   run_id          uuid primary key,
   workflow_id     text not null,
   type            text not null,
-  status          text not null check (status in ('running', 'parked', 'completed', 'failed', 'cancelled')),
+  status          text not null check (status in ('running', 'parked', 'completed', 'failed', 'cancelled', 'terminated')),
   -- json, not jsonb: payloads come back exactly as written (jsonb reorders object keys, and replay
   -- must see what the live run saw)
   input           json,
