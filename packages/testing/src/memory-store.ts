@@ -114,10 +114,11 @@ export class MemoryStore implements Store {
       .sort((a, b) => (a.readyAt as Date).getTime() - (b.readyAt as Date).getTime())
       .slice(0, limit);
     return ready.map((r) => {
+      const readySince = r.readyAt as Date;
       r.leaseOwner = owner;
       r.fencingToken++;
       r.readyAt = leaseUntil;
-      return { workflowId: r.workflowId, runId: r.runId, type: r.type, fencingToken: r.fencingToken, parkAttempts: r.parkAttempts };
+      return { workflowId: r.workflowId, runId: r.runId, type: r.type, fencingToken: r.fencingToken, parkAttempts: r.parkAttempts, readySince };
     });
   }
 

@@ -15,6 +15,7 @@ import {
   WorkflowExecution,
 } from '@reel/sdk';
 import { runAttempt } from './activity-runner.ts';
+import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
 
 /** What a run driver needs from its worker. */
@@ -32,6 +33,7 @@ export interface DriverHost {
   /** Asks the worker to look for claimable runs at `at` (a suspended run's wake time). */
   wakeAt(at: Date): void;
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+  metrics: WorkerMetrics;
 }
 
 const DEFAULT_START_TO_CLOSE_MS = 5 * 60_000;
@@ -84,6 +86,8 @@ export class RunDriver {
     this.poke();
   }
 
+  private replayedAt: number | undefined = performance.now();
+
   /** New input may be in the inbox. */
   inboxChanged(): void {
     this.inboxDirty = true;
@@ -128,6 +132,10 @@ export class RunDriver {
     }
     try {
       await this.exec.advance();
+      if (this.replayedAt !== undefined) {
+        this.host.metrics.replayed?.(this.run.type, this.exec.log.length, performance.now() - this.replayedAt);
+        this.replayedAt = undefined;
+      }
     } catch (err) {
       if (err instanceof ReelError) return this.park(err);
       throw err;
@@ -140,7 +148,10 @@ export class RunDriver {
         outcome.type === 'workflow_completed'
           ? { status: 'completed', result: outcome.result }
           : { status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled', error: outcome.error };
-      if (await this.flush({ close })) this.end();
+      if (await this.flush({ close })) {
+        this.host.metrics.workflowClosed?.(this.run.type, close.status);
+        this.end();
+      }
       return;
     }
 
@@ -203,6 +214,7 @@ export class RunDriver {
     const outcome = await this.host.store.commit({ ...this.lease(), now: this.host.clock(), events, consumedInbox: consumed, ...extra });
     if (outcome === 'lost') {
       this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
+      this.host.metrics.leaseLost?.(this.run.type);
       this.abandon('lease lost');
       return false;
     }
@@ -228,6 +240,7 @@ export class RunDriver {
     const attempts = this.run.parkAttempts;
     const retryAt = new Date(this.host.clock().getTime() + Math.min(1000 * 2 ** attempts, MAX_PARK_BACKOFF_MS));
     this.host.log('error', `parked: ${err.message}`, { ...this.fields(), code: err.code, retryAt });
+    this.host.metrics.parked?.(this.run.type, err.code);
     await this.host.store.park(this.lease(), toErrorInfo(err), this.host.clock(), retryAt);
     this.host.wakeAt(retryAt);
     this.abandon('parked');
@@ -240,13 +253,17 @@ export class RunDriver {
     const options = activityOptions(fn);
     const timeoutMs = options.startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE_MS : toMs(options.startToCloseTimeout, 'startToCloseTimeout');
     const context = { workflowId: this.run.workflowId, runId: this.run.runId, activity: activity.name, attempt: activity.attempt };
+    const startedAt = performance.now();
     void runAttempt(fn, activity.args, context, timeoutMs, controller.signal).then((result) => {
       this.running.delete(activity.cmd);
+      const ms = performance.now() - startedAt;
       if (this.ended || !this.exec.isOpen(activity.cmd)) return;
       if (result.ok) {
+        this.host.metrics.activityFinished?.(activity.name, ms, 'completed');
         this.exec.append({ type: 'activity_completed', cmd: activity.cmd, result: result.value });
       } else {
         const delay = retryDelay(options.retry, activity.attempt, result.error);
+        this.host.metrics.activityFinished?.(activity.name, ms, delay === undefined ? 'failed' : 'retrying');
         this.exec.append(
           delay === undefined
             ? { type: 'activity_failed', cmd: activity.cmd, attempts: activity.attempt, error: result.error }

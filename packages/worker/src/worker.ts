@@ -11,6 +11,7 @@ import {
   type Store,
   type WorkflowFn,
 } from '@reel/sdk';
+import type { WorkerMetrics } from './metrics.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
 
 export type WorkerLogger = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
@@ -40,6 +41,8 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
    * DeterminismViolationError, `warn` logs it. Default `warn` when NODE_ENV is production, else `throw`.
    */
   determinismGuard?: GuardMode;
+  /** Hooks for metrics; `@reel/server`'s `prometheusMetrics()` implements them. */
+  metrics?: WorkerMetrics;
   /** The engine clock. Default the system clock. */
   clock?: () => Date;
   /** Default: warnings and errors to stderr. */
@@ -91,6 +94,7 @@ export class Worker {
         return worker.stopping;
       },
       wakeAt: (at) => this.wakeAt(at),
+      metrics: options.metrics ?? {},
       log: (level, message, fields) => (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
     };
     this.types = [...this.host.workflows.keys()];
@@ -167,6 +171,7 @@ export class Worker {
     const now = this.host.clock();
     const claimed = await this.store.claim(this.identity, this.types, free, now, new Date(now.getTime() + leaseMs));
     for (const run of claimed) {
+      this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       const driver = new RunDriver(this.host, run);
       this.drivers.set(run.runId, driver);
       void driver.done.then(() => {

@@ -47,6 +47,8 @@ export interface ClaimedRun {
   type: string;
   fencingToken: number;
   parkAttempts: number;
+  /** When the run became claimable (for schedule-to-start latency). */
+  readySince: Date;
 }
 
 export interface InboxItem {

@@ -80,6 +80,7 @@ export class PostgresStore implements Store {
       type: r.type,
       fencingToken: Number(r.fencing_token),
       parkAttempts: r.park_attempts,
+      readySince: r.ready_since,
     }));
   }
 

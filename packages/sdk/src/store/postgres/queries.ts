@@ -68,13 +68,13 @@ select (select status from target) as status,
 export const CLAIM = `
 update reel.workflows w
    set lease_owner = $1, fencing_token = w.fencing_token + 1, ready_at = $5
-  from (select run_id from reel.workflows
+  from (select run_id, ready_at from reel.workflows
          where ready_at <= $4 and type = any($2::text[])
          order by ready_at
          limit $3
            for update skip locked) c
  where w.run_id = c.run_id
-returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts`;
+returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since`;
 
 export const NEXT_READY_AT = `
 select min(ready_at) as at from reel.workflows where ready_at is not null and type = any($1::text[])`;
