@@ -20,6 +20,10 @@ export const ErrorCodes = {
   ACTIVITY_TIMEOUT: 'REEL_ACTIVITY_TIMEOUT',
   LEASE_LOST: 'REEL_LEASE_LOST',
   TIMEOUT: 'REEL_TIMEOUT',
+  QUERY_TIMEOUT: 'REEL_QUERY_TIMEOUT',
+  QUERY_FAILED: 'REEL_QUERY_FAILED',
+  UNKNOWN_QUERY: 'REEL_UNKNOWN_QUERY',
+  NO_WORKER: 'REEL_NO_WORKER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -81,7 +85,7 @@ export class CancelledError extends ReelError {
   }
 }
 
-/** An activity failed for good (retries exhausted or non-retryable); `cause` describes its last attempt. */
+/** An activity failed for good (retries exhausted or non-retryable); `failure` describes its last attempt. */
 export class ActivityFailure extends ReelError {
   constructor(
     readonly activity: string,

@@ -6,6 +6,7 @@ import {
   ErrorCodes,
   type GuardMode,
   type HistoryEvent,
+  type Json,
   type OpenActivity,
   ReelError,
   type Store,
@@ -88,6 +89,11 @@ export class RunDriver {
 
   private replayedAt: number | undefined = performance.now();
 
+  /** Answers a query from the run's state in memory (undefined while it is still loading). */
+  query(name: string, args: Json[]): { answer: Json | undefined } | undefined {
+    return this.exec ? { answer: this.exec.query(name, args) } : undefined;
+  }
+
   /** New input may be in the inbox. */
   inboxChanged(): void {
     this.inboxDirty = true;
@@ -159,7 +165,8 @@ export class RunDriver {
     for (const [cmd, controller] of this.running) {
       if (!this.exec.isOpen(cmd)) controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'));
     }
-    const due = this.exec.openActivities().filter((a) => !this.running.has(a.cmd) && (!a.retryAt || a.retryAt <= now));
+    // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
+    const due = this.host.draining ? [] : this.exec.openActivities().filter((a) => !this.running.has(a.cmd) && (!a.retryAt || a.retryAt <= now));
     const missing = due.find((a) => !this.host.activities.has(a.name));
     if (missing) {
       return this.park(
@@ -174,7 +181,7 @@ export class RunDriver {
     }
     for (const activity of due) this.startActivity(activity);
 
-    const next = this.nextWake();
+    const next = this.host.draining && this.exec.openActivities().some((a) => !this.running.has(a.cmd)) ? now : this.nextWake();
     if (this.running.size === 0 && (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)) {
       await this.suspend(next);
     } else if (next) {
@@ -251,7 +258,7 @@ export class RunDriver {
     this.running.set(activity.cmd, controller);
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
-    const timeoutMs = options.startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE_MS : toMs(options.startToCloseTimeout, 'startToCloseTimeout');
+    const timeoutMs = timerDelay(options.startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE_MS : toMs(options.startToCloseTimeout, 'startToCloseTimeout'));
     const context = { workflowId: this.run.workflowId, runId: this.run.runId, activity: activity.name, attempt: activity.attempt };
     const startedAt = performance.now();
     void runAttempt(fn, activity.args, context, timeoutMs, controller.signal).then((result) => {
@@ -277,7 +284,7 @@ export class RunDriver {
         );
       }
       this.poke();
-    });
+    }).catch((err) => this.fail(err));
   }
 
   private lease() {

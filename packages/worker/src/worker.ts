@@ -4,12 +4,17 @@ import {
   type ActivityFn,
   ErrorCodes,
   type GuardMode,
+  type Json,
+  type PostedQuery,
   type PostgresOptions,
+  type QueryAnswer,
   PostgresStore,
   ReelError,
   replacedActivity,
   type Store,
+  toErrorInfo,
   type WorkflowFn,
+  WorkflowExecution,
 } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
@@ -48,6 +53,9 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   /** Default: warnings and errors to stderr. */
   logger?: WorkerLogger;
 };
+
+/** How long a worker that does not hold a run waits before answering a query about it by replay. */
+const QUERY_DEFER_MS = 100;
 
 const defaultLogger: WorkerLogger = (level, message, fields) => {
   if (level !== 'info') console.error(`[reel] ${level}: ${message}`, JSON.stringify(fields));
@@ -132,16 +140,26 @@ export class Worker {
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
     }
-    const unlisten = await this.store.listen({
-      onWake: (runId) => {
-        const driver = this.drivers.get(runId);
-        if (driver) driver.inboxChanged();
-        else this.kick();
-      },
-    });
-    const leaseMs = this.options.leaseMs ?? 30_000;
-    const renewal = setInterval(() => void this.renew(leaseMs), leaseMs / 3);
+    let unlisten = async () => {};
+    let renewal: NodeJS.Timeout | undefined;
     try {
+      unlisten = await this.store.listen({
+        onWake: (runId) => {
+          // '' means "anything may have changed" (e.g. the listener reconnected).
+          if (runId === '') for (const d of this.drivers.values()) d.inboxChanged();
+          const driver = this.drivers.get(runId);
+          if (driver) driver.inboxChanged();
+          else this.kick();
+        },
+        // The holder answers at once; others wait a moment so it can, then answer by replay.
+        onQuery: (runId, queryId) => {
+          if (this.drivers.has(runId)) void this.answerQuery(queryId);
+          else setTimeout(() => void this.answerQuery(queryId), QUERY_DEFER_MS).unref();
+        },
+      });
+      const leaseMs = this.options.leaseMs ?? 30_000;
+      await this.store.heartbeat(this.identity, this.types, this.host.clock());
+      renewal = setInterval(() => void this.renew(leaseMs), Math.min(leaseMs / 3, 10_000));
       while (!this.stopping) {
         let next = this.options.pollIntervalMs ?? 1000;
         try {
@@ -156,6 +174,7 @@ export class Worker {
       clearInterval(renewal);
       clearTimeout(this.wakeTimer);
       await unlisten();
+      await this.store.removeWorker(this.identity).catch(() => undefined);
       if (handleSignals) {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
@@ -216,12 +235,51 @@ export class Worker {
     }, timerDelay(t - this.host.clock().getTime()));
   }
 
+  /** Claims a posted query and answers it from memory if this worker holds the run, else by replay. */
+  private async answerQuery(queryId: string): Promise<void> {
+    try {
+      const query = await this.store.claimQuery(queryId, this.identity, this.types);
+      if (!query) return;
+      let answer: QueryAnswer;
+      try {
+        const held = this.drivers.get(query.runId)?.query(query.name, query.args);
+        answer = { result: held ? held.answer : await this.queryByReplay(query) };
+      } catch (err) {
+        answer = { error: toErrorInfo(err) };
+      }
+      await this.store.answerQuery(queryId, answer, this.host.clock());
+    } catch (err) {
+      this.host.log('error', `answering a query failed: ${(err as Error).message}`, { queryId });
+    }
+  }
+
+  private async queryByReplay(query: PostedQuery): Promise<Json | undefined> {
+    const exec = new WorkflowExecution({
+      workflowId: query.workflowId,
+      runId: query.runId,
+      workflowType: query.type,
+      fn: this.host.workflows.get(query.type) as WorkflowFn,
+      history: await this.store.loadHistory(query.runId),
+      clock: this.host.clock,
+      activityName: this.host.activityName,
+      guard: this.host.guard,
+    });
+    await exec.advance();
+    return exec.query(query.name, query.args);
+  }
+
   private async renew(leaseMs: number): Promise<void> {
     const leases = [...this.drivers.values()].map((d) => ({ runId: d.run.runId, fencingToken: d.run.fencingToken }));
     try {
       const now = this.host.clock();
+      await this.store.heartbeat(this.identity, this.types, now);
       const lost = await this.store.renew(leases, now, new Date(now.getTime() + leaseMs));
-      for (const runId of lost) this.drivers.get(runId)?.abandon('lease lost');
+      for (const runId of lost) {
+        const driver = this.drivers.get(runId);
+        if (!driver) continue;
+        this.host.metrics.leaseLost?.(driver.run.type);
+        driver.abandon('lease lost');
+      }
     } catch (err) {
       this.host.log('error', `renewing leases failed: ${(err as Error).message}`, {});
     }
@@ -256,6 +314,9 @@ function validate(options: WorkerOptions): void {
   }
   for (const [name, fn] of Object.entries(options.activities ?? {})) {
     if (typeof fn !== 'function') throw bad(`Activity '${name}' is not a function.`);
+  }
+  for (const key of ['leaseMs', 'pollIntervalMs'] as const) {
+    if (options[key] !== undefined && !((options[key] as number) > 0)) throw bad(`${key} must be greater than 0, not ${options[key]}.`);
   }
   for (const key of ['concurrency', 'leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'] as const) {
     const v = options[key];

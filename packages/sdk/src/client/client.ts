@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertJson } from '../codec.ts';
+import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
-import { CancelledError, ErrorCodes, ReelError, WorkflowFailedError, WorkflowTerminatedError } from '../errors.ts';
+import { CancelledError, type ErrorCode, ErrorCodes, ReelError, WorkflowFailedError, WorkflowTerminatedError } from '../errors.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
 import { type ListFilter, type ListPage, OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
@@ -29,7 +29,8 @@ export interface WorkflowHistory {
 /** A started workflow. `R` is the workflow function's result type. */
 export interface WorkflowHandle<R> {
   readonly id: string;
-  readonly runId: string;
+  /** The run this handle is bound to; undefined for `getHandle(id)`, which follows the latest run. */
+  readonly runId: string | undefined;
   /** False when `start` found an existing run with this id and returned it. */
   readonly created: boolean;
   /** Waits for the run to close; throws `WorkflowFailedError` or `CancelledError` when it did not complete. */
@@ -40,8 +41,10 @@ export interface WorkflowHandle<R> {
   terminate(reason?: string): Promise<void>;
 }
 
-/** How often `result()` re-reads the run if a close notification was missed. */
-const RESULT_POLL_MS = 2000;
+/** How often `result()` and `query()` look again if a notification was missed. */
+const POLL_MS = 2000;
+/** A worker counts as live if it heartbeat this recently (workers heartbeat every few seconds). */
+const WORKER_LIVENESS_MS = 30_000;
 
 /**
  * Starts, signals, cancels and inspects workflows, straight against Postgres.
@@ -56,6 +59,7 @@ export class Client {
   private readonly clock: () => Date;
   private readonly ownsStore: boolean;
   private readonly closeWaiters = new Map<string, Set<() => void>>();
+  private readonly answerWaiters = new Map<string, () => void>();
   private listening: Promise<() => Promise<void>> | undefined;
 
   constructor(options: ClientOptions) {
@@ -81,6 +85,12 @@ export class Client {
       throw new ReelError(
         ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
         `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
+      );
+    }
+    if (!started.created && started.type !== type) {
+      throw new ReelError(
+        ErrorCodes.WORKFLOW_ALREADY_STARTED,
+        `Workflow id ${workflowId} belongs to a '${started.type}' workflow, not '${type}'. Use another id.`,
       );
     }
     if (!started.created && options.onConflict === 'fail') {
@@ -146,7 +156,7 @@ export class Client {
   /** Waits for a workflow to close and returns its result (see `WorkflowHandle.result`). */
   async result<R = unknown>(workflowId: string, options: { runId?: string; timeout?: Duration } = {}): Promise<R> {
     const deadline = options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
-    await (this.listening ??= this.store.listen({ onClosed: (id) => this.wakeWaiters(id) }));
+    await this.listen();
     for (;;) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
@@ -160,13 +170,57 @@ export class Client {
           throw new ReelError(ErrorCodes.TIMEOUT, `Workflow ${workflowId} did not close within the timeout; it is still ${run.status}.`);
         }
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, RESULT_POLL_MS))))]);
+        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
         clearTimeout(timer);
       } finally {
         waiters.delete(wake);
         if (waiters.size === 0) this.closeWaiters.delete(workflowId);
       }
     }
+  }
+
+  /**
+   * Asks a workflow a question answered by its `ctx.onQuery` handler: by the worker that holds it, or
+   * by replay on any worker serving its type. Fails fast with `REEL_NO_WORKER` when none is live.
+   * @example const status = await client.query<OrderStatus>('order-42', 'status');
+   */
+  async query<R = unknown>(workflowId: string, name: string, args: unknown[] = [], options: { timeout?: Duration } = {}): Promise<R> {
+    checkName(name, 'query name');
+    if (!Array.isArray(args)) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'Query arguments must be an array.');
+    const json = assertJson(args, `The arguments of query '${name}'`) as Json[];
+    const timeoutMs = toMs(options.timeout ?? '10s', 'query timeout');
+    await this.listen();
+    const now = this.clock();
+    const posted = await this.store.postQuery(checkId(workflowId), name, json, now, new Date(now.getTime() - WORKER_LIVENESS_MS));
+    if (posted === 'not_found') throw notFound(workflowId);
+    if (posted === 'no_worker') {
+      throw new ReelError(ErrorCodes.NO_WORKER, `No live worker serves the type of workflow ${workflowId}, so nothing can answer query '${name}'. Start a worker that registers it.`);
+    }
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        const answered = new Promise<void>((resolve) => this.answerWaiters.set(posted.queryId, resolve));
+        const answer = await this.store.readQuery(posted.queryId);
+        if (answer?.error) throw new ReelError((answer.error.code as ErrorCode) ?? ErrorCodes.QUERY_FAILED, answer.error.message);
+        if (answer) return answer.result as R;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new ReelError(ErrorCodes.QUERY_TIMEOUT, `Query '${name}' to workflow ${workflowId} got no answer within ${timeoutMs} ms; are its workers overloaded?`);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([answered, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
+        clearTimeout(timer);
+      }
+    } finally {
+      this.answerWaiters.delete(posted.queryId);
+      await this.store.deleteQuery(posted.queryId);
+    }
+  }
+
+  private listen(): Promise<unknown> {
+    this.listening ??= this.store.listen({
+      onClosed: (id) => this.wakeWaiters(id),
+      onQueryAnswered: (id) => this.answerWaiters.get(id)?.(),
+    });
+    return this.listening;
   }
 
   async close(): Promise<void> {
@@ -190,7 +244,7 @@ export class Client {
   private handle<R>(id: string, runId: string | undefined, created: boolean): WorkflowHandle<R> {
     return {
       id,
-      runId: runId as string,
+      runId,
       created,
       result: (options) => this.result<R>(id, { ...options, runId }),
       describe: () => this.describe(id, { runId }),
@@ -207,7 +261,7 @@ function notFound(workflowId: string): ReelError {
 
 function settle(run: WorkflowDescription): unknown {
   if (run.status === 'completed') return run.result;
-  if (run.status === 'cancelled') throw new CancelledError(`Workflow ${run.workflowId} was cancelled.`);
-  if (run.status === 'terminated') throw new WorkflowTerminatedError(run.workflowId, run.error?.message);
+  if (run.status === 'cancelled') throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);
+  if (run.status === 'terminated') throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
   throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
 }

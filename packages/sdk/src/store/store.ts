@@ -38,6 +38,8 @@ export interface StartResult {
   created: boolean;
   /** False when no worker has ever registered the type (nothing was created). */
   knownType: boolean;
+  /** The type of the run returned (differs from the requested one if the id belongs to another workflow). */
+  type: string;
 }
 
 /** A run a worker has just claimed, with its lease's fencing token. */
@@ -105,6 +107,25 @@ export interface StoreListener {
   onWake?(runId: string): void;
   /** A run closed. */
   onClosed?(workflowId: string): void;
+  /** A query was posted for a run. */
+  onQuery?(runId: string, queryId: string): void;
+  /** A query was answered. */
+  onQueryAnswered?(queryId: string): void;
+}
+
+/** A query as a worker sees it once it has claimed it. */
+export interface PostedQuery {
+  runId: string;
+  workflowId: string;
+  type: string;
+  name: string;
+  args: Json[];
+}
+
+/** A query's answer: `error` set when it failed. */
+export interface QueryAnswer {
+  result?: Json;
+  error?: ErrorInfo;
 }
 
 /**
@@ -133,6 +154,20 @@ export interface Store {
   park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;
   /** Extends the leases still held; returns the run ids of those that were lost. */
   renew(leases: Lease[], now: Date, leaseUntil: Date): Promise<string[]>;
+  /** Records that a worker is alive and serves `types`. */
+  heartbeat(workerId: string, types: string[], now: Date): Promise<void>;
+  removeWorker(workerId: string): Promise<void>;
+  /**
+   * Posts a query to the latest run of `workflowId`, if a worker that heartbeat after `liveSince` serves
+   * its type: `not_found` when no run has this id, `no_worker` when none serves it.
+   */
+  postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date): Promise<{ queryId: string; runId: string } | 'not_found' | 'no_worker'>;
+  /** Takes a query to answer it, if no other worker has and it is of one of `types`. */
+  claimQuery(queryId: string, workerId: string, types: string[]): Promise<PostedQuery | undefined>;
+  answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void>;
+  /** The answer, once there is one. */
+  readQuery(queryId: string): Promise<QueryAnswer | undefined>;
+  deleteQuery(queryId: string): Promise<void>;
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
   history(runId: string): Promise<RecordedEvent[]>;

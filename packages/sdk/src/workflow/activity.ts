@@ -1,4 +1,4 @@
-import type { Duration } from '../duration.ts';
+import { type Duration, toMs } from '../duration.ts';
 
 /** How an activity is retried. Delays grow as `initialInterval * backoffCoefficient^(attempt-1)`, capped. */
 export interface RetryPolicy {
@@ -16,6 +16,8 @@ export interface RetryPolicy {
 
 /** Per-activity options, set once with `defineActivity`. */
 export interface ActivityOptions {
+  /** The name history records, when the worker's registry does not give one (e.g. an arrow function). */
+  name?: string;
   retry?: RetryPolicy;
   /** Longest a single attempt may run before it counts as failed. Default 5 minutes. */
   startToCloseTimeout?: Duration;
@@ -36,6 +38,14 @@ const OPTIONS = Symbol.for('reel.activityOptions');
  * });
  */
 export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOptions): F {
+  // Fail at definition, not in the middle of a run.
+  for (const [key, value] of [
+    ['startToCloseTimeout', options.startToCloseTimeout],
+    ['retry.initialInterval', options.retry?.initialInterval],
+    ['retry.maxInterval', options.retry?.maxInterval],
+  ] as const) {
+    if (value !== undefined) toMs(value, key);
+  }
   (fn as unknown as Record<symbol, ActivityOptions>)[OPTIONS] = options;
   return fn;
 }

@@ -38,6 +38,13 @@ export interface WorkflowContext {
    */
   signal<T = unknown>(name: string): Promise<T>;
   signal<T = unknown>(name: string, options: SignalOptions): Promise<T | undefined>;
+  /**
+   * Answers `client.query(id, name, args)` with `handler(...args)`: synchronous and read-only, it must
+   * not change workflow state. Register handlers before the first await so replays see them early.
+   * @example ctx.onQuery('status', () => ({ step, paid }));
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: query arguments are JSON chosen by the caller.
+  onQuery(name: string, handler: (...args: any[]) => unknown): void;
   /** The time of the history event the workflow last received: stable across replays. */
   now(): Date;
   /** A number in [0, 1), the same sequence on every replay of this run. */

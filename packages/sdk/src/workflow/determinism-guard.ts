@@ -59,6 +59,11 @@ function describe(resource: string): string {
 const storage = new AsyncLocalStorage<WorkflowScope>();
 let installed = false;
 
+/** Runs `fn` outside any workflow scope: engine code (e.g. reading the engine clock) sees real values. */
+export function outsideWorkflowScope<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /**
  * Runs `fn` (the workflow function) with `scope` as its context, so that, from workflow code and every
  * continuation of it, `Date.now()`, `new Date()` and `Math.random()` return replay-safe values and I/O

@@ -11,7 +11,7 @@ export type HistoryEvent =
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
   | { type: 'activity_completed'; cmd: number; result: Json | undefined }
   | { type: 'activity_failed'; cmd: number; attempts: number; error: ErrorInfo }
-  | { type: 'timer_started'; cmd: number; fireAt: string }
+  | { type: 'timer_started'; cmd: number; fireAt: string; /** Set when the timer is a signal wait's timeout. */ signal?: string }
   | { type: 'timer_fired'; cmd: number }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }

@@ -4,14 +4,15 @@ import {
   ActivityFailure,
   CancelledError,
   type CommandSummary,
+  ErrorCodes,
   type ErrorInfo,
   NonDeterminismError,
   ReelError,
   toErrorInfo,
 } from '../errors.ts';
-import type { ActivityFn } from './activity.ts';
+import { type ActivityFn, activityOptions } from './activity.ts';
 import type { SignalOptions, WorkflowContext, WorkflowFn, WorkflowInfo } from './context.ts';
-import { DeterminismViolationError, type GuardMode, runInWorkflowScope } from './determinism-guard.ts';
+import { DeterminismViolationError, type GuardMode, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
 import { seededRandom, uuidFrom } from './random.ts';
 
@@ -89,6 +90,7 @@ export class WorkflowExecution {
   private readonly open = new Map<number, OpenActivity | OpenTimer>();
   private readonly buffered = new Map<string, Json[]>();
   private readonly waiters = new Map<string, SignalWaiter[]>();
+  private readonly queries = new Map<string, (...args: unknown[]) => unknown>();
   private failure: ReelError | undefined;
   private result: Outcome | undefined;
   private readonly random: () => number;
@@ -124,9 +126,19 @@ export class WorkflowExecution {
     return this.open.has(cmd);
   }
 
+  /** Runs a query handler against the current state; throws `REEL_UNKNOWN_QUERY` or the handler's error. */
+  query(name: string, args: Json[]): Json | undefined {
+    const handler = this.queries.get(name);
+    if (!handler) {
+      const known = [...this.queries.keys()].join(', ') || 'none';
+      throw new ReelError(ErrorCodes.UNKNOWN_QUERY, `Workflow ${this.options.workflowId} has no query '${name}' (it answers: ${known}).`);
+    }
+    return assertJson(handler(...args), `The answer to query '${name}'`);
+  }
+
   /** Appends a new event (stamped with the engine clock); it reaches the code on the next `advance()`. */
   append(event: HistoryEvent): RecordedEvent {
-    const recorded = { ...event, seq: this.log.length, at: this.options.clock().toISOString() } as RecordedEvent;
+    const recorded = { ...event, seq: this.log.length, at: this.engineNow().toISOString() } as RecordedEvent;
     this.log.push(recorded);
     this.index(recorded);
     return recorded;
@@ -252,6 +264,11 @@ export class WorkflowExecution {
     }
   }
 
+  /** The engine clock, read outside the workflow's scope (where Date would give `ctx.now()`). */
+  private engineNow(): Date {
+    return outsideWorkflowScope(this.options.clock);
+  }
+
   /** Runs workflow code in its determinism scope: replay-safe Date and Math.random, I/O reported. */
   private runGuarded<T>(fn: () => T): T {
     const mode = this.options.guard ?? 'throw';
@@ -290,11 +307,12 @@ export class WorkflowExecution {
     return promise;
   }
 
-  private startTimer(ms: number): Command {
+  private startTimer(ms: number, signal?: string): Command {
     this.issue('timer', undefined, (cmd) => ({
       type: 'timer_started',
       cmd,
-      fireAt: new Date(this.options.clock().getTime() + ms).toISOString(),
+      fireAt: new Date(this.engineNow().getTime() + ms).toISOString(),
+      ...(signal === undefined ? {} : { signal }),
     }));
     return this.commands[this.commands.length - 1] as Command;
   }
@@ -326,8 +344,11 @@ export class WorkflowExecution {
       info,
       activity: (fn, ...args) =>
         guard(() => {
-          if (typeof fn !== 'function') throw new TypeError('ctx.activity expects the activity function as its first argument');
-          const name = this.options.activityName?.(fn) ?? fn.name;
+          if (typeof fn !== 'function') throw invalid('ctx.activity expects the activity function as its first argument.');
+          const name = this.options.activityName?.(fn) || activityOptions(fn).name || fn.name;
+          if (!name) {
+            throw invalid("This activity has no name: register it in the worker's activities ({ chargeCard }) or give it one with defineActivity(fn, { name }).");
+          }
           const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
           return this.issue('activity', name, (cmd) => ({ type: 'activity_scheduled', cmd, name, args: json })) as never;
         }),
@@ -339,14 +360,14 @@ export class WorkflowExecution {
         }),
       signal: <T>(name: string, options?: SignalOptions) =>
         guard(() => {
-          if (typeof name !== 'string' || name === '') throw new TypeError('ctx.signal expects a non-empty signal name');
+          if (typeof name !== 'string' || name === '') throw invalid('ctx.signal expects a non-empty signal name.');
           const timeout = options?.timeout === undefined ? undefined : toMs(options.timeout, 'ctx.signal timeout');
           const queue = this.buffered.get(name);
           if (queue?.length) return Promise.resolve(queue.shift() as T);
           return new Promise<T>((resolve, reject) => {
             const waiter: SignalWaiter = { resolve: resolve as (v: unknown) => void, reject };
             if (timeout !== undefined) {
-              waiter.timer = this.startTimer(timeout);
+              waiter.timer = this.startTimer(timeout, name);
               Object.assign(waiter.timer, {
                 resolve: () => {
                   const list = this.waiters.get(name) ?? [];
@@ -359,11 +380,21 @@ export class WorkflowExecution {
             this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
           });
         }),
+      onQuery: (name, handler) => {
+        if (typeof name !== 'string' || name === '' || typeof handler !== 'function') {
+          throw invalid('ctx.onQuery expects a query name and a handler function.');
+        }
+        this.queries.set(name, handler);
+      },
       now: () => new Date(this.lastAt),
       random: () => this.random(),
       uuid: () => uuidFrom(this.random),
     };
   }
+}
+
+function invalid(message: string): ReelError {
+  return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
 }
 
 function summary(c: Command): CommandSummary {

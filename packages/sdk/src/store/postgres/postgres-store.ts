@@ -10,6 +10,8 @@ import type {
   Lease,
   ListFilter,
   ListPage,
+  PostedQuery,
+  QueryAnswer,
   StartRequest,
   StartResult,
   Store,
@@ -53,9 +55,9 @@ export class PostgresStore implements Store {
     for (let attempt = 0; ; attempt++) {
       const { rows } = await this.pool.query(q.START, [req.workflowId, req.runId, req.type, json(req.input), req.now, first]);
       const row = rows[0];
-      if (row.created) return { runId: row.created, created: true, knownType: true };
-      if (row.existing) return { runId: row.existing, created: false, knownType: row.known };
-      if (!row.known) return { runId: req.runId, created: false, knownType: false };
+      if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
+      if (row.existing) return { runId: row.existing, created: false, knownType: row.known, type: row.existing_type };
+      if (!row.known) return { runId: req.runId, created: false, knownType: false, type: req.type };
       if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
     }
   }
@@ -67,7 +69,7 @@ export class PostgresStore implements Store {
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
-    const error = { name: 'WorkflowTerminatedError', message: reason ?? 'terminated' };
+    const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
     const { rows } = await this.pool.query(q.TERMINATE, [workflowId, json(error), now, json(reason === undefined ? {} : { reason })]);
     return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
   }
@@ -141,6 +143,43 @@ export class PostgresStore implements Store {
     return leases.filter((l) => !kept.has(l.runId)).map((l) => l.runId);
   }
 
+  async heartbeat(workerId: string, types: string[], now: Date): Promise<void> {
+    await this.pool.query(q.HEARTBEAT, [workerId, types, now]);
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    await this.pool.query(q.REMOVE_WORKER, [workerId]);
+  }
+
+  async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
+    const { rows } = await this.pool.query(q.POST_QUERY, [workflowId, name, JSON.stringify(args), now, liveSince]);
+    const row = rows[0];
+    if (row.run_id === null) return 'not_found' as const;
+    if (!row.served) return 'no_worker' as const;
+    return { queryId: String(row.id), runId: row.run_id as string };
+  }
+
+  async claimQuery(queryId: string, workerId: string, types: string[]): Promise<PostedQuery | undefined> {
+    const { rows } = await this.pool.query(q.CLAIM_QUERY, [queryId, workerId, types]);
+    const r = rows[0];
+    return r && { runId: r.run_id, workflowId: r.workflow_id, type: r.type, name: r.name, args: r.args };
+  }
+
+  async answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void> {
+    await this.pool.query(q.ANSWER_QUERY, [queryId, now, json(answer.result), json(answer.error)]);
+  }
+
+  async readQuery(queryId: string): Promise<QueryAnswer | undefined> {
+    const { rows } = await this.pool.query(q.READ_QUERY, [queryId]);
+    const row = rows[0];
+    if (!row?.answered_at) return undefined;
+    return row.error === null ? { result: row.result ?? undefined } : { error: row.error };
+  }
+
+  async deleteQuery(queryId: string): Promise<void> {
+    await this.pool.query(q.DELETE_QUERY, [queryId]);
+  }
+
   async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
     const { rows } = await this.pool.query(q.DESCRIBE, [workflowId, runId ?? null]);
     return rows[0] && toDescription(rows[0]);
@@ -160,7 +199,12 @@ export class PostgresStore implements Store {
 
   async listen(listener: StoreListener): Promise<() => Promise<void>> {
     this.listeners.add(listener);
-    await (this.listening ??= this.connectListener());
+    // A failed first connection is not cached: the next listen() tries again.
+    this.listening ??= this.connectListener().catch((err) => {
+      this.listening = undefined;
+      throw err;
+    });
+    await this.listening;
     return async () => {
       this.listeners.delete(listener);
     };
@@ -171,11 +215,15 @@ export class PostgresStore implements Store {
     const client = await this.pool.connect();
     client.on('notification', (n) => {
       for (const l of this.listeners) {
-        if (n.channel === 'reel_wake') l.onWake?.(n.payload as string);
-        else if (n.channel === 'reel_closed') l.onClosed?.(n.payload as string);
+        const payload = n.payload as string;
+        if (n.channel === 'reel_wake') l.onWake?.(payload);
+        else if (n.channel === 'reel_closed') l.onClosed?.(payload);
+        else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
+        else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
       }
     });
     client.on('error', () => {
+      if (this.closed) return; // close() has released it already
       client.release(true);
       this.listening = undefined;
       const retry = () => {
@@ -187,7 +235,7 @@ export class PostgresStore implements Store {
       // Anything may have happened while deaf: let every listener look again.
       for (const l of this.listeners) l.onWake?.('');
     });
-    await client.query('listen reel_wake; listen reel_closed');
+    await client.query('listen reel_wake; listen reel_closed; listen reel_query; listen reel_query_answered');
     return client;
   }
 
