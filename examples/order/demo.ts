@@ -55,9 +55,6 @@ async function runOrder(connectionString: string): Promise<void> {
   } finally {
     await worker.shutdown();
     await client.close();
-    // A closed store hangs up its LISTEN connection without waiting for the server to notice; if the
-    // server went away first, that connection would still report the lost server. Let it finish.
-    await delay(100);
   }
 }
 
@@ -74,7 +71,7 @@ async function follow(client: Client, workflowId: string, approve: () => Promise
     for (const event of events.slice(printed)) {
       const offset = Date.parse(event.at) - Date.parse(events[0]?.at ?? event.at);
       row(seconds(offset), event.type, narrate(event, events));
-      if (isApprovalWait(event, events)) await approve();
+      if (event.type === 'timer_started' && event.signal === 'approve') await approve();
     }
     printed = events.length;
     if (events.some((e) => CLOSING_EVENTS.has(e.type))) return;
@@ -109,13 +106,15 @@ function narrate(event: RecordedEvent, events: RecordedEvent[]): string {
       return `${activityName(event.cmd, events)} failed: ${event.error.message}`;
     case 'timer_started': {
       const wait = humanize(Date.parse(event.fireAt) - Date.parse(event.at));
-      return isApprovalWait(event, events)
-        ? `waiting for signal 'approve' (gives up in ${wait})`
+      return event.signal
+        ? `waiting for signal '${event.signal}' (gives up in ${wait})`
         : `sleeping ${wait} before shipping`;
     }
     case 'timer_fired': {
       const started = events.find((e) => e.type === 'timer_started' && e.cmd === event.cmd);
-      return started && isApprovalWait(started, events) ? 'nobody approved in time' : 'done sleeping';
+      return started?.type === 'timer_started' && started.signal
+        ? 'nobody approved in time'
+        : 'done sleeping';
     }
     case 'signal_received': {
       if (event.name !== 'approve') return `'${event.name}' ${JSON.stringify(event.payload)}`;
@@ -130,15 +129,6 @@ function narrate(event: RecordedEvent, events: RecordedEvent[]): string {
     default:
       return '';
   }
-}
-
-// History records a timer, not why it was set. In this workflow, the timer set before 'approve'
-// arrived is that signal's timeout, and the other is the sleep before shipping.
-function isApprovalWait(event: RecordedEvent, events: RecordedEvent[]): boolean {
-  return (
-    event.type === 'timer_started' &&
-    !events.some((e) => e.seq < event.seq && e.type === 'signal_received' && e.name === 'approve')
-  );
 }
 
 function activityName(cmd: number, events: RecordedEvent[]): string {
