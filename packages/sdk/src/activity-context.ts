@@ -27,6 +27,10 @@ export const activityStorage = new AsyncLocalStorage<ActivityContext>();
  */
 export function activityContext(): ActivityContext {
   const ctx = activityStorage.getStore();
-  if (!ctx) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'activityContext() was called outside a running activity.');
+  if (!ctx)
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      'activityContext() was called outside a running activity.',
+    );
   return ctx;
 }

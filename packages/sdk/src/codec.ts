@@ -39,10 +39,13 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
       if (Array.isArray(value)) {
         // JSON turns holes and undefined elements into null: the replayed value would differ.
         for (let i = 0; i < value.length; i++) {
-          if (value[i] === undefined) return `${path}[${i}] is undefined, which JSON stores as null (use null)`;
+          if (value[i] === undefined)
+            return `${path}[${i}] is undefined, which JSON stores as null (use null)`;
         }
       }
-      const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
+      const entries = Array.isArray(value)
+        ? value.map((v, i) => [`[${i}]`, v] as const)
+        : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
       for (const [key, child] of entries) {
         const problem = findProblem(child, path + key, seen);
         if (problem) return problem;

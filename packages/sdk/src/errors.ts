@@ -124,7 +124,10 @@ export class WorkflowTerminatedError extends ReelError {
     readonly workflowId: string,
     readonly reason: string | undefined,
   ) {
-    super(ErrorCodes.WORKFLOW_TERMINATED, `Workflow ${workflowId} was terminated${reason ? `: ${reason}` : '.'}`);
+    super(
+      ErrorCodes.WORKFLOW_TERMINATED,
+      `Workflow ${workflowId} was terminated${reason ? `: ${reason}` : '.'}`,
+    );
   }
 }
 
@@ -138,5 +141,5 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
     return info;
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+  return { name: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };
 }

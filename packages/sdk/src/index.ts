@@ -1,5 +1,11 @@
 export { type ActivityContext, activityContext, activityStorage } from './activity-context.ts';
-export { Client, type ClientOptions, type StartOptions, type WorkflowHandle, type WorkflowHistory } from './client/client.ts';
+export {
+  Client,
+  type ClientOptions,
+  type StartOptions,
+  type WorkflowHandle,
+  type WorkflowHistory,
+} from './client/client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json } from './codec.ts';
 export { type Duration, toMs } from './duration.ts';
@@ -17,6 +23,16 @@ export {
   replacedActivity,
 } from './workflow/activity.ts';
 export type * from './workflow/context.ts';
-export { DeterminismViolationError, type GuardMode, runInWorkflowScope } from './workflow/determinism-guard.ts';
+export {
+  DeterminismViolationError,
+  type GuardMode,
+  runInWorkflowScope,
+} from './workflow/determinism-guard.ts';
 export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
-export { type ExecutionOptions, type OpenActivity, type OpenTimer, type Outcome, WorkflowExecution } from './workflow/execution.ts';
+export {
+  type ExecutionOptions,
+  type OpenActivity,
+  type OpenTimer,
+  type Outcome,
+  WorkflowExecution,
+} from './workflow/execution.ts';

@@ -2,6 +2,7 @@ import {
   type ClaimedRun,
   type CommitOutcome,
   type CommitRequest,
+  ErrorCodes,
   type ErrorInfo,
   type InboxItem,
   type Json,
@@ -9,7 +10,10 @@ import {
   type ListFilter,
   type ListPage,
   OPEN_STATUSES,
+  type PostedQuery,
+  type QueryAnswer,
   type RecordedEvent,
+  ReelError,
   type StartRequest,
   type StartResult,
   type Store,
@@ -37,7 +41,7 @@ interface Run {
   createdAt: Date;
   updatedAt: Date;
   closedAt?: Date;
-  /** Insertion order, to break ties in `createdAt` the way the Postgres store breaks them by run id. */
+  /** Insertion order: which run of a workflow id is the latest. */
   order: number;
 }
 
@@ -50,6 +54,20 @@ export class MemoryStore implements Store {
   private readonly runs = new Map<string, Run>();
   private readonly types = new Set<string>();
   private readonly listeners = new Set<StoreListener>();
+  private readonly workers = new Map<string, { types: string[]; heartbeatAt: Date }>();
+  private readonly queries = new Map<
+    string,
+    {
+      runId: string;
+      type: string;
+      name: string;
+      args: Json[];
+      createdAt: Date;
+      claimedBy?: string;
+      answer?: QueryAnswer;
+    }
+  >();
+  private nextQueryId = 1;
   private nextInboxId = 1;
   private nextOrder = 0;
 
@@ -61,8 +79,15 @@ export class MemoryStore implements Store {
 
   async start(req: StartRequest): Promise<StartResult> {
     const existing = this.latest(req.workflowId);
-    if (existing) return { runId: existing.runId, created: false, knownType: this.types.has(req.type) };
-    if (!this.types.has(req.type)) return { runId: req.runId, created: false, knownType: false };
+    if (existing)
+      return {
+        runId: existing.runId,
+        created: false,
+        knownType: this.types.has(req.type),
+        type: existing.type,
+      };
+    if (!this.types.has(req.type))
+      return { runId: req.runId, created: false, knownType: false, type: req.type };
     const input = copy(req.input);
     this.runs.set(req.runId, {
       runId: req.runId,
@@ -74,7 +99,9 @@ export class MemoryStore implements Store {
       leaseOwner: null,
       fencingToken: 0,
       inboxVersion: 0,
-      history: [{ type: 'workflow_started', workflowType: req.type, input, seq: 0, at: req.now.toISOString() }],
+      history: [
+        { type: 'workflow_started', workflowType: req.type, input, seq: 0, at: req.now.toISOString() },
+      ],
       inbox: [],
       parkAttempts: 0,
       createdAt: req.now,
@@ -82,7 +109,7 @@ export class MemoryStore implements Store {
       order: this.nextOrder++,
     });
     this.emit((l) => l.onWake?.(req.runId));
-    return { runId: req.runId, created: true, knownType: true };
+    return { runId: req.runId, created: true, knownType: true, type: req.type };
   }
 
   async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
@@ -101,14 +128,32 @@ export class MemoryStore implements Store {
     const run = this.latest(workflowId);
     if (!run) return undefined;
     if (!OPEN_STATUSES.includes(run.status)) return false;
-    run.history.push({ type: 'workflow_terminated', ...(reason === undefined ? {} : { reason }), seq: run.history.length, at: now.toISOString() });
-    Object.assign(run, { status: 'terminated', error: { name: 'WorkflowTerminatedError', message: reason ?? 'terminated' }, closedAt: now, updatedAt: now, readyAt: null, leaseOwner: null });
+    run.history.push({
+      type: 'workflow_terminated',
+      ...(reason === undefined ? {} : { reason }),
+      seq: run.history.length,
+      at: now.toISOString(),
+    });
+    Object.assign(run, {
+      status: 'terminated',
+      error: { name: 'WorkflowTerminatedError', message: reason ?? '' },
+      closedAt: now,
+      updatedAt: now,
+      readyAt: null,
+      leaseOwner: null,
+    });
     run.fencingToken++;
     this.emit((l) => l.onClosed?.(run.workflowId));
     return true;
   }
 
-  async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
+  async claim(
+    owner: string,
+    types: string[],
+    limit: number,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<ClaimedRun[]> {
     const ready = [...this.runs.values()]
       .filter((r) => r.readyAt !== null && r.readyAt <= now && types.includes(r.type))
       .sort((a, b) => (a.readyAt as Date).getTime() - (b.readyAt as Date).getTime())
@@ -118,7 +163,14 @@ export class MemoryStore implements Store {
       r.leaseOwner = owner;
       r.fencingToken++;
       r.readyAt = leaseUntil;
-      return { workflowId: r.workflowId, runId: r.runId, type: r.type, fencingToken: r.fencingToken, parkAttempts: r.parkAttempts, readySince };
+      return {
+        workflowId: r.workflowId,
+        runId: r.runId,
+        type: r.type,
+        fencingToken: r.fencingToken,
+        parkAttempts: r.parkAttempts,
+        readySince,
+      };
     });
   }
 
@@ -155,18 +207,29 @@ export class MemoryStore implements Store {
 
   async commit(req: CommitRequest): Promise<CommitOutcome> {
     const run = this.runs.get(req.runId);
-    if (!run || run.fencingToken !== req.fencingToken) return 'lost';
-    for (const e of req.events) {
-      if (e.seq !== run.history.length) throw new Error(`history of ${req.runId} already has seq ${e.seq}`);
-      run.history.push(copy(e));
-    }
+    if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost';
+    // Checked before anything changes: a rejected commit applies nothing, as a rolled-back transaction.
+    req.events.forEach((e, i) => {
+      const next = run.history.length + i;
+      if (e.seq !== next)
+        throw new Error(
+          `Cannot append seq ${e.seq} to the history of run ${req.runId}: the next position is ${next}`,
+        );
+    });
+    run.history.push(...req.events.map(copy));
     run.inbox = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
     run.updatedAt = req.now;
     run.status = req.close?.status ?? 'running';
     run.parkedError = undefined;
     run.parkAttempts = 0;
     if (req.close) {
-      Object.assign(run, { result: copy(req.close.result), error: copy(req.close.error), closedAt: req.now, readyAt: null, leaseOwner: null });
+      Object.assign(run, {
+        result: copy(req.close.result),
+        error: copy(req.close.error),
+        closedAt: req.now,
+        readyAt: null,
+        leaseOwner: null,
+      });
       this.emit((l) => l.onClosed?.(run.workflowId));
       return 'ok';
     }
@@ -181,8 +244,14 @@ export class MemoryStore implements Store {
 
   async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {
     const run = this.runs.get(lease.runId);
-    if (!run || run.fencingToken !== lease.fencingToken) return false;
-    Object.assign(run, { status: 'parked', parkedError: copy(error), readyAt: retryAt, leaseOwner: null, updatedAt: now });
+    if (!run || run.fencingToken !== lease.fencingToken || run.leaseOwner === null) return false;
+    Object.assign(run, {
+      status: 'parked',
+      parkedError: copy(error),
+      readyAt: retryAt,
+      leaseOwner: null,
+      updatedAt: now,
+    });
     run.parkAttempts++;
     return true;
   }
@@ -205,13 +274,25 @@ export class MemoryStore implements Store {
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
     const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
-    const after = filter.cursor === undefined ? Infinity : Number(Buffer.from(filter.cursor, 'base64url').toString());
+    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    // Newest first by (createdAt, runId), keyset-paginated, as the Postgres store orders and pages.
     const rows = [...this.runs.values()]
-      .filter((r) => (!statuses || statuses.includes(r.status)) && (!filter.type || r.type === filter.type) && r.order < after)
-      .sort((a, b) => b.order - a.order);
+      .filter(
+        (r) =>
+          (!statuses || statuses.includes(r.status)) && (filter.type === undefined || r.type === filter.type),
+      )
+      .filter((r) => !after || newerFirst(r, after) > 0)
+      .sort(newerFirst);
     const items = rows.slice(0, limit).map(describe);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last ? { items, nextCursor: Buffer.from(String(last.order)).toString('base64url') } : { items };
+    return last
+      ? {
+          items,
+          nextCursor: Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.runId])).toString(
+            'base64url',
+          ),
+        }
+      : { items };
   }
 
   async listen(listener: StoreListener): Promise<() => Promise<void>> {
@@ -219,6 +300,50 @@ export class MemoryStore implements Store {
     return async () => {
       this.listeners.delete(listener);
     };
+  }
+
+  async heartbeat(workerId: string, types: string[], now: Date): Promise<void> {
+    this.workers.set(workerId, { types, heartbeatAt: now });
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    this.workers.delete(workerId);
+  }
+
+  async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
+    const run = this.latest(workflowId);
+    if (!run) return 'not_found' as const;
+    const served = [...this.workers.values()].some(
+      (w) => w.types.includes(run.type) && w.heartbeatAt > liveSince,
+    );
+    if (!served) return 'no_worker' as const;
+    const queryId = String(this.nextQueryId++);
+    this.queries.set(queryId, { runId: run.runId, type: run.type, name, args: copy(args), createdAt: now });
+    this.emit((l) => l.onQuery?.(run.runId, queryId));
+    return { queryId, runId: run.runId };
+  }
+
+  async claimQuery(queryId: string, workerId: string, types: string[]): Promise<PostedQuery | undefined> {
+    const query = this.queries.get(queryId);
+    if (!query || query.claimedBy !== undefined || !types.includes(query.type)) return undefined;
+    query.claimedBy = workerId;
+    const workflowId = this.runs.get(query.runId)?.workflowId as string;
+    return { runId: query.runId, workflowId, type: query.type, name: query.name, args: copy(query.args) };
+  }
+
+  async answerQuery(queryId: string, answer: QueryAnswer): Promise<void> {
+    const query = this.queries.get(queryId);
+    if (!query) return;
+    query.answer = copy(answer);
+    this.emit((l) => l.onQueryAnswered?.(queryId));
+  }
+
+  async readQuery(queryId: string): Promise<QueryAnswer | undefined> {
+    return copy(this.queries.get(queryId)?.answer);
+  }
+
+  async deleteQuery(queryId: string): Promise<void> {
+    this.queries.delete(queryId);
   }
 
   /** Tells every listener to look again (after a virtual clock jump). */
@@ -232,7 +357,8 @@ export class MemoryStore implements Store {
 
   private latest(workflowId: string): Run | undefined {
     let found: Run | undefined;
-    for (const r of this.runs.values()) if (r.workflowId === workflowId && (!found || r.order > found.order)) found = r;
+    for (const r of this.runs.values())
+      if (r.workflowId === workflowId && (!found || r.order > found.order)) found = r;
     return found;
   }
 
@@ -242,9 +368,31 @@ export class MemoryStore implements Store {
   }
 }
 
+type Position = Pick<Run, 'createdAt' | 'runId'>;
+
+/** Sorts newest first: positive when `a` comes after `b` in a list. */
+function newerFirst(a: Position, b: Position): number {
+  return (
+    b.createdAt.getTime() - a.createdAt.getTime() || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0)
+  );
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId))
+      return { createdAt: new Date(at), runId };
+  } catch {}
+  throw new ReelError(
+    ErrorCodes.INVALID_ARGUMENT,
+    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
+  );
+}
+
 function earliest(runs: Run[]): Date | undefined {
   let min: Date | undefined;
-  for (const r of runs) if (r.readyAt !== null && OPEN_STATUSES.includes(r.status) && (!min || r.readyAt < min)) min = r.readyAt;
+  for (const r of runs)
+    if (r.readyAt !== null && OPEN_STATUSES.includes(r.status) && (!min || r.readyAt < min)) min = r.readyAt;
   return min;
 }
 
@@ -262,7 +410,8 @@ function describe(r: Run): WorkflowDescription {
   if (r.result !== undefined) d.result = copy(r.result);
   if (r.error !== undefined) d.error = copy(r.error);
   if (r.closedAt) d.closedAt = r.closedAt;
-  if (r.status === 'parked' && r.parkedError) d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
+  if (r.status === 'parked' && r.parkedError)
+    d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;
 }
 

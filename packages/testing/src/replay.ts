@@ -8,9 +8,9 @@ import {
   NonDeterminismError,
   type RecordedEvent,
   ReelError,
+  WorkflowExecution,
   type WorkflowFn,
   type WorkflowHistory,
-  WorkflowExecution,
 } from '@reel/sdk';
 
 export interface ReplayOptions {
@@ -38,7 +38,11 @@ export class ReplayMismatchError extends ReelError {
  * @example
  * await replayHistory(orderWorkflow, JSON.parse(await readFile('histories/order-approved.json', 'utf8')));
  */
-export async function replayHistory(workflow: WorkflowFn, history: WorkflowHistory, options: ReplayOptions = {}): Promise<void> {
+export async function replayHistory(
+  workflow: WorkflowFn,
+  history: WorkflowHistory,
+  options: ReplayOptions = {},
+): Promise<void> {
   const names = new Map(Object.entries(options.activities ?? {}).map(([name, fn]) => [fn, name]));
   const exec = new WorkflowExecution({
     workflowId: history.workflowId,
@@ -54,7 +58,10 @@ export async function replayHistory(workflow: WorkflowFn, history: WorkflowHisto
     await exec.advance();
   } catch (err) {
     if (err instanceof NonDeterminismError) {
-      const at = history.events.findIndex((e) => 'cmd' in e && e.cmd === err.seq && (e.type === 'activity_scheduled' || e.type === 'timer_started'));
+      const at = history.events.findIndex(
+        (e) =>
+          'cmd' in e && e.cmd === err.seq && (e.type === 'activity_scheduled' || e.type === 'timer_started'),
+      );
       throw new ReplayMismatchError(
         `Replay of ${where} diverged at command ${err.seq}:\n` +
           `  history recorded: ${show(err.recorded)}\n` +
@@ -64,7 +71,9 @@ export async function replayHistory(workflow: WorkflowFn, history: WorkflowHisto
         { cause: err },
       );
     }
-    throw new ReplayMismatchError(`Replay of ${where} failed: ${(err as Error).message}`, history, { cause: err });
+    throw new ReplayMismatchError(`Replay of ${where} failed: ${(err as Error).message}`, history, {
+      cause: err,
+    });
   }
   const recorded = history.events.find((e) => CLOSING_EVENTS.has(e.type) && e.type !== 'workflow_terminated');
   const replayed = exec.outcome;
@@ -101,7 +110,10 @@ export async function replayHistories(
     }
   }
   if (failures.length > 0) {
-    throw new ReelError(ErrorCodes.NONDETERMINISM, `${failures.length} of ${files.length} histories in ${dir} do not replay:\n\n${failures.join('\n\n')}`);
+    throw new ReelError(
+      ErrorCodes.NONDETERMINISM,
+      `${failures.length} of ${files.length} histories in ${dir} do not replay:\n\n${failures.join('\n\n')}`,
+    );
   }
   return files;
 }
@@ -124,7 +136,10 @@ type Ending = { type: string; result?: unknown; error?: { message: string } };
 
 /** The comparable part of an ending, normalised as stored (JSON drops `undefined`). */
 function ending(e: Ending): unknown {
-  const value = e.type === 'workflow_completed' ? { type: e.type, result: e.result } : { type: e.type, message: e.error?.message };
+  const value =
+    e.type === 'workflow_completed'
+      ? { type: e.type, result: e.result }
+      : { type: e.type, message: e.error?.message };
   return JSON.parse(JSON.stringify(value));
 }
 

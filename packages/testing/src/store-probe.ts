@@ -31,7 +31,9 @@ export function postgresProbe(pool: pg.Pool): StoreProbe {
       return rows[0].busy;
     },
     async nextWake() {
-      const { rows } = await pool.query('select min(ready_at) as at from reel.workflows where lease_owner is null');
+      const { rows } = await pool.query(
+        'select min(ready_at) as at from reel.workflows where lease_owner is null',
+      );
       return rows[0].at ?? undefined;
     },
     async kick() {

@@ -3,8 +3,8 @@ import {
   Client,
   type Duration,
   type ErrorCode,
-  type GuardMode,
   ErrorCodes,
+  type GuardMode,
   PostgresStore,
   ReelError,
   replaceActivity,
@@ -61,7 +61,11 @@ export interface TestEnv extends AsyncDisposable {
  */
 export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
   let time = options.startTime === undefined ? Date.now() : new Date(options.startTime).getTime();
-  if (Number.isNaN(time)) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `startTime is not a valid date: ${String(options.startTime)}`);
+  if (Number.isNaN(time))
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `startTime is not a valid date: ${String(options.startTime)}`,
+    );
   const clock = () => new Date(time);
 
   let store: Store;
@@ -72,7 +76,9 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     store = memory;
     probe = memoryProbe(memory);
   } else {
-    const database = await createTestDatabase(options.connectionString ?? process.env.DATABASE_URL ?? (await sharedEmbeddedPostgres()));
+    const database = await createTestDatabase(
+      options.connectionString ?? process.env.DATABASE_URL ?? (await sharedEmbeddedPostgres()),
+    );
     const postgres = new PostgresStore({ connectionString: database.connectionString });
     store = postgres;
     probe = postgresProbe(postgres.pool);
@@ -107,7 +113,13 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
         if (await probe.busy(clock())) continue;
         for (const [workflowId, reject] of waiting) {
           const run = await store.describe(workflowId);
-          if (run?.parked) reject(new ReelError(run.parked.error.code as ErrorCode, `Workflow ${workflowId} is parked: ${run.parked.error.message}`));
+          if (run?.parked)
+            reject(
+              new ReelError(
+                run.parked.error.code as ErrorCode,
+                `Workflow ${workflowId} is parked: ${run.parked.error.message}`,
+              ),
+            );
         }
         const next = await probe.nextWake();
         if (next && next.getTime() > time) {
@@ -125,7 +137,10 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
   };
 
   class SkippingClient extends Client {
-    override async result<R>(workflowId: string, opts: { runId?: string; timeout?: Duration } = {}): Promise<R> {
+    override async result<R>(
+      workflowId: string,
+      opts: { runId?: string; timeout?: Duration } = {},
+    ): Promise<R> {
       let reject!: (err: Error) => void;
       const parked = new Promise<never>((_, r) => (reject = r));
       waiting.set(workflowId, reject);
@@ -180,7 +195,10 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
 }
 
 /** The activity registry with mocks swapped in, keeping each original function's name and options. */
-function withMocks(activities: Record<string, ActivityFn>, mocks: TestEnvOptions['mocks']): Record<string, ActivityFn> {
+function withMocks(
+  activities: Record<string, ActivityFn>,
+  mocks: TestEnvOptions['mocks'],
+): Record<string, ActivityFn> {
   const merged = { ...activities };
   const entries = mocks instanceof Map ? [...mocks] : Object.entries(mocks ?? {});
   for (const [key, mock] of entries) {

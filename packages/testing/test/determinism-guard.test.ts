@@ -37,7 +37,10 @@ it.each([
   ['a real timer', setsTimer, 'Timeout'],
 ])('reports %s started from workflow code with its stack', async (_what, workflow, resource) => {
   const logs: string[] = [];
-  await using env = await createTestEnv({ workflows: { [workflow.name]: workflow }, logger: (_l, m) => logs.push(m) });
+  await using env = await createTestEnv({
+    workflows: { [workflow.name]: workflow },
+    logger: (_l, m) => logs.push(m),
+  });
   const handle = await env.client.start(workflow, undefined);
   const err = await handle.result().then(
     () => undefined,
@@ -56,7 +59,11 @@ async function strayTimer(ctx: WorkflowContext) {
 
 it("only warns in 'warn' mode, and the workflow goes on", async () => {
   const logs: string[] = [];
-  await using env = await createTestEnv({ workflows: { strayTimer }, logger: (_l, m) => logs.push(m), determinismGuard: 'warn' });
+  await using env = await createTestEnv({
+    workflows: { strayTimer },
+    logger: (_l, m) => logs.push(m),
+    determinismGuard: 'warn',
+  });
   expect(await (await env.client.start(strayTimer, undefined)).result()).toBe('done');
   expect(logs.some((m) => m.includes('a real timer'))).toBe(true);
 });

@@ -20,7 +20,11 @@ async function checkout(ctx: WorkflowContext, item: string) {
 
 let recorded: WorkflowHistory;
 beforeAll(async () => {
-  await using env = await createTestEnv({ workflows: { checkout }, activities: { reserve, charge }, startTime: '2030-01-01T00:00:00Z' });
+  await using env = await createTestEnv({
+    workflows: { checkout },
+    activities: { reserve, charge },
+    startTime: '2030-01-01T00:00:00Z',
+  });
   const handle = await env.client.start(checkout, 'book', { id: 'checkout-1' });
   await handle.result();
   recorded = JSON.parse(JSON.stringify(await env.client.history('checkout-1')));
@@ -68,7 +72,9 @@ describe('replayHistory', () => {
     }
     const err = await replayHistory(otherResult, recorded).catch((e) => e);
     expect(err.message).toContain('ended differently');
-    expect(err.message).toContain('- recorded: {"type":"workflow_completed","result":["reserved book","charged book"]}');
+    expect(err.message).toContain(
+      '- recorded: {"type":"workflow_completed","result":["reserved book","charged book"]}',
+    );
     expect(err.message).toContain('+ replayed: {"type":"workflow_completed","result":"something else"}');
   });
 });

@@ -1,6 +1,5 @@
 import { CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createTestEnv } from '../src/index.ts';
 
 async function chargeCard(card: string, cents: number): Promise<{ id: string }> {
@@ -86,10 +85,18 @@ describe('createTestEnv (in memory)', () => {
   });
 
   it('runs activity retries on the virtual clock', async () => {
-    await using env = await createTestEnv({ workflows: { retrier }, activities: { flaky }, startTime: start, logger: () => {} });
+    await using env = await createTestEnv({
+      workflows: { retrier },
+      activities: { flaky },
+      startTime: start,
+      logger: () => {},
+    });
     const handle = await env.client.start(retrier, undefined);
     // 1h + 2h + 4h of backoff between the four attempts
-    expect(await handle.result()).toEqual({ failedAt: new Date(Date.parse(start) + 7 * 3_600_000).toISOString(), message: expect.stringContaining('after 4 attempt(s)') });
+    expect(await handle.result()).toEqual({
+      failedAt: new Date(Date.parse(start) + 7 * 3_600_000).toISOString(),
+      message: expect.stringContaining('after 4 attempt(s)'),
+    });
   });
 
   it('cancels a sleeping workflow', async () => {

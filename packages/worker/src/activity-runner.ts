@@ -1,4 +1,14 @@
-import { type ActivityContext, type ActivityFn, activityStorage, assertJson, ErrorCodes, type ErrorInfo, type Json, ReelError, toErrorInfo } from '@reel/sdk';
+import {
+  type ActivityContext,
+  type ActivityFn,
+  activityStorage,
+  assertJson,
+  ErrorCodes,
+  type ErrorInfo,
+  type Json,
+  ReelError,
+  toErrorInfo,
+} from '@reel/sdk';
 
 export type AttemptResult = { ok: true; value: Json | undefined } | { ok: false; error: ErrorInfo };
 
@@ -19,7 +29,10 @@ export async function runAttempt(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new ReelError(ErrorCodes.ACTIVITY_TIMEOUT, `Activity '${context.activity}' attempt ${context.attempt} exceeded its start-to-close timeout of ${timeoutMs} ms.`);
+      const error = new ReelError(
+        ErrorCodes.ACTIVITY_TIMEOUT,
+        `Activity '${context.activity}' attempt ${context.attempt} exceeded its start-to-close timeout of ${timeoutMs} ms.`,
+      );
       controller.abort(error);
       reject(error);
     }, timeoutMs);

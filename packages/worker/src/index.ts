@@ -1,3 +1,3 @@
-export { Worker, type WorkerLogger, type WorkerOptions } from './worker.ts';
 export type { WorkerMetrics } from './metrics.ts';
 export { DEFAULT_RETRY } from './retry.ts';
+export { Worker, type WorkerLogger, type WorkerOptions } from './worker.ts';

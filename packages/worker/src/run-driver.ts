@@ -12,8 +12,8 @@ import {
   type Store,
   toErrorInfo,
   toMs,
-  type WorkflowFn,
   WorkflowExecution,
+  type WorkflowFn,
 } from '@reel/sdk';
 import { runAttempt } from './activity-runner.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -103,7 +103,8 @@ export class RunDriver {
   /** Stops at once without writing anything more (the lease was lost, or the worker is going away). */
   abandon(reason: string): void {
     if (this.ended) return;
-    for (const controller of this.running.values()) controller.abort(new ReelError(ErrorCodes.LEASE_LOST, reason));
+    for (const controller of this.running.values())
+      controller.abort(new ReelError(ErrorCodes.LEASE_LOST, reason));
     this.end();
   }
 
@@ -139,7 +140,11 @@ export class RunDriver {
     try {
       await this.exec.advance();
       if (this.replayedAt !== undefined) {
-        this.host.metrics.replayed?.(this.run.type, this.exec.log.length, performance.now() - this.replayedAt);
+        this.host.metrics.replayed?.(
+          this.run.type,
+          this.exec.log.length,
+          performance.now() - this.replayedAt,
+        );
         this.replayedAt = undefined;
       }
     } catch (err) {
@@ -149,7 +154,8 @@ export class RunDriver {
 
     const outcome = this.exec.outcome;
     if (outcome) {
-      for (const controller of this.running.values()) controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+      for (const controller of this.running.values())
+        controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
       const close: CommitRequest['close'] =
         outcome.type === 'workflow_completed'
           ? { status: 'completed', result: outcome.result }
@@ -163,10 +169,17 @@ export class RunDriver {
 
     // Activities the workflow gave up on (cancellation) are told to stop.
     for (const [cmd, controller] of this.running) {
-      if (!this.exec.isOpen(cmd)) controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'));
+      if (!this.exec.isOpen(cmd))
+        controller.abort(
+          new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
+        );
     }
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
-    const due = this.host.draining ? [] : this.exec.openActivities().filter((a) => !this.running.has(a.cmd) && (!a.retryAt || a.retryAt <= now));
+    const due = this.host.draining
+      ? []
+      : this.exec
+          .openActivities()
+          .filter((a) => !this.running.has(a.cmd) && (!a.retryAt || a.retryAt <= now));
     const missing = due.find((a) => !this.host.activities.has(a.name));
     if (missing) {
       return this.park(
@@ -181,8 +194,14 @@ export class RunDriver {
     }
     for (const activity of due) this.startActivity(activity);
 
-    const next = this.host.draining && this.exec.openActivities().some((a) => !this.running.has(a.cmd)) ? now : this.nextWake();
-    if (this.running.size === 0 && (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)) {
+    const next =
+      this.host.draining && this.exec.openActivities().some((a) => !this.running.has(a.cmd))
+        ? now
+        : this.nextWake();
+    if (
+      this.running.size === 0 &&
+      (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)
+    ) {
       await this.suspend(next);
     } else if (next) {
       this.timer = setTimeout(() => this.poke(), timerDelay(next.getTime() - this.host.clock().getTime()));
@@ -200,7 +219,10 @@ export class RunDriver {
       const event: HistoryEvent =
         item.kind === 'signal'
           ? { type: 'signal_received', name: item.name as string, payload: item.payload }
-          : { type: 'cancel_requested', ...(typeof item.payload === 'string' ? { reason: item.payload } : {}) };
+          : {
+              type: 'cancel_requested',
+              ...(typeof item.payload === 'string' ? { reason: item.payload } : {}),
+            };
       this.exec.append(event);
     }
   }
@@ -209,7 +231,9 @@ export class RunDriver {
   private nextWake(): Date | undefined {
     const times = [
       ...this.exec.openTimers().map((t) => t.fireAt.getTime()),
-      ...this.exec.openActivities().flatMap((a) => (a.retryAt && !this.running.has(a.cmd) ? [a.retryAt.getTime()] : [])),
+      ...this.exec
+        .openActivities()
+        .flatMap((a) => (a.retryAt && !this.running.has(a.cmd) ? [a.retryAt.getTime()] : [])),
     ];
     return times.length ? new Date(Math.min(...times)) : undefined;
   }
@@ -218,7 +242,13 @@ export class RunDriver {
   private async flush(extra: Pick<CommitRequest, 'close' | 'release'>): Promise<boolean> {
     const events = this.exec.unflushed();
     const consumed = this.consumed.splice(0);
-    const outcome = await this.host.store.commit({ ...this.lease(), now: this.host.clock(), events, consumedInbox: consumed, ...extra });
+    const outcome = await this.host.store.commit({
+      ...this.lease(),
+      now: this.host.clock(),
+      events,
+      consumedInbox: consumed,
+      ...extra,
+    });
     if (outcome === 'lost') {
       this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
       this.host.metrics.leaseLost?.(this.run.type);
@@ -245,7 +275,9 @@ export class RunDriver {
 
   private async park(err: ReelError): Promise<void> {
     const attempts = this.run.parkAttempts;
-    const retryAt = new Date(this.host.clock().getTime() + Math.min(1000 * 2 ** attempts, MAX_PARK_BACKOFF_MS));
+    const retryAt = new Date(
+      this.host.clock().getTime() + Math.min(1000 * 2 ** attempts, MAX_PARK_BACKOFF_MS),
+    );
     this.host.log('error', `parked: ${err.message}`, { ...this.fields(), code: err.code, retryAt });
     this.host.metrics.parked?.(this.run.type, err.code);
     await this.host.store.park(this.lease(), toErrorInfo(err), this.host.clock(), retryAt);
@@ -258,33 +290,53 @@ export class RunDriver {
     this.running.set(activity.cmd, controller);
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
-    const timeoutMs = timerDelay(options.startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE_MS : toMs(options.startToCloseTimeout, 'startToCloseTimeout'));
-    const context = { workflowId: this.run.workflowId, runId: this.run.runId, activity: activity.name, attempt: activity.attempt };
+    const timeoutMs = timerDelay(
+      options.startToCloseTimeout === undefined
+        ? DEFAULT_START_TO_CLOSE_MS
+        : toMs(options.startToCloseTimeout, 'startToCloseTimeout'),
+    );
+    const context = {
+      workflowId: this.run.workflowId,
+      runId: this.run.runId,
+      activity: activity.name,
+      attempt: activity.attempt,
+    };
     const startedAt = performance.now();
-    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal).then((result) => {
-      this.running.delete(activity.cmd);
-      const ms = performance.now() - startedAt;
-      if (this.ended || !this.exec.isOpen(activity.cmd)) return;
-      if (result.ok) {
-        this.host.metrics.activityFinished?.(activity.name, ms, 'completed');
-        this.exec.append({ type: 'activity_completed', cmd: activity.cmd, result: result.value });
-      } else {
-        const delay = retryDelay(options.retry, activity.attempt, result.error);
-        this.host.metrics.activityFinished?.(activity.name, ms, delay === undefined ? 'failed' : 'retrying');
-        this.exec.append(
-          delay === undefined
-            ? { type: 'activity_failed', cmd: activity.cmd, attempts: activity.attempt, error: result.error }
-            : {
-                type: 'activity_retrying',
-                cmd: activity.cmd,
-                attempt: activity.attempt,
-                error: result.error,
-                retryAt: new Date(this.host.clock().getTime() + delay).toISOString(),
-              },
-        );
-      }
-      this.poke();
-    }).catch((err) => this.fail(err));
+    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal)
+      .then((result) => {
+        this.running.delete(activity.cmd);
+        const ms = performance.now() - startedAt;
+        if (this.ended || !this.exec.isOpen(activity.cmd)) return;
+        if (result.ok) {
+          this.host.metrics.activityFinished?.(activity.name, ms, 'completed');
+          this.exec.append({ type: 'activity_completed', cmd: activity.cmd, result: result.value });
+        } else {
+          const delay = retryDelay(options.retry, activity.attempt, result.error);
+          this.host.metrics.activityFinished?.(
+            activity.name,
+            ms,
+            delay === undefined ? 'failed' : 'retrying',
+          );
+          this.exec.append(
+            delay === undefined
+              ? {
+                  type: 'activity_failed',
+                  cmd: activity.cmd,
+                  attempts: activity.attempt,
+                  error: result.error,
+                }
+              : {
+                  type: 'activity_retrying',
+                  cmd: activity.cmd,
+                  attempt: activity.attempt,
+                  error: result.error,
+                  retryAt: new Date(this.host.clock().getTime() + delay).toISOString(),
+                },
+          );
+        }
+        this.poke();
+      })
+      .catch((err) => this.fail(err));
   }
 
   private lease() {
@@ -296,7 +348,11 @@ export class RunDriver {
   }
 
   private fail(err: unknown): void {
-    this.host.log('error', `run stopped on an unexpected error; it resumes after its lease expires: ${(err as Error)?.message}`, this.fields());
+    this.host.log(
+      'error',
+      `run stopped on an unexpected error; it resumes after its lease expires: ${(err as Error)?.message}`,
+      this.fields(),
+    );
     this.abandon('unexpected error');
   }
 

@@ -7,19 +7,23 @@ import {
   type Json,
   type PostedQuery,
   type PostgresOptions,
-  type QueryAnswer,
   PostgresStore,
+  type QueryAnswer,
   ReelError,
   replacedActivity,
   type Store,
   toErrorInfo,
-  type WorkflowFn,
   WorkflowExecution,
+  type WorkflowFn,
 } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
 
-export type WorkerLogger = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+export type WorkerLogger = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields: Record<string, unknown>,
+) => void;
 
 /** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
 export type WorkerOptions = (PostgresOptions | { store: Store }) & {
@@ -103,7 +107,8 @@ export class Worker {
       },
       wakeAt: (at) => this.wakeAt(at),
       metrics: options.metrics ?? {},
-      log: (level, message, fields) => (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
+      log: (level, message, fields) =>
+        (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
     };
     this.types = [...this.host.workflows.keys()];
   }
@@ -188,7 +193,13 @@ export class Worker {
     const free = (this.options.concurrency ?? 10) - this.drivers.size;
     if (free <= 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
-    const claimed = await this.store.claim(this.identity, this.types, free, now, new Date(now.getTime() + leaseMs));
+    const claimed = await this.store.claim(
+      this.identity,
+      this.types,
+      free,
+      now,
+      new Date(now.getTime() + leaseMs),
+    );
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       const driver = new RunDriver(this.host, run);
@@ -229,10 +240,13 @@ export class Worker {
     if (t >= this.wakeTime) return;
     clearTimeout(this.wakeTimer);
     this.wakeTime = t;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTime = Infinity;
-      this.kick();
-    }, timerDelay(t - this.host.clock().getTime()));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTime = Infinity;
+        this.kick();
+      },
+      timerDelay(t - this.host.clock().getTime()),
+    );
   }
 
   /** Claims a posted query and answers it from memory if this worker holds the run, else by replay. */
@@ -269,7 +283,10 @@ export class Worker {
   }
 
   private async renew(leaseMs: number): Promise<void> {
-    const leases = [...this.drivers.values()].map((d) => ({ runId: d.run.runId, fencingToken: d.run.fencingToken }));
+    const leases = [...this.drivers.values()].map((d) => ({
+      runId: d.run.runId,
+      fencingToken: d.run.fencingToken,
+    }));
     try {
       const now = this.host.clock();
       await this.store.heartbeat(this.identity, this.types, now);
@@ -290,7 +307,9 @@ export class Worker {
     for (const d of this.drivers.values()) d.poke(); // sticky runs suspend now that the worker drains
     const all = Promise.all([...this.drivers.values()].map((d) => d.done));
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.options.shutdownGraceMs ?? 30_000)));
+    const grace = new Promise<'late'>(
+      (r) => (timer = setTimeout(() => r('late'), this.options.shutdownGraceMs ?? 30_000)),
+    );
     if ((await Promise.race([all, grace])) === 'late') {
       for (const d of this.drivers.values()) d.abandon('worker shut down before its activities finished');
     }
@@ -305,22 +324,28 @@ function validate(options: WorkerOptions): void {
     throw bad('Worker.create needs a connectionString or a pg pool.');
   }
   const workflows = Object.entries(options.workflows ?? {});
-  if (workflows.length === 0) throw bad('Worker.create needs at least one workflow: { workflows: { orderWorkflow } }.');
+  if (workflows.length === 0)
+    throw bad('Worker.create needs at least one workflow: { workflows: { orderWorkflow } }.');
   for (const [name, fn] of workflows) {
     if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
     if (fn.name !== name) {
-      throw bad(`Workflow function '${fn.name}' is registered as '${name}'. Register it under its own name ({ ${fn.name || name} }) so clients that start it by function find it.`);
+      throw bad(
+        `Workflow function '${fn.name}' is registered as '${name}'. Register it under its own name ({ ${fn.name || name} }) so clients that start it by function find it.`,
+      );
     }
   }
   for (const [name, fn] of Object.entries(options.activities ?? {})) {
     if (typeof fn !== 'function') throw bad(`Activity '${name}' is not a function.`);
   }
   for (const key of ['leaseMs', 'pollIntervalMs'] as const) {
-    if (options[key] !== undefined && !((options[key] as number) > 0)) throw bad(`${key} must be greater than 0, not ${options[key]}.`);
+    if (options[key] !== undefined && !((options[key] as number) > 0))
+      throw bad(`${key} must be greater than 0, not ${options[key]}.`);
   }
   for (const key of ['concurrency', 'leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'] as const) {
     const v = options[key];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw bad(`${key} must be a finite number >= 0, not ${v}.`);
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))
+      throw bad(`${key} must be a finite number >= 0, not ${v}.`);
   }
-  if (options.concurrency !== undefined && options.concurrency < 1) throw bad('concurrency must be at least 1.');
+  if (options.concurrency !== undefined && options.concurrency < 1)
+    throw bad('concurrency must be at least 1.');
 }

@@ -14,10 +14,14 @@ afterAll(() => {
 });
 
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-worker-main.ts', import.meta.url))], {
-    env: { ...process.env, DATABASE_URL: db.connectionString },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-worker-main.ts', import.meta.url))],
+    {
+      env: { ...process.env, DATABASE_URL: db.connectionString },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return child;
 }
@@ -41,19 +45,29 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
   first.kill('SIGKILL');
   await once(first, 'exit');
 
-  const recorded = (await client.history('crash-me')).events.filter((e) => e.type === 'activity_completed').map((e) => e.cmd);
+  const recorded = (await client.history('crash-me')).events
+    .filter((e) => e.type === 'activity_completed')
+    .map((e) => e.cmd);
   expect(recorded.length).toBeGreaterThanOrEqual(2);
 
   process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
   const { crashable, recordStep, closeFixturePool } = await import('./fixtures/crash-workflow.ts');
-  const second = await Worker.create({ connectionString: db.connectionString, workflows: { crashable }, activities: { recordStep }, handleSignals: false });
+  const second = await Worker.create({
+    connectionString: db.connectionString,
+    workflows: { crashable },
+    activities: { recordStep },
+    handleSignals: false,
+  });
   void second.run();
   expect(await handle.result({ timeout: '30s' })).toEqual([1, 2, 3, 4, 5]);
   await second.shutdown();
 
-  const { rows } = await pool.query<{ step: number; n: number }>('select step, count(*)::int as n from side_effects group by step order by step');
+  const { rows } = await pool.query<{ step: number; n: number }>(
+    'select step, count(*)::int as n from side_effects group by step order by step',
+  );
   const runs = new Map(rows.map((r) => [r.step, r.n]));
-  for (const cmd of recorded) expect(runs.get(cmd + 1), `step ${cmd + 1} was recorded before the crash`).toBe(1);
+  for (const cmd of recorded)
+    expect(runs.get(cmd + 1), `step ${cmd + 1} was recorded before the crash`).toBe(1);
   expect([...runs.keys()]).toEqual([1, 2, 3, 4, 5]);
   await client.close();
   await pool.end();
@@ -67,7 +81,9 @@ it('drains on SIGTERM: the running activity finishes and is recorded before the 
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 1, { id: 'drain-me' });
   for (;;) {
-    const { rows } = await pool.query("select count(*)::int as n from side_effects where workflow_id = 'drain-me'");
+    const { rows } = await pool.query(
+      "select count(*)::int as n from side_effects where workflow_id = 'drain-me'",
+    );
     if (rows[0].n >= 1) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -75,7 +91,9 @@ it('drains on SIGTERM: the running activity finishes and is recorded before the 
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
   expect(await handle.result({ timeout: '1s' })).toEqual([1]);
-  const { rows } = await pool.query("select count(*)::int as n from side_effects where workflow_id = 'drain-me'");
+  const { rows } = await pool.query(
+    "select count(*)::int as n from side_effects where workflow_id = 'drain-me'",
+  );
   expect(rows[0].n).toBe(1);
   await client.close();
   await pool.end();

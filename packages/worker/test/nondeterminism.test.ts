@@ -45,7 +45,9 @@ it('parks a workflow whose new code issues commands in another order, then resum
   const first = await Worker.create({ connectionString: db.connectionString, workflows: v1, ...options });
   void first.run();
   const handle = await client.start(v1.checkout, 'book', { id: 'checkout-1' });
-  await waitFor(async () => (await client.history('checkout-1')).events.some((e) => e.type === 'activity_completed'));
+  await waitFor(async () =>
+    (await client.history('checkout-1')).events.some((e) => e.type === 'activity_completed'),
+  );
   await first.shutdown();
   const recorded = (await client.history('checkout-1')).events;
 
@@ -56,7 +58,9 @@ it('parks a workflow whose new code issues commands in another order, then resum
   const parked = await handle.describe();
   expect(parked.parked?.error).toMatchObject({ name: 'NonDeterminismError', code: 'REEL_NONDETERMINISM' });
   expect(parked.parked?.error.message).toContain('checkout-1');
-  expect(parked.parked?.error.message).toContain("issues activity 'charge' but history recorded activity 'reserve'");
+  expect(parked.parked?.error.message).toContain(
+    "issues activity 'charge' but history recorded activity 'reserve'",
+  );
   expect(parked.parked?.retryAt).toBeInstanceOf(Date);
   expect(parked.error).toBeUndefined();
   expect((await client.history('checkout-1')).events).toEqual(recorded); // nothing written, nothing lost

@@ -26,7 +26,13 @@ beforeAll(() => {
 afterAll(() => client.close());
 
 const worker = () =>
-  Worker.create({ connectionString: db.connectionString, workflows: { fulfilment }, activities: { pack }, handleSignals: false, pollIntervalMs: 100 });
+  Worker.create({
+    connectionString: db.connectionString,
+    workflows: { fulfilment },
+    activities: { pack },
+    handleSignals: false,
+    pollIntervalMs: 100,
+  });
 
 it('answers a query from the worker holding the run, then by replay once it is suspended', async () => {
   const w = await worker();
@@ -39,7 +45,10 @@ it('answers a query from the worker holding the run, then by replay once it is s
   expect(await client.query('q-1', 'progress')).toEqual({ done: ['packed a', 'packed b'], left: 0 });
   expect(await client.query('q-1', 'has', ['b'])).toBe(true);
 
-  await expect(client.query('q-1', 'nope')).rejects.toMatchObject({ code: 'REEL_UNKNOWN_QUERY', message: expect.stringContaining('progress, has') });
+  await expect(client.query('q-1', 'nope')).rejects.toMatchObject({
+    code: 'REEL_UNKNOWN_QUERY',
+    message: expect.stringContaining('progress, has'),
+  });
   await expect(client.query('nobody', 'progress')).rejects.toMatchObject({ code: 'REEL_WORKFLOW_NOT_FOUND' });
   await expect(client.query('q-1', '')).rejects.toMatchObject({ code: 'REEL_INVALID_ARGUMENT' });
   await handle.signal('close');

@@ -2,14 +2,31 @@ import { Client, type ReelError } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
-import { activities, log, workflows, threeSteps, sleeper, twoSignals, approval, cancellable, retrying, deterministic } from './fixtures/workflows.ts';
+import {
+  activities,
+  approval,
+  cancellable,
+  deterministic,
+  log,
+  retrying,
+  sleeper,
+  threeSteps,
+  twoSignals,
+  workflows,
+} from './fixtures/workflows.ts';
 
 const db = useTestDatabase();
 let worker: Worker;
 let client: Client;
 
 beforeAll(async () => {
-  worker = await Worker.create({ connectionString: db.connectionString, workflows, activities, handleSignals: false, stickyMs: 50 });
+  worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows,
+    activities,
+    handleSignals: false,
+    stickyMs: 50,
+  });
   void worker.run();
   client = new Client({ connectionString: db.connectionString });
 });
@@ -25,9 +42,12 @@ describe('workflows on Postgres', () => {
     const history = await client.history('three-steps');
     expect(history.events.map((e) => e.type)).toEqual([
       'workflow_started',
-      'activity_scheduled', 'activity_completed',
-      'activity_scheduled', 'activity_completed',
-      'activity_scheduled', 'activity_completed',
+      'activity_scheduled',
+      'activity_completed',
+      'activity_scheduled',
+      'activity_completed',
+      'activity_scheduled',
+      'activity_completed',
       'workflow_completed',
     ]);
     expect((await client.describe('three-steps')).status).toBe('completed');
@@ -39,7 +59,9 @@ describe('workflows on Postgres', () => {
     expect(b.runId).toBe(a.runId);
     expect(b.created).toBe(false);
     expect(await b.result()).toBe('result is 4');
-    await expect(client.start(threeSteps, { a: 1, b: 1 }, { id: 'same-id', onConflict: 'fail' })).rejects.toMatchObject({ code: 'REEL_WORKFLOW_ALREADY_STARTED' });
+    await expect(
+      client.start(threeSteps, { a: 1, b: 1 }, { id: 'same-id', onConflict: 'fail' }),
+    ).rejects.toMatchObject({ code: 'REEL_WORKFLOW_ALREADY_STARTED' });
   });
 
   it('suspends on a sleep and resumes after it', async () => {
@@ -82,7 +104,10 @@ describe('workflows on Postgres', () => {
     const handle = await client.start(cancellable, undefined, { id: 'to-terminate' });
     await new Promise((r) => setTimeout(r, 200));
     await handle.terminate('stuck order');
-    await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_TERMINATED', message: 'Workflow to-terminate was terminated: stuck order' });
+    await expect(handle.result()).rejects.toMatchObject({
+      code: 'REEL_WORKFLOW_TERMINATED',
+      message: 'Workflow to-terminate was terminated: stuck order',
+    });
     expect(log).not.toContain('cleanup:to-terminate');
     const events = (await client.history('to-terminate')).events;
     expect(events.at(-1)).toMatchObject({ type: 'workflow_terminated', reason: 'stuck order' });
@@ -91,7 +116,10 @@ describe('workflows on Postgres', () => {
 
   it('retries activities with backoff and fails non-retryable errors at once', async () => {
     const handle = await client.start(retrying, undefined, { id: 'retrying' });
-    expect(await handle.result()).toEqual({ calls: 3, declined: "Activity 'declined' failed after 1 attempt(s): card declined" });
+    expect(await handle.result()).toEqual({
+      calls: 3,
+      declined: "Activity 'declined' failed after 1 attempt(s): card declined",
+    });
     const retries = (await client.history('retrying')).events.filter((e) => e.type === 'activity_retrying');
     expect(retries.map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2]);
   });
@@ -108,7 +136,11 @@ describe('workflows on Postgres', () => {
 });
 
 describe('bad input gets a clear error code', () => {
-  const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: ReelError) => e.code);
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (e: ReelError) => e.code,
+    );
 
   it('rejects an unknown workflow type', async () => {
     expect(await code(client.start('noSuchWorkflow', {}))).toBe('REEL_UNKNOWN_WORKFLOW_TYPE');
@@ -119,7 +151,10 @@ describe('bad input gets a clear error code', () => {
   });
   it('rejects an invalid duration', async () => {
     const handle = await client.start(approval, 'three days');
-    await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_FAILED', failure: { code: 'REEL_INVALID_DURATION' } });
+    await expect(handle.result()).rejects.toMatchObject({
+      code: 'REEL_WORKFLOW_FAILED',
+      failure: { code: 'REEL_INVALID_DURATION' },
+    });
   });
   it('rejects signals to unknown or closed workflows', async () => {
     expect(await code(client.signal('nobody', 'x'))).toBe('REEL_WORKFLOW_NOT_FOUND');

@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
-import { CancelledError, type ErrorCode, ErrorCodes, ReelError, WorkflowFailedError, WorkflowTerminatedError } from '../errors.ts';
+import {
+  CancelledError,
+  type ErrorCode,
+  ErrorCodes,
+  ReelError,
+  WorkflowFailedError,
+  WorkflowTerminatedError,
+} from '../errors.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
-import { type ListFilter, type ListPage, OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
+import {
+  type ListFilter,
+  type ListPage,
+  OPEN_STATUSES,
+  type Store,
+  type WorkflowDescription,
+} from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 import { checkId, checkName, checkRunId, workflowTypeOf } from './validate.ts';
@@ -76,11 +89,24 @@ export class Client {
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
     const workflowId = options.id === undefined ? randomUUID() : checkId(options.id);
-    if (options.onConflict !== undefined && options.onConflict !== 'useExisting' && options.onConflict !== 'fail') {
-      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `onConflict must be 'useExisting' or 'fail', not ${JSON.stringify(options.onConflict)}.`);
+    if (
+      options.onConflict !== undefined &&
+      options.onConflict !== 'useExisting' &&
+      options.onConflict !== 'fail'
+    ) {
+      throw new ReelError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `onConflict must be 'useExisting' or 'fail', not ${JSON.stringify(options.onConflict)}.`,
+      );
     }
     const json = assertJson(input, 'The workflow input');
-    const started = await this.store.start({ workflowId, runId: randomUUID(), type, input: json, now: this.clock() });
+    const started = await this.store.start({
+      workflowId,
+      runId: randomUUID(),
+      type,
+      input: json,
+      now: this.clock(),
+    });
     if (!started.knownType) {
       throw new ReelError(
         ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
@@ -129,7 +155,11 @@ export class Client {
     }
     const done = await this.store.terminate(checkId(workflowId), reason, this.clock());
     if (done === undefined) throw notFound(workflowId);
-    if (!done) throw new ReelError(ErrorCodes.WORKFLOW_CLOSED, `Workflow ${workflowId} has already closed, so it cannot be terminated.`);
+    if (!done)
+      throw new ReelError(
+        ErrorCodes.WORKFLOW_CLOSED,
+        `Workflow ${workflowId} has already closed, so it cannot be terminated.`,
+      );
   }
 
   async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {
@@ -141,8 +171,14 @@ export class Client {
 
   /** Runs, newest first, filtered by status and type; pass `nextCursor` back for the next page. */
   async list(filter: ListFilter = {}): Promise<ListPage> {
-    if (filter.limit !== undefined && !(Number.isInteger(filter.limit) && filter.limit >= 1 && filter.limit <= 1000)) {
-      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `limit must be an integer from 1 to 1000, not ${filter.limit}.`);
+    if (
+      filter.limit !== undefined &&
+      !(Number.isInteger(filter.limit) && filter.limit >= 1 && filter.limit <= 1000)
+    ) {
+      throw new ReelError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `limit must be an integer from 1 to 1000, not ${filter.limit}.`,
+      );
     }
     return this.store.list(filter);
   }
@@ -150,12 +186,21 @@ export class Client {
   /** The run's full history as plain JSON: save it as a fixture and replay it against new code. */
   async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
     const run = await this.describe(workflowId, options);
-    return { workflowId: run.workflowId, runId: run.runId, workflowType: run.type, events: await this.store.history(run.runId) };
+    return {
+      workflowId: run.workflowId,
+      runId: run.runId,
+      workflowType: run.type,
+      events: await this.store.history(run.runId),
+    };
   }
 
   /** Waits for a workflow to close and returns its result (see `WorkflowHandle.result`). */
-  async result<R = unknown>(workflowId: string, options: { runId?: string; timeout?: Duration } = {}): Promise<R> {
-    const deadline = options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
+  async result<R = unknown>(
+    workflowId: string,
+    options: { runId?: string; timeout?: Duration } = {},
+  ): Promise<R> {
+    const deadline =
+      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
     await this.listen();
     for (;;) {
       let wake!: () => void;
@@ -167,7 +212,10 @@ export class Client {
         if (!OPEN_STATUSES.includes(run.status)) return settle(run) as R;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw new ReelError(ErrorCodes.TIMEOUT, `Workflow ${workflowId} did not close within the timeout; it is still ${run.status}.`);
+          throw new ReelError(
+            ErrorCodes.TIMEOUT,
+            `Workflow ${workflowId} did not close within the timeout; it is still ${run.status}.`,
+          );
         }
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
@@ -184,27 +232,50 @@ export class Client {
    * by replay on any worker serving its type. Fails fast with `REEL_NO_WORKER` when none is live.
    * @example const status = await client.query<OrderStatus>('order-42', 'status');
    */
-  async query<R = unknown>(workflowId: string, name: string, args: unknown[] = [], options: { timeout?: Duration } = {}): Promise<R> {
+  async query<R = unknown>(
+    workflowId: string,
+    name: string,
+    args: unknown[] = [],
+    options: { timeout?: Duration } = {},
+  ): Promise<R> {
     checkName(name, 'query name');
-    if (!Array.isArray(args)) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'Query arguments must be an array.');
+    if (!Array.isArray(args))
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'Query arguments must be an array.');
     const json = assertJson(args, `The arguments of query '${name}'`) as Json[];
     const timeoutMs = toMs(options.timeout ?? '10s', 'query timeout');
     await this.listen();
     const now = this.clock();
-    const posted = await this.store.postQuery(checkId(workflowId), name, json, now, new Date(now.getTime() - WORKER_LIVENESS_MS));
+    const posted = await this.store.postQuery(
+      checkId(workflowId),
+      name,
+      json,
+      now,
+      new Date(now.getTime() - WORKER_LIVENESS_MS),
+    );
     if (posted === 'not_found') throw notFound(workflowId);
     if (posted === 'no_worker') {
-      throw new ReelError(ErrorCodes.NO_WORKER, `No live worker serves the type of workflow ${workflowId}, so nothing can answer query '${name}'. Start a worker that registers it.`);
+      throw new ReelError(
+        ErrorCodes.NO_WORKER,
+        `No live worker serves the type of workflow ${workflowId}, so nothing can answer query '${name}'. Start a worker that registers it.`,
+      );
     }
     const deadline = Date.now() + timeoutMs;
     try {
       for (;;) {
         const answered = new Promise<void>((resolve) => this.answerWaiters.set(posted.queryId, resolve));
         const answer = await this.store.readQuery(posted.queryId);
-        if (answer?.error) throw new ReelError((answer.error.code as ErrorCode) ?? ErrorCodes.QUERY_FAILED, answer.error.message);
+        if (answer?.error)
+          throw new ReelError(
+            (answer.error.code as ErrorCode) ?? ErrorCodes.QUERY_FAILED,
+            answer.error.message,
+          );
         if (answer) return answer.result as R;
         const left = deadline - Date.now();
-        if (left <= 0) throw new ReelError(ErrorCodes.QUERY_TIMEOUT, `Query '${name}' to workflow ${workflowId} got no answer within ${timeoutMs} ms; are its workers overloaded?`);
+        if (left <= 0)
+          throw new ReelError(
+            ErrorCodes.QUERY_TIMEOUT,
+            `Query '${name}' to workflow ${workflowId} got no answer within ${timeoutMs} ms; are its workers overloaded?`,
+          );
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([answered, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
         clearTimeout(timer);
@@ -233,11 +304,18 @@ export class Client {
     for (const wake of this.closeWaiters.get(workflowId) ?? []) wake();
   }
 
-  private async deliver(workflowId: string, item: Parameters<Store['enqueue']>[1], what: string): Promise<void> {
+  private async deliver(
+    workflowId: string,
+    item: Parameters<Store['enqueue']>[1],
+    what: string,
+  ): Promise<void> {
     const delivered = await this.store.enqueue(checkId(workflowId), item, this.clock());
     if (delivered === undefined) throw notFound(workflowId);
     if (!delivered) {
-      throw new ReelError(ErrorCodes.WORKFLOW_CLOSED, `Workflow ${workflowId} has already closed, so it cannot take ${what}.`);
+      throw new ReelError(
+        ErrorCodes.WORKFLOW_CLOSED,
+        `Workflow ${workflowId} has already closed, so it cannot take ${what}.`,
+      );
     }
   }
 
@@ -256,12 +334,17 @@ export class Client {
 }
 
 function notFound(workflowId: string): ReelError {
-  return new ReelError(ErrorCodes.WORKFLOW_NOT_FOUND, `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`);
+  return new ReelError(
+    ErrorCodes.WORKFLOW_NOT_FOUND,
+    `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`,
+  );
 }
 
 function settle(run: WorkflowDescription): unknown {
   if (run.status === 'completed') return run.result;
-  if (run.status === 'cancelled') throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);
-  if (run.status === 'terminated') throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
+  if (run.status === 'cancelled')
+    throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);
+  if (run.status === 'terminated')
+    throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
   throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
 }

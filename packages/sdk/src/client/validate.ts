@@ -9,7 +9,9 @@ function invalid(message: string): ReelError {
 /** A workflow id: a non-empty string of at most 256 characters. */
 export function checkId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
-    throw invalid(`A workflow id must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(id)}.`);
+    throw invalid(
+      `A workflow id must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(id)}.`,
+    );
   }
   return id;
 }
@@ -17,7 +19,9 @@ export function checkId(id: unknown): string {
 /** A signal or type name: a non-empty string of at most 256 characters. */
 export function checkName(name: unknown, what: string): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID) {
-    throw invalid(`The ${what} must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(name)}.`);
+    throw invalid(
+      `The ${what} must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(name)}.`,
+    );
   }
   return name;
 }
@@ -26,7 +30,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A run id, as returned by `start`. */
 export function checkRunId(runId: unknown): string {
-  if (typeof runId !== 'string' || !UUID.test(runId)) throw invalid(`A run id is a UUID, not ${JSON.stringify(runId)}.`);
+  if (typeof runId !== 'string' || !UUID.test(runId))
+    throw invalid(`A run id is a UUID, not ${JSON.stringify(runId)}.`);
   return runId;
 }
 
@@ -34,7 +39,9 @@ export function checkRunId(runId: unknown): string {
 export function workflowTypeOf(workflow: unknown): string {
   if (typeof workflow === 'function') {
     if (workflow.name) return workflow.name;
-    throw invalid('This workflow function has no name. Declare it as `async function myWorkflow(ctx, input)` or start it by its registered name.');
+    throw invalid(
+      'This workflow function has no name. Declare it as `async function myWorkflow(ctx, input)` or start it by its registered name.',
+    );
   }
   return checkName(workflow, 'workflow type');
 }

@@ -161,7 +161,13 @@ export interface Store {
    * Posts a query to the latest run of `workflowId`, if a worker that heartbeat after `liveSince` serves
    * its type: `not_found` when no run has this id, `no_worker` when none serves it.
    */
-  postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date): Promise<{ queryId: string; runId: string } | 'not_found' | 'no_worker'>;
+  postQuery(
+    workflowId: string,
+    name: string,
+    args: Json[],
+    now: Date,
+    liveSince: Date,
+  ): Promise<{ queryId: string; runId: string } | 'not_found' | 'no_worker'>;
   /** Takes a query to answer it, if no other worker has and it is of one of `types`. */
   claimQuery(queryId: string, workerId: string, types: string[]): Promise<PostedQuery | undefined>;
   answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void>;

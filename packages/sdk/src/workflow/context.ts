@@ -61,4 +61,6 @@ export type WorkflowFn<I = any, O = unknown> = (ctx: WorkflowContext, input: I) 
 export type WorkflowInput<W> = W extends (ctx: WorkflowContext, input: infer I) => unknown ? I : never;
 
 /** The result type of a workflow function. */
-export type WorkflowResult<W> = W extends (ctx: WorkflowContext, input: never) => Promise<infer O> ? O : unknown;
+export type WorkflowResult<W> = W extends (ctx: WorkflowContext, input: never) => Promise<infer O>
+  ? O
+  : unknown;

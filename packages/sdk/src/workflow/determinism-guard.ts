@@ -51,8 +51,10 @@ const IO_RESOURCES = new Set([
 ]);
 
 function describe(resource: string): string {
-  if (resource === 'Timeout' || resource === 'Immediate') return 'a real timer (setTimeout/setInterval/setImmediate)';
-  if (resource.startsWith('FS') || resource === 'FILEHANDLE' || resource === 'STATWATCHER') return `file I/O (${resource})`;
+  if (resource === 'Timeout' || resource === 'Immediate')
+    return 'a real timer (setTimeout/setInterval/setImmediate)';
+  if (resource.startsWith('FS') || resource === 'FILEHANDLE' || resource === 'STATWATCHER')
+    return `file I/O (${resource})`;
   return `network or process I/O (${resource})`;
 }
 

@@ -11,7 +11,12 @@ export type HistoryEvent =
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
   | { type: 'activity_completed'; cmd: number; result: Json | undefined }
   | { type: 'activity_failed'; cmd: number; attempts: number; error: ErrorInfo }
-  | { type: 'timer_started'; cmd: number; fireAt: string; /** Set when the timer is a signal wait's timeout. */ signal?: string }
+  | {
+      type: 'timer_started';
+      cmd: number;
+      fireAt: string /** Set when the timer is a signal wait's timeout. */;
+      signal?: string;
+    }
   | { type: 'timer_fired'; cmd: number }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }
@@ -26,4 +31,9 @@ export type RecordedEvent = HistoryEvent & { seq: number; at: string };
 export type EventType = HistoryEvent['type'];
 
 /** Events that end a run. */
-export const CLOSING_EVENTS = new Set<EventType>(['workflow_completed', 'workflow_failed', 'workflow_cancelled', 'workflow_terminated']);
+export const CLOSING_EVENTS = new Set<EventType>([
+  'workflow_completed',
+  'workflow_failed',
+  'workflow_cancelled',
+  'workflow_terminated',
+]);

@@ -12,7 +12,12 @@ import {
 } from '../errors.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
 import type { SignalOptions, WorkflowContext, WorkflowFn, WorkflowInfo } from './context.ts';
-import { DeterminismViolationError, type GuardMode, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
+import {
+  DeterminismViolationError,
+  type GuardMode,
+  outsideWorkflowScope,
+  runInWorkflowScope,
+} from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
 import { seededRandom, uuidFrom } from './random.ts';
 
@@ -98,7 +103,8 @@ export class WorkflowExecution {
 
   constructor(private readonly options: ExecutionOptions) {
     const first = options.history[0];
-    if (first?.type !== 'workflow_started') throw new Error(`History of ${options.runId} does not begin with workflow_started`);
+    if (first?.type !== 'workflow_started')
+      throw new Error(`History of ${options.runId} does not begin with workflow_started`);
     this.log = [...options.history];
     this.durable = this.replayLength = this.log.length;
     this.lastAt = first.at;
@@ -131,7 +137,10 @@ export class WorkflowExecution {
     const handler = this.queries.get(name);
     if (!handler) {
       const known = [...this.queries.keys()].join(', ') || 'none';
-      throw new ReelError(ErrorCodes.UNKNOWN_QUERY, `Workflow ${this.options.workflowId} has no query '${name}' (it answers: ${known}).`);
+      throw new ReelError(
+        ErrorCodes.UNKNOWN_QUERY,
+        `Workflow ${this.options.workflowId} has no query '${name}' (it answers: ${known}).`,
+      );
     }
     return assertJson(handler(...args), `The answer to query '${name}'`);
   }
@@ -192,7 +201,8 @@ export class WorkflowExecution {
         return;
       case 'activity_retrying': {
         const open = this.open.get(event.cmd);
-        if (open && 'name' in open) Object.assign(open, { attempt: event.attempt + 1, retryAt: new Date(event.retryAt) });
+        if (open && 'name' in open)
+          Object.assign(open, { attempt: event.attempt + 1, retryAt: new Date(event.retryAt) });
         return;
       }
       case 'activity_completed':
@@ -217,7 +227,9 @@ export class WorkflowExecution {
         return;
       }
       case 'cancel_requested': {
-        const error = new CancelledError(`Workflow ${this.options.workflowId} was cancelled${event.reason ? `: ${event.reason}` : '.'}`);
+        const error = new CancelledError(
+          `Workflow ${this.options.workflowId} was cancelled${event.reason ? `: ${event.reason}` : '.'}`,
+        );
         for (const command of this.commands) if (!command.settled) this.settle(command.cmd)?.reject(error);
         for (const list of this.waiters.values()) for (const w of list.splice(0)) w.reject(error);
         return;
@@ -231,7 +243,12 @@ export class WorkflowExecution {
   private checkIssued(event: RecordedEvent & { cmd: number }, recorded: CommandSummary): void {
     const issued = this.commands[event.cmd];
     if (!issued || issued.kind !== recorded.kind || issued.name !== recorded.name) {
-      this.failure ??= new NonDeterminismError(this.options.workflowId, event.cmd, issued && summary(issued), recorded);
+      this.failure ??= new NonDeterminismError(
+        this.options.workflowId,
+        event.cmd,
+        issued && summary(issued),
+        recorded,
+      );
     }
   }
 
@@ -256,7 +273,10 @@ export class WorkflowExecution {
       }
     };
     const fail = (err: unknown) =>
-      finish({ type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed', error: toErrorInfo(err) });
+      finish({
+        type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed',
+        error: toErrorInfo(err),
+      });
     try {
       Promise.resolve(this.runGuarded(() => this.options.fn(this.context, input))).then(succeed, fail);
     } catch (err) {
@@ -288,14 +308,21 @@ export class WorkflowExecution {
   }
 
   /** Issues command number `commands.length`, matching it against history or recording it as new. */
-  private issue(kind: 'activity' | 'timer', name: string | undefined, record: (cmd: number) => HistoryEvent): Promise<unknown> {
+  private issue(
+    kind: 'activity' | 'timer',
+    name: string | undefined,
+    record: (cmd: number) => HistoryEvent,
+  ): Promise<unknown> {
     const cmd = this.commands.length;
     const promise = new Promise((resolve, reject) => {
       this.commands.push({ cmd, kind, name, settled: false, resolve, reject });
     });
     const recorded = this.recorded.get(cmd);
     if (recorded) {
-      const was: CommandSummary = recorded.type === 'activity_scheduled' ? { kind: 'activity', name: recorded.name } : { kind: 'timer' };
+      const was: CommandSummary =
+        recorded.type === 'activity_scheduled'
+          ? { kind: 'activity', name: recorded.name }
+          : { kind: 'timer' };
       if (was.kind !== kind || was.name !== name) {
         this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, was);
       }
@@ -344,13 +371,21 @@ export class WorkflowExecution {
       info,
       activity: (fn, ...args) =>
         guard(() => {
-          if (typeof fn !== 'function') throw invalid('ctx.activity expects the activity function as its first argument.');
+          if (typeof fn !== 'function')
+            throw invalid('ctx.activity expects the activity function as its first argument.');
           const name = this.options.activityName?.(fn) || activityOptions(fn).name || fn.name;
           if (!name) {
-            throw invalid("This activity has no name: register it in the worker's activities ({ chargeCard }) or give it one with defineActivity(fn, { name }).");
+            throw invalid(
+              "This activity has no name: register it in the worker's activities ({ chargeCard }) or give it one with defineActivity(fn, { name }).",
+            );
           }
           const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
-          return this.issue('activity', name, (cmd) => ({ type: 'activity_scheduled', cmd, name, args: json })) as never;
+          return this.issue('activity', name, (cmd) => ({
+            type: 'activity_scheduled',
+            cmd,
+            name,
+            args: json,
+          })) as never;
         }),
       sleep: (duration) =>
         guard(async () => {
@@ -360,8 +395,10 @@ export class WorkflowExecution {
         }),
       signal: <T>(name: string, options?: SignalOptions) =>
         guard(() => {
-          if (typeof name !== 'string' || name === '') throw invalid('ctx.signal expects a non-empty signal name.');
-          const timeout = options?.timeout === undefined ? undefined : toMs(options.timeout, 'ctx.signal timeout');
+          if (typeof name !== 'string' || name === '')
+            throw invalid('ctx.signal expects a non-empty signal name.');
+          const timeout =
+            options?.timeout === undefined ? undefined : toMs(options.timeout, 'ctx.signal timeout');
           const queue = this.buffered.get(name);
           if (queue?.length) return Promise.resolve(queue.shift() as T);
           return new Promise<T>((resolve, reject) => {

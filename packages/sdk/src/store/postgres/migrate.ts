@@ -16,7 +16,11 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`create schema if not exists reel;
       create table if not exists reel.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
-    const done = new Set((await client.query<{ version: number }>('select version from reel.migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await client.query<{ version: number }>('select version from reel.migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     const applied: string[] = [];
     for (const file of files) {
       const version = Number(file.slice(0, 4));

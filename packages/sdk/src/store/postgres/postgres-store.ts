@@ -22,7 +22,9 @@ import { migrate } from './migrate.ts';
 import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
-export type PostgresOptions = { connectionString: string; pool?: never } | { pool: pg.Pool; connectionString?: never };
+export type PostgresOptions =
+  | { connectionString: string; pool?: never }
+  | { pool: pg.Pool; connectionString?: never };
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
@@ -53,28 +55,53 @@ export class PostgresStore implements Store {
     const first = json({ workflowType: req.type, input: req.input });
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.pool.query(q.START, [req.workflowId, req.runId, req.type, json(req.input), req.now, first]);
+      const { rows } = await this.pool.query(q.START, [
+        req.workflowId,
+        req.runId,
+        req.type,
+        json(req.input),
+        req.now,
+        first,
+      ]);
       const row = rows[0];
       if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
-      if (row.existing) return { runId: row.existing, created: false, knownType: row.known, type: row.existing_type };
+      if (row.existing)
+        return { runId: row.existing, created: false, knownType: row.known, type: row.existing_type };
       if (!row.known) return { runId: req.runId, created: false, knownType: false, type: req.type };
       if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
     }
   }
 
   async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
-    const { rows } = await this.pool.query(q.ENQUEUE, [workflowId, item.kind, item.name, json(item.payload), now]);
+    const { rows } = await this.pool.query(q.ENQUEUE, [
+      workflowId,
+      item.kind,
+      item.name,
+      json(item.payload),
+      now,
+    ]);
     const row = rows[0];
     return row.status === null ? undefined : Number(row.delivered) > 0;
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
     const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
-    const { rows } = await this.pool.query(q.TERMINATE, [workflowId, json(error), now, json(reason === undefined ? {} : { reason })]);
+    const { rows } = await this.pool.query(q.TERMINATE, [
+      workflowId,
+      json(error),
+      now,
+      json(reason === undefined ? {} : { reason }),
+    ]);
     return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
   }
 
-  async claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]> {
+  async claim(
+    owner: string,
+    types: string[],
+    limit: number,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<ClaimedRun[]> {
     const { rows } = await this.pool.query(q.CLAIM, [owner, types, limit, now, leaseUntil]);
     return rows.map((r) => ({
       workflowId: r.workflow_id,
@@ -138,7 +165,11 @@ export class PostgresStore implements Store {
 
   async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
     if (leases.length === 0) return [];
-    const { rows } = await this.pool.query(q.RENEW, [leases.map((l) => l.runId), leaseUntil, leases.map((l) => l.fencingToken)]);
+    const { rows } = await this.pool.query(q.RENEW, [
+      leases.map((l) => l.runId),
+      leaseUntil,
+      leases.map((l) => l.fencingToken),
+    ]);
     const kept = new Set(rows.map((r) => r.run_id as string));
     return leases.filter((l) => !kept.has(l.runId)).map((l) => l.runId);
   }
@@ -152,7 +183,13 @@ export class PostgresStore implements Store {
   }
 
   async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
-    const { rows } = await this.pool.query(q.POST_QUERY, [workflowId, name, JSON.stringify(args), now, liveSince]);
+    const { rows } = await this.pool.query(q.POST_QUERY, [
+      workflowId,
+      name,
+      JSON.stringify(args),
+      now,
+      liveSince,
+    ]);
     const row = rows[0];
     if (row.run_id === null) return 'not_found' as const;
     if (!row.served) return 'no_worker' as const;
@@ -189,11 +226,22 @@ export class PostgresStore implements Store {
     const limit = filter.limit ?? 50;
     const statuses = filter.status === undefined ? null : ([] as string[]).concat(filter.status);
     const [after, afterRun] = filter.cursor === undefined ? [null, null] : decodeCursor(filter.cursor);
-    const { rows } = await this.pool.query(q.LIST, [statuses, filter.type ?? null, after, afterRun, limit + 1]);
+    const { rows } = await this.pool.query(q.LIST, [
+      statuses,
+      filter.type ?? null,
+      after,
+      afterRun,
+      limit + 1,
+    ]);
     const items = rows.slice(0, limit).map(toDescription);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return last
-      ? { items, nextCursor: Buffer.from(JSON.stringify([last.created_at.toISOString(), last.run_id])).toString('base64url') }
+      ? {
+          items,
+          nextCursor: Buffer.from(JSON.stringify([last.created_at.toISOString(), last.run_id])).toString(
+            'base64url',
+          ),
+        }
       : { items };
   }
 
@@ -256,9 +304,13 @@ function decodeCursor(cursor: string): [string, string] {
     const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
     if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId)) return [at, runId];
   } catch {}
-  throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.');
+  throw new ReelError(
+    ErrorCodes.INVALID_ARGUMENT,
+    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
+  );
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a row of reel.workflows, shaped by the migration.
 function toDescription(r: Record<string, any>): WorkflowDescription {
   const d: WorkflowDescription = {
     workflowId: r.workflow_id,
@@ -273,6 +325,7 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
   if (r.result !== null) d.result = r.result;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
-  if (r.status === 'parked') d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };
+  if (r.status === 'parked')
+    d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };
   return d;
 }
