@@ -141,7 +141,7 @@ describe('PostgresStore', () => {
     expect(await store.claim('w5', [type], 100, at(60_000 + LEASE - 1), at(120_000))).toEqual([]);
   });
 
-  it('cannot hold the same (run_id, seq) twice: the primary key rejects a second append', async () => {
+  it('cannot hold the same (run_id, seq) twice: the fence and the primary key reject a second append', async () => {
     const type = await freshType();
     const { runId } = await startRun(type);
     const [lease] = await store.claim('w', [type], 1, at(0), at(LEASE));
@@ -153,7 +153,7 @@ describe('PostgresStore', () => {
         consumedInbox: [],
       });
     expect(await commit(1, 1)).toBe('ok');
-    await expect(commit(2, 99)).rejects.toMatchObject({ code: '23505' });
+    await expect(commit(2, 99)).rejects.toThrow(`history of ${runId} continues at seq 2, not 1`);
     await expect(
       pool.query(
         `insert into reel.history (run_id, seq, type, data, at) values ($1, 1, 'timer_fired', '{}', $2)`,

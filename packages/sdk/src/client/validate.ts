@@ -6,9 +6,12 @@ function invalid(message: string): ReelError {
   return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
 }
 
+/** Postgres text cannot hold U+0000, and a lone surrogate would come back changed. */
+const storable = (s: string) => !s.includes('\u0000') && s.isWellFormed();
+
 /** A workflow id: a non-empty string of at most 256 characters. */
 export function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID || !storable(id)) {
     throw invalid(
       `A workflow id must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(id)}.`,
     );
@@ -18,7 +21,7 @@ export function checkId(id: unknown): string {
 
 /** A signal or type name: a non-empty string of at most 256 characters. */
 export function checkName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID || !storable(name)) {
     throw invalid(
       `The ${what} must be a non-empty string of at most ${MAX_ID} characters, not ${JSON.stringify(name)}.`,
     );

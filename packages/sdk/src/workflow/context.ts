@@ -1,5 +1,6 @@
 import type { Duration } from '../duration.ts';
 import type { ActivityFn } from './activity.ts';
+import type { MapOptions, Settled } from './map.ts';
 
 /** Facts about the running workflow; the same on every replay, except `isReplaying`. */
 export interface WorkflowInfo {
@@ -38,6 +39,46 @@ export interface WorkflowContext {
    */
   signal<T = unknown>(name: string): Promise<T>;
   signal<T = unknown>(name: string, options: SignalOptions): Promise<T | undefined>;
+  /**
+   * Handles every signal named `name` with `handler(payload)`, for signals that change workflow state
+   * (pair with `waitFor`). Signals that came before the handler was set are handed to it at once.
+   * @example ctx.onSignal('addItem', (item: Item) => cart.push(item));
+   */
+  onSignal<T = unknown>(name: string, handler: (payload: T) => void): void;
+  /**
+   * Waits until `predicate()` holds (it is checked after every event the workflow receives).
+   * Resolves `true` when it holds, `false` if `timeout` passed first.
+   * @example const paid = await ctx.waitFor(() => cart.paid, { timeout: '1 hour' });
+   */
+  waitFor(predicate: () => boolean, options?: { timeout?: Duration }): Promise<boolean>;
+  /**
+   * Runs `fn` so that cancelling the workflow does not interrupt the ctx calls made inside it
+   * (for cleanup and compensations).
+   */
+  uncancellable<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A durable foreach with bounded concurrency. `failFast` (default) throws the first error and starts
+   * no new items; `continue` runs every item and returns each outcome, like `Promise.allSettled`.
+   * @example const receipts = await ctx.map(orders, (o) => ctx.activity(charge, o.id), { concurrency: 5 });
+   */
+  map<T, R>(
+    items: readonly T[],
+    fn: (item: T, index: number) => Promise<R>,
+    options?: MapOptions & { onError?: 'failFast' },
+  ): Promise<R[]>;
+  map<T, R>(
+    items: readonly T[],
+    fn: (item: T, index: number) => Promise<R>,
+    options: MapOptions & { onError: 'continue' },
+  ): Promise<Settled<R>[]>;
+  /**
+   * Lets new code branch around histories recorded by old code: false while replaying a run that
+   * reached this point before the change was deployed, true otherwise (and for the rest of the run).
+   * @example if (ctx.patched('send-receipt')) await ctx.activity(sendReceipt, order.id);
+   */
+  patched(patchId: string): boolean;
+  /** Once no running workflow predates a patch: the patched branch is always taken, nothing is recorded. */
+  deprecatePatch(patchId: string): void;
   /**
    * Answers `client.query(id, name, args)` with `handler(...args)`: synchronous and read-only, it must
    * not change workflow state. Register handlers before the first await so replays see them early.

@@ -20,6 +20,8 @@ export type HistoryEvent =
   | { type: 'timer_fired'; cmd: number }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }
+  /** The run first reached `ctx.patched(patchId)` with code that knows the patch. */
+  | { type: 'patch_marker'; patchId: string }
   | { type: 'workflow_completed'; result: Json | undefined }
   | { type: 'workflow_failed'; error: ErrorInfo }
   | { type: 'workflow_cancelled'; error: ErrorInfo }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { assertJson, type Json } from '../codec.ts';
 import { toMs } from '../duration.ts';
 import {
@@ -19,6 +20,7 @@ import {
   runInWorkflowScope,
 } from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
+import { mapDurably } from './map.ts';
 import { seededRandom, uuidFrom } from './random.ts';
 
 /** How a run ended, once its function has returned or thrown. */
@@ -33,6 +35,8 @@ interface Command {
   kind: 'activity' | 'timer';
   name?: string;
   settled: boolean;
+  /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
+  shielded: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -53,7 +57,16 @@ export interface OpenTimer {
   fireAt: Date;
 }
 
+interface Condition {
+  shielded: boolean;
+  predicate: () => unknown;
+  resolve(value: boolean): void;
+  reject(err: unknown): void;
+  timer?: Command;
+}
+
 interface SignalWaiter {
+  shielded: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
   timer?: Command;
@@ -96,6 +109,10 @@ export class WorkflowExecution {
   private readonly buffered = new Map<string, Json[]>();
   private readonly waiters = new Map<string, SignalWaiter[]>();
   private readonly queries = new Map<string, (...args: unknown[]) => unknown>();
+  private readonly signalHandlers = new Map<string, (payload: unknown) => void>();
+  private readonly conditions = new Set<Condition>();
+  private readonly patches = new Map<string, boolean>();
+  private readonly recordedPatches = new Set<string>();
   private failure: ReelError | undefined;
   private result: Outcome | undefined;
   private readonly random: () => number;
@@ -173,12 +190,36 @@ export class WorkflowExecution {
       this.lastAt = event.at;
       this.deliver(event);
       await drainMicrotasks();
+      while (this.checkConditions()) await drainMicrotasks();
     }
     if (this.failure) throw this.failure;
     if (this.result && !this.log.some((e) => e.type === this.result?.type)) this.append(this.result);
   }
 
+  /** Resolves the `waitFor` conditions that now hold; true if any did (their code must run next). */
+  private checkConditions(): boolean {
+    let any = false;
+    for (const condition of this.conditions) {
+      let holds: boolean;
+      try {
+        holds = Boolean(this.runGuarded(condition.predicate));
+      } catch (err) {
+        this.conditions.delete(condition);
+        condition.reject(err);
+        any = true;
+        continue;
+      }
+      if (!holds) continue;
+      this.conditions.delete(condition);
+      if (condition.timer) this.settle(condition.timer.cmd);
+      condition.resolve(true);
+      any = true;
+    }
+    return any;
+  }
+
   private index(e: RecordedEvent): void {
+    if (e.type === 'patch_marker') this.recordedPatches.add(e.patchId);
     if (e.type === 'activity_scheduled' || e.type === 'timer_started') this.recorded.set(e.cmd, e);
   }
 
@@ -217,6 +258,11 @@ export class WorkflowExecution {
         this.settle(event.cmd)?.resolve(undefined);
         return;
       case 'signal_received': {
+        const handler = this.signalHandlers.get(event.name);
+        if (handler) {
+          this.callHandler(handler, event.payload);
+          return;
+        }
         const waiter = this.waiters.get(event.name)?.shift();
         if (!waiter) {
           this.buffered.set(event.name, [...(this.buffered.get(event.name) ?? []), event.payload]);
@@ -230,8 +276,18 @@ export class WorkflowExecution {
         const error = new CancelledError(
           `Workflow ${this.options.workflowId} was cancelled${event.reason ? `: ${event.reason}` : '.'}`,
         );
-        for (const command of this.commands) if (!command.settled) this.settle(command.cmd)?.reject(error);
-        for (const list of this.waiters.values()) for (const w of list.splice(0)) w.reject(error);
+        for (const command of this.commands)
+          if (!command.settled && !command.shielded) this.settle(command.cmd)?.reject(error);
+        for (const [name, list] of this.waiters) {
+          const [keep, cancel] = partition(list, (w) => w.shielded);
+          this.waiters.set(name, keep);
+          for (const w of cancel) w.reject(error);
+        }
+        for (const c of this.conditions) {
+          if (c.shielded) continue;
+          this.conditions.delete(c);
+          c.reject(error);
+        }
         return;
       }
       default:
@@ -289,6 +345,16 @@ export class WorkflowExecution {
     return outsideWorkflowScope(this.options.clock);
   }
 
+  /** Runs a signal handler as workflow code; if it throws, the workflow fails with its error. */
+  private callHandler(handler: (payload: unknown) => void, payload: unknown): void {
+    try {
+      this.runGuarded(() => handler(payload));
+    } catch (err) {
+      this.result ??= { type: 'workflow_failed', error: toErrorInfo(err) };
+      for (const cmd of this.open.keys()) this.settle(cmd);
+    }
+  }
+
   /** Runs workflow code in its determinism scope: replay-safe Date and Math.random, I/O reported. */
   private runGuarded<T>(fn: () => T): T {
     const mode = this.options.guard ?? 'throw';
@@ -315,7 +381,7 @@ export class WorkflowExecution {
   ): Promise<unknown> {
     const cmd = this.commands.length;
     const promise = new Promise((resolve, reject) => {
-      this.commands.push({ cmd, kind, name, settled: false, resolve, reject });
+      this.commands.push({ cmd, kind, name, settled: false, shielded: shielded(), resolve, reject });
     });
     const recorded = this.recorded.get(cmd);
     if (recorded) {
@@ -402,7 +468,11 @@ export class WorkflowExecution {
           const queue = this.buffered.get(name);
           if (queue?.length) return Promise.resolve(queue.shift() as T);
           return new Promise<T>((resolve, reject) => {
-            const waiter: SignalWaiter = { resolve: resolve as (v: unknown) => void, reject };
+            const waiter: SignalWaiter = {
+              resolve: resolve as (v: unknown) => void,
+              reject,
+              shielded: shielded(),
+            };
             if (timeout !== undefined) {
               waiter.timer = this.startTimer(timeout, name);
               Object.assign(waiter.timer, {
@@ -417,6 +487,55 @@ export class WorkflowExecution {
             this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
           });
         }),
+      onSignal: (name, handler) => {
+        if (typeof name !== 'string' || name === '' || typeof handler !== 'function') {
+          throw invalid('ctx.onSignal expects a signal name and a handler function.');
+        }
+        this.signalHandlers.set(name, handler as (payload: unknown) => void);
+        // Signals that arrived before the handler existed go to it now, in order.
+        for (const payload of this.buffered.get(name)?.splice(0) ?? [])
+          this.callHandler(handler as (p: unknown) => void, payload);
+      },
+      waitFor: (predicate, options) =>
+        guard(() => {
+          if (typeof predicate !== 'function') throw invalid('ctx.waitFor expects a predicate function.');
+          const timeout =
+            options?.timeout === undefined ? undefined : toMs(options.timeout, 'ctx.waitFor timeout');
+          if (predicate()) return Promise.resolve(true);
+          return new Promise<boolean>((resolve, reject) => {
+            const condition: Condition = { predicate, resolve, reject, shielded: shielded() };
+            if (timeout !== undefined) {
+              condition.timer = this.startTimer(timeout);
+              Object.assign(condition.timer, {
+                resolve: () => {
+                  this.conditions.delete(condition);
+                  resolve(false);
+                },
+                reject,
+              });
+            }
+            this.conditions.add(condition);
+          });
+        }),
+      uncancellable: (fn) => guard(() => shieldStorage.run(true, fn)),
+      map: (items, fn, options) => guard(() => mapDurably(items, fn, options) as never),
+      patched: (patchId) => {
+        if (typeof patchId !== 'string' || patchId === '') throw invalid('ctx.patched expects a patch id.');
+        let applies = this.patches.get(patchId);
+        if (applies === undefined) {
+          // Recorded: the run reached here with the new code. Replaying without a marker: the old code
+          // path was taken. Live: take the new path and record that it did.
+          applies = this.recordedPatches.has(patchId) || this.cursor >= this.replayLength;
+          if (applies && !this.recordedPatches.has(patchId)) this.append({ type: 'patch_marker', patchId });
+          this.patches.set(patchId, applies);
+        }
+        return applies;
+      },
+      deprecatePatch: (patchId) => {
+        if (typeof patchId !== 'string' || patchId === '')
+          throw invalid('ctx.deprecatePatch expects a patch id.');
+        this.patches.set(patchId, true);
+      },
       onQuery: (name, handler) => {
         if (typeof name !== 'string' || name === '' || typeof handler !== 'function') {
           throw invalid('ctx.onQuery expects a query name and a handler function.');
@@ -428,6 +547,14 @@ export class WorkflowExecution {
       uuid: () => uuidFrom(this.random),
     };
   }
+}
+
+/** Marks the ctx calls made inside `ctx.uncancellable` (it follows their awaits). */
+const shieldStorage = new AsyncLocalStorage<boolean>();
+const shielded = () => shieldStorage.getStore() === true;
+
+function partition<T>(list: T[], keep: (item: T) => boolean): [T[], T[]] {
+  return [list.filter(keep), list.filter((item) => !keep(item))];
 }
 
 function invalid(message: string): ReelError {

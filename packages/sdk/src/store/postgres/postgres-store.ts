@@ -136,6 +136,10 @@ export class PostgresStore implements Store {
   }
 
   async commit(req: CommitRequest): Promise<CommitOutcome> {
+    req.events.forEach((e, i) => {
+      if (i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1)
+        throw new Error(`events of ${req.runId} are not consecutive at seq ${e.seq}`);
+    });
     const { rows } = await this.pool.query(q.COMMIT, [
       req.runId,
       req.fencingToken,
@@ -154,7 +158,13 @@ export class PostgresStore implements Store {
       req.consumedInbox,
     ]);
     const row = rows[0];
-    if (Number(row.fenced) === 0) return 'lost';
+    if (Number(row.fenced) === 0) {
+      if (row.held_length !== null)
+        throw new Error(
+          `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+        );
+      return 'lost';
+    }
     return req.release && !row.released ? 'kept' : 'ok';
   }
 
@@ -210,7 +220,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query(q.READ_QUERY, [queryId]);
     const row = rows[0];
     if (!row?.answered_at) return undefined;
-    return row.error === null ? { result: row.result ?? undefined } : { error: row.error };
+    return row.error === null ? (row.no_result ? {} : { result: row.result }) : { error: row.error };
   }
 
   async deleteQuery(queryId: string): Promise<void> {
@@ -317,12 +327,12 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
     runId: r.run_id,
     type: r.type,
     status: r.status,
-    input: r.input ?? undefined,
+    input: r.no_input ? undefined : r.input,
     historyLength: r.history_length,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
-  if (r.result !== null) d.result = r.result;
+  if (!r.no_result) d.result = r.result;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
   if (r.status === 'parked')

@@ -107,6 +107,7 @@ with fence as (
                          when $10 and inbox_version = $12 then $11::timestamptz
                          else coalesce($13::timestamptz, ready_at) end
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
+     and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
   returning workflow_id, lease_owner is null as released
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -118,6 +119,8 @@ with fence as (
 )
 select (select released from fence) as released,
        (select count(*) from fence) as fenced,
+       (select history_length from reel.workflows
+         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
        (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
 
 export const PARK = `
@@ -164,7 +167,7 @@ with answered as (
 )
 select count(pg_notify('reel_query_answered', id::text)) from answered`;
 
-export const READ_QUERY = `select answered_at, result, error from reel.queries where id = $1`;
+export const READ_QUERY = `select answered_at, result, result is null as no_result, error from reel.queries where id = $1`;
 
 export const DELETE_QUERY = `delete from reel.queries where id = $1`;
 
@@ -172,14 +175,15 @@ export const REGISTER_TYPES = `
 insert into reel.workflow_types (name, registered_at) select unnest($1::text[]), $2
 on conflict (name) do update set registered_at = excluded.registered_at`;
 
+/** `pg` reads SQL null and JSON null alike; the flags tell "no input/result" from a JSON null. */
 export const DESCRIBE = `
-select * from reel.workflows
+select *, input is null as no_input, result is null as no_result from reel.workflows
  where workflow_id = $1 and ($2::uuid is null or run_id = $2)
  order by created_at desc limit 1`;
 
 /** Newest first, keyset-paginated on (created_at, run_id). */
 export const LIST = `
-select * from reel.workflows
+select *, input is null as no_input, result is null as no_result from reel.workflows
  where ($1::text[] is null or status = any($1))
    and ($2::text is null or type = $2)
    and ($3::timestamptz is null or (created_at, run_id) < ($3, $4::uuid))

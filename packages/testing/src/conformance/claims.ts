@@ -1,0 +1,137 @@
+import { describe, expect } from 'vitest';
+import { at, event, type Harness, LEASE } from './harness.ts';
+
+/** claim, leases, orphans and renew. */
+export function claimBehaviour(h: Harness): void {
+  const { it } = h;
+  describe('claims and leases', () => {
+    it('claims only runs of the given types whose ready_at <= now, up to limit', async () => {
+      const type = await h.type();
+      const other = await h.type();
+      const due = [
+        await h.start(type, { now: at(0) }),
+        await h.start(type, { now: at(1) }),
+        await h.start(type, { now: at(2) }),
+      ];
+      const later = await h.start(type, { now: at(5000) });
+      await h.start(other, { now: at(0) });
+
+      const first = await h.store.claim('w', [type], 2, at(1000), at(1000 + LEASE));
+      expect(first).toHaveLength(2);
+      const second = await h.store.claim('w', [type], 2, at(1000), at(1000 + LEASE));
+      expect(second).toHaveLength(1);
+      expect(new Set([...first, ...second].map((c) => c.runId))).toEqual(new Set(due.map((r) => r.runId)));
+      for (const c of [...first, ...second]) expect(c.type).toBe(type);
+
+      expect(await h.store.claim('w', [type], 10, at(4999), at(4999 + LEASE))).toEqual([]);
+      expect((await h.store.claim('w', [type], 10, at(5000), at(5000 + LEASE))).map((c) => c.runId)).toEqual([
+        later.runId,
+      ]);
+    });
+
+    it('returns what a worker needs: ids, type, fencing token, park attempts and since when it was ready', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type, { now: at(5) });
+      const [claimed] = await h.store.claim('w', [type], 1, at(10), at(LEASE));
+      expect(claimed).toMatchObject({ workflowId, runId, type, parkAttempts: 0, readySince: at(5) });
+      expect(claimed?.fencingToken).toEqual(expect.any(Number));
+    });
+
+    it('claims several types at once, and nothing for no types', async () => {
+      const a = await h.type();
+      const b = await h.type();
+      const ra = await h.start(a);
+      const rb = await h.start(b);
+      expect(await h.store.claim('w', [], 10, at(0), at(LEASE))).toEqual([]);
+      const claimed = await h.store.claim('w', [a, b], 10, at(0), at(LEASE));
+      expect(new Set(claimed.map((c) => c.runId))).toEqual(new Set([ra.runId, rb.runId]));
+    });
+
+    it('claims the earliest ready_at first', async () => {
+      const type = await h.type();
+      await h.start(type, { now: at(300) });
+      const earliest = await h.start(type, { now: at(100) });
+      const middle = await h.start(type, { now: at(200) });
+      expect((await h.claimOne(type, at(1000))).runId).toBe(earliest.runId);
+      expect((await h.claimOne(type, at(1000))).runId).toBe(middle.runId);
+    });
+
+    it('a claimed run is not claimable before its lease ends, then is (an orphan) with a higher token', async () => {
+      const type = await h.type();
+      const { runId } = await h.start(type);
+      const first = await h.claimOne(type, at(0), at(LEASE), 'crashed');
+      expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
+      const second = await h.claimOne(type, at(LEASE), at(2 * LEASE), 'rescuer');
+      expect(second.runId).toBe(runId);
+      expect(second.fencingToken).toBeGreaterThan(first.fencingToken);
+      const third = await h.claimOne(type, at(2 * LEASE), at(3 * LEASE), 'rescuer');
+      expect(third.fencingToken).toBeGreaterThan(second.fencingToken);
+    });
+
+    it('a commit with leaseUntil extends the lease; one without keeps it', async () => {
+      const type = await h.type();
+      await h.start(type);
+      const lease = await h.claimOne(type, at(0), at(LEASE));
+      expect(await h.store.commit({ ...lease, now: at(1), events: [event(1, 1)], consumedInbox: [] })).toBe(
+        'ok',
+      );
+      expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
+      expect(
+        await h.store.commit({
+          ...lease,
+          now: at(2),
+          events: [event(2, 2)],
+          consumedInbox: [],
+          leaseUntil: at(3 * LEASE),
+        }),
+      ).toBe('ok');
+      expect(await h.claimable([type], at(3 * LEASE - 1))).toEqual([]);
+      expect(await h.claimable([type], at(3 * LEASE))).toEqual([lease.runId]);
+    });
+
+    it('renew extends the leases still held and returns none lost', async () => {
+      const type = await h.type();
+      await h.start(type);
+      const lease = await h.claimOne(type, at(0), at(LEASE));
+      expect(await h.store.renew([lease], at(LEASE - 1000), at(3 * LEASE))).toEqual([]);
+      expect(await h.claimable([type], at(3 * LEASE - 1))).toEqual([]);
+      expect(await h.claimable([type], at(3 * LEASE))).toEqual([lease.runId]);
+      expect(await h.store.renew([], at(0), at(LEASE))).toEqual([]);
+    });
+
+    it('renew returns the run ids of leases lost to another claim, to a close or to a release', async () => {
+      const type = await h.type();
+      for (let i = 0; i < 4; i++) await h.start(type, { now: at(i) });
+      const leases = await h.store.claim('w1', [type], 4, at(10), at(LEASE));
+      expect(leases).toHaveLength(4);
+      const [held, taken, closed, released] = leases.map((l) => ({
+        runId: l.runId,
+        fencingToken: l.fencingToken,
+      }));
+      if (!held || !taken || !closed || !released) throw new Error('unreachable');
+
+      await h.store.renew([held, closed, released], at(LEASE - 1000), at(3 * LEASE));
+      expect(await h.claimOne(type, at(LEASE), at(2 * LEASE), 'w2')).toMatchObject({ runId: taken.runId });
+      await h.store.commit({
+        ...closed,
+        now: at(LEASE),
+        events: [],
+        consumedInbox: [],
+        close: { status: 'completed' },
+      });
+      const { version } = await h.store.readInbox(released.runId);
+      await h.store.commit({
+        ...released,
+        now: at(LEASE),
+        events: [],
+        consumedInbox: [],
+        release: { readyAt: null, inboxVersion: version },
+      });
+
+      const lost = await h.store.renew([held, taken, closed, released], at(LEASE + 1), at(4 * LEASE));
+      expect(new Set(lost)).toEqual(new Set([taken.runId, closed.runId, released.runId]));
+      // The held lease now runs to 4 LEASE; the lost renewal left the new holder's lease (to 2 LEASE) alone.
+      expect(await h.claimable([type], at(2 * LEASE))).toEqual([taken.runId]);
+    });
+  });
+}

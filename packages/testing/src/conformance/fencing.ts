@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect } from 'vitest';
+import { at, event, type Harness, LEASE } from './harness.ts';
+
+/** Every write presents the lease's fencing token; a zombie worker can never write. */
+export function fencingBehaviour(h: Harness): void {
+  const { it } = h;
+  describe('fencing', () => {
+    it('a commit with a stale token returns lost and applies nothing; the new holder commits', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const old = await h.claimOne(type, at(0), at(LEASE), 'old-worker');
+      expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(1000))).toBe(
+        true,
+      );
+      const inbox = await h.store.readInbox(runId);
+      const current = await h.claimOne(type, at(LEASE), at(2 * LEASE), 'new-worker');
+
+      const stale = await h.store.commit({
+        ...old,
+        now: at(LEASE + 1),
+        events: [event(1, LEASE + 1, { type: 'signal_received', name: 'go', payload: 1 })],
+        consumedInbox: inbox.items.map((i) => i.id),
+        close: { status: 'completed', result: 'zombie' },
+      });
+      expect(stale).toBe('lost');
+      expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0]);
+      expect(await h.store.readInbox(runId)).toEqual(inbox);
+      const described = await h.store.describe(workflowId);
+      expect(described).toMatchObject({ status: 'running', historyLength: 1 });
+      expect(described?.result).toBeUndefined();
+      expect(described?.closedAt).toBeUndefined();
+      // Still leased to the new holder.
+      expect(await h.claimable([type], at(2 * LEASE - 1))).toEqual([]);
+
+      const fresh = await h.store.commit({
+        ...current,
+        now: at(LEASE + 2),
+        events: [event(1, LEASE + 2, { type: 'signal_received', name: 'go', payload: 1 })],
+        consumedInbox: inbox.items.map((i) => i.id),
+        leaseUntil: at(3 * LEASE),
+      });
+      expect(fresh).toBe('ok');
+      expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0, 1]);
+      expect((await h.store.readInbox(runId)).items).toEqual([]);
+    });
+
+    it('a commit after the lease was released returns lost, even with the last token', async () => {
+      const type = await h.type();
+      const lease = await h.startClaimed(type);
+      const { version } = await h.store.readInbox(lease.runId);
+      const release = { readyAt: at(10 * LEASE), inboxVersion: version };
+      expect(await h.store.commit({ ...lease, now: at(1), events: [], consumedInbox: [], release })).toBe(
+        'ok',
+      );
+      expect(await h.store.commit({ ...lease, now: at(2), events: [event(1, 2)], consumedInbox: [] })).toBe(
+        'lost',
+      );
+      expect(await h.store.loadHistory(lease.runId)).toHaveLength(1);
+      expect(await h.claimable([type], at(10 * LEASE - 1))).toEqual([]);
+    });
+
+    it('a commit after the run closed returns lost', async () => {
+      const lease = await h.startClaimed();
+      const close = { status: 'completed' as const, result: 1 };
+      expect(await h.store.commit({ ...lease, now: at(1), events: [], consumedInbox: [], close })).toBe('ok');
+      expect(
+        await h.store.commit({
+          ...lease,
+          now: at(2),
+          events: [event(1, 2)],
+          consumedInbox: [],
+          close: { status: 'failed' },
+        }),
+      ).toBe('lost');
+      expect(await h.store.loadHistory(lease.runId)).toHaveLength(1);
+    });
+
+    it('a commit after the run was parked returns lost', async () => {
+      const lease = await h.startClaimed();
+      expect(await h.store.park(lease, { name: 'Error', message: 'stuck' }, at(1), at(LEASE))).toBe(true);
+      expect(await h.store.commit({ ...lease, now: at(2), events: [event(1, 2)], consumedInbox: [] })).toBe(
+        'lost',
+      );
+      expect(await h.store.loadHistory(lease.runId)).toHaveLength(1);
+    });
+
+    it('a commit to an unknown run returns lost', async () => {
+      expect(
+        await h.store.commit({
+          runId: randomUUID(),
+          fencingToken: 1,
+          now: at(0),
+          events: [],
+          consumedInbox: [],
+        }),
+      ).toBe('lost');
+    });
+
+    it('park with a stale token or without a held lease returns false and changes nothing', async () => {
+      const type = await h.type();
+      const { workflowId } = await h.start(type);
+      const old = await h.claimOne(type, at(0), at(LEASE));
+      const current = await h.claimOne(type, at(LEASE), at(2 * LEASE));
+      const error = { name: 'Error', message: 'stuck' };
+      expect(await h.store.park(old, error, at(LEASE + 1), at(LEASE + 2))).toBe(false);
+      expect((await h.store.describe(workflowId))?.status).toBe('running');
+
+      const { version } = await h.store.readInbox(current.runId);
+      const release = { readyAt: null, inboxVersion: version };
+      expect(
+        await h.store.commit({ ...current, now: at(LEASE + 3), events: [], consumedInbox: [], release }),
+      ).toBe('ok');
+      expect(await h.store.park(current, error, at(LEASE + 4), at(LEASE + 5))).toBe(false);
+      const described = await h.store.describe(workflowId);
+      expect(described?.status).toBe('running');
+      expect(described?.parked).toBeUndefined();
+      expect(await h.claimable([type], at(100 * LEASE))).toEqual([]);
+    });
+  });
+}

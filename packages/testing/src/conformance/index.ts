@@ -1,0 +1,53 @@
+import type { Store } from '@reel/sdk';
+import { afterEach, beforeEach, describe } from 'vitest';
+import { claimBehaviour } from './claims.ts';
+import { closeAndParkBehaviour } from './close-and-park.ts';
+import { describeListBehaviour } from './describe-list.ts';
+import { fencingBehaviour } from './fencing.ts';
+import { createHarness, type StoreFactory } from './harness.ts';
+import { historyBehaviour } from './history.ts';
+import { inboxBehaviour } from './inbox.ts';
+import { notificationBehaviour } from './notifications.ts';
+import { startBehaviour } from './start.ts';
+import { timerBehaviour } from './timers.ts';
+
+export type { StoreFactory } from './harness.ts';
+
+/**
+ * Registers the store conformance suite: the behaviours the engine relies on, checked only through
+ * the `Store` port with an explicit `now` in every call, so every adapter behaves alike. Call it at
+ * the top level of a vitest file. `makeStore` runs before each test and must return a migrated
+ * store; tests use their own workflow types and ids, so a store may share its data across tests.
+ *
+ * @example
+ * storeConformance('MemoryStore', async () => {
+ *   const store = new MemoryStore();
+ *   return { store, cleanup: () => store.close() };
+ * });
+ */
+export function storeConformance(name: string, makeStore: StoreFactory): void {
+  describe(`${name} conforms to the Store port`, () => {
+    let current: { store: Store; cleanup(): Promise<void> } | undefined;
+    beforeEach(async () => {
+      current = await makeStore();
+    });
+    afterEach(async () => {
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    const h = createHarness(() => {
+      if (!current) throw new Error('The store under test exists only while a test runs.');
+      return current.store;
+    });
+    startBehaviour(h);
+    claimBehaviour(h);
+    fencingBehaviour(h);
+    inboxBehaviour(h);
+    timerBehaviour(h);
+    historyBehaviour(h);
+    closeAndParkBehaviour(h);
+    describeListBehaviour(h);
+    notificationBehaviour(h);
+  });
+}

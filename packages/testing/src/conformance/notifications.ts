@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from '@reel/sdk';
+import { describe, expect, vi } from 'vitest';
+import { at, type Harness } from './harness.ts';
+
+type Note = ['wake', string] | ['closed', string];
+
+/** Delivery may lag the write (Postgres NOTIFY), so checks on what was heard retry for a while. */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 5 });
+
+/** Records what a listener hears. */
+async function record(store: Store) {
+  const heard: Note[] = [];
+  const unlisten = await store.listen({
+    onWake: (runId) => heard.push(['wake', runId]),
+    onClosed: (workflowId) => heard.push(['closed', workflowId]),
+  });
+  return {
+    unlisten,
+    /** What was heard about these run or workflow ids, in order (a shared store has other traffic). */
+    about: (...ids: string[]) => heard.filter(([, id]) => ids.includes(id)),
+  };
+}
+
+/** Wakes and closes reach listeners: workers and clients wait on them instead of polling. */
+export function notificationBehaviour(h: Harness): void {
+  const { it } = h;
+  describe('notifications via listen', () => {
+    it('start and enqueue fire onWake(runId); a close fires onClosed(workflowId)', async () => {
+      const listener = await record(h.store);
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      await eventually(() => expect(listener.about(runId, workflowId)).toEqual([['wake', runId]]));
+
+      const lease = await h.claimOne(type);
+      // A held run is woken too: its holder learns that input arrived.
+      await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(1));
+      await eventually(() =>
+        expect(listener.about(runId, workflowId)).toEqual([
+          ['wake', runId],
+          ['wake', runId],
+        ]),
+      );
+
+      await h.store.commit({
+        ...lease,
+        now: at(2),
+        events: [],
+        consumedInbox: [],
+        close: { status: 'completed' },
+      });
+      await eventually(() =>
+        expect(listener.about(runId, workflowId)).toEqual([
+          ['wake', runId],
+          ['wake', runId],
+          ['closed', workflowId],
+        ]),
+      );
+      await listener.unlisten();
+    });
+
+    it('a repeated start, a commit that does not close and an enqueue to a closed run fire nothing', async () => {
+      const listener = await record(h.store);
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      await eventually(() => expect(listener.about(runId)).toEqual([['wake', runId]]));
+      await h.store.start({ workflowId, runId: randomUUID(), type, input: null, now: at(1) });
+      const lease = await h.claimOne(type);
+      await h.store.commit({ ...lease, now: at(2), events: [], consumedInbox: [], leaseUntil: at(3) });
+      await h.store.commit({
+        ...lease,
+        now: at(3),
+        events: [],
+        consumedInbox: [],
+        close: { status: 'completed' },
+      });
+      await h.store.enqueue(workflowId, { kind: 'signal', name: 'late', payload: null }, at(4));
+
+      // Notifications arrive in write order: once a later run's wake is heard, nothing else is on its way.
+      const marker = await h.start(type);
+      await eventually(() =>
+        expect(listener.about(runId, workflowId, marker.runId)).toEqual([
+          ['wake', runId],
+          ['closed', workflowId],
+          ['wake', marker.runId],
+        ]),
+      );
+      await listener.unlisten();
+    });
+
+    it('after unlisten a listener hears nothing more; other listeners still do', async () => {
+      const leaving = await record(h.store);
+      const staying = await record(h.store);
+      await leaving.unlisten();
+      const type = await h.type();
+      const { runId } = await h.start(type);
+      await eventually(() => expect(staying.about(runId)).toEqual([['wake', runId]]));
+      expect(leaving.about(runId)).toEqual([]);
+      await staying.unlisten();
+    });
+  });
+}
