@@ -6,10 +6,14 @@ export {
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
+export type { ScheduleClient, ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json } from './codec.ts';
 export { type Duration, toMs } from './duration.ts';
 export * from './errors.ts';
+export { checkCron, nextFireTime } from './schedules/cron.ts';
+export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';
+export * from './schedules/types.ts';
 export { migrate } from './store/postgres/migrate.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';
 export * from './store/store.ts';
@@ -36,3 +40,5 @@ export {
   type Outcome,
   WorkflowExecution,
 } from './workflow/execution.ts';
+export type { MapOptions, Settled } from './workflow/map.ts';
+export { CompensationError, Saga } from './workflow/saga.ts';

@@ -602,7 +602,13 @@ describe('determinism aids', () => {
     const clock = new FakeClock();
     const exec = execution(
       timestamps,
-      recorded(started(), scheduled(0, 'reserve'), signal('noise', null), completed(0, 'R')),
+      recorded(
+        started(),
+        scheduled(0, 'reserve'),
+        signal('noise', null),
+        completed(0, 'R'),
+        scheduled(1, 'charge'),
+      ),
       { clock },
     );
     expect(exec.context.info.startTime).toEqual(new Date(minutes(0)));
@@ -617,7 +623,7 @@ describe('determinism aids', () => {
     });
   });
 
-  it('info.isReplaying is true while history is re-walked and false once the run goes live', async () => {
+  it('a command history lacks in reaction to a recorded event is non-determinism', async () => {
     async function observe(ctx: WorkflowContext, item: string) {
       const seen = [ctx.info.isReplaying];
       await ctx.activity(reserve, item);
@@ -639,14 +645,32 @@ describe('determinism aids', () => {
       ),
     );
     expect(exec.context.info.isReplaying).toBe(true);
-    await exec.advance();
-    expect(exec.context.info.isReplaying).toBe(false);
-    // The code that reacts to the last recorded event issues new commands: it is already live.
-    expect(exec.unflushed()).toMatchObject([{ type: 'activity_scheduled', cmd: 2, name: 'ship' }]);
+    // A recorded event's reaction is recorded with it (a worker flushes both together), so the code
+    // that reacts to the last recorded event is still replaying; here history lacks that reaction.
+    await expect(exec.advance()).rejects.toMatchObject({
+      code: 'REEL_NONDETERMINISM',
+      seq: 2,
+      recorded: undefined,
+    });
+  });
 
-    exec.append(completed(2, 'S'));
+  it('info.isReplaying turns false once the code reacts to an event recorded live', async () => {
+    async function observe(ctx: WorkflowContext, item: string) {
+      const seen = [ctx.info.isReplaying];
+      await ctx.activity(reserve, item);
+      seen.push(ctx.info.isReplaying);
+      await ctx.activity(charge, item);
+      seen.push(ctx.info.isReplaying);
+      return seen;
+    }
+    const exec = execution(
+      observe,
+      recorded(started(), scheduled(0, 'reserve'), completed(0, 'R'), scheduled(1, 'charge')),
+    );
     await exec.advance();
-    expect(exec.outcome).toEqual({ type: 'workflow_completed', result: [true, true, false, false] });
+    exec.append(completed(1, 'C'));
+    await exec.advance();
+    expect(exec.outcome).toEqual({ type: 'workflow_completed', result: [true, true, false] });
   });
 });
 

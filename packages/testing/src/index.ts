@@ -1,3 +1,4 @@
+export * from './lint/index.ts';
 export { MemoryStore } from './memory-store.ts';
 export * from './postgres.ts';
 export { ReplayMismatchError, type ReplayOptions, replayHistories, replayHistory } from './replay.ts';

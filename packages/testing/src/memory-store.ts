@@ -2,6 +2,7 @@ import {
   type ClaimedRun,
   type CommitOutcome,
   type CommitRequest,
+  type CreateScheduleOutcome,
   ErrorCodes,
   type ErrorInfo,
   type InboxItem,
@@ -9,11 +10,15 @@ import {
   type Lease,
   type ListFilter,
   type ListPage,
+  type NewSchedule,
   OPEN_STATUSES,
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
   ReelError,
+  type ScheduleDescription,
+  type ScheduledRun,
+  type ScheduleTick,
   type StartRequest,
   type StartResult,
   type Store,
@@ -21,6 +26,7 @@ import {
   type WorkflowDescription,
   type WorkflowStatus,
 } from '@reel/sdk';
+import { MemorySchedules } from './memory-schedules.ts';
 
 interface Run {
   runId: string;
@@ -70,6 +76,14 @@ export class MemoryStore implements Store {
   private nextQueryId = 1;
   private nextInboxId = 1;
   private nextOrder = 0;
+  private readonly schedules = new MemorySchedules({
+    knownType: (type) => this.types.has(type),
+    isOpen: (workflowId) => {
+      const run = this.latest(workflowId);
+      return run !== undefined && OPEN_STATUSES.includes(run.status);
+    },
+    start: (req) => this.start(req),
+  });
 
   async migrate(): Promise<void> {}
 
@@ -180,7 +194,9 @@ export class MemoryStore implements Store {
 
   /** The earliest time a run no worker holds becomes claimable: where a virtual clock may jump to. */
   nextWakeAt(): Date | undefined {
-    return earliest([...this.runs.values()].filter((r) => r.leaseOwner === null));
+    const run = earliest([...this.runs.values()].filter((r) => r.leaseOwner === null));
+    const tick = this.schedules.nextWakeAt(); // a due schedule is a wake time too
+    return tick && (!run || tick < run) ? tick : run;
   }
 
   /** True when some worker holds a run, or a run is claimable at `now`: the engine is busy. */
@@ -189,7 +205,7 @@ export class MemoryStore implements Store {
       if (r.leaseOwner !== null && OPEN_STATUSES.includes(r.status)) return true;
       if (r.readyAt !== null && r.readyAt <= now) return true;
     }
-    return false;
+    return this.schedules.hasWork(now);
   }
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
@@ -349,6 +365,52 @@ export class MemoryStore implements Store {
   /** Tells every listener to look again (after a virtual clock jump). */
   wakeAll(): void {
     this.emit((l) => l.onWake?.(''));
+  }
+
+  createSchedule(schedule: NewSchedule, now: Date): Promise<CreateScheduleOutcome> {
+    return this.schedules.create(schedule, now);
+  }
+
+  getSchedule(id: string): Promise<ScheduleDescription | undefined> {
+    return this.schedules.get(id);
+  }
+
+  listSchedules(): Promise<ScheduleDescription[]> {
+    return this.schedules.list();
+  }
+
+  setSchedulePaused(id: string, paused: boolean, nextFireAt: Date | null, now: Date): Promise<boolean> {
+    return this.schedules.setPaused(id, paused, nextFireAt, now);
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.schedules.delete(id);
+  }
+
+  triggerSchedule(id: string, now: Date): Promise<ScheduledRun | undefined> {
+    return this.schedules.trigger(id, now);
+  }
+
+  fireSchedules(now: Date, limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.fire(now, limit);
+  }
+
+  nextScheduleAt(): Promise<Date | undefined> {
+    return this.schedules.nextFireAt();
+  }
+
+  async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
+    const doomed = [...this.runs.values()]
+      .filter(
+        (r) => r.closedAt !== undefined && r.closedAt < closedBefore && !OPEN_STATUSES.includes(r.status),
+      )
+      .sort((a, b) => (a.closedAt as Date).getTime() - (b.closedAt as Date).getTime())
+      .slice(0, limit);
+    for (const r of doomed) {
+      this.runs.delete(r.runId);
+      for (const [id, query] of this.queries) if (query.runId === r.runId) this.queries.delete(id);
+    }
+    return doomed.length;
   }
 
   async close(): Promise<void> {

@@ -19,20 +19,31 @@ export function memoryProbe(store: MemoryStore): StoreProbe {
   };
 }
 
-/** The same questions in SQL, against the `now` of the virtual clock. */
+/** A schedule the scheduler is about to fire at `$1`: a due tick, or a buffered one whose run closed. */
+const SCHEDULE_HAS_WORK = `
+  select 1 from reel.schedules s
+   where not s.paused
+     and (s.next_fire_at <= $1
+          or (s.buffered_at is not null
+              and not exists (select 1 from reel.workflows w
+                               where w.workflow_id = any(s.last_workflow_ids) and w.status in ('running', 'parked'))))`;
+
+/** The same questions in SQL, against the `now` of the virtual clock; due schedules count as work. */
 export function postgresProbe(pool: pg.Pool): StoreProbe {
   return {
     async busy(now) {
       const { rows } = await pool.query(
         `select exists (select 1 from reel.workflows
-                         where status in ('running', 'parked') and (lease_owner is not null or ready_at <= $1)) as busy`,
+                         where status in ('running', 'parked') and (lease_owner is not null or ready_at <= $1))
+             or exists (${SCHEDULE_HAS_WORK}) as busy`,
         [now],
       );
       return rows[0].busy;
     },
     async nextWake() {
       const { rows } = await pool.query(
-        'select min(ready_at) as at from reel.workflows where lease_owner is null',
+        `select least((select min(ready_at) from reel.workflows where lease_owner is null),
+                      (select min(next_fire_at) from reel.schedules where not paused)) as at`,
       );
       return rows[0].at ?? undefined;
     },

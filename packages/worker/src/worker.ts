@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   type ActivityFn,
+  type Duration,
   ErrorCodes,
   type GuardMode,
   type Json,
@@ -13,11 +14,14 @@ import {
   replacedActivity,
   type Store,
   toErrorInfo,
+  toMs,
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
+import { Retention } from './retention.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
+import { Scheduler } from './scheduler.ts';
 
 export type WorkerLogger = (
   level: 'info' | 'warn' | 'error',
@@ -52,6 +56,11 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   determinismGuard?: GuardMode;
   /** Hooks for metrics; `@reel/server`'s `prometheusMetrics()` implements them. */
   metrics?: WorkerMetrics;
+  /**
+   * How long closed runs (completed, failed, cancelled, terminated) and their history are kept before
+   * the worker deletes them, in small batches. Default `'30 days'`; `false` keeps them forever.
+   */
+  retention?: Duration | false;
   /** The engine clock. Default the system clock. */
   clock?: () => Date;
   /** Default: warnings and errors to stderr. */
@@ -147,6 +156,8 @@ export class Worker {
     }
     let unlisten = async () => {};
     let renewal: NodeJS.Timeout | undefined;
+    let scheduler: Scheduler | undefined;
+    let retention: Retention | undefined;
     try {
       unlisten = await this.store.listen({
         onWake: (runId) => {
@@ -165,6 +176,16 @@ export class Worker {
       const leaseMs = this.options.leaseMs ?? 30_000;
       await this.store.heartbeat(this.identity, this.types, this.host.clock());
       renewal = setInterval(() => void this.renew(leaseMs), Math.min(leaseMs / 3, 10_000));
+      const log: WorkerLogger = (level, message, fields) =>
+        (this.options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields });
+      const background = { store: this.store, clock: this.host.clock, log };
+      scheduler = new Scheduler({ ...background, pollMs: this.options.pollIntervalMs ?? 1000 });
+      await scheduler.start();
+      if (this.options.retention !== false) {
+        const retentionMs = toMs(this.options.retention ?? '30 days', 'retention');
+        retention = new Retention({ ...background, retentionMs });
+        retention.start();
+      }
       while (!this.stopping) {
         let next = this.options.pollIntervalMs ?? 1000;
         try {
@@ -177,6 +198,8 @@ export class Worker {
       await this.drain();
     } finally {
       clearInterval(renewal);
+      await scheduler?.stop();
+      await retention?.stop();
       clearTimeout(this.wakeTimer);
       await unlisten();
       await this.store.removeWorker(this.identity).catch(() => undefined);
@@ -348,4 +371,6 @@ function validate(options: WorkerOptions): void {
   }
   if (options.concurrency !== undefined && options.concurrency < 1)
     throw bad('concurrency must be at least 1.');
+  if (options.retention !== undefined && options.retention !== false && !(toMs(options.retention, 'retention') > 0))
+    throw bad('retention must be a duration longer than 0, or false to keep closed runs forever.');
 }

@@ -19,6 +19,7 @@ import {
 } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import { ScheduleClient } from './schedule-client.ts';
 import { checkId, checkName, checkRunId, workflowTypeOf } from './validate.ts';
 
 /** Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock. */
@@ -69,6 +70,8 @@ const WORKER_LIVENESS_MS = 30_000;
  */
 export class Client {
   readonly store: Store;
+  /** Cron schedules that start workflows: create, pause, resume, trigger, delete, list, describe. */
+  readonly schedules: ScheduleClient;
   private readonly clock: () => Date;
   private readonly ownsStore: boolean;
   private readonly closeWaiters = new Map<string, Set<() => void>>();
@@ -79,6 +82,11 @@ export class Client {
     this.ownsStore = !('store' in options);
     this.store = 'store' in options ? options.store : new PostgresStore(options);
     this.clock = options.clock ?? (() => new Date());
+    this.schedules = new ScheduleClient(
+      this.store,
+      () => this.clock(),
+      (id, runId) => this.getHandle(id, runId),
+    );
   }
 
   /** Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. */

@@ -1,5 +1,12 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type {
+  CreateScheduleOutcome,
+  NewSchedule,
+  ScheduleDescription,
+  ScheduledRun,
+  ScheduleTick,
+} from '../schedules/types.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
@@ -180,4 +187,27 @@ export interface Store {
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */
   listen(listener: StoreListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
+
+  // Schedules (see docs/schedules.md). Each tick must start exactly one run, whatever the number of workers.
+  /** Stores a schedule if the id is free and a worker has registered its workflow type. */
+  createSchedule(schedule: NewSchedule, now: Date): Promise<CreateScheduleOutcome>;
+  getSchedule(id: string): Promise<ScheduleDescription | undefined>;
+  /** Every schedule, by id. */
+  listSchedules(): Promise<ScheduleDescription[]>;
+  /** Pauses or resumes; `nextFireAt` is the new next tick (null while paused). False when no such schedule. */
+  setSchedulePaused(id: string, paused: boolean, nextFireAt: Date | null, now: Date): Promise<boolean>;
+  /** Deletes the schedule (not the runs it started). False when no such schedule. */
+  deleteSchedule(id: string): Promise<boolean>;
+  /** Starts one run of the schedule at `now`, whatever its overlap policy; undefined when no such schedule. */
+  triggerSchedule(id: string, now: Date): Promise<ScheduledRun | undefined>;
+  /**
+   * Takes up to `limit` schedules with work at `now` (a due tick, or a buffered tick whose run closed)
+   * and atomically starts their runs (`planTick`, `tickWorkflowId`) and moves `nextFireAt` on.
+   */
+  fireSchedules(now: Date, limit: number): Promise<ScheduleTick[]>;
+  /** The earliest `nextFireAt` of the schedules that are not paused. */
+  nextScheduleAt(): Promise<Date | undefined>;
+
+  /** Deletes up to `limit` runs closed before `closedBefore`, with their history; returns how many. */
+  purgeClosed(closedBefore: Date, limit: number): Promise<number>;
 }

@@ -98,7 +98,11 @@ export class WorkflowExecution {
   readonly log: RecordedEvent[];
   /** Events before this index are durable. */
   private durable: number;
-  /** Events before this index were recorded before this execution began (replay). */
+  /**
+   * Recorded events whose effects on the code are recorded too: a worker flushes the commands an event
+   * led to together with the event, so while the code reacts to one of these it is replaying, and a
+   * command history lacks is non-determinism. `workflow_started` alone, written by `start`, is not one.
+   */
   private readonly replayLength: number;
   private cursor = 0;
   private lastAt: string;
@@ -123,7 +127,8 @@ export class WorkflowExecution {
     if (first?.type !== 'workflow_started')
       throw new Error(`History of ${options.runId} does not begin with workflow_started`);
     this.log = [...options.history];
-    this.durable = this.replayLength = this.log.length;
+    this.durable = this.log.length;
+    this.replayLength = this.log.length > 1 ? this.log.length : 0;
     this.lastAt = first.at;
     for (const e of this.log) this.index(e);
     this.random = seededRandom(options.runId);
@@ -392,7 +397,7 @@ export class WorkflowExecution {
       if (was.kind !== kind || was.name !== name) {
         this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, was);
       }
-    } else if (this.cursor < this.replayLength) {
+    } else if (this.cursor <= this.replayLength) {
       this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, undefined);
     } else {
       this.append(record(cmd));
@@ -419,7 +424,7 @@ export class WorkflowExecution {
       workflowType,
       startTime: new Date(startedAt),
       get isReplaying() {
-        return exec.cursor < exec.replayLength;
+        return exec.cursor <= exec.replayLength;
       },
     };
     // A ctx promise the code never awaits must not crash the worker when it rejects (e.g. on cancel).
@@ -525,7 +530,7 @@ export class WorkflowExecution {
         if (applies === undefined) {
           // Recorded: the run reached here with the new code. Replaying without a marker: the old code
           // path was taken. Live: take the new path and record that it did.
-          applies = this.recordedPatches.has(patchId) || this.cursor >= this.replayLength;
+          applies = this.recordedPatches.has(patchId) || this.cursor > this.replayLength;
           if (applies && !this.recordedPatches.has(patchId)) this.append({ type: 'patch_marker', patchId });
           this.patches.set(patchId, applies);
         }

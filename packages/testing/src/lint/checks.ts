@@ -38,7 +38,11 @@ export function checkExpression(node: Node): Hit | undefined {
     if (Node.isIdentifier(callee) && callee.getText() === 'Date' && isGlobalOr(callee)) {
       if (node.getArguments().length > 0) return undefined;
       const what = Node.isNewExpression(node) ? 'new Date()' : 'Date()';
-      return { rule: 'no-new-date', node, message: `${what} reads the wall clock, which differs on replay; use ctx.now().` };
+      return {
+        rule: 'no-new-date',
+        node,
+        message: `${what} reads the wall clock, which differs on replay; use ctx.now().`,
+      };
     }
     return undefined;
   }
@@ -59,7 +63,10 @@ function checkMember(node: PropertyAccessExpression): Hit | undefined {
     return hit('no-math-random', 'Math.random() returns new values on replay; use ctx.random().');
   }
   if (owner === 'performance' && name === 'now' && isGlobalOr(object, PERF_HOOKS)) {
-    return hit('no-performance-now', 'performance.now() reads a clock; use ctx.now(), or measure inside an activity.');
+    return hit(
+      'no-performance-now',
+      'performance.now() reads a clock; use ctx.now(), or measure inside an activity.',
+    );
   }
   if (name === 'randomUUID' && isCryptoObject(object)) {
     return hit('no-random-uuid', `${owner}.randomUUID() returns a new id on replay; use ctx.uuid().`);
@@ -88,8 +95,15 @@ function checkIdentifier(id: Identifier): Hit | undefined {
   if (name === 'fetch' && isGlobalOr(id)) return fetchHit(id);
   const origin = importOrigin(id);
   if (!origin) return undefined;
+  if (TIMERS.includes(origin.module) && TIMER_NAMES.has(origin.name)) {
+    return timerHit(id, name === origin.name ? name : `${name} (${origin.name} from '${origin.module}')`);
+  }
   if (CRYPTO.includes(origin.module) && origin.name === 'randomUUID') {
-    return { rule: 'no-random-uuid', node: id, message: `${name}() returns a new id on replay; use ctx.uuid().` };
+    return {
+      rule: 'no-random-uuid',
+      node: id,
+      message: `${name}() returns a new id on replay; use ctx.uuid().`,
+    };
   }
   if (PROCESS.includes(origin.module) && origin.name === 'env') {
     return {

@@ -12,8 +12,8 @@ const CONTEXT_TYPE = 'WorkflowContext';
 const WORKFLOW_FN_TYPE = 'WorkflowFn';
 
 /**
- * Finds workflows in `files`: functions whose first parameter is declared as `WorkflowContext`, variables
- * typed `WorkflowFn`, and the functions registered in `workflows: { … }` of `Worker.create(…)` or
+ * Finds workflows in `files`: functions whose first parameter is declared as (or has the type)
+ * `WorkflowContext`, variables typed `WorkflowFn`, and the functions registered in `workflows: { … }` of `Worker.create(…)` or
  * `createTestEnv(…)` calls, followed into whatever project file declares them.
  */
 export function findWorkflows(files: readonly SourceFile[]): WorkflowEntry[] {
@@ -32,9 +32,13 @@ export function findWorkflows(files: readonly SourceFile[]): WorkflowEntry[] {
 
 function isWorkflowShaped(fn: LintedFunction): boolean {
   const first = fn.getParameters()[0];
-  if (first && namesType(first.getTypeNode(), CONTEXT_TYPE)) return true;
+  if (!first) return false;
+  if (namesType(first.getTypeNode(), CONTEXT_TYPE)) return true;
   const holder = fn.getParent();
-  return Node.isVariableDeclaration(holder) && namesType(holder.getTypeNode(), WORKFLOW_FN_TYPE);
+  if (Node.isVariableDeclaration(holder) && namesType(holder.getTypeNode(), WORKFLOW_FN_TYPE)) return true;
+  // The checker sees through local aliases and contextual types such as `(ctx) => …` passed as a WorkflowFn.
+  const type = first.getType();
+  return type.getSymbol()?.getName() === CONTEXT_TYPE || type.getAliasSymbol()?.getName() === CONTEXT_TYPE;
 }
 
 /** True when a type annotation is `Name`, `Name<…>`, `ns.Name`, or an import of `Name` under another name. */
@@ -43,7 +47,9 @@ function namesType(typeNode: Node | undefined, name: string): boolean {
   const ref = typeNode.getTypeName();
   const id = Node.isQualifiedName(ref) ? ref.getRight() : ref;
   if (id.getText() === name) return true;
-  return (id.getSymbol()?.getDeclarations() ?? []).some((d) => Node.isImportSpecifier(d) && d.getName() === name);
+  return (id.getSymbol()?.getDeclarations() ?? []).some(
+    (d) => Node.isImportSpecifier(d) && d.getName() === name,
+  );
 }
 
 function functionName(fn: LintedFunction): string {

@@ -44,9 +44,9 @@ const ASSIGNMENTS = new Set([
  * process between runs and is not rebuilt by replay, so two replays of one history can see different values.
  */
 export function checkModuleStateWrite(node: Node): Hit | undefined {
-  const target = writtenExpression(node);
-  if (!target) return undefined;
-  const name = moduleVariableName(target);
+  const write = writtenExpression(node);
+  if (!write) return undefined;
+  const name = moduleVariableName(write.target, write.reassigns);
   if (!name) return undefined;
   return {
     rule: 'no-module-state-write',
@@ -55,25 +55,33 @@ export function checkModuleStateWrite(node: Node): Hit | undefined {
   };
 }
 
-/** The expression a node writes to, or undefined if it writes nothing. */
-function writtenExpression(node: Node): Node | undefined {
+/**
+ * The expression a node writes to, or undefined if it writes nothing. `reassigns` is true when the
+ * write replaces the target itself (`x = …`, `x++`), false when it changes the object the target holds.
+ */
+function writtenExpression(node: Node): { target: Node; reassigns: boolean } | undefined {
   if (Node.isBinaryExpression(node)) {
-    return ASSIGNMENTS.has(node.getOperatorToken().getKind()) ? node.getLeft() : undefined;
+    return ASSIGNMENTS.has(node.getOperatorToken().getKind())
+      ? { target: node.getLeft(), reassigns: true }
+      : undefined;
   }
   if (Node.isPrefixUnaryExpression(node) || Node.isPostfixUnaryExpression(node)) {
     const op = node.getOperatorToken();
-    return op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken ? node.getOperand() : undefined;
+    const counts = op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken;
+    return counts ? { target: node.getOperand(), reassigns: true } : undefined;
   }
-  if (Node.isDeleteExpression(node)) return node.getExpression();
+  if (Node.isDeleteExpression(node)) return { target: node.getExpression(), reassigns: true };
   if (Node.isCallExpression(node)) {
     const callee = node.getExpression();
-    if (Node.isPropertyAccessExpression(callee) && MUTATORS.has(callee.getName())) return callee.getExpression();
+    if (Node.isPropertyAccessExpression(callee) && MUTATORS.has(callee.getName())) {
+      return { target: callee.getExpression(), reassigns: false };
+    }
   }
   return undefined;
 }
 
 /** The name of the module-level variable at the root of `a.b[c].d`, if that is what the root is. */
-function moduleVariableName(expression: Node): string | undefined {
+function moduleVariableName(expression: Node, reassigns: boolean): string | undefined {
   let root = expression;
   while (
     Node.isPropertyAccessExpression(root) ||
@@ -89,8 +97,9 @@ function moduleVariableName(expression: Node): string | undefined {
     if (!Node.isVariableDeclaration(decl)) continue;
     const statement = decl.getVariableStatement();
     if (!statement || !Node.isSourceFile(statement.getParent())) continue;
-    // A module-level const can only be changed through its members, never reassigned.
-    if (statement.getDeclarationKind() === VariableDeclarationKind.Const && root === expression) continue;
+    // A module-level const can only be changed through what it holds, never reassigned.
+    if (statement.getDeclarationKind() === VariableDeclarationKind.Const && reassigns && root === expression)
+      continue;
     return root.getText();
   }
   return undefined;

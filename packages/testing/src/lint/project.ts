@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Project, type SourceFile, ts } from 'ts-morph';
 
 /** What to lint: files or folders, and optionally the tsconfig that says how their imports resolve. */
@@ -23,7 +23,24 @@ const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   types: ['node'],
 };
 
-const SOURCE_GLOB = '**/*.{ts,tsx,mts,cts}';
+const SOURCE = /\.(ts|tsx|mts|cts)$/;
+
+/**
+ * The TypeScript files under a folder, skipping node_modules, dot-folders and declaration files.
+ * Walked by hand rather than globbed: workspace node_modules hold symlink cycles a globber would descend.
+ */
+function sourceFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) out.push(...sourceFilesUnder(path));
+    } else if (entry.isFile() && SOURCE.test(entry.name) && !/\.d\.[cm]?ts$/.test(entry.name)) {
+      out.push(path);
+    }
+  }
+  return out;
+}
 
 /**
  * Loads the files under `paths` into a ts-morph project whose imports resolve like the compiler's,
@@ -36,13 +53,12 @@ export function loadProject(options: LintOptions): { project: Project; files: So
   const files: SourceFile[] = [];
   for (const path of options.paths) {
     const full = resolve(path);
-    if (statSync(full).isDirectory()) {
-      files.push(...project.addSourceFilesAtPaths([`${full}/${SOURCE_GLOB}`, `!${full}/**/node_modules/**`]));
-    } else {
-      files.push(project.addSourceFileAtPath(full));
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`path not found: ${path}`);
+    for (const file of stat.isDirectory() ? sourceFilesUnder(full) : [full]) {
+      files.push(project.addSourceFileAtPath(file));
     }
   }
-  project.resolveSourceFileDependencies();
   const unique = [...new Set(files)].filter((f) => !f.isDeclarationFile() && !f.isInNodeModules());
   return { project, files: unique.sort((a, b) => a.getFilePath().localeCompare(b.getFilePath())) };
 }

@@ -1,4 +1,10 @@
-import { type ArrowFunction, type FunctionDeclaration, type FunctionExpression, Node, type Symbol } from 'ts-morph';
+import {
+  type ArrowFunction,
+  type FunctionDeclaration,
+  type FunctionExpression,
+  type Symbol as MorphSymbol,
+  Node,
+} from 'ts-morph';
 
 /** A function whose body the lint can read: the forms workflows and their helpers are written in. */
 export type LintedFunction = FunctionDeclaration | FunctionExpression | ArrowFunction;
@@ -35,13 +41,13 @@ export function isGlobalOr(id: Node, modules: readonly string[] = []): boolean {
 }
 
 /** The symbol an identifier refers to; for a shorthand property `{ fetch }`, the value's symbol. */
-function symbolOf(id: Node): Symbol | undefined {
+function symbolOf(id: Node): MorphSymbol | undefined {
   const parent = id.getParent();
   return Node.isShorthandPropertyAssignment(parent) ? parent.getValueSymbol() : id.getSymbol();
 }
 
 /** The symbol a node refers to, with imports followed to the exported declaration. */
-export function resolvedSymbol(node: Node): Symbol | undefined {
+export function resolvedSymbol(node: Node): MorphSymbol | undefined {
   const symbol = symbolOf(node);
   return symbol?.isAlias() ? (symbol.getAliasedSymbol() ?? symbol) : symbol;
 }
@@ -50,7 +56,7 @@ export function resolvedSymbol(node: Node): Symbol | undefined {
  * The project function a symbol declares — a function declaration with a body, or a variable initialised
  * with an arrow or function expression — or undefined for anything else, declaration files and node_modules.
  */
-export function functionOf(symbol: Symbol | undefined): LintedFunction | undefined {
+export function functionOf(symbol: MorphSymbol | undefined): LintedFunction | undefined {
   for (const decl of symbol?.getDeclarations() ?? []) {
     const file = decl.getSourceFile();
     if (file.isDeclarationFile() || file.isInNodeModules()) continue;
@@ -77,7 +83,8 @@ export function isValueReference(id: Node): boolean {
   if (!parent) return false;
   if (Node.isPropertyAccessExpression(parent)) return parent.getExpression() === id;
   if (Node.isQualifiedName(parent) || Node.isTypeReference(parent) || Node.isTypeQuery(parent)) return false;
-  if (Node.isImportSpecifier(parent) || Node.isImportClause(parent) || Node.isNamespaceImport(parent)) return false;
+  if (Node.isImportSpecifier(parent) || Node.isImportClause(parent) || Node.isNamespaceImport(parent))
+    return false;
   if (Node.isExportSpecifier(parent) || Node.isLabeledStatement(parent)) return false;
   if (Node.isBreakStatement(parent) || Node.isContinueStatement(parent)) return false;
   if (Node.isShorthandPropertyAssignment(parent)) return true;

@@ -1,6 +1,13 @@
 import pg from 'pg';
 import type { Json } from '../../codec.ts';
 import { ErrorCodes, type ErrorInfo, ReelError } from '../../errors.ts';
+import type {
+  CreateScheduleOutcome,
+  NewSchedule,
+  ScheduleDescription,
+  ScheduledRun,
+  ScheduleTick,
+} from '../../schedules/types.ts';
 import type { RecordedEvent } from '../../workflow/events.ts';
 import type {
   ClaimedRun,
@@ -19,6 +26,7 @@ import type {
   WorkflowDescription,
 } from '../store.ts';
 import { migrate } from './migrate.ts';
+import { PostgresSchedules } from './postgres-schedules.ts';
 import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
@@ -35,12 +43,14 @@ export class PostgresStore implements Store {
   private listeners = new Set<StoreListener>();
   private listening: Promise<pg.PoolClient> | undefined;
   private closed = false;
+  private readonly schedules: PostgresSchedules;
 
   constructor(options: PostgresOptions) {
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10 });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     if (this.ownsPool) this.pool.on('error', () => undefined);
+    this.schedules = new PostgresSchedules(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -295,6 +305,43 @@ export class PostgresStore implements Store {
     });
     await client.query('listen reel_wake; listen reel_closed; listen reel_query; listen reel_query_answered');
     return client;
+  }
+
+  createSchedule(schedule: NewSchedule, now: Date): Promise<CreateScheduleOutcome> {
+    return this.schedules.create(schedule, now);
+  }
+
+  getSchedule(id: string): Promise<ScheduleDescription | undefined> {
+    return this.schedules.get(id);
+  }
+
+  listSchedules(): Promise<ScheduleDescription[]> {
+    return this.schedules.list();
+  }
+
+  setSchedulePaused(id: string, paused: boolean, nextFireAt: Date | null, now: Date): Promise<boolean> {
+    return this.schedules.setPaused(id, paused, nextFireAt, now);
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.schedules.delete(id);
+  }
+
+  triggerSchedule(id: string, now: Date): Promise<ScheduledRun | undefined> {
+    return this.schedules.trigger(id, now);
+  }
+
+  fireSchedules(now: Date, limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.fire(now, limit);
+  }
+
+  nextScheduleAt(): Promise<Date | undefined> {
+    return this.schedules.nextFireAt();
+  }
+
+  async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
+    const res = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
+    return res.rowCount ?? 0;
   }
 
   async close(): Promise<void> {

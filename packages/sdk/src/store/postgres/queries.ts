@@ -189,3 +189,18 @@ select *, input is null as no_input, result is null as no_result from reel.workf
    and ($3::timestamptz is null or (created_at, run_id) < ($3, $4::uuid))
  order by created_at desc, run_id desc
  limit $5`;
+
+/**
+ * Retention: deletes up to `$2` runs closed before `$1`, oldest first; history, inbox and queries go
+ * with them (on delete cascade). SKIP LOCKED and a small batch keep each statement short, so it
+ * never waits on, or holds up, live work.
+ */
+export const PURGE_CLOSED = `
+with doomed as (
+  select run_id from reel.workflows
+   where closed_at < $1 and status in ('completed', 'failed', 'cancelled', 'terminated')
+   order by closed_at
+   limit $2
+     for update skip locked
+)
+delete from reel.workflows w using doomed d where w.run_id = d.run_id`;
