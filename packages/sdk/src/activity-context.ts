@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Json } from './codec.ts';
 import { ErrorCodes, ReelError } from './errors.ts';
 
 /** What a running activity can know about itself. */
@@ -11,6 +12,13 @@ export interface ActivityContext {
   attempt: number;
   /** Aborted when the attempt times out, the workflow is cancelled, or the worker shuts down. */
   signal: AbortSignal;
+  /**
+   * Tells Reel the attempt is alive, resetting its `heartbeatTimeout`. `details` (JSON, keep it small)
+   * describe the progress so far: a later attempt reads the last ones as `lastHeartbeat`.
+   */
+  heartbeat(details?: Json): void;
+  /** The details an earlier attempt of this activity last sent with `heartbeat`, if any: where to resume. */
+  lastHeartbeat?: Json;
 }
 
 /** Set by the worker around each activity attempt. */

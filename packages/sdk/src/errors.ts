@@ -13,6 +13,8 @@ export const ErrorCodes = {
   WORKFLOW_CLOSED: 'REEL_WORKFLOW_CLOSED',
   WORKFLOW_FAILED: 'REEL_WORKFLOW_FAILED',
   WORKFLOW_TERMINATED: 'REEL_WORKFLOW_TERMINATED',
+  WORKFLOW_TIMEOUT: 'REEL_WORKFLOW_TIMEOUT',
+  CHILD_FAILED: 'REEL_CHILD_FAILED',
   NONDETERMINISM: 'REEL_NONDETERMINISM',
   DETERMINISM_VIOLATION: 'REEL_DETERMINISM_VIOLATION',
   CANCELLED: 'REEL_CANCELLED',
@@ -73,13 +75,13 @@ export class NonDeterminismError extends ReelError {
 
 /** One command as shown in non-determinism reports. */
 export interface CommandSummary {
-  kind: 'activity' | 'timer';
+  kind: 'activity' | 'timer' | 'child';
   name?: string;
 }
 
 function describeCommand(c: CommandSummary | undefined): string {
   if (!c) return 'nothing';
-  return c.kind === 'activity' ? `activity '${c.name}'` : 'a timer';
+  return c.kind === 'timer' ? 'a timer' : `${c.kind === 'child' ? 'child workflow' : 'activity'} '${c.name}'`;
 }
 
 /** Rejects the workflow's pending awaits when it is cancelled; rethrow it to end the workflow as `cancelled`. */
@@ -99,6 +101,20 @@ export class ActivityFailure extends ReelError {
     super(
       ErrorCodes.ACTIVITY_FAILED,
       `Activity '${activity}' failed after ${attempts} attempt(s): ${failure.message}`,
+    );
+  }
+}
+
+/** A child workflow did not complete: it failed, was cancelled or terminated, or could not start. */
+export class ChildWorkflowFailure extends ReelError {
+  constructor(
+    readonly workflowId: string,
+    readonly status: string,
+    readonly failure: ErrorInfo,
+  ) {
+    super(
+      ErrorCodes.CHILD_FAILED,
+      `Child workflow ${workflowId} ${status === 'failed' ? 'failed' : `ended ${status}`}: ${failure.message}`,
     );
   }
 }

@@ -17,10 +17,12 @@ export * from './schedules/types.ts';
 export { migrate } from './store/postgres/migrate.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';
 export * from './store/store.ts';
+export * from './store/tasks.ts';
 export {
   type ActivityFn,
   type ActivityOptions,
   activityOptions,
+  type BackoffStrategy,
   defineActivity,
   type RetryPolicy,
   replaceActivity,

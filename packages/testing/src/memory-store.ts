@@ -1,5 +1,6 @@
 import {
   type ClaimedRun,
+  type ClaimedTask,
   type CommitOutcome,
   type CommitRequest,
   type CreateScheduleOutcome,
@@ -9,6 +10,7 @@ import {
   type Json,
   type Lease,
   type ListFilter,
+  type NewTask,
   type ListPage,
   type NewSchedule,
   OPEN_STATUSES,
@@ -23,10 +25,13 @@ import {
   type StartResult,
   type Store,
   type StoreListener,
+  type TaskClaim,
+  type TaskOutcome,
   type WorkflowDescription,
   type WorkflowStatus,
 } from '@reel/sdk';
 import { MemorySchedules } from './memory-schedules.ts';
+import { MemoryTasks } from './memory-tasks.ts';
 
 interface Run {
   runId: string;
@@ -49,6 +54,8 @@ interface Run {
   closedAt?: Date;
   /** Insertion order: which run of a workflow id is the latest. */
   order: number;
+  attributes?: Record<string, Json>;
+  parent?: { runId: string; cmd: number; closePolicy: string };
 }
 
 /**
@@ -84,6 +91,31 @@ export class MemoryStore implements Store {
     },
     start: (req) => this.start(req),
   });
+  private readonly tasks = new MemoryTasks({
+    leased: (lease) => {
+      const run = this.runs.get(lease.runId);
+      return run?.fencingToken === lease.fencingToken && run.leaseOwner !== null;
+    },
+    openWorkflowId: (runId) => {
+      const run = this.runs.get(runId);
+      return run && OPEN_STATUSES.includes(run.status) ? run.workflowId : undefined;
+    },
+    resultWaiting: (runId, cmd, attempt) =>
+      (this.runs.get(runId)?.inbox ?? []).some((i) => {
+        const p = i.payload as { cmd?: number; attempt?: number } | null;
+        return i.kind === 'activity_result' && p?.cmd === cmd && p?.attempt === attempt;
+      }),
+    deliver: (runId, item, now) => {
+      const run = this.runs.get(runId);
+      if (!run || !OPEN_STATUSES.includes(run.status)) return;
+      run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
+      run.inboxVersion++;
+      run.updatedAt = now;
+      if (run.leaseOwner === null && run.status === 'running') run.readyAt = now;
+      this.emit((l) => l.onWake?.(run.runId));
+    },
+    emit: (send) => this.emit(send),
+  });
 
   async migrate(): Promise<void> {}
 
@@ -92,7 +124,8 @@ export class MemoryStore implements Store {
   }
 
   async start(req: StartRequest): Promise<StartResult> {
-    const existing = this.latest(req.workflowId);
+    const latest = this.latest(req.workflowId);
+    const existing = req.newRun && latest && !OPEN_STATUSES.includes(latest.status) ? undefined : latest;
     if (existing)
       return {
         runId: existing.runId,
@@ -103,19 +136,25 @@ export class MemoryStore implements Store {
     if (!this.types.has(req.type))
       return { runId: req.runId, created: false, knownType: false, type: req.type };
     const input = copy(req.input);
+    const started = copy({
+      workflowType: req.type,
+      input,
+      executionTimeoutMs: req.executionTimeoutMs,
+      parent: req.parent && { runId: req.parent.runId, cmd: req.parent.cmd },
+    });
     this.runs.set(req.runId, {
       runId: req.runId,
       workflowId: req.workflowId,
       type: req.type,
       status: 'running',
       input,
-      readyAt: req.now,
+      attributes: copy(req.attributes),
+      parent: copy(req.parent),
+      readyAt: req.readyAt ?? req.now,
       leaseOwner: null,
       fencingToken: 0,
       inboxVersion: 0,
-      history: [
-        { type: 'workflow_started', workflowType: req.type, input, seq: 0, at: req.now.toISOString() },
-      ],
+      history: [{ type: 'workflow_started', ...started, seq: 0, at: req.now.toISOString() }],
       inbox: [],
       parkAttempts: 0,
       createdAt: req.now,
@@ -157,6 +196,7 @@ export class MemoryStore implements Store {
       leaseOwner: null,
     });
     run.fencingToken++;
+    this.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.emit((l) => l.onClosed?.(run.workflowId));
     return true;
   }
@@ -196,7 +236,8 @@ export class MemoryStore implements Store {
   nextWakeAt(): Date | undefined {
     const run = earliest([...this.runs.values()].filter((r) => r.leaseOwner === null));
     const tick = this.schedules.nextWakeAt(); // a due schedule is a wake time too
-    return tick && (!run || tick < run) ? tick : run;
+    const task = this.tasks.nextWakeAt(); // so is a queued task's retry time
+    return [run, tick, task].reduce<Date | undefined>((min, t) => (t && (!min || t < min) ? t : min), undefined);
   }
 
   /** True when some worker holds a run, or a run is claimable at `now`: the engine is busy. */
@@ -205,7 +246,7 @@ export class MemoryStore implements Store {
       if (r.leaseOwner !== null && OPEN_STATUSES.includes(r.status)) return true;
       if (r.readyAt !== null && r.readyAt <= now) return true;
     }
-    return this.schedules.hasWork(now);
+    return this.schedules.hasWork(now) || this.tasks.hasWork(now);
   }
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
@@ -246,6 +287,7 @@ export class MemoryStore implements Store {
         readyAt: null,
         leaseOwner: null,
       });
+      this.tellParent(run, { status: req.close.status, result: req.close.result, error: req.close.error }, req.now);
       this.emit((l) => l.onClosed?.(run.workflowId));
       return 'ok';
     }
@@ -256,6 +298,42 @@ export class MemoryStore implements Store {
     }
     if (req.leaseUntil) run.readyAt = req.leaseUntil;
     return req.release ? 'kept' : 'ok';
+  }
+
+  async continueAsNew(req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined }) {
+    const run = this.runs.get(req.runId);
+    if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
+    run.history.push(...req.events.map(copy));
+    Object.assign(run, { status: 'continued', result: { continuedAs: req.newRunId }, closedAt: req.now, updatedAt: req.now, readyAt: null, leaseOwner: null });
+    const input = copy(req.input);
+    this.runs.set(req.newRunId, {
+      ...run,
+      runId: req.newRunId,
+      status: 'running',
+      input,
+      result: undefined,
+      closedAt: undefined,
+      readyAt: req.now,
+      fencingToken: 0,
+      inboxVersion: 0,
+      history: [{ type: 'workflow_started', workflowType: run.type, input, seq: 0, at: req.now.toISOString() }],
+      inbox: [],
+      createdAt: req.now,
+      updatedAt: req.now,
+      order: this.nextOrder++,
+    });
+    this.emit((l) => l.onWake?.(req.newRunId));
+    return 'ok' as const;
+  }
+
+  /** A closing child tells its parent through the parent's inbox, if the parent is open. */
+  private tellParent(run: Run, outcome: { status: string; result?: Json; error?: ErrorInfo }, now: Date): void {
+    const parent = run.parent && this.runs.get(run.parent.runId);
+    if (!parent || !run.parent || !OPEN_STATUSES.includes(parent.status)) return;
+    parent.inbox.push({ id: String(this.nextInboxId++), kind: 'child', name: null, payload: copy({ cmd: run.parent.cmd, ...outcome }) as unknown as Json });
+    parent.inboxVersion++;
+    if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = now;
+    this.emit((l) => l.onWake?.(parent.runId));
   }
 
   async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {
@@ -295,7 +373,9 @@ export class MemoryStore implements Store {
     const rows = [...this.runs.values()]
       .filter(
         (r) =>
-          (!statuses || statuses.includes(r.status)) && (filter.type === undefined || r.type === filter.type),
+          (!statuses || statuses.includes(r.status)) &&
+          (filter.type === undefined || r.type === filter.type) &&
+          (!filter.attributes || contains(r.attributes, filter.attributes)),
       )
       .filter((r) => !after || newerFirst(r, after) > 0)
       .sort(newerFirst);
@@ -399,6 +479,41 @@ export class MemoryStore implements Store {
     return this.schedules.nextFireAt();
   }
 
+  enqueueTask(lease: Lease, task: NewTask): Promise<boolean> {
+    return this.tasks.enqueue(lease, task);
+  }
+
+  claimTasks(
+    owner: string,
+    queues: string[],
+    names: string[],
+    limit: number,
+    now: Date,
+    lockedUntil: Date,
+  ): Promise<ClaimedTask[]> {
+    return this.tasks.claim(owner, queues, names, limit, now, lockedUntil);
+  }
+
+  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined> {
+    return this.tasks.nextAt(queues, names);
+  }
+
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], _now: Date, lockedUntil: Date): Promise<string[]> {
+    return this.tasks.renew(claims, lockedUntil);
+  }
+
+  completeTask(
+    task: TaskClaim & Pick<NewTask, 'cmd' | 'attempt'>,
+    outcome: TaskOutcome,
+    now: Date,
+  ): Promise<boolean> {
+    return this.tasks.complete(task, outcome, now);
+  }
+
+  deleteTasks(runId: string, cmds?: number[]): Promise<void> {
+    return this.tasks.delete(runId, cmds);
+  }
+
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
     const doomed = [...this.runs.values()]
       .filter(
@@ -408,6 +523,7 @@ export class MemoryStore implements Store {
       .slice(0, limit);
     for (const r of doomed) {
       this.runs.delete(r.runId);
+      this.tasks.forget(r.runId);
       for (const [id, query] of this.queries) if (query.runId === r.runId) this.queries.delete(id);
     }
     return doomed.length;
@@ -472,9 +588,19 @@ function describe(r: Run): WorkflowDescription {
   if (r.result !== undefined) d.result = copy(r.result);
   if (r.error !== undefined) d.error = copy(r.error);
   if (r.closedAt) d.closedAt = r.closedAt;
+  if (r.attributes !== undefined) d.attributes = copy(r.attributes);
+  if (r.parent) d.parentRunId = r.parent.runId;
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;
+}
+
+/** jsonb's `@>` on objects: every key of `wanted` is in `have` with a containing value. */
+function contains(have: unknown, wanted: unknown): boolean {
+  if (typeof wanted !== 'object' || wanted === null) return JSON.stringify(have) === JSON.stringify(wanted);
+  if (Array.isArray(wanted)) return Array.isArray(have) && wanted.every((w) => have.some((h) => contains(h, w)));
+  if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
+  return Object.entries(wanted).every(([k, v]) => contains((have as Record<string, unknown>)[k], v));
 }
 
 function copy<T>(value: T): T {

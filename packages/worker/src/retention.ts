@@ -62,7 +62,9 @@ export class Retention {
       const closedBefore = new Date(clock().getTime() - retentionMs);
       const deleted = await purgeExpired(store, closedBefore, { stopped: () => this.stopped });
       if (deleted > 0)
-        log('info', `retention deleted ${deleted} closed run(s)`, { closedBefore: closedBefore.toISOString() });
+        log('info', `retention deleted ${deleted} closed run(s)`, {
+          closedBefore: closedBefore.toISOString(),
+        });
     } catch (err) {
       log('error', `deleting expired runs failed; retrying later: ${(err as Error).message}`, {});
     }

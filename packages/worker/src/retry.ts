@@ -5,6 +5,7 @@ export const DEFAULT_RETRY = {
   maxAttempts: 5,
   initialInterval: 1000,
   backoffCoefficient: 2,
+  backoff: 'exponential',
 } as const;
 
 /** The delay before attempt `attempt + 1`, or `undefined` when the activity must fail now. */
@@ -21,6 +22,17 @@ export function retryDelay(
   // As in Temporal, the longest delay defaults to 100 times the first.
   const max =
     policy?.maxInterval === undefined ? 100 * initial : toMs(policy.maxInterval, 'retry maxInterval');
-  const coefficient = policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient;
-  return Math.min(initial * coefficient ** (attempt - 1), max);
+  return Math.min(backoffDelay(policy, initial, attempt), max);
+}
+
+/** The uncapped delay before attempt `attempt + 1` under the policy's backoff strategy. */
+function backoffDelay(policy: RetryPolicy | undefined, initial: number, attempt: number): number {
+  switch (policy?.backoff ?? DEFAULT_RETRY.backoff) {
+    case 'constant':
+      return initial;
+    case 'linear':
+      return initial * attempt;
+    default:
+      return initial * (policy?.backoffCoefficient ?? DEFAULT_RETRY.backoffCoefficient) ** (attempt - 1);
+  }
 }

@@ -1,23 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ActivityFn,
   activityOptions,
   type ClaimedRun,
   type CommitRequest,
   ErrorCodes,
+  type ErrorInfo,
   type GuardMode,
   type HistoryEvent,
+  type InboxItem,
   type Json,
   type OpenActivity,
   ReelError,
   type Store,
   toErrorInfo,
-  toMs,
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
+import { attemptEvent, attemptSettings, lastHeartbeat } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import { retryDelay } from './retry.ts';
+import { TaskDispatch } from './task-dispatch.ts';
 
 /** What a run driver needs from its worker. */
 export interface DriverHost {
@@ -37,7 +40,6 @@ export interface DriverHost {
   metrics: WorkerMetrics;
 }
 
-const DEFAULT_START_TO_CLOSE_MS = 5 * 60_000;
 const MAX_PARK_BACKOFF_MS = 10 * 60_000;
 
 /**
@@ -52,18 +54,22 @@ export class RunDriver {
   private readonly running = new Map<number, AbortController>();
   private readonly consumed: string[] = [];
   private readonly seen = new Set<string>();
+  private readonly startingChildren = new Set<number>();
   private inboxVersion = 0;
   private inboxDirty = true;
   private stepping = false;
   private again = false;
   private ended = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Activities that run on a task queue: enqueued as tasks, their outcomes read from the inbox. */
+  private readonly tasks: TaskDispatch;
 
   constructor(
     private readonly host: DriverHost,
     readonly run: ClaimedRun,
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
+    this.tasks = new TaskDispatch(host, run, () => this.exec);
   }
 
   async start(): Promise<void> {
@@ -137,6 +143,8 @@ export class RunDriver {
     for (const t of this.exec.openTimers()) {
       if (t.fireAt <= now) this.exec.append({ type: 'timer_fired', cmd: t.cmd });
     }
+    const deadline = this.exec.deadline;
+    if (deadline && deadline <= now) this.exec.timeOut();
     try {
       await this.exec.advance();
       if (this.replayedAt !== undefined) {
@@ -156,12 +164,15 @@ export class RunDriver {
     if (outcome) {
       for (const controller of this.running.values())
         controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+      if (outcome.type === 'workflow_continued_as_new') return this.continueAsNew(outcome.input);
       const close: CommitRequest['close'] =
         outcome.type === 'workflow_completed'
           ? { status: 'completed', result: outcome.result }
           : { status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled', error: outcome.error };
       if (await this.flush({ close })) {
         this.host.metrics.workflowClosed?.(this.run.type, close.status);
+        await this.tasks.closed();
+        await this.closeChildren();
         this.end();
       }
       return;
@@ -179,7 +190,9 @@ export class RunDriver {
       ? []
       : this.exec
           .openActivities()
-          .filter((a) => !this.running.has(a.cmd) && (!a.retryAt || a.retryAt <= now));
+          .filter(
+            (a) => !this.running.has(a.cmd) && !this.tasks.isRemote(a) && (!a.retryAt || a.retryAt <= now),
+          );
     const missing = due.find((a) => !this.host.activities.has(a.name));
     if (missing) {
       return this.park(
@@ -193,9 +206,16 @@ export class RunDriver {
       if (!(await this.flush({}))) return;
     }
     for (const activity of due) this.startActivity(activity);
+    await this.tasks.sync();
+    // Started children appended `child_started` events: deliver them before deciding to wait.
+    if (!this.host.draining && (await this.startChildren())) {
+      this.again = true;
+      return;
+    }
 
     const next =
-      this.host.draining && this.exec.openActivities().some((a) => !this.running.has(a.cmd))
+      this.host.draining &&
+      this.exec.openActivities().some((a) => !this.running.has(a.cmd) && !this.tasks.isRemote(a))
         ? now
         : this.nextWake();
     if (
@@ -216,14 +236,92 @@ export class RunDriver {
       if (this.seen.has(item.id)) continue;
       this.seen.add(item.id);
       this.consumed.push(item.id);
-      const event: HistoryEvent =
-        item.kind === 'signal'
-          ? { type: 'signal_received', name: item.name as string, payload: item.payload }
-          : {
-              type: 'cancel_requested',
-              ...(typeof item.payload === 'string' ? { reason: item.payload } : {}),
-            };
+      if (item.kind === 'activity_result') {
+        const result = this.tasks.resultEvent(item.payload); // undefined: stale, dropped
+        if (result) this.exec.append(result);
+        continue;
+      }
+      const event = inboxEvent(item);
       this.exec.append(event);
+      if (event.type === 'cancel_requested') await this.cancelChildren();
+    }
+  }
+
+  /** Cancellation reaches the run's children too. */
+  private async cancelChildren(): Promise<void> {
+    for (const child of this.exec.openChildren()) {
+      if (child.runId)
+        await this.host.store.enqueue(
+          child.workflowId,
+          { kind: 'cancel', name: null, payload: 'parent cancelled' },
+          this.host.clock(),
+        );
+    }
+  }
+
+  /** Starts the children whose `child_scheduled` is durable and that have not started; true if any did. */
+  private async startChildren(): Promise<boolean> {
+    let any = false;
+    for (const child of this.exec.openChildren()) {
+      if (child.runId || this.startingChildren.has(child.cmd)) continue;
+      this.startingChildren.add(child.cmd);
+      const started = await this.host.store.start({
+        workflowId: child.workflowId,
+        runId: randomUUID(),
+        type: child.workflowType,
+        input: child.input,
+        now: this.host.clock(),
+        newRun: true,
+        parent: { runId: this.run.runId, cmd: child.cmd, closePolicy: child.parentClosePolicy },
+      });
+      const ours =
+        started.created ||
+        (await this.host.store.describe(child.workflowId, started.runId))?.parentRunId === this.run.runId;
+      if (!started.knownType) {
+        this.exec.append({
+          type: 'child_failed',
+          cmd: child.cmd,
+          status: 'failed',
+          error: toErrorInfo(
+            new ReelError(
+              ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
+              `No worker has registered workflow type '${child.workflowType}'.`,
+            ),
+          ),
+        });
+      } else if (!ours) {
+        this.exec.append({
+          type: 'child_failed',
+          cmd: child.cmd,
+          status: 'failed',
+          error: toErrorInfo(
+            new ReelError(
+              ErrorCodes.WORKFLOW_ALREADY_STARTED,
+              `Workflow id ${child.workflowId} is already used by another run.`,
+            ),
+          ),
+        });
+      } else {
+        this.exec.append({ type: 'child_started', cmd: child.cmd, runId: started.runId });
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  /** After the parent closed: what happens to children still running, per their policy. */
+  private async closeChildren(): Promise<void> {
+    const now = this.host.clock();
+    for (const child of this.exec.openChildren()) {
+      if (!child.runId || child.parentClosePolicy === 'abandon') continue;
+      if (child.parentClosePolicy === 'terminate')
+        await this.host.store.terminate(child.workflowId, 'its parent closed', now);
+      else
+        await this.host.store.enqueue(
+          child.workflowId,
+          { kind: 'cancel', name: null, payload: 'its parent closed' },
+          now,
+        );
     }
   }
 
@@ -231,9 +329,13 @@ export class RunDriver {
   private nextWake(): Date | undefined {
     const times = [
       ...this.exec.openTimers().map((t) => t.fireAt.getTime()),
+      ...(this.exec.deadline ? [this.exec.deadline.getTime()] : []),
       ...this.exec
         .openActivities()
-        .flatMap((a) => (a.retryAt && !this.running.has(a.cmd) ? [a.retryAt.getTime()] : [])),
+        // a task-queue activity's retry time is its task's: the task's outcome wakes the run
+        .flatMap((a) =>
+          a.retryAt && !this.running.has(a.cmd) && !this.tasks.isRemote(a) ? [a.retryAt.getTime()] : [],
+        ),
     ];
     return times.length ? new Date(Math.min(...times)) : undefined;
   }
@@ -265,6 +367,25 @@ export class RunDriver {
     return true;
   }
 
+  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
+  private async continueAsNew(input: Json | undefined): Promise<void> {
+    const events = this.exec.unflushed();
+    const outcome = await this.host.store.continueAsNew({
+      ...this.lease(),
+      now: this.host.clock(),
+      events,
+      newRunId: randomUUID(),
+      input,
+    });
+    if (outcome === 'lost') {
+      this.host.metrics.leaseLost?.(this.run.type);
+      return this.abandon('lease lost');
+    }
+    await this.closeChildren();
+    await this.tasks.closed();
+    this.end();
+  }
+
   /** Releases the run until `wakeAt` (or until input arrives); frees its memory. */
   private async suspend(wakeAt: Date | undefined): Promise<void> {
     if (await this.flush({ release: { readyAt: wakeAt ?? null, inboxVersion: this.inboxVersion } })) {
@@ -290,11 +411,7 @@ export class RunDriver {
     this.running.set(activity.cmd, controller);
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
-    const timeoutMs = timerDelay(
-      options.startToCloseTimeout === undefined
-        ? DEFAULT_START_TO_CLOSE_MS
-        : toMs(options.startToCloseTimeout, 'startToCloseTimeout'),
-    );
+    const { timeoutMs, heartbeat } = attemptSettings(options, lastHeartbeat(this.exec.log, activity.cmd));
     const context = {
       workflowId: this.run.workflowId,
       runId: this.run.runId,
@@ -302,38 +419,20 @@ export class RunDriver {
       attempt: activity.attempt,
     };
     const startedAt = performance.now();
-    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal)
+    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat)
       .then((result) => {
         this.running.delete(activity.cmd);
         const ms = performance.now() - startedAt;
         if (this.ended || !this.exec.isOpen(activity.cmd)) return;
-        if (result.ok) {
-          this.host.metrics.activityFinished?.(activity.name, ms, 'completed');
-          this.exec.append({ type: 'activity_completed', cmd: activity.cmd, result: result.value });
-        } else {
-          const delay = retryDelay(options.retry, activity.attempt, result.error);
-          this.host.metrics.activityFinished?.(
-            activity.name,
-            ms,
-            delay === undefined ? 'failed' : 'retrying',
-          );
-          this.exec.append(
-            delay === undefined
-              ? {
-                  type: 'activity_failed',
-                  cmd: activity.cmd,
-                  attempts: activity.attempt,
-                  error: result.error,
-                }
-              : {
-                  type: 'activity_retrying',
-                  cmd: activity.cmd,
-                  attempt: activity.attempt,
-                  error: result.error,
-                  retryAt: new Date(this.host.clock().getTime() + delay).toISOString(),
-                },
-          );
-        }
+        const event = attemptEvent(activity, result, options.retry, this.host.clock());
+        const outcome =
+          event.type === 'activity_completed'
+            ? 'completed'
+            : event.type === 'activity_retrying'
+              ? 'retrying'
+              : 'failed';
+        this.host.metrics.activityFinished?.(activity.name, ms, outcome);
+        this.exec.append(event);
         this.poke();
       })
       .catch((err) => this.fail(err));
@@ -360,6 +459,37 @@ export class RunDriver {
     this.ended = true;
     clearTimeout(this.timer);
     this.finish();
+  }
+}
+
+/** The history event an inbox item becomes. */
+function inboxEvent(item: InboxItem): HistoryEvent {
+  switch (item.kind) {
+    case 'signal':
+      return { type: 'signal_received', name: item.name as string, payload: item.payload };
+    case 'cancel':
+      return {
+        type: 'cancel_requested',
+        ...(typeof item.payload === 'string' ? { reason: item.payload } : {}),
+      };
+    case 'child': {
+      const outcome = item.payload as unknown as {
+        cmd: number;
+        status: string;
+        result?: Json;
+        error?: ErrorInfo;
+      };
+      return outcome.status === 'completed'
+        ? { type: 'child_completed', cmd: outcome.cmd, result: outcome.result ?? undefined }
+        : {
+            type: 'child_failed',
+            cmd: outcome.cmd,
+            status: outcome.status,
+            error: outcome.error ?? { name: 'Error', message: outcome.status },
+          };
+    }
+    default:
+      throw new Error(`unknown inbox item kind ${item.kind}`);
   }
 }
 

@@ -22,6 +22,7 @@ import type { WorkerMetrics } from './metrics.ts';
 import { Retention } from './retention.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
+import { TaskWorker } from './task-worker.ts';
 
 export type WorkerLogger = (
   level: 'info' | 'warn' | 'error',
@@ -31,13 +32,26 @@ export type WorkerLogger = (
 
 /** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
 export type WorkerOptions = (PostgresOptions | { store: Store }) & {
-  /** Workflow functions, each under its own function name: `{ orderWorkflow }`. */
-  workflows: Record<string, WorkflowFn>;
+  /**
+   * Workflow functions, each under its own function name: `{ orderWorkflow }`. May be left out when
+   * `taskQueues` is given: the worker then only runs activities from those queues.
+   */
+  workflows?: Record<string, WorkflowFn>;
   /** Activity functions, by the name history records them under: `{ chargeCard, ship }`. */
   activities?: Record<string, ActivityFn>;
   /** Runs held in memory at once. Default 10. */
   concurrency?: number;
-  /** Lease length; a crashed worker's runs are resumed elsewhere after it. Default 30 s. */
+  /**
+   * Task queues this worker serves: it claims and runs the attempts of activities defined with one
+   * of these `taskQueue`s (and registered in `activities`). Default: none.
+   */
+  taskQueues?: string[];
+  /** Task-queue activities run at once. Default 10. */
+  taskConcurrency?: number;
+  /**
+   * Lease length; a crashed worker's runs, and the tasks it claimed, are taken up elsewhere after it.
+   * Default 30 s.
+   */
   leaseMs?: number;
   /** Fallback poll interval when no notification arrives. Default 1 s. */
   pollIntervalMs?: number;
@@ -106,7 +120,7 @@ export class Worker {
     this.host = {
       store,
       clock: options.clock ?? (() => new Date()),
-      workflows: new Map(Object.entries(options.workflows)),
+      workflows: new Map(Object.entries(options.workflows ?? {})),
       activities: new Map(Object.entries(options.activities ?? {})),
       activityName: (fn) => activityNames.get(fn) ?? fn.name,
       stickyMs: options.stickyMs ?? 1000,
@@ -158,6 +172,7 @@ export class Worker {
     let renewal: NodeJS.Timeout | undefined;
     let scheduler: Scheduler | undefined;
     let retention: Retention | undefined;
+    let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
         onWake: (runId) => {
@@ -186,6 +201,20 @@ export class Worker {
         retention = new Retention({ ...background, retentionMs });
         retention.start();
       }
+      if (this.options.taskQueues?.length) {
+        tasks = new TaskWorker({
+          ...background,
+          identity: this.identity,
+          queues: this.options.taskQueues,
+          activities: this.host.activities,
+          concurrency: this.options.taskConcurrency ?? 10,
+          claimMs: leaseMs,
+          pollMs: this.options.pollIntervalMs ?? 1000,
+          graceMs: this.options.shutdownGraceMs ?? 30_000,
+          metrics: this.host.metrics,
+        });
+        await tasks.start();
+      }
       while (!this.stopping) {
         let next = this.options.pollIntervalMs ?? 1000;
         try {
@@ -195,8 +224,9 @@ export class Worker {
         }
         await this.idle(next);
       }
-      await this.drain();
+      await Promise.all([this.drain(), tasks?.stop()]);
     } finally {
+      await tasks?.stop();
       clearInterval(renewal);
       await scheduler?.stop();
       await retention?.stop();
@@ -214,7 +244,7 @@ export class Worker {
   /** Claims what fits; returns how long the loop may wait before it should look again. */
   private async claim(leaseMs: number): Promise<number> {
     const free = (this.options.concurrency ?? 10) - this.drivers.size;
-    if (free <= 0) return Infinity; // a finishing run kicks the loop
+    if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
     const claimed = await this.store.claim(
       this.identity,
@@ -347,8 +377,16 @@ function validate(options: WorkerOptions): void {
     throw bad('Worker.create needs a connectionString or a pg pool.');
   }
   const workflows = Object.entries(options.workflows ?? {});
-  if (workflows.length === 0)
-    throw bad('Worker.create needs at least one workflow: { workflows: { orderWorkflow } }.');
+  const queues = options.taskQueues;
+  if (
+    queues !== undefined &&
+    !(Array.isArray(queues) && queues.every((q) => typeof q === 'string' && q !== ''))
+  )
+    throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
+  if (workflows.length === 0 && !queues?.length)
+    throw bad(
+      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
+    );
   for (const [name, fn] of workflows) {
     if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
     if (fn.name !== name) {
@@ -364,13 +402,26 @@ function validate(options: WorkerOptions): void {
     if (options[key] !== undefined && !((options[key] as number) > 0))
       throw bad(`${key} must be greater than 0, not ${options[key]}.`);
   }
-  for (const key of ['concurrency', 'leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'] as const) {
+  for (const key of [
+    'concurrency',
+    'taskConcurrency',
+    'leaseMs',
+    'pollIntervalMs',
+    'stickyMs',
+    'shutdownGraceMs',
+  ] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))
       throw bad(`${key} must be a finite number >= 0, not ${v}.`);
   }
   if (options.concurrency !== undefined && options.concurrency < 1)
     throw bad('concurrency must be at least 1.');
-  if (options.retention !== undefined && options.retention !== false && !(toMs(options.retention, 'retention') > 0))
+  if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)
+    throw bad('taskConcurrency must be at least 1.');
+  if (
+    options.retention !== undefined &&
+    options.retention !== false &&
+    !(toMs(options.retention, 'retention') > 0)
+  )
     throw bad('retention must be a duration longer than 0, or false to keep closed runs forever.');
 }

@@ -28,8 +28,17 @@ export type ClientOptions = (PostgresOptions | { store: Store }) & { clock?: () 
 export interface StartOptions {
   /** The workflow id; generated when absent. Starting an id that exists returns the existing run. */
   id?: string;
-  /** What to do when a run with this id already exists: return it (default) or fail. */
-  onConflict?: 'useExisting' | 'fail';
+  /**
+   * When a run with this id exists: return it (`useExisting`, default, even if it has closed), `fail`,
+   * or `terminateExisting` (terminate it if open, then start a new run).
+   */
+  onConflict?: 'useExisting' | 'fail' | 'terminateExisting';
+  /** Start later: the run is created now and becomes runnable after this delay. */
+  startDelay?: Duration;
+  /** The run fails with REEL_WORKFLOW_TIMEOUT if still open this long after it started. */
+  executionTimeout?: Duration;
+  /** Attributes stored with the run and usable as `list({ attributes })` filters. */
+  attributes?: Record<string, Json>;
 }
 
 /** A recorded history, as exported by `client.history()`; replayable against new code. */
@@ -95,25 +104,49 @@ export class Client {
     input: WorkflowInput<W>,
     options: StartOptions = {},
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
+    return this.begin(workflow, input, options, false);
+  }
+
+  private async begin<W extends WorkflowFn>(
+    workflow: W | string,
+    input: WorkflowInput<W>,
+    options: StartOptions,
+    newRun: boolean,
+  ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
     const workflowId = options.id === undefined ? randomUUID() : checkId(options.id);
-    if (
-      options.onConflict !== undefined &&
-      options.onConflict !== 'useExisting' &&
-      options.onConflict !== 'fail'
-    ) {
+    const policy = options.onConflict ?? 'useExisting';
+    if (!['useExisting', 'fail', 'terminateExisting'].includes(policy)) {
       throw new ReelError(
         ErrorCodes.INVALID_ARGUMENT,
-        `onConflict must be 'useExisting' or 'fail', not ${JSON.stringify(options.onConflict)}.`,
+        `onConflict must be 'useExisting', 'fail' or 'terminateExisting', not ${JSON.stringify(policy)}.`,
       );
     }
     const json = assertJson(input, 'The workflow input');
+    const attributes = assertJson(options.attributes, 'The attributes') as Record<string, Json> | undefined;
+    if (
+      attributes !== undefined &&
+      (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+    ) {
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'attributes must be an object of JSON values.');
+    }
+    const now = this.clock();
+    const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
+    const executionTimeoutMs =
+      options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
+    if (policy === 'terminateExisting') {
+      await this.store.terminate(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
+    }
     const started = await this.store.start({
       workflowId,
       runId: randomUUID(),
       type,
       input: json,
-      now: this.clock(),
+      now,
+      newRun: newRun || policy === 'terminateExisting',
+      ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
+      ...(attributes ? { attributes } : {}),
+      ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
     });
     if (!started.knownType) {
       throw new ReelError(
@@ -134,6 +167,23 @@ export class Client {
       );
     }
     return this.handle(workflowId, started.runId, started.created);
+  }
+
+  /**
+   * Signals a workflow, starting it first if no run with this id is open (a closed one is not reused).
+   * @example await client.signalWithStart(cartWorkflow, { user }, { id: `cart-${user}` }, 'add', item);
+   */
+  async signalWithStart<W extends WorkflowFn>(
+    workflow: W | string,
+    input: WorkflowInput<W>,
+    options: Omit<StartOptions, 'onConflict'> & { id: string },
+    signal: string,
+    payload?: unknown,
+  ): Promise<WorkflowHandle<WorkflowResult<W>>> {
+    checkName(signal, 'signal name');
+    const handle = await this.begin(workflow, input, options, true);
+    await this.signal(handle.id, signal, payload);
+    return handle;
   }
 
   /** A handle to an existing workflow (its latest run unless `runId` is given). */
@@ -209,6 +259,7 @@ export class Client {
   ): Promise<R> {
     const deadline =
       options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
+    let runId = options.runId;
     await this.listen();
     for (;;) {
       let wake!: () => void;
@@ -216,7 +267,11 @@ export class Client {
       const waiters = this.closeWaiters.get(workflowId) ?? new Set();
       this.closeWaiters.set(workflowId, waiters.add(wake));
       try {
-        const run = await this.describe(workflowId, options);
+        const run = await this.describe(workflowId, { runId });
+        if (run.status === 'continued') {
+          runId = undefined; // its successor has the same workflow id and is now the latest run
+          continue;
+        }
         if (!OPEN_STATUSES.includes(run.status)) return settle(run) as R;
         const left = deadline - Date.now();
         if (left <= 0) {

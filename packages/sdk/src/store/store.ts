@@ -8,9 +8,17 @@ import type {
   ScheduleTick,
 } from '../schedules/types.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
-export type WorkflowStatus = 'running' | 'parked' | 'completed' | 'failed' | 'cancelled' | 'terminated';
+export type WorkflowStatus =
+  | 'running'
+  | 'parked'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'terminated'
+  | 'continued';
 
 export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
 
@@ -26,10 +34,16 @@ export interface WorkflowDescription {
   /** Set while the run is parked: why, how many times, and when it is tried again. */
   parked?: { error: ErrorInfo; attempts: number; retryAt: Date | null };
   historyLength: number;
+  /** User attributes given at start. */
+  attributes?: Record<string, Json>;
+  /** Set for a child workflow: its parent's run. */
+  parentRunId?: string;
   createdAt: Date;
   updatedAt: Date;
   closedAt?: Date;
 }
+
+import type { ParentClosePolicy } from '../workflow/context.ts';
 
 export interface StartRequest {
   workflowId: string;
@@ -37,6 +51,14 @@ export interface StartRequest {
   type: string;
   input: Json | undefined;
   now: Date;
+  /** Start a new run unless one is open (default: return the latest run, even a closed one). */
+  newRun?: boolean;
+  /** Claimable from this time (a delayed start). */
+  readyAt?: Date;
+  attributes?: Record<string, Json>;
+  /** Recorded in `workflow_started`: the run fails if still open this long after it started. */
+  executionTimeoutMs?: number;
+  parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy };
 }
 
 export interface StartResult {
@@ -62,7 +84,7 @@ export interface ClaimedRun {
 
 export interface InboxItem {
   id: string;
-  kind: 'signal' | 'cancel';
+  kind: 'signal' | 'cancel' | 'child' | 'activity_result';
   name: string | null;
   payload: Json;
 }
@@ -96,6 +118,8 @@ export type CommitOutcome = 'ok' | 'kept' | 'lost';
 export interface ListFilter {
   status?: WorkflowStatus | WorkflowStatus[];
   type?: string;
+  /** Runs whose attributes contain all of these. */
+  attributes?: Record<string, Json>;
   /** Page size, 1–1000. Default 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -118,6 +142,10 @@ export interface StoreListener {
   onQuery?(runId: string, queryId: string): void;
   /** A query was answered. */
   onQueryAnswered?(queryId: string): void;
+  /** A task was enqueued on `queue` (it may be claimable only later). */
+  onTask?(queue: string): void;
+  /** A task was deleted because its workflow no longer waits for it: its worker should stop it. */
+  onTaskCancelled?(taskId: string): void;
 }
 
 /** A query as a worker sees it once it has claimed it. */
@@ -157,6 +185,13 @@ export interface Store {
   loadHistory(runId: string): Promise<RecordedEvent[]>;
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
   commit(req: CommitRequest): Promise<CommitOutcome>;
+  /**
+   * Closes the leased run as `continued`, appending `events` (the last one `workflow_continued_as_new`),
+   * and starts run `newRunId` of the same workflow id with `input`; `lost` if fenced out.
+   */
+  continueAsNew(
+    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+  ): Promise<'ok' | 'lost'>;
   /** Parks a run that cannot go on (e.g. non-determinism): releases the lease, retried at `retryAt`. */
   park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;
   /** Extends the leases still held; returns the run ids of those that were lost. */
@@ -210,4 +245,42 @@ export interface Store {
 
   /** Deletes up to `limit` runs closed before `closedBefore`, with their history; returns how many. */
   purgeClosed(closedBefore: Date, limit: number): Promise<number>;
+
+  // Task queues (see docs/workflows.md#task-queues): activity attempts run by workers serving a queue.
+  /**
+   * Enqueues an attempt, fenced by the run's lease, and notifies the queue. Does nothing (false) when
+   * this attempt is already queued or its result waits in the inbox; replaces an earlier attempt's task.
+   */
+  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean>;
+  /**
+   * Claims up to `limit` tasks of open runs, on `queues`, for activities in `names`, claimable at `now`
+   * (FOR UPDATE SKIP LOCKED); each stays hidden from other claims until `lockedUntil`.
+   */
+  claimTasks(
+    owner: string,
+    queues: string[],
+    names: string[],
+    limit: number,
+    now: Date,
+    lockedUntil: Date,
+  ): Promise<ClaimedTask[]>;
+  /** The earliest time a task on `queues` for `names` becomes claimable (queued, or its claim lapses). */
+  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined>;
+  /**
+   * Extends the claims still held to `lockedUntil`, storing `heartbeat` details where given; returns
+   * the ids of those lost (taken over after their claim lapsed, or deleted).
+   */
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockedUntil: Date): Promise<string[]>;
+  /**
+   * Deletes the claimed task and, in the same transaction, puts its outcome in the run's inbox (kind
+   * `activity_result`) and wakes the run, as `enqueue` does. False when the claim was lost: nothing
+   * changes. A closed run gets nothing.
+   */
+  completeTask(
+    task: TaskClaim & Pick<NewTask, 'cmd' | 'attempt'>,
+    outcome: TaskOutcome,
+    now: Date,
+  ): Promise<boolean>;
+  /** Deletes the run's tasks (those of `cmds` only, if given) and notifies their workers. */
+  deleteTasks(runId: string, cmds?: number[]): Promise<void>;
 }

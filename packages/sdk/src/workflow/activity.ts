@@ -1,18 +1,36 @@
 import { type Duration, toMs } from '../duration.ts';
+import { ErrorCodes, ReelError } from '../errors.ts';
 
-/** How an activity is retried. Delays grow as `initialInterval * backoffCoefficient^(attempt-1)`, capped. */
+/**
+ * How an activity is retried. The delay before attempt n + 1 follows `backoff` (default exponential:
+ * `initialInterval * backoffCoefficient^(n-1)`), capped by `maxInterval`.
+ */
 export interface RetryPolicy {
   /** Total attempts, including the first. Default 5; `Infinity` retries forever. */
   maxAttempts?: number;
   /** Delay before the second attempt. Default 1s. */
   initialInterval?: Duration;
-  /** Growth factor between delays. Default 2. */
+  /** Growth factor between delays, for exponential backoff. Default 2. */
   backoffCoefficient?: number;
+  /**
+   * How delays grow: `exponential` (default), `linear` (`initialInterval * n` before attempt n + 1) or
+   * `constant` (always `initialInterval`).
+   */
+  backoff?: BackoffStrategy;
   /** Longest delay. Default 100 × `initialInterval`. */
   maxInterval?: Duration;
   /** Error names (`err.name`) or codes (`err.code`) that fail the activity at once. */
   nonRetryableErrors?: string[];
 }
+
+/** How retry delays grow; see `RetryPolicy.backoff`. */
+export type BackoffStrategy = 'exponential' | 'linear' | 'constant';
+
+const BACKOFF_STRATEGIES: readonly string[] = [
+  'exponential',
+  'linear',
+  'constant',
+] satisfies BackoffStrategy[];
 
 /** Per-activity options, set once with `defineActivity`. */
 export interface ActivityOptions {
@@ -21,6 +39,16 @@ export interface ActivityOptions {
   retry?: RetryPolicy;
   /** Longest a single attempt may run before it counts as failed. Default 5 minutes. */
   startToCloseTimeout?: Duration;
+  /**
+   * Longest an attempt may go without calling `activityContext().heartbeat()`; past it the attempt
+   * fails with `REEL_ACTIVITY_TIMEOUT` and is retried. Default: no heartbeat needed.
+   */
+  heartbeatTimeout?: Duration;
+  /**
+   * Runs the activity on a worker serving this task queue (`Worker.create({ taskQueues })`) instead of
+   * the worker that holds the workflow. Default: the workflow's worker runs it.
+   */
+  taskQueue?: string;
 }
 
 /** Any function a workflow can call through `ctx.activity`. */
@@ -43,11 +71,30 @@ export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOpt
     ['startToCloseTimeout', options.startToCloseTimeout],
     ['retry.initialInterval', options.retry?.initialInterval],
     ['retry.maxInterval', options.retry?.maxInterval],
+    ['heartbeatTimeout', options.heartbeatTimeout],
   ] as const) {
     if (value !== undefined) toMs(value, key);
   }
+  checkRoutingAndBackoff(options);
   (fn as unknown as Record<symbol, ActivityOptions>)[OPTIONS] = options;
   return fn;
+}
+
+function checkRoutingAndBackoff(options: ActivityOptions): void {
+  const backoff = options.retry?.backoff;
+  if (backoff !== undefined && !BACKOFF_STRATEGIES.includes(backoff)) {
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `retry.backoff must be 'exponential', 'linear' or 'constant', not ${JSON.stringify(backoff)}.`,
+    );
+  }
+  const queue = options.taskQueue;
+  if (queue !== undefined && (typeof queue !== 'string' || queue === '')) {
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `taskQueue must be a non-empty string, not ${JSON.stringify(queue)}.`,
+    );
+  }
 }
 
 /** The options `defineActivity` attached, or `{}`. */

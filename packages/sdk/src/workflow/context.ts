@@ -2,6 +2,24 @@ import type { Duration } from '../duration.ts';
 import type { ActivityFn } from './activity.ts';
 import type { MapOptions, Settled } from './map.ts';
 
+/** What happens to a child workflow still running when its parent closes. Default `terminate`. */
+export type ParentClosePolicy = 'terminate' | 'requestCancel' | 'abandon';
+
+/** Options of `ctx.startChild` and `ctx.child`. */
+export interface ChildOptions {
+  /** The child's workflow id. Default: `<parent id>-child-<seq>`, stable across replays. */
+  id?: string;
+  parentClosePolicy?: ParentClosePolicy;
+}
+
+/** A started child workflow. */
+export interface ChildHandle<R> {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** The child's result; rejects with `ChildWorkflowFailure` if it did not complete. */
+  result(): Promise<R>;
+}
+
 /** Facts about the running workflow; the same on every replay, except `isReplaying`. */
 export interface WorkflowInfo {
   readonly workflowId: string;
@@ -51,6 +69,27 @@ export interface WorkflowContext {
    * @example const paid = await ctx.waitFor(() => cart.paid, { timeout: '1 hour' });
    */
   waitFor(predicate: () => boolean, options?: { timeout?: Duration }): Promise<boolean>;
+  /**
+   * Starts a child workflow and waits for its result. Cancelling the parent cancels the child.
+   * @example const receipt = await ctx.child(paymentWorkflow, { orderId }, { id: `pay-${orderId}` });
+   */
+  child<W extends WorkflowFn>(
+    workflow: W | string,
+    input: WorkflowInput<W>,
+    options?: ChildOptions,
+  ): Promise<WorkflowResult<W>>;
+  /** Starts a child workflow; resolves once it has started, with a handle to await its result. */
+  startChild<W extends WorkflowFn>(
+    workflow: W | string,
+    input: WorkflowInput<W>,
+    options?: ChildOptions,
+  ): Promise<ChildHandle<WorkflowResult<W>>>;
+  /**
+   * Ends this run and starts a fresh one of the same workflow id with `input`, to keep histories short
+   * in long-running loops. `client.result(id)` follows to the last run.
+   * @example if (ctx.info.historyLength > 1000) return ctx.continueAsNew({ cursor });
+   */
+  continueAsNew(input: unknown): Promise<never>;
   /**
    * Runs `fn` so that cancelling the workflow does not interrupt the ctx calls made inside it
    * (for cleanup and compensations).

@@ -6,7 +6,14 @@ import type { ErrorInfo } from '../errors.ts';
  * `cmd`, the sequence number the ctx call got when it was made; results and external input follow.
  */
 export type HistoryEvent =
-  | { type: 'workflow_started'; workflowType: string; input: Json | undefined }
+  | {
+      type: 'workflow_started';
+      workflowType: string;
+      input: Json | undefined;
+      /** The run fails if still open this long after this event. */
+      executionTimeoutMs?: number;
+      parent?: { runId: string; cmd: number };
+    }
   | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[] }
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
   | { type: 'activity_completed'; cmd: number; result: Json | undefined }
@@ -18,6 +25,17 @@ export type HistoryEvent =
       signal?: string;
     }
   | { type: 'timer_fired'; cmd: number }
+  | {
+      type: 'child_scheduled';
+      cmd: number;
+      workflowType: string;
+      workflowId: string;
+      input: Json | undefined;
+      parentClosePolicy: 'terminate' | 'requestCancel' | 'abandon';
+    }
+  | { type: 'child_started'; cmd: number; runId: string }
+  | { type: 'child_completed'; cmd: number; result: Json | undefined }
+  | { type: 'child_failed'; cmd: number; status: string; error: ErrorInfo }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }
   /** The run first reached `ctx.patched(patchId)` with code that knows the patch. */
@@ -25,7 +43,8 @@ export type HistoryEvent =
   | { type: 'workflow_completed'; result: Json | undefined }
   | { type: 'workflow_failed'; error: ErrorInfo }
   | { type: 'workflow_cancelled'; error: ErrorInfo }
-  | { type: 'workflow_terminated'; reason?: string };
+  | { type: 'workflow_terminated'; reason?: string }
+  | { type: 'workflow_continued_as_new'; input: Json | undefined };
 
 /** A history event with its position (`seq`, from 0) and the engine-clock time it was recorded. */
 export type RecordedEvent = HistoryEvent & { seq: number; at: string };
@@ -38,4 +57,5 @@ export const CLOSING_EVENTS = new Set<EventType>([
   'workflow_failed',
   'workflow_cancelled',
   'workflow_terminated',
+  'workflow_continued_as_new',
 ]);

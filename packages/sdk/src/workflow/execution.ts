@@ -4,6 +4,7 @@ import { toMs } from '../duration.ts';
 import {
   ActivityFailure,
   CancelledError,
+  ChildWorkflowFailure,
   type CommandSummary,
   ErrorCodes,
   type ErrorInfo,
@@ -12,7 +13,14 @@ import {
   toErrorInfo,
 } from '../errors.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
-import type { SignalOptions, WorkflowContext, WorkflowFn, WorkflowInfo } from './context.ts';
+import type {
+  ChildHandle,
+  ParentClosePolicy,
+  SignalOptions,
+  WorkflowContext,
+  WorkflowFn,
+  WorkflowInfo,
+} from './context.ts';
 import {
   DeterminismViolationError,
   type GuardMode,
@@ -27,12 +35,36 @@ import { seededRandom, uuidFrom } from './random.ts';
 export type Outcome =
   | { type: 'workflow_completed'; result: Json | undefined }
   | { type: 'workflow_failed'; error: ErrorInfo }
-  | { type: 'workflow_cancelled'; error: ErrorInfo };
+  | { type: 'workflow_cancelled'; error: ErrorInfo }
+  | { type: 'workflow_continued_as_new'; input: Json | undefined };
+
+/** A child workflow the run started (or is about to), until its outcome is delivered. */
+export interface OpenChild {
+  cmd: number;
+  workflowType: string;
+  workflowId: string;
+  input: Json | undefined;
+  parentClosePolicy: ParentClosePolicy;
+  /** Set once `child_started` is recorded. */
+  runId?: string;
+  done: boolean;
+  /** Resolves `ctx.startChild` once the child has started. */
+  started?: (handle: ChildHandle<unknown>) => void;
+  completion?: Promise<unknown>;
+}
+
+/** Thrown by `ctx.continueAsNew` to end the run; the engine starts its successor. Do not catch it. */
+export class ContinueAsNew extends Error {
+  constructor(readonly input: Json | undefined) {
+    super('The workflow continues as new (this error ends the run; rethrow it if you catch it).');
+    this.name = 'ContinueAsNew';
+  }
+}
 
 /** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
 interface Command {
   cmd: number;
-  kind: 'activity' | 'timer';
+  kind: 'activity' | 'timer' | 'child';
   name?: string;
   settled: boolean;
   /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
@@ -116,6 +148,7 @@ export class WorkflowExecution {
   private readonly signalHandlers = new Map<string, (payload: unknown) => void>();
   private readonly conditions = new Set<Condition>();
   private readonly patches = new Map<string, boolean>();
+  private readonly children = new Map<number, OpenChild>();
   private readonly recordedPatches = new Set<string>();
   private failure: ReelError | undefined;
   private result: Outcome | undefined;
@@ -152,6 +185,34 @@ export class WorkflowExecution {
 
   isOpen(cmd: number): boolean {
     return this.open.has(cmd);
+  }
+
+  /** Children started and not yet finished (to start them, and for the parent-close policy). */
+  openChildren(): OpenChild[] {
+    return [...this.children.values()].filter((c) => !c.done);
+  }
+
+  /** When the run must have closed by (its execution timeout), if it has one. */
+  get deadline(): Date | undefined {
+    const first = this.log[0];
+    const ms = first?.type === 'workflow_started' ? first.executionTimeoutMs : undefined;
+    return ms === undefined ? undefined : new Date(Date.parse(first?.at ?? '') + ms);
+  }
+
+  /** Ends the run as failed: it outlived its execution timeout. */
+  timeOut(): void {
+    const error = new ReelError(
+      ErrorCodes.WORKFLOW_TIMEOUT,
+      `Workflow ${this.options.workflowId} exceeded its execution timeout (${this.deadline?.toISOString()}).`,
+    );
+    this.result ??= { type: 'workflow_failed', error: toErrorInfo(error) };
+    for (const cmd of this.open.keys()) this.settle(cmd);
+  }
+
+  private finishChild(cmd: number): OpenChild | undefined {
+    const child = this.children.get(cmd);
+    if (child) child.done = true;
+    return child;
   }
 
   /** Runs a query handler against the current state; throws `REEL_UNKNOWN_QUERY` or the handler's error. */
@@ -225,7 +286,9 @@ export class WorkflowExecution {
 
   private index(e: RecordedEvent): void {
     if (e.type === 'patch_marker') this.recordedPatches.add(e.patchId);
-    if (e.type === 'activity_scheduled' || e.type === 'timer_started') this.recorded.set(e.cmd, e);
+    if (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled') {
+      this.recorded.set(e.cmd, e);
+    }
   }
 
   private deliver(event: RecordedEvent): void {
@@ -262,6 +325,32 @@ export class WorkflowExecution {
       case 'timer_fired':
         this.settle(event.cmd)?.resolve(undefined);
         return;
+      case 'child_scheduled': {
+        this.checkIssued(event, { kind: 'child', name: event.workflowType });
+        const child = this.children.get(event.cmd);
+        if (child)
+          Object.assign(child, { workflowId: event.workflowId, parentClosePolicy: event.parentClosePolicy });
+        return;
+      }
+      case 'child_started': {
+        const child = this.children.get(event.cmd);
+        if (!child) return;
+        child.runId = event.runId;
+        const completion = child.completion as Promise<unknown>;
+        child.started?.({ workflowId: child.workflowId, runId: event.runId, result: () => completion });
+        return;
+      }
+      case 'child_completed':
+        this.finishChild(event.cmd);
+        this.settle(event.cmd)?.resolve(event.result);
+        return;
+      case 'child_failed': {
+        const child = this.finishChild(event.cmd);
+        this.settle(event.cmd)?.reject(
+          new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
+        );
+        return;
+      }
       case 'signal_received': {
         const handler = this.signalHandlers.get(event.name);
         if (handler) {
@@ -334,10 +423,14 @@ export class WorkflowExecution {
       }
     };
     const fail = (err: unknown) =>
-      finish({
-        type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed',
-        error: toErrorInfo(err),
-      });
+      finish(
+        err instanceof ContinueAsNew
+          ? { type: 'workflow_continued_as_new', input: err.input }
+          : {
+              type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed',
+              error: toErrorInfo(err),
+            },
+      );
     try {
       Promise.resolve(this.runGuarded(() => this.options.fn(this.context, input))).then(succeed, fail);
     } catch (err) {
@@ -380,7 +473,7 @@ export class WorkflowExecution {
 
   /** Issues command number `commands.length`, matching it against history or recording it as new. */
   private issue(
-    kind: 'activity' | 'timer',
+    kind: Command['kind'],
     name: string | undefined,
     record: (cmd: number) => HistoryEvent,
   ): Promise<unknown> {
@@ -390,10 +483,7 @@ export class WorkflowExecution {
     });
     const recorded = this.recorded.get(cmd);
     if (recorded) {
-      const was: CommandSummary =
-        recorded.type === 'activity_scheduled'
-          ? { kind: 'activity', name: recorded.name }
-          : { kind: 'timer' };
+      const was = commandOf(recorded);
       if (was.kind !== kind || was.name !== name) {
         this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, { kind, name }, was);
       }
@@ -406,7 +496,7 @@ export class WorkflowExecution {
   }
 
   private startTimer(ms: number, signal?: string): Command {
-    this.issue('timer', undefined, (cmd) => ({
+    void this.issue('timer', undefined, (cmd) => ({
       type: 'timer_started',
       cmd,
       fireAt: new Date(this.engineNow().getTime() + ms).toISOString(),
@@ -522,6 +612,56 @@ export class WorkflowExecution {
             this.conditions.add(condition);
           });
         }),
+      startChild: (workflow, input, options = {}) =>
+        guard(() => {
+          const type = typeof workflow === 'function' ? workflow.name : workflow;
+          if (typeof type !== 'string' || type === '')
+            throw invalid('ctx.startChild expects a named workflow function or a type name.');
+          const json = assertJson(input, `The input of child workflow '${type}'`);
+          const policy = options.parentClosePolicy ?? 'terminate';
+          if (!['terminate', 'requestCancel', 'abandon'].includes(policy)) {
+            throw invalid(
+              `parentClosePolicy must be 'terminate', 'requestCancel' or 'abandon', not ${JSON.stringify(policy)}.`,
+            );
+          }
+          const cmd = this.commands.length;
+          const childId = options.id ?? `${workflowId}-child-${cmd}`;
+          if (typeof childId !== 'string' || childId === '')
+            throw invalid('A child workflow id must be a non-empty string.');
+          const child: OpenChild = {
+            cmd,
+            workflowType: type,
+            workflowId: childId,
+            input: json,
+            parentClosePolicy: policy,
+            done: false,
+          };
+          this.children.set(cmd, child);
+          const completion = this.issue('child', type, (c) => ({
+            type: 'child_scheduled',
+            cmd: c,
+            workflowType: type,
+            workflowId: childId,
+            input: json,
+            parentClosePolicy: policy,
+          }));
+          completion.catch(() => undefined);
+          child.completion = completion;
+          // Starting fails with the child's failure if it ends before it started (e.g. cancelled).
+          return new Promise((resolve, reject) => {
+            child.started = resolve as (handle: ChildHandle<unknown>) => void;
+            completion.catch(reject);
+          }) as never;
+        }),
+      child: (workflow, input, options) =>
+        guard(async () => {
+          const handle = await exec.context.startChild(workflow, input, options);
+          return handle.result() as never;
+        }),
+      continueAsNew: (input) =>
+        guard(() => {
+          throw new ContinueAsNew(assertJson(input, 'The input of continueAsNew'));
+        }),
       uncancellable: (fn) => guard(() => shieldStorage.run(true, fn)),
       map: (items, fn, options) => guard(() => mapDurably(items, fn, options) as never),
       patched: (patchId) => {
@@ -566,8 +706,15 @@ function invalid(message: string): ReelError {
   return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
 }
 
+/** The command a recorded `*_scheduled`/`*_started` event stands for. */
+function commandOf(e: RecordedEvent): CommandSummary {
+  if (e.type === 'activity_scheduled') return { kind: 'activity', name: e.name };
+  if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
+  return { kind: 'timer' };
+}
+
 function summary(c: Command): CommandSummary {
-  return c.kind === 'activity' ? { kind: 'activity', name: c.name } : { kind: 'timer' };
+  return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
 }
 
 /** Lets every pending promise callback run: the workflow code goes as far as it can. */

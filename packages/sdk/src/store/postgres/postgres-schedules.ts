@@ -9,12 +9,15 @@ import type {
   ScheduledRun,
   ScheduleTick,
 } from '../../schedules/types.ts';
-import { START } from './queries.ts';
+import type { StartRequest, StartResult } from '../store.ts';
 import * as q from './schedule-queries.ts';
 
 /** The schedule operations of `PostgresStore`, on its pool. */
 export class PostgresSchedules {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly start: StartIn,
+  ) {}
 
   async create(s: NewSchedule, now: Date): Promise<CreateScheduleOutcome> {
     const { rows } = await this.pool.query(q.CREATE_SCHEDULE, [
@@ -58,7 +61,7 @@ export class PostgresSchedules {
       const { rows } = await client.query(q.LOCK_SCHEDULE, [id]);
       if (!rows[0]) return undefined;
       const s = toSchedule(rows[0]);
-      const run = await startTick(client, s, now, now);
+      const run = await startTick(this.start, client, s, now, now);
       await advance(client, s, s.nextFireAt, s.bufferedAt, [run], now);
       return run;
     });
@@ -78,7 +81,8 @@ export class PostgresSchedules {
         const started: ScheduledRun[] = [];
         for (const t of plan.ticks) {
           const tick: ScheduleTick = { scheduleId: s.id, ...t };
-          if (t.outcome === 'started') started.push((tick.run = await startTick(client, s, t.fireAt, now)));
+          if (t.outcome === 'started')
+            started.push((tick.run = await startTick(this.start, client, s, t.fireAt, now)));
           ticks.push(tick);
         }
         await advance(client, s, plan.nextFireAt, plan.bufferedAt, started, now);
@@ -108,27 +112,25 @@ export class PostgresSchedules {
   }
 }
 
+/** Starts a run, on the given transaction's client: `PostgresStore.start`. */
+type StartIn = (req: StartRequest, db: pg.PoolClient) => Promise<StartResult>;
+
 /** Starts a tick's run by its deterministic id; an existing run with that id is returned instead. */
 async function startTick(
+  start: StartIn,
   client: pg.PoolClient,
   s: ScheduleDescription,
   fireAt: Date,
   now: Date,
 ): Promise<ScheduledRun> {
   const workflowId = tickWorkflowId(s.id, fireAt);
-  const input = s.input === undefined ? null : JSON.stringify(s.input);
-  const first = JSON.stringify({ workflowType: s.workflowType, input: s.input });
-  // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { rows } = await client.query(START, [workflowId, randomUUID(), s.workflowType, input, now, first]);
-    const row = rows[0];
-    const runId = row.created ?? row.existing;
-    if (runId) return { workflowId, runId };
-    if (!row.known) break;
-  }
-  throw new Error(
-    `Schedule ${s.id} could not start workflow ${workflowId}: its type '${s.workflowType}' is not registered, or the start kept conflicting`,
-  );
+  const req = { workflowId, runId: randomUUID(), type: s.workflowType, input: s.input, now };
+  const started = await start(req, client);
+  if (!started.knownType)
+    throw new Error(
+      `Schedule ${s.id} could not start ${workflowId}: type '${s.workflowType}' is not registered`,
+    );
+  return { workflowId, runId: started.runId };
 }
 
 async function advance(

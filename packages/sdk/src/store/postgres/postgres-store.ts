@@ -25,8 +25,10 @@ import type {
   StoreListener,
   WorkflowDescription,
 } from '../store.ts';
+import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
 import { migrate } from './migrate.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
+import { PostgresTasks } from './postgres-tasks.ts';
 import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
@@ -44,13 +46,15 @@ export class PostgresStore implements Store {
   private listening: Promise<pg.PoolClient> | undefined;
   private closed = false;
   private readonly schedules: PostgresSchedules;
+  private readonly tasks: PostgresTasks;
 
   constructor(options: PostgresOptions) {
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10 });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     if (this.ownsPool) this.pool.on('error', () => undefined);
-    this.schedules = new PostgresSchedules(this.pool);
+    this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
+    this.tasks = new PostgresTasks(this.pool);
   }
 
   async migrate(): Promise<void> {
@@ -61,17 +65,29 @@ export class PostgresStore implements Store {
     await this.pool.query(q.REGISTER_TYPES, [types, now]);
   }
 
-  async start(req: StartRequest): Promise<StartResult> {
-    const first = json({ workflowType: req.type, input: req.input });
+  /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick). */
+  async start(req: StartRequest, db: pg.Pool | pg.PoolClient = this.pool): Promise<StartResult> {
+    const first = json({
+      workflowType: req.type,
+      input: req.input,
+      executionTimeoutMs: req.executionTimeoutMs,
+      parent: req.parent && { runId: req.parent.runId, cmd: req.parent.cmd },
+    });
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.pool.query(q.START, [
+      const { rows } = await db.query(q.START, [
         req.workflowId,
         req.runId,
         req.type,
         json(req.input),
         req.now,
         first,
+        req.newRun ?? false,
+        req.readyAt ?? null,
+        json(req.attributes),
+        req.parent?.runId ?? null,
+        req.parent?.cmd ?? null,
+        req.parent?.closePolicy ?? null,
       ]);
       const row = rows[0];
       if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
@@ -178,6 +194,24 @@ export class PostgresStore implements Store {
     return req.release && !row.released ? 'kept' : 'ok';
   }
 
+  async continueAsNew(
+    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+  ) {
+    const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
+      req.runId,
+      req.fencingToken,
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(({ seq, type, at, ...data }) => JSON.stringify(data)),
+      req.now,
+      json({ continuedAs: req.newRunId }),
+      req.newRunId,
+      json(req.input),
+      req.events.map((e) => e.at),
+    ]);
+    return Number(rows[0].started) > 0 ? ('ok' as const) : ('lost' as const);
+  }
+
   async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {
     const res = await this.pool.query(q.PARK, [lease.runId, lease.fencingToken, json(error), now, retryAt]);
     return res.rowCount === 1;
@@ -252,6 +286,7 @@ export class PostgresStore implements Store {
       after,
       afterRun,
       limit + 1,
+      json(filter.attributes),
     ]);
     const items = rows.slice(0, limit).map(toDescription);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -288,6 +323,8 @@ export class PostgresStore implements Store {
         else if (n.channel === 'reel_closed') l.onClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
+        else if (n.channel === 'reel_task') l.onTask?.(payload);
+        else if (n.channel === 'reel_task_cancelled') l.onTaskCancelled?.(payload);
       }
     });
     client.on('error', () => {
@@ -303,7 +340,9 @@ export class PostgresStore implements Store {
       // Anything may have happened while deaf: let every listener look again.
       for (const l of this.listeners) l.onWake?.('');
     });
-    await client.query('listen reel_wake; listen reel_closed; listen reel_query; listen reel_query_answered');
+    await client.query(
+      'listen reel_wake; listen reel_closed; listen reel_query; listen reel_query_answered; listen reel_task; listen reel_task_cancelled',
+    );
     return client;
   }
 
@@ -337,6 +376,41 @@ export class PostgresStore implements Store {
 
   nextScheduleAt(): Promise<Date | undefined> {
     return this.schedules.nextFireAt();
+  }
+
+  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
+    return this.tasks.enqueue(lease, task, now);
+  }
+
+  claimTasks(
+    owner: string,
+    queues: string[],
+    names: string[],
+    limit: number,
+    now: Date,
+    lockedUntil: Date,
+  ): Promise<ClaimedTask[]> {
+    return this.tasks.claim(owner, queues, names, limit, now, lockedUntil);
+  }
+
+  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined> {
+    return this.tasks.nextAt(queues, names);
+  }
+
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], _now: Date, lockedUntil: Date): Promise<string[]> {
+    return this.tasks.renew(claims, lockedUntil);
+  }
+
+  completeTask(
+    task: TaskClaim & Pick<NewTask, 'cmd' | 'attempt'>,
+    outcome: TaskOutcome,
+    now: Date,
+  ): Promise<boolean> {
+    return this.tasks.complete(task, outcome, now);
+  }
+
+  deleteTasks(runId: string, cmds?: number[]): Promise<void> {
+    return this.tasks.delete(runId, cmds);
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
@@ -380,6 +454,8 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
     updatedAt: r.updated_at,
   };
   if (!r.no_result) d.result = r.result;
+  if (r.attributes !== null) d.attributes = r.attributes;
+  if (r.parent_run_id !== null) d.parentRunId = r.parent_run_id;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
   if (r.status === 'parked')

@@ -3,15 +3,21 @@
  * Each is a single statement (data-modifying CTEs), so each is one round trip and one transaction.
  */
 
-/** Idempotent start: returns the latest run with this id, or inserts the run and its first event. */
+/**
+ * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
+ * or inserts the run and its first event. $8 delays it; $9–$12 are attributes and the parent link.
+ */
 export const START = `
 with existing as (
-  select run_id, type from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, type from reel.workflows
+   where workflow_id = $1 and (not $7::boolean or status in ('running', 'parked'))
+   order by created_at desc limit 1
 ), known as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
 ), ins as (
-  insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at)
-  select $2, $1, $3, 'running', $4, $5, 1, $5, $5
+  insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
+                              attributes, parent_run_id, parent_cmd, parent_close_policy)
+  select $2, $1, $3, 'running', $4, coalesce($8::timestamptz, $5), 1, $5, $5, $9::jsonb, $10::uuid, $11::int, $12::text
   where not exists (select 1 from existing) and (select ok from known)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id
@@ -57,12 +63,24 @@ with target as (
          lease_owner = null, fencing_token = w.fencing_token + 1, history_length = w.history_length + 1
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')
-  returning w.run_id, w.workflow_id, w.history_length - 1 as seq
+  returning w.run_id, w.workflow_id, w.history_length - 1 as seq, w.parent_run_id, w.parent_cmd
 ), last_event as (
   insert into reel.history (run_id, seq, type, data, at)
   select run_id, seq, 'workflow_terminated', $4::json, $3 from done
+), parent as (
+  update reel.workflows p
+     set inbox_version = p.inbox_version + 1,
+         ready_at = case when p.lease_owner is null and p.status = 'running' then $3 else p.ready_at end
+    from done d
+   where p.run_id = d.parent_run_id and p.status in ('running', 'parked')
+  returning p.run_id, d.parent_cmd
+), told_parent as (
+  insert into reel.inbox (run_id, kind, payload, created_at)
+  select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
+  returning run_id
 )
 select (select status from target) as status,
+       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
 
 /** Claims runnable runs of the given types; SKIP LOCKED lets many workers claim without blocking. */
@@ -108,7 +126,7 @@ with fence as (
                          else coalesce($13::timestamptz, ready_at) end
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
-  returning workflow_id, lease_owner is null as released
+  returning workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select $1, e.seq, e.type, e.data, e.at
@@ -116,12 +134,58 @@ with fence as (
    where exists (select 1 from fence)
 ), consumed as (
   delete from reel.inbox where run_id = $1 and id = any($15::bigint[]) and exists (select 1 from fence)
+), parent as (
+  -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
+  update reel.workflows p
+     set inbox_version = p.inbox_version + 1,
+         ready_at = case when p.lease_owner is null and p.status = 'running' then $6::timestamptz else p.ready_at end
+    from fence f
+   where $7::text is not null and p.run_id = f.parent_run_id and p.status in ('running', 'parked')
+  returning p.run_id, f.parent_cmd
+), told_parent as (
+  insert into reel.inbox (run_id, kind, payload, created_at)
+  select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', $7::text, 'result', $8::json, 'error', $9::json), $6
+    from parent
+  returning run_id
 )
 select (select released from fence) as released,
+       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(*) from fence) as fenced,
        (select history_length from reel.workflows
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
        (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
+
+/**
+ * Closes a run as `continued` (appending its last events) and starts its successor under the same
+ * workflow id, carrying over attributes and the parent link, in one fenced statement.
+ */
+export const CONTINUE_AS_NEW = `
+with old as (
+  update reel.workflows
+     set status = 'continued', result = $7::json, closed_at = $6, updated_at = $6, ready_at = null,
+         lease_owner = null, history_length = history_length + cardinality($3::int[])
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null
+     and history_length = coalesce(($3::int[])[1], history_length)
+  returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy
+), appended as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select $1, e.seq, e.type, e.data, e.at
+    from unnest($3::int[], $4::text[], $5::json[], $10::timestamptz[]) as e(seq, type, data, at)
+   where exists (select 1 from old)
+), successor as (
+  insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
+                              attributes, parent_run_id, parent_cmd, parent_close_policy)
+  select $8, workflow_id, type, 'running', $9::json, $6, 1, $6, $6, attributes, parent_run_id, parent_cmd, parent_close_policy
+    from old
+  returning run_id, type
+), first_event as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select run_id, 0, 'workflow_started',
+         case when $9::json is null then json_build_object('workflowType', type)
+              else json_build_object('workflowType', type, 'input', $9::json) end, $6
+    from successor
+)
+select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started`;
 
 export const PARK = `
 update reel.workflows
@@ -187,6 +251,7 @@ select *, input is null as no_input, result is null as no_result from reel.workf
  where ($1::text[] is null or status = any($1))
    and ($2::text is null or type = $2)
    and ($3::timestamptz is null or (created_at, run_id) < ($3, $4::uuid))
+   and ($6::jsonb is null or attributes @> $6)
  order by created_at desc, run_id desc
  limit $5`;
 
@@ -198,7 +263,7 @@ select *, input is null as no_input, result is null as no_result from reel.workf
 export const PURGE_CLOSED = `
 with doomed as (
   select run_id from reel.workflows
-   where closed_at < $1 and status in ('completed', 'failed', 'cancelled', 'terminated')
+   where closed_at < $1 and status not in ('running', 'parked')
    order by closed_at
    limit $2
      for update skip locked

@@ -1,0 +1,91 @@
+/**
+ * The task-queue statements (`reel.tasks`), named and parameterized. Each is one statement, so one
+ * round trip and one transaction.
+ */
+
+/**
+ * Enqueues an activity attempt, fenced by the run's lease. Nothing is inserted when this attempt is
+ * already queued (`on conflict`, older attempts only are replaced) or its result already waits in the
+ * inbox (a worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps
+ * `claim`, so a worker still running the older attempt loses its claim.
+ */
+export const ENQUEUE_TASK = `
+with fence as (
+  select run_id from reel.workflows
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null
+), ins as (
+  insert into reel.tasks (run_id, cmd, attempt, name, args, queue, available_at, ready_at, last_heartbeat, created_at)
+  select $1, $3, $4, $5, $6, $7, $8, $8, $9, $10 from fence
+   where not exists (select 1 from reel.inbox i
+                      where i.run_id = $1 and i.kind = 'activity_result'
+                        and (i.payload ->> 'cmd')::int = $3 and (i.payload ->> 'attempt')::int = $4)
+  on conflict (run_id, cmd) do update
+     set attempt = excluded.attempt, name = excluded.name, args = excluded.args, queue = excluded.queue,
+         available_at = excluded.available_at, ready_at = excluded.ready_at,
+         last_heartbeat = excluded.last_heartbeat, claim = reel.tasks.claim + 1, claimed_by = null,
+         created_at = excluded.created_at
+   where reel.tasks.attempt < excluded.attempt
+  returning queue
+)
+select count(pg_notify('reel_task', queue)) as enqueued from ins`;
+
+/**
+ * Claims claimable tasks of open runs on the given queues and activity names. SKIP LOCKED lets many
+ * task workers claim at once without blocking each other or taking the same task.
+ */
+export const CLAIM_TASKS = `
+update reel.tasks t
+   set claim = t.claim + 1, claimed_by = $1, ready_at = $6
+  from (select t2.id, w.workflow_id
+          from reel.tasks t2 join reel.workflows w on w.run_id = t2.run_id
+         where t2.ready_at <= $5 and t2.queue = any($2::text[]) and t2.name = any($3::text[])
+           and w.status in ('running', 'parked')
+         order by t2.ready_at
+         limit $4
+           for update of t2 skip locked) c
+ where t.id = c.id
+returning t.id, t.claim, c.workflow_id, t.run_id, t.cmd, t.attempt, t.name, t.args, t.queue,
+          t.available_at, t.last_heartbeat, t.last_heartbeat is null as no_heartbeat`;
+
+/** The earliest time a task of an open run on these queues and names becomes claimable. */
+export const NEXT_TASK_AT = `
+select min(t.ready_at) as at
+  from reel.tasks t join reel.workflows w on w.run_id = t.run_id
+ where t.queue = any($1::text[]) and t.name = any($2::text[]) and w.status in ('running', 'parked')`;
+
+/** Extends held claims; `$4` are heartbeat details (JSON text), `$5` whether each has any. */
+export const RENEW_TASKS = `
+update reel.tasks t
+   set ready_at = $3, last_heartbeat = case when c.beat then c.details else t.last_heartbeat end
+  from unnest($1::bigint[], $2::int[], $4::json[], $5::boolean[]) as c(id, claim, details, beat)
+ where t.id = c.id and t.claim = c.claim
+returning t.id`;
+
+/**
+ * Deletes a claimed task and delivers its outcome to the run's inbox in one statement; as `ENQUEUE`,
+ * bumps `inbox_version` and makes the run ready unless a worker holds it. A closed run gets nothing.
+ */
+export const COMPLETE_TASK = `
+with done as (
+  delete from reel.tasks where id = $1 and claim = $2 returning run_id
+), bumped as (
+  update reel.workflows w
+     set inbox_version = w.inbox_version + 1, updated_at = $4,
+         ready_at = case when w.lease_owner is null and w.status = 'running' then $4 else w.ready_at end
+    from done d
+   where w.run_id = d.run_id and w.status in ('running', 'parked')
+  returning w.run_id
+), ins as (
+  insert into reel.inbox (run_id, kind, name, payload, created_at)
+  select run_id, 'activity_result', null, $3, $4 from bumped
+  returning run_id
+)
+select (select count(*) from done) as completed,
+       (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered`;
+
+/** Deletes a run's tasks (of the given commands, or all) and tells their workers to stop them. */
+export const DELETE_TASKS = `
+with gone as (
+  delete from reel.tasks where run_id = $1 and ($2::int[] is null or cmd = any($2::int[])) returning id
+)
+select count(pg_notify('reel_task_cancelled', id::text)) as deleted from gone`;

@@ -1,0 +1,106 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ErrorCodes } from '@reel/sdk';
+import type { FastifyInstance } from 'fastify';
+import { reelError, ServerErrorCodes } from './errors.ts';
+import type { ApiKey, Scope } from './options.ts';
+
+/** The scope a route needs; `public` routes need no key. */
+export type RouteScope = Scope | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope this route needs when API keys are configured. Default: `read` for GET, `write` otherwise. */
+    scope?: RouteScope;
+  }
+}
+
+const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/**
+ * Parses `REEL_API_KEYS`: `key1:read,write;key2:admin`.
+ * @example parseApiKeys(process.env.REEL_API_KEYS ?? '')
+ */
+export function parseApiKeys(text: string): ApiKey[] {
+  return text
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const at = part.lastIndexOf(':');
+      if (at <= 0) {
+        throw reelError(
+          ErrorCodes.INVALID_ARGUMENT,
+          'Each API key in REEL_API_KEYS is written key:scope[,scope], e.g. "s3cret:read,write;0ther:admin".',
+        );
+      }
+      const scopes = part
+        .slice(at + 1)
+        .split(',')
+        .map((s) => s.trim()) as Scope[];
+      return checkKey({ key: part.slice(0, at), scopes });
+    });
+}
+
+function checkKey(key: ApiKey): ApiKey {
+  if (typeof key?.key !== 'string' || key.key === '')
+    throw reelError(ErrorCodes.INVALID_ARGUMENT, 'An API key must be a non-empty string.');
+  if (!Array.isArray(key.scopes) || key.scopes.length === 0 || key.scopes.some((s) => !SCOPES.includes(s))) {
+    throw reelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `An API key's scopes are one or more of ${SCOPES.join(', ')}, not ${JSON.stringify(key.scopes)}.`,
+    );
+  }
+  return key;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Returns the scopes granted to an `Authorization` header, or undefined for no or a bad key.
+ * Digests are compared, never the keys, so neither a key's content nor its length leaks through
+ * timing; every configured key is compared on every call.
+ */
+export function createAuthenticator(
+  keys: ApiKey[],
+): (authorization: string | undefined) => Scope[] | undefined {
+  const known = keys.map((k) => ({ digest: digest(checkKey(k).key), scopes: [...k.scopes] }));
+  return (authorization) => {
+    const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
+    if (!match) return undefined;
+    const presented = digest(match[1] as string);
+    let granted: Scope[] | undefined;
+    for (const k of known) if (timingSafeEqual(presented, k.digest)) granted = k.scopes;
+    return granted;
+  };
+}
+
+/** `admin` implies every scope; `read` and `write` are independent. */
+export function allows(granted: readonly Scope[], needed: Scope): boolean {
+  return granted.includes('admin') || granted.includes(needed);
+}
+
+/** Adds the hook that checks keys and scopes on every route of `app`'s context. No-op without keys. */
+export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): void {
+  if (!keys || keys.length === 0) return;
+  const authenticate = createAuthenticator(keys);
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return;
+    const needed =
+      request.routeOptions.config.scope ??
+      (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+    if (needed === 'public') return;
+    const granted = authenticate(request.headers.authorization);
+    if (!granted) {
+      throw reelError(
+        ServerErrorCodes.UNAUTHENTICATED,
+        'This server needs an API key: send "Authorization: Bearer <key>".',
+      );
+    }
+    if (!allows(granted, needed)) {
+      throw reelError(
+        ServerErrorCodes.FORBIDDEN,
+        `This API key lacks the '${needed}' scope that ${request.method} ${request.routeOptions.url} needs.`,
+      );
+    }
+  });
+}

@@ -1,0 +1,97 @@
+import { fork } from 'node:child_process';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@reel/sdk';
+import { Worker } from '@reel/worker';
+import { prometheusMetrics, Registry } from '../metrics.ts';
+import { startServer } from '../server.ts';
+import { int, parse, str } from './args.ts';
+import { loadWorkflowModule } from './load-module.ts';
+import { onShutdown } from './shutdown.ts';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * `reel dev`: embedded Postgres kept under ./.reel, migrated, with the API server and a worker for
+ * the module's workflows in this one process. Ctrl-C drains the worker, then stops everything.
+ */
+export async function devCommand(argv: string[]): Promise<void> {
+  const parsed = parse('dev', argv, {
+    workflows: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    dir: { type: 'string' },
+  });
+  const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
+  const dir = join(str(parsed, 'dir') ?? '.reel', 'pg');
+  say(`Starting Postgres in ${dir}…`);
+  const postgres = await startPostgresHost(dir);
+  try {
+    const registry = new Registry();
+    const metrics = prometheusMetrics(registry);
+    const worker = await Worker.create({
+      connectionString: postgres.connectionString,
+      workflows,
+      activities,
+      handleSignals: false,
+      metrics,
+    });
+    const client = new Client({ connectionString: postgres.connectionString });
+    const { app, url } = await startServer({
+      client,
+      metrics: registry,
+      host: str(parsed, 'host') ?? '127.0.0.1',
+      port: int(parsed, 'port') ?? 8080,
+    });
+    const running = worker.run();
+    onShutdown(async () => {
+      await worker.shutdown();
+      await running;
+      await app.close();
+      await client.close();
+      await postgres.stop();
+    }, say);
+    process.stdout.write(
+      [
+        `Reel dev server: ${url}`,
+        `  API docs   ${url}/docs`,
+        `  Postgres   ${postgres.connectionString} (data in ${dir})`,
+        `  Workflows  ${Object.keys(workflows).join(', ')}`,
+        `  Try        reel workflow start ${Object.keys(workflows)[0]} --url ${url}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+}
+
+interface PostgresHost {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+/** Forks pg-host in its own process group (see there why) and waits for its connection string. */
+function startPostgresHost(dir: string): Promise<PostgresHost> {
+  const host = fileURLToPath(new URL(`./pg-host${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const child = fork(host, [dir], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`Embedded Postgres exited (code ${code}) before it was ready.`)),
+    );
+    child.once('message', (message: { connectionString?: string; error?: string }) => {
+      if (message.error || !message.connectionString)
+        return reject(new Error(`Could not start embedded Postgres: ${message.error}`));
+      resolve({
+        connectionString: message.connectionString,
+        async stop() {
+          if (child.connected) child.send('stop');
+          await exited;
+        },
+      });
+    });
+  });
+}

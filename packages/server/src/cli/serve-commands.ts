@@ -1,0 +1,81 @@
+import { migrate } from '@reel/sdk';
+import { Worker } from '@reel/worker';
+import pg from 'pg';
+import { parseApiKeys } from '../auth.ts';
+import { startServer } from '../server.ts';
+import { int, parse, str } from './args.ts';
+import { checkConnection, connectionString, DATABASE, describeDatabase } from './database.ts';
+import { loadWorkflowModule } from './load-module.ts';
+import { onShutdown } from './shutdown.ts';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `reel migrate`: applies the schema migrations Postgres has not seen. */
+export async function migrateCommand(argv: string[]): Promise<void> {
+  const parsed = parse('migrate', argv, DATABASE);
+  const connection = connectionString(parsed);
+  await checkConnection(connection);
+  const pool = new pg.Pool({ connectionString: connection, max: 1 });
+  try {
+    const applied = await migrate(pool);
+    if (parsed.values.json) process.stdout.write(`${JSON.stringify({ applied })}\n`);
+    else
+      process.stdout.write(
+        applied.length ? applied.map((f) => `Applied ${f}\n`).join('') : 'The database is up to date.\n',
+      );
+  } finally {
+    await pool.end();
+  }
+}
+
+/** `reel server`: the HTTP API against Postgres, with JSON logs. Runs no workflows: start `reel worker` too. */
+export async function serverCommand(argv: string[]): Promise<void> {
+  const parsed = parse('server', argv, {
+    ...DATABASE,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'api-keys': { type: 'string' },
+    'allow-insecure': { type: 'boolean' },
+    'public-docs': { type: 'boolean' },
+  });
+  const connection = connectionString(parsed);
+  const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
+  await checkConnection(connection);
+  const { app, url } = await startServer({
+    client: { connectionString: connection },
+    host: str(parsed, 'host') ?? process.env.REEL_HOST ?? '127.0.0.1',
+    port: int(parsed, 'port') ?? Number(process.env.REEL_PORT ?? 8080),
+    apiKeys,
+    allowInsecure: parsed.values['allow-insecure'] === true,
+    publicDocs: parsed.values['public-docs'] === true,
+    logger: { level: process.env.REEL_LOG_LEVEL ?? 'info' },
+  });
+  say(
+    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}.`,
+  );
+  onShutdown(() => app.close(), say);
+}
+
+/** `reel worker`: runs the module's workflows and activities until SIGTERM or Ctrl-C, then drains. */
+export async function workerCommand(argv: string[]): Promise<void> {
+  const parsed = parse('worker', argv, {
+    ...DATABASE,
+    workflows: { type: 'string' },
+    concurrency: { type: 'string' },
+  });
+  const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
+  const connection = connectionString(parsed);
+  await checkConnection(connection);
+  const worker = await Worker.create({
+    connectionString: connection,
+    workflows,
+    activities,
+    concurrency: int(parsed, 'concurrency'),
+    handleSignals: false,
+  });
+  say(
+    `Reel worker ${worker.identity} serving ${Object.keys(workflows).join(', ')} on ${describeDatabase(connection)}.`,
+  );
+  onShutdown(() => worker.shutdown(), say);
+  await worker.run();
+}

@@ -1,0 +1,29 @@
+/** `reel --help`. docs/cli.md has every command with an example. */
+export const USAGE = `reel: run and drive Reel durable workflows
+
+Usage:
+  reel dev --workflows <module> [--port 8080] [--host 127.0.0.1] [--dir .reel]
+      Embedded Postgres under ./.reel, the API server and a worker in one process.
+  reel server [--database-url URL] [--host 127.0.0.1] [--port 8080] [--api-keys KEYS] [--allow-insecure] [--public-docs]
+      The HTTP API (/v1, /docs, /metrics) against Postgres.
+  reel worker --workflows <module> [--database-url URL] [--concurrency N]
+      Runs the module's workflows and activities; drains on Ctrl-C or SIGTERM.
+  reel migrate [--database-url URL]
+      Applies the schema migrations the database has not seen.
+  reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
+      start <type> [--id ID] [--input JSON] [--fail-if-exists]
+      signal <id> <name> [--payload JSON]
+      query <id> <name> [--args JSON-array] [--timeout 10s]
+      cancel <id> [--reason TEXT]
+      terminate <id> [--reason TEXT]
+      describe <id> [--run-id UUID]
+      list [--status running,parked] [--type TYPE] [--limit N] [--cursor C]
+      history <id> [--run-id UUID]
+      result <id> [--run-id UUID] [--timeout 30s]
+
+A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
+
+Environment: DATABASE_URL, REEL_URL (default http://127.0.0.1:8080), REEL_API_KEY,
+REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_HOST, REEL_PORT, REEL_LOG_LEVEL.
+Exit codes: 0 done, 1 failed, 2 wrong usage.
+`;

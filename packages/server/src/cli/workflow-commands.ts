@@ -1,0 +1,151 @@
+import type { WorkflowStatus } from '@reel/sdk';
+import { HttpClient } from '../http-client.ts';
+import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { brief, printFields, printJson, printTable, when } from './format.ts';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+const SUBCOMMANDS = [
+  'start',
+  'signal',
+  'query',
+  'cancel',
+  'terminate',
+  'describe',
+  'list',
+  'history',
+  'result',
+] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+const OPTIONS = {
+  ...REMOTE,
+  id: { type: 'string' },
+  input: { type: 'string' },
+  'fail-if-exists': { type: 'boolean' },
+  payload: { type: 'string' },
+  args: { type: 'string' },
+  timeout: { type: 'string' },
+  reason: { type: 'string' },
+  'run-id': { type: 'string' },
+  status: { type: 'string' },
+  type: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+
+/** `reel workflow <subcommand>`: drives workflows through a running server with `HttpClient`. */
+export async function workflowCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (!SUBCOMMANDS.includes(sub as Subcommand)) {
+    throw new UsageError(
+      `reel workflow needs one of: ${SUBCOMMANDS.join(', ')}${sub ? ` (not ${JSON.stringify(sub)})` : ''}.`,
+    );
+  }
+  const command = `workflow ${sub}`;
+  const parsed = parse(command, rest, OPTIONS);
+  const client = new HttpClient({
+    baseUrl: str(parsed, 'url') ?? process.env.REEL_URL ?? DEFAULT_URL,
+    apiKey: str(parsed, 'api-key') ?? process.env.REEL_API_KEY,
+  });
+  const asJson = parsed.values.json === true;
+  const id = () => positional(parsed, 0, 'workflow-id', command);
+  const runId = str(parsed, 'run-id');
+  switch (sub as Subcommand) {
+    case 'start': {
+      const type = positional(parsed, 0, 'workflow-type', command);
+      const handle = await client.start(type, json(parsed, 'input') as never, {
+        id: str(parsed, 'id'),
+        onConflict: parsed.values['fail-if-exists'] ? 'fail' : 'useExisting',
+      });
+      const started = { workflowId: handle.id, runId: handle.runId, created: handle.created };
+      if (asJson) return printJson(started);
+      return say(
+        `${handle.created ? 'Started' : 'Already running:'} ${type} ${handle.id} (run ${handle.runId})`,
+      );
+    }
+    case 'signal': {
+      const name = positional(parsed, 1, 'signal-name', command);
+      await client.signal(id(), name, json(parsed, 'payload'));
+      return asJson ? printJson({ ok: true }) : say(`Sent signal '${name}' to ${id()}.`);
+    }
+    case 'query': {
+      const name = positional(parsed, 1, 'query-name', command);
+      const args = json(parsed, 'args') ?? [];
+      if (!Array.isArray(args)) throw new UsageError(`--args must be a JSON array, e.g. --args '["eu", 2]'.`);
+      const result = await client.query(id(), name, args, { timeout: str(parsed, 'timeout') });
+      return asJson ? printJson({ result }) : printJson(result, true);
+    }
+    case 'cancel':
+      await client.cancel(id(), str(parsed, 'reason'));
+      return asJson ? printJson({ ok: true }) : say(`Asked ${id()} to cancel.`);
+    case 'terminate':
+      await client.terminate(id(), str(parsed, 'reason'));
+      return asJson ? printJson({ ok: true }) : say(`Terminated ${id()}.`);
+    case 'describe':
+      return describe(client, id(), runId, asJson);
+    case 'list':
+      return list(client, parsed, asJson);
+    case 'history': {
+      const history = await client.history(id(), { runId });
+      if (asJson) return printJson(history, true);
+      return printTable(
+        ['seq', 'type', 'at', 'details'],
+        history.events.map(({ seq, type, at, ...details }) => [String(seq), type, at, brief(details, 80)]),
+      );
+    }
+    case 'result': {
+      const result = await client.result(id(), { runId, timeout: str(parsed, 'timeout') });
+      return asJson ? printJson({ status: 'completed', result }) : printJson(result, true);
+    }
+  }
+}
+
+async function describe(
+  client: HttpClient,
+  id: string,
+  runId: string | undefined,
+  asJson: boolean,
+): Promise<void> {
+  const run = await client.describe(id, { runId });
+  if (asJson) return printJson(run);
+  printFields([
+    ['workflow', run.workflowId],
+    ['run', run.runId],
+    ['type', run.type],
+    ['status', run.status],
+    ['input', brief(run.input, 200)],
+    ['result', run.result === undefined ? undefined : brief(run.result, 200)],
+    ['error', run.error && `${run.error.name}: ${run.error.message}`],
+    [
+      'parked',
+      run.parked &&
+        `${run.parked.error.message} (attempt ${run.parked.attempts}, retry at ${when(run.parked.retryAt) ?? 'on input'})`,
+    ],
+    ['events', String(run.historyLength)],
+    ['created', when(run.createdAt)],
+    ['updated', when(run.updatedAt)],
+    ['closed', when(run.closedAt)],
+  ]);
+}
+
+async function list(client: HttpClient, parsed: Parsed, asJson: boolean): Promise<void> {
+  const status = str(parsed, 'status')?.split(',') as WorkflowStatus[] | undefined;
+  const page = await client.list({
+    status,
+    type: str(parsed, 'type'),
+    limit: int(parsed, 'limit'),
+    cursor: str(parsed, 'cursor'),
+  });
+  if (asJson) return printJson(page);
+  if (page.items.length === 0) return say('No workflows.');
+  printTable(
+    ['workflow', 'type', 'status', 'created', 'run'],
+    page.items.map((r) => [r.workflowId, r.type, r.status, when(r.createdAt) ?? '', r.runId]),
+  );
+  if (page.nextCursor) say(`More: --cursor ${page.nextCursor}`);
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

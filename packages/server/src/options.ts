@@ -1,0 +1,32 @@
+import type { Client } from '@reel/sdk';
+import type { FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+
+/** What an API key may do: `read` the GET routes, `write` start/signal/cancel/query, `admin` all of it plus terminate. */
+export type Scope = 'read' | 'write' | 'admin';
+
+/** A bearer API key and the scopes it grants. */
+export interface ApiKey {
+  key: string;
+  scopes: Scope[];
+}
+
+/** Options of `reelPlugin`. */
+export interface ReelPluginOptions {
+  /** A `Client` you own (you close it), or a connection string (the server makes one and closes it on `app.close()`). */
+  client: Client | { connectionString: string };
+  /** When set and non-empty, every route but /healthz and /readyz needs `Authorization: Bearer <key>`. */
+  apiKeys?: ApiKey[];
+  /** Largest accepted request body, in bytes. Default Fastify's 1 MiB. */
+  bodyLimit?: number;
+  /** The prom-client registry `/metrics` exposes; pass the worker's to share one. Default prom-client's global registry. */
+  metrics?: Registry;
+  /** Serve /openapi.json and /docs without a key even when keys are configured. Default false. */
+  publicDocs?: boolean;
+}
+
+/** Options of `buildServer`: the plugin's, plus Fastify's logger. */
+export interface ServerOptions extends ReelPluginOptions {
+  /** Fastify's logger option (`true`, or pino options). Default off. */
+  logger?: FastifyServerOptions['logger'];
+}

@@ -1,0 +1,53 @@
+import { Client } from '@reel/sdk';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type pg from 'pg';
+import { installAuth } from './auth.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { prometheusMetrics } from './metrics.ts';
+import { registerDocs, registerOpenApi } from './openapi.ts';
+import type { ReelPluginOptions } from './options.ts';
+import type { RouteContext } from './routes/context.ts';
+import { controlRoutes } from './routes/control.ts';
+import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
+import { resultRoutes } from './routes/result.ts';
+import { workflowRoutes } from './routes/workflows.ts';
+import { sharedSchemas } from './schemas.ts';
+
+async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<void> {
+  // Duck-typed rather than instanceof, so a Client from another copy of @reel/sdk is used as is.
+  const given = options.client as Partial<Client> & { connectionString?: string };
+  const owned = typeof given.start !== 'function';
+  const client = owned
+    ? new Client({ connectionString: given.connectionString as string })
+    : (options.client as Client);
+  const metrics = prometheusMetrics(options.metrics);
+  const pool = (client.store as { pool?: pg.Pool }).pool;
+  const unwatch = pool && metrics.watchBacklog(pool);
+  app.addHook('onClose', async () => {
+    unwatch?.();
+    if (owned) await client.close();
+  });
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  installErrorHandling(app);
+  installAuth(app, options.apiKeys);
+  await registerOpenApi(app);
+  await registerDocs(app, options.publicDocs ?? false);
+
+  const context: RouteContext = { client, metrics, pool, bodyLimit: options.bodyLimit };
+  healthRoutes(app, context);
+  workflowRoutes(app, context);
+  resultRoutes(app, context);
+  historyRoutes(app, context);
+  controlRoutes(app, context);
+}
+
+/**
+ * Reel's routes as a Fastify plugin, to mount in an app you already have. It stays encapsulated:
+ * its auth hook, error handler and 404 answer apply to its own routes only, under your prefix.
+ * @example
+ * await app.register(reelPlugin, { prefix: '/reel', client, apiKeys });
+ */
+export const reelPlugin = fp(reel, { name: '@reel/server', fastify: '5.x', encapsulate: true });

@@ -1,0 +1,128 @@
+import type { ListFilter, WorkflowStatus } from '@reel/sdk';
+import type { FastifyInstance } from 'fastify';
+import { errorResponses, idParams, runIdQuery, STATUSES } from '../schemas.ts';
+import type { RouteContext } from './context.ts';
+
+/** 1 to 1000. Numbers in query strings are matched as text, so nothing depends on the app's type coercion. */
+export const LIMIT = '^([1-9][0-9]{0,2}|1000)$';
+
+const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
+
+/** Start, list and describe. */
+export function workflowRoutes(app: FastifyInstance, { client, metrics, bodyLimit }: RouteContext): void {
+  app.post<{ Body: { type: string; id?: string; input?: unknown; onConflict?: 'useExisting' | 'fail' } }>(
+    '/v1/workflows',
+    {
+      bodyLimit,
+      config: { scope: 'write' },
+      schema: {
+        summary: 'Start a workflow',
+        description:
+          'Idempotent by id: starting an id that is open returns the existing run with 200 and created false.',
+        tags: ['workflows'],
+        body: {
+          type: 'object',
+          properties: {
+            type: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 256,
+              description: 'The registered workflow type (its function name).',
+            },
+            id: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 256,
+              description: 'The workflow id; generated when absent.',
+            },
+            input: { description: 'Any JSON value.' },
+            onConflict: { type: 'string', enum: ['useExisting', 'fail'], default: 'useExisting' },
+          },
+          required: ['type'],
+          additionalProperties: false,
+        },
+        response: {
+          '2xx': {
+            type: 'object',
+            properties: {
+              workflowId: { type: 'string' },
+              runId: { type: 'string' },
+              created: { type: 'boolean' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { type, id, input, onConflict } = request.body;
+      const handle = await client.start(type, input as never, { id, onConflict });
+      if (handle.created) metrics.workflowStarted(type);
+      return reply
+        .status(handle.created ? 201 : 200)
+        .send({ workflowId: handle.id, runId: handle.runId, created: handle.created });
+    },
+  );
+
+  app.get<{ Querystring: { status?: string; type?: string; limit?: string; cursor?: string } }>(
+    '/v1/workflows',
+    {
+      schema: {
+        summary: 'List workflow runs, newest first',
+        tags: ['workflows'],
+        querystring: {
+          type: 'object',
+          properties: {
+            status: {
+              type: 'string',
+              pattern: STATUS_LIST,
+              description: `One status or several, comma-separated: ${STATUSES.join(', ')}.`,
+            },
+            type: { type: 'string', minLength: 1, maxLength: 256 },
+            limit: { type: 'string', pattern: LIMIT, description: 'Page size, 1 to 1000. Default 50.' },
+            cursor: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1000,
+              description: 'nextCursor of the previous page, unchanged.',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: { $ref: 'ReelWorkflow#' } },
+              nextCursor: { type: 'string' },
+            },
+            required: ['items'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { status, type, limit, cursor } = request.query;
+      const filter: ListFilter = { limit: limit === undefined ? undefined : Number(limit) };
+      if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
+      if (type !== undefined) filter.type = type;
+      if (cursor !== undefined) filter.cursor = cursor;
+      return client.list(filter);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { runId?: string } }>(
+    '/v1/workflows/:id',
+    {
+      schema: {
+        summary: 'Describe a workflow run',
+        tags: ['workflows'],
+        params: idParams,
+        querystring: { type: 'object', properties: { runId: runIdQuery }, additionalProperties: false },
+        response: { 200: { $ref: 'ReelWorkflow#' }, ...errorResponses },
+      },
+    },
+    async (request) => client.describe(request.params.id, { runId: request.query.runId }),
+  );
+}

@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { reelError, ServerErrorCodes } from './errors.ts';
+import type { ServerOptions } from './options.ts';
+import { reelPlugin } from './plugin.ts';
+
+/**
+ * A Fastify app serving Reel's API at the root. Not listening yet: call `listen`, or use
+ * `startServer`, or drive it with `app.inject()` in tests.
+ * @example
+ * const app = buildServer({ client: { connectionString: process.env.DATABASE_URL! }, apiKeys });
+ * await app.listen({ port: 8080 });
+ */
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit,
+    // Workflow ids and names run to 256 characters, three times that once percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
+    // Bodies are taken as sent: an unknown property ("imput") is rejected rather than dropped, and
+    // `"args": "x"` is an error rather than coerced to ["x"]. Query strings are matched as text.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+  const { logger: _logger, ...pluginOptions } = options;
+  app.register(reelPlugin, pluginOptions);
+  return app;
+}
+
+export interface StartServerOptions extends ServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Listen beyond loopback without API keys (e.g. behind an authenticating proxy). Default false. */
+  allowInsecure?: boolean;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(h) ||
+    /^::ffff:127\.\d+\.\d+\.\d+$/.test(h)
+  );
+}
+
+/**
+ * Builds the app and listens. Refuses to listen beyond loopback without API keys, because anyone
+ * who reaches the port could then start, signal and terminate workflows.
+ */
+export async function startServer(
+  options: StartServerOptions,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const { host = '127.0.0.1', port = 8080, allowInsecure = false, ...serverOptions } = options;
+  if (!isLoopback(host) && !options.apiKeys?.length && !allowInsecure) {
+    throw reelError(
+      ServerErrorCodes.INSECURE_BIND,
+      `Refusing to listen on ${host} without API keys: anyone who can reach it could start, signal and terminate workflows. ` +
+        'Configure apiKeys (REEL_API_KEYS for the CLI), listen on 127.0.0.1, or pass allowInsecure: true (--allow-insecure) when a proxy in front authenticates.',
+    );
+  }
+  const app = buildServer(serverOptions);
+  try {
+    const url = await app.listen({ host, port });
+    return { app, url };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}

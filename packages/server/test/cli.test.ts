@@ -1,0 +1,192 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useTestDatabase } from '@reel/testing/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpClient } from '../src/http-client.ts';
+import { closedPort, useHarness } from './helpers.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const main = 'packages/server/src/cli/main.ts';
+const fixtures = 'packages/server/test/fixtures';
+const db = useTestDatabase();
+const h = useHarness(db, { apiKeys: [{ key: 'cli-admin-key', scopes: ['admin'] }] });
+let url: string;
+
+beforeAll(async () => {
+  url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `reel ...args` as a child process, as a user would. */
+function reel(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', main, ...args],
+      { cwd: root, env: { ...process.env, ...env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const remote = () => ['--url', url, '--api-key', 'cli-admin-key'];
+
+describe('reel workflow', () => {
+  it('starts, lists, describes, queries, signals, waits for, cancels and terminates workflows on a server', async () => {
+    await h.client.start('waiting', undefined, { id: 'cli-cancel' });
+    await h.client.start('waiting', undefined, { id: 'cli-terminate' });
+    const [started, cancel, terminate] = await Promise.all([
+      reel([
+        'workflow',
+        'start',
+        'greeting',
+        '--id',
+        'cli-1',
+        '--input',
+        '{"name":"Ada"}',
+        '--json',
+        ...remote(),
+      ]),
+      reel(['workflow', 'cancel', 'cli-cancel', '--reason', 'no longer needed', ...remote()]),
+      reel(['workflow', 'terminate', 'cli-terminate', '--json', ...remote()]),
+    ]);
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'cli-1', created: true });
+    expect(cancel).toMatchObject({ code: 0, stdout: 'Asked cli-cancel to cancel.\n' });
+    expect(terminate).toMatchObject({ code: 0, stdout: '{"ok":true}\n' });
+    expect((await h.client.describe('cli-terminate')).status).toBe('terminated');
+
+    const [list, describe, query] = await Promise.all([
+      reel(['workflow', 'list', '--type', 'greeting', '--json', ...remote()]),
+      reel(['workflow', 'describe', 'cli-1', ...remote()]),
+      reel(['workflow', 'query', 'cli-1', 'stage', '--args', '["?"]', '--json', ...remote()]),
+    ]);
+    expect(JSON.parse(list.stdout).items.map((r: { workflowId: string }) => r.workflowId)).toEqual(['cli-1']);
+    expect(describe.stdout).toMatch(/^workflow: cli-1\n/);
+    expect(describe.stdout).toMatch(/status: +running/);
+    expect(JSON.parse(query.stdout)).toEqual({ result: expect.stringMatching(/\?$/) });
+
+    // The key can come from the environment too.
+    const signal = await reel(
+      ['workflow', 'signal', 'cli-1', 'approve', '--payload', '{"by":"Bob"}', '--url', url],
+      { REEL_API_KEY: 'cli-admin-key' },
+    );
+    expect(signal).toMatchObject({ code: 0, stdout: "Sent signal 'approve' to cli-1.\n" });
+    const [result, history] = await Promise.all([
+      reel(['workflow', 'result', 'cli-1', '--timeout', '10s', '--json', ...remote()]),
+      reel(['workflow', 'history', 'cli-1', ...remote()]),
+    ]);
+    expect(JSON.parse(result.stdout)).toEqual({
+      status: 'completed',
+      result: { text: 'Hello, Ada!', approvedBy: 'Bob' },
+    });
+    expect(history.stdout.split('\n')[0]).toMatch(/^SEQ +TYPE +AT +DETAILS$/);
+    expect(history.stdout).toContain('signal_received');
+  });
+
+  it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
+    const port = await closedPort();
+    const [unreachable, missing, badInput] = await Promise.all([
+      reel(['workflow', 'list', '--url', `http://127.0.0.1:${port}`, '--json']),
+      reel(['workflow', 'describe', 'nobody', ...remote()]),
+      reel(['workflow', 'start', 'quick', '--input', '{oops', ...remote()]),
+    ]);
+    expect(unreachable.code).toBe(1);
+    expect(JSON.parse(unreachable.stderr)).toEqual({
+      error: { code: 'REEL_SERVER_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') },
+    });
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('No workflow with id "nobody"'),
+    });
+    expect(badInput).toMatchObject({ code: 2, stderr: expect.stringContaining('--input must be JSON') });
+  });
+});
+
+describe('reel worker, migrate and dev', () => {
+  it('gives usage errors (2) for a missing module or one without workflows, failures (1) for an unreachable database or an insecure bind', async () => {
+    const [missing, empty, down, migrated, insecure] = await Promise.all([
+      reel(['worker', '--workflows', `${fixtures}/nope.ts`, '--database-url', db.connectionString]),
+      reel(['worker', '--workflows', `${fixtures}/no-workflows.ts`, '--database-url', db.connectionString]),
+      reel(['migrate', '--database-url', `postgres://u:p@127.0.0.1:${await closedPort()}/db`]),
+      reel(['migrate', '--json'], { DATABASE_URL: db.connectionString }),
+      reel(['server', '--host', '0.0.0.0', '--port', '0', '--database-url', db.connectionString], {
+        REEL_API_KEYS: '',
+      }),
+    ]);
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No module at packages/server/test/fixtures/nope.ts'),
+    });
+    expect(empty).toMatchObject({ code: 2, stderr: expect.stringContaining('exports no workflows') });
+    expect(down).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Could not connect to Postgres at 127.0.0.1:'),
+    });
+    expect(migrated).toMatchObject({ code: 0, stdout: '{"applied":[]}\n' });
+    expect(insecure).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Refusing to listen on 0.0.0.0 without API keys'),
+    });
+  });
+
+  describe('reel dev', () => {
+    let dir: string;
+    let child: ChildProcess | undefined;
+    afterAll(async () => {
+      if (child?.exitCode === null) child.kill('SIGKILL');
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('runs Postgres, the server and a worker in one process, and drains on Ctrl-C', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'reel-dev-'));
+      await chmod(dir, 0o755); // under root, Postgres runs as another user that must reach it
+      const dev = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          main,
+          'dev',
+          '--workflows',
+          `${fixtures}/workflows.ts`,
+          '--port',
+          '0',
+          '--dir',
+          dir,
+        ],
+        { cwd: root },
+      );
+      child = dev;
+      let stdout = '';
+      let stderr = '';
+      dev.stdout.on('data', (chunk) => (stdout += chunk));
+      dev.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        dev.stdout.on('data', () => stdout.includes('Press Ctrl-C') && resolve());
+        void exited.then(() => reject(new Error(`reel dev exited early:\n${stdout}\n${stderr}`)));
+      });
+      const devUrl = /Reel dev server: (\S+)/.exec(stdout)?.[1] as string;
+      const client = new HttpClient({ baseUrl: devUrl });
+      const handle = await client.start('quick', 9);
+      expect(await handle.result({ timeout: '10s' })).toBe('Hello, #9!');
+
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('draining the worker');
+      expect(existsSync(join(dir, 'pg', 'PG_VERSION'))).toBe(true);
+      expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,58 @@
+import { Client } from '@reel/sdk';
+import type { TestDatabaseHandle } from '@reel/testing/vitest';
+import { Worker } from '@reel/worker';
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
+import { prometheusMetrics } from '../src/metrics.ts';
+import type { ServerOptions } from '../src/options.ts';
+import { buildServer } from '../src/server.ts';
+import { activities, workflows } from './fixtures/workflows.ts';
+
+/** A worker, a client and an app on the file's test database, with their own metrics registry. */
+export interface Harness {
+  app: FastifyInstance;
+  client: Client;
+  worker: Worker;
+  registry: Registry;
+}
+
+/** Starts a worker and builds an app in `beforeAll`, closing both in `afterAll`. */
+export function useHarness(db: TestDatabaseHandle, options: Partial<ServerOptions> = {}): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    harness.registry = new Registry();
+    harness.worker = await Worker.create({
+      connectionString: db.connectionString,
+      workflows,
+      activities,
+      handleSignals: false,
+      stickyMs: 50,
+      metrics: prometheusMetrics(harness.registry),
+      logger: () => undefined,
+    });
+    void harness.worker.run();
+    harness.client = new Client({ connectionString: db.connectionString });
+    harness.app = buildServer({ client: harness.client, metrics: harness.registry, ...options });
+    await harness.app.ready();
+  });
+  afterAll(async () => {
+    await harness.app?.close();
+    await harness.worker?.shutdown();
+    await harness.client?.close();
+  });
+  return harness;
+}
+
+/** The error code of an inject response. */
+export const codeOf = (res: { json(): unknown }) => (res.json() as { error?: { code?: string } }).error?.code;
+
+/** A loopback port nothing listens on (fetch refuses "bad ports" such as 1 before connecting). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

@@ -1,0 +1,104 @@
+import { CancelledError, ReelError, WorkflowFailedError } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HttpClient } from '../src/http-client.ts';
+import type { WorkflowClient } from '../src/workflow-client.ts';
+import { failing, greeting, waiting } from './fixtures/workflows.ts';
+import { closedPort, useHarness } from './helpers.ts';
+
+const db = useTestDatabase();
+const h = useHarness(db, { apiKeys: [{ key: 'e2e-admin-key', scopes: ['admin'] }] });
+let http: HttpClient;
+
+beforeAll(async () => {
+  const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  http = new HttpClient({ baseUrl: url, apiKey: 'e2e-admin-key' });
+});
+
+/** Application code typed against the shared interface: it cannot tell which client it got. */
+async function approveGreeting(client: WorkflowClient, id: string, by: string) {
+  const handle = await client.start(greeting, { name: by }, { id });
+  const stage = await waitForStage(client, id);
+  await client.signal(id, 'approve', { by });
+  const result = await handle.result({ timeout: '10s' });
+  return { stage, result, description: await client.describe(id) };
+}
+
+async function waitForStage(client: WorkflowClient, id: string): Promise<unknown> {
+  for (let i = 0; ; i++) {
+    const stage = await client.query(id, 'stage');
+    if (stage === 'awaiting approval' || i > 50) return stage;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('HttpClient over a real socket', () => {
+  it('runs a workflow to its result with a query and a signal, exactly as Client does', async () => {
+    const overHttp = await approveGreeting(http, 'e2e-http', 'Ada');
+    const direct = await approveGreeting(h.client, 'e2e-direct', 'Ada');
+    expect(overHttp.result).toEqual({ text: 'Hello, Ada!', approvedBy: 'Ada' });
+    expect(overHttp.stage).toBe('awaiting approval');
+    expect(overHttp.result).toEqual(direct.result);
+    expect(overHttp.description.createdAt).toBeInstanceOf(Date);
+    expect(overHttp.description.closedAt).toBeInstanceOf(Date);
+    expect(overHttp.description).toMatchObject({
+      workflowId: 'e2e-http',
+      status: 'completed',
+      type: 'greeting',
+    });
+    expect(await http.history('e2e-http')).toEqual(await h.client.history('e2e-http'));
+    expect(await http.describe('e2e-direct')).toEqual(await h.client.describe('e2e-direct'));
+  });
+
+  it('lists and pages like Client', async () => {
+    const page = await http.list({ type: 'greeting', status: ['completed'], limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]?.createdAt).toBeInstanceOf(Date);
+    const next = await http.list({ type: 'greeting', limit: 1, cursor: page.nextCursor });
+    expect(next.items[0]?.workflowId).not.toBe(page.items[0]?.workflowId);
+  });
+
+  it("throws ReelErrors with the server's codes, and Client's errors for closed runs", async () => {
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: ReelError) => (e instanceof ReelError ? e.code : String(e)),
+      );
+    expect(await code(http.describe('nobody'))).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect(await code(http.signal('e2e-http', 'approve', {}))).toBe('REEL_WORKFLOW_CLOSED');
+    expect(await code(http.start('noSuchType', {}))).toBe('REEL_UNKNOWN_WORKFLOW_TYPE');
+    expect(await code(http.start(waiting, new Date() as never))).toBe('REEL_NOT_SERIALIZABLE');
+    expect(await code(http.list({ cursor: 'bogus' }))).toBe('REEL_INVALID_ARGUMENT');
+
+    const failed = await http.start(failing, undefined);
+    await expect(failed.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const open = await http.start(waiting, undefined, { id: 'e2e-open' });
+    expect(await code(open.result({ timeout: '300ms' }))).toBe('REEL_TIMEOUT');
+    await open.cancel('done waiting');
+    await expect(http.getHandle('e2e-open').result({ timeout: '10s' })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    await http.start(waiting, undefined, { id: 'e2e-terminate' });
+    await http.terminate('e2e-terminate', 'stuck');
+    expect(await code(http.result('e2e-terminate'))).toBe('REEL_WORKFLOW_TERMINATED');
+  });
+
+  it('reports a missing or wrong key and an unreachable server with stable codes', async () => {
+    const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    await expect(new HttpClient({ baseUrl: url }).list()).rejects.toMatchObject({
+      code: 'REEL_UNAUTHENTICATED',
+    });
+    await expect(new HttpClient({ baseUrl: url, apiKey: 'nope' }).list()).rejects.toMatchObject({
+      code: 'REEL_UNAUTHENTICATED',
+    });
+    await expect(
+      new HttpClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` }).list(),
+    ).rejects.toMatchObject({
+      code: 'REEL_SERVER_UNREACHABLE',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+    expect(() => new HttpClient({ baseUrl: 'not a url' })).toThrow(
+      expect.objectContaining({ code: 'REEL_INVALID_ARGUMENT' }),
+    );
+  });
+});

@@ -1,0 +1,81 @@
+import { useTestDatabase } from '@reel/testing/vitest';
+import { Worker } from '@reel/worker';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { prometheusMetrics } from '../src/metrics.ts';
+import { lonely } from './fixtures/workflows.ts';
+import { useHarness } from './helpers.ts';
+
+const db = useTestDatabase();
+const h = useHarness(db);
+
+const METRICS = [
+  'reel_workflows_started_total',
+  'reel_workflows_closed_total',
+  'reel_activity_duration_seconds',
+  'reel_activity_failures_total',
+  'reel_schedule_to_start_seconds',
+  'reel_replay_duration_seconds',
+  'reel_nondeterminism_errors_total',
+  'reel_runs_parked_total',
+  'reel_leases_lost_total',
+  'reel_task_backlog',
+  'process_cpu_user_seconds_total',
+];
+
+describe('prometheusMetrics', () => {
+  it('exposes every Reel metric, fed by the worker and the start route, at /metrics', async () => {
+    // A type that some worker registered but none runs: its run waits in the backlog.
+    const idle = await Worker.create({
+      connectionString: db.connectionString,
+      workflows: { lonely },
+      handleSignals: false,
+    });
+    await idle.shutdown();
+    await h.app.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      payload: { type: 'lonely', id: 'backlogged' },
+    });
+    await h.app.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      payload: { type: 'quick', id: 'metered', input: 1 },
+    });
+    await h.app.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      payload: { type: 'failing', id: 'metered-fail' },
+    });
+    for (const id of ['metered', 'metered-fail'])
+      await h.app.inject({ url: `/v1/workflows/${id}/result?wait=10s` });
+
+    const text = (await h.app.inject({ url: '/metrics' })).body;
+    for (const name of METRICS) expect(text, name).toContain(`# TYPE ${name} `);
+    expect(text).toContain('reel_workflows_started_total{type="quick"} 1');
+    expect(text).toContain('reel_workflows_closed_total{type="quick",status="completed"} 1');
+    expect(text).toContain('reel_workflows_closed_total{type="failing",status="failed"} 1');
+    expect(text).toMatch(/reel_activity_duration_seconds_count\{activity="greet",outcome="completed"\} 1/);
+    expect(text).toContain('reel_activity_failures_total{activity="explode"} 1');
+    expect(text).toMatch(/reel_schedule_to_start_seconds_count\{type="quick"\} [1-9]/);
+    expect(text).toMatch(/reel_replay_duration_seconds_count\{type="quick"\} [1-9]/);
+    expect(text).toContain('reel_task_backlog 1');
+  });
+
+  it('counts parks by code, non-determinism separately, and lost leases', async () => {
+    const metrics = prometheusMetrics(h.registry);
+    metrics.parked?.('quick', 'REEL_NONDETERMINISM');
+    metrics.parked?.('quick', 'REEL_DETERMINISM_VIOLATION');
+    metrics.leaseLost?.('quick');
+    const text = await h.registry.metrics();
+    expect(text).toContain('reel_nondeterminism_errors_total{type="quick"} 1');
+    expect(text).toContain('reel_runs_parked_total{type="quick",code="REEL_DETERMINISM_VIOLATION"} 1');
+    expect(text).toContain('reel_leases_lost_total{type="quick"} 1');
+  });
+
+  it('registers once per registry, so a server and a worker in one process share it', () => {
+    const registry = new Registry();
+    expect(prometheusMetrics(registry)).toBe(prometheusMetrics(registry));
+    expect(prometheusMetrics(registry)).not.toBe(prometheusMetrics(new Registry()));
+  });
+});

@@ -1,0 +1,90 @@
+import {
+  type ActivityOptions,
+  type HistoryEvent,
+  type Json,
+  type RecordedEvent,
+  type RetryPolicy,
+  toMs,
+} from '@reel/sdk';
+import type { AttemptResult, HeartbeatOptions } from './activity-runner.ts';
+import { retryDelay } from './retry.ts';
+
+const DEFAULT_START_TO_CLOSE_MS = 5 * 60_000;
+
+/**
+ * The event recording how attempt `attempt` of activity `cmd` ended: completed, retrying at the time
+ * the retry policy gives, or failed for good. Local and task-queue activities both go through here.
+ */
+export function attemptEvent(
+  activity: { cmd: number; attempt: number },
+  result: AttemptResult,
+  policy: RetryPolicy | undefined,
+  now: Date,
+): HistoryEvent {
+  const { cmd, attempt } = activity;
+  if (result.ok) return { type: 'activity_completed', cmd, result: result.value };
+  const delay = retryDelay(policy, attempt, result.error);
+  return delay === undefined
+    ? { type: 'activity_failed', cmd, attempts: attempt, error: result.error }
+    : {
+        type: 'activity_retrying',
+        cmd,
+        attempt,
+        error: result.error,
+        retryAt: new Date(now.getTime() + delay).toISOString(),
+      };
+}
+
+/**
+ * What `runAttempt` needs for one attempt, from the activity's options: its start-to-close timeout
+ * and its heartbeat settings, with `last`, the details an earlier attempt last sent.
+ */
+export function attemptSettings(
+  options: ActivityOptions,
+  last: Json | undefined,
+): { timeoutMs: number; heartbeat: HeartbeatOptions } {
+  const timeoutMs =
+    options.startToCloseTimeout === undefined
+      ? DEFAULT_START_TO_CLOSE_MS
+      : toMs(options.startToCloseTimeout, 'startToCloseTimeout');
+  const heartbeat: HeartbeatOptions = last === undefined ? {} : { last };
+  if (options.heartbeatTimeout !== undefined)
+    heartbeat.timeoutMs = timerMs(toMs(options.heartbeatTimeout, 'heartbeatTimeout'));
+  return { timeoutMs: timerMs(timeoutMs), heartbeat };
+}
+
+/** A delay `setTimeout` takes as meant (it fires at once for anything past 2^31-1 ms, ~24.8 days). */
+function timerMs(ms: number): number {
+  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
+}
+
+/**
+ * The heartbeat details the last failed attempt of activity `cmd` recorded (in its error's
+ * `details.lastHeartbeat`), for the next attempt's `activityContext().lastHeartbeat`.
+ */
+export function lastHeartbeat(log: readonly RecordedEvent[], cmd: number): Json | undefined {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const e = log[i] as RecordedEvent;
+    if (e.type !== 'activity_retrying' || e.cmd !== cmd) continue;
+    const details = e.error.details;
+    return details !== null && typeof details === 'object' && 'lastHeartbeat' in details
+      ? (details as { lastHeartbeat: Json }).lastHeartbeat
+      : undefined;
+  }
+  return undefined;
+}
+
+/** Where activity `cmd` stands in the log, including events appended but not yet delivered. */
+export function activityState(
+  log: readonly RecordedEvent[],
+  cmd: number,
+): { open: false } | { open: true; attempt: number } {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const e = log[i] as RecordedEvent;
+    if (!('cmd' in e) || e.cmd !== cmd) continue;
+    if (e.type === 'activity_retrying') return { open: true, attempt: e.attempt + 1 };
+    if (e.type === 'activity_scheduled') return { open: true, attempt: 1 };
+    if (e.type === 'activity_completed' || e.type === 'activity_failed') return { open: false };
+  }
+  return { open: false };
+}

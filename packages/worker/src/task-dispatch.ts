@@ -1,0 +1,128 @@
+import {
+  type ActivityFn,
+  type ActivityResultPayload,
+  activityOptions,
+  type ClaimedRun,
+  type HistoryEvent,
+  type Json,
+  type Store,
+  type WorkflowExecution,
+} from '@reel/sdk';
+import { activityState, attemptEvent, lastHeartbeat } from './activity-outcome.ts';
+import type { AttemptResult } from './activity-runner.ts';
+
+/** What a run's task dispatch needs from its worker. */
+export interface DispatchHost {
+  store: Store;
+  clock(): Date;
+  activities: Map<string, ActivityFn>;
+  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * The workflow side of task queues, one per run driver. Activities defined with a `taskQueue` do not
+ * run here: once the event that scheduled an attempt is durable, `sync` enqueues a task for it; a
+ * worker serving the queue runs it and reports to the run's inbox; `resultEvent` turns that report
+ * into the same events a local attempt produces, by the same retry policy. The run meanwhile
+ * suspends like any wait: the inbox insert wakes it.
+ */
+export class TaskDispatch {
+  /** The attempt this driver enqueued, by command. */
+  private readonly enqueued = new Map<number, number>();
+  /** Set once `sync` has run: the execution has delivered its history, so `isOpen` is reliable. */
+  private synced = false;
+
+  constructor(
+    private readonly host: DispatchHost,
+    private readonly run: ClaimedRun,
+    private readonly exec: () => WorkflowExecution,
+  ) {}
+
+  /** Whether the activity runs on a task queue, by the options of the function registered as `name`. */
+  isRemote(activity: { name: string }): boolean {
+    return this.queueOf(activity.name) !== undefined;
+  }
+
+  /**
+   * Call after a flush (the events are durable): enqueues each open task-queue activity's current
+   * attempt, once, and deletes the tasks of activities the workflow gave up on. An enqueue that fails
+   * throws: the run must not suspend waiting on a task that does not exist.
+   */
+  async sync(): Promise<void> {
+    const exec = this.exec();
+    const now = this.host.clock();
+    for (const a of exec.openActivities()) {
+      const queue = this.queueOf(a.name);
+      if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
+      const heartbeat = lastHeartbeat(exec.log, a.cmd);
+      await this.host.store.enqueueTask(
+        { runId: this.run.runId, fencingToken: this.run.fencingToken },
+        {
+          runId: this.run.runId,
+          cmd: a.cmd,
+          attempt: a.attempt,
+          name: a.name,
+          args: a.args,
+          queue,
+          availableAt: a.retryAt && a.retryAt > now ? a.retryAt : now,
+          ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
+        },
+        now,
+      );
+      this.enqueued.set(a.cmd, a.attempt);
+    }
+    this.synced = true;
+    // Settled without a result (cancelled): its task, if still queued or running, is deleted.
+    const abandoned: number[] = [];
+    for (const cmd of this.enqueued.keys()) {
+      if (exec.isOpen(cmd)) continue;
+      this.enqueued.delete(cmd);
+      if (activityState(exec.log, cmd).open) abandoned.push(cmd);
+    }
+    if (abandoned.length > 0) await this.deleteTasks(abandoned);
+  }
+
+  /**
+   * The event recording a task's reported outcome, or `undefined` when the report is stale: the
+   * activity is no longer open, or the report is for another attempt than the current one.
+   */
+  resultEvent(payload: Json): HistoryEvent | undefined {
+    const p = payload as unknown as ActivityResultPayload;
+    const exec = this.exec();
+    const state = activityState(exec.log, p.cmd);
+    if (!state.open || state.attempt !== p.attempt) return undefined;
+    // Before the first sync the execution has not replayed yet; history alone decides then.
+    if (this.synced && !exec.isOpen(p.cmd)) return undefined;
+    const scheduled = exec.log.find((e) => e.type === 'activity_scheduled' && e.cmd === p.cmd);
+    const fn =
+      scheduled?.type === 'activity_scheduled' ? this.host.activities.get(scheduled.name) : undefined;
+    const result: AttemptResult = p.ok ? { ok: true, value: p.result } : { ok: false, error: p.error };
+    return attemptEvent(p, result, fn && activityOptions(fn).retry, this.host.clock());
+  }
+
+  /** Call once the run has closed: deletes the tasks of task-queue activities it left open. */
+  async closed(): Promise<void> {
+    const log = this.exec().log;
+    const left = log.some(
+      (e) => e.type === 'activity_scheduled' && this.isRemote(e) && activityState(log, e.cmd).open,
+    );
+    if (left) await this.deleteTasks();
+  }
+
+  private queueOf(name: string): string | undefined {
+    const fn = this.host.activities.get(name);
+    return fn && activityOptions(fn).taskQueue;
+  }
+
+  /** Best effort: a task left behind runs once more, and its result is dropped as stale. */
+  private async deleteTasks(cmds?: number[]): Promise<void> {
+    try {
+      await this.host.store.deleteTasks(this.run.runId, cmds);
+    } catch (err) {
+      this.host.log('warn', `could not delete the tasks of a run: ${(err as Error).message}`, {
+        workflowId: this.run.workflowId,
+        runId: this.run.runId,
+      });
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import {
+  type ActivityFn,
+  activityOptions,
+  type ClaimedTask,
+  ErrorCodes,
+  type Json,
+  ReelError,
+  type Store,
+  type TaskOutcome,
+} from '@reel/sdk';
+import { attemptSettings } from './activity-outcome.ts';
+import { runAttempt } from './activity-runner.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { retryDelay } from './retry.ts';
+import { timerDelay } from './run-driver.ts';
+import type { WorkerLogger } from './worker.ts';
+
+/** The shortest wait after a pass that claimed nothing: a claimable task may be locked by another claim. */
+const MIN_WAIT_MS = 10;
+
+export interface TaskWorkerOptions {
+  store: Store;
+  clock: () => Date;
+  /** Recorded as `claimed_by` on the tasks this worker takes. */
+  identity: string;
+  /** The task queues served. */
+  queues: string[];
+  /** The activities it can run; it claims only tasks of these. */
+  activities: Map<string, ActivityFn>;
+  /** Tasks run at once. */
+  concurrency: number;
+  /** How long a claim hides a task from other workers; renewed every third of it while the task runs. */
+  claimMs: number;
+  /** The longest the loop waits before it looks for tasks again. */
+  pollMs: number;
+  /** How long `stop()` lets running tasks finish before it lets go of them. */
+  graceMs: number;
+  log: WorkerLogger;
+  metrics: WorkerMetrics;
+}
+
+interface Running {
+  task: ClaimedTask;
+  controller: AbortController;
+  /** The latest heartbeat details, and whether they were stored yet. */
+  details?: { value: Json; stored: boolean };
+  /** Let go at shutdown: its outcome is not reported, and its claim lapses for another worker. */
+  abandoned: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * A worker's task-queue loop: claims tasks on the queues it serves (woken by NOTIFY, polling as a
+ * fallback), runs each attempt with the activity's timeouts, renews its claims meanwhile (storing
+ * the latest heartbeat details), and reports each outcome, which deletes the task and puts the
+ * outcome in the run's inbox in one transaction. A claim that lapses (the worker crashed) makes the
+ * task claimable again, so another worker runs that attempt again.
+ */
+export class TaskWorker {
+  private readonly running = new Map<string, Running>();
+  private stopped = false;
+  private kicked = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private renewal: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: TaskWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const { store, queues } = this.options;
+    this.unlisten = await store.listen({
+      onTask: (queue) => {
+        if (queues.includes(queue)) this.kick();
+      },
+      onTaskCancelled: (taskId) => {
+        this.running
+          .get(taskId)
+          ?.controller.abort(
+            new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
+          );
+      },
+      onWake: (runId) => {
+        if (runId === '') this.kick(); // anything may have changed (the listener reconnected)
+      },
+    });
+    this.renewal = setInterval(() => void this.renew(), Math.min(this.options.claimMs / 3, 10_000));
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, lets running tasks finish (up to the grace period), then lets go of the rest. */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    this.stopped = true;
+    this.kick();
+    await this.loop;
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), this.options.graceMs)));
+    if ((await Promise.race([all, grace])) === 'late') {
+      for (const r of this.running.values()) {
+        r.abandoned = true;
+        r.controller.abort(
+          new ReelError(ErrorCodes.LEASE_LOST, 'The worker shut down before this activity finished.'),
+        );
+      }
+      await all;
+    }
+    clearTimeout(timer);
+    clearInterval(this.renewal);
+    await this.unlisten?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let wait = this.options.pollMs;
+      try {
+        wait = Math.min(wait, await this.claim());
+      } catch (err) {
+        this.options.log('error', `claiming tasks failed; retrying: ${(err as Error).message}`, {});
+      }
+      await this.idle(wait);
+    }
+  }
+
+  /** Claims what fits; returns how long the loop may wait before it should look again. */
+  private async claim(): Promise<number> {
+    const { store, clock, identity, queues, activities, concurrency, claimMs } = this.options;
+    const free = concurrency - this.running.size;
+    if (free <= 0) return Infinity; // a finishing task kicks the loop
+    const names = [...activities.keys()];
+    const now = clock();
+    const tasks = await store.claimTasks(
+      identity,
+      queues,
+      names,
+      free,
+      now,
+      new Date(now.getTime() + claimMs),
+    );
+    for (const task of tasks) this.execute(task);
+    if (tasks.length === free) return 0;
+    const next = await store.nextTaskAt(queues, names);
+    if (!next) return Infinity;
+    return Math.max(tasks.length > 0 ? 0 : MIN_WAIT_MS, next.getTime() - clock().getTime());
+  }
+
+  private execute(task: ClaimedTask): void {
+    const { store, clock, activities, log, metrics } = this.options;
+    const fn = activities.get(task.name) as ActivityFn;
+    const options = activityOptions(fn);
+    const { timeoutMs, heartbeat } = attemptSettings(options, task.lastHeartbeat);
+    const entry = { task, controller: new AbortController(), abandoned: false } as Running;
+    this.running.set(task.id, entry);
+    const context = {
+      workflowId: task.workflowId,
+      runId: task.runId,
+      activity: task.name,
+      attempt: task.attempt,
+    };
+    const startedAt = performance.now();
+    entry.done = (async () => {
+      const result = await runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
+        ...heartbeat,
+        onDetails: (value) => (entry.details = { value, stored: false }),
+      });
+      if (entry.abandoned) return;
+      const outcome: TaskOutcome = result.ok
+        ? { ok: true, result: result.value }
+        : { ok: false, error: result.error };
+      const reported = await store.completeTask(task, outcome, clock());
+      if (!reported) return; // the claim was lost: another worker or a newer attempt has the task
+      const retried = !result.ok && retryDelay(options.retry, task.attempt, result.error) !== undefined;
+      metrics.activityFinished?.(
+        task.name,
+        performance.now() - startedAt,
+        result.ok ? 'completed' : retried ? 'retrying' : 'failed',
+      );
+    })()
+      .catch((err) => {
+        log(
+          'error',
+          `running a task failed; it runs again once its claim lapses: ${(err as Error).message}`,
+          {
+            ...context,
+            taskId: task.id,
+          },
+        );
+      })
+      .finally(() => {
+        this.running.delete(task.id);
+        this.kick();
+      });
+  }
+
+  /** Extends the claims of running tasks, storing new heartbeat details; stops tasks whose claim is lost. */
+  private async renew(): Promise<void> {
+    const { store, clock, claimMs, log } = this.options;
+    const entries = [...this.running.values()].filter((r) => !r.abandoned);
+    if (entries.length === 0) return;
+    const sent = new Map(entries.map((r) => [r, r.details]));
+    const claims = entries.map((r) => ({
+      id: r.task.id,
+      claim: r.task.claim,
+      ...(r.details && !r.details.stored ? { heartbeat: r.details.value } : {}),
+    }));
+    try {
+      const now = clock();
+      const lost = new Set(await store.renewTasks(claims, now, new Date(now.getTime() + claimMs)));
+      for (const r of entries) {
+        if (lost.has(r.task.id)) {
+          r.controller.abort(
+            new ReelError(
+              ErrorCodes.LEASE_LOST,
+              'This task was taken over by another worker, or its workflow no longer waits for it.',
+            ),
+          );
+        } else if (r.details && r.details === sent.get(r)) r.details.stored = true;
+      }
+    } catch (err) {
+      log('error', `renewing task claims failed: ${(err as Error).message}`, {});
+    }
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (!this.kicked && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timerDelay(ms));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    this.kicked = false;
+  }
+
+  private kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+}

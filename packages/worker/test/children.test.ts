@@ -1,0 +1,177 @@
+import { CancelledError, Client, type WorkflowContext, type WorkflowFn } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
+
+// stickyMs 0: every wait suspends, so every step is resumed by replaying history.
+const db = useTestDatabase();
+
+async function double(n: number) {
+  return n * 2;
+}
+
+async function childDoubler(ctx: WorkflowContext, n: number) {
+  await ctx.sleep(50);
+  if (n < 0) throw new Error(`cannot double ${n}`);
+  return ctx.activity(double, n);
+}
+
+async function sleepyChild(ctx: WorkflowContext) {
+  await ctx.sleep('1 day');
+  return 'woke';
+}
+
+async function parent(ctx: WorkflowContext, ns: number[]) {
+  const handles = await Promise.all(ns.map((n) => ctx.startChild(childDoubler, n)));
+  const results = await Promise.allSettled(handles.map((h) => h.result()));
+  return results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message));
+}
+
+async function waitsOnChild(ctx: WorkflowContext, policy: 'terminate' | 'requestCancel' | 'abandon') {
+  const child = await ctx.startChild(sleepyChild, undefined, {
+    id: `${ctx.info.workflowId}-sleeper`,
+    parentClosePolicy: policy,
+  });
+  if (policy === 'abandon') return child.workflowId;
+  try {
+    return await child.result();
+  } catch (err) {
+    return err instanceof CancelledError ? 'cancelled' : (err as Error).message;
+  }
+}
+
+async function counter(ctx: WorkflowContext, state: { n: number; runs: string[] }) {
+  await ctx.sleep(20);
+  const runs = [...state.runs, ctx.info.runId];
+  if (state.n >= 3) return { n: state.n, runs };
+  return ctx.continueAsNew({ n: state.n + 1, runs });
+}
+
+async function slow(ctx: WorkflowContext) {
+  await ctx.signal('never');
+}
+
+const workflows: Record<string, WorkflowFn> = {
+  childDoubler,
+  sleepyChild,
+  parent,
+  waitsOnChild,
+  counter,
+  slow,
+};
+let client: Client;
+let worker: Worker;
+
+beforeAll(async () => {
+  client = new Client({ connectionString: db.connectionString });
+  worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows,
+    activities: { double },
+    stickyMs: 0,
+    handleSignals: false,
+    pollIntervalMs: 50,
+    logger: () => {},
+  });
+  void worker.run();
+});
+afterAll(async () => {
+  await worker.shutdown();
+  await client.close();
+});
+
+describe('child workflows', () => {
+  it('starts children, awaits their results and reports a failed child', async () => {
+    const handle = await client.start(parent, [1, -1, 3], { id: 'parent-1' });
+    expect(await handle.result()).toEqual([2, 'Child workflow parent-1-child-1 failed: cannot double -1', 6]);
+    const child = await client.describe('parent-1-child-0');
+    expect(child).toMatchObject({ status: 'completed', result: 2, parentRunId: handle.runId });
+    const types = (await client.history('parent-1')).events.map((e) => e.type);
+    expect(types.filter((t) => t === 'child_started')).toHaveLength(3);
+  });
+
+  it('propagates cancellation from the parent to its child', async () => {
+    const handle = await client.start(waitsOnChild, 'requestCancel', { id: 'parent-2' });
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await client.describe('parent-2-sleeper')).status).toBe('running');
+    await handle.cancel();
+    expect(await handle.result()).toBe('cancelled');
+    await expect(client.result('parent-2-sleeper')).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('applies the parent-close policy: abandon leaves the child running, terminate ends it', async () => {
+    const abandoning = await client.start(waitsOnChild, 'abandon', { id: 'parent-3' });
+    expect(await abandoning.result()).toBe('parent-3-sleeper');
+    expect((await client.describe('parent-3-sleeper')).status).toBe('running');
+
+    const terminating = await client.start(waitsOnChild, 'terminate', {
+      id: 'parent-4',
+      executionTimeout: '500ms',
+    });
+    await expect(terminating.result()).rejects.toMatchObject({ failure: { code: 'REEL_WORKFLOW_TIMEOUT' } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await client.describe('parent-4-sleeper')).status).toBe('terminated');
+  });
+});
+
+describe('continueAsNew', () => {
+  it('closes each run as continued and carries on under the same id; result() follows to the last run', async () => {
+    const handle = await client.start(
+      counter,
+      { n: 0, runs: [] },
+      { id: 'counter', attributes: { team: 'growth' } },
+    );
+    const result = (await handle.result()) as { n: number; runs: string[] };
+    expect(result.n).toBe(3);
+    expect(new Set(result.runs).size).toBe(4);
+    expect(result.runs[0]).toBe(handle.runId);
+    const first = await client.describe('counter', { runId: handle.runId });
+    expect(first.status).toBe('continued');
+    const last = await client.describe('counter');
+    expect(last).toMatchObject({
+      status: 'completed',
+      runId: result.runs[3],
+      attributes: { team: 'growth' },
+    });
+    expect((await client.history('counter', { runId: handle.runId })).events.at(-1)?.type).toBe(
+      'workflow_continued_as_new',
+    );
+  });
+});
+
+describe('start options', () => {
+  it('fails a run that outlives its execution timeout', async () => {
+    const handle = await client.start(slow, undefined, { executionTimeout: '300ms' });
+    await expect(handle.result()).rejects.toMatchObject({
+      code: 'REEL_WORKFLOW_FAILED',
+      failure: { code: 'REEL_WORKFLOW_TIMEOUT' },
+    });
+  });
+
+  it('delays a start', async () => {
+    const started = Date.now();
+    const handle = await client.start(childDoubler, 4, { startDelay: '600ms' });
+    expect((await handle.describe()).status).toBe('running');
+    expect(await handle.result()).toBe(8);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it('filters list() by attributes', async () => {
+    await client.start(childDoubler, 1, { id: 'attr-a', attributes: { customer: 'acme', tier: 'gold' } });
+    await client.start(childDoubler, 1, { id: 'attr-b', attributes: { customer: 'acme', tier: 'free' } });
+    const gold = await client.list({ attributes: { customer: 'acme', tier: 'gold' } });
+    expect(gold.items.map((r) => r.workflowId)).toEqual(['attr-a']);
+    const acme = await client.list({ attributes: { customer: 'acme' } });
+    expect(acme.items.map((r) => r.workflowId).sort()).toEqual(['attr-a', 'attr-b']);
+  });
+
+  it('signalWithStart starts when no run is open and signals the open one otherwise', async () => {
+    const first = await client.signalWithStart(slow, undefined, { id: 'sws' }, 'poke', 1);
+    const second = await client.signalWithStart(slow, undefined, { id: 'sws' }, 'poke', 2);
+    expect(second.runId).toBe(first.runId);
+    const again = await client.start(slow, undefined, { id: 'sws', onConflict: 'terminateExisting' });
+    expect(again.runId).not.toBe(first.runId);
+    expect((await client.describe('sws', { runId: first.runId })).status).toBe('terminated');
+    expect((await client.describe('sws')).status).toBe('running');
+  });
+});

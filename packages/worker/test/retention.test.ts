@@ -1,0 +1,141 @@
+import { Client, PostgresStore, type ReelError } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpired, Worker } from '../src/index.ts';
+import { scheduledWorkflows } from './fixtures/scheduled.ts';
+import { activities, cancellable, threeSteps, workflows } from './fixtures/workflows.ts';
+
+const db = useTestDatabase();
+const DAY = 86_400_000;
+let worker: Worker;
+let client: Client;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows,
+    activities,
+    handleSignals: false,
+    retention: false,
+  });
+  void worker.run();
+  client = new Client({ connectionString: db.connectionString });
+  pool = new pg.Pool({ connectionString: db.connectionString });
+});
+afterAll(async () => {
+  await worker?.shutdown();
+  await client?.close();
+  await pool?.end();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const exists = (id: string) =>
+  client.describe(id).then(
+    () => true,
+    (e: ReelError) => (e.code === 'REEL_WORKFLOW_NOT_FOUND' ? false : Promise.reject(e)),
+  );
+const historyRows = async (runIds: string[]) =>
+  Number((await pool.query('select count(*) from reel.history where run_id = any($1)', [runIds])).rows[0].count);
+
+/** A worker whose engine clock reads `at`, serving a type no run here has: it only does housekeeping. */
+const housekeeper = (at: Date, retention?: string | false) =>
+  Worker.create({
+    connectionString: db.connectionString,
+    workflows: scheduledWorkflows,
+    handleSignals: false,
+    clock: () => at,
+    ...(retention === undefined ? {} : { retention }),
+  });
+
+describe('retention', () => {
+  it('deletes closed runs older than the retention period with their history, and keeps the rest', async () => {
+    // Old: closed ones of each kind.
+    const completed = await client.start(threeSteps, { a: 1, b: 2 }, { id: 'old-completed' });
+    await completed.result();
+    const terminated = await client.start(cancellable, undefined, { id: 'old-terminated' });
+    await terminated.terminate('done with it');
+    const old = [completed.runId, terminated.runId] as string[];
+    await sleep(20);
+    const cutoff = new Date();
+    await sleep(20);
+    // Recent: closed after the cutoff. Open: started before it, still sleeping.
+    const recent = await client.start(threeSteps, { a: 3, b: 4 }, { id: 'recent-completed' });
+    await recent.result();
+    const open = await client.start(cancellable, undefined, { id: 'open-sleeping' });
+    expect(await historyRows(old)).toBeGreaterThan(0);
+
+    // Thirty days after the cutoff, by the engine clock, `retention: false` deletes nothing...
+    const keeper = await housekeeper(new Date(cutoff.getTime() + 30 * DAY), false);
+    const keeping = keeper.run();
+    await sleep(300);
+    await keeper.shutdown();
+    await keeping;
+    expect(await exists('old-completed')).toBe(true);
+
+    // ...and the default retention (30 days) deletes what closed before the cutoff.
+    const purger = await housekeeper(new Date(cutoff.getTime() + 30 * DAY));
+    const purging = purger.run();
+    try {
+      for (let i = 0; i < 100 && (await exists('old-completed')); i++) await sleep(50);
+      expect(await exists('old-completed')).toBe(false);
+      expect(await exists('old-terminated')).toBe(false);
+      expect(await historyRows(old)).toBe(0);
+      expect((await client.describe('recent-completed')).status).toBe('completed');
+      expect(await historyRows([recent.runId as string])).toBeGreaterThan(0);
+      expect((await client.describe('open-sleeping')).status).toBe('running');
+    } finally {
+      await purger.shutdown();
+      await purging;
+      await open.terminate();
+    }
+  });
+
+  it('deletes in batches, oldest first, skipping nothing', async () => {
+    const closedAt = new Date('2020-01-01T00:00:00Z');
+    await pool.query(
+      `with runs as (
+         insert into reel.workflows (run_id, workflow_id, type, status, history_length, created_at, updated_at, closed_at)
+         select gen_random_uuid(), 'bulk-' || i, 'threeSteps', 'completed', 2, $1::timestamptz, $1::timestamptz,
+                $1::timestamptz + i * interval '1 second'
+           from generate_series(1, 1200) as i
+         returning run_id
+       )
+       insert into reel.history (run_id, seq, type, data, at)
+       select run_id, seq, 'workflow_started', '{}', $1 from runs, generate_series(0, 1) as seq`,
+      [closedAt],
+    );
+    const store = new PostgresStore({ connectionString: db.connectionString });
+    try {
+      const cutoff = new Date(closedAt.getTime() + 1000 * 1000.5); // after bulk-1 … bulk-1000
+      expect(await store.purgeClosed(cutoff, 300)).toBe(300); // one batch: at most its size
+      expect(await exists('bulk-1')).toBe(false);
+      expect(await exists('bulk-301')).toBe(true); // oldest first
+      expect(await purgeExpired(store, cutoff, { batchSize: 300 })).toBe(700);
+      expect(await exists('bulk-1000')).toBe(false);
+      expect(await exists('bulk-1001')).toBe(true);
+      expect(await purgeExpired(store, new Date('2021-01-01T00:00:00Z'))).toBe(200);
+      const { rows } = await pool.query(
+        `select count(*) from reel.history h where not exists (select 1 from reel.workflows w where w.run_id = h.run_id)`,
+      );
+      expect(Number(rows[0].count)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects a retention that is not a duration', async () => {
+    const code = (retention: unknown) =>
+      Worker.create({
+        connectionString: db.connectionString,
+        workflows,
+        retention: retention as string,
+      }).then(
+        () => 'resolved',
+        (e: ReelError) => e.code,
+      );
+    expect(await code('a while')).toBe('REEL_INVALID_DURATION');
+    expect(await code(0)).toBe('REEL_INVALID_ARGUMENT');
+  });
+});
