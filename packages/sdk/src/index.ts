@@ -2,6 +2,7 @@ export { type ActivityContext, activityContext, activityStorage } from './activi
 export {
   Client,
   type ClientOptions,
+  closedResult,
   type StartOptions,
   type WorkflowHandle,
   type WorkflowHistory,

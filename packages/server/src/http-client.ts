@@ -1,8 +1,8 @@
 import {
   assertJson,
-  CancelledError,
   checkId,
   checkName,
+  closedResult,
   type Duration,
   ErrorCodes,
   type ErrorInfo,
@@ -12,13 +12,11 @@ import {
   type StartOptions,
   toMs,
   type WorkflowDescription,
-  WorkflowFailedError,
   type WorkflowFn,
   type WorkflowHandle,
   type WorkflowHistory,
   type WorkflowInput,
   type WorkflowResult,
-  WorkflowTerminatedError,
   workflowTypeOf,
 } from '@reel/sdk';
 import { reelError, ServerErrorCodes } from './errors.ts';
@@ -159,7 +157,8 @@ export class HttpClient {
         undefined,
         { wait, runId: options.runId },
       );
-      if (status === 200) return settle(workflowId, body) as R;
+      if (status === 200)
+        return closedResult({ workflowId, ...body } as Parameters<typeof closedResult>[0]) as R;
       if (Date.now() >= deadline) {
         throw new ReelError(
           ErrorCodes.TIMEOUT,
@@ -239,15 +238,4 @@ function reviveDates(run: WorkflowDescription): WorkflowDescription {
   if (run.parked)
     revived.parked = { ...run.parked, retryAt: run.parked.retryAt === null ? null : d(run.parked.retryAt) };
   return revived;
-}
-
-/** The same outcome `Client.result` gives for a closed run. */
-function settle(
-  workflowId: string,
-  closed: { status: string; result?: unknown; error?: ErrorInfo },
-): unknown {
-  if (closed.status === 'completed') return closed.result;
-  if (closed.status === 'cancelled') throw new CancelledError(`Workflow ${workflowId} was cancelled.`);
-  if (closed.status === 'terminated') throw new WorkflowTerminatedError(workflowId, closed.error?.message);
-  throw new WorkflowFailedError(workflowId, closed.error ?? { name: 'Error', message: 'unknown failure' });
 }

@@ -272,7 +272,7 @@ export class Client {
           runId = undefined; // its successor has the same workflow id and is now the latest run
           continue;
         }
-        if (!OPEN_STATUSES.includes(run.status)) return settle(run) as R;
+        if (!OPEN_STATUSES.includes(run.status)) return closedResult(run) as R;
         const left = deadline - Date.now();
         if (left <= 0) {
           throw new ReelError(
@@ -403,7 +403,13 @@ function notFound(workflowId: string): ReelError {
   );
 }
 
-function settle(run: WorkflowDescription): unknown {
+/**
+ * What `result()` gives for a closed run: its result, or the error matching how it closed
+ * (`CancelledError`, `WorkflowTerminatedError`, `WorkflowFailedError`). Shared with `HttpClient`.
+ */
+export function closedResult(
+  run: Pick<WorkflowDescription, 'workflowId' | 'status' | 'result' | 'error'>,
+): unknown {
   if (run.status === 'completed') return run.result;
   if (run.status === 'cancelled')
     throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);

@@ -81,8 +81,10 @@ export class PostgresSchedules {
         const started: ScheduledRun[] = [];
         for (const t of plan.ticks) {
           const tick: ScheduleTick = { scheduleId: s.id, ...t };
-          if (t.outcome === 'started')
-            started.push((tick.run = await startTick(this.start, client, s, t.fireAt, now)));
+          if (t.outcome === 'started') {
+            tick.run = await startTick(this.start, client, s, t.fireAt, now);
+            started.push(tick.run);
+          }
           ticks.push(tick);
         }
         await advance(client, s, plan.nextFireAt, plan.bufferedAt, started, now);
