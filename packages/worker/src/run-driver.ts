@@ -116,7 +116,8 @@ export class RunDriver {
 
   /** Runs `step` now, or once more after the one under way. */
   poke(): void {
-    if (this.ended) return;
+    // Before start() has loaded the history there is nothing to step; start() pokes when it has.
+    if (this.ended || !this.exec) return;
     if (this.stepping) {
       this.again = true;
       return;

@@ -1,0 +1,38 @@
+import { Client, type RecordedEvent, type WorkflowContext } from '@reel/sdk';
+import { MemoryStore } from '@reel/testing';
+import { expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
+
+async function awaitsNote(ctx: WorkflowContext) {
+  return ctx.signal<string>('note');
+}
+
+/** A store whose history loads wait until the test lets them go. */
+class SlowLoadStore extends MemoryStore {
+  loading: (() => void) | undefined;
+  override async loadHistory(runId: string): Promise<RecordedEvent[]> {
+    await new Promise<void>((resolve) => (this.loading = resolve));
+    return super.loadHistory(runId);
+  }
+}
+
+it('a signal that wakes a run while its history is still loading is not lost', async () => {
+  const store = new SlowLoadStore();
+  const logs: string[] = [];
+  const worker = await Worker.create({
+    store,
+    workflows: { awaitsNote },
+    handleSignals: false,
+    logger: (_l, m) => logs.push(m),
+  });
+  void worker.run();
+  const client = new Client({ store });
+  const handle = await client.start(awaitsNote, undefined);
+  while (!store.loading) await new Promise((r) => setTimeout(r, 5));
+  await handle.signal('note', 'hello'); // wakes the driver before it has its history
+  await new Promise((r) => setTimeout(r, 20));
+  store.loading();
+  expect(await handle.result({ timeout: '5s' })).toBe('hello');
+  expect(logs).toEqual([]);
+  await worker.shutdown();
+});
