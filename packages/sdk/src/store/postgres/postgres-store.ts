@@ -33,7 +33,7 @@ import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
 export type PostgresOptions =
-  | { connectionString: string; pool?: never }
+  | { /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString: string | undefined; pool?: never }
   | { pool: pg.Pool; connectionString?: never };
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -49,6 +49,12 @@ export class PostgresStore implements Store {
   private readonly tasks: PostgresTasks;
 
   constructor(options: PostgresOptions) {
+    if (!options?.pool && !(typeof options?.connectionString === 'string' && options.connectionString)) {
+      throw new ReelError(
+        ErrorCodes.INVALID_ARGUMENT,
+        'Reel needs a Postgres connectionString (e.g. postgres://user:pass@host:5432/db) or a pg pool; is DATABASE_URL set?',
+      );
+    }
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10 });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
