@@ -10,9 +10,9 @@ import {
   type Json,
   type Lease,
   type ListFilter,
-  type NewTask,
   type ListPage,
   type NewSchedule,
+  type NewTask,
   OPEN_STATUSES,
   type PostedQuery,
   type QueryAnswer,
@@ -237,7 +237,10 @@ export class MemoryStore implements Store {
     const run = earliest([...this.runs.values()].filter((r) => r.leaseOwner === null));
     const tick = this.schedules.nextWakeAt(); // a due schedule is a wake time too
     const task = this.tasks.nextWakeAt(); // so is a queued task's retry time
-    return [run, tick, task].reduce<Date | undefined>((min, t) => (t && (!min || t < min) ? t : min), undefined);
+    return [run, tick, task].reduce<Date | undefined>(
+      (min, t) => (t && (!min || t < min) ? t : min),
+      undefined,
+    );
   }
 
   /** True when some worker holds a run, or a run is claimable at `now`: the engine is busy. */
@@ -287,7 +290,11 @@ export class MemoryStore implements Store {
         readyAt: null,
         leaseOwner: null,
       });
-      this.tellParent(run, { status: req.close.status, result: req.close.result, error: req.close.error }, req.now);
+      this.tellParent(
+        run,
+        { status: req.close.status, result: req.close.result, error: req.close.error },
+        req.now,
+      );
       this.emit((l) => l.onClosed?.(run.workflowId));
       return 'ok';
     }
@@ -300,11 +307,20 @@ export class MemoryStore implements Store {
     return req.release ? 'kept' : 'ok';
   }
 
-  async continueAsNew(req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined }) {
+  async continueAsNew(
+    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+  ) {
     const run = this.runs.get(req.runId);
     if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
     run.history.push(...req.events.map(copy));
-    Object.assign(run, { status: 'continued', result: { continuedAs: req.newRunId }, closedAt: req.now, updatedAt: req.now, readyAt: null, leaseOwner: null });
+    Object.assign(run, {
+      status: 'continued',
+      result: { continuedAs: req.newRunId },
+      closedAt: req.now,
+      updatedAt: req.now,
+      readyAt: null,
+      leaseOwner: null,
+    });
     const input = copy(req.input);
     this.runs.set(req.newRunId, {
       ...run,
@@ -316,7 +332,9 @@ export class MemoryStore implements Store {
       readyAt: req.now,
       fencingToken: 0,
       inboxVersion: 0,
-      history: [{ type: 'workflow_started', workflowType: run.type, input, seq: 0, at: req.now.toISOString() }],
+      history: [
+        { type: 'workflow_started', workflowType: run.type, input, seq: 0, at: req.now.toISOString() },
+      ],
       inbox: [],
       createdAt: req.now,
       updatedAt: req.now,
@@ -327,10 +345,19 @@ export class MemoryStore implements Store {
   }
 
   /** A closing child tells its parent through the parent's inbox, if the parent is open. */
-  private tellParent(run: Run, outcome: { status: string; result?: Json; error?: ErrorInfo }, now: Date): void {
+  private tellParent(
+    run: Run,
+    outcome: { status: string; result?: Json; error?: ErrorInfo },
+    now: Date,
+  ): void {
     const parent = run.parent && this.runs.get(run.parent.runId);
     if (!parent || !run.parent || !OPEN_STATUSES.includes(parent.status)) return;
-    parent.inbox.push({ id: String(this.nextInboxId++), kind: 'child', name: null, payload: copy({ cmd: run.parent.cmd, ...outcome }) as unknown as Json });
+    parent.inbox.push({
+      id: String(this.nextInboxId++),
+      kind: 'child',
+      name: null,
+      payload: copy({ cmd: run.parent.cmd, ...outcome }) as unknown as Json,
+    });
     parent.inboxVersion++;
     if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = now;
     this.emit((l) => l.onWake?.(parent.runId));
@@ -598,7 +625,8 @@ function describe(r: Run): WorkflowDescription {
 /** jsonb's `@>` on objects: every key of `wanted` is in `have` with a containing value. */
 function contains(have: unknown, wanted: unknown): boolean {
   if (typeof wanted !== 'object' || wanted === null) return JSON.stringify(have) === JSON.stringify(wanted);
-  if (Array.isArray(wanted)) return Array.isArray(have) && wanted.every((w) => have.some((h) => contains(h, w)));
+  if (Array.isArray(wanted))
+    return Array.isArray(have) && wanted.every((w) => have.some((h) => contains(h, w)));
   if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
   return Object.entries(wanted).every(([k, v]) => contains((have as Record<string, unknown>)[k], v));
 }

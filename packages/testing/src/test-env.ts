@@ -1,5 +1,6 @@
 import {
   type ActivityFn,
+  activityOptions,
   Client,
   type Duration,
   type ErrorCode,
@@ -85,10 +86,16 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     dropDatabase = database.drop;
   }
 
+  const activities = withMocks(options.activities ?? {}, options.mocks);
+  // The env's one worker also serves every task queue its activities name, so they run as deployed.
+  const taskQueues = [
+    ...new Set(Object.values(activities).flatMap((fn) => activityOptions(fn).taskQueue ?? [])),
+  ];
   const worker = await Worker.create({
     store,
     workflows: options.workflows,
-    activities: withMocks(options.activities ?? {}, options.mocks),
+    activities,
+    ...(taskQueues.length > 0 ? { taskQueues } : {}),
     clock,
     stickyMs: 0, // every wait suspends, so the store alone tells whether the engine is busy
     pollIntervalMs: 20,

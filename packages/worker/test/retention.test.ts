@@ -37,7 +37,9 @@ const exists = (id: string) =>
     (e: ReelError) => (e.code === 'REEL_WORKFLOW_NOT_FOUND' ? false : Promise.reject(e)),
   );
 const historyRows = async (runIds: string[]) =>
-  Number((await pool.query('select count(*) from reel.history where run_id = any($1)', [runIds])).rows[0].count);
+  Number(
+    (await pool.query('select count(*) from reel.history where run_id = any($1)', [runIds])).rows[0].count,
+  );
 
 /** A worker whose engine clock reads `at`, serving a type no run here has: it only does housekeeping. */
 const housekeeper = (at: Date, retention?: string | false) =>

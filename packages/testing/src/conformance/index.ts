@@ -8,7 +8,9 @@ import { createHarness, type StoreFactory } from './harness.ts';
 import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
+import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
+import { taskBehaviour } from './tasks.ts';
 import { timerBehaviour } from './timers.ts';
 
 export type { StoreFactory } from './harness.ts';
@@ -41,6 +43,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
       return current.store;
     });
     startBehaviour(h);
+    scheduleBehaviour(h);
     claimBehaviour(h);
     fencingBehaviour(h);
     inboxBehaviour(h);
@@ -49,5 +52,6 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
     closeAndParkBehaviour(h);
     describeListBehaviour(h);
     notificationBehaviour(h);
+    taskBehaviour(h);
   });
 }

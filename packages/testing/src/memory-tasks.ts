@@ -1,0 +1,176 @@
+import {
+  activityResultPayload,
+  type ClaimedTask,
+  type InboxItem,
+  type Json,
+  type Lease,
+  type NewTask,
+  type StoreListener,
+  type TaskClaim,
+  type TaskOutcome,
+} from '@reel/sdk';
+
+/** What the tasks need from the memory store's runs. */
+export interface TaskHost {
+  /** Whether the run is leased with this fencing token. */
+  leased(lease: Lease): boolean;
+  /** The workflow id of the run, if it is open. */
+  openWorkflowId(runId: string): string | undefined;
+  /** Whether the run's inbox holds an `activity_result` for this attempt. */
+  resultWaiting(runId: string, cmd: number, attempt: number): boolean;
+  /** Puts an item in an open run's inbox and wakes it, as `enqueue` does. */
+  deliver(runId: string, item: Omit<InboxItem, 'id'>, now: Date): void;
+  emit(send: (l: StoreListener) => void): void;
+}
+
+interface Task extends NewTask {
+  id: string;
+  claim: number;
+  readyAt: Date;
+  claimedBy: string | null;
+}
+
+/**
+ * `MemoryStore`'s task queues, with the Postgres store's rules: one task per activity, fenced
+ * enqueue, claims that lapse at `lockedUntil`, and completion that moves the outcome to the inbox.
+ */
+export class MemoryTasks {
+  private readonly rows = new Map<string, Task>();
+  private nextId = 1;
+
+  constructor(private readonly host: TaskHost) {}
+
+  async enqueue(lease: Lease, task: NewTask): Promise<boolean> {
+    if (lease.runId !== task.runId || !this.host.leased(lease)) return false;
+    if (this.host.resultWaiting(task.runId, task.cmd, task.attempt)) return false;
+    const existing = this.find(task.runId, task.cmd);
+    if (existing && existing.attempt >= task.attempt) return false;
+    const row: Task = {
+      ...copy(task),
+      availableAt: task.availableAt,
+      id: existing?.id ?? String(this.nextId++),
+      claim: existing ? existing.claim + 1 : 0,
+      readyAt: task.availableAt,
+      claimedBy: null,
+    };
+    this.rows.set(row.id, row);
+    this.host.emit((l) => l.onTask?.(task.queue));
+    return true;
+  }
+
+  async claim(
+    owner: string,
+    queues: string[],
+    names: string[],
+    limit: number,
+    now: Date,
+    lockedUntil: Date,
+  ): Promise<ClaimedTask[]> {
+    const ready = [...this.rows.values()]
+      .filter(
+        (t) =>
+          t.readyAt <= now &&
+          queues.includes(t.queue) &&
+          names.includes(t.name) &&
+          this.host.openWorkflowId(t.runId) !== undefined,
+      )
+      .sort((a, b) => a.readyAt.getTime() - b.readyAt.getTime())
+      .slice(0, limit);
+    return ready.map((t) => {
+      t.claim++;
+      t.claimedBy = owner;
+      t.readyAt = lockedUntil;
+      const { readyAt, claimedBy, ...task } = t;
+      return {
+        ...copy(task),
+        availableAt: t.availableAt,
+        workflowId: this.host.openWorkflowId(t.runId) as string,
+      };
+    });
+  }
+
+  async nextAt(queues: string[], names: string[]): Promise<Date | undefined> {
+    let min: Date | undefined;
+    for (const t of this.rows.values())
+      if (
+        queues.includes(t.queue) &&
+        names.includes(t.name) &&
+        this.host.openWorkflowId(t.runId) !== undefined &&
+        (!min || t.readyAt < min)
+      )
+        min = t.readyAt;
+    return min;
+  }
+
+  async renew(claims: (TaskClaim & { heartbeat?: Json })[], lockedUntil: Date): Promise<string[]> {
+    const lost: string[] = [];
+    for (const c of claims) {
+      const t = this.rows.get(c.id);
+      if (!t || t.claim !== c.claim) {
+        lost.push(c.id);
+        continue;
+      }
+      t.readyAt = lockedUntil;
+      if (c.heartbeat !== undefined) t.lastHeartbeat = copy(c.heartbeat);
+    }
+    return lost;
+  }
+
+  async complete(
+    task: TaskClaim & Pick<NewTask, 'cmd' | 'attempt'>,
+    outcome: TaskOutcome,
+    now: Date,
+  ): Promise<boolean> {
+    const t = this.rows.get(task.id);
+    if (!t || t.claim !== task.claim) return false;
+    this.rows.delete(t.id);
+    if (this.host.openWorkflowId(t.runId) !== undefined) {
+      const payload = activityResultPayload(t.cmd, t.attempt, copy(outcome));
+      this.host.deliver(t.runId, { kind: 'activity_result', name: null, payload }, now);
+    }
+    return true;
+  }
+
+  async delete(runId: string, cmds?: number[]): Promise<void> {
+    for (const t of [...this.rows.values()]) {
+      if (t.runId !== runId || (cmds && !cmds.includes(t.cmd))) continue;
+      this.rows.delete(t.id);
+      this.host.emit((l) => l.onTaskCancelled?.(t.id));
+    }
+  }
+
+  /** Drops the tasks of a deleted run (retention), as `on delete cascade` does. */
+  forget(runId: string): void {
+    for (const t of [...this.rows.values()]) if (t.runId === runId) this.rows.delete(t.id);
+  }
+
+  /** A task is claimable at `now`, or claimed: its outcome is on the way (the virtual clock must wait). */
+  hasWork(now: Date): boolean {
+    for (const t of this.rows.values())
+      if (this.host.openWorkflowId(t.runId) !== undefined && (t.readyAt <= now || t.claimedBy !== null))
+        return true;
+    return false;
+  }
+
+  /** The earliest time a task no worker holds becomes claimable. */
+  nextWakeAt(): Date | undefined {
+    let min: Date | undefined;
+    for (const t of this.rows.values())
+      if (
+        t.claimedBy === null &&
+        this.host.openWorkflowId(t.runId) !== undefined &&
+        (!min || t.readyAt < min)
+      )
+        min = t.readyAt;
+    return min;
+  }
+
+  private find(runId: string, cmd: number): Task | undefined {
+    for (const t of this.rows.values()) if (t.runId === runId && t.cmd === cmd) return t;
+    return undefined;
+  }
+}
+
+function copy<T>(value: T): T {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value));
+}
