@@ -22,10 +22,11 @@ export interface TestEnvOptions {
   workflows: Record<string, WorkflowFn>;
   activities?: Record<string, ActivityFn>;
   /**
-   * Stand-ins for activities, keyed by registered name or by the activity function itself.
-   * A mock of an activity that is not in `activities` registers it.
+   * Stand-ins for activities, keyed by registered name (`{ chargeCard: fake }`) or by the activity
+   * function itself (`[[chargeCard, fake]]`, pairs or a Map). A mock of an activity that is not in
+   * `activities` registers it.
    */
-  mocks?: Record<string, ActivityFn> | Map<ActivityFn | string, ActivityFn>;
+  mocks?: Record<string, ActivityFn> | Map<ActivityFn | string, ActivityFn> | [ActivityFn | string, ActivityFn][];
   /** `memory` (default): no database at all. `postgres`: a fresh database (DATABASE_URL, else embedded). */
   store?: 'memory' | 'postgres';
   /** Server to make the test database on, for `store: 'postgres'`. Default DATABASE_URL, else an embedded Postgres. */
@@ -207,7 +208,7 @@ function withMocks(
   mocks: TestEnvOptions['mocks'],
 ): Record<string, ActivityFn> {
   const merged = { ...activities };
-  const entries = mocks instanceof Map ? [...mocks] : Object.entries(mocks ?? {});
+  const entries = mocks instanceof Map || Array.isArray(mocks) ? [...mocks] : Object.entries(mocks ?? {});
   for (const [key, mock] of entries) {
     if (typeof key === 'string') {
       merged[key] = activities[key] ? replaceActivity(activities[key], mock) : mock;

@@ -63,7 +63,7 @@ describe('createTestEnv (in memory)', () => {
     await using env = await createTestEnv({
       workflows: { order },
       activities: { chargeCard, ship },
-      mocks: new Map([[chargeCard, async () => ({ id: 'pay-1' })]]),
+      mocks: [[chargeCard, async () => ({ id: 'pay-1' })]],
       startTime: start,
     });
     const handle = await env.client.start(order, { id: 'o1' });
