@@ -214,6 +214,12 @@ export class RunDriver {
       return;
     }
 
+    // An activity that finished while this step awaited a flush appended its result: it must reach
+    // the code before the run may wait, or releasing the run would strand it with a result unseen.
+    if (this.exec.hasUndelivered()) {
+      this.again = true;
+      return;
+    }
     const next =
       this.host.draining &&
       this.exec.openActivities().some((a) => !this.running.has(a.cmd) && !this.tasks.isRemote(a))

@@ -36,3 +36,43 @@ it('a signal that wakes a run while its history is still loading is not lost', a
   expect(logs).toEqual([]);
   await worker.shutdown();
 });
+
+let running = false;
+async function slowStep(): Promise<string> {
+  running = true;
+  await new Promise((r) => setTimeout(r, 60));
+  return 'done';
+}
+
+async function stepThenReturn(ctx: WorkflowContext) {
+  ctx.onSignal('ping', () => undefined);
+  return ctx.activity(slowStep);
+}
+
+/** A store whose commits can be made slow, so an activity finishes while one is in flight. */
+class SlowCommitStore extends MemoryStore {
+  slow = false;
+  override async commit(req: Parameters<MemoryStore['commit']>[0]) {
+    if (this.slow) await new Promise((r) => setTimeout(r, 150));
+    return super.commit(req);
+  }
+}
+
+it('an activity that finishes during a flush is delivered before the run may suspend', async () => {
+  const store = new SlowCommitStore();
+  const worker = await Worker.create({
+    store,
+    workflows: { stepThenReturn },
+    activities: { slowStep },
+    handleSignals: false,
+    stickyMs: 0,
+  });
+  void worker.run();
+  const client = new Client({ store });
+  const handle = await client.start(stepThenReturn, undefined);
+  while (!running) await new Promise((r) => setTimeout(r, 5));
+  store.slow = true; // the flush of the 'ping' signal outlasts the activity
+  await handle.signal('ping');
+  expect(await handle.result({ timeout: '5s' })).toBe('done');
+  await worker.shutdown();
+});

@@ -236,6 +236,11 @@ export class WorkflowExecution {
     return recorded;
   }
 
+  /** True if events were appended that the code has not received yet. */
+  hasUndelivered(): boolean {
+    return this.cursor < this.log.length;
+  }
+
   /** Events not yet durable, to be flushed in one transaction. */
   unflushed(): RecordedEvent[] {
     return this.log.slice(this.durable);
