@@ -74,7 +74,12 @@ export class RunDriver {
 
   async start(): Promise<void> {
     try {
-      const history = await this.host.store.loadHistory(this.run.runId);
+      // History and inbox are read in parallel: one round trip of latency instead of two.
+      this.inboxDirty = false;
+      const [history, inbox] = await Promise.all([
+        this.host.store.loadHistory(this.run.runId),
+        this.host.store.readInbox(this.run.runId),
+      ]);
       this.exec = new WorkflowExecution({
         workflowId: this.run.workflowId,
         runId: this.run.runId,
@@ -86,6 +91,7 @@ export class RunDriver {
         guard: this.host.guard,
         onViolation: (err) => this.host.log('warn', err.message, this.fields()),
       });
+      await this.applyInbox(inbox);
     } catch (err) {
       this.fail(err);
       return;
@@ -237,7 +243,11 @@ export class RunDriver {
 
   private async pullInbox(): Promise<void> {
     this.inboxDirty = false;
-    const { items, version } = await this.host.store.readInbox(this.run.runId);
+    await this.applyInbox(await this.host.store.readInbox(this.run.runId));
+  }
+
+  /** Turns new inbox items into history events (they are deleted when those events are flushed). */
+  private async applyInbox({ items, version }: { items: InboxItem[]; version: number }): Promise<void> {
     this.inboxVersion = version;
     for (const item of items) {
       if (this.seen.has(item.id)) continue;

@@ -264,6 +264,8 @@ export class Worker {
       void driver.start();
     }
     if (claimed.length === free) return 0;
+    // Busy: notifications and this worker's own wake times drive the next claim; look again soon.
+    if (claimed.length > 0) return this.options.pollIntervalMs ?? 1000;
     const ready = await this.store.nextReadyAt(this.types);
     return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
   }
