@@ -10,6 +10,7 @@ import {
 } from '@reel/sdk';
 import { attemptSettings } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
+import { Doorbell } from './doorbell.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
 import { timerDelay } from './run-driver.ts';
@@ -59,8 +60,8 @@ interface Running {
 export class TaskWorker {
   private readonly running = new Map<string, Running>();
   private stopped = false;
-  private kicked = false;
-  private wake: (() => void) | undefined;
+  /** Rung by notifications, finished work and wake times: the loop looks for work again. */
+  private readonly bell = new Doorbell();
   private loop: Promise<void> | undefined;
   private renewal: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -72,7 +73,7 @@ export class TaskWorker {
     const { store, queues } = this.options;
     this.unlisten = await store.listen({
       onTask: (queue) => {
-        if (queues.includes(queue)) this.kick();
+        if (queues.includes(queue)) this.bell.ring();
       },
       onTaskCancelled: (taskId) => {
         this.running
@@ -82,7 +83,7 @@ export class TaskWorker {
           );
       },
       onWake: (runId) => {
-        if (runId === '') this.kick(); // anything may have changed (the listener reconnected)
+        if (runId === '') this.bell.ring(); // anything may have changed (the listener reconnected)
       },
     });
     this.renewal = setInterval(() => void this.renew(), Math.min(this.options.claimMs / 3, 10_000));
@@ -97,7 +98,7 @@ export class TaskWorker {
 
   private async drain(): Promise<void> {
     this.stopped = true;
-    this.kick();
+    this.bell.ring();
     await this.loop;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
@@ -124,7 +125,7 @@ export class TaskWorker {
       } catch (err) {
         this.options.log('error', `claiming tasks failed; retrying: ${(err as Error).message}`, {});
       }
-      await this.idle(wait);
+      await this.bell.wait(wait);
     }
   }
 
@@ -194,7 +195,7 @@ export class TaskWorker {
       })
       .finally(() => {
         this.running.delete(task.id);
-        this.kick();
+        this.bell.ring();
       });
   }
 
@@ -225,24 +226,5 @@ export class TaskWorker {
     } catch (err) {
       log('error', `renewing task claims failed: ${(err as Error).message}`, {});
     }
-  }
-
-  private async idle(ms: number): Promise<void> {
-    if (!this.kicked && !this.stopped) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timerDelay(ms));
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-    this.kicked = false;
-  }
-
-  private kick(): void {
-    this.kicked = true;
-    this.wake?.();
   }
 }

@@ -18,6 +18,7 @@ import {
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
+import { Doorbell } from './doorbell.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { Retention } from './retention.ts';
 import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
@@ -101,8 +102,8 @@ export class Worker {
   private readonly host: DriverHost;
   private readonly types: string[];
   private stopping = false;
-  private wake: (() => void) | undefined;
-  private kicked = false;
+  /** Rung by notifications, finished work and wake times: the loop looks for work again. */
+  private readonly bell = new Doorbell();
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeTime = Infinity;
   private running: Promise<void> | undefined;
@@ -156,7 +157,7 @@ export class Worker {
   /** Stops claiming, lets in-flight runs reach their next wait (up to the grace period), and closes. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    this.kick();
+    this.bell.ring();
     if (this.running) await this.running;
     else if (this.ownsStore) await this.store.close();
   }
@@ -180,7 +181,7 @@ export class Worker {
           if (runId === '') for (const d of this.drivers.values()) d.inboxChanged();
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          else this.kick();
+          else this.bell.ring();
         },
         // The holder answers at once; others wait a moment so it can, then answer by replay.
         onQuery: (runId, queryId) => {
@@ -222,7 +223,7 @@ export class Worker {
         } catch (err) {
           this.host.log('error', `claiming failed; retrying: ${(err as Error).message}`, {});
         }
-        await this.idle(next);
+        await this.bell.wait(next);
       }
       await Promise.all([this.drain(), tasks?.stop()]);
     } finally {
@@ -259,7 +260,7 @@ export class Worker {
       this.drivers.set(run.runId, driver);
       void driver.done.then(() => {
         this.drivers.delete(run.runId);
-        this.kick();
+        this.bell.ring();
       });
       void driver.start();
     }
@@ -270,26 +271,6 @@ export class Worker {
     return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
   }
 
-  /** Sleeps until kicked (a notification, a finished run, a wake time) or `ms` pass. */
-  private async idle(ms: number): Promise<void> {
-    if (!this.kicked && !this.stopping) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-    this.kicked = false;
-  }
-
-  private kick(): void {
-    this.kicked = true;
-    this.wake?.();
-  }
-
   private wakeAt(at: Date): void {
     const t = at.getTime();
     if (t >= this.wakeTime) return;
@@ -298,7 +279,7 @@ export class Worker {
     this.wakeTimer = setTimeout(
       () => {
         this.wakeTime = Infinity;
-        this.kick();
+        this.bell.ring();
       },
       timerDelay(t - this.host.clock().getTime()),
     );
