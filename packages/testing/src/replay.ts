@@ -60,7 +60,9 @@ export async function replayHistory(
     if (err instanceof NonDeterminismError) {
       const at = history.events.findIndex(
         (e) =>
-          'cmd' in e && e.cmd === err.seq && (e.type === 'activity_scheduled' || e.type === 'timer_started'),
+          'cmd' in e &&
+          e.cmd === err.seq &&
+          (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled'),
       );
       throw new ReplayMismatchError(
         `Replay of ${where} diverged at command ${err.seq}:\n` +
@@ -119,7 +121,8 @@ export async function replayHistories(
 }
 
 function show(c: { kind: string; name?: string } | undefined): string {
-  return c ? (c.kind === 'activity' ? `activity '${c.name}'` : 'a timer') : 'nothing';
+  if (!c) return 'nothing';
+  return c.kind === 'timer' ? 'a timer' : `${c.kind === 'child' ? 'child workflow' : 'activity'} '${c.name}'`;
 }
 
 function excerpt(events: RecordedEvent[], at: number): string {

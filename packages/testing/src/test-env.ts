@@ -26,7 +26,10 @@ export interface TestEnvOptions {
    * function itself (`[[chargeCard, fake]]`, pairs or a Map). A mock of an activity that is not in
    * `activities` registers it.
    */
-  mocks?: Record<string, ActivityFn> | Map<ActivityFn | string, ActivityFn> | [ActivityFn | string, ActivityFn][];
+  mocks?:
+    | Record<string, ActivityFn>
+    | Map<ActivityFn | string, ActivityFn>
+    | [ActivityFn | string, ActivityFn][];
   /** `memory` (default): no database at all. `postgres`: a fresh database (DATABASE_URL, else embedded). */
   store?: 'memory' | 'postgres';
   /** Server to make the test database on, for `store: 'postgres'`. Default DATABASE_URL, else an embedded Postgres. */
@@ -108,8 +111,16 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
   const running = worker.run();
 
   let closed = false;
-  const waiting = new Map<string, (err: Error) => void>();
+  /** The `result()` calls under way: while there are any, time skips; a parked run rejects its own. */
+  const waiting = new Set<{ workflowId: string; reject(err: Error): void }>();
   let skipping = false;
+
+  /** Moves the virtual clock and wakes the engine; the worker's heartbeat moves too, so queries still find it. */
+  const jump = async (to: number) => {
+    time = Math.max(time, to);
+    await store.heartbeat(worker.identity, Object.keys(options.workflows), clock());
+    await probe.kick();
+  };
 
   /** While some `result()` waits: whenever nothing runs, jump to the next wake time. */
   const skip = async () => {
@@ -119,7 +130,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
       while (waiting.size > 0 && !closed) {
         await pause(1);
         if (await probe.busy(clock())) continue;
-        for (const [workflowId, reject] of waiting) {
+        for (const { workflowId, reject } of waiting) {
           const run = await store.describe(workflowId);
           if (run?.parked)
             reject(
@@ -131,14 +142,13 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
         }
         const next = await probe.nextWake();
         if (next && next.getTime() > time) {
-          time = next.getTime();
-          await probe.kick();
+          await jump(next.getTime());
         } else {
           await pause(5);
         }
       }
     } catch (err) {
-      if (!closed) for (const reject of waiting.values()) reject(err as Error);
+      if (!closed) for (const { reject } of waiting) reject(err as Error);
     } finally {
       skipping = false;
     }
@@ -151,12 +161,13 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     ): Promise<R> {
       let reject!: (err: Error) => void;
       const parked = new Promise<never>((_, r) => (reject = r));
-      waiting.set(workflowId, reject);
+      const waiter = { workflowId, reject };
+      waiting.add(waiter);
       void skip();
       try {
         return await Promise.race([super.result<R>(workflowId, opts), parked]);
       } finally {
-        waiting.delete(workflowId);
+        waiting.delete(waiter);
       }
     }
   }
@@ -177,12 +188,10 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
         await untilIdle();
         const next = await probe.nextWake();
         if (!next || next.getTime() > target) break;
-        time = Math.max(time, next.getTime());
-        await probe.kick();
+        await jump(next.getTime());
         await pause(1);
       }
-      time = target;
-      await probe.kick();
+      await jump(target);
       await pause(1);
       await untilIdle();
     },
@@ -213,7 +222,14 @@ function withMocks(
     if (typeof key === 'string') {
       merged[key] = activities[key] ? replaceActivity(activities[key], mock) : mock;
     } else {
-      const name = Object.keys(activities).find((k) => activities[k] === key) ?? key.name;
+      const name =
+        Object.keys(activities).find((k) => activities[k] === key) || activityOptions(key).name || key.name;
+      if (!name) {
+        throw new ReelError(
+          ErrorCodes.INVALID_ARGUMENT,
+          'A mocked activity has no name: mock it by name, list it in activities, or name it with defineActivity(fn, { name }).',
+        );
+      }
       merged[name] = replaceActivity(key, mock);
     }
   }

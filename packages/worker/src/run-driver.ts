@@ -282,6 +282,13 @@ export class RunDriver {
     for (const child of this.exec.openChildren()) {
       if (child.runId || this.startingChildren.has(child.cmd)) continue;
       this.startingChildren.add(child.cmd);
+      // Started before a crash, then closed? It is ours by its parent link: never start it twice.
+      const before = await this.host.store.describe(child.workflowId);
+      if (before?.parentRunId === this.run.runId) {
+        this.exec.append({ type: 'child_started', cmd: child.cmd, runId: before.runId });
+        any = true;
+        continue;
+      }
       const started = await this.host.store.start({
         workflowId: child.workflowId,
         runId: randomUUID(),

@@ -13,7 +13,6 @@ import { runAttempt } from './activity-runner.ts';
 import { Doorbell } from './doorbell.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
-import { timerDelay } from './run-driver.ts';
 import type { WorkerLogger } from './worker.ts';
 
 /** The shortest wait after a pass that claimed nothing: a claimable task may be locked by another claim. */

@@ -329,7 +329,10 @@ export class Client {
         const answer = await this.store.readQuery(posted.queryId);
         if (answer?.error)
           throw new ReelError(
-            (answer.error.code as ErrorCode) ?? ErrorCodes.QUERY_FAILED,
+            // a handler's own codes (e.g. ENOENT) are not Reel's: they become REEL_QUERY_FAILED
+            answer.error.code?.startsWith('REEL_')
+              ? (answer.error.code as ErrorCode)
+              : ErrorCodes.QUERY_FAILED,
             answer.error.message,
           );
         if (answer) return answer.result as R;

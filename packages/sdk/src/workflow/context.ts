@@ -87,7 +87,7 @@ export interface WorkflowContext {
   /**
    * Ends this run and starts a fresh one of the same workflow id with `input`, to keep histories short
    * in long-running loops. `client.result(id)` follows to the last run.
-   * @example if (ctx.info.historyLength > 1000) return ctx.continueAsNew({ cursor });
+   * @example if (batch.length === 0) return done; else return ctx.continueAsNew({ cursor: batch.at(-1) });
    */
   continueAsNew(input: unknown): Promise<never>;
   /**

@@ -345,10 +345,18 @@ export class WorkflowExecution {
         child.started?.({ workflowId: child.workflowId, runId: event.runId, result: () => completion });
         return;
       }
-      case 'child_completed':
-        this.finishChild(event.cmd);
+      case 'child_completed': {
+        const child = this.finishChild(event.cmd);
         this.settle(event.cmd)?.resolve(event.result);
+        // Its outcome can arrive before `child_started` (after a crash): startChild resolves anyway.
+        const completion = child?.completion as Promise<unknown>;
+        child?.started?.({
+          workflowId: child.workflowId,
+          runId: child.runId ?? '',
+          result: () => completion,
+        });
         return;
+      }
       case 'child_failed': {
         const child = this.finishChild(event.cmd);
         this.settle(event.cmd)?.reject(

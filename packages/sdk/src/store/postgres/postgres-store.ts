@@ -48,7 +48,10 @@ export type PostgresOptions =
 const preparedNames = new Map<string, string>();
 function prepared(text: string): { name: string; text: string } {
   let name = preparedNames.get(text);
-  if (!name) preparedNames.set(text, (name = `reel_${preparedNames.size}`));
+  if (!name) {
+    name = `reel_${preparedNames.size}`;
+    preparedNames.set(text, name);
+  }
   return { name, text };
 }
 
