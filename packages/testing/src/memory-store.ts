@@ -111,7 +111,7 @@ export class MemoryStore implements Store {
       run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
       run.inboxVersion++;
       run.updatedAt = now;
-      if (run.leaseOwner === null && run.status === 'running' && run.history.length > 1) run.readyAt = now;
+      if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0) run.readyAt = now;
       this.emit((l) => l.onWake?.(run.runId));
     },
     emit: (send) => this.emit(send),
@@ -172,7 +172,7 @@ export class MemoryStore implements Store {
     run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
     run.inboxVersion++;
     run.updatedAt = now;
-    if (run.leaseOwner === null && run.status === 'running' && run.history.length > 1) run.readyAt = now;
+    if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0) run.readyAt = now;
     this.emit((l) => l.onWake?.(run.runId));
     return true;
   }

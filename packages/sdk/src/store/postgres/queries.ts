@@ -38,8 +38,8 @@ with target as (
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $5,
-         -- a delayed start (nothing run yet) keeps its start time
-         ready_at = case when w.lease_owner is null and w.status = 'running' and w.history_length > 1 then $5
+         -- a delayed start (never claimed yet: fencing token 0) keeps its start time
+         ready_at = case when w.lease_owner is null and w.status = 'running' and w.fencing_token > 0 then $5
                          else w.ready_at end
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')
