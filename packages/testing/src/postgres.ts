@@ -75,9 +75,9 @@ export async function startEmbeddedPostgres(
   // Its exit hook calls process.exit(0) on 'beforeExit', which would turn a failing test run (vitest
   // sets process.exitCode and lets the process end) into a passing one, and its 'exit' handler throws.
   // The servers are stopped explicitly (stop()), so both go: the process keeps its own exit code.
-  for (const event of ['beforeExit', 'exit'] as const) {
-    for (const listener of process.listeners(event)) if (!hooked.has(listener)) process.off(event, listener);
-  }
+  for (const listener of process.listeners('beforeExit'))
+    if (!hooked.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!hooked.has(listener)) process.off('exit', listener);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
