@@ -308,11 +308,20 @@ export class MemoryStore implements Store {
   }
 
   async continueAsNew(
-    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+    req: Lease & {
+      now: Date;
+      events: RecordedEvent[];
+      consumedInbox: string[];
+      newRunId: string;
+      input: Json | undefined;
+    },
   ) {
     const run = this.runs.get(req.runId);
     if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
     run.history.push(...req.events.map(copy));
+    // input the old run never read goes to its successor
+    const handedOn = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
+    run.inbox = [];
     Object.assign(run, {
       status: 'continued',
       result: { continuedAs: req.newRunId },
@@ -337,7 +346,7 @@ export class MemoryStore implements Store {
       history: [
         { type: 'workflow_started', workflowType: run.type, input, seq: 0, at: req.now.toISOString() },
       ],
-      inbox: [],
+      inbox: handedOn,
       createdAt: req.now,
       updatedAt: req.now,
       order: this.nextOrder++,

@@ -398,6 +398,7 @@ export class RunDriver {
       ...this.lease(),
       now: this.host.clock(),
       events,
+      consumedInbox: this.consumed.splice(0),
       newRunId: randomUUID(),
       input,
     });

@@ -187,10 +187,17 @@ export interface Store {
   commit(req: CommitRequest): Promise<CommitOutcome>;
   /**
    * Closes the leased run as `continued`, appending `events` (the last one `workflow_continued_as_new`),
-   * and starts run `newRunId` of the same workflow id with `input`; `lost` if fenced out.
+   * and starts run `newRunId` of the same workflow id with `input`; `lost` if fenced out. Inbox items
+   * the old run consumed are deleted; the others (input it never saw) move to the new run.
    */
   continueAsNew(
-    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+    req: Lease & {
+      now: Date;
+      events: RecordedEvent[];
+      consumedInbox: string[];
+      newRunId: string;
+      input: Json | undefined;
+    },
   ): Promise<'ok' | 'lost'>;
   /** Parks a run that cannot go on (e.g. non-determinism): releases the lease, retried at `retryAt`. */
   park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;

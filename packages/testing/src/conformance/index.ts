@@ -2,6 +2,7 @@ import type { Store } from '@reel/sdk';
 import { afterEach, beforeEach, describe } from 'vitest';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
+import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
 import { createHarness, type StoreFactory } from './harness.ts';
@@ -50,6 +51,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
     timerBehaviour(h);
     historyBehaviour(h);
     closeAndParkBehaviour(h);
+    continueAsNewBehaviour(h);
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);

@@ -220,7 +220,13 @@ export class PostgresStore implements Store {
   }
 
   async continueAsNew(
-    req: Lease & { now: Date; events: RecordedEvent[]; newRunId: string; input: Json | undefined },
+    req: Lease & {
+      now: Date;
+      events: RecordedEvent[];
+      consumedInbox: string[];
+      newRunId: string;
+      input: Json | undefined;
+    },
   ) {
     const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
       req.runId,
@@ -233,6 +239,7 @@ export class PostgresStore implements Store {
       req.newRunId,
       json(req.input),
       req.events.map((e) => e.at),
+      req.consumedInbox,
     ]);
     return Number(rows[0].started) > 0 ? ('ok' as const) : ('lost' as const);
   }

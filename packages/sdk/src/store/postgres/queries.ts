@@ -186,6 +186,11 @@ with old as (
          case when $9::json is null then json_build_object('workflowType', type)
               else json_build_object('workflowType', type, 'input', $9::json) end, $6
     from successor
+), consumed as (
+  delete from reel.inbox where run_id = $1 and id = any($11::bigint[]) and exists (select 1 from successor)
+), handed_on as (
+  -- input the old run never read (a signal sent meanwhile) goes to its successor, not to waste
+  update reel.inbox set run_id = $8 where run_id = $1 and not (id = any($11::bigint[])) and exists (select 1 from successor)
 )
 select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started`;
 
