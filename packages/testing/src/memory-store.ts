@@ -14,6 +14,7 @@ import {
   type NewSchedule,
   type NewTask,
   OPEN_STATUSES,
+  type ParentClosePolicy,
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
@@ -199,6 +200,15 @@ export class MemoryStore implements Store {
     this.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.emit((l) => l.onClosed?.(run.workflowId));
     return true;
+  }
+
+  async openChildren(parentRunId: string) {
+    return [...this.runs.values()]
+      .filter((r) => r.parent?.runId === parentRunId && OPEN_STATUSES.includes(r.status))
+      .map((r) => ({
+        workflowId: r.workflowId,
+        parentClosePolicy: r.parent?.closePolicy as ParentClosePolicy,
+      }));
   }
 
   async claim(

@@ -112,6 +112,19 @@ describe('child workflows', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await client.describe('parent-4-sleeper')).status).toBe('terminated');
   });
+
+  it('terminating a parent applies its children’s parent-close policies', async () => {
+    const terminated = await client.start(waitsOnChild, 'terminate', { id: 'parent-5' });
+    const cancelled = await client.start(waitsOnChild, 'requestCancel', { id: 'parent-6' });
+    for (const id of ['parent-5-sleeper', 'parent-6-sleeper']) {
+      while ((await client.list({ type: 'sleepyChild' })).items.every((r) => r.workflowId !== id))
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    await terminated.terminate('stop everything');
+    await cancelled.terminate('stop everything');
+    expect((await client.describe('parent-5-sleeper')).status).toBe('terminated');
+    await expect(client.result('parent-6-sleeper')).rejects.toBeInstanceOf(CancelledError);
+  });
 });
 
 describe('continueAsNew', () => {

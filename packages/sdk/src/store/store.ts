@@ -179,6 +179,8 @@ export interface Store {
    * `workflow_terminated` and fences out the lease holder. Same answers as `enqueue`.
    */
   terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
+  /** The open children of a run, with what happens to them when it closes. */
+  openChildren(parentRunId: string): Promise<{ workflowId: string; parentClosePolicy: ParentClosePolicy }[]>;
   claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]>;
   /** The earliest time a run of these types becomes claimable, if any. */
   nextReadyAt(types: string[]): Promise<Date | undefined>;

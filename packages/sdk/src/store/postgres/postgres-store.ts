@@ -146,6 +146,14 @@ export class PostgresStore implements Store {
     return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
   }
 
+  async openChildren(parentRunId: string) {
+    const { rows } = await this.pool.query(q.OPEN_CHILDREN, [parentRunId]);
+    return rows.map((r) => ({
+      workflowId: r.workflow_id as string,
+      parentClosePolicy: r.parent_close_policy,
+    }));
+  }
+
   async claim(
     owner: string,
     types: string[],

@@ -85,6 +85,10 @@ select (select status from target) as status,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
 
+export const OPEN_CHILDREN = `
+select workflow_id, parent_close_policy from reel.workflows
+ where parent_run_id = $1 and status in ('running', 'parked')`;
+
 /** Claims runnable runs of the given types; SKIP LOCKED lets many workers claim without blocking. */
 export const CLAIM = `
 update reel.workflows w
