@@ -27,7 +27,7 @@ import {
   outsideWorkflowScope,
   runInWorkflowScope,
 } from './determinism-guard.ts';
-import type { HistoryEvent, RecordedEvent } from './events.ts';
+import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 import { mapDurably } from './map.ts';
 import { seededRandom, uuidFrom } from './random.ts';
 
@@ -259,9 +259,14 @@ export class WorkflowExecution {
     while (this.cursor < this.log.length && !this.failure) {
       const event = this.log[this.cursor++] as RecordedEvent;
       this.lastAt = event.at;
-      this.deliver(event);
-      await drainMicrotasks();
-      while (this.checkConditions()) await drainMicrotasks();
+      // A command event (e.g. activity_scheduled) only checks what the code issued: no code wakes up,
+      // so there is nothing to drain. This halves the macrotask turns of a replay.
+      if (COMMAND_EVENTS.has(event.type)) this.deliver(event);
+      else {
+        this.deliver(event);
+        await drainMicrotasks();
+        while (this.checkConditions()) await drainMicrotasks();
+      }
     }
     if (this.failure) throw this.failure;
     if (this.result && !this.log.some((e) => e.type === this.result?.type)) this.append(this.result);
@@ -729,6 +734,9 @@ function commandOf(e: RecordedEvent): CommandSummary {
 function summary(c: Command): CommandSummary {
   return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
 }
+
+/** Events whose delivery settles nothing: it only checks them against the commands the code issued. */
+const COMMAND_EVENTS = new Set<EventType>(['activity_scheduled', 'timer_started', 'child_scheduled', 'patch_marker']);
 
 /** Lets every pending promise callback run: the workflow code goes as far as it can. */
 function drainMicrotasks(): Promise<void> {

@@ -179,7 +179,7 @@ export class PostgresStore implements Store {
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId]);
-    return rows.map((r) => ({ ...r.data, type: r.type, seq: r.seq, at: r.at.toISOString() }));
+    return rows.map((r) => ({ ...r.data, type: r.type, seq: r.seq, at: r.at }));
   }
 
   history(runId: string): Promise<RecordedEvent[]> {

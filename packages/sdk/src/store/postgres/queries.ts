@@ -104,8 +104,10 @@ returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.r
 export const NEXT_READY_AT = `
 select min(ready_at) as at from reel.workflows where ready_at is not null and type = any($1::text[])`;
 
+/** `at` as ISO text straight from Postgres: parsing 10,000 Dates to print them again cost as much as the query. */
 export const LOAD_HISTORY = `
-select seq, type, data, at from reel.history where run_id = $1 order by seq`;
+select seq, type, data, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+  from reel.history where run_id = $1 order by seq`;
 
 /** The inbox and its version, read in one snapshot. */
 export const READ_INBOX = `
