@@ -120,6 +120,24 @@ export class RunDriver {
     this.end();
   }
 
+  /**
+   * Stops (aborting running activities, whose results are then never recorded) and releases the run,
+   * claimable at once. Events not yet flushed are dropped: a replay recreates them.
+   */
+  async handBack(reason: string): Promise<void> {
+    this.abandon(reason);
+    const now = this.host.clock();
+    await this.host.store
+      .commit({
+        ...this.lease(),
+        now,
+        events: [],
+        consumedInbox: [],
+        release: { readyAt: now, inboxVersion: this.inboxVersion },
+      })
+      .catch(() => undefined); // the lease lapses anyway
+  }
+
   /** Runs `step` now, or once more after the one under way. */
   poke(): void {
     // Before start() has loaded the history there is nothing to step; start() pokes when it has.

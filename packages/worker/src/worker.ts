@@ -347,7 +347,10 @@ export class Worker {
       (r) => (timer = setTimeout(() => r('late'), this.options.shutdownGraceMs ?? 30_000)),
     );
     if ((await Promise.race([all, grace])) === 'late') {
-      for (const d of this.drivers.values()) d.abandon('worker shut down before its activities finished');
+      // Hand the runs back, runnable now, so another worker need not wait for their leases to lapse.
+      await Promise.all(
+        [...this.drivers.values()].map((d) => d.handBack('worker shut down before its activities finished')),
+      );
     }
     clearTimeout(timer);
   }

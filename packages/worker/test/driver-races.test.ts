@@ -76,3 +76,34 @@ it('an activity that finishes during a flush is delivered before the run may sus
   expect(await handle.result({ timeout: '5s' })).toBe('done');
   await worker.shutdown();
 });
+
+let attempts = 0;
+async function slowOnce(): Promise<string> {
+  attempts++;
+  if (attempts === 1) await new Promise((r) => setTimeout(r, 5_000)); // outlasts the first worker's grace
+  return `attempt ${attempts}`;
+}
+async function oneSlowStep(ctx: WorkflowContext) {
+  return ctx.activity(slowOnce);
+}
+
+it('a worker shutting down past its grace period hands its runs back at once, not after their leases', async () => {
+  const store = new MemoryStore();
+  const options = {
+    store,
+    workflows: { oneSlowStep },
+    activities: { slowOnce },
+    handleSignals: false,
+    leaseMs: 60_000,
+  };
+  const first = await Worker.create({ ...options, shutdownGraceMs: 100 });
+  void first.run();
+  const client = new Client({ store });
+  const handle = await client.start(oneSlowStep, undefined);
+  while (attempts === 0) await new Promise((r) => setTimeout(r, 5));
+  await first.shutdown();
+  const second = await Worker.create(options);
+  void second.run();
+  expect(await handle.result({ timeout: '3s' })).toBe('attempt 2'); // well before the 60 s lease
+  await second.shutdown();
+});
