@@ -7,7 +7,7 @@ export {
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
-export type { ScheduleClient, ScheduleOptions } from './client/schedule-client.ts';
+export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json } from './codec.ts';
 export { type Duration, toMs } from './duration.ts';

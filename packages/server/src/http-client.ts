@@ -20,6 +20,7 @@ import {
   workflowTypeOf,
 } from '@reel/sdk';
 import { reelError, ServerErrorCodes } from './errors.ts';
+import { HttpScheduleClient } from './http-schedule-client.ts';
 import { MAX_WAIT_MS } from './routes/result.ts';
 
 export interface HttpClientOptions {
@@ -43,6 +44,8 @@ type Query = Record<string, string | number | undefined>;
  * console.log(await handle.result({ timeout: '5 minutes' }));
  */
 export class HttpClient {
+  /** Cron schedules that start workflows, as `client.schedules`: same methods, same errors. */
+  readonly schedules: HttpScheduleClient;
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
@@ -61,6 +64,10 @@ export class HttpClient {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     };
     this.requestTimeoutMs = options.requestTimeoutMs ?? MAX_WAIT_MS + 30_000;
+    this.schedules = new HttpScheduleClient(
+      (method, route, body) => this.request(method, route, body),
+      (workflowId, runId) => this.getHandle(workflowId, runId),
+    );
   }
 
   /** Starts a workflow by function (its name is the type) or by type name. Idempotent by `id`. */
@@ -172,7 +179,7 @@ export class HttpClient {
   async close(): Promise<void> {}
 
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     route: string,
     body?: unknown,
     query: Query = {},
@@ -202,7 +209,8 @@ export class HttpClient {
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {}
-    if (response.ok && parsed !== undefined) return { status: response.status, body: parsed as T };
+    if (response.ok && (parsed !== undefined || response.status === 204))
+      return { status: response.status, body: parsed as T };
     const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
     if (typeof error?.code === 'string' && typeof error.message === 'string')
       throw reelError(error.code, error.message);

@@ -2,8 +2,14 @@ export { allows, createAuthenticator, parseApiKeys, type RouteScope } from './au
 export { type ErrorBody, toHttpError } from './error-handler.ts';
 export { reelError, type ServerErrorCode, ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
+export type { HttpScheduleClient } from './http-schedule-client.ts';
 export { type PrometheusMetrics, prometheusMetrics, Registry } from './metrics.ts';
 export type { ApiKey, ReelPluginOptions, Scope, ServerOptions } from './options.ts';
 export { reelPlugin } from './plugin.ts';
 export { buildServer, isLoopback, type StartServerOptions, startServer } from './server.ts';
-export type { WorkflowClient, WorkflowClientMethod } from './workflow-client.ts';
+export type {
+  ScheduleClientMethod,
+  WorkflowClient,
+  WorkflowClientMethod,
+  WorkflowScheduleClient,
+} from './workflow-client.ts';

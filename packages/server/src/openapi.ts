@@ -17,7 +17,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Reel',
         version: API_VERSION,
         description:
-          'Start, signal, query, cancel and inspect durable workflows. Errors are `{ error: { code, message } }`.',
+          'Start, signal, query, cancel and inspect durable workflows, and schedule them. Errors are `{ error: { code, message } }`.',
       },
       components: {
         securitySchemes: {
@@ -32,6 +32,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'workflows', description: 'Start, list and inspect runs' },
         { name: 'control', description: 'Signal, cancel, terminate and query running workflows' },
+        { name: 'schedules', description: 'Cron schedules that start workflows' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
       ],
     },

@@ -2,7 +2,10 @@ import type { Client } from '@reel/sdk';
 import type { FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 
-/** What an API key may do: `read` the GET routes, `write` start/signal/cancel/query, `admin` all of it plus terminate. */
+/**
+ * What an API key may do: `read` the GET routes, `write` start/signal/cancel/query and
+ * create/pause/resume/trigger schedules, `admin` all of it plus terminate and deleting schedules.
+ */
 export type Scope = 'read' | 'write' | 'admin';
 
 /** A bearer API key and the scopes it grants. */

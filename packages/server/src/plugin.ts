@@ -12,6 +12,7 @@ import { controlRoutes } from './routes/control.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { resultRoutes } from './routes/result.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { sharedSchemas } from './schemas.ts';
 
@@ -42,6 +43,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
+  scheduleRoutes(app, context);
 }
 
 /**

@@ -1,5 +1,7 @@
 /** JSON schemas shared by the routes; they validate requests and document the API in OpenAPI. */
 
+import { OVERLAP_POLICIES } from '@reel/sdk';
+
 const STATUSES = ['running', 'parked', 'completed', 'failed', 'cancelled', 'terminated'];
 
 export const errorResponse = {
@@ -61,7 +63,50 @@ export const workflowDescription = {
   required: ['workflowId', 'runId', 'type', 'status', 'historyLength', 'createdAt', 'updatedAt'],
 } as const;
 
-export const sharedSchemas = [errorResponse, errorInfo, workflowDescription];
+const nullableDate = { type: 'string', format: 'date-time', nullable: true } as const;
+
+export const scheduleDescription = {
+  $id: 'ReelSchedule',
+  type: 'object',
+  description: 'A cron schedule, as `client.schedules.describe()` returns it.',
+  properties: {
+    id: { type: 'string' },
+    workflowType: { type: 'string' },
+    cron: { type: 'string' },
+    timezone: { type: 'string', description: 'The IANA time zone the cron expression is read in.' },
+    input: { description: 'The JSON input every run gets; absent when it has none.' },
+    overlap: { type: 'string', enum: OVERLAP_POLICIES },
+    paused: { type: 'boolean' },
+    nextFireAt: { ...nullableDate, description: 'The next tick; null while paused.' },
+    bufferedAt: { ...nullableDate, description: 'A tick bufferOne holds back, if any.' },
+    recentRuns: {
+      type: 'array',
+      description: 'The runs it started most recently, newest first (at most 10).',
+      items: {
+        type: 'object',
+        properties: { workflowId: { type: 'string' }, runId: { type: 'string', format: 'uuid' } },
+        required: ['workflowId', 'runId'],
+      },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: [
+    'id',
+    'workflowType',
+    'cron',
+    'timezone',
+    'overlap',
+    'paused',
+    'nextFireAt',
+    'bufferedAt',
+    'recentRuns',
+    'createdAt',
+    'updatedAt',
+  ],
+} as const;
+
+export const sharedSchemas = [errorResponse, errorInfo, workflowDescription, scheduleDescription];
 
 export const errorRef = { $ref: 'ReelErrorResponse#' } as const;
 
@@ -71,6 +116,13 @@ export const errorResponses = { '4xx': errorRef, '5xx': errorRef } as const;
 export const idParams = {
   type: 'object',
   properties: { id: { type: 'string', minLength: 1, maxLength: 256, description: 'The workflow id.' } },
+  required: ['id'],
+} as const;
+
+/** Schedule ids are shorter than workflow ids: each tick's run id appends `@<fire time>` to them. */
+export const scheduleIdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 200, description: 'The schedule id.' } },
   required: ['id'],
 } as const;
 

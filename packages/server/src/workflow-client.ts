@@ -1,4 +1,4 @@
-import type { Client } from '@reel/sdk';
+import type { Client, ScheduleClient } from '@reel/sdk';
 
 /** The methods `Client` and `HttpClient` share. `query` joins as soon as the SDK's `Client` has it. */
 export type WorkflowClientMethod =
@@ -14,6 +14,15 @@ export type WorkflowClientMethod =
   | 'result'
   | 'close';
 
+/** The methods of `client.schedules` that `HttpClient.schedules` has too: all of them. */
+export type ScheduleClientMethod = 'create' | 'describe' | 'list' | 'pause' | 'resume' | 'trigger' | 'delete';
+
+/**
+ * `client.schedules` as both clients have it. Picked rather than `ScheduleClient` itself, whose
+ * private members would make it accept only the SDK's class.
+ */
+export type WorkflowScheduleClient = Pick<ScheduleClient, ScheduleClientMethod>;
+
 /**
  * What application code needs to drive workflows, whether straight against Postgres (`Client`) or
  * over HTTP (`HttpClient`): type your code against this and pick the implementation by configuration.
@@ -22,4 +31,7 @@ export type WorkflowClientMethod =
  *   ? new HttpClient({ baseUrl: process.env.REEL_URL, apiKey: process.env.REEL_API_KEY })
  *   : new Client({ connectionString: process.env.DATABASE_URL! });
  */
-export type WorkflowClient = Pick<Client, Extract<WorkflowClientMethod, keyof Client>>;
+export type WorkflowClient = Pick<Client, Extract<WorkflowClientMethod, keyof Client>> & {
+  /** Cron schedules that start workflows. */
+  readonly schedules: WorkflowScheduleClient;
+};

@@ -3,7 +3,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import type { WorkflowClient } from '../src/workflow-client.ts';
-import { failing, greeting, waiting } from './fixtures/workflows.ts';
+import { failing, greeting, quick, waiting } from './fixtures/workflows.ts';
 import { closedPort, useHarness } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -81,6 +81,61 @@ describe('HttpClient over a real socket', () => {
     await http.start(waiting, undefined, { id: 'e2e-terminate' });
     await http.terminate('e2e-terminate', 'stuck');
     expect(await code(http.result('e2e-terminate'))).toBe('REEL_WORKFLOW_TERMINATED');
+  });
+
+  it('creates, triggers, pauses, lists and deletes a schedule through HttpClient.schedules', async () => {
+    const { schedules } = http as WorkflowClient;
+    const created = await schedules.create({
+      id: 'e2e-schedule',
+      workflow: quick,
+      cron: '0 9 * * 1-5',
+      timezone: 'Europe/Paris',
+      input: 3,
+    });
+    expect(created).toMatchObject({ id: 'e2e-schedule', workflowType: 'quick', paused: false, input: 3 });
+    expect(created.nextFireAt).toBeInstanceOf(Date);
+    expect(created.createdAt).toBeInstanceOf(Date);
+
+    const run = await schedules.trigger('e2e-schedule');
+    expect(run.id).toMatch(/^e2e-schedule@/);
+    expect(await run.result({ timeout: '10s' })).toBe('Hello, #3!');
+
+    await schedules.pause('e2e-schedule');
+    const [listed] = (await schedules.list()).filter((s) => s.id === 'e2e-schedule');
+    expect(listed).toMatchObject({ paused: true, nextFireAt: null });
+    expect(listed?.recentRuns).toEqual([{ workflowId: run.id, runId: run.runId }]);
+    expect(listed).toEqual(await h.client.schedules.describe('e2e-schedule'));
+
+    await schedules.delete('e2e-schedule');
+    await expect(schedules.describe('e2e-schedule')).rejects.toMatchObject({
+      code: 'REEL_SCHEDULE_NOT_FOUND',
+    });
+    expect(await http.describe(run.id)).toMatchObject({ status: 'completed' });
+  });
+
+  it("throws the schedule errors Client throws, with the server's codes", async () => {
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: ReelError) => (e instanceof ReelError ? e.code : String(e)),
+      );
+    const options = { id: 'e2e-bad', workflow: 'quick', cron: '@daily' };
+    expect(await code(http.schedules.create({ ...options, cron: 'whenever' }))).toBe('REEL_INVALID_SCHEDULE');
+    expect(await code(http.schedules.create({ ...options, timezone: 'Nowhere/Land' }))).toBe(
+      'REEL_INVALID_SCHEDULE',
+    );
+    expect(await code(http.schedules.create({ ...options, workflow: 'noSuchType' }))).toBe(
+      'REEL_UNKNOWN_WORKFLOW_TYPE',
+    );
+    await http.schedules.create({ ...options, paused: true });
+    expect(await code(http.schedules.create(options))).toBe('REEL_SCHEDULE_EXISTS');
+    expect(await code(http.schedules.create({ ...options, input: new Date() }))).toBe(
+      'REEL_NOT_SERIALIZABLE',
+    );
+    for (const method of ['describe', 'pause', 'resume', 'trigger', 'delete'] as const)
+      expect(await code(http.schedules[method]('nobody')), method).toBe('REEL_SCHEDULE_NOT_FOUND');
+    expect(await code(http.schedules.describe(''))).toBe('REEL_INVALID_ARGUMENT');
+    expect(await code(http.schedules.delete('s'.repeat(201)))).toBe('REEL_INVALID_ARGUMENT');
   });
 
   it('reports a missing or wrong key and an unreachable server with stable codes', async () => {

@@ -120,6 +120,11 @@ describe('OpenAPI', () => {
       '/healthz',
       '/metrics',
       '/readyz',
+      '/v1/schedules',
+      '/v1/schedules/{id}',
+      '/v1/schedules/{id}/pause',
+      '/v1/schedules/{id}/resume',
+      '/v1/schedules/{id}/trigger',
       '/v1/workflows',
       '/v1/workflows/{id}',
       '/v1/workflows/{id}/cancel',
@@ -130,6 +135,7 @@ describe('OpenAPI', () => {
       '/v1/workflows/{id}/terminate',
     ]);
     expect(doc.components.schemas).toHaveProperty('ReelWorkflow');
+    expect(doc.components.schemas).toHaveProperty('ReelSchedule');
     const ui = await h.app.inject({ url: '/docs' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toMatch(/text\/html/);

@@ -128,7 +128,8 @@ export class ScheduleClient {
   }
 }
 
-function checkScheduleId(id: unknown): string {
+/** A schedule id: 1–200 characters, so a tick's workflow id (`<id>@<fire time>`) fits in 256. */
+export function checkScheduleId(id: unknown): string {
   if (
     typeof id !== 'string' ||
     id.length === 0 ||

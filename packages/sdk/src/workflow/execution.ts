@@ -736,7 +736,12 @@ function summary(c: Command): CommandSummary {
 }
 
 /** Events whose delivery settles nothing: it only checks them against the commands the code issued. */
-const COMMAND_EVENTS = new Set<EventType>(['activity_scheduled', 'timer_started', 'child_scheduled', 'patch_marker']);
+const COMMAND_EVENTS = new Set<EventType>([
+  'activity_scheduled',
+  'timer_started',
+  'child_scheduled',
+  'patch_marker',
+]);
 
 /** Lets every pending promise callback run: the workflow code goes as far as it can. */
 function drainMicrotasks(): Promise<void> {
