@@ -55,6 +55,7 @@ export class RunDriver {
   private readonly consumed: string[] = [];
   private readonly seen = new Set<string>();
   private readonly startingChildren = new Set<number>();
+  private cancelChildrenPending = false;
   private inboxVersion = 0;
   private inboxDirty = true;
   private stepping = false;
@@ -172,6 +173,10 @@ export class RunDriver {
     if (deadline && deadline <= now) this.exec.timeOut();
     try {
       await this.exec.advance();
+      if (this.cancelChildrenPending) {
+        this.cancelChildrenPending = false;
+        await this.cancelChildren();
+      }
       if (this.replayedAt !== undefined) {
         this.host.metrics.replayed?.(
           this.run.type,
@@ -278,14 +283,15 @@ export class RunDriver {
       }
       const event = inboxEvent(item);
       this.exec.append(event);
-      if (event.type === 'cancel_requested') await this.cancelChildren();
+      // Children are known only once history has replayed: cancel them after the next advance.
+      if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
     }
   }
 
   /** Cancellation reaches the run's children too. */
   private async cancelChildren(): Promise<void> {
     for (const child of this.exec.openChildren()) {
-      if (child.runId)
+      if (child.runId && !child.shielded)
         await this.host.store.enqueue(
           child.workflowId,
           { kind: 'cancel', name: null, payload: 'parent cancelled' },
@@ -298,7 +304,8 @@ export class RunDriver {
   private async startChildren(): Promise<boolean> {
     let any = false;
     for (const child of this.exec.openChildren()) {
-      if (child.runId || this.startingChildren.has(child.cmd)) continue;
+      // Not started yet and already given up on (the parent was cancelled): never start it.
+      if (child.runId || this.startingChildren.has(child.cmd) || this.exec.isSettled(child.cmd)) continue;
       this.startingChildren.add(child.cmd);
       // Started before a crash, then closed? It is ours by its parent link: never start it twice.
       const before = await this.host.store.describe(child.workflowId);

@@ -40,6 +40,21 @@ async function waitsOnChild(ctx: WorkflowContext, policy: 'terminate' | 'request
   }
 }
 
+async function shieldedParent(ctx: WorkflowContext, shield: boolean) {
+  const start = () =>
+    ctx.startChild(sleepyChild, undefined, {
+      id: `${ctx.info.workflowId}-kept`,
+      parentClosePolicy: 'abandon',
+    });
+  await (shield ? ctx.uncancellable(start) : start());
+  try {
+    await ctx.sleep('1 day');
+  } catch (err) {
+    if (err instanceof CancelledError) return 'parent cancelled';
+    throw err;
+  }
+}
+
 async function counter(ctx: WorkflowContext, state: { n: number; runs: string[] }) {
   await ctx.sleep(20);
   const runs = [...state.runs, ctx.info.runId];
@@ -56,6 +71,7 @@ const workflows: Record<string, WorkflowFn> = {
   sleepyChild,
   parent,
   waitsOnChild,
+  shieldedParent,
   counter,
   slow,
 };
@@ -124,6 +140,29 @@ describe('child workflows', () => {
     await cancelled.terminate('stop everything');
     expect((await client.describe('parent-5-sleeper')).status).toBe('terminated');
     await expect(client.result('parent-6-sleeper')).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('uncancellable children', () => {
+  it('cancelling a suspended parent cancels its children, except those started inside ctx.uncancellable', async () => {
+    for (const [id, shield] of [
+      ['exposed', false],
+      ['shielded', true],
+    ] as const) {
+      const handle = await client.start(shieldedParent, shield, { id });
+      while ((await client.list({ type: 'sleepyChild' })).items.every((r) => r.workflowId !== `${id}-kept`)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // the parent is suspended, sleeping
+      await handle.cancel();
+      expect(await handle.result()).toBe('parent cancelled');
+    }
+    await expect(client.result('exposed-kept')).rejects.toBeInstanceOf(CancelledError);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await client.describe('shielded-kept')).status).toBe('running');
+    expect((await client.history('shielded-kept')).events.map((e) => e.type)).not.toContain(
+      'cancel_requested',
+    );
   });
 });
 

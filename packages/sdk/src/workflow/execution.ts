@@ -48,6 +48,8 @@ export interface OpenChild {
   /** Set once `child_started` is recorded. */
   runId?: string;
   done: boolean;
+  /** Started inside `ctx.uncancellable`: cancelling the parent does not cancel it. */
+  shielded: boolean;
   /** Resolves `ctx.startChild` once the child has started. */
   started?: (handle: ChildHandle<unknown>) => void;
   completion?: Promise<unknown>;
@@ -185,6 +187,11 @@ export class WorkflowExecution {
 
   isOpen(cmd: number): boolean {
     return this.open.has(cmd);
+  }
+
+  /** The command's result (or its cancellation) has been delivered. */
+  isSettled(cmd: number): boolean {
+    return this.commands[cmd]?.settled === true;
   }
 
   /** Children started and not yet finished (to start them, and for the parent-close policy). */
@@ -653,6 +660,7 @@ export class WorkflowExecution {
             input: json,
             parentClosePolicy: policy,
             done: false,
+            shielded: shielded(),
           };
           this.children.set(cmd, child);
           const completion = this.issue('child', type, (c) => ({
