@@ -3,3 +3,4 @@ export { MemoryStore } from './memory-store.ts';
 export * from './postgres.ts';
 export { ReplayMismatchError, type ReplayOptions, replayHistories, replayHistory } from './replay.ts';
 export { createTestEnv, type TestEnv, type TestEnvOptions } from './test-env.ts';
+export { type PostgresSources, testPostgres } from './test-postgres.ts';

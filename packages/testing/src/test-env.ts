@@ -15,8 +15,9 @@ import {
 } from '@reel/sdk';
 import { Worker, type WorkerLogger } from '@reel/worker';
 import { MemoryStore } from './memory-store.ts';
-import { createTestDatabase, startEmbeddedPostgres } from './postgres.ts';
+import { createTestDatabase } from './postgres.ts';
 import { memoryProbe, postgresProbe, type StoreProbe } from './store-probe.ts';
+import { testPostgres } from './test-postgres.ts';
 
 export interface TestEnvOptions {
   workflows: Record<string, WorkflowFn>;
@@ -82,7 +83,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     probe = memoryProbe(memory);
   } else {
     const database = await createTestDatabase(
-      options.connectionString ?? process.env.DATABASE_URL ?? (await sharedEmbeddedPostgres()),
+      options.connectionString ?? process.env.DATABASE_URL ?? (await sharedTestPostgres()),
     );
     const postgres = new PostgresStore({ connectionString: database.connectionString });
     store = postgres;
@@ -236,12 +237,12 @@ function withMocks(
   return merged;
 }
 
-let embedded: Promise<string> | undefined;
+let shared: Promise<string> | undefined;
 
-/** One embedded Postgres per process, for `store: 'postgres'` without DATABASE_URL. */
-function sharedEmbeddedPostgres(): Promise<string> {
-  embedded ??= startEmbeddedPostgres().then((pg) => pg.connectionString);
-  return embedded;
+/** One Postgres per process (embedded, else a container), for `store: 'postgres'` without DATABASE_URL. */
+function sharedTestPostgres(): Promise<string> {
+  shared ??= testPostgres();
+  return shared;
 }
 
 function pause(ms: number): Promise<void> {
