@@ -56,6 +56,8 @@ export class RunDriver {
   private readonly seen = new Set<string>();
   private readonly startingChildren = new Set<number>();
   private cancelChildrenPending = false;
+  /** When the run was claimed, until its first replay is reported to the metrics. */
+  private replayedAt: number | undefined = performance.now();
   private inboxVersion = 0;
   private inboxDirty = true;
   private stepping = false;
@@ -99,8 +101,6 @@ export class RunDriver {
     }
     this.poke();
   }
-
-  private replayedAt: number | undefined = performance.now();
 
   /** Answers a query from the run's state in memory (undefined while it is still loading). */
   query(name: string, args: Json[]): { answer: Json | undefined } | undefined {
