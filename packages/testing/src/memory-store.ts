@@ -266,10 +266,6 @@ export class MemoryStore implements Store {
     return copy(this.runs.get(runId)?.history ?? []);
   }
 
-  history(runId: string): Promise<RecordedEvent[]> {
-    return this.loadHistory(runId);
-  }
-
   async readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
     const run = this.runs.get(runId);
     return { items: copy(run?.inbox ?? []), version: run?.inboxVersion ?? 0 };

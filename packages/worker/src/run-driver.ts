@@ -94,7 +94,7 @@ export class RunDriver {
         guard: this.host.guard,
         onViolation: (err) => this.host.log('warn', err.message, this.fields()),
       });
-      await this.applyInbox(inbox);
+      this.applyInbox(inbox);
     } catch (err) {
       this.fail(err);
       return;
@@ -266,11 +266,11 @@ export class RunDriver {
 
   private async pullInbox(): Promise<void> {
     this.inboxDirty = false;
-    await this.applyInbox(await this.host.store.readInbox(this.run.runId));
+    this.applyInbox(await this.host.store.readInbox(this.run.runId));
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
-  private async applyInbox({ items, version }: { items: InboxItem[]; version: number }): Promise<void> {
+  private applyInbox({ items, version }: { items: InboxItem[]; version: number }): void {
     this.inboxVersion = version;
     for (const item of items) {
       if (this.seen.has(item.id)) continue;

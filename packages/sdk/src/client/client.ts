@@ -267,7 +267,7 @@ export class Client {
       workflowId: run.workflowId,
       runId: run.runId,
       workflowType: run.type,
-      events: await this.store.history(run.runId),
+      events: await this.store.loadHistory(run.runId),
     };
   }
 

@@ -227,7 +227,6 @@ export interface Store {
   deleteQuery(queryId: string): Promise<void>;
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
-  history(runId: string): Promise<RecordedEvent[]>;
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */
   listen(listener: StoreListener): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -30,7 +30,7 @@ export function historyBehaviour(h: Harness): void {
 
       const history = await h.store.loadHistory(lease.runId);
       expect(history.slice(1)).toEqual([...events, event(4, 50)]);
-      expect(await h.store.history(lease.runId)).toEqual(history);
+      expect(await h.store.loadHistory(lease.runId)).toEqual(history);
       const described = await h.store.describe(lease.workflowId);
       expect(described).toMatchObject({ historyLength: 5 });
       expect(described?.updatedAt).toEqual(at(50));

@@ -218,7 +218,7 @@ export function scheduleBehaviour(h: Harness): void {
 
       expect(await h.store.purgeClosed(cutoff, 1)).toBe(1);
       expect(await h.store.describe(closed[0]?.workflowId as string)).toBeUndefined();
-      expect(await h.store.history(closed[0]?.runId as string)).toEqual([]);
+      expect(await h.store.loadHistory(closed[0]?.runId as string)).toEqual([]);
       expect(await h.store.describe(closed[1]?.workflowId as string)).toBeDefined();
 
       expect(await h.store.purgeClosed(cutoff, 100)).toBe(1);

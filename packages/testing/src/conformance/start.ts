@@ -43,7 +43,7 @@ export function startBehaviour(h: Harness): void {
         { type: 'workflow_started', workflowType: type, input, seq: 0, at: now.toISOString() },
       ];
       expect(await h.store.loadHistory(runId)).toEqual(started);
-      expect(await h.store.history(runId)).toEqual(started);
+      expect(await h.store.loadHistory(runId)).toEqual(started);
       expect(await h.store.readInbox(runId)).toEqual({ items: [], version: 0 });
     });
 

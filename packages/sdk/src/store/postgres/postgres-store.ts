@@ -182,10 +182,6 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ ...r.data, type: r.type, seq: r.seq, at: r.at }));
   }
 
-  history(runId: string): Promise<RecordedEvent[]> {
-    return this.loadHistory(runId);
-  }
-
   async readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
     const { rows } = await this.pool.query(prepared(q.READ_INBOX), [runId]);
     const items = rows
