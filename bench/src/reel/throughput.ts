@@ -24,7 +24,7 @@ export default async function throughput({
 }: Args): Promise<Throughput> {
   const w = worker ? await createWorker(url, workerOptions) : undefined;
   const running = w?.run();
-  const client = createClient(url);
+  const client = createClient(url, w);
   const one = async (i: number) => {
     const handle = await client.start(threeSteps, i);
     await handle.result();

@@ -73,6 +73,7 @@ export function createWorker(url: string, options: Partial<WorkerOptions> = {}):
   } as WorkerOptions);
 }
 
-export function createClient(url: string): Client {
-  return new Client({ connectionString: url });
+/** A client; given the process's worker, the workflows it starts run on that worker at once. */
+export function createClient(url: string, worker?: Worker): Client {
+  return new Client({ connectionString: url, ...(worker ? { worker } : {}) });
 }

@@ -2,7 +2,9 @@ export { type ActivityContext, activityContext, activityStorage } from './activi
 export {
   Client,
   type ClientOptions,
+  type ClosedRun,
   closedResult,
+  type LocalWorker,
   type StartOptions,
   type WorkflowHandle,
   type WorkflowHistory,

@@ -26,6 +26,7 @@ import {
   type StartResult,
   type Store,
   type StoreListener,
+  startedData,
   type TaskClaim,
   type TaskOutcome,
   type WorkflowDescription,
@@ -137,12 +138,7 @@ export class MemoryStore implements Store {
     if (!this.types.has(req.type))
       return { runId: req.runId, created: false, knownType: false, type: req.type };
     const input = copy(req.input);
-    const started = copy({
-      workflowType: req.type,
-      input,
-      executionTimeoutMs: req.executionTimeoutMs,
-      parent: req.parent && { runId: req.parent.runId, cmd: req.parent.cmd },
-    });
+    const started = copy(startedData(req));
     this.runs.set(req.runId, {
       runId: req.runId,
       workflowId: req.workflowId,
@@ -151,9 +147,9 @@ export class MemoryStore implements Store {
       input,
       attributes: copy(req.attributes),
       parent: copy(req.parent),
-      readyAt: req.readyAt ?? req.now,
-      leaseOwner: null,
-      fencingToken: 0,
+      readyAt: req.lease?.until ?? req.readyAt ?? req.now,
+      leaseOwner: req.lease?.owner ?? null,
+      fencingToken: req.lease ? 1 : 0,
       inboxVersion: 0,
       history: [{ type: 'workflow_started', ...started, seq: 0, at: req.now.toISOString() }],
       inbox: [],
@@ -162,7 +158,7 @@ export class MemoryStore implements Store {
       updatedAt: req.now,
       order: this.nextOrder++,
     });
-    this.emit((l) => l.onWake?.(req.runId));
+    if (!req.lease) this.emit((l) => l.onWake?.(req.runId));
     return { runId: req.runId, created: true, knownType: true, type: req.type };
   }
 

@@ -3,6 +3,7 @@ import {
   type ActivityFn,
   activityOptions,
   type ClaimedRun,
+  type ClosedRun,
   type CommitRequest,
   ErrorCodes,
   type ErrorInfo,
@@ -11,6 +12,7 @@ import {
   type InboxItem,
   type Json,
   type OpenActivity,
+  type RecordedEvent,
   ReelError,
   type Store,
   toErrorInfo,
@@ -45,11 +47,12 @@ const MAX_PARK_BACKOFF_MS = 10 * 60_000;
 /**
  * Holds one claimed run in memory: replays it, feeds it inbox input, timer fires and activity results,
  * runs its activities, and flushes its events — always before a new side effect starts.
- * Ends (resolving `done`) when the run closes, suspends, parks, or its lease is lost.
+ * Ends when the run closes, suspends, parks, or its lease is lost; `done` then resolves with the run
+ * if it closed here (durably), else undefined.
  */
 export class RunDriver {
-  readonly done: Promise<void>;
-  private finish!: () => void;
+  readonly done: Promise<ClosedRun | undefined>;
+  private finish!: (closed: ClosedRun | undefined) => void;
   private exec!: WorkflowExecution;
   private readonly running = new Map<number, AbortController>();
   private readonly consumed: string[] = [];
@@ -75,14 +78,17 @@ export class RunDriver {
     this.tasks = new TaskDispatch(host, run, () => this.exec);
   }
 
-  async start(): Promise<void> {
+  /** Loads the run's history and inbox, or takes `fresh`: the history of a run just started, inbox empty. */
+  async start(fresh?: RecordedEvent[]): Promise<void> {
     try {
       // History and inbox are read in parallel: one round trip of latency instead of two.
       this.inboxDirty = false;
-      const [history, inbox] = await Promise.all([
-        this.host.store.loadHistory(this.run.runId),
-        this.host.store.readInbox(this.run.runId),
-      ]);
+      const [history, inbox] = fresh
+        ? [fresh, { items: [], version: 0 }]
+        : await Promise.all([
+            this.host.store.loadHistory(this.run.runId),
+            this.host.store.readInbox(this.run.runId),
+          ]);
       this.exec = new WorkflowExecution({
         workflowId: this.run.workflowId,
         runId: this.run.runId,
@@ -203,7 +209,9 @@ export class RunDriver {
         this.host.metrics.workflowClosed?.(this.run.type, close.status);
         await this.tasks.closed();
         await this.closeChildren();
-        this.end();
+        // as a client reads it back: a JSON copy
+        const result = close.result === undefined ? undefined : JSON.parse(JSON.stringify(close.result));
+        this.end({ workflowId: this.run.workflowId, status: close.status, result, error: close.error });
       }
       return;
     }
@@ -232,7 +240,15 @@ export class RunDriver {
         ),
       );
     }
-    if (this.exec.unflushed().length > 0 || this.consumed.length > 0) {
+    // What led to the due activities must be durable before they start. The run's first activities
+    // follow from `workflow_started` alone, which is durable since `start`: their `activity_scheduled`
+    // events may wait and go with the first result. Later commands go with the event that led to them,
+    // which replay relies on to tell a changed workflow from an unflushed one (`WorkflowExecution`).
+    const unflushed = this.exec.unflushed();
+    const firstCommands =
+      this.exec.log.length - unflushed.length === 1 &&
+      unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
+    if ((unflushed.length > 0 && !firstCommands) || this.consumed.length > 0) {
       if (!(await this.flush({}))) return;
     }
     for (const activity of due) this.startActivity(activity);
@@ -505,10 +521,10 @@ export class RunDriver {
     this.abandon('unexpected error');
   }
 
-  private end(): void {
+  private end(closed?: ClosedRun): void {
     this.ended = true;
     clearTimeout(this.timer);
-    this.finish();
+    this.finish(closed);
   }
 }
 

@@ -2,17 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   type ActivityFn,
+  type ClaimedRun,
+  type ClosedRun,
   type Duration,
   ErrorCodes,
   type GuardMode,
   type Json,
+  type LocalWorker,
   type PostedQuery,
   type PostgresOptions,
   PostgresStore,
   type QueryAnswer,
+  type RecordedEvent,
   ReelError,
   replacedActivity,
+  type StartRequest,
+  type StartResult,
   type Store,
+  startedData,
   toErrorInfo,
   toMs,
   WorkflowExecution,
@@ -91,14 +98,21 @@ const defaultLogger: WorkerLogger = (level, message, fields) => {
 
 /**
  * Claims runnable workflow runs from Postgres, replays and advances them, and runs their activities.
- * Run as many as you like, on as many machines; they coordinate through leases.
+ * Run as many as you like, on as many machines; they coordinate through leases. A `Client` created
+ * with `{ worker }` hands the runs it starts straight to this worker (`LocalWorker`).
  * @example
  * const worker = await Worker.create({ connectionString, workflows: { orderWorkflow }, activities });
  * await worker.run(); // until SIGTERM or SIGINT, then drains
  */
-export class Worker {
+export class Worker implements LocalWorker {
   readonly identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly drivers = new Map<string, RunDriver>();
+  /** Runs being started by a local client, counted against the concurrency until they are held. */
+  private starting = 0;
+  /** True while `run()` serves: listening, renewing leases, claiming. */
+  private serving = false;
+  /** The last claim filled every free slot (or found none): a run that ends must look for more. */
+  private starved = false;
   private readonly host: DriverHost;
   private readonly types: string[];
   private stopping = false;
@@ -191,6 +205,7 @@ export class Worker {
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
       await this.store.heartbeat(this.identity, this.types, this.host.clock());
+      this.serving = true;
       renewal = setInterval(() => void this.renew(leaseMs), Math.min(leaseMs / 3, 10_000));
       const log: WorkerLogger = (level, message, fields) =>
         (this.options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields });
@@ -227,6 +242,7 @@ export class Worker {
       }
       await Promise.all([this.drain(), tasks?.stop()]);
     } finally {
+      this.serving = false;
       await tasks?.stop();
       clearInterval(renewal);
       await scheduler?.stop();
@@ -244,7 +260,8 @@ export class Worker {
 
   /** Claims what fits; returns how long the loop may wait before it should look again. */
   private async claim(leaseMs: number): Promise<number> {
-    const free = (this.options.concurrency ?? 10) - this.drivers.size;
+    const free = this.free();
+    this.starved = free <= 0;
     if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
     const claimed = await this.store.claim(
@@ -256,19 +273,60 @@ export class Worker {
     );
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
-      const driver = new RunDriver(this.host, run);
-      this.drivers.set(run.runId, driver);
-      void driver.done.then(() => {
-        this.drivers.delete(run.runId);
-        this.bell.ring();
-      });
-      void driver.start();
+      this.hold(run);
     }
+    this.starved = claimed.length === free;
     if (claimed.length === free) return 0;
     // Busy: notifications and this worker's own wake times drive the next claim; look again soon.
     if (claimed.length > 0) return this.options.pollIntervalMs ?? 1000;
     const ready = await this.store.nextReadyAt(this.types);
     return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
+  }
+
+  private free(): number {
+    return (this.options.concurrency ?? 10) - this.drivers.size - this.starting;
+  }
+
+  private hold(run: ClaimedRun, fresh?: RecordedEvent[]): void {
+    const driver = new RunDriver(this.host, run);
+    this.drivers.set(run.runId, driver);
+    void driver.done.then(() => {
+      this.drivers.delete(run.runId);
+      if (this.starved) this.bell.ring();
+    });
+    void driver.start(fresh);
+  }
+
+  /**
+   * For a `Client` created with `{ worker }`: creates the run already claimed by this worker and runs
+   * it, skipping the notification, the claim and the history read. Undefined (the client then starts
+   * it the usual way) when this worker is not serving, is full, lacks the type, or the start is delayed.
+   */
+  async startLocally(req: StartRequest): Promise<StartResult | undefined> {
+    if (!this.serving || this.stopping || req.readyAt || !this.host.workflows.has(req.type)) return undefined;
+    if (this.free() <= 0) return undefined;
+    this.starting++;
+    try {
+      const until = new Date(this.host.clock().getTime() + (this.options.leaseMs ?? 30_000));
+      const started = await this.store.start({ ...req, lease: { owner: this.identity, until } });
+      if (started.created) {
+        const { workflowId, runId, type, now } = { ...req, ...started };
+        this.host.metrics.runClaimed?.(type, 0);
+        const history = [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }];
+        this.hold(
+          { workflowId, runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
+          history as RecordedEvent[],
+        );
+      }
+      return started;
+    } finally {
+      this.starting--;
+    }
+  }
+
+  /** For a local `Client`'s `result()`: the run's outcome once closed here, if this worker holds it. */
+  closing(runId: string): Promise<ClosedRun | undefined> | undefined {
+    return this.drivers.get(runId)?.done;
   }
 
   private wakeAt(at: Date): void {

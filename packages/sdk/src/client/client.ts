@@ -14,6 +14,8 @@ import {
   type ListFilter,
   type ListPage,
   OPEN_STATUSES,
+  type StartRequest,
+  type StartResult,
   type Store,
   type WorkflowDescription,
 } from '../store/store.ts';
@@ -22,8 +24,33 @@ import type { RecordedEvent } from '../workflow/events.ts';
 import { ScheduleClient } from './schedule-client.ts';
 import { checkId, checkName, checkRunId, workflowTypeOf } from './validate.ts';
 
-/** Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock. */
-export type ClientOptions = (PostgresOptions | { store: Store }) & { clock?: () => Date };
+/**
+ * Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock.
+ * `worker`: a `Worker` of this process on the same database, which then runs the workflows this
+ * client starts at once when it serves their type and has room (see `LocalWorker`).
+ */
+export type ClientOptions = (PostgresOptions | { store: Store }) & {
+  clock?: () => Date;
+  worker?: LocalWorker;
+};
+
+/** How a run closed, as `result()` turns it into a value or an error. */
+export type ClosedRun = Pick<WorkflowDescription, 'workflowId' | 'status' | 'result' | 'error'>;
+
+/**
+ * A worker in the client's process that takes the runs the client starts (`Worker` is one). Such a run
+ * is created already claimed by that worker, which runs it at once, and `result()` gets its outcome
+ * from the worker as soon as it is durable: no notification, claim or history read in between.
+ */
+export interface LocalWorker {
+  /** Starts the run leased to this worker and runs it; undefined when it cannot take it now. */
+  startLocally(req: StartRequest): Promise<StartResult | undefined>;
+  /**
+   * While this worker holds the run: resolves with it once it has closed durably here, or with
+   * undefined when the worker lets it go still open. Undefined when the worker does not hold it.
+   */
+  closing(runId: string): Promise<ClosedRun | undefined> | undefined;
+}
 
 export interface StartOptions {
   /** The workflow id; generated when absent. Starting an id that exists returns the existing run. */
@@ -82,6 +109,7 @@ export class Client {
   /** Cron schedules that start workflows: create, pause, resume, trigger, delete, list, describe. */
   readonly schedules: ScheduleClient;
   private readonly clock: () => Date;
+  private readonly worker: LocalWorker | undefined;
   private readonly ownsStore: boolean;
   private readonly closeWaiters = new Map<string, Set<() => void>>();
   private readonly answerWaiters = new Map<string, () => void>();
@@ -91,6 +119,7 @@ export class Client {
     this.ownsStore = !('store' in options);
     this.store = 'store' in options ? options.store : new PostgresStore(options);
     this.clock = options.clock ?? (() => new Date());
+    this.worker = options.worker;
     this.schedules = new ScheduleClient(
       this.store,
       () => this.clock(),
@@ -137,7 +166,7 @@ export class Client {
     if (policy === 'terminateExisting') {
       await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)');
     }
-    const started = await this.store.start({
+    const request: StartRequest = {
       workflowId,
       runId: randomUUID(),
       type,
@@ -147,7 +176,8 @@ export class Client {
       ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
       ...(attributes ? { attributes } : {}),
       ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
-    });
+    };
+    const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
     if (!started.knownType) {
       throw new ReelError(
         ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
@@ -280,6 +310,17 @@ export class Client {
       options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
     let runId = options.runId;
     await this.listen();
+    // A run a worker of this process holds: that worker hands over its outcome once it is durable.
+    const held = runId === undefined ? undefined : this.worker?.closing(runId);
+    if (held) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        if (deadline < Infinity) timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+      });
+      const closed = await Promise.race([held, late]);
+      clearTimeout(timer);
+      if (closed) return closedResult(closed) as R;
+    }
     for (;;) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
@@ -429,9 +470,7 @@ function notFound(workflowId: string): ReelError {
  * What `result()` gives for a closed run: its result, or the error matching how it closed
  * (`CancelledError`, `WorkflowTerminatedError`, `WorkflowFailedError`). Shared with `HttpClient`.
  */
-export function closedResult(
-  run: Pick<WorkflowDescription, 'workflowId' | 'status' | 'result' | 'error'>,
-): unknown {
+export function closedResult(run: ClosedRun): unknown {
   if (run.status === 'completed') return run.result;
   if (run.status === 'cancelled')
     throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);

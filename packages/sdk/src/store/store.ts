@@ -7,7 +7,7 @@ import type {
   ScheduledRun,
   ScheduleTick,
 } from '../schedules/types.ts';
-import type { RecordedEvent } from '../workflow/events.ts';
+import type { HistoryEvent, RecordedEvent } from '../workflow/events.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
@@ -45,6 +45,8 @@ export interface WorkflowDescription {
 
 import type { ParentClosePolicy } from '../workflow/context.ts';
 
+type StartedEvent = Extract<HistoryEvent, { type: 'workflow_started' }>;
+
 export interface StartRequest {
   workflowId: string;
   runId: string;
@@ -59,6 +61,21 @@ export interface StartRequest {
   /** Recorded in `workflow_started`: the run fails if still open this long after it started. */
   executionTimeoutMs?: number;
   parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy };
+  /**
+   * Create the run already claimed by worker `owner` until `until`, with fencing token 1, and wake no
+   * other worker: a worker in the starting process runs it at once (see `LocalWorker`).
+   */
+  lease?: { owner: string; until: Date };
+}
+
+/** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
+export function startedData(req: StartRequest): Omit<StartedEvent, 'type'> {
+  return {
+    workflowType: req.type,
+    input: req.input,
+    ...(req.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: req.executionTimeoutMs }),
+    ...(req.parent ? { parent: { runId: req.parent.runId, cmd: req.parent.cmd } } : {}),
+  };
 }
 
 export interface StartResult {

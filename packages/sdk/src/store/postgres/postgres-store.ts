@@ -25,7 +25,9 @@ import type {
   StoreListener,
   WorkflowDescription,
 } from '../store.ts';
+import { startedData } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
+import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
@@ -66,6 +68,7 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
+  private readonly commits = new GroupCommit((reqs) => this.writeCommits(reqs));
 
   constructor(options: PostgresOptions) {
     if (!options?.pool && !(typeof options?.connectionString === 'string' && options.connectionString)) {
@@ -92,12 +95,7 @@ export class PostgresStore implements Store {
 
   /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick). */
   async start(req: StartRequest, db: pg.Pool | pg.PoolClient = this.pool): Promise<StartResult> {
-    const first = json({
-      workflowType: req.type,
-      input: req.input,
-      executionTimeoutMs: req.executionTimeoutMs,
-      parent: req.parent && { runId: req.parent.runId, cmd: req.parent.cmd },
-    });
+    const first = json(startedData(req));
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
       const { rows } = await db.query(prepared(q.START), [
@@ -113,6 +111,8 @@ export class PostgresStore implements Store {
         req.parent?.runId ?? null,
         req.parent?.cmd ?? null,
         req.parent?.closePolicy ?? null,
+        req.lease?.owner ?? null,
+        req.lease?.until ?? null,
       ]);
       const row = rows[0];
       if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
@@ -195,32 +195,44 @@ export class PostgresStore implements Store {
       if (i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1)
         throw new Error(`events of ${req.runId} are not consecutive at seq ${e.seq}`);
     });
+    return this.commits.commit(req);
+  }
+
+  /** One `COMMIT` statement for the commits of several runs (see `GroupCommit`). */
+  private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
+    const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
     const { rows } = await this.pool.query(prepared(q.COMMIT), [
-      req.runId,
-      req.fencingToken,
-      req.events.map((e) => e.seq),
-      req.events.map((e) => e.type),
-      req.events.map(({ seq, type, at, ...data }) => JSON.stringify(data)),
-      req.now,
-      req.close?.status ?? null,
-      json(req.close?.result),
-      json(req.close?.error),
-      req.release !== undefined,
-      req.release?.readyAt ?? null,
-      req.release?.inboxVersion ?? 0,
-      req.leaseUntil ?? null,
-      req.events.map((e) => e.at),
-      req.consumedInbox,
+      reqs.map((r) => r.runId),
+      reqs.map((r) => r.fencingToken),
+      reqs.map((r) => r.events[0]?.seq ?? null),
+      reqs.map((r) => r.events.length),
+      reqs.map((r) => r.close?.status ?? null),
+      reqs.map((r) => json(r.close?.result)),
+      reqs.map((r) => json(r.close?.error)),
+      reqs.map((r) => r.release !== undefined),
+      reqs.map((r) => r.release?.inboxVersion ?? 0),
+      reqs.map((r) => r.release?.readyAt ?? null),
+      reqs.map((r) => r.leaseUntil ?? null),
+      reqs.map((r) => r.now),
+      events.map(([runId]) => runId),
+      events.map(([, e]) => e.seq),
+      events.map(([, e]) => e.type),
+      events.map(([, { seq, type, at, ...data }]) => JSON.stringify(data)),
+      events.map(([, e]) => e.at),
+      reqs.flatMap((r) => r.consumedInbox),
     ]);
-    const row = rows[0];
-    if (Number(row.fenced) === 0) {
-      if (row.held_length !== null)
-        throw new Error(
-          `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
-        );
-      return 'lost';
-    }
-    return req.release && !row.released ? 'kept' : 'ok';
+    const byRun = new Map(rows.map((row) => [row.run_id as string, row]));
+    return reqs.map((req) => {
+      const row = byRun.get(req.runId);
+      if (!row.fenced) {
+        return row.held_length === null
+          ? 'lost'
+          : new Error(
+              `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+            );
+      }
+      return req.release && !row.released ? 'kept' : 'ok';
+    });
   }
 
   async continueAsNew(

@@ -6,6 +6,7 @@
 /**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
  * or inserts the run and its first event. $8 delays it; $9–$12 are attributes and the parent link.
+ * $13/$14 insert it already leased to a worker of this process (fencing token 1): nobody is woken.
  */
 export const START = `
 with existing as (
@@ -16,8 +17,9 @@ with existing as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
-                              attributes, parent_run_id, parent_cmd, parent_close_policy)
-  select $2, $1, $3, 'running', $4, coalesce($8::timestamptz, $5), 1, $5, $5, $9::jsonb, $10::uuid, $11::int, $12::text
+                              attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token)
+  select $2, $1, $3, 'running', $4, coalesce($14::timestamptz, $8::timestamptz, $5), 1, $5, $5, $9::jsonb, $10::uuid,
+         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end
   where not exists (select 1 from existing) and (select ok from known)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id
@@ -29,7 +31,7 @@ select (select run_id from ins) as created,
        (select run_id from existing) as existing,
        (select type from existing) as existing_type,
        (select ok from known) as known,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins) as notified`;
+       (select count(pg_notify('reel_wake', run_id::text)) from ins where $13 is null) as notified`;
 
 /** Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it. */
 export const ENQUEUE = `
@@ -117,51 +119,66 @@ select w.inbox_version, i.id, i.kind, i.name, i.payload
  order by i.id`;
 
 /**
- * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one
- * statement. If the token no longer matches (another worker claimed the run) nothing is written.
+ * Commits of several runs in one statement (group commit): each appends its events, consumes inbox
+ * items and moves its run's state, fenced by its lease's token; a run whose token no longer matches
+ * (another worker claimed it) writes nothing. $1–$12: one element per run; $13–$17: the events of
+ * all of them; $18: the inbox ids they consumed. Arrays, not a JSON document: JSON functions cannot
+ * read a \u0000 in a string, which a payload may hold. One row per run.
  */
 export const COMMIT = `
-with fence as (
-  update reel.workflows
-     set history_length = history_length + cardinality($3::int[]),
-         status = coalesce($7::text, 'running'),
-         result = $8::json, error = $9::json,
-         closed_at = case when $7::text is not null then $6::timestamptz end,
-         parked_error = null, park_attempts = 0, updated_at = $6,
-         lease_owner = case when $7 is not null or ($10::boolean and inbox_version = $12::bigint) then null else lease_owner end,
-         ready_at = case when $7 is not null then null
-                         when $10 and inbox_version = $12 then $11::timestamptz
-                         else coalesce($13::timestamptz, ready_at) end
-   where run_id = $1 and fencing_token = $2 and lease_owner is not null
-     and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
-  returning workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
+with req as (
+  select * from unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[], $5::text[], $6::json[], $7::json[],
+                       $8::boolean[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+    as r(run_id, token, first_seq, n, status, result, error, release, inbox_version, ready_at, lease_until, now)
+), fence as (
+  update reel.workflows w
+     set history_length = w.history_length + r.n,
+         status = coalesce(r.status, 'running'),
+         result = r.result, error = r.error,
+         closed_at = case when r.status is not null then r.now end,
+         parked_error = null, park_attempts = 0, updated_at = r.now,
+         lease_owner = case when r.status is not null or (r.release and w.inbox_version = r.inbox_version)
+                            then null else w.lease_owner end,
+         ready_at = case when r.status is not null then null
+                         when r.release and w.inbox_version = r.inbox_version then r.ready_at
+                         else coalesce(r.lease_until, w.ready_at) end
+    from req r
+   where w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
+     and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
+  returning w.run_id, w.workflow_id, w.lease_owner is null as released, w.parent_run_id, w.parent_cmd,
+            r.status, r.result, r.error, r.now
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
-  select $1, e.seq, e.type, e.data, e.at
-    from unnest($3::int[], $4::text[], $5::json[], $14::timestamptz[]) as e(seq, type, data, at)
-   where exists (select 1 from fence)
+  select e.run_id, e.seq, e.type, e.data, e.at
+    from unnest($13::uuid[], $14::int[], $15::text[], $16::json[], $17::timestamptz[]) as e(run_id, seq, type, data, at)
+   where e.run_id in (select run_id from fence)
 ), consumed as (
-  delete from reel.inbox where run_id = $1 and id = any($15::bigint[]) and exists (select 1 from fence)
+  delete from reel.inbox where id = any($18::bigint[]) and run_id in (select run_id from fence)
 ), parent as (
   -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
   update reel.workflows p
      set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then $6::timestamptz else p.ready_at end
+         ready_at = case when p.lease_owner is null and p.status = 'running' then f.now else p.ready_at end
     from fence f
-   where $7::text is not null and p.run_id = f.parent_run_id and p.status in ('running', 'parked')
-  returning p.run_id, f.parent_cmd
+   where f.status is not null and p.run_id = f.parent_run_id and p.status in ('running', 'parked')
+  returning p.run_id
 ), told_parent as (
+  -- from fence, not parent: two children of one parent closing together both tell it
   insert into reel.inbox (run_id, kind, payload, created_at)
-  select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', $7::text, 'result', $8::json, 'error', $9::json), $6
-    from parent
+  select f.parent_run_id, 'child',
+         json_build_object('cmd', f.parent_cmd, 'status', f.status, 'result', f.result, 'error', f.error), f.now
+    from fence f
+   where f.status is not null and f.parent_run_id in (select run_id from parent)
   returning run_id
+), notified as (
+  select (select count(pg_notify('reel_wake', run_id::text)) from told_parent)
+       + (select count(pg_notify('reel_closed', workflow_id)) from fence where status is not null) as n
 )
-select (select released from fence) as released,
-       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
-       (select count(*) from fence) as fenced,
-       (select history_length from reel.workflows
-         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
-       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
+select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
+       (select n from notified) as notified
+  from req r
+  left join fence f on f.run_id = r.run_id
+  left join reel.workflows w on w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null`;
 
 /**
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
