@@ -4,11 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 
 const db = useTestDatabase();
 const children: ChildProcess[] = [];
+beforeAll(async () => {
+  const pool = new pg.Pool({ connectionString: db.connectionString });
+  await pool.query('create table side_effects (workflow_id text, step int)');
+  await pool.end();
+});
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
@@ -26,9 +31,49 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
+it('a crash during the first activity, whose scheduling waits for its result, replays to the same call', async () => {
+  const pool = new pg.Pool({ connectionString: db.connectionString });
+  const first = startWorkerProcess();
+  await once(first.stdout as NodeJS.ReadableStream, 'data');
+  const client = new Client({ connectionString: db.connectionString });
+  const handle = await client.start('crashable', 2, { id: 'crash-first' });
+  for (;;) {
+    const { rows } = await pool.query(
+      "select count(*)::int as n from side_effects where workflow_id = 'crash-first'",
+    );
+    if (rows[0].n >= 1) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  // Nothing but the start is durable: the first activity_scheduled was to go with its result.
+  expect((await client.history('crash-first')).events.map((e) => e.type)).toEqual(['workflow_started']);
+
+  process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
+  const { crashable, recordStep } = await import('./fixtures/crash-workflow.ts');
+  const second = await Worker.create({
+    connectionString: db.connectionString,
+    workflows: { crashable },
+    activities: { recordStep },
+    handleSignals: false,
+  });
+  void second.run();
+  expect(await handle.result({ timeout: '30s' })).toEqual([1, 2]);
+  await second.shutdown();
+  const { rows } = await pool.query<{ step: number; n: number }>(
+    "select step, count(*)::int as n from side_effects where workflow_id = 'crash-first' group by step order by step",
+  );
+  // At least once: step 1's result was never recorded, so it ran again; step 2 once.
+  expect(rows).toEqual([
+    { step: 1, n: 2 },
+    { step: 2, n: 1 },
+  ]);
+  await client.close();
+  await pool.end();
+});
+
 it('resumes a workflow on another worker after SIGKILL, never re-running a recorded activity', async () => {
   const pool = new pg.Pool({ connectionString: db.connectionString });
-  await pool.query('create table side_effects (workflow_id text, step int)');
   const first = startWorkerProcess();
   const [ready] = await once(first.stdout as NodeJS.ReadableStream, 'data');
   expect(String(ready)).toContain('ready');
@@ -38,7 +83,9 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
 
   // Kill the worker while step 3 runs: steps 1 and 2 are recorded, step 3 has started.
   for (;;) {
-    const { rows } = await pool.query('select count(*)::int as n from side_effects');
+    const { rows } = await pool.query(
+      "select count(*)::int as n from side_effects where workflow_id = 'crash-me'",
+    );
     if (rows[0].n >= 3) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -63,7 +110,7 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
   await second.shutdown();
 
   const { rows } = await pool.query<{ step: number; n: number }>(
-    'select step, count(*)::int as n from side_effects group by step order by step',
+    "select step, count(*)::int as n from side_effects where workflow_id = 'crash-me' group by step order by step",
   );
   const runs = new Map(rows.map((r) => [r.step, r.n]));
   for (const cmd of recorded)

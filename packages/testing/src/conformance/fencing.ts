@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ClaimedRun } from '@reel/sdk';
 import { describe, expect } from 'vitest';
 import { at, event, type Harness, LEASE } from './harness.ts';
 
@@ -95,6 +96,54 @@ export function fencingBehaviour(h: Harness): void {
           consumedInbox: [],
         }),
       ).toBe('lost');
+    });
+
+    it('commits of several runs made at once each get their own outcome', async () => {
+      const type = await h.type();
+      await h.start(type);
+      const stale = await h.claimOne(type, at(0), at(10));
+      const held = [];
+      for (let i = 0; i < 5; i++) held.push(await h.startClaimed(type));
+      await h.claimOne(type, at(10), at(LEASE), 'new-worker'); // `stale` lapsed and was taken
+      const runs = [stale, ...held];
+      const outcomes = await Promise.all(
+        runs.map((run, i) =>
+          h.store.commit({
+            ...run,
+            now: at(11),
+            events: [event(1, 11), event(2, 11)],
+            consumedInbox: [],
+            ...(i % 2 ? { close: { status: 'completed' as const, result: i } } : {}),
+          }),
+        ),
+      );
+      expect(outcomes).toEqual(['lost', 'ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(await h.store.loadHistory(stale.runId)).toHaveLength(1);
+      for (const [i, run] of held.entries()) {
+        expect(await h.store.loadHistory(run.runId)).toHaveLength(3);
+        expect((await h.store.describe(run.workflowId))?.status).toBe(i % 2 ? 'running' : 'completed');
+      }
+    });
+
+    it('a commit that breaks the history fails alone among commits made with it', async () => {
+      const type = await h.type();
+      const [first, bad, good] = [
+        await h.startClaimed(type),
+        await h.startClaimed(type),
+        await h.startClaimed(type),
+      ];
+      const commit = (run: ClaimedRun, seq: number) =>
+        h.store.commit({ ...run, now: at(1), events: [event(seq, 1)], consumedInbox: [] });
+      // (A store that groups commits writes the first alone and the two after it together.)
+      const [, badOutcome, goodOutcome] = await Promise.allSettled([
+        commit(first, 1),
+        commit(bad, 5),
+        commit(good, 1),
+      ]);
+      expect(badOutcome.status).toBe('rejected');
+      expect(goodOutcome).toEqual({ status: 'fulfilled', value: 'ok' });
+      expect(await h.store.loadHistory(bad.runId)).toHaveLength(1);
+      expect(await h.store.loadHistory(good.runId)).toHaveLength(2);
     });
 
     it('park with a stale token or without a held lease returns false and changes nothing', async () => {

@@ -26,6 +26,24 @@ async function record(store: Store) {
 export function notificationBehaviour(h: Harness): void {
   const { it } = h;
   describe('notifications via listen', () => {
+    it('a start with a lease wakes no one: its owner runs it', async () => {
+      const listener = await record(h.store);
+      const type = await h.type();
+      const leased = await h.store.start({
+        workflowId: h.id(),
+        runId: randomUUID(),
+        type,
+        input: null,
+        now: at(0),
+        lease: { owner: 'local-worker', until: at(30_000) },
+      });
+      const { runId } = await h.start(type);
+      // Notifications arrive in order: once the later start's is heard, the leased one's would have been.
+      await eventually(() => expect(listener.about(runId)).toEqual([['wake', runId]]));
+      expect(listener.about(leased.runId)).toEqual([]);
+      await listener.unlisten();
+    });
+
     it('start and enqueue fire onWake(runId); a close fires onClosed(workflowId)', async () => {
       const listener = await record(h.store);
       const type = await h.type();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
-import { at, type Harness } from './harness.ts';
+import { at, event, type Harness, LEASE } from './harness.ts';
 
 /** migrate, the type registry, and idempotent start. */
 export function startBehaviour(h: Harness): void {
@@ -45,6 +45,46 @@ export function startBehaviour(h: Harness): void {
       expect(await h.store.loadHistory(runId)).toEqual(started);
       expect(await h.store.loadHistory(runId)).toEqual(started);
       expect(await h.store.readInbox(runId)).toEqual({ items: [], version: 0 });
+    });
+
+    it('a start with a lease creates the run held by its owner with token 1, claimable only once the lease ends', async () => {
+      const type = await h.type();
+      const workflowId = h.id();
+      const runId = randomUUID();
+      const lease = { owner: 'local-worker', until: at(LEASE) };
+      const started = await h.store.start({ workflowId, runId, type, input: 1, now: at(0), lease });
+      expect(started).toEqual({ runId, created: true, knownType: true, type });
+      expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
+      expect(
+        await h.store.commit({
+          runId,
+          fencingToken: 1,
+          now: at(1),
+          events: [event(1, 1)],
+          consumedInbox: [],
+          close: { status: 'completed', result: null },
+        }),
+      ).toBe('ok');
+      expect(await h.store.describe(workflowId)).toMatchObject({ status: 'completed', result: null });
+    });
+
+    it('an unused lease lapses: the run is claimed by another worker with token 2', async () => {
+      const type = await h.type();
+      const workflowId = h.id();
+      const lease = { owner: 'crashed-worker', until: at(LEASE) };
+      const { runId } = await h.store.start({
+        workflowId,
+        runId: randomUUID(),
+        type,
+        input: 1,
+        now: at(0),
+        lease,
+      });
+      const claimed = await h.claimOne(type, at(LEASE), at(2 * LEASE));
+      expect(claimed).toMatchObject({ runId, fencingToken: 2 });
+      expect(
+        await h.store.commit({ runId, fencingToken: 1, now: at(LEASE + 1), events: [], consumedInbox: [] }),
+      ).toBe('lost');
     });
 
     it('a second start of the same id returns the same run with created: false and changes nothing', async () => {

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from '../src/store/postgres/group-commit.ts';
+import type { CommitOutcome, CommitRequest } from '../src/store/store.ts';
+
+const req = (runId: string): CommitRequest => ({
+  runId,
+  fencingToken: 1,
+  now: new Date(0),
+  events: [],
+  consumedInbox: [],
+});
+
+/** A writer that records each statement's runs and answers when the test says so. */
+function writer(answer: (runIds: string[]) => (CommitOutcome | Error)[] | Error) {
+  const statements: string[][] = [];
+  const pending: (() => void)[] = [];
+  const write = (reqs: CommitRequest[]) => {
+    const runIds = reqs.map((r) => r.runId);
+    statements.push(runIds);
+    return new Promise<(CommitOutcome | Error)[]>((resolve, reject) =>
+      pending.push(() => {
+        const a = answer(runIds);
+        if (a instanceof Error) reject(a);
+        else resolve(a);
+      }),
+    );
+  };
+  const flush = async () => {
+    while (pending.length) {
+      pending.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  return { write, statements, flush };
+}
+
+describe('GroupCommit', () => {
+  it('writes a lone commit at once and the commits that arrive meanwhile together, one per run', async () => {
+    const w = writer((ids) => ids.map(() => 'ok'));
+    const group = new GroupCommit(w.write);
+    const done = ['a', 'b', 'c', 'b', 'd'].map((id) => group.commit(req(id)));
+    await w.flush();
+    expect(await Promise.all(done)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    // 'a' alone; then b, c, d; the second commit of 'b' waits for the statement after.
+    expect(w.statements).toEqual([['a'], ['b', 'c', 'd'], ['b']]);
+  });
+
+  it('gives each commit its own outcome, and an error that concerns one commit to it alone', async () => {
+    const w = writer((ids) =>
+      ids.map((id) => (id === 'bad' ? new Error('bad history') : id === 'old' ? 'lost' : 'ok')),
+    );
+    const group = new GroupCommit(w.write);
+    const done = ['first', 'bad', 'old', 'good'].map((id) => group.commit(req(id)));
+    await w.flush();
+    const settled = await Promise.allSettled(done);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      'ok',
+      'bad history',
+      'lost',
+      'ok',
+    ]);
+  });
+
+  it('when a shared statement fails, writes each of its commits alone', async () => {
+    const w = writer((ids) => (ids.length > 1 ? new Error('statement failed') : ids.map(() => 'ok')));
+    const group = new GroupCommit(w.write);
+    const done = ['a', 'b', 'c'].map((id) => group.commit(req(id)));
+    await w.flush();
+    expect(await Promise.all(done)).toEqual(['ok', 'ok', 'ok']);
+    expect(w.statements).toEqual([['a'], ['b', 'c'], ['b'], ['c']]);
+  });
+
+  it('a failed lone commit rejects with the error', async () => {
+    const w = writer(() => new Error('connection lost'));
+    const group = new GroupCommit(w.write);
+    const done = group.commit(req('a'));
+    await w.flush();
+    await expect(done).rejects.toThrow('connection lost');
+  });
+});
