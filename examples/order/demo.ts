@@ -38,7 +38,8 @@ async function runOrder(connectionString: string): Promise<void> {
     handleSignals: false,
   });
   void worker.run();
-  const client = new Client({ connectionString });
+  // Given the worker, the client hands it the workflows it starts: they run here at once.
+  const client = new Client({ connectionString, worker });
   try {
     const order: Order = { id: 'A-1001', card: '4242 4242 4242 4242', total: 4200, shipAfter: '2s' };
     const handle = await client.start(orderWorkflow, order, { id: `order-${order.id}` });

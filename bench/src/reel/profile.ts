@@ -42,7 +42,7 @@ export default async function profile({ url, n, prepare }: { url: string; n: num
   const clientPool = taggedPool(url, 'client');
   const worker = await Worker.create({ pool: workerPool, workflows, activities, handleSignals: false });
   const running = worker.run();
-  const client = new Client({ pool: clientPool });
+  const client = new Client({ pool: clientPool, worker });
   for (let i = 0; i < 20; i++) await (await client.start(threeSteps, i)).result();
 
   const before = await tableStats(workerPool);

@@ -36,7 +36,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       handleSignals: false,
       metrics,
     });
-    const client = new Client({ connectionString: postgres.connectionString });
+    const client = new Client({ connectionString: postgres.connectionString, worker });
     const { app, url } = await startServer({
       client,
       metrics: registry,

@@ -58,6 +58,15 @@ function prepared(text: string): { name: string; text: string } {
 }
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+/** What `COMMIT` and `COMMIT_MANY` answer for each run. */
+interface CommitRow {
+  fenced: boolean;
+  released: boolean | null;
+  held_length: number | null;
+}
+
+/** What the `data` column of `reel.history` holds: the event without its seq, type and time. */
+const eventData = ({ seq, type, at, ...data }: RecordedEvent) => JSON.stringify(data);
 
 /** The production `Store`: schema `reel` in Postgres. */
 export class PostgresStore implements Store {
@@ -198,10 +207,52 @@ export class PostgresStore implements Store {
     return this.commits.commit(req);
   }
 
-  /** One `COMMIT` statement for the commits of several runs (see `GroupCommit`). */
+  /**
+   * The commits `GroupCommit` gathered, in one statement: `COMMIT` for one run, `COMMIT_MANY` for
+   * several. A lone commit takes the single-run statement, planned on `run_id = $1`, which measured
+   * about twice as fast as the many-run one (`bench/`).
+   */
   private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
-    const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
+    const rows =
+      reqs.length === 1 ? await this.commitOne(reqs[0] as CommitRequest) : await this.commitMany(reqs);
+    return reqs.map((req, i) => {
+      const row = rows[i] as CommitRow;
+      if (!row.fenced) {
+        return row.held_length === null
+          ? 'lost'
+          : new Error(
+              `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+            );
+      }
+      return req.release && !row.released ? 'kept' : 'ok';
+    });
+  }
+
+  private async commitOne(req: CommitRequest): Promise<CommitRow[]> {
     const { rows } = await this.pool.query(prepared(q.COMMIT), [
+      req.runId,
+      req.fencingToken,
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(eventData),
+      req.now,
+      req.close?.status ?? null,
+      json(req.close?.result),
+      json(req.close?.error),
+      req.release !== undefined,
+      req.release?.readyAt ?? null,
+      req.release?.inboxVersion ?? 0,
+      req.leaseUntil ?? null,
+      req.events.map((e) => e.at),
+      req.consumedInbox,
+    ]);
+    return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
+  }
+
+  /** One row per run, in the order of `reqs`. */
+  private async commitMany(reqs: CommitRequest[]): Promise<CommitRow[]> {
+    const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
+    const { rows } = await this.pool.query(prepared(q.COMMIT_MANY), [
       reqs.map((r) => r.runId),
       reqs.map((r) => r.fencingToken),
       reqs.map((r) => r.events[0]?.seq ?? null),
@@ -217,22 +268,12 @@ export class PostgresStore implements Store {
       events.map(([runId]) => runId),
       events.map(([, e]) => e.seq),
       events.map(([, e]) => e.type),
-      events.map(([, { seq, type, at, ...data }]) => JSON.stringify(data)),
+      events.map(([, e]) => eventData(e)),
       events.map(([, e]) => e.at),
       reqs.flatMap((r) => r.consumedInbox),
     ]);
-    const byRun = new Map(rows.map((row) => [row.run_id as string, row]));
-    return reqs.map((req) => {
-      const row = byRun.get(req.runId);
-      if (!row.fenced) {
-        return row.held_length === null
-          ? 'lost'
-          : new Error(
-              `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
-            );
-      }
-      return req.release && !row.released ? 'kept' : 'ok';
-    });
+    const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
+    return reqs.map((r) => byRun.get(r.runId) as CommitRow);
   }
 
   async continueAsNew(
@@ -249,7 +290,7 @@ export class PostgresStore implements Store {
       req.fencingToken,
       req.events.map((e) => e.seq),
       req.events.map((e) => e.type),
-      req.events.map(({ seq, type, at, ...data }) => JSON.stringify(data)),
+      req.events.map(eventData),
       req.now,
       json({ continuedAs: req.newRunId }),
       req.newRunId,

@@ -119,13 +119,61 @@ select w.inbox_version, i.id, i.kind, i.name, i.payload
  order by i.id`;
 
 /**
- * Commits of several runs in one statement (group commit): each appends its events, consumes inbox
+ * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one
+ * statement. If the token no longer matches (another worker claimed the run) nothing is written.
+ */
+export const COMMIT = `
+with fence as (
+  update reel.workflows
+     set history_length = history_length + cardinality($3::int[]),
+         status = coalesce($7::text, 'running'),
+         result = $8::json, error = $9::json,
+         closed_at = case when $7::text is not null then $6::timestamptz end,
+         parked_error = null, park_attempts = 0, updated_at = $6,
+         lease_owner = case when $7 is not null or ($10::boolean and inbox_version = $12::bigint) then null else lease_owner end,
+         ready_at = case when $7 is not null then null
+                         when $10 and inbox_version = $12 then $11::timestamptz
+                         else coalesce($13::timestamptz, ready_at) end
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null
+     and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
+  returning workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
+), appended as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select $1, e.seq, e.type, e.data, e.at
+    from unnest($3::int[], $4::text[], $5::json[], $14::timestamptz[]) as e(seq, type, data, at)
+   where exists (select 1 from fence)
+), consumed as (
+  delete from reel.inbox where run_id = $1 and id = any($15::bigint[]) and exists (select 1 from fence)
+), parent as (
+  -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
+  update reel.workflows p
+     set inbox_version = p.inbox_version + 1,
+         ready_at = case when p.lease_owner is null and p.status = 'running' then $6::timestamptz else p.ready_at end
+    from fence f
+   where $7::text is not null and p.run_id = f.parent_run_id
+     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued') -- see COMMIT_MANY
+  returning p.run_id, f.parent_cmd
+), told_parent as (
+  insert into reel.inbox (run_id, kind, payload, created_at)
+  select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', $7::text, 'result', $8::json, 'error', $9::json), $6
+    from parent
+  returning run_id
+)
+select (select released from fence) as released,
+       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
+       (select count(*) from fence) as fenced,
+       (select history_length from reel.workflows
+         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
+       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
+
+/**
+ * `COMMIT` for several runs in one statement (group commit): each appends its events, consumes inbox
  * items and moves its run's state, fenced by its lease's token; a run whose token no longer matches
  * (another worker claimed it) writes nothing. $1–$12: one element per run; $13–$17: the events of
  * all of them; $18: the inbox ids they consumed. Arrays, not a JSON document: JSON functions cannot
  * read a \u0000 in a string, which a payload may hold. One row per run.
  */
-export const COMMIT = `
+export const COMMIT_MANY = `
 with req as (
   select * from unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[], $5::text[], $6::json[], $7::json[],
                        $8::boolean[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
@@ -143,7 +191,8 @@ with req as (
                          when r.release and w.inbox_version = r.inbox_version then r.ready_at
                          else coalesce(r.lease_until, w.ready_at) end
     from req r
-   where w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
+   where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
+     and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
   returning w.run_id, w.workflow_id, w.lease_owner is null as released, w.parent_run_id, w.parent_cmd,
             r.status, r.result, r.error, r.now
@@ -160,7 +209,10 @@ with req as (
      set inbox_version = p.inbox_version + 1,
          ready_at = case when p.lease_owner is null and p.status = 'running' then f.now else p.ready_at end
     from fence f
-   where f.status is not null and p.run_id = f.parent_run_id and p.status in ('running', 'parked')
+   where f.status is not null and p.run_id = f.parent_run_id
+     -- "open" spelled so that it does not match the partial index workflows_open_id, which a stale
+     -- estimate made the planner scan, every open run, on every commit
+     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued')
   returning p.run_id
 ), told_parent as (
   -- from fence, not parent: two children of one parent closing together both tell it
@@ -178,7 +230,8 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
        (select n from notified) as notified
   from req r
   left join fence f on f.run_id = r.run_id
-  left join reel.workflows w on w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null`;
+  left join reel.workflows w on w.run_id = any($1::uuid[])
+        and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null`;
 
 /**
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
