@@ -17,6 +17,8 @@ function list(name: string, fallback: number[]): number[] {
 export const config = {
   /** Workflows per throughput measurement (scenario 1, and each fleet size in scenario 6). */
   n: int('BENCH_N', 500),
+  /** Measurements per system in scenario 1, alternating Reel and DBOS; medians are reported. */
+  rounds: int('BENCH_ROUNDS', 3),
   /** Signal round trips measured per variant (scenario 2). */
   signals: int('BENCH_SIGNALS', 100),
   /** History lengths, in events, for the resume scenario (3). */

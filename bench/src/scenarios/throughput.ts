@@ -2,20 +2,29 @@
 import { runChild, type System } from '../child.ts';
 import type { Throughput } from '../load.ts';
 import { type BenchContext, type Row, type Section, withDatabase } from '../section.ts';
-import { fmt, ratio } from '../stats.ts';
+import { fmt, median, ratio } from '../stats.ts';
 
 export async function throughputScenario(ctx: BenchContext): Promise<Section> {
-  const { n } = ctx.config;
+  const { n, rounds } = ctx.config;
   const rows: Row[] = [];
   const at: Record<number, Partial<Record<System, Throughput>>> = {};
   for (const concurrency of [1, 50]) {
-    at[concurrency] = {};
-    for (const system of ctx.systems) {
-      ctx.log(`1. throughput: ${system}, ${n} workflows, concurrency ${concurrency}`);
-      at[concurrency][system] = await withDatabase(ctx, (url) =>
-        runChild<Throughput>(system, 'throughput', { url, n, concurrency }),
-      );
+    const measured: Partial<Record<System, Throughput[]>> = {};
+    // Alternating rounds: a passing disturbance of the machine hits one round of each, not one system.
+    for (let round = 1; round <= rounds; round++) {
+      for (const system of ctx.systems) {
+        ctx.log(
+          `1. throughput: ${system}, ${n} workflows, concurrency ${concurrency}, round ${round}/${rounds}`,
+        );
+        const t = await withDatabase(ctx, (url) =>
+          runChild<Throughput>(system, 'throughput', { url, n, concurrency }),
+        );
+        (measured[system] ??= []).push(t);
+      }
     }
+    at[concurrency] = Object.fromEntries(
+      Object.entries(measured).map(([system, ts]) => [system, medianOf(ts)]),
+    );
     const { reel, dbos } = at[concurrency];
     const row = (metric: string, pick: (t: Throughput) => number | undefined, unit = '') => {
       const r = reel && pick(reel);
@@ -60,9 +69,27 @@ export async function throughputScenario(ctx: BenchContext): Promise<Section> {
           ]
         : [],
     notes: [
-      `${n} workflows of three no-op activities each (after 100 for warm-up), run with 1 and with 50 in flight: each lane starts a workflow, waits for its result, and starts the next. Latency is from the call that starts a workflow to its result.`,
-      'Reel: one process holding a `Worker` (`concurrency: 100`) and a `Client`, each with its own pool of 10 connections. DBOS: one process calling `DBOS.startWorkflow(wf)(i)` and `handle.getResult()`; DBOS runs a workflow started this way in the calling process (its system database pool is also 10 connections).',
+      `${n} workflows of three no-op activities each (after 100 for warm-up), run with 1 and with 50 in flight: each lane starts a workflow, waits for its result, and starts the next. Latency is from the call that starts a workflow to its result. Each figure is the median of ${rounds} measurements per system, taken in alternating rounds (Reel, DBOS, Reel, DBOS, …), each in a fresh process and database.`,
+      'Reel: one process holding a `Worker` (`concurrency: 100`) and a `Client` given that worker (`new Client({ connectionString, worker })`, so a started workflow runs on it at once), each with its own pool of 10 connections. DBOS: one process calling `DBOS.startWorkflow(wf)(i)` and `handle.getResult()`; DBOS runs a workflow started this way in the calling process (its system database pool is also 10 connections).',
       '"App CPU" is the user + system CPU time of that process per workflow; "Postgres CPU" is the CPU time of every server process per workflow (read from /proc, so only when the server runs on this machine). WAL is what the server wrote to its write-ahead log per workflow. These are less sensitive to other load on the machine than wall-clock figures.',
     ],
+  };
+}
+
+/** Each figure the median of its measurements (so the figures of one row may come from different rounds). */
+function medianOf(ts: Throughput[]): Throughput {
+  const m = (pick: (t: Throughput) => number | undefined) => {
+    const values = ts.map(pick).filter((v): v is number => v !== undefined);
+    return values.length ? median(values) : undefined;
+  };
+  return {
+    n: ts[0]?.n ?? 0,
+    concurrency: ts[0]?.concurrency ?? 0,
+    perSecond: m((t) => t.perSecond) ?? 0,
+    p50: m((t) => t.p50) ?? 0,
+    p99: m((t) => t.p99) ?? 0,
+    cpuMsPerWorkflow: m((t) => t.cpuMsPerWorkflow) ?? 0,
+    serverCpuMsPerWorkflow: m((t) => t.serverCpuMsPerWorkflow),
+    walBytesPerWorkflow: m((t) => t.walBytesPerWorkflow) ?? 0,
   };
 }

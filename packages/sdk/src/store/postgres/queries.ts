@@ -106,10 +106,16 @@ returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.r
 export const NEXT_READY_AT = `
 select min(ready_at) as at from reel.workflows where ready_at is not null and type = any($1::text[])`;
 
-/** `at` as ISO text straight from Postgres: parsing 10,000 Dates to print them again cost as much as the query. */
+/**
+ * The whole history as one JSON array of `[seq, type, data, at]`, parsed once by the client: for
+ * 10,000 events, about half the time of 10,000 rows, each parsed on its own. `data` goes in as stored
+ * (json_build_array copies json text as it is), and `at` as ISO text (parsing 10,000 Dates to print
+ * them again cost as much as the query).
+ */
 export const LOAD_HISTORY = `
-select seq, type, data, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
-  from reel.history where run_id = $1 order by seq`;
+select json_agg(json_build_array(seq, type, data, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                order by seq)::text as events
+  from reel.history where run_id = $1`;
 
 /** The inbox and its version, read in one snapshot. */
 export const READ_INBOX = `
