@@ -24,7 +24,7 @@ export const config = {
   /** History lengths, in events, for the resume scenario (3). */
   histories: list('BENCH_HISTORIES', [100, 1000, 10_000]),
   /** Resumes measured per history length, each in a fresh worker process. */
-  resumes: int('BENCH_RESUMES', 2),
+  resumes: int('BENCH_RESUMES', 3),
   /** Suspended workflows held for the memory scenario (4). */
   suspended: int('BENCH_SUSPENDED', 10_000),
   /** Runs of the time-skipping test (scenario 5). */

@@ -1,5 +1,6 @@
 /** What a scenario hands back to `main.ts`: rows of the summary table, targets, and notes for the report. */
 import type { TestDatabase } from '@reel/testing';
+import pg from 'pg';
 import type { System } from './child.ts';
 import type { BenchConfig } from './config.ts';
 
@@ -38,9 +39,15 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-/** Runs `fn` on a fresh database and drops it after. */
+/**
+ * Runs `fn` on a fresh database and drops it after. A `CHECKPOINT` first writes out what the last
+ * measurement (and the database's creation) left dirty, so that flush does not land in this one.
+ */
 export async function withDatabase<T>(ctx: BenchContext, fn: (url: string) => Promise<T>): Promise<T> {
   const db = await ctx.database();
+  const admin = new pg.Client({ connectionString: ctx.adminUrl });
+  await admin.connect();
+  await admin.query('checkpoint').finally(() => admin.end());
   try {
     return await fn(db.connectionString);
   } finally {
