@@ -124,6 +124,39 @@ describe('PostgresStore', () => {
     expect(history[0]).toMatchObject({ seq: 0, type: 'workflow_started', workflowType: type });
   });
 
+  it('listens again on its channels after losing its LISTEN connection', async () => {
+    const own = new pg.Pool({ connectionString: db.connectionString, application_name: 'reel-listen-test' });
+    const listening = new PostgresStore({ pool: own });
+    const heard: string[] = [];
+    await listening.listen({ onClosed: (id) => heard.push(`closed ${id}`) });
+    await listening.listen({ onQueryAnswered: (id) => heard.push(`answered ${id}`) });
+    const backends = async () =>
+      (
+        await pool.query<{ pid: number }>(
+          "select pid from pg_stat_activity where application_name = 'reel-listen-test' and query like 'listen %'",
+        )
+      ).rows.map((r) => r.pid);
+    const [pid] = await backends();
+    expect(pid).toBeDefined();
+    await pool.query("select pg_notify('reel_closed', 'c1')");
+    await expect.poll(() => heard).toEqual(['closed c1']);
+
+    await pool.query('select pg_terminate_backend($1)', [pid]);
+    // It reconnects and listens on both channels again: notifications sent from then on arrive.
+    await expect
+      .poll(
+        async () => {
+          await pool.query("select pg_notify('reel_closed', 'c2'), pg_notify('reel_query_answered', 'q2')");
+          return heard.includes('closed c2') && heard.includes('answered q2');
+        },
+        { timeout: 5000, interval: 50 },
+      )
+      .toBe(true);
+    expect(await backends()).not.toContain(pid);
+    await listening.close();
+    await own.end();
+  });
+
   it('never hands the same run to two concurrent claimers (SKIP LOCKED)', async () => {
     const type = await freshType();
     const runIds = new Set<string>();

@@ -209,9 +209,10 @@ export class RunDriver {
         this.host.metrics.workflowClosed?.(this.run.type, close.status);
         await this.tasks.closed();
         await this.closeChildren();
-        // as a client reads it back: a JSON copy
-        const result = close.result === undefined ? undefined : JSON.parse(JSON.stringify(close.result));
-        this.end({ workflowId: this.run.workflowId, status: close.status, result, error: close.error });
+        // As a client would read it back: a JSON copy.
+        const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+        const { workflowId } = this.run;
+        this.end({ workflowId, status: close.status, result: copy(close.result), error: copy(close.error) });
       }
       return;
     }

@@ -310,12 +310,11 @@ export class Worker implements LocalWorker {
       const until = new Date(this.host.clock().getTime() + (this.options.leaseMs ?? 30_000));
       const started = await this.store.start({ ...req, lease: { owner: this.identity, until } });
       if (started.created) {
-        const { workflowId, runId, type, now } = { ...req, ...started };
+        const { workflowId, type, now } = req;
         this.host.metrics.runClaimed?.(type, 0);
-        const history = [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }];
         this.hold(
-          { workflowId, runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
-          history as RecordedEvent[],
+          { workflowId, runId: started.runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
+          [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }],
         );
       }
       return started;

@@ -68,12 +68,24 @@ interface CommitRow {
 /** What the `data` column of `reel.history` holds: the event without its seq, type and time. */
 const eventData = ({ seq, type, at, ...data }: RecordedEvent) => JSON.stringify(data);
 
+/** The notification channel behind each `StoreListener` handler. */
+const CHANNELS = {
+  onWake: 'reel_wake',
+  onClosed: 'reel_closed',
+  onQuery: 'reel_query',
+  onQueryAnswered: 'reel_query_answered',
+  onTask: 'reel_task',
+  onTaskCancelled: 'reel_task_cancelled',
+} as const;
+
 /** The production `Store`: schema `reel` in Postgres. */
 export class PostgresStore implements Store {
   readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private listeners = new Set<StoreListener>();
   private listening: Promise<pg.PoolClient> | undefined;
+  /** The channels the LISTEN connection listens on (again after a reconnect). */
+  private readonly channels = new Map<string, Promise<unknown>>();
   private closed = false;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
@@ -403,7 +415,17 @@ export class PostgresStore implements Store {
       this.listening = undefined;
       throw err;
     });
-    await this.listening;
+    const client = await this.listening;
+    // Only the channels someone handles: every NOTIFY costs each backend listening on its channel.
+    const handlers = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[]).filter((h) => listener[h]);
+    await Promise.all(
+      handlers.map((handler) => {
+        const channel = CHANNELS[handler];
+        let listened = this.channels.get(channel);
+        if (!listened) this.channels.set(channel, (listened = client.query(`listen ${channel}`)));
+        return listened;
+      }),
+    );
     return async () => {
       this.listeners.delete(listener);
     };
@@ -436,9 +458,9 @@ export class PostgresStore implements Store {
       // Anything may have happened while deaf: let every listener look again.
       for (const l of this.listeners) l.onWake?.('');
     });
-    await client.query(
-      'listen reel_wake; listen reel_closed; listen reel_query; listen reel_query_answered; listen reel_task; listen reel_task_cancelled',
-    );
+    // After a reconnect: the channels listened on before.
+    for (const channel of this.channels.keys()) this.channels.set(channel, client.query(`listen ${channel}`));
+    await Promise.all(this.channels.values());
     return client;
   }
 
