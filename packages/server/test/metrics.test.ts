@@ -50,7 +50,11 @@ describe('prometheusMetrics', () => {
     for (const id of ['metered', 'metered-fail'])
       await h.app.inject({ url: `/v1/workflows/${id}/result?wait=10s` });
 
-    const text = (await h.app.inject({ url: '/metrics' })).body;
+    // The worker counts a closed run once its commit returns, which may be just after result() has it.
+    const scrape = async () => (await h.app.inject({ url: '/metrics' })).body;
+    await expect.poll(scrape).toContain('reel_workflows_closed_total{type="failing",status="failed"} 1');
+    await expect.poll(scrape).toContain('reel_workflows_closed_total{type="quick",status="completed"} 1');
+    const text = await scrape();
     for (const name of METRICS) expect(text, name).toContain(`# TYPE ${name} `);
     expect(text).toContain('reel_workflows_started_total{type="quick"} 1');
     expect(text).toContain('reel_workflows_closed_total{type="quick",status="completed"} 1');
