@@ -22,6 +22,7 @@ export default async function resume({ url, id, key, warm }: Args) {
   const client = createClient(url);
   const db = pool(url);
   await sleep(200); // the worker is listening and has made its first claim
+  await client.describe(id); // the client's connection is open: the time measured is the worker's
   const once = async (k: string) => {
     const t = performance.now();
     await client.signal(id, 'go', k);
