@@ -228,8 +228,8 @@ export class PostgresStore implements Store {
 
   /**
    * The commits `GroupCommit` gathered, in one statement: `COMMIT` for one run, `COMMIT_MANY` for
-   * several. A lone commit takes the single-run statement, planned on `run_id = $1`, which measured
-   * about twice as fast as the many-run one (`bench/`).
+   * several. A lone commit takes the single-run statement, planned on `run_id = $1`: 0.8–1.0 ms a
+   * commit against 1.4–1.9 ms for the many-run one with one run (Postgres 15, 600 commits a round).
    */
   private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
     const rows =
