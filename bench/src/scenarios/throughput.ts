@@ -9,7 +9,7 @@ export async function throughputScenario(ctx: BenchContext): Promise<Section> {
   const rows: Row[] = [];
   const at: Record<number, Partial<Record<System, Throughput>>> = {};
   for (const concurrency of [1, 50]) {
-    const measured: Partial<Record<System, Throughput[]>> = {};
+    const measured = new Map<System, Throughput[]>(ctx.systems.map((system) => [system, []]));
     // Alternating rounds: a passing disturbance of the machine hits one round of each, not one system.
     for (let round = 1; round <= rounds; round++) {
       for (const system of ctx.systems) {
@@ -19,12 +19,10 @@ export async function throughputScenario(ctx: BenchContext): Promise<Section> {
         const t = await withDatabase(ctx, (url) =>
           runChild<Throughput>(system, 'throughput', { url, n, concurrency }),
         );
-        (measured[system] ??= []).push(t);
+        measured.get(system)?.push(t);
       }
     }
-    at[concurrency] = Object.fromEntries(
-      Object.entries(measured).map(([system, ts]) => [system, medianOf(ts)]),
-    );
+    at[concurrency] = Object.fromEntries([...measured].map(([system, ts]) => [system, medianOf(ts)]));
     const { reel, dbos } = at[concurrency];
     const row = (metric: string, pick: (t: Throughput) => number | undefined, unit = '') => {
       const r = reel && pick(reel);

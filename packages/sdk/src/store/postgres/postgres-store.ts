@@ -421,9 +421,8 @@ export class PostgresStore implements Store {
     await Promise.all(
       handlers.map((handler) => {
         const channel = CHANNELS[handler];
-        let listened = this.channels.get(channel);
-        if (!listened) this.channels.set(channel, (listened = client.query(`listen ${channel}`)));
-        return listened;
+        if (!this.channels.has(channel)) this.channels.set(channel, client.query(`listen ${channel}`));
+        return this.channels.get(channel);
       }),
     );
     return async () => {
