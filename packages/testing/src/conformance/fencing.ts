@@ -146,6 +146,39 @@ export function fencingBehaviour(h: Harness): void {
       expect(await h.store.loadHistory(good.runId)).toHaveLength(2);
     });
 
+    it("a child's close made at once with its parent's release still reaches the parent", async () => {
+      const type = await h.type();
+      const parent = await h.startClaimed(type);
+      const other = await h.startClaimed(type);
+      await h.store.start({
+        workflowId: h.id('child'),
+        runId: randomUUID(),
+        type,
+        input: null,
+        now: at(0),
+        parent: { runId: parent.runId, cmd: 1, closePolicy: 'abandon' },
+      });
+      const child = await h.claimOne(type);
+      const { version } = await h.store.readInbox(parent.runId);
+      const nothing = { now: at(1), events: [], consumedInbox: [] };
+      // (A store that groups commits writes the first alone and may take the two after it together.)
+      const [, released, closed] = await Promise.all([
+        h.store.commit({ ...other, ...nothing, events: [event(1, 1)] }),
+        h.store.commit({ ...parent, ...nothing, release: { readyAt: null, inboxVersion: version } }),
+        h.store.commit({ ...child, ...nothing, close: { status: 'completed', result: 42 } }),
+      ]);
+      expect(closed).toBe('ok');
+      expect((await h.store.readInbox(parent.runId)).items).toEqual([
+        expect.objectContaining({
+          kind: 'child',
+          payload: expect.objectContaining({ cmd: 1, status: 'completed', result: 42 }),
+        }),
+      ]);
+      // Released before the outcome came, the parent is claimable; or the outcome came first and it kept its lease.
+      if (released === 'ok') expect(await h.claimable([type], at(2))).toEqual([parent.runId]);
+      else expect(released).toBe('kept');
+    });
+
     it('park with a stale token or without a held lease returns false and changes nothing', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);

@@ -63,6 +63,8 @@ interface CommitRow {
   fenced: boolean;
   released: boolean | null;
   held_length: number | null;
+  /** `COMMIT_MANY` left this child's close to be written alone. */
+  alone?: boolean;
 }
 
 /** What the `data` column of `reel.history` holds: the event without its seq, type and time. */
@@ -228,7 +230,7 @@ export class PostgresStore implements Store {
 
   /**
    * The commits `GroupCommit` gathered, in one statement: `COMMIT` for one run, `COMMIT_MANY` for
-   * several. A lone commit takes the single-run statement, planned on `run_id = $1`: 0.8–1.0 ms a
+   * several (and then `COMMIT` for a child's close it left alone). A lone commit takes the single-run statement, planned on `run_id = $1`: 0.8–1.0 ms a
    * commit against 1.4–1.9 ms for the many-run one with one run (Postgres 15, 600 commits a round).
    */
   private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
@@ -237,7 +239,11 @@ export class PostgresStore implements Store {
     return reqs.map((req, i) => {
       const row = rows[i] as CommitRow;
       if (!row.fenced) {
-        return row.held_length === null
+        // A history that did continue where these events start (read in the statement's snapshot)
+        // means the lease changed hands while the statement waited for the row: lost, not broken.
+        const continues =
+          row.held_length === null || row.held_length === (req.events[0]?.seq ?? row.held_length);
+        return continues
           ? 'lost'
           : new Error(
               `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
@@ -292,7 +298,12 @@ export class PostgresStore implements Store {
       reqs.flatMap((r) => r.consumedInbox),
     ]);
     const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
-    return reqs.map((r) => byRun.get(r.runId) as CommitRow);
+    const out: CommitRow[] = [];
+    for (const r of reqs) {
+      const row = byRun.get(r.runId) as CommitRow;
+      out.push(row.alone ? ((await this.commitOne(r))[0] as CommitRow) : row);
+    }
+    return out;
   }
 
   async continueAsNew(

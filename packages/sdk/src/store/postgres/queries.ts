@@ -157,7 +157,9 @@ with fence as (
          ready_at = case when p.lease_owner is null and p.status = 'running' then $6::timestamptz else p.ready_at end
     from fence f
    where $7::text is not null and p.run_id = f.parent_run_id
-     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued') -- see COMMIT_MANY
+     -- "open" spelled so that it cannot match the partial index workflows_open_id, which a stale
+     -- estimate once made the planner scan, every open run, on every commit
+     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued')
   returning p.run_id, f.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
@@ -175,9 +177,11 @@ select (select released from fence) as released,
 /**
  * `COMMIT` for several runs in one statement (group commit): each appends its events, consumes inbox
  * items and moves its run's state, fenced by its lease's token; a run whose token no longer matches
- * (another worker claimed it) writes nothing. $1–$12: one element per run; $13–$17: the events of
- * all of them; $18: the inbox ids they consumed. Arrays, not a JSON document: JSON functions cannot
- * read a \u0000 in a string, which a payload may hold. One row per run.
+ * (another worker claimed it) writes nothing. It does not close a child workflow (`alone`): closing
+ * one updates its parent's row, which may be a run of the same statement, and a statement cannot
+ * update a row twice; the store then writes that commit alone, with `COMMIT`. $1–$12: one element
+ * per run; $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
+ * document: JSON functions cannot read a \u0000 in a string, which a payload may hold. One row per run.
  */
 export const COMMIT_MANY = `
 with req as (
@@ -200,8 +204,8 @@ with req as (
    where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
-  returning w.run_id, w.workflow_id, w.lease_owner is null as released, w.parent_run_id, w.parent_cmd,
-            r.status, r.result, r.error, r.now
+     and (r.status is null or w.parent_run_id is null)
+  returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select e.run_id, e.seq, e.type, e.data, e.at
@@ -209,31 +213,11 @@ with req as (
    where e.run_id in (select run_id from fence)
 ), consumed as (
   delete from reel.inbox where id = any($18::bigint[]) and run_id in (select run_id from fence)
-), parent as (
-  -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
-  update reel.workflows p
-     set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then f.now else p.ready_at end
-    from fence f
-   where f.status is not null and p.run_id = f.parent_run_id
-     -- "open" spelled so that it does not match the partial index workflows_open_id, which a stale
-     -- estimate made the planner scan, every open run, on every commit
-     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued')
-  returning p.run_id
-), told_parent as (
-  -- from fence, not parent: two children of one parent closing together both tell it
-  insert into reel.inbox (run_id, kind, payload, created_at)
-  select f.parent_run_id, 'child',
-         json_build_object('cmd', f.parent_cmd, 'status', f.status, 'result', f.result, 'error', f.error), f.now
-    from fence f
-   where f.status is not null and f.parent_run_id in (select run_id from parent)
-  returning run_id
 ), notified as (
-  select (select count(pg_notify('reel_wake', run_id::text)) from told_parent)
-       + (select count(pg_notify('reel_closed', workflow_id)) from fence where status is not null) as n
+  select count(pg_notify('reel_closed', workflow_id)) as n from fence where status is not null
 )
 select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
-       (select n from notified) as notified
+       r.status is not null and w.parent_run_id is not null as alone, (select n from notified) as notified
   from req r
   left join fence f on f.run_id = r.run_id
   left join reel.workflows w on w.run_id = any($1::uuid[])
