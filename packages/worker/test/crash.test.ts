@@ -18,6 +18,31 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
+/** Waits until the workflow's activities have started `n` steps (each records itself first). */
+async function stepsStarted(pool: pg.Pool, workflowId: string, n: number): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query('select count(*)::int as n from side_effects where workflow_id = $1', [
+      workflowId,
+    ]);
+    if (rows[0].n >= n) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The worker that takes over, in the test's process, running the same workflow. */
+async function workerInThisProcess(): Promise<Worker> {
+  process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
+  const { crashable, recordStep } = await import('./fixtures/crash-workflow.ts');
+  const worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows: { crashable },
+    activities: { recordStep },
+    handleSignals: false,
+  });
+  void worker.run();
+  return worker;
+}
+
 function startWorkerProcess(): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -37,27 +62,13 @@ it('a crash during the first activity, whose scheduling waits for its result, re
   await once(first.stdout as NodeJS.ReadableStream, 'data');
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 2, { id: 'crash-first' });
-  for (;;) {
-    const { rows } = await pool.query(
-      "select count(*)::int as n from side_effects where workflow_id = 'crash-first'",
-    );
-    if (rows[0].n >= 1) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await stepsStarted(pool, 'crash-first', 1);
   first.kill('SIGKILL');
   await once(first, 'exit');
   // Nothing but the start is durable: the first activity_scheduled was to go with its result.
   expect((await client.history('crash-first')).events.map((e) => e.type)).toEqual(['workflow_started']);
 
-  process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
-  const { crashable, recordStep } = await import('./fixtures/crash-workflow.ts');
-  const second = await Worker.create({
-    connectionString: db.connectionString,
-    workflows: { crashable },
-    activities: { recordStep },
-    handleSignals: false,
-  });
-  void second.run();
+  const second = await workerInThisProcess();
   expect(await handle.result({ timeout: '30s' })).toEqual([1, 2]);
   await second.shutdown();
   const { rows } = await pool.query<{ step: number; n: number }>(
@@ -82,13 +93,7 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
   const handle = await client.start('crashable', 5, { id: 'crash-me' });
 
   // Kill the worker while step 3 runs: steps 1 and 2 are recorded, step 3 has started.
-  for (;;) {
-    const { rows } = await pool.query(
-      "select count(*)::int as n from side_effects where workflow_id = 'crash-me'",
-    );
-    if (rows[0].n >= 3) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await stepsStarted(pool, 'crash-me', 3);
   first.kill('SIGKILL');
   await once(first, 'exit');
 
@@ -97,15 +102,7 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
     .map((e) => e.cmd);
   expect(recorded.length).toBeGreaterThanOrEqual(2);
 
-  process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
-  const { crashable, recordStep, closeFixturePool } = await import('./fixtures/crash-workflow.ts');
-  const second = await Worker.create({
-    connectionString: db.connectionString,
-    workflows: { crashable },
-    activities: { recordStep },
-    handleSignals: false,
-  });
-  void second.run();
+  const second = await workerInThisProcess();
   expect(await handle.result({ timeout: '30s' })).toEqual([1, 2, 3, 4, 5]);
   await second.shutdown();
 
@@ -118,7 +115,7 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
   expect([...runs.keys()]).toEqual([1, 2, 3, 4, 5]);
   await client.close();
   await pool.end();
-  await closeFixturePool();
+  await (await import('./fixtures/crash-workflow.ts')).closeFixturePool();
 });
 
 it('drains on SIGTERM: the running activity finishes and is recorded before the process exits', async () => {
@@ -127,13 +124,7 @@ it('drains on SIGTERM: the running activity finishes and is recorded before the 
   await once(child.stdout as NodeJS.ReadableStream, 'data');
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 1, { id: 'drain-me' });
-  for (;;) {
-    const { rows } = await pool.query(
-      "select count(*)::int as n from side_effects where workflow_id = 'drain-me'",
-    );
-    if (rows[0].n >= 1) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await stepsStarted(pool, 'drain-me', 1);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
