@@ -1,4 +1,5 @@
 /** Scenario 3: resume cost against history length, in a fresh worker process. */
+import pg from 'pg';
 import { runChild } from '../child.ts';
 import { type BenchContext, type Row, type Section, withDatabase } from '../section.ts';
 import { fmt, median, ratio } from '../stats.ts';
@@ -9,6 +10,18 @@ interface Point {
   buildMs: number;
   coldMs: number;
   warmMs?: number;
+}
+
+/** Vacuums, analyzes and checkpoints the database the history was just built in. */
+async function settle(url: string): Promise<void> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query('vacuum analyze');
+    await db.query('checkpoint');
+  } finally {
+    await db.end();
+  }
 }
 
 export async function resumeScenario(ctx: BenchContext): Promise<Section> {
@@ -26,6 +39,7 @@ export async function resumeScenario(ctx: BenchContext): Promise<Section> {
           id,
           steps,
         });
+        await settle(url);
         const cold: number[] = [];
         const warm: number[] = [];
         for (let r = 0; r < resumes; r++) {
@@ -105,7 +119,7 @@ export async function resumeScenario(ctx: BenchContext): Promise<Section> {
         : [],
     notes: [
       `A workflow runs k no-op activities one after another, then waits for a signal (then runs one more activity and waits again, for ever). Reel records 2k + 1 events for it; DBOS records k + 1 rows (one per step, one for recv's timeout), so both sides run the same k steps: k = ${histories.map((e) => Math.max(1, Math.round((e - 1) / 2))).join(', ')}.`,
-      `The building process then stops. Each of ${resumes} fresh processes starts a new worker (Reel: \`Worker.create\` and \`run()\`; DBOS: \`DBOS.launch()\`, which recovers the pending workflow by re-running it and reading each recorded step back), sends the signal, and times until the activity after it has run (Reel's client has opened its connection before: what is timed is the worker's resume). The median is shown. Reel's "warm" figure: in the same process, the run suspends again (freed from memory) and is signalled three more times; each resume claims, loads and replays the whole history again. DBOS keeps a recovered workflow in memory, so it has no such figure.`,
+      `The building process then stops, and the database is settled (\`VACUUM ANALYZE\`, \`CHECKPOINT\`), so that neither the autovacuum the build set off nor its dirty pages land in the measurement. Each of ${resumes} fresh processes starts a new worker (Reel: \`Worker.create\` and \`run()\`; DBOS: \`DBOS.launch()\`, which recovers the pending workflow by re-running it and reading each recorded step back), sends the signal, and times until the activity after it has run (Reel's client has opened its connection before: what is timed is the worker's resume). The median is shown. Reel's "warm" figure: in the same process, the run suspends again (freed from memory) and is signalled three more times; each resume claims, loads and replays the whole history again. DBOS keeps a recovered workflow in memory, so it has no such figure.`,
       `Time to build the histories (k activities one after another, the workflow left running): ${points.reel.map((p) => `Reel ${fmt(p.buildMs / 1000, 's')} for k = ${p.steps}`).join(', ')}${points.dbos.length ? `; ${points.dbos.map((p) => `DBOS ${fmt(p.buildMs / 1000, 's')} for k = ${p.steps}`).join(', ')}` : ''}.`,
     ],
   };
