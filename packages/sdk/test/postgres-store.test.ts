@@ -254,11 +254,12 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
   });
   for (;;) {
     await live.advance();
-    const events = live.unflushed();
     const outcome = live.outcome;
+    if (outcome) live.append(outcome); // the closing event, as a worker appends it
+    const events = live.unflushed();
     const close =
       outcome?.type === 'workflow_completed'
-        ? { status: 'completed' as const, result: outcome.result }
+        ? { status: 'completed' as const, result: outcome.result, inboxVersion: 0 }
         : undefined;
     const committed = await store.commit({
       ...(lease as ClaimedRun),

@@ -278,6 +278,7 @@ export class MemoryStore implements Store {
           `Cannot append seq ${e.seq} to the history of run ${req.runId}: the next position is ${next}`,
         );
     });
+    if (req.close && run.inboxVersion !== req.close.inboxVersion) return 'unread';
     run.history.push(...req.events.map(copy));
     run.inbox = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
     run.updatedAt = req.now;
@@ -321,8 +322,10 @@ export class MemoryStore implements Store {
     const run = this.runs.get(req.runId);
     if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
     run.history.push(...req.events.map(copy));
-    // input the old run never read goes to its successor
-    const handedOn = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
+    // signals and cancel requests the old run never read go to its successor; nothing else does
+    const handedOn = run.inbox.filter(
+      (i) => !req.consumedInbox.includes(i.id) && (i.kind === 'signal' || i.kind === 'cancel'),
+    );
     run.inbox = [];
     Object.assign(run, {
       status: 'continued',

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ActivityFn,
-  activityOptions,
   type ClaimedRun,
   type ClosedRun,
+  type CommitOutcome,
   type CommitRequest,
   ErrorCodes,
-  type ErrorInfo,
   type GuardMode,
-  type HistoryEvent,
-  type InboxItem,
   type Json,
-  type OpenActivity,
+  type Lease,
+  type Outcome,
   type RecordedEvent,
   ReelError,
   type Store,
@@ -19,8 +17,9 @@ import {
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
-import { attemptEvent, attemptSettings, lastHeartbeat } from './activity-outcome.ts';
-import { runAttempt } from './activity-runner.ts';
+import { LocalActivities } from './driver-activities.ts';
+import { DriverChildren } from './driver-children.ts';
+import { DriverInbox, inboxEvent } from './driver-inbox.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { TaskDispatch } from './task-dispatch.ts';
 
@@ -34,10 +33,13 @@ export interface DriverHost {
   guard: GuardMode;
   /** Waits shorter than this stay in memory with the lease held; longer ones suspend the run. */
   stickyMs: number;
+  leaseMs: number;
   /** True once the worker is shutting down: runs suspend at their next wait instead of staying. */
   readonly draining: boolean;
   /** Asks the worker to look for claimable runs at `at` (a suspended run's wake time). */
   wakeAt(at: Date): void;
+  /** Extends one lease now (a fenced write); false if it was lost. */
+  renew(lease: Lease): Promise<boolean>;
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
   metrics: WorkerMetrics;
 }
@@ -46,43 +48,52 @@ const MAX_PARK_BACKOFF_MS = 10 * 60_000;
 
 /**
  * Holds one claimed run in memory: replays it, feeds it inbox input, timer fires and activity results,
- * runs its activities, and flushes its events — always before a new side effect starts.
- * Ends when the run closes, suspends, parks, or its lease is lost; `done` then resolves with the run
- * if it closed here (durably), else undefined.
+ * flushes its events, and only then starts what follows from them (activities, children, cancellation
+ * of children), on a lease it has proven since its last wait. Ends when the run closes, suspends, parks,
+ * or its lease is lost; `done` then resolves with the run if it closed here (durably), else undefined.
  */
 export class RunDriver {
   readonly done: Promise<ClosedRun | undefined>;
   private finish!: (closed: ClosedRun | undefined) => void;
   private exec!: WorkflowExecution;
-  private readonly running = new Map<number, AbortController>();
-  private readonly consumed: string[] = [];
-  private readonly seen = new Set<string>();
-  private readonly startingChildren = new Set<number>();
+  private readonly inbox = new DriverInbox();
+  private readonly activities: LocalActivities;
+  private readonly children: DriverChildren;
+  /** Activities that run on a task queue: enqueued as tasks, their outcomes read from the inbox. */
+  private readonly tasks: TaskDispatch;
   private cancelChildrenPending = false;
   /** When the run was claimed, until its first replay is reported to the metrics. */
   private replayedAt: number | undefined = performance.now();
-  private inboxVersion = 0;
-  private inboxDirty = true;
+  /** A fenced write (the claim, a flush, a renewal) succeeded since the run last waited. */
+  private fenced = true;
+  /** Queries waiting for the run's state to be durable. */
+  private readonly durableWaiters: (() => void)[] = [];
   private stepping = false;
   private again = false;
   private ended = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Activities that run on a task queue: enqueued as tasks, their outcomes read from the inbox. */
-  private readonly tasks: TaskDispatch;
 
+  /** `leaseDeadline`: `performance.now()` before which the lease is surely held (claim sent + lease). */
   constructor(
     private readonly host: DriverHost,
     readonly run: ClaimedRun,
+    private leaseDeadline: number,
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
-    this.tasks = new TaskDispatch(host, run, () => this.exec);
+    const exec = () => this.exec;
+    this.tasks = new TaskDispatch(host, run, exec);
+    this.children = new DriverChildren(host, run, exec);
+    this.activities = new LocalActivities(
+      { ...host, finished: () => this.poke(), fail: (err) => this.fail(err) },
+      run,
+      exec,
+    );
   }
 
   /** Loads the run's history and inbox, or takes `fresh`: the history of a run just started, inbox empty. */
   async start(fresh?: RecordedEvent[]): Promise<void> {
     try {
       // History and inbox are read in parallel: one round trip of latency instead of two.
-      this.inboxDirty = false;
       const [history, inbox] = fresh
         ? [fresh, { items: [], version: 0 }]
         : await Promise.all([
@@ -100,6 +111,8 @@ export class RunDriver {
         guard: this.host.guard,
         onViolation: (err) => this.host.log('warn', err.message, this.fields()),
       });
+      // A cancellation recorded before a crash may not have reached the children: pass it on again.
+      this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');
       this.applyInbox(inbox);
     } catch (err) {
       this.fail(err);
@@ -108,22 +121,31 @@ export class RunDriver {
     this.poke();
   }
 
-  /** Answers a query from the run's state in memory (undefined while it is still loading). */
-  query(name: string, args: Json[]): { answer: Json | undefined } | undefined {
-    return this.exec ? { answer: this.exec.query(name, args) } : undefined;
+  /**
+   * Answers a query from the run's state in memory once everything the code has received is durable,
+   * so an answer never shows progress a crash could undo; undefined if the run is let go first.
+   */
+  async query(name: string, args: Json[]): Promise<{ answer: Json | undefined } | undefined> {
+    while (!this.ended && !this.exec?.deliveredIsDurable())
+      await new Promise<void>((resolve) => this.durableWaiters.push(resolve));
+    return this.ended ? undefined : { answer: this.exec.query(name, args) };
   }
 
   /** New input may be in the inbox. */
   inboxChanged(): void {
-    this.inboxDirty = true;
+    this.inbox.dirty = true;
     this.poke();
+  }
+
+  /** The worker renewed this run's lease: it is held until `deadline` (`performance.now()` time). */
+  renewed(deadline: number): void {
+    this.leaseDeadline = Math.max(this.leaseDeadline, deadline);
   }
 
   /** Stops at once without writing anything more (the lease was lost, or the worker is going away). */
   abandon(reason: string): void {
     if (this.ended) return;
-    for (const controller of this.running.values())
-      controller.abort(new ReelError(ErrorCodes.LEASE_LOST, reason));
+    this.activities.abortAll(new ReelError(ErrorCodes.LEASE_LOST, reason));
     this.end();
   }
 
@@ -140,7 +162,7 @@ export class RunDriver {
         now,
         events: [],
         consumedInbox: [],
-        release: { readyAt: now, inboxVersion: this.inboxVersion },
+        release: { readyAt: now, inboxVersion: this.inbox.version },
       })
       .catch(() => undefined); // the lease lapses anyway
   }
@@ -170,19 +192,16 @@ export class RunDriver {
 
   private async step(): Promise<void> {
     clearTimeout(this.timer);
-    if (this.inboxDirty) await this.pullInbox();
+    if (this.inbox.dirty) this.applyInbox(await this.host.store.readInbox(this.run.runId));
     const now = this.host.clock();
     for (const t of this.exec.openTimers()) {
       if (t.fireAt <= now) this.exec.append({ type: 'timer_fired', cmd: t.cmd });
     }
-    const deadline = this.exec.deadline;
-    if (deadline && deadline <= now) this.exec.timeOut();
     try {
       await this.exec.advance();
-      if (this.cancelChildrenPending) {
-        this.cancelChildrenPending = false;
-        await this.cancelChildren();
-      }
+      // Past its execution timeout, a run ends where it stands, after what it has already received.
+      const deadline = this.exec.deadline;
+      if (deadline && deadline <= now && !this.exec.outcome) this.exec.timeOut();
       if (this.replayedAt !== undefined) {
         this.host.metrics.replayed?.(
           this.run.type,
@@ -195,42 +214,19 @@ export class RunDriver {
       if (err instanceof ReelError) return this.park(err);
       throw err;
     }
+    if (this.exec.outcome) return this.close(this.exec.outcome);
 
-    const outcome = this.exec.outcome;
-    if (outcome) {
-      for (const controller of this.running.values())
-        controller.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
-      if (outcome.type === 'workflow_continued_as_new') return this.continueAsNew(outcome.input);
-      const close: CommitRequest['close'] =
-        outcome.type === 'workflow_completed'
-          ? { status: 'completed', result: outcome.result }
-          : { status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled', error: outcome.error };
-      if (await this.flush({ close })) {
-        this.host.metrics.workflowClosed?.(this.run.type, close.status);
-        await this.tasks.closed();
-        await this.closeChildren();
-        // As a client would read it back: a JSON copy.
-        const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
-        const { workflowId } = this.run;
-        this.end({ workflowId, status: close.status, result: copy(close.result), error: copy(close.error) });
-      }
-      return;
-    }
-
-    // Activities the workflow gave up on (cancellation) are told to stop.
-    for (const [cmd, controller] of this.running) {
-      if (!this.exec.isOpen(cmd))
-        controller.abort(
-          new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
-        );
-    }
+    this.activities.abortAbandoned();
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
     const due = this.host.draining
       ? []
       : this.exec
           .openActivities()
           .filter(
-            (a) => !this.running.has(a.cmd) && !this.tasks.isRemote(a) && (!a.retryAt || a.retryAt <= now),
+            (a) =>
+              !this.activities.isRunning(a.cmd) &&
+              !this.tasks.isRemote(a) &&
+              (!a.retryAt || a.retryAt <= now),
           );
     const missing = due.find((a) => !this.host.activities.has(a.name));
     if (missing) {
@@ -249,30 +245,42 @@ export class RunDriver {
     const firstCommands =
       this.exec.log.length - unflushed.length === 1 &&
       unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
-    if ((unflushed.length > 0 && !firstCommands) || this.consumed.length > 0) {
-      if (!(await this.flush({}))) return;
+    if ((unflushed.length > 0 && !firstCommands) || this.inbox.pending) {
+      if ((await this.flush({})) !== 'ok') return;
     }
-    for (const activity of due) this.startActivity(activity);
+    const startChildren = !this.host.draining && this.children.unstarted();
+    if (due.length > 0 || startChildren || this.cancelChildrenPending) {
+      if (!(await this.leaseHeld())) return;
+    }
+    if (this.cancelChildrenPending) {
+      this.cancelChildrenPending = false;
+      await this.children.cancel();
+    }
+    for (const activity of due) this.activities.start(activity, () => this.ended);
     await this.tasks.sync();
     // Started children appended `child_started` events: deliver them before deciding to wait.
-    if (!this.host.draining && (await this.startChildren())) {
+    if (startChildren && (await this.children.start())) {
       this.again = true;
       return;
     }
-
     // An activity that finished while this step awaited a flush appended its result: it must reach
     // the code before the run may wait, or releasing the run would strand it with a result unseen.
     if (this.exec.hasUndelivered()) {
       this.again = true;
       return;
     }
-    const next =
+    await this.wait(now);
+  }
+
+  /** Stays (sticky, or activities in flight) with a timer for the next wake time, or suspends. */
+  private async wait(now: Date): Promise<void> {
+    this.fenced = false;
+    const localDue =
       this.host.draining &&
-      this.exec.openActivities().some((a) => !this.running.has(a.cmd) && !this.tasks.isRemote(a))
-        ? now
-        : this.nextWake();
+      this.exec.openActivities().some((a) => !this.activities.isRunning(a.cmd) && !this.tasks.isRemote(a));
+    const next = localDue ? now : this.nextWake();
     if (
-      this.running.size === 0 &&
+      this.activities.size === 0 &&
       (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)
     ) {
       await this.suspend(next);
@@ -281,114 +289,90 @@ export class RunDriver {
     }
   }
 
-  private async pullInbox(): Promise<void> {
-    this.inboxDirty = false;
-    this.applyInbox(await this.host.store.readInbox(this.run.runId));
+  /**
+   * Before a side effect: true once a fenced write has succeeded since the run last waited and the
+   * lease outlasts a margin; otherwise renews the lease first. A worker paused past its lease (a
+   * zombie) thus learns it lost the run before it starts anything, not after.
+   */
+  private async leaseHeld(): Promise<boolean> {
+    if (this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3) return true;
+    const sentAt = performance.now();
+    if (!(await this.host.renew(this.lease()))) {
+      this.lost();
+      return false;
+    }
+    this.renewed(sentAt + this.host.leaseMs);
+    this.fenced = true;
+    return true;
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
-  private applyInbox({ items, version }: { items: InboxItem[]; version: number }): void {
-    this.inboxVersion = version;
-    for (const item of items) {
-      if (this.seen.has(item.id)) continue;
-      this.seen.add(item.id);
-      this.consumed.push(item.id);
+  private applyInbox(read: Parameters<DriverInbox['take']>[0]): void {
+    for (const item of this.inbox.take(read)) {
       if (item.kind === 'activity_result') {
         const result = this.tasks.resultEvent(item.payload); // undefined: stale, dropped
         if (result) this.exec.append(result);
         continue;
       }
-      const event = inboxEvent(item);
-      this.exec.append(event);
+      const event = this.exec.append(inboxEvent(item));
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
     }
   }
 
-  /** Cancellation reaches the run's children too. */
-  private async cancelChildren(): Promise<void> {
-    for (const child of this.exec.openChildren()) {
-      if (child.runId && !child.shielded)
-        await this.host.store.enqueue(
-          child.workflowId,
-          { kind: 'cancel', name: null, payload: 'parent cancelled' },
-          this.host.clock(),
-        );
+  /**
+   * The code has ended: start the children it scheduled and never saw start (each scheduled child has
+   * its run), then close the run, or continue it as new, and apply its children's parent-close policy.
+   */
+  private async close(outcome: Outcome): Promise<void> {
+    this.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+    if (this.children.unstarted()) {
+      if ((await this.flush({})) !== 'ok' || !(await this.leaseHeld())) return;
+      await this.children.start();
     }
+    if (outcome.type === 'workflow_continued_as_new') return this.continueAsNew(outcome.input);
+    const close: NonNullable<CommitRequest['close']> =
+      outcome.type === 'workflow_completed'
+        ? { status: 'completed', result: outcome.result, inboxVersion: this.inbox.version }
+        : {
+            status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled',
+            error: outcome.error,
+            inboxVersion: this.inbox.version,
+          };
+    const closing = this.exec.append(outcome);
+    const written = await this.flush({ close });
+    if (written === 'unread') this.exec.retract(closing); // the input goes into history first
+    if (written !== 'ok') return;
+    this.host.metrics.workflowClosed?.(this.run.type, close.status);
+    await this.tasks.closed();
+    await this.childrenAfterClose();
+    // As a client would read it back: a JSON copy.
+    const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+    const { workflowId } = this.run;
+    this.end({ workflowId, status: close.status, result: copy(close.result), error: copy(close.error) });
   }
 
-  /** Starts the children whose `child_scheduled` is durable and that have not started; true if any did. */
-  private async startChildren(): Promise<boolean> {
-    let any = false;
-    for (const child of this.exec.openChildren()) {
-      // Not started yet and already given up on (the parent was cancelled): never start it.
-      if (child.runId || this.startingChildren.has(child.cmd) || this.exec.isSettled(child.cmd)) continue;
-      this.startingChildren.add(child.cmd);
-      // Started before a crash, then closed? It is ours by its parent link: never start it twice.
-      const before = await this.host.store.describe(child.workflowId);
-      if (before?.parentRunId === this.run.runId) {
-        this.exec.append({ type: 'child_started', cmd: child.cmd, runId: before.runId });
-        any = true;
-        continue;
-      }
-      const started = await this.host.store.start({
-        workflowId: child.workflowId,
-        runId: randomUUID(),
-        type: child.workflowType,
-        input: child.input,
-        now: this.host.clock(),
-        newRun: true,
-        parent: { runId: this.run.runId, cmd: child.cmd, closePolicy: child.parentClosePolicy },
-      });
-      const ours =
-        started.created ||
-        (await this.host.store.describe(child.workflowId, started.runId))?.parentRunId === this.run.runId;
-      if (!started.knownType) {
-        this.exec.append({
-          type: 'child_failed',
-          cmd: child.cmd,
-          status: 'failed',
-          error: toErrorInfo(
-            new ReelError(
-              ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
-              `No worker has registered workflow type '${child.workflowType}'.`,
-            ),
-          ),
-        });
-      } else if (!ours) {
-        this.exec.append({
-          type: 'child_failed',
-          cmd: child.cmd,
-          status: 'failed',
-          error: toErrorInfo(
-            new ReelError(
-              ErrorCodes.WORKFLOW_ALREADY_STARTED,
-              `Workflow id ${child.workflowId} is already used by another run.`,
-            ),
-          ),
-        });
-      } else {
-        this.exec.append({ type: 'child_started', cmd: child.cmd, runId: started.runId });
-      }
-      any = true;
-    }
-    return any;
+  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
+  private async continueAsNew(input: Json | undefined): Promise<void> {
+    const events = [...this.exec.unflushed(), this.exec.append({ type: 'workflow_continued_as_new', input })];
+    const outcome = await this.host.store.continueAsNew({
+      ...this.lease(),
+      now: this.host.clock(),
+      events,
+      consumedInbox: this.inbox.drain(),
+      newRunId: randomUUID(),
+      input,
+    });
+    if (outcome === 'lost') return this.lost();
+    await this.childrenAfterClose();
+    await this.tasks.closed();
+    this.end();
   }
 
-  /** After the parent closed: what happens to children still running, per their policy. */
-  private async closeChildren(): Promise<void> {
-    const now = this.host.clock();
-    for (const child of this.exec.openChildren()) {
-      if (!child.runId || child.parentClosePolicy === 'abandon') continue;
-      if (child.parentClosePolicy === 'terminate')
-        await this.host.store.terminate(child.workflowId, 'its parent closed', now);
-      else
-        await this.host.store.enqueue(
-          child.workflowId,
-          { kind: 'cancel', name: null, payload: 'its parent closed' },
-          now,
-        );
-    }
+  /** Once the run is closed (durably): a cancellation it received, then each child's parent-close policy. */
+  private async childrenAfterClose(): Promise<void> {
+    if (this.cancelChildrenPending) await this.children.cancel();
+    await this.children.parentClosed();
   }
 
   /** The earliest open timer or activity retry. */
@@ -400,16 +384,21 @@ export class RunDriver {
         .openActivities()
         // a task-queue activity's retry time is its task's: the task's outcome wakes the run
         .flatMap((a) =>
-          a.retryAt && !this.running.has(a.cmd) && !this.tasks.isRemote(a) ? [a.retryAt.getTime()] : [],
+          a.retryAt && !this.activities.isRunning(a.cmd) && !this.tasks.isRemote(a)
+            ? [a.retryAt.getTime()]
+            : [],
         ),
     ];
     return times.length ? new Date(Math.min(...times)) : undefined;
   }
 
-  /** Writes unflushed events (and consumed inbox items) in one fenced statement; false if the lease is lost. */
-  private async flush(extra: Pick<CommitRequest, 'close' | 'release'>): Promise<boolean> {
+  /**
+   * Writes unflushed events (and consumed inbox items) in one fenced statement. `ok`; `kept` (a release
+   * refused: new input, read it); `unread` (a close refused, nothing written: new input); `lost`.
+   */
+  private async flush(extra: Pick<CommitRequest, 'close' | 'release'>): Promise<CommitOutcome> {
     const events = this.exec.unflushed();
-    const consumed = this.consumed.splice(0);
+    const consumed = this.inbox.drain();
     const outcome = await this.host.store.commit({
       ...this.lease(),
       now: this.host.clock(),
@@ -418,44 +407,29 @@ export class RunDriver {
       ...extra,
     });
     if (outcome === 'lost') {
-      this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
-      this.host.metrics.leaseLost?.(this.run.type);
-      this.abandon('lease lost');
-      return false;
+      this.lost();
+      return outcome;
     }
-    this.exec.markFlushed(events.length);
-    for (const id of consumed) this.seen.delete(id);
-    if (outcome === 'kept') {
-      this.inboxDirty = true;
+    if (outcome === 'unread') {
+      this.inbox.restore(consumed);
+    } else {
+      this.exec.markFlushed(events.length);
+      this.inbox.forget(consumed);
+      this.fenced = true;
+      for (const resolve of this.durableWaiters.splice(0)) resolve();
+    }
+    if (outcome !== 'ok') {
+      this.inbox.dirty = true;
       this.again = true;
-      return false;
     }
-    return true;
-  }
-
-  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
-  private async continueAsNew(input: Json | undefined): Promise<void> {
-    const events = this.exec.unflushed();
-    const outcome = await this.host.store.continueAsNew({
-      ...this.lease(),
-      now: this.host.clock(),
-      events,
-      consumedInbox: this.consumed.splice(0),
-      newRunId: randomUUID(),
-      input,
-    });
-    if (outcome === 'lost') {
-      this.host.metrics.leaseLost?.(this.run.type);
-      return this.abandon('lease lost');
-    }
-    await this.closeChildren();
-    await this.tasks.closed();
-    this.end();
+    return outcome;
   }
 
   /** Releases the run until `wakeAt` (or until input arrives); frees its memory. */
   private async suspend(wakeAt: Date | undefined): Promise<void> {
-    if (await this.flush({ release: { readyAt: wakeAt ?? null, inboxVersion: this.inboxVersion } })) {
+    if (
+      (await this.flush({ release: { readyAt: wakeAt ?? null, inboxVersion: this.inbox.version } })) === 'ok'
+    ) {
       if (wakeAt) this.host.wakeAt(wakeAt);
       this.end();
     }
@@ -473,39 +447,13 @@ export class RunDriver {
     this.abandon('parked');
   }
 
-  private startActivity(activity: OpenActivity): void {
-    const controller = new AbortController();
-    this.running.set(activity.cmd, controller);
-    const fn = this.host.activities.get(activity.name) as ActivityFn;
-    const options = activityOptions(fn);
-    const { timeoutMs, heartbeat } = attemptSettings(options, lastHeartbeat(this.exec.log, activity.cmd));
-    const context = {
-      workflowId: this.run.workflowId,
-      runId: this.run.runId,
-      activity: activity.name,
-      attempt: activity.attempt,
-    };
-    const startedAt = performance.now();
-    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat)
-      .then((result) => {
-        this.running.delete(activity.cmd);
-        const ms = performance.now() - startedAt;
-        if (this.ended || !this.exec.isOpen(activity.cmd)) return;
-        const event = attemptEvent(activity, result, options.retry, this.host.clock());
-        const outcome =
-          event.type === 'activity_completed'
-            ? 'completed'
-            : event.type === 'activity_retrying'
-              ? 'retrying'
-              : 'failed';
-        this.host.metrics.activityFinished?.(activity.name, ms, outcome);
-        this.exec.append(event);
-        this.poke();
-      })
-      .catch((err) => this.fail(err));
+  private lost(): void {
+    this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
+    this.host.metrics.leaseLost?.(this.run.type);
+    this.abandon('lease lost');
   }
 
-  private lease() {
+  private lease(): Lease {
     return { runId: this.run.runId, fencingToken: this.run.fencingToken };
   }
 
@@ -525,38 +473,8 @@ export class RunDriver {
   private end(closed?: ClosedRun): void {
     this.ended = true;
     clearTimeout(this.timer);
+    for (const resolve of this.durableWaiters.splice(0)) resolve();
     this.finish(closed);
-  }
-}
-
-/** The history event an inbox item becomes. */
-function inboxEvent(item: InboxItem): HistoryEvent {
-  switch (item.kind) {
-    case 'signal':
-      return { type: 'signal_received', name: item.name as string, payload: item.payload };
-    case 'cancel':
-      return {
-        type: 'cancel_requested',
-        ...(typeof item.payload === 'string' ? { reason: item.payload } : {}),
-      };
-    case 'child': {
-      const outcome = item.payload as unknown as {
-        cmd: number;
-        status: string;
-        result?: Json;
-        error?: ErrorInfo;
-      };
-      return outcome.status === 'completed'
-        ? { type: 'child_completed', cmd: outcome.cmd, result: outcome.result ?? undefined }
-        : {
-            type: 'child_failed',
-            cmd: outcome.cmd,
-            status: outcome.status,
-            error: outcome.error ?? { name: 'Error', message: outcome.status },
-          };
-    }
-    default:
-      throw new Error(`unknown inbox item kind ${item.kind}`);
   }
 }
 

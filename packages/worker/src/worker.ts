@@ -139,6 +139,12 @@ export class Worker implements LocalWorker {
       activities: new Map(Object.entries(options.activities ?? {})),
       activityName: (fn) => activityNames.get(fn) ?? fn.name,
       stickyMs: options.stickyMs ?? 1000,
+      leaseMs: options.leaseMs ?? 30_000,
+      renew: async (lease) => {
+        const now = this.host.clock();
+        const lost = await store.renew([lease], now, new Date(now.getTime() + this.host.leaseMs));
+        return lost.length === 0;
+      },
       guard: options.determinismGuard ?? (process.env.NODE_ENV === 'production' ? 'warn' : 'throw'),
       get draining() {
         return worker.stopping;
@@ -264,6 +270,7 @@ export class Worker implements LocalWorker {
     this.starved = free <= 0;
     if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
+    const sentAt = performance.now();
     const claimed = await this.store.claim(
       this.identity,
       this.types,
@@ -273,7 +280,7 @@ export class Worker implements LocalWorker {
     );
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
-      this.hold(run);
+      this.hold(run, sentAt + leaseMs);
     }
     this.starved = claimed.length === free;
     if (claimed.length === free) return 0;
@@ -287,8 +294,9 @@ export class Worker implements LocalWorker {
     return (this.options.concurrency ?? 10) - this.drivers.size - this.starting;
   }
 
-  private hold(run: ClaimedRun, fresh?: RecordedEvent[]): void {
-    const driver = new RunDriver(this.host, run);
+  /** `leaseDeadline`: the `performance.now()` time the claim was sent, plus the lease. */
+  private hold(run: ClaimedRun, leaseDeadline: number, fresh?: RecordedEvent[]): void {
+    const driver = new RunDriver(this.host, run, leaseDeadline);
     this.drivers.set(run.runId, driver);
     void driver.done.then(() => {
       this.drivers.delete(run.runId);
@@ -307,13 +315,15 @@ export class Worker implements LocalWorker {
     if (this.free() <= 0) return undefined;
     this.starting++;
     try {
-      const until = new Date(this.host.clock().getTime() + (this.options.leaseMs ?? 30_000));
+      const sentAt = performance.now();
+      const until = new Date(this.host.clock().getTime() + this.host.leaseMs);
       const started = await this.store.start({ ...req, lease: { owner: this.identity, until } });
       if (started.created) {
         const { workflowId, type, now } = req;
         this.host.metrics.runClaimed?.(type, 0);
         this.hold(
           { workflowId, runId: started.runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
+          sentAt + this.host.leaseMs,
           [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }],
         );
       }
@@ -349,7 +359,7 @@ export class Worker implements LocalWorker {
       if (!query) return;
       let answer: QueryAnswer;
       try {
-        const held = this.drivers.get(query.runId)?.query(query.name, query.args);
+        const held = await this.drivers.get(query.runId)?.query(query.name, query.args);
         answer = { result: held ? held.answer : await this.queryByReplay(query) };
       } catch (err) {
         answer = { error: toErrorInfo(err) };
@@ -375,23 +385,29 @@ export class Worker implements LocalWorker {
     return exec.query(query.name, query.args);
   }
 
+  /** Renews every held lease, and records this worker as alive; neither waits on the other. */
   private async renew(leaseMs: number): Promise<void> {
-    const leases = [...this.drivers.values()].map((d) => ({
-      runId: d.run.runId,
-      fencingToken: d.run.fencingToken,
-    }));
-    try {
-      const now = this.host.clock();
-      await this.store.heartbeat(this.identity, this.types, now);
-      const lost = await this.store.renew(leases, now, new Date(now.getTime() + leaseMs));
-      for (const runId of lost) {
-        const driver = this.drivers.get(runId);
-        if (!driver) continue;
+    const drivers = [...this.drivers.values()];
+    const now = this.host.clock();
+    const sentAt = performance.now();
+    const leases = drivers.map((d) => ({ runId: d.run.runId, fencingToken: d.run.fencingToken }));
+    const [beat, renewal] = await Promise.allSettled([
+      this.store.heartbeat(this.identity, this.types, now),
+      this.store.renew(leases, now, new Date(now.getTime() + leaseMs)),
+    ]);
+    if (beat.status === 'rejected')
+      this.host.log('error', `recording this worker's heartbeat failed: ${errorMessage(beat.reason)}`, {});
+    if (renewal.status === 'rejected') {
+      this.host.log('error', `renewing leases failed: ${errorMessage(renewal.reason)}`, {});
+      return;
+    }
+    const lost = new Set(renewal.value);
+    for (const driver of drivers) {
+      if (!lost.has(driver.run.runId)) driver.renewed(sentAt + leaseMs);
+      else {
         this.host.metrics.leaseLost?.(driver.run.type);
         driver.abandon('lease lost');
       }
-    } catch (err) {
-      this.host.log('error', `renewing leases failed: ${(err as Error).message}`, {});
     }
   }
 
@@ -468,3 +484,5 @@ function validate(options: WorkerOptions): void {
   )
     throw bad('retention must be a duration longer than 0, or false to keep closed runs forever.');
 }
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -118,8 +118,17 @@ export interface CommitRequest extends Lease {
   events: RecordedEvent[];
   /** Inbox items these events consumed; deleted in the same transaction. */
   consumedInbox: string[];
-  /** Set when the last event closes the run. */
-  close?: { status: 'completed' | 'failed' | 'cancelled'; result?: Json; error?: ErrorInfo };
+  /**
+   * Set when the last event closes the run. The close is conditional on `inboxVersion`, the version of
+   * the inbox the events were computed from: if input arrived since, nothing is written (`unread`), and
+   * the run, which cannot close over input it never read, reads its inbox again.
+   */
+  close?: {
+    status: 'completed' | 'failed' | 'cancelled';
+    result?: Json;
+    error?: ErrorInfo;
+    inboxVersion: number;
+  };
   /**
    * Give the lease up, making the run claimable again at `readyAt` (null: only input wakes it) —
    * unless the inbox moved past `inboxVersion`, in which case the lease is kept.
@@ -129,8 +138,11 @@ export interface CommitRequest extends Lease {
   leaseUntil?: Date;
 }
 
-/** `ok`; `kept`: asked to release, but new input arrived so the lease was kept; `lost`: fenced out. */
-export type CommitOutcome = 'ok' | 'kept' | 'lost';
+/**
+ * `ok`; `kept`: asked to release, but new input arrived so the lease was kept (the events are written);
+ * `unread`: asked to close, but new input arrived, so nothing was written; `lost`: fenced out.
+ */
+export type CommitOutcome = 'ok' | 'kept' | 'unread' | 'lost';
 
 export interface ListFilter {
   status?: WorkflowStatus | WorkflowStatus[];

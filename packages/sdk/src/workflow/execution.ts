@@ -276,7 +276,23 @@ export class WorkflowExecution {
       }
     }
     if (this.failure) throw this.failure;
-    if (this.result && !this.log.some((e) => e.type === this.result?.type)) this.append(this.result);
+  }
+
+  /** Takes back the last event, if it is not durable yet: a close the store refused (new input came first). */
+  retract(event: RecordedEvent): void {
+    if (this.log.at(-1) !== event || this.durable === this.log.length) return;
+    this.log.pop();
+    this.cursor = Math.min(this.cursor, this.log.length);
+  }
+
+  /**
+   * True when everything the code has received is durable (or is a command it issued, which replay
+   * issues again): its state is then what a replay of the durable history gives, and a query may see it.
+   */
+  deliveredIsDurable(): boolean {
+    for (let i = this.durable; i < this.cursor; i++)
+      if (!COMMAND_EVENTS.has((this.log[i] as RecordedEvent).type)) return false;
+    return true;
   }
 
   /** Resolves the `waitFor` conditions that now hold; true if any did (their code must run next). */
@@ -309,6 +325,9 @@ export class WorkflowExecution {
   }
 
   private deliver(event: RecordedEvent): void {
+    // Input recorded after the code ended (a signal that came while the run was closing) reaches no
+    // code: the run's outcome is already decided, on replay as it was live. Commands are still checked.
+    if (this.result && !COMMAND_EVENTS.has(event.type)) return;
     switch (event.type) {
       case 'workflow_started':
         this.start(event.input);

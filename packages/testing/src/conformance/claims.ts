@@ -117,7 +117,7 @@ export function claimBehaviour(h: Harness): void {
         now: at(LEASE),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       const { version } = await h.store.readInbox(released.runId);
       await h.store.commit({

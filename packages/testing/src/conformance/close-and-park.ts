@@ -14,7 +14,7 @@ export function closeAndParkBehaviour(h: Harness): void {
         now: at(5000),
         events: [event(1, 5000, { type: 'workflow_completed', result: { total: 3 } })],
         consumedInbox: [],
-        close: { status: 'completed', result: { total: 3 } },
+        close: { inboxVersion: 0, status: 'completed', result: { total: 3 } },
         leaseUntil: at(LEASE),
       });
       expect(outcome).toBe('ok');
@@ -31,14 +31,18 @@ export function closeAndParkBehaviour(h: Harness): void {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
       const lease = await h.claimOne(type);
-      const { version } = await h.store.readInbox(runId);
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'late', payload: null }, at(1));
+      const { version } = await h.store.readInbox(runId);
       const outcome = await h.store.commit({
         ...lease,
         now: at(2),
         events: [],
         consumedInbox: [],
-        close: { status: 'cancelled', error: { name: 'CancelledError', message: 'cancelled' } },
+        close: {
+          inboxVersion: version,
+          status: 'cancelled',
+          error: { name: 'CancelledError', message: 'cancelled' },
+        },
         release: { readyAt: at(3), inboxVersion: version },
       });
       expect(outcome).toBe('ok');
@@ -56,7 +60,7 @@ export function closeAndParkBehaviour(h: Harness): void {
         now: at(9),
         events: [],
         consumedInbox: [],
-        close: { status: 'failed', error },
+        close: { inboxVersion: 0, status: 'failed', error },
       });
       const described = await h.store.describe(workflowId);
       expect(described).toMatchObject({ status: 'failed', error });

@@ -52,7 +52,7 @@ export function describeListBehaviour(h: Harness): void {
         now: at(11),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       const error = { name: 'Error', message: 'boom' };
       await h.store.commit({
@@ -60,7 +60,7 @@ export function describeListBehaviour(h: Harness): void {
         now: at(11),
         events: [],
         consumedInbox: [],
-        close: { status: 'failed', error },
+        close: { inboxVersion: 0, status: 'failed', error },
       });
       const toPark = await h.claimOne(type, at(12));
       await h.store.park(toPark, error, at(13), at(LEASE));

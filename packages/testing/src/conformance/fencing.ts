@@ -22,7 +22,7 @@ export function fencingBehaviour(h: Harness): void {
         now: at(LEASE + 1),
         events: [event(1, LEASE + 1, { type: 'signal_received', name: 'go', payload: 1 })],
         consumedInbox: inbox.items.map((i) => i.id),
-        close: { status: 'completed', result: 'zombie' },
+        close: { inboxVersion: 0, status: 'completed', result: 'zombie' },
       });
       expect(stale).toBe('lost');
       expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0]);
@@ -63,7 +63,7 @@ export function fencingBehaviour(h: Harness): void {
 
     it('a commit after the run closed returns lost', async () => {
       const lease = await h.startClaimed();
-      const close = { status: 'completed' as const, result: 1 };
+      const close = { inboxVersion: 0, status: 'completed' as const, result: 1 };
       expect(await h.store.commit({ ...lease, now: at(1), events: [], consumedInbox: [], close })).toBe('ok');
       expect(
         await h.store.commit({
@@ -71,7 +71,7 @@ export function fencingBehaviour(h: Harness): void {
           now: at(2),
           events: [event(1, 2)],
           consumedInbox: [],
-          close: { status: 'failed' },
+          close: { inboxVersion: 0, status: 'failed' },
         }),
       ).toBe('lost');
       expect(await h.store.loadHistory(lease.runId)).toHaveLength(1);
@@ -113,7 +113,7 @@ export function fencingBehaviour(h: Harness): void {
             now: at(11),
             events: [event(1, 11), event(2, 11)],
             consumedInbox: [],
-            ...(i % 2 ? { close: { status: 'completed' as const, result: i } } : {}),
+            ...(i % 2 ? { close: { inboxVersion: 0, status: 'completed' as const, result: i } } : {}),
           }),
         ),
       );
@@ -165,7 +165,7 @@ export function fencingBehaviour(h: Harness): void {
       const [, released, closed] = await Promise.all([
         h.store.commit({ ...other, ...nothing, events: [event(1, 1)] }),
         h.store.commit({ ...parent, ...nothing, release: { readyAt: null, inboxVersion: version } }),
-        h.store.commit({ ...child, ...nothing, close: { status: 'completed', result: 42 } }),
+        h.store.commit({ ...child, ...nothing, close: { inboxVersion: 0, status: 'completed', result: 42 } }),
       ]);
       expect(closed).toBe('ok');
       expect((await h.store.readInbox(parent.runId)).items).toEqual([

@@ -61,7 +61,7 @@ export function historyBehaviour(h: Harness): void {
             now: at(3),
             events,
             consumedInbox: inbox.items.map((i) => i.id),
-            close: { status: 'completed', result: 'done' },
+            close: { inboxVersion: 0, status: 'completed', result: 'done' },
           }),
         ).rejects.toThrow();
 
@@ -86,7 +86,7 @@ export function historyBehaviour(h: Harness): void {
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'data', payload }, at(1));
       const lease = await h.claimOne(type, at(2));
       const events = [event(1, 3, { type: 'activity_completed', cmd: 1, result: payload })];
-      const close = { status: 'completed' as const, result: payload };
+      const close = { inboxVersion: 1, status: 'completed' as const, result: payload };
       expect(await h.store.commit({ ...lease, now: at(3), events, consumedInbox: [] })).toBe('ok');
 
       const [started, completed] = await h.store.loadHistory(runId);
@@ -130,7 +130,11 @@ export function historyBehaviour(h: Harness): void {
           now: at(4),
           events: [],
           consumedInbox: [],
-          close: { status: 'completed', result: payload },
+          close: {
+            inboxVersion: (await h.store.readInbox(runId)).version,
+            status: 'completed',
+            result: payload,
+          },
         });
         expect((await h.store.describe(workflowId))?.result).toEqual(payload);
       });
@@ -155,7 +159,7 @@ export function historyBehaviour(h: Harness): void {
           now: at(1),
           events: [],
           consumedInbox: [],
-          close: { status: 'completed', result: value },
+          close: { inboxVersion: 0, status: 'completed', result: value },
         });
         const described = await h.store.describe(workflowId);
         expect(described && 'result' in described).toBe(true);

@@ -21,7 +21,7 @@ export function inboxBehaviour(h: Harness): void {
         now: at(1),
         events: [],
         consumedInbox: [],
-        close: { status: 'failed', error },
+        close: { inboxVersion: 0, status: 'failed', error },
       });
       expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(2))).toBe(
         false,
@@ -31,6 +31,31 @@ export function inboxBehaviour(h: Harness): void {
       );
       expect(await h.store.readInbox(runId)).toEqual({ items: [], version: 0 });
       expect((await h.store.describe(workflowId))?.updatedAt).toEqual(at(1));
+    });
+
+    it('a close computed from an older inbox writes nothing (unread); from the current one it closes', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const lease = await h.claimOne(type);
+      const { version } = await h.store.readInbox(runId);
+      // The signal lands while the closing commit is on its way.
+      await h.store.enqueue(workflowId, { kind: 'signal', name: 'late', payload: 1 }, at(1));
+      const close = (inboxVersion: number, seq: number) =>
+        h.store.commit({
+          ...lease,
+          now: at(2),
+          events: [event(seq, 2, { type: 'workflow_completed', result: 'done' })],
+          consumedInbox: [],
+          close: { inboxVersion, status: 'completed', result: 'done' },
+        });
+      expect(await close(version, 1)).toBe('unread');
+      expect(await h.store.loadHistory(runId)).toHaveLength(1);
+      expect((await h.store.describe(workflowId))?.status).toBe('running');
+      expect(await h.store.renew([lease], at(3), at(3 + LEASE))).toEqual([]); // still held
+      const inbox = await h.store.readInbox(runId);
+      expect(inbox.items).toHaveLength(1);
+      expect(await close(inbox.version, 1)).toBe('ok');
+      expect((await h.store.describe(workflowId))?.status).toBe('completed');
     });
 
     it('enqueue to an open run returns true, keeps items in order and bumps the inbox version', async () => {

@@ -65,7 +65,7 @@ export function notificationBehaviour(h: Harness): void {
         now: at(2),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 1, status: 'completed' },
       });
       await eventually(() =>
         expect(listener.about(runId, workflowId)).toEqual([
@@ -90,7 +90,7 @@ export function notificationBehaviour(h: Harness): void {
         now: at(3),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'late', payload: null }, at(4));
 

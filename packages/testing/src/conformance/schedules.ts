@@ -41,7 +41,7 @@ export function scheduleBehaviour(h: Harness): void {
       now,
       events: [event(1, 0, { type: 'workflow_completed', result: null })],
       consumedInbox: [],
-      close: { status: 'completed', result: null },
+      close: { inboxVersion: 0, status: 'completed', result: null },
     });
     expect(outcome).toBe('ok');
   }

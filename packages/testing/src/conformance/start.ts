@@ -62,7 +62,7 @@ export function startBehaviour(h: Harness): void {
           now: at(1),
           events: [event(1, 1)],
           consumedInbox: [],
-          close: { status: 'completed', result: null },
+          close: { inboxVersion: 0, status: 'completed', result: null },
         }),
       ).toBe('ok');
       expect(await h.store.describe(workflowId)).toMatchObject({ status: 'completed', result: null });
@@ -115,7 +115,7 @@ export function startBehaviour(h: Harness): void {
         now: at(1),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       const again = await h.store.start({ workflowId, runId: randomUUID(), type, input: null, now: at(2) });
       expect(again).toEqual({ runId, created: false, knownType: true, type });

@@ -222,7 +222,7 @@ export function taskBehaviour(h: Harness): void {
         now: at(1),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       expect(await claimAt(task, at(10 * LEASE))).toEqual([]);
       expect(await h.store.nextTaskAt([task.queue], [task.name])).toBeUndefined();

@@ -49,7 +49,7 @@ export function timerBehaviour(h: Harness): void {
         now: at(7 * LEASE),
         events: [],
         consumedInbox: [],
-        close: { status: 'completed' },
+        close: { inboxVersion: 0, status: 'completed' },
       });
       expect(await h.store.nextReadyAt([type])).toBeUndefined();
     });

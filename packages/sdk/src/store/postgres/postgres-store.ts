@@ -63,6 +63,8 @@ interface CommitRow {
   fenced: boolean;
   released: boolean | null;
   held_length: number | null;
+  /** The inbox version of the run, if this worker still holds it. */
+  held_inbox_version: string | null;
   /** `COMMIT_MANY` left this child's close to be written alone. */
   alone?: boolean;
 }
@@ -240,14 +242,15 @@ export class PostgresStore implements Store {
       const row = rows[i] as CommitRow;
       if (!row.fenced) {
         // A history that did continue where these events start (read in the statement's snapshot)
-        // means the lease changed hands while the statement waited for the row: lost, not broken.
-        const continues =
-          row.held_length === null || row.held_length === (req.events[0]?.seq ?? row.held_length);
-        return continues
-          ? 'lost'
-          : new Error(
-              `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
-            );
+        // means the lease changed hands while the statement waited for the row, or new input came.
+        const held = row.held_length !== null;
+        if (held && row.held_length !== (req.events[0]?.seq ?? row.held_length))
+          return new Error(
+            `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+          );
+        return held && req.close && Number(row.held_inbox_version) !== req.close.inboxVersion
+          ? 'unread'
+          : 'lost';
       }
       return req.release && !row.released ? 'kept' : 'ok';
     });
@@ -266,7 +269,7 @@ export class PostgresStore implements Store {
       json(req.close?.error),
       req.release !== undefined,
       req.release?.readyAt ?? null,
-      req.release?.inboxVersion ?? 0,
+      req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
       req.leaseUntil ?? null,
       req.events.map((e) => e.at),
       req.consumedInbox,
@@ -286,7 +289,7 @@ export class PostgresStore implements Store {
       reqs.map((r) => json(r.close?.result)),
       reqs.map((r) => json(r.close?.error)),
       reqs.map((r) => r.release !== undefined),
-      reqs.map((r) => r.release?.inboxVersion ?? 0),
+      reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
       reqs.map((r) => r.release?.readyAt ?? null),
       reqs.map((r) => r.leaseUntil ?? null),
       reqs.map((r) => r.now),

@@ -142,6 +142,7 @@ with fence as (
                          else coalesce($13::timestamptz, ready_at) end
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
+     and ($7::text is null or inbox_version = $12::bigint) -- a run never closes over unread input
   returning workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -172,6 +173,8 @@ select (select released from fence) as released,
        (select count(*) from fence) as fenced,
        (select history_length from reel.workflows
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
+       (select inbox_version from reel.workflows
+         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version,
        (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
 
 /**
@@ -204,7 +207,7 @@ with req as (
    where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
-     and (r.status is null or w.parent_run_id is null)
+     and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version))
   returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -217,6 +220,7 @@ with req as (
   select count(pg_notify('reel_closed', workflow_id)) as n from fence where status is not null
 )
 select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
+       w.inbox_version as held_inbox_version,
        r.status is not null and w.parent_run_id is not null as alone, (select n from notified) as notified
   from req r
   left join fence f on f.run_id = r.run_id
@@ -225,7 +229,8 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
 
 /**
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
- * workflow id, carrying over attributes and the parent link, in one fenced statement.
+ * workflow id, carrying over attributes, the parent link, and the signals and cancel requests the run
+ * never read (nothing else: a successor inherits no child's outcome), in one fenced statement.
  */
 export const CONTINUE_AS_NEW = `
 with old as (
@@ -253,10 +258,13 @@ with old as (
               else json_build_object('workflowType', type, 'input', $9::json) end, $6
     from successor
 ), consumed as (
-  delete from reel.inbox where run_id = $1 and id = any($11::bigint[]) and exists (select 1 from successor)
+  -- what the old run read, and what concerned only it (its children's outcomes, its tasks' results)
+  delete from reel.inbox where run_id = $1 and exists (select 1 from successor)
+     and (id = any($11::bigint[]) or kind not in ('signal', 'cancel'))
 ), handed_on as (
-  -- input the old run never read (a signal sent meanwhile) goes to its successor, not to waste
-  update reel.inbox set run_id = $8 where run_id = $1 and not (id = any($11::bigint[])) and exists (select 1 from successor)
+  -- signals and cancel requests the old run never read go to its successor, not to waste
+  update reel.inbox set run_id = $8 where run_id = $1 and exists (select 1 from successor)
+     and not (id = any($11::bigint[])) and kind in ('signal', 'cancel')
 )
 select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started`;
 

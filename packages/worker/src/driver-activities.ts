@@ -1,0 +1,96 @@
+import {
+  type ActivityFn,
+  activityOptions,
+  type ClaimedRun,
+  ErrorCodes,
+  type OpenActivity,
+  ReelError,
+  type WorkflowExecution,
+} from '@reel/sdk';
+import { attemptEvent, attemptSettings, lastHeartbeat } from './activity-outcome.ts';
+import { runAttempt } from './activity-runner.ts';
+import type { WorkerMetrics } from './metrics.ts';
+
+/** What a run's local activities need from its worker and driver. */
+export interface ActivitiesHost {
+  activities: Map<string, ActivityFn>;
+  clock(): Date;
+  metrics: WorkerMetrics;
+  /** An attempt ended and its event was appended: the driver should step. */
+  finished(): void;
+  /** An attempt failed in a way the engine did not expect. */
+  fail(err: unknown): void;
+}
+
+/**
+ * The attempts of a run's activities that run in this worker. An attempt's outcome becomes an event
+ * (completed, retrying at the policy's time, or failed) appended to the run's log; the driver flushes
+ * it before anything that follows from it happens. The driver starts attempts only on a lease it has
+ * just proved it holds.
+ */
+export class LocalActivities {
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(
+    private readonly host: ActivitiesHost,
+    private readonly run: ClaimedRun,
+    private readonly exec: () => WorkflowExecution,
+  ) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  isRunning(cmd: number): boolean {
+    return this.running.has(cmd);
+  }
+
+  /** Aborts every running attempt; their outcomes are never recorded. */
+  abortAll(err: ReelError): void {
+    for (const controller of this.running.values()) controller.abort(err);
+  }
+
+  /** Aborts the attempts of activities the workflow no longer waits for (cancellation). */
+  abortAbandoned(): void {
+    for (const [cmd, controller] of this.running) {
+      if (!this.exec().isOpen(cmd))
+        controller.abort(
+          new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
+        );
+    }
+  }
+
+  start(activity: OpenActivity, ended: () => boolean): void {
+    const controller = new AbortController();
+    this.running.set(activity.cmd, controller);
+    const fn = this.host.activities.get(activity.name) as ActivityFn;
+    const options = activityOptions(fn);
+    const exec = this.exec();
+    const { timeoutMs, heartbeat } = attemptSettings(options, lastHeartbeat(exec.log, activity.cmd));
+    const context = {
+      workflowId: this.run.workflowId,
+      runId: this.run.runId,
+      activity: activity.name,
+      attempt: activity.attempt,
+    };
+    const startedAt = performance.now();
+    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat)
+      .then((result) => {
+        this.running.delete(activity.cmd);
+        if (ended() || !exec.isOpen(activity.cmd)) return;
+        const event = attemptEvent(activity, result, options.retry, this.host.clock());
+        this.host.metrics.activityFinished?.(
+          activity.name,
+          performance.now() - startedAt,
+          event.type === 'activity_completed'
+            ? 'completed'
+            : event.type === 'activity_retrying'
+              ? 'retrying'
+              : 'failed',
+        );
+        exec.append(event);
+        this.host.finished();
+      })
+      .catch((err) => this.host.fail(err));
+  }
+}

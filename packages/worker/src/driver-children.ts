@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ClaimedRun,
+  ErrorCodes,
+  ReelError,
+  type Store,
+  toErrorInfo,
+  type WorkflowExecution,
+} from '@reel/sdk';
+
+/** What a run's children need from its worker. */
+export interface ChildrenHost {
+  store: Store;
+  clock(): Date;
+}
+
+/**
+ * The side effects a run has on its child workflows: starting the children its code scheduled,
+ * passing a cancellation on, and applying each child's parent-close policy when the run closes or
+ * continues as new. The driver calls each only once the events that led to it are durable and its
+ * lease is proven.
+ */
+export class DriverChildren {
+  /** Children whose start is under way or done in this driver. */
+  private readonly starting = new Set<number>();
+
+  constructor(
+    private readonly host: ChildrenHost,
+    private readonly run: ClaimedRun,
+    private readonly exec: () => WorkflowExecution,
+  ) {}
+
+  /** Scheduled children (their `child_scheduled` recorded) that have not started: `start` must run. */
+  unstarted(): boolean {
+    const exec = this.exec();
+    return exec.openChildren().some((c) => !c.runId && !this.starting.has(c.cmd) && !exec.isSettled(c.cmd));
+  }
+
+  /**
+   * Starts the scheduled children that have not started (their `child_scheduled` must be durable), and
+   * appends `child_started` (or `child_failed`) for each; true if any was appended.
+   */
+  async start(): Promise<boolean> {
+    const exec = this.exec();
+    let any = false;
+    for (const child of exec.openChildren()) {
+      // Not started yet and already given up on (the parent was cancelled): never start it.
+      if (child.runId || this.starting.has(child.cmd) || exec.isSettled(child.cmd)) continue;
+      this.starting.add(child.cmd);
+      // Started before a crash, then closed? It is ours by its parent link: never start it twice.
+      const before = await this.host.store.describe(child.workflowId);
+      if (before?.parentRunId === this.run.runId) {
+        exec.append({ type: 'child_started', cmd: child.cmd, runId: before.runId });
+        any = true;
+        continue;
+      }
+      const started = await this.host.store.start({
+        workflowId: child.workflowId,
+        runId: randomUUID(),
+        type: child.workflowType,
+        input: child.input,
+        now: this.host.clock(),
+        newRun: true,
+        parent: { runId: this.run.runId, cmd: child.cmd, closePolicy: child.parentClosePolicy },
+      });
+      const ours =
+        started.created ||
+        (await this.host.store.describe(child.workflowId, started.runId))?.parentRunId === this.run.runId;
+      if (!started.knownType || !ours) {
+        const error = started.knownType
+          ? new ReelError(
+              ErrorCodes.WORKFLOW_ALREADY_STARTED,
+              `Workflow id ${child.workflowId} is already used by another run.`,
+            )
+          : new ReelError(
+              ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
+              `No worker has registered workflow type '${child.workflowType}'.`,
+            );
+        exec.append({ type: 'child_failed', cmd: child.cmd, status: 'failed', error: toErrorInfo(error) });
+      } else {
+        exec.append({ type: 'child_started', cmd: child.cmd, runId: started.runId });
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  /** Cancellation reaches the run's started children, but those started inside `ctx.uncancellable`. */
+  async cancel(): Promise<void> {
+    for (const child of this.exec().openChildren()) {
+      if (child.runId && !child.shielded)
+        await this.host.store.enqueue(
+          child.workflowId,
+          { kind: 'cancel', name: null, payload: 'parent cancelled' },
+          this.host.clock(),
+        );
+    }
+  }
+
+  /** After the run closed or continued as new: each open child's parent-close policy. */
+  async parentClosed(): Promise<void> {
+    const now = this.host.clock();
+    for (const child of this.exec().openChildren()) {
+      if (!child.runId || child.parentClosePolicy === 'abandon') continue;
+      if (child.parentClosePolicy === 'terminate')
+        await this.host.store.terminate(child.workflowId, 'its parent closed', now);
+      else
+        await this.host.store.enqueue(
+          child.workflowId,
+          { kind: 'cancel', name: null, payload: 'its parent closed' },
+          now,
+        );
+    }
+  }
+}
