@@ -14,9 +14,12 @@ const req = (runId: string): CommitRequest => ({
 function writer(answer: (runIds: string[]) => (CommitOutcome | Error)[] | Error) {
   const statements: string[][] = [];
   const pending: (() => void)[] = [];
+  /** Statements already in flight when each statement was issued. */
+  const inFlight: number[] = [];
   const write = (reqs: CommitRequest[]) => {
     const runIds = reqs.map((r) => r.runId);
     statements.push(runIds);
+    inFlight.push(pending.length);
     return new Promise<(CommitOutcome | Error)[]>((resolve, reject) =>
       pending.push(() => {
         const a = answer(runIds);
@@ -31,7 +34,7 @@ function writer(answer: (runIds: string[]) => (CommitOutcome | Error)[] | Error)
       await new Promise((r) => setImmediate(r));
     }
   };
-  return { write, statements, flush };
+  return { write, statements, flush, inFlight };
 }
 
 describe('GroupCommit', () => {
@@ -68,6 +71,20 @@ describe('GroupCommit', () => {
     await w.flush();
     expect(await Promise.all(done)).toEqual(['ok', 'ok', 'ok']);
     expect(w.statements).toEqual([['a'], ['b', 'c'], ['b'], ['c']]);
+  });
+
+  it('writes the retries of a failed shared statement before any later commit of their runs', async () => {
+    const w = writer((ids) => (ids.length > 1 ? new Error('statement failed') : ids.map(() => 'ok')));
+    const group = new GroupCommit(w.write);
+    const first = ['a', 'b', 'c'].map((id) => group.commit(req(id)));
+    await new Promise((r) => setImmediate(r));
+    w.flush(); // answers 'a'; ['b', 'c'] goes and fails
+    const later = group.commit(req('b')); // the run's next commit, while its first is being retried
+    await w.flush();
+    expect(await Promise.all([...first, later])).toEqual(['ok', 'ok', 'ok', 'ok']);
+    // One statement at a time, retries included: b's retry lands before b's next commit.
+    expect(w.statements).toEqual([['a'], ['b', 'c'], ['b'], ['c'], ['b']]);
+    expect(w.inFlight).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('a failed lone commit rejects with the error', async () => {

@@ -50,9 +50,10 @@ export class GroupCommit {
         (outcomes) => {
           for (const [i, p] of batch.entries()) settle(p, outcomes[i]);
         },
-        (err) => {
-          if (batch.length === 1) batch[0]?.reject(err);
-          else for (const p of batch) this.write([p.req]).then(([o]) => settle(p, o), p.reject);
+        async (err) => {
+          if (batch.length === 1) return batch[0]?.reject(err);
+          // One by one, before the next statement: a run's later commit must not overtake its retry.
+          for (const p of batch) await this.write([p.req]).then(([o]) => settle(p, o), p.reject);
         },
       )
       .finally(() => {
