@@ -7,6 +7,7 @@ import {
   toMs,
 } from '@reel/sdk';
 import type { AttemptResult, HeartbeatOptions } from './activity-runner.ts';
+import { timerDelay } from './driver-timers.ts';
 import { retryDelay } from './retry.ts';
 
 const DEFAULT_START_TO_CLOSE_MS = 5 * 60_000;
@@ -49,13 +50,8 @@ export function attemptSettings(
       : toMs(options.startToCloseTimeout, 'startToCloseTimeout');
   const heartbeat: HeartbeatOptions = last === undefined ? {} : { last };
   if (options.heartbeatTimeout !== undefined)
-    heartbeat.timeoutMs = timerMs(toMs(options.heartbeatTimeout, 'heartbeatTimeout'));
-  return { timeoutMs: timerMs(timeoutMs), heartbeat };
-}
-
-/** A delay `setTimeout` takes as meant (it fires at once for anything past 2^31-1 ms, ~24.8 days). */
-function timerMs(ms: number): number {
-  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
+    heartbeat.timeoutMs = timerDelay(toMs(options.heartbeatTimeout, 'heartbeatTimeout'));
+  return { timeoutMs: timerDelay(timeoutMs), heartbeat };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { timerDelay } from './run-driver.ts';
+import { timerDelay } from './driver-timers.ts';
 
 /** Lets a loop sleep until it is rung or a time passes; a ring that comes while it is awake is kept. */
 export class Doorbell {

@@ -20,6 +20,8 @@ export interface ActivitiesHost {
   finished(): void;
   /** An attempt failed in a way the engine did not expect. */
   fail(err: unknown): void;
+  /** The activity runs on a task queue, not here. */
+  isRemote(activity: { name: string }): boolean;
 }
 
 /**
@@ -41,8 +43,32 @@ export class LocalActivities {
     return this.running.size;
   }
 
-  isRunning(cmd: number): boolean {
-    return this.running.has(cmd);
+  /** The open local activities not running: due now if their retry time (if any) has passed. */
+  waiting(): OpenActivity[] {
+    return this.exec()
+      .openActivities()
+      .filter((a) => !this.running.has(a.cmd) && !this.host.isRemote(a));
+  }
+
+  due(now: Date): OpenActivity[] {
+    return this.waiting().filter((a) => !a.retryAt || a.retryAt <= now);
+  }
+
+  /** When the waiting activities are due (ms), for the run's next wake. */
+  retryTimes(): number[] {
+    return this.waiting().flatMap((a) => (a.retryAt ? [a.retryAt.getTime()] : []));
+  }
+
+  /** The error that parks a run calling an activity this worker does not register, if it does. */
+  unregistered(due: OpenActivity[]): ReelError | undefined {
+    const missing = due.find((a) => !this.host.activities.has(a.name));
+    return (
+      missing &&
+      new ReelError(
+        ErrorCodes.UNKNOWN_ACTIVITY,
+        `Workflow ${this.run.workflowId} calls activity '${missing.name}', which this worker does not register. Add it to Worker.create({ activities }) and redeploy; the workflow resumes by itself.`,
+      )
+    );
   }
 
   /** Aborts every running attempt; their outcomes are never recorded. */

@@ -1,50 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import {
-  type ActivityFn,
   type ClaimedRun,
   type ClosedRun,
   type CommitOutcome,
-  type CommitRequest,
   ErrorCodes,
-  type GuardMode,
   type Json,
-  type Lease,
   type Outcome,
   type RecordedEvent,
   ReelError,
-  type Store,
-  toErrorInfo,
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
 import { LocalActivities } from './driver-activities.ts';
 import { DriverChildren } from './driver-children.ts';
+import { closeRun } from './driver-close.ts';
+import type { DriverHost } from './driver-host.ts';
 import { DriverInbox, inboxEvent } from './driver-inbox.ts';
-import type { WorkerMetrics } from './metrics.ts';
+import { enforceDeadline, fireDueTimers, nextWake, timerDelay } from './driver-timers.ts';
+import { RunWrites } from './driver-writes.ts';
 import { TaskDispatch } from './task-dispatch.ts';
-
-/** What a run driver needs from its worker. */
-export interface DriverHost {
-  store: Store;
-  clock(): Date;
-  workflows: Map<string, WorkflowFn>;
-  activities: Map<string, ActivityFn>;
-  activityName(fn: ActivityFn): string;
-  guard: GuardMode;
-  /** Waits shorter than this stay in memory with the lease held; longer ones suspend the run. */
-  stickyMs: number;
-  leaseMs: number;
-  /** True once the worker is shutting down: runs suspend at their next wait instead of staying. */
-  readonly draining: boolean;
-  /** Asks the worker to look for claimable runs at `at` (a suspended run's wake time). */
-  wakeAt(at: Date): void;
-  /** Extends one lease now (a fenced write); false if it was lost. */
-  renew(lease: Lease): Promise<boolean>;
-  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
-  metrics: WorkerMetrics;
-}
-
-const MAX_PARK_BACKOFF_MS = 10 * 60_000;
 
 /**
  * Holds one claimed run in memory: replays it, feeds it inbox input, timer fires and activity results,
@@ -61,13 +34,10 @@ export class RunDriver {
   private readonly children: DriverChildren;
   /** Activities that run on a task queue: enqueued as tasks, their outcomes read from the inbox. */
   private readonly tasks: TaskDispatch;
+  private readonly writes: RunWrites;
   private cancelChildrenPending = false;
   /** When the run was claimed, until its first replay is reported to the metrics. */
   private replayedAt: number | undefined = performance.now();
-  /** A fenced write (the claim, a flush, a renewal) succeeded since the run last waited. */
-  private fenced = true;
-  /** Queries waiting for the run's state to be durable. */
-  private readonly durableWaiters: (() => void)[] = [];
   private stepping = false;
   private again = false;
   private ended = false;
@@ -77,14 +47,20 @@ export class RunDriver {
   constructor(
     private readonly host: DriverHost,
     readonly run: ClaimedRun,
-    private leaseDeadline: number,
+    leaseDeadline: number,
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
     const exec = () => this.exec;
+    this.writes = new RunWrites({ ...host, lost: () => this.lost() }, run, exec, this.inbox, leaseDeadline);
     this.tasks = new TaskDispatch(host, run, exec);
     this.children = new DriverChildren(host, run, exec);
     this.activities = new LocalActivities(
-      { ...host, finished: () => this.poke(), fail: (err) => this.fail(err) },
+      {
+        ...host,
+        finished: () => this.poke(),
+        fail: (err) => this.fail(err),
+        isRemote: (a) => this.tasks.isRemote(a),
+      },
       run,
       exec,
     );
@@ -126,8 +102,7 @@ export class RunDriver {
    * so an answer never shows progress a crash could undo; undefined if the run is let go first.
    */
   async query(name: string, args: Json[]): Promise<{ answer: Json | undefined } | undefined> {
-    while (!this.ended && !this.exec?.deliveredIsDurable())
-      await new Promise<void>((resolve) => this.durableWaiters.push(resolve));
+    while (!this.ended && !this.exec?.deliveredIsDurable()) await this.writes.whenDurable();
     return this.ended ? undefined : { answer: this.exec.query(name, args) };
   }
 
@@ -137,9 +112,9 @@ export class RunDriver {
     this.poke();
   }
 
-  /** The worker renewed this run's lease: it is held until `deadline` (`performance.now()` time). */
-  renewed(deadline: number): void {
-    this.leaseDeadline = Math.max(this.leaseDeadline, deadline);
+  /** The worker renewed this run's lease by a statement sent at `performance.now()` time `sentAt`. */
+  renewed(sentAt: number): void {
+    this.writes.renewed(sentAt);
   }
 
   /** Stops at once without writing anything more (the lease was lost, or the worker is going away). */
@@ -155,16 +130,7 @@ export class RunDriver {
    */
   async handBack(reason: string): Promise<void> {
     this.abandon(reason);
-    const now = this.host.clock();
-    await this.host.store
-      .commit({
-        ...this.lease(),
-        now,
-        events: [],
-        consumedInbox: [],
-        release: { readyAt: now, inboxVersion: this.inbox.version },
-      })
-      .catch(() => undefined); // the lease lapses anyway
+    await this.writes.handBack();
   }
 
   /** Runs `step` now, or once more after the one under way. */
@@ -194,14 +160,10 @@ export class RunDriver {
     clearTimeout(this.timer);
     if (this.inbox.dirty) this.applyInbox(await this.host.store.readInbox(this.run.runId));
     const now = this.host.clock();
-    for (const t of this.exec.openTimers()) {
-      if (t.fireAt <= now) this.exec.append({ type: 'timer_fired', cmd: t.cmd });
-    }
+    fireDueTimers(this.exec, now);
     try {
       await this.exec.advance();
-      // Past its execution timeout, a run ends where it stands, after what it has already received.
-      const deadline = this.exec.deadline;
-      if (deadline && deadline <= now && !this.exec.outcome) this.exec.timeOut();
+      enforceDeadline(this.exec, now);
       if (this.replayedAt !== undefined) {
         this.host.metrics.replayed?.(
           this.run.type,
@@ -218,25 +180,9 @@ export class RunDriver {
 
     this.activities.abortAbandoned();
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
-    const due = this.host.draining
-      ? []
-      : this.exec
-          .openActivities()
-          .filter(
-            (a) =>
-              !this.activities.isRunning(a.cmd) &&
-              !this.tasks.isRemote(a) &&
-              (!a.retryAt || a.retryAt <= now),
-          );
-    const missing = due.find((a) => !this.host.activities.has(a.name));
-    if (missing) {
-      return this.park(
-        new ReelError(
-          ErrorCodes.UNKNOWN_ACTIVITY,
-          `Workflow ${this.run.workflowId} calls activity '${missing.name}', which this worker does not register. Add it to Worker.create({ activities }) and redeploy; the workflow resumes by itself.`,
-        ),
-      );
-    }
+    const due = this.host.draining ? [] : this.activities.due(now);
+    const unregistered = this.activities.unregistered(due);
+    if (unregistered) return this.park(unregistered);
     // What led to the due activities must be durable before they start. The run's first activities
     // follow from `workflow_started` alone, which is durable since `start`: their `activity_scheduled`
     // events may wait and go with the first result. Later commands go with the event that led to them,
@@ -246,11 +192,11 @@ export class RunDriver {
       this.exec.log.length - unflushed.length === 1 &&
       unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
     if ((unflushed.length > 0 && !firstCommands) || this.inbox.pending) {
-      if ((await this.flush({})) !== 'ok') return;
+      if (!(await this.flushed(this.writes.flush()))) return;
     }
     const startChildren = !this.host.draining && this.children.unstarted();
     if (due.length > 0 || startChildren || this.cancelChildrenPending) {
-      if (!(await this.leaseHeld())) return;
+      if (!(await this.writes.leaseHeld())) return;
     }
     if (this.cancelChildrenPending) {
       this.cancelChildrenPending = false;
@@ -274,36 +220,20 @@ export class RunDriver {
 
   /** Stays (sticky, or activities in flight) with a timer for the next wake time, or suspends. */
   private async wait(now: Date): Promise<void> {
-    this.fenced = false;
-    const localDue =
-      this.host.draining &&
-      this.exec.openActivities().some((a) => !this.activities.isRunning(a.cmd) && !this.tasks.isRemote(a));
-    const next = localDue ? now : this.nextWake();
+    this.writes.waited();
+    const localDue = this.host.draining && this.activities.waiting().length > 0;
+    const next = localDue ? now : nextWake(this.exec, this.activities.retryTimes());
     if (
       this.activities.size === 0 &&
       (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)
     ) {
-      await this.suspend(next);
+      if (await this.flushed(this.writes.suspend(next ?? null))) {
+        if (next) this.host.wakeAt(next);
+        this.end();
+      }
     } else if (next) {
       this.timer = setTimeout(() => this.poke(), timerDelay(next.getTime() - this.host.clock().getTime()));
     }
-  }
-
-  /**
-   * Before a side effect: true once a fenced write has succeeded since the run last waited and the
-   * lease outlasts a margin; otherwise renews the lease first. A worker paused past its lease (a
-   * zombie) thus learns it lost the run before it starts anything, not after.
-   */
-  private async leaseHeld(): Promise<boolean> {
-    if (this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3) return true;
-    const sentAt = performance.now();
-    if (!(await this.host.renew(this.lease()))) {
-      this.lost();
-      return false;
-    }
-    this.renewed(sentAt + this.host.leaseMs);
-    this.fenced = true;
-    return true;
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
@@ -320,129 +250,34 @@ export class RunDriver {
     }
   }
 
-  /**
-   * The code has ended: start the children it scheduled and never saw start (each scheduled child has
-   * its run), then close the run, or continue it as new, and apply its children's parent-close policy.
-   */
   private async close(outcome: Outcome): Promise<void> {
-    this.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
-    if (this.children.unstarted()) {
-      if ((await this.flush({})) !== 'ok' || !(await this.leaseHeld())) return;
-      await this.children.start();
-    }
-    if (outcome.type === 'workflow_continued_as_new') return this.continueAsNew(outcome.input);
-    const close: NonNullable<CommitRequest['close']> =
-      outcome.type === 'workflow_completed'
-        ? { status: 'completed', result: outcome.result, inboxVersion: this.inbox.version }
-        : {
-            status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled',
-            error: outcome.error,
-            inboxVersion: this.inbox.version,
-          };
-    const closing = this.exec.append(outcome);
-    const written = await this.flush({ close });
-    if (written === 'unread') this.exec.retract(closing); // the input goes into history first
-    if (written !== 'ok') return;
-    this.host.metrics.workflowClosed?.(this.run.type, close.status);
-    await this.tasks.closed();
-    await this.childrenAfterClose();
-    // As a client would read it back: a JSON copy.
-    const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
-    const { workflowId } = this.run;
-    this.end({ workflowId, status: close.status, result: copy(close.result), error: copy(close.error) });
+    const closed = await closeRun(
+      {
+        ...this.run,
+        writes: this.writes,
+        activities: this.activities,
+        children: this.children,
+        tasks: this.tasks,
+        metrics: this.host.metrics,
+        cancelChildren: this.cancelChildrenPending,
+      },
+      outcome,
+    );
+    if (closed === 'again') this.again = true;
+    else if (closed !== 'stopped') this.end(closed === 'continued' ? undefined : closed);
   }
 
-  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
-  private async continueAsNew(input: Json | undefined): Promise<void> {
-    const events = [...this.exec.unflushed(), this.exec.append({ type: 'workflow_continued_as_new', input })];
-    const outcome = await this.host.store.continueAsNew({
-      ...this.lease(),
-      now: this.host.clock(),
-      events,
-      consumedInbox: this.inbox.drain(),
-      newRunId: randomUUID(),
-      input,
-    });
-    if (outcome === 'lost') return this.lost();
-    await this.childrenAfterClose();
-    await this.tasks.closed();
-    this.end();
-  }
-
-  /** Once the run is closed (durably): a cancellation it received, then each child's parent-close policy. */
-  private async childrenAfterClose(): Promise<void> {
-    if (this.cancelChildrenPending) await this.children.cancel();
-    await this.children.parentClosed();
-  }
-
-  /** The earliest open timer or activity retry. */
-  private nextWake(): Date | undefined {
-    const times = [
-      ...this.exec.openTimers().map((t) => t.fireAt.getTime()),
-      ...(this.exec.deadline ? [this.exec.deadline.getTime()] : []),
-      ...this.exec
-        .openActivities()
-        // a task-queue activity's retry time is its task's: the task's outcome wakes the run
-        .flatMap((a) =>
-          a.retryAt && !this.activities.isRunning(a.cmd) && !this.tasks.isRemote(a)
-            ? [a.retryAt.getTime()]
-            : [],
-        ),
-    ];
-    return times.length ? new Date(Math.min(...times)) : undefined;
-  }
-
-  /**
-   * Writes unflushed events (and consumed inbox items) in one fenced statement. `ok`; `kept` (a release
-   * refused: new input, read it); `unread` (a close refused, nothing written: new input); `lost`.
-   */
-  private async flush(extra: Pick<CommitRequest, 'close' | 'release'>): Promise<CommitOutcome> {
-    const events = this.exec.unflushed();
-    const consumed = this.inbox.drain();
-    const outcome = await this.host.store.commit({
-      ...this.lease(),
-      now: this.host.clock(),
-      events,
-      consumedInbox: consumed,
-      ...extra,
-    });
-    if (outcome === 'lost') {
-      this.lost();
-      return outcome;
-    }
-    if (outcome === 'unread') {
-      this.inbox.restore(consumed);
-    } else {
-      this.exec.markFlushed(events.length);
-      this.inbox.forget(consumed);
-      this.fenced = true;
-      for (const resolve of this.durableWaiters.splice(0)) resolve();
-    }
-    if (outcome !== 'ok') {
-      this.inbox.dirty = true;
-      this.again = true;
-    }
-    return outcome;
-  }
-
-  /** Releases the run until `wakeAt` (or until input arrives); frees its memory. */
-  private async suspend(wakeAt: Date | undefined): Promise<void> {
-    if (
-      (await this.flush({ release: { readyAt: wakeAt ?? null, inboxVersion: this.inbox.version } })) === 'ok'
-    ) {
-      if (wakeAt) this.host.wakeAt(wakeAt);
-      this.end();
-    }
+  /** True if the write went through; otherwise the step must go again (`kept`, `unread`) or stop (`lost`). */
+  private async flushed(write: Promise<CommitOutcome>): Promise<boolean> {
+    const outcome = await write;
+    if (outcome === 'kept' || outcome === 'unread') this.again = true;
+    return outcome === 'ok';
   }
 
   private async park(err: ReelError): Promise<void> {
-    const attempts = this.run.parkAttempts;
-    const retryAt = new Date(
-      this.host.clock().getTime() + Math.min(1000 * 2 ** attempts, MAX_PARK_BACKOFF_MS),
-    );
+    const retryAt = await this.writes.park(err, this.run.parkAttempts);
     this.host.log('error', `parked: ${err.message}`, { ...this.fields(), code: err.code, retryAt });
     this.host.metrics.parked?.(this.run.type, err.code);
-    await this.host.store.park(this.lease(), toErrorInfo(err), this.host.clock(), retryAt);
     this.host.wakeAt(retryAt);
     this.abandon('parked');
   }
@@ -451,10 +286,6 @@ export class RunDriver {
     this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
     this.host.metrics.leaseLost?.(this.run.type);
     this.abandon('lease lost');
-  }
-
-  private lease(): Lease {
-    return { runId: this.run.runId, fencingToken: this.run.fencingToken };
   }
 
   private fields() {
@@ -473,12 +304,7 @@ export class RunDriver {
   private end(closed?: ClosedRun): void {
     this.ended = true;
     clearTimeout(this.timer);
-    for (const resolve of this.durableWaiters.splice(0)) resolve();
+    this.writes.released();
     this.finish(closed);
   }
-}
-
-/** A delay `setTimeout` takes as meant: it fires at once for anything past 2^31-1 ms (~24.8 days). */
-export function timerDelay(ms: number): number {
-  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
 }

@@ -26,9 +26,11 @@ import {
   type WorkflowFn,
 } from '@reel/sdk';
 import { Doorbell } from './doorbell.ts';
+import type { DriverHost } from './driver-host.ts';
+import { timerDelay } from './driver-timers.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { Retention } from './retention.ts';
-import { type DriverHost, RunDriver, timerDelay } from './run-driver.ts';
+import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
 
@@ -403,7 +405,7 @@ export class Worker implements LocalWorker {
     }
     const lost = new Set(renewal.value);
     for (const driver of drivers) {
-      if (!lost.has(driver.run.runId)) driver.renewed(sentAt + leaseMs);
+      if (!lost.has(driver.run.runId)) driver.renewed(sentAt);
       else {
         this.host.metrics.leaseLost?.(driver.run.type);
         driver.abandon('lease lost');

@@ -1,0 +1,62 @@
+import { type ClosedRun, ErrorCodes, type Outcome, ReelError } from '@reel/sdk';
+import type { LocalActivities } from './driver-activities.ts';
+import type { DriverChildren } from './driver-children.ts';
+import type { RunWrites } from './driver-writes.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { TaskDispatch } from './task-dispatch.ts';
+
+/** The parts of a run driver that closing a run involves. */
+export interface ClosingRun {
+  workflowId: string;
+  type: string;
+  writes: RunWrites;
+  activities: LocalActivities;
+  children: DriverChildren;
+  tasks: TaskDispatch;
+  metrics: WorkerMetrics;
+  /** The run received a cancellation its children may not have heard of yet. */
+  cancelChildren: boolean;
+}
+
+/**
+ * Ends a run whose code has ended: starts the children it scheduled and never saw start (each scheduled
+ * child gets its run), closes the run or continues it as new, and then applies its children's
+ * parent-close policy. `again`: new input arrived first (it goes into history before the close) or
+ * the release was kept; `stopped`: the lease was lost; `continued`; or the closed run, as a client
+ * would read it back.
+ */
+export async function closeRun(
+  run: ClosingRun,
+  outcome: Outcome,
+): Promise<ClosedRun | 'continued' | 'again' | 'stopped'> {
+  run.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+  if (run.children.unstarted()) {
+    const flushed = await run.writes.flush();
+    if (flushed !== 'ok') return flushed === 'lost' ? 'stopped' : 'again';
+    if (!(await run.writes.leaseHeld())) return 'stopped';
+    await run.children.start();
+  }
+  if (outcome.type === 'workflow_continued_as_new') {
+    if ((await run.writes.continueAsNew(outcome.input)) === 'lost') return 'stopped';
+    await afterClose(run);
+    return 'continued';
+  }
+  const { written, close } = await run.writes.close(outcome);
+  if (written !== 'ok') return written === 'lost' ? 'stopped' : 'again';
+  run.metrics.workflowClosed?.(run.type, close.status);
+  await afterClose(run);
+  const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+  return {
+    workflowId: run.workflowId,
+    status: close.status,
+    result: copy(close.result),
+    error: copy(close.error),
+  };
+}
+
+/** Once the run is closed (durably): its tasks go, a cancellation reaches its children, then their policies. */
+async function afterClose(run: ClosingRun): Promise<void> {
+  await run.tasks.closed();
+  if (run.cancelChildren) await run.children.cancel();
+  await run.children.parentClosed();
+}

@@ -1,0 +1,23 @@
+import type { ActivityFn, GuardMode, Lease, Store, WorkflowFn } from '@reel/sdk';
+import type { WorkerMetrics } from './metrics.ts';
+
+/** What a run driver needs from its worker. */
+export interface DriverHost {
+  store: Store;
+  clock(): Date;
+  workflows: Map<string, WorkflowFn>;
+  activities: Map<string, ActivityFn>;
+  activityName(fn: ActivityFn): string;
+  guard: GuardMode;
+  /** Waits shorter than this stay in memory with the lease held; longer ones suspend the run. */
+  stickyMs: number;
+  leaseMs: number;
+  /** True once the worker is shutting down: runs suspend at their next wait instead of staying. */
+  readonly draining: boolean;
+  /** Asks the worker to look for claimable runs at `at` (a suspended run's wake time). */
+  wakeAt(at: Date): void;
+  /** Extends one lease now (a fenced write); false if it was lost. */
+  renew(lease: Lease): Promise<boolean>;
+  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+  metrics: WorkerMetrics;
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ClaimedRun,
+  type CommitOutcome,
+  type CommitRequest,
+  type Json,
+  type Lease,
+  type Outcome,
+  type ReelError,
+  type Store,
+  toErrorInfo,
+  type WorkflowExecution,
+} from '@reel/sdk';
+import type { DriverInbox } from './driver-inbox.ts';
+
+/** What a run's writes need from its worker and driver. */
+export interface WritesHost {
+  store: Store;
+  clock(): Date;
+  leaseMs: number;
+  /** Extends one lease now (a fenced write); false if it was lost. */
+  renew(lease: Lease): Promise<boolean>;
+  /** The lease is lost: another worker has the run. */
+  lost(): void;
+}
+
+const MAX_PARK_BACKOFF_MS = 10 * 60_000;
+
+/** How a close ended: written, refused for new input (`unread`), or fenced out (`lost`). */
+export type CloseOutcome = 'ok' | 'unread' | 'lost';
+
+/**
+ * Every write of one run, each fenced by its lease: flushes, the release that suspends it, the close,
+ * continue-as-new. It also knows how sure the driver may be of its lease: a fenced write succeeded
+ * since the run last waited, and the lease lasts beyond a margin (`performance.now()` time, from when
+ * the claim or renewal that set it was sent).
+ */
+export class RunWrites {
+  /** A fenced write (the claim, a flush, a renewal) succeeded since the run last waited. */
+  private fenced = true;
+  private readonly durableWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly host: WritesHost,
+    private readonly run: ClaimedRun,
+    private readonly exec: () => WorkflowExecution,
+    private readonly inbox: DriverInbox,
+    private leaseDeadline: number,
+  ) {}
+
+  get lease(): Lease {
+    return { runId: this.run.runId, fencingToken: this.run.fencingToken };
+  }
+
+  /** The lease was renewed by a statement sent when `performance.now()` was `sentAt`. */
+  renewed(sentAt: number): void {
+    this.leaseDeadline = Math.max(this.leaseDeadline, sentAt + this.host.leaseMs);
+  }
+
+  /** The run waits: whatever it does next must first prove its lease again. */
+  waited(): void {
+    this.fenced = false;
+  }
+
+  /**
+   * Before a side effect: true once a fenced write has succeeded since the run last waited and the
+   * lease outlasts a margin; otherwise renews the lease first. A worker paused past its lease (a
+   * zombie) thus learns it lost the run before it starts anything, not after.
+   */
+  async leaseHeld(): Promise<boolean> {
+    if (this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3) return true;
+    const sentAt = performance.now();
+    if (!(await this.host.renew(this.lease))) {
+      this.host.lost();
+      return false;
+    }
+    this.renewed(sentAt);
+    this.fenced = true;
+    return true;
+  }
+
+  /** Resolves once everything the code has received is durable, or when `released` is called. */
+  whenDurable(): Promise<void> {
+    return new Promise((resolve) => this.durableWaiters.push(resolve));
+  }
+
+  /** The driver let the run go: nothing more becomes durable here. */
+  released(): void {
+    for (const resolve of this.durableWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Writes unflushed events (and consumed inbox items) in one fenced statement. `ok`; `kept` (a release
+   * refused: new input, read it); `unread` (a close refused, nothing written: new input); `lost`.
+   */
+  async flush(extra: Pick<CommitRequest, 'close' | 'release'> = {}): Promise<CommitOutcome> {
+    const exec = this.exec();
+    const events = exec.unflushed();
+    const consumed = this.inbox.drain();
+    const outcome = await this.host.store.commit({
+      ...this.lease,
+      now: this.host.clock(),
+      events,
+      consumedInbox: consumed,
+      ...extra,
+    });
+    if (outcome === 'lost') {
+      this.host.lost();
+      return outcome;
+    }
+    if (outcome === 'unread') this.inbox.restore(consumed);
+    else {
+      exec.markFlushed(events.length);
+      this.inbox.forget(consumed);
+      this.fenced = true;
+      this.released();
+    }
+    if (outcome !== 'ok') this.inbox.dirty = true;
+    return outcome;
+  }
+
+  /** Gives the lease up until `wakeAt` (null: until input arrives); `kept` if input came first. */
+  suspend(wakeAt: Date | null): Promise<CommitOutcome> {
+    return this.flush({ release: { readyAt: wakeAt, inboxVersion: this.inbox.version } });
+  }
+
+  /**
+   * Closes the run with its outcome's event, unless input arrived since the inbox was last read: then
+   * nothing is written (`unread`), the event is taken back, and the input must go into history first.
+   */
+  async close(
+    outcome: Exclude<Outcome, { type: 'workflow_continued_as_new' }>,
+  ): Promise<{ written: CloseOutcome; close: NonNullable<CommitRequest['close']> }> {
+    const { version: inboxVersion } = this.inbox;
+    const close: NonNullable<CommitRequest['close']> =
+      outcome.type === 'workflow_completed'
+        ? { status: 'completed', result: outcome.result, inboxVersion }
+        : {
+            status: outcome.type === 'workflow_failed' ? 'failed' : 'cancelled',
+            error: outcome.error,
+            inboxVersion,
+          };
+    const closing = this.exec().append(outcome);
+    const written = await this.flush({ close });
+    if (written === 'unread') this.exec().retract(closing);
+    return { written: written === 'kept' ? 'ok' : written, close };
+  }
+
+  /** Lets go of the run, claimable at once; best effort (otherwise its lease lapses). */
+  async handBack(): Promise<void> {
+    const now = this.host.clock();
+    const release = { readyAt: now, inboxVersion: this.inbox.version };
+    await this.host.store
+      .commit({ ...this.lease, now, events: [], consumedInbox: [], release })
+      .catch(() => undefined);
+  }
+
+  /** Parks the run (it cannot go on: e.g. non-determinism), retried after a backoff; returns when. */
+  async park(err: ReelError, attempts: number): Promise<Date> {
+    const now = this.host.clock();
+    const retryAt = new Date(now.getTime() + Math.min(1000 * 2 ** attempts, MAX_PARK_BACKOFF_MS));
+    await this.host.store.park(this.lease, toErrorInfo(err), now, retryAt);
+    return retryAt;
+  }
+
+  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
+  async continueAsNew(input: Json | undefined): Promise<'ok' | 'lost'> {
+    const exec = this.exec();
+    const events = [...exec.unflushed(), exec.append({ type: 'workflow_continued_as_new', input })];
+    const outcome = await this.host.store.continueAsNew({
+      ...this.lease,
+      now: this.host.clock(),
+      events,
+      consumedInbox: this.inbox.drain(),
+      newRunId: randomUUID(),
+      input,
+    });
+    if (outcome === 'lost') this.host.lost();
+    return outcome;
+  }
+}
