@@ -312,6 +312,21 @@ describe('non-determinism', () => {
     );
   });
 
+  it('raises it when a result event names a command of another kind, instead of delivering it', async () => {
+    // A timer's firing recorded for an activity's command: never a value for the activity.
+    const exec = execution(
+      reserveThenCharge,
+      recorded(started(), scheduled(0, 'reserve'), { type: 'timer_fired', cmd: 0 }, scheduled(1, 'charge')),
+    );
+    const err = await advanceError(exec);
+    expect(err).toBeInstanceOf(NonDeterminismError);
+    expect(err).toMatchObject({
+      seq: 0,
+      expected: { kind: 'activity', name: 'reserve' },
+      recorded: { kind: 'timer' },
+    });
+  });
+
   it('raises it when a recorded command is reached that the code no longer issues', async () => {
     const seen: string[] = [];
     async function stopsEarly(ctx: WorkflowContext, item: string) {

@@ -54,22 +54,6 @@ export function attemptSettings(
   return { timeoutMs: timerDelay(timeoutMs), heartbeat };
 }
 
-/**
- * The heartbeat details the last failed attempt of activity `cmd` recorded (in its error's
- * `details.lastHeartbeat`), for the next attempt's `activityContext().lastHeartbeat`.
- */
-export function lastHeartbeat(log: readonly RecordedEvent[], cmd: number): Json | undefined {
-  for (let i = log.length - 1; i >= 0; i--) {
-    const e = log[i] as RecordedEvent;
-    if (e.type !== 'activity_retrying' || e.cmd !== cmd) continue;
-    const details = e.error.details;
-    return details !== null && typeof details === 'object' && 'lastHeartbeat' in details
-      ? (details as { lastHeartbeat: Json }).lastHeartbeat
-      : undefined;
-  }
-  return undefined;
-}
-
 /** Where activity `cmd` stands in the log, including events appended but not yet delivered. */
 export function activityState(
   log: readonly RecordedEvent[],

@@ -7,7 +7,7 @@ import {
   ReelError,
   type WorkflowExecution,
 } from '@reel/sdk';
-import { attemptEvent, attemptSettings, lastHeartbeat } from './activity-outcome.ts';
+import { attemptEvent, attemptSettings } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
@@ -92,7 +92,7 @@ export class LocalActivities {
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
     const exec = this.exec();
-    const { timeoutMs, heartbeat } = attemptSettings(options, lastHeartbeat(exec.log, activity.cmd));
+    const { timeoutMs, heartbeat } = attemptSettings(options, activity.lastHeartbeat);
     const context = {
       workflowId: this.run.workflowId,
       runId: this.run.runId,

@@ -8,7 +8,7 @@ import {
   type Store,
   type WorkflowExecution,
 } from '@reel/sdk';
-import { activityState, attemptEvent, lastHeartbeat } from './activity-outcome.ts';
+import { activityState, attemptEvent } from './activity-outcome.ts';
 import type { AttemptResult } from './activity-runner.ts';
 
 /** What a run's task dispatch needs from its worker. */
@@ -54,7 +54,7 @@ export class TaskDispatch {
     for (const a of exec.openActivities()) {
       const queue = this.queueOf(a.name);
       if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
-      const heartbeat = lastHeartbeat(exec.log, a.cmd);
+      const heartbeat = a.lastHeartbeat;
       await this.host.store.enqueueTask(
         { runId: this.run.runId, fencingToken: this.run.fencingToken },
         {
@@ -102,11 +102,13 @@ export class TaskDispatch {
 
   /** Call once the run has closed: deletes the tasks of task-queue activities it left open. */
   async closed(): Promise<void> {
-    const log = this.exec().log;
-    const left = log.some(
-      (e) => e.type === 'activity_scheduled' && this.isRemote(e) && activityState(log, e.cmd).open,
-    );
-    if (left) await this.deleteTasks();
+    // One pass over the log: the activities scheduled and not yet ended.
+    const open = new Map<number, string>();
+    for (const e of this.exec().log) {
+      if (e.type === 'activity_scheduled') open.set(e.cmd, e.name);
+      else if (e.type === 'activity_completed' || e.type === 'activity_failed') open.delete(e.cmd);
+    }
+    if ([...open.values()].some((name) => this.isRemote({ name }))) await this.deleteTasks();
   }
 
   private queueOf(name: string): string | undefined {

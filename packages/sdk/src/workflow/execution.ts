@@ -83,6 +83,8 @@ export interface OpenActivity {
   /** The attempt to run next, from 1. */
   attempt: number;
   retryAt?: Date;
+  /** The heartbeat details the last failed attempt recorded, for the next one. */
+  lastHeartbeat?: Json;
 }
 
 /** A timer the workflow is waiting for. */
@@ -345,21 +347,27 @@ export class WorkflowExecution {
         }
         return;
       case 'activity_retrying': {
-        const open = this.open.get(event.cmd);
-        if (open && 'name' in open)
-          Object.assign(open, { attempt: event.attempt + 1, retryAt: new Date(event.retryAt) });
+        const open = this.command(event.cmd, 'activity') && this.open.get(event.cmd);
+        if (open && 'name' in open) {
+          const details = event.error.details as { lastHeartbeat?: Json } | undefined;
+          Object.assign(open, {
+            attempt: event.attempt + 1,
+            retryAt: new Date(event.retryAt),
+            lastHeartbeat: details?.lastHeartbeat,
+          });
+        }
         return;
       }
       case 'activity_completed':
-        this.settle(event.cmd)?.resolve(event.result);
+        this.complete(event.cmd, 'activity')?.resolve(event.result);
         return;
       case 'activity_failed': {
-        const command = this.settle(event.cmd);
+        const command = this.complete(event.cmd, 'activity');
         command?.reject(new ActivityFailure(command.name as string, event.attempts, event.error));
         return;
       }
       case 'timer_fired':
-        this.settle(event.cmd)?.resolve(undefined);
+        this.complete(event.cmd, 'timer')?.resolve(undefined);
         return;
       case 'child_scheduled': {
         this.checkIssued(event, { kind: 'child', name: event.workflowType });
@@ -378,7 +386,7 @@ export class WorkflowExecution {
       }
       case 'child_completed': {
         const child = this.finishChild(event.cmd);
-        this.settle(event.cmd)?.resolve(event.result);
+        this.complete(event.cmd, 'child')?.resolve(event.result);
         // Its outcome can arrive before `child_started` (after a crash): startChild resolves anyway.
         const completion = child?.completion as Promise<unknown>;
         child?.started?.({
@@ -390,7 +398,7 @@ export class WorkflowExecution {
       }
       case 'child_failed': {
         const child = this.finishChild(event.cmd);
-        this.settle(event.cmd)?.reject(
+        this.complete(event.cmd, 'child')?.reject(
           new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
         );
         return;
@@ -403,7 +411,7 @@ export class WorkflowExecution {
         }
         const waiter = this.waiters.get(event.name)?.shift();
         if (!waiter) {
-          this.buffered.set(event.name, [...(this.buffered.get(event.name) ?? []), event.payload]);
+          this.listOf(this.buffered, event.name).push(event.payload);
           return;
         }
         if (waiter.timer) this.settle(waiter.timer.cmd);
@@ -444,6 +452,32 @@ export class WorkflowExecution {
         recorded,
       );
     }
+  }
+
+  /**
+   * The command a result event of `kind` is for; an event of another kind than the command it names
+   * fails the run as non-deterministic (the history does not belong to this code) instead of handing
+   * the code a wrong value. Temporal's `consumeCompletion` keeps the same rule.
+   */
+  private command(cmd: number, kind: Command['kind']): Command | undefined {
+    const command = this.commands[cmd];
+    if (command && command.kind !== kind) {
+      this.failure ??= new NonDeterminismError(this.options.workflowId, cmd, summary(command), { kind });
+      return undefined;
+    }
+    return command;
+  }
+
+  /** The list kept under `name`, created empty the first time. */
+  private listOf<T>(lists: Map<string, T[]>, name: string): T[] {
+    const list = lists.get(name) ?? [];
+    lists.set(name, list);
+    return list;
+  }
+
+  /** Settles command `cmd` with a result event of `kind` (see `command`). */
+  private complete(cmd: number, kind: Command['kind']): Command | undefined {
+    return this.command(cmd, kind) && this.settle(cmd);
   }
 
   private settle(cmd: number): Command | undefined {
@@ -623,7 +657,7 @@ export class WorkflowExecution {
                 reject,
               });
             }
-            this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
+            this.listOf(this.waiters, name).push(waiter);
           });
         }),
       onSignal: (name, handler) => {
