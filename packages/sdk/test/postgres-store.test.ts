@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { createTestDatabase } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type ActivityFn,
   type ClaimedRun,
@@ -88,6 +89,42 @@ it('migrate() run 5 times at once on a fresh database succeeds and applies each 
     expect((await pool.query('select count(*)::int as n from reel.migrations')).rows[0].n).toBe(files.length);
   } finally {
     await Promise.all(pools.map((p) => p.end()));
+  }
+});
+
+it('0008 numbers existing runs in (created_at, run_id) order, and runs inserted later after them', async () => {
+  const dir = new URL('../src/store/postgres/migrations/', import.meta.url);
+  const before = (await readdir(dir)).filter((f) => f.endsWith('.sql') && f < '0008').sort();
+  const old = await createTestDatabase(inject('databaseUrl'));
+  const oldPool = new pg.Pool({ connectionString: old.connectionString, max: 1 });
+  try {
+    // A database as 0007 left it, holding runs whose created_at ties or runs backwards.
+    await oldPool.query(`create schema reel;
+      create table reel.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    for (const file of before) {
+      await oldPool.query(await readFile(new URL(file, dir), 'utf8'));
+      await oldPool.query('insert into reel.migrations (version, name) values ($1, $2)', [
+        Number(file.slice(0, 4)),
+        file,
+      ]);
+    }
+    const ids = ['00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001'];
+    const insert = `insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at)
+                    values ($1, 'wf', 't', 'continued', $2, $2)`;
+    for (const runId of ids) await oldPool.query(insert, [runId, at(1000)]);
+    await oldPool.query(insert, ['00000000-0000-4000-8000-000000000003', at(0)]);
+
+    expect(await migrate(oldPool)).toEqual(['0008_run_order.sql']);
+    await oldPool.query(
+      `insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at)
+       values ('00000000-0000-4000-8000-000000000004', 'wf', 't', 'running', $1, $1)`,
+      [at(-1000)],
+    );
+    const { rows } = await oldPool.query('select run_id from reel.workflows order by run_seq');
+    expect(rows.map((r) => r.run_id.slice(-1))).toEqual(['3', '1', '2', '4']);
+  } finally {
+    await oldPool.end();
+    await old.drop();
   }
 });
 

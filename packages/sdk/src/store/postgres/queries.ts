@@ -1,6 +1,8 @@
 /**
  * Every statement on the engine's hot path, named and parameterized, in one place.
  * Each is a single statement (data-modifying CTEs), so each is one round trip and one transaction.
+ * The latest run of a workflow id is the one with the highest `run_seq`, the one inserted last
+ * (0008_run_order.sql), never the latest `created_at`: engine clocks may stand still or disagree.
  */
 
 /**
@@ -12,7 +14,7 @@ export const START = `
 with existing as (
   select run_id, type from reel.workflows
    where workflow_id = $1 and (not $7::boolean or status in ('running', 'parked'))
-   order by created_at desc limit 1
+   order by run_seq desc limit 1
 ), known as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
 ), ins as (
@@ -36,7 +38,7 @@ select (select run_id from ins) as created,
 /** Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it. */
 export const ENQUEUE = `
 with target as (
-  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $5,
@@ -60,7 +62,7 @@ select (select status from target) as status,
  */
 export const TERMINATE = `
 with target as (
-  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), done as (
   update reel.workflows w
      set status = 'terminated', error = $2::json, closed_at = $3, updated_at = $3, ready_at = null,
@@ -281,7 +283,7 @@ export const REMOVE_WORKER = `delete from reel.workers where id = $1`;
 /** Posts a query to the latest run of a workflow id, if a live worker serves its type. */
 export const POST_QUERY = `
 with target as (
-  select run_id, type from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, type from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), served as (
   select exists (select 1 from reel.workers w, target t where t.type = any(w.types) and w.heartbeat_at > $5) as ok
 ), ins as (
@@ -316,7 +318,7 @@ on conflict (name) do update set registered_at = excluded.registered_at`;
 export const DESCRIBE = `
 select *, input is null as no_input, result is null as no_result from reel.workflows
  where workflow_id = $1 and ($2::uuid is null or run_id = $2)
- order by created_at desc limit 1`;
+ order by run_seq desc limit 1`;
 
 /** Newest first, keyset-paginated on (created_at, run_id). */
 export const LIST = `
