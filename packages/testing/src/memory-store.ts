@@ -193,6 +193,7 @@ export class MemoryStore implements Store {
       leaseOwner: null,
     });
     run.fencingToken++;
+    this.tasks.delete(run.runId);
     this.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.emit((l) => l.onClosed?.(run.workflowId));
     return true;
@@ -550,8 +551,8 @@ export class MemoryStore implements Store {
     return this.tasks.complete(task, outcome, now);
   }
 
-  deleteTasks(runId: string, cmds?: number[]): Promise<void> {
-    return this.tasks.delete(runId, cmds);
+  async deleteTasks(runId: string, cmds?: number[]): Promise<void> {
+    this.tasks.delete(runId, cmds);
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {

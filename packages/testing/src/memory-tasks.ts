@@ -131,7 +131,7 @@ export class MemoryTasks {
     return true;
   }
 
-  async delete(runId: string, cmds?: number[]): Promise<void> {
+  delete(runId: string, cmds?: number[]): void {
     for (const t of [...this.rows.values()]) {
       if (t.runId !== runId || (cmds && !cmds.includes(t.cmd))) continue;
       this.rows.delete(t.id);

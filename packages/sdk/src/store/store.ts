@@ -193,7 +193,8 @@ export interface Store {
   enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
   /**
    * Closes an open run at once as `terminated`, without running workflow code: appends
-   * `workflow_terminated` and fences out the lease holder. Same answers as `enqueue`.
+   * `workflow_terminated`, fences out the lease holder, and deletes the run's tasks, notifying their
+   * workers (as `deleteTasks`). Same answers as `enqueue`.
    */
   terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
   /** The open children of a run, with what happens to them when it closes. */

@@ -212,6 +212,24 @@ export function taskBehaviour(h: Harness): void {
       await unlisten();
     });
 
+    it('terminate deletes the tasks of the run and tells their workers', async () => {
+      const { lease, task } = await setup();
+      const heard: string[] = [];
+      const unlisten = await h.store.listen({ onTaskCancelled: (id) => heard.push(id) });
+      for (const cmd of [1, 2]) await h.store.enqueueTask(lease, { ...task, cmd }, at(0));
+      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 10, at(0), at(LEASE));
+      expect(claimed).toHaveLength(2);
+      const ids = claimed.map((t) => t.id).sort();
+
+      expect(await h.store.terminate(lease.workflowId, 'stop', at(1))).toBe(true);
+      await eventually(() => expect([...heard].sort()).toEqual(ids));
+      expect((await h.store.renewTasks(claimed, at(2), at(LEASE))).sort()).toEqual(ids);
+      expect(await h.store.completeTask(claimed[0] as ClaimedTask, { ok: true, result: 1 }, at(3))).toBe(
+        false,
+      );
+      await unlisten();
+    });
+
     it('tasks of a closed run are not claimed, and completing one delivers nothing', async () => {
       const { lease, task } = await setup();
       await h.store.enqueueTask(lease, task, at(0));

@@ -58,7 +58,8 @@ select (select status from target) as status,
 
 /**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
- * token in one statement, so the worker holding it can write nothing more.
+ * token in one statement, so the worker holding it can write nothing more. Its tasks go too, and
+ * their workers are told to stop them, as `DELETE_TASKS` does.
  */
 export const TERMINATE = `
 with target as (
@@ -84,9 +85,12 @@ with target as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
   returning run_id
+), tasks_gone as (
+  delete from reel.tasks t using done d where t.run_id = d.run_id returning t.id
 )
 select (select status from target) as status,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
+       (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
        (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
 
 export const OPEN_CHILDREN = `
