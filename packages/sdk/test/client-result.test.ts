@@ -37,7 +37,7 @@ async function continuedToHidden(workflowId: string) {
   const type = `type_${randomUUID().slice(0, 8)}`;
   await store.registerTypes([type], now);
   await store.start({ workflowId, runId: randomUUID(), type, input: 0, now });
-  const [lease] = await store.claim('w', [type], 1, now, new Date(now.getTime() + 30_000));
+  const [lease] = await store.claim('w', [type], 1, now, 30_000);
   const successor = randomUUID();
   const outcome = await store.continueAsNew({
     ...(lease as ClaimedRun),
@@ -72,7 +72,7 @@ it('result() waits for such a successor and returns once it closes', async () =>
   await pool.query(`update reel.workflows set workflow_id = 'continued-later' where run_id = $1`, [
     successor,
   ]);
-  const [lease] = await store.claim('w', [type], 1, new Date(), new Date(Date.now() + 30_000));
+  const [lease] = await store.claim('w', [type], 1, new Date(), 30_000);
   expect(lease?.runId).toBe(successor);
   const closed = await store.commit({
     ...(lease as ClaimedRun),

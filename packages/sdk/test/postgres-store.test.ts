@@ -21,7 +21,8 @@ let store: PostgresStore;
 let pool: pg.Pool;
 
 beforeAll(() => {
-  store = new PostgresStore({ connectionString: db.connectionString });
+  // Leases timed by the `now` each call passes, so that tests can name every time (at(…)).
+  store = new PostgresStore({ connectionString: db.connectionString, claimClock: 'engine' });
   pool = new pg.Pool({ connectionString: db.connectionString });
 });
 afterAll(async () => {
@@ -200,7 +201,7 @@ describe('PostgresStore', () => {
     for (let i = 0; i < 20; i++) runIds.add((await startRun(type, at(i))).runId);
 
     const claims = await Promise.all(
-      ['w1', 'w2', 'w3', 'w4'].map((owner) => store.claim(owner, [type], 8, at(60_000), at(60_000 + LEASE))),
+      ['w1', 'w2', 'w3', 'w4'].map((owner) => store.claim(owner, [type], 8, at(60_000), LEASE)),
     );
     const claimed = claims.flat().map((c) => c.runId);
     expect(new Set(claimed).size).toBe(claimed.length);
@@ -208,13 +209,13 @@ describe('PostgresStore', () => {
     for (const c of claims.flat()) expect(c).toMatchObject({ type, fencingToken: 1, parkAttempts: 0 });
 
     // Every run is leased now: nothing is left to claim until the leases expire.
-    expect(await store.claim('w5', [type], 100, at(60_000 + LEASE - 1), at(120_000))).toEqual([]);
+    expect(await store.claim('w5', [type], 100, at(60_000 + LEASE - 1), 60_000 - LEASE + 1)).toEqual([]);
   });
 
   it('cannot hold the same (run_id, seq) twice: the fence and the primary key reject a second append', async () => {
     const type = await freshType();
     const { runId } = await startRun(type);
-    const [lease] = await store.claim('w', [type], 1, at(0), at(LEASE));
+    const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
     const commit = (ms: number, cmd: number) =>
       store.commit({
         ...(lease as ClaimedRun),
@@ -279,7 +280,7 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
   const type = await freshType();
   const workflowId = `live-${randomUUID()}`;
   const { runId } = await store.start({ workflowId, runId: randomUUID(), type, input: null, now: at(0) });
-  const [lease] = await store.claim('w', [type], 1, at(0), at(LEASE));
+  const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
   let ms = 0;
   const live = new WorkflowExecution({
     workflowId,
@@ -303,7 +304,7 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
       events,
       consumedInbox: [],
       close,
-      leaseUntil: at(LEASE),
+      leaseMs: LEASE,
     });
     expect(committed).toBe('ok');
     live.markFlushed(events.length);

@@ -264,13 +264,7 @@ export class Worker implements LocalWorker {
     this.starved = free <= 0;
     if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
-    const claimed = await this.store.claim(
-      this.identity,
-      this.types,
-      free,
-      now,
-      new Date(now.getTime() + leaseMs),
-    );
+    const claimed = await this.store.claim(this.identity, this.types, free, now, leaseMs);
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       this.hold(run);
@@ -279,8 +273,8 @@ export class Worker implements LocalWorker {
     if (claimed.length === free) return 0;
     // Busy: notifications and this worker's own wake times drive the next claim; look again soon.
     if (claimed.length > 0) return this.options.pollIntervalMs ?? 1000;
-    const ready = await this.store.nextReadyAt(this.types);
-    return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
+    // Measured by the store's clock: a ready_at is a time on it, not on this worker's clock.
+    return (await this.store.nextReadyIn(this.types, this.host.clock())) ?? Infinity;
   }
 
   private free(): number {
@@ -307,8 +301,8 @@ export class Worker implements LocalWorker {
     if (this.free() <= 0) return undefined;
     this.starting++;
     try {
-      const until = new Date(this.host.clock().getTime() + (this.options.leaseMs ?? 30_000));
-      const started = await this.store.start({ ...req, lease: { owner: this.identity, until } });
+      const lease = { owner: this.identity, ms: this.options.leaseMs ?? 30_000 };
+      const started = await this.store.start({ ...req, lease });
       if (started.created) {
         const { workflowId, type, now } = req;
         this.host.metrics.runClaimed?.(type, 0);
@@ -383,7 +377,7 @@ export class Worker implements LocalWorker {
     try {
       const now = this.host.clock();
       await this.store.heartbeat(this.identity, this.types, now);
-      const lost = await this.store.renew(leases, now, new Date(now.getTime() + leaseMs));
+      const lost = await this.store.renew(leases, now, leaseMs);
       for (const runId of lost) {
         const driver = this.drivers.get(runId);
         if (!driver) continue;

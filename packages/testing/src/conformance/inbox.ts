@@ -94,7 +94,7 @@ export function inboxBehaviour(h: Harness): void {
     it('enqueue to a leased run leaves it leased until its lease ends', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
-      await h.claimOne(type, at(0), at(LEASE));
+      await h.claimOne(type, at(0), LEASE);
       expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(1))).toBe(
         true,
       );
@@ -138,7 +138,7 @@ export function inboxBehaviour(h: Harness): void {
         'ok',
       );
       expect(await h.claimable([type], at(1000 * LEASE))).toEqual([]);
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
       await h.store.enqueue(workflowId, { kind: 'cancel', name: null, payload: null }, at(1000 * LEASE));
       expect(await h.claimable([type], at(1000 * LEASE))).toEqual([lease.runId]);
     });
@@ -146,7 +146,7 @@ export function inboxBehaviour(h: Harness): void {
     it('release after the inbox moved returns kept: events are written and the lease is kept', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
-      const lease = await h.claimOne(type, at(0), at(LEASE));
+      const lease = await h.claimOne(type, at(0), LEASE);
       const { version } = await h.store.readInbox(runId);
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'approve', payload: { ok: true } }, at(500));
 
@@ -156,7 +156,7 @@ export function inboxBehaviour(h: Harness): void {
         events: [event(1, 1000)],
         consumedInbox: [],
         release: { readyAt: null, inboxVersion: version },
-        leaseUntil: at(2 * LEASE),
+        leaseMs: 2 * LEASE - 1000,
       });
       expect(kept).toBe('kept');
       expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0, 1]);
