@@ -115,7 +115,7 @@ it('0008 numbers existing runs in (created_at, run_id) order, and runs inserted 
     for (const runId of ids) await oldPool.query(insert, [runId, at(1000)]);
     await oldPool.query(insert, ['00000000-0000-4000-8000-000000000003', at(0)]);
 
-    expect(await migrate(oldPool)).toEqual(['0008_run_order.sql']);
+    expect((await migrate(oldPool))[0]).toBe('0008_run_order.sql');
     await oldPool.query(
       `insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at)
        values ('00000000-0000-4000-8000-000000000004', 'wf', 't', 'running', $1, $1)`,

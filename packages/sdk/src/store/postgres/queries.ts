@@ -113,7 +113,9 @@ select workflow_id, parent_close_policy from reel.workflows
 /**
  * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers
  * claim without blocking. $4: the store's clock (null: the database's, so that a worker whose clock
- * runs ahead cannot take a lease that is still live).
+ * runs ahead cannot take a lease that is still live). Among 400,000 runs of which 200,000 of other
+ * types are ready, claiming 10 of the 50 of its type: 73.7 ms walking workflows_ready, 0.6 ms on
+ * workflows_ready_by_type (0009), which the planner picks when the types are rare.
  */
 export const CLAIM = `
 update reel.workflows w
@@ -129,11 +131,15 @@ returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.r
 
 /**
  * How long, in ms by the store's clock ($2; null: the database's), until a run of these types is
- * claimable (negative when one is already; null when none will be without input).
+ * claimable (negative when one is already; null when none will be without input). One index probe
+ * per type (workflows_ready_by_type): `min(ready_at) where type = any($1)` ran as a generic plan
+ * that walks workflows_ready past other types' runs, 46 ms among 400,000 runs, this 0.03 ms.
  */
 export const NEXT_READY_IN = `
-select ceil(extract(epoch from min(ready_at) - coalesce($2::timestamptz, now())) * 1000) as ms
-  from reel.workflows where ready_at is not null and type = any($1::text[])`;
+select ceil(extract(epoch from min(m.ready_at) - coalesce($2::timestamptz, now())) * 1000) as ms
+  from unnest($1::text[]) t(type),
+       lateral (select ready_at from reel.workflows w
+                 where w.type = t.type and w.ready_at is not null order by w.ready_at limit 1) m`;
 
 /**
  * The whole history as one JSON array of `[seq, type, data, at]`, parsed once by the client: for
