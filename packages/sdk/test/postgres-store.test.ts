@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { createTestDatabase } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type ActivityFn,
   type ClaimedRun,
@@ -20,7 +21,8 @@ let store: PostgresStore;
 let pool: pg.Pool;
 
 beforeAll(() => {
-  store = new PostgresStore({ connectionString: db.connectionString });
+  // Leases timed by the `now` each call passes, so that tests can name every time (at(…)).
+  store = new PostgresStore({ connectionString: db.connectionString, claimClock: 'engine' });
   pool = new pg.Pool({ connectionString: db.connectionString });
 });
 afterAll(async () => {
@@ -88,6 +90,42 @@ it('migrate() run 5 times at once on a fresh database succeeds and applies each 
     expect((await pool.query('select count(*)::int as n from reel.migrations')).rows[0].n).toBe(files.length);
   } finally {
     await Promise.all(pools.map((p) => p.end()));
+  }
+});
+
+it('0008 numbers existing runs in (created_at, run_id) order, and runs inserted later after them', async () => {
+  const dir = new URL('../src/store/postgres/migrations/', import.meta.url);
+  const before = (await readdir(dir)).filter((f) => f.endsWith('.sql') && f < '0008').sort();
+  const old = await createTestDatabase(inject('databaseUrl'));
+  const oldPool = new pg.Pool({ connectionString: old.connectionString, max: 1 });
+  try {
+    // A database as 0007 left it, holding runs whose created_at ties or runs backwards.
+    await oldPool.query(`create schema reel;
+      create table reel.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    for (const file of before) {
+      await oldPool.query(await readFile(new URL(file, dir), 'utf8'));
+      await oldPool.query('insert into reel.migrations (version, name) values ($1, $2)', [
+        Number(file.slice(0, 4)),
+        file,
+      ]);
+    }
+    const ids = ['00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001'];
+    const insert = `insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at)
+                    values ($1, 'wf', 't', 'continued', $2, $2)`;
+    for (const runId of ids) await oldPool.query(insert, [runId, at(1000)]);
+    await oldPool.query(insert, ['00000000-0000-4000-8000-000000000003', at(0)]);
+
+    expect((await migrate(oldPool))[0]).toBe('0008_run_order.sql');
+    await oldPool.query(
+      `insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at)
+       values ('00000000-0000-4000-8000-000000000004', 'wf', 't', 'running', $1, $1)`,
+      [at(-1000)],
+    );
+    const { rows } = await oldPool.query('select run_id from reel.workflows order by run_seq');
+    expect(rows.map((r) => r.run_id.slice(-1))).toEqual(['3', '1', '2', '4']);
+  } finally {
+    await oldPool.end();
+    await old.drop();
   }
 });
 
@@ -163,7 +201,7 @@ describe('PostgresStore', () => {
     for (let i = 0; i < 20; i++) runIds.add((await startRun(type, at(i))).runId);
 
     const claims = await Promise.all(
-      ['w1', 'w2', 'w3', 'w4'].map((owner) => store.claim(owner, [type], 8, at(60_000), at(60_000 + LEASE))),
+      ['w1', 'w2', 'w3', 'w4'].map((owner) => store.claim(owner, [type], 8, at(60_000), LEASE)),
     );
     const claimed = claims.flat().map((c) => c.runId);
     expect(new Set(claimed).size).toBe(claimed.length);
@@ -171,13 +209,13 @@ describe('PostgresStore', () => {
     for (const c of claims.flat()) expect(c).toMatchObject({ type, fencingToken: 1, parkAttempts: 0 });
 
     // Every run is leased now: nothing is left to claim until the leases expire.
-    expect(await store.claim('w5', [type], 100, at(60_000 + LEASE - 1), at(120_000))).toEqual([]);
+    expect(await store.claim('w5', [type], 100, at(60_000 + LEASE - 1), 60_000 - LEASE + 1)).toEqual([]);
   });
 
   it('cannot hold the same (run_id, seq) twice: the fence and the primary key reject a second append', async () => {
     const type = await freshType();
     const { runId } = await startRun(type);
-    const [lease] = await store.claim('w', [type], 1, at(0), at(LEASE));
+    const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
     const commit = (ms: number, cmd: number) =>
       store.commit({
         ...(lease as ClaimedRun),
@@ -242,7 +280,7 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
   const type = await freshType();
   const workflowId = `live-${randomUUID()}`;
   const { runId } = await store.start({ workflowId, runId: randomUUID(), type, input: null, now: at(0) });
-  const [lease] = await store.claim('w', [type], 1, at(0), at(LEASE));
+  const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
   let ms = 0;
   const live = new WorkflowExecution({
     workflowId,
@@ -267,7 +305,7 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
       events,
       consumedInbox: [],
       close,
-      leaseUntil: at(LEASE),
+      leaseMs: LEASE,
     });
     expect(committed).toBe('ok');
     live.markFlushed(events.length);

@@ -1,5 +1,5 @@
 export * from './lint/index.ts';
-export { MemoryStore } from './memory-store.ts';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export * from './postgres.ts';
 export { ReplayMismatchError, type ReplayOptions, replayHistories, replayHistory } from './replay.ts';
 export { createTestEnv, type TestEnv, type TestEnvOptions } from './test-env.ts';

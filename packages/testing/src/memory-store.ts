@@ -34,6 +34,7 @@ import {
 } from '@reel/sdk';
 import { MemorySchedules } from './memory-schedules.ts';
 import { MemoryTasks } from './memory-tasks.ts';
+import { after, msUntil } from './memory-time.ts';
 
 interface Run {
   runId: string;
@@ -60,12 +61,24 @@ interface Run {
   parent?: { runId: string; cmd: number; closePolicy: string };
 }
 
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The store's own clock, standing for the database's: when given, it times leases and claims
+   * instead of the `now` each call passes, as `PostgresStore` does with `claimClock: 'database'`
+   * (a simulation gives each worker its own skewed clock). Default: the callers' `now` (the test
+   * environment's virtual clock).
+   */
+  clock?: () => Date;
+}
+
 /**
  * A `Store` in memory, with the same rules as the Postgres store (the conformance suite runs against
  * both): idempotent start, fenced commits, conditional release, ready_at semantics. Values are copied
  * through JSON on the way in and out, as a database would.
  */
 export class MemoryStore implements Store {
+  private readonly clock: (() => Date) | undefined;
   private readonly runs = new Map<string, Run>();
   private readonly types = new Set<string>();
   private readonly listeners = new Set<StoreListener>();
@@ -113,11 +126,17 @@ export class MemoryStore implements Store {
       run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
       run.inboxVersion++;
       run.updatedAt = now;
-      if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0) run.readyAt = now;
+      if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0)
+        run.readyAt = this.storeNow(now);
       this.emit((l) => l.onWake?.(run.runId));
     },
     emit: (send) => this.emit(send),
+    storeNow: (now) => this.storeNow(now),
   });
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock;
+  }
 
   async migrate(): Promise<void> {}
 
@@ -147,7 +166,9 @@ export class MemoryStore implements Store {
       input,
       attributes: copy(req.attributes),
       parent: copy(req.parent),
-      readyAt: req.lease?.until ?? req.readyAt ?? req.now,
+      readyAt: req.lease
+        ? after(this.storeNow(req.now), req.lease.ms)
+        : (req.readyAt ?? this.storeNow(req.now)),
       leaseOwner: req.lease?.owner ?? null,
       fencingToken: req.lease ? 1 : 0,
       inboxVersion: 0,
@@ -169,7 +190,8 @@ export class MemoryStore implements Store {
     run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
     run.inboxVersion++;
     run.updatedAt = now;
-    if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0) run.readyAt = now;
+    if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0)
+      run.readyAt = this.storeNow(now);
     this.emit((l) => l.onWake?.(run.runId));
     return true;
   }
@@ -193,6 +215,7 @@ export class MemoryStore implements Store {
       leaseOwner: null,
     });
     run.fencingToken++;
+    this.tasks.delete(run.runId);
     this.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.emit((l) => l.onClosed?.(run.workflowId));
     return true;
@@ -212,17 +235,18 @@ export class MemoryStore implements Store {
     types: string[],
     limit: number,
     now: Date,
-    leaseUntil: Date,
+    leaseMs: number,
   ): Promise<ClaimedRun[]> {
+    const at = this.storeNow(now);
     const ready = [...this.runs.values()]
-      .filter((r) => r.readyAt !== null && r.readyAt <= now && types.includes(r.type))
+      .filter((r) => r.readyAt !== null && r.readyAt <= at && types.includes(r.type))
       .sort((a, b) => (a.readyAt as Date).getTime() - (b.readyAt as Date).getTime())
       .slice(0, limit);
     return ready.map((r) => {
       const readySince = r.readyAt as Date;
       r.leaseOwner = owner;
       r.fencingToken++;
-      r.readyAt = leaseUntil;
+      r.readyAt = after(at, leaseMs);
       return {
         workflowId: r.workflowId,
         runId: r.runId,
@@ -234,8 +258,11 @@ export class MemoryStore implements Store {
     });
   }
 
-  async nextReadyAt(types: string[]): Promise<Date | undefined> {
-    return earliest([...this.runs.values()].filter((r) => types.includes(r.type)));
+  async nextReadyIn(types: string[], now: Date): Promise<number | undefined> {
+    return msUntil(
+      earliest([...this.runs.values()].filter((r) => types.includes(r.type))),
+      this.storeNow(now),
+    );
   }
 
   /** The earliest time a run no worker holds becomes claimable: where a virtual clock may jump to. */
@@ -306,7 +333,7 @@ export class MemoryStore implements Store {
       run.readyAt = req.release.readyAt;
       return 'ok';
     }
-    if (req.leaseUntil) run.readyAt = req.leaseUntil;
+    if (req.leaseMs !== undefined) run.readyAt = after(this.storeNow(req.now), req.leaseMs);
     return req.release ? 'kept' : 'ok';
   }
 
@@ -345,7 +372,7 @@ export class MemoryStore implements Store {
       closedAt: undefined,
       parkedError: undefined,
       parkAttempts: 0,
-      readyAt: req.now,
+      readyAt: this.storeNow(req.now),
       fencingToken: 0,
       inboxVersion: 0,
       history: [
@@ -375,7 +402,7 @@ export class MemoryStore implements Store {
       payload: copy({ cmd: run.parent.cmd, ...outcome }) as unknown as Json,
     });
     parent.inboxVersion++;
-    if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = now;
+    if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = this.storeNow(now);
     this.emit((l) => l.onWake?.(parent.runId));
   }
 
@@ -393,11 +420,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
+  async renew(leases: Lease[], now: Date, leaseMs: number): Promise<string[]> {
     const lost: string[] = [];
+    const until = after(this.storeNow(now), leaseMs);
     for (const l of leases) {
       const run = this.runs.get(l.runId);
-      if (run && run.fencingToken === l.fencingToken && run.leaseOwner !== null) run.readyAt = leaseUntil;
+      if (run && run.fencingToken === l.fencingToken && run.leaseOwner !== null) run.readyAt = until;
       else lost.push(l.runId);
     }
     return lost;
@@ -522,8 +550,8 @@ export class MemoryStore implements Store {
     return this.schedules.nextFireAt();
   }
 
-  enqueueTask(lease: Lease, task: NewTask): Promise<boolean> {
-    return this.tasks.enqueue(lease, task);
+  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
+    return this.tasks.enqueue(lease, task, now);
   }
 
   claimTasks(
@@ -532,17 +560,17 @@ export class MemoryStore implements Store {
     names: string[],
     limit: number,
     now: Date,
-    lockedUntil: Date,
+    lockMs: number,
   ): Promise<ClaimedTask[]> {
-    return this.tasks.claim(owner, queues, names, limit, now, lockedUntil);
+    return this.tasks.claim(owner, queues, names, limit, now, lockMs);
   }
 
-  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined> {
-    return this.tasks.nextAt(queues, names);
+  nextTaskIn(queues: string[], names: string[], now: Date): Promise<number | undefined> {
+    return this.tasks.nextIn(queues, names, now);
   }
 
-  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], _now: Date, lockedUntil: Date): Promise<string[]> {
-    return this.tasks.renew(claims, lockedUntil);
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockMs: number): Promise<string[]> {
+    return this.tasks.renew(claims, now, lockMs);
   }
 
   completeTask(
@@ -553,8 +581,8 @@ export class MemoryStore implements Store {
     return this.tasks.complete(task, outcome, now);
   }
 
-  deleteTasks(runId: string, cmds?: number[]): Promise<void> {
-    return this.tasks.delete(runId, cmds);
+  async deleteTasks(runId: string, cmds?: number[]): Promise<void> {
+    this.tasks.delete(runId, cmds);
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
@@ -574,6 +602,11 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.listeners.clear();
+  }
+
+  /** The store's clock for a call made at engine time `now`: its own clock if it has one. */
+  private storeNow(now: Date): Date {
+    return this.clock?.() ?? now;
   }
 
   private latest(workflowId: string): Run | undefined {

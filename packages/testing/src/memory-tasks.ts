@@ -9,6 +9,7 @@ import {
   type TaskClaim,
   type TaskOutcome,
 } from '@reel/sdk';
+import { after, msUntil } from './memory-time.ts';
 
 /** What the tasks need from the memory store's runs. */
 export interface TaskHost {
@@ -21,6 +22,8 @@ export interface TaskHost {
   /** Puts an item in an open run's inbox and wakes it, as `enqueue` does. */
   deliver(runId: string, item: Omit<InboxItem, 'id'>, now: Date): void;
   emit(send: (l: StoreListener) => void): void;
+  /** The store's clock for a call made at engine time `now`. */
+  storeNow(now: Date): Date;
 }
 
 interface Task extends NewTask {
@@ -32,7 +35,7 @@ interface Task extends NewTask {
 
 /**
  * `MemoryStore`'s task queues, with the Postgres store's rules: one task per activity, fenced
- * enqueue, claims that lapse at `lockedUntil`, and completion that moves the outcome to the inbox.
+ * enqueue, claims that lapse `lockMs` after they are made, and completion that moves the outcome to the inbox.
  */
 export class MemoryTasks {
   private readonly rows = new Map<string, Task>();
@@ -40,7 +43,7 @@ export class MemoryTasks {
 
   constructor(private readonly host: TaskHost) {}
 
-  async enqueue(lease: Lease, task: NewTask): Promise<boolean> {
+  async enqueue(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
     if (lease.runId !== task.runId || !this.host.leased(lease)) return false;
     if (this.host.resultWaiting(task.runId, task.cmd, task.attempt)) return false;
     const existing = this.find(task.runId, task.cmd);
@@ -50,7 +53,8 @@ export class MemoryTasks {
       availableAt: task.availableAt,
       id: existing?.id ?? String(this.nextId++),
       claim: existing ? existing.claim + 1 : 0,
-      readyAt: task.availableAt,
+      // available from no later than now: claimable at once, by the store's clock
+      readyAt: task.availableAt <= now ? this.host.storeNow(now) : task.availableAt,
       claimedBy: null,
     };
     this.rows.set(row.id, row);
@@ -64,12 +68,13 @@ export class MemoryTasks {
     names: string[],
     limit: number,
     now: Date,
-    lockedUntil: Date,
+    lockMs: number,
   ): Promise<ClaimedTask[]> {
+    const at = this.host.storeNow(now);
     const ready = [...this.rows.values()]
       .filter(
         (t) =>
-          t.readyAt <= now &&
+          t.readyAt <= at &&
           queues.includes(t.queue) &&
           names.includes(t.name) &&
           this.host.openWorkflowId(t.runId) !== undefined,
@@ -79,7 +84,7 @@ export class MemoryTasks {
     return ready.map((t) => {
       t.claim++;
       t.claimedBy = owner;
-      t.readyAt = lockedUntil;
+      t.readyAt = after(at, lockMs);
       const { readyAt, claimedBy, ...task } = t;
       return {
         ...copy(task),
@@ -89,7 +94,7 @@ export class MemoryTasks {
     });
   }
 
-  async nextAt(queues: string[], names: string[]): Promise<Date | undefined> {
+  async nextIn(queues: string[], names: string[], now: Date): Promise<number | undefined> {
     let min: Date | undefined;
     for (const t of this.rows.values())
       if (
@@ -99,18 +104,19 @@ export class MemoryTasks {
         (!min || t.readyAt < min)
       )
         min = t.readyAt;
-    return min;
+    return msUntil(min, this.host.storeNow(now));
   }
 
-  async renew(claims: (TaskClaim & { heartbeat?: Json })[], lockedUntil: Date): Promise<string[]> {
+  async renew(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockMs: number): Promise<string[]> {
     const lost: string[] = [];
+    const until = after(this.host.storeNow(now), lockMs);
     for (const c of claims) {
       const t = this.rows.get(c.id);
       if (!t || t.claim !== c.claim) {
         lost.push(c.id);
         continue;
       }
-      t.readyAt = lockedUntil;
+      t.readyAt = until;
       if (c.heartbeat !== undefined) t.lastHeartbeat = copy(c.heartbeat);
     }
     return lost;
@@ -131,7 +137,7 @@ export class MemoryTasks {
     return true;
   }
 
-  async delete(runId: string, cmds?: number[]): Promise<void> {
+  delete(runId: string, cmds?: number[]): void {
     for (const t of [...this.rows.values()]) {
       if (t.runId !== runId || (cmds && !cmds.includes(t.cmd))) continue;
       this.rows.delete(t.id);

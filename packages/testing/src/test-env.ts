@@ -85,7 +85,8 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     const database = await createTestDatabase(
       options.connectionString ?? process.env.DATABASE_URL ?? (await sharedTestPostgres()),
     );
-    const postgres = new PostgresStore({ connectionString: database.connectionString });
+    // Leases and claims timed by the virtual clock, not the database's, so that time can skip.
+    const postgres = new PostgresStore({ connectionString: database.connectionString, claimClock: 'engine' });
     store = postgres;
     probe = postgresProbe(postgres.pool);
     dropDatabase = database.drop;

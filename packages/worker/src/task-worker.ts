@@ -134,20 +134,12 @@ export class TaskWorker {
     const free = concurrency - this.running.size;
     if (free <= 0) return Infinity; // a finishing task kicks the loop
     const names = [...activities.keys()];
-    const now = clock();
-    const tasks = await store.claimTasks(
-      identity,
-      queues,
-      names,
-      free,
-      now,
-      new Date(now.getTime() + claimMs),
-    );
+    const tasks = await store.claimTasks(identity, queues, names, free, clock(), claimMs);
     for (const task of tasks) this.execute(task);
     if (tasks.length === free) return 0;
-    const next = await store.nextTaskAt(queues, names);
-    if (!next) return Infinity;
-    return Math.max(tasks.length > 0 ? 0 : MIN_WAIT_MS, next.getTime() - clock().getTime());
+    const next = await store.nextTaskIn(queues, names, clock());
+    if (next === undefined) return Infinity;
+    return Math.max(tasks.length > 0 ? 0 : MIN_WAIT_MS, next);
   }
 
   private execute(task: ClaimedTask): void {
@@ -210,8 +202,7 @@ export class TaskWorker {
       ...(r.details && !r.details.stored ? { heartbeat: r.details.value } : {}),
     }));
     try {
-      const now = clock();
-      const lost = new Set(await store.renewTasks(claims, now, new Date(now.getTime() + claimMs)));
+      const lost = new Set(await store.renewTasks(claims, clock(), claimMs));
       for (const r of entries) {
         if (lost.has(r.task.id)) {
           r.controller.abort(

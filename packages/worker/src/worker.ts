@@ -143,8 +143,7 @@ export class Worker implements LocalWorker {
       stickyMs: options.stickyMs ?? 1000,
       leaseMs: options.leaseMs ?? 30_000,
       renew: async (lease) => {
-        const now = this.host.clock();
-        const lost = await store.renew([lease], now, new Date(now.getTime() + this.host.leaseMs));
+        const lost = await store.renew([lease], this.host.clock(), this.host.leaseMs);
         return lost.length === 0;
       },
       guard: options.determinismGuard ?? (process.env.NODE_ENV === 'production' ? 'warn' : 'throw'),
@@ -273,13 +272,7 @@ export class Worker implements LocalWorker {
     if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
     const now = this.host.clock();
     const sentAt = performance.now();
-    const claimed = await this.store.claim(
-      this.identity,
-      this.types,
-      free,
-      now,
-      new Date(now.getTime() + leaseMs),
-    );
+    const claimed = await this.store.claim(this.identity, this.types, free, now, leaseMs);
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       this.hold(run, sentAt + leaseMs);
@@ -288,8 +281,8 @@ export class Worker implements LocalWorker {
     if (claimed.length === free) return 0;
     // Busy: notifications and this worker's own wake times drive the next claim; look again soon.
     if (claimed.length > 0) return this.options.pollIntervalMs ?? 1000;
-    const ready = await this.store.nextReadyAt(this.types);
-    return ready ? Math.max(0, ready.getTime() - this.host.clock().getTime()) : Infinity;
+    // Measured by the store's clock: a ready_at is a time on it, not on this worker's clock.
+    return (await this.store.nextReadyIn(this.types, this.host.clock())) ?? Infinity;
   }
 
   private free(): number {
@@ -318,8 +311,8 @@ export class Worker implements LocalWorker {
     this.starting++;
     try {
       const sentAt = performance.now();
-      const until = new Date(this.host.clock().getTime() + this.host.leaseMs);
-      const started = await this.store.start({ ...req, lease: { owner: this.identity, until } });
+      const lease = { owner: this.identity, ms: this.host.leaseMs };
+      const started = await this.store.start({ ...req, lease });
       if (started.created) {
         const { workflowId, type, now } = req;
         this.host.metrics.runClaimed?.(type, 0);
@@ -395,7 +388,7 @@ export class Worker implements LocalWorker {
     const leases = drivers.map((d) => ({ runId: d.run.runId, fencingToken: d.run.fencingToken }));
     const [beat, renewal] = await Promise.allSettled([
       this.store.heartbeat(this.identity, this.types, now),
-      this.store.renew(leases, now, new Date(now.getTime() + leaseMs)),
+      this.store.renew(leases, now, leaseMs),
     ]);
     if (beat.status === 'rejected')
       this.host.log('error', `recording this worker's heartbeat failed: ${errorMessage(beat.reason)}`, {});

@@ -62,6 +62,12 @@ async function counter(ctx: WorkflowContext, state: { n: number; runs: string[] 
   return ctx.continueAsNew({ n: state.n + 1, runs });
 }
 
+/** Continues as new twice at once, then waits for a signal. */
+async function relay(ctx: WorkflowContext, n: number) {
+  if (n < 2) return ctx.continueAsNew(n + 1);
+  return ctx.signal<string>('finish');
+}
+
 async function slow(ctx: WorkflowContext) {
   await ctx.signal('never');
 }
@@ -188,6 +194,34 @@ describe('continueAsNew', () => {
     expect((await client.history('counter', { runId: handle.runId })).events.at(-1)?.type).toBe(
       'workflow_continued_as_new',
     );
+  });
+
+  it('signals and follows the last run when every run of the chain has the same time (a frozen clock)', async () => {
+    const frozen = new Date();
+    const clock = () => frozen;
+    const frozenWorker = await Worker.create({
+      connectionString: db.connectionString,
+      workflows: { relay },
+      clock,
+      handleSignals: false,
+      pollIntervalMs: 50,
+      logger: () => {},
+    });
+    const frozenClient = new Client({ connectionString: db.connectionString, clock });
+    void frozenWorker.run();
+    try {
+      const handle = await frozenClient.start(relay, 0, { id: 'relay' });
+      // Every run of the chain exists (the third waits for the signal), all stamped with one time.
+      await expect
+        .poll(async () => (await frozenClient.list({ type: 'relay' })).items.length, { timeout: 10_000 })
+        .toBe(3);
+      await frozenClient.signal('relay', 'finish', 'over');
+      expect(await handle.result({ timeout: '10s' })).toBe('over');
+      expect(await frozenClient.describe('relay')).toMatchObject({ status: 'completed', result: 'over' });
+    } finally {
+      await frozenWorker.shutdown();
+      await frozenClient.close();
+    }
   });
 });
 

@@ -37,9 +37,9 @@ class HookedStore extends PostgresStore {
     if (this.cutOff) throw new Error('connection lost');
     return super.claim(...args);
   }
-  override async renew(leases: Lease[], now: Date, until: Date) {
+  override async renew(leases: Lease[], now: Date, leaseMs: number) {
     if (this.cutOff) throw new Error('connection lost');
-    const lost = await super.renew(leases, now, until);
+    const lost = await super.renew(leases, now, leaseMs);
     this.renewals++;
     return lost;
   }

@@ -309,6 +309,8 @@ export class Client {
     const deadline =
       options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
     let runId = options.runId;
+    /** Whether `runId` is a successor named by a `continued` run (which may not be visible yet). */
+    let following = false;
     await this.listen();
     // A run a worker of this process holds: that worker hands over its outcome once it is durable.
     const held = runId === undefined ? undefined : this.worker?.closing(runId);
@@ -327,19 +329,27 @@ export class Client {
       const waiters = this.closeWaiters.get(workflowId) ?? new Set();
       this.closeWaiters.set(workflowId, waiters.add(wake));
       try {
-        const run = await this.describe(workflowId, { runId });
-        if (run.status === 'continued') {
-          runId = undefined; // its successor has the same workflow id and is now the latest run
-          continue;
+        // A run that continued as new names its successor: follow it by run id. A successor not
+        // visible yet is waited for like an open run (a notification or the next poll), never spun on.
+        const run = following
+          ? await this.store.describe(workflowId, runId)
+          : await this.describe(workflowId, { runId });
+        if (run && run.status !== 'continued' && !OPEN_STATUSES.includes(run.status))
+          return closedResult(run) as R;
+        const status = run?.status ?? 'continuing as new';
+        const next = run && successorOf(run);
+        if (next) {
+          runId = next;
+          following = true;
         }
-        if (!OPEN_STATUSES.includes(run.status)) return closedResult(run) as R;
         const left = deadline - Date.now();
         if (left <= 0) {
           throw new ReelError(
             ErrorCodes.TIMEOUT,
-            `Workflow ${workflowId} did not close within the timeout; it is still ${run.status}.`,
+            `Workflow ${workflowId} did not close within the timeout; it is still ${status}.`,
           );
         }
+        if (next) continue;
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
         clearTimeout(timer);
@@ -457,6 +467,13 @@ export class Client {
       terminate: (reason) => this.terminate(id, reason),
     };
   }
+}
+
+/** The run a `continued` run handed over to (its result is `{ continuedAs }`). */
+function successorOf(run: WorkflowDescription): string | undefined {
+  if (run.status !== 'continued') return undefined;
+  const next = (run.result as { continuedAs?: unknown } | undefined)?.continuedAs;
+  return typeof next === 'string' ? next : undefined;
 }
 
 function notFound(workflowId: string): ReelError {

@@ -62,10 +62,10 @@ export interface StartRequest {
   executionTimeoutMs?: number;
   parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy };
   /**
-   * Create the run already claimed by worker `owner` until `until`, with fencing token 1, and wake no
-   * other worker: a worker in the starting process runs it at once (see `LocalWorker`).
+   * Create the run already claimed by worker `owner` for `ms` (by the store's clock), with fencing
+   * token 1, and wake no other worker: a worker in the starting process runs it at once (see `LocalWorker`).
    */
-  lease?: { owner: string; until: Date };
+  lease?: { owner: string; ms: number };
 }
 
 /** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
@@ -134,8 +134,8 @@ export interface CommitRequest extends Lease {
    * unless the inbox moved past `inboxVersion`, in which case the lease is kept.
    */
   release?: { readyAt: Date | null; inboxVersion: number };
-  /** Otherwise, the new lease expiry. */
-  leaseUntil?: Date;
+  /** Otherwise, extend the lease to this many ms from now, by the store's clock. */
+  leaseMs?: number;
 }
 
 /**
@@ -195,7 +195,14 @@ export interface QueryAnswer {
 /**
  * The port between the engine and its storage. The Postgres store is the production adapter; an
  * in-memory store serves the test environment, and one conformance suite keeps them in step.
- * Every time comparison uses the `now` passed in (the engine clock), never the database's clock.
+ *
+ * Time: every call passes the engine clock's `now`, which stamps what it writes (event times,
+ * `updated_at`, `closed_at`) and from which the engine computes wake times (timers, retries,
+ * delays). Leases and claims are judged by the **store's clock**: a lease lasts `leaseMs` from the
+ * store's now, a run or task is claimable once its `ready_at` has passed by the store's clock, and
+ * "ready now" means the store's now. In production that clock is the database's, so a worker whose
+ * clock runs ahead cannot take a lease that is live; a store whose clock is the engine's (the test
+ * environment's virtual clock) uses the `now` passed in for all of it.
  */
 export interface Store {
   migrate(): Promise<void>;
@@ -205,14 +212,16 @@ export interface Store {
   enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
   /**
    * Closes an open run at once as `terminated`, without running workflow code: appends
-   * `workflow_terminated` and fences out the lease holder. Same answers as `enqueue`.
+   * `workflow_terminated`, fences out the lease holder, and deletes the run's tasks, notifying their
+   * workers (as `deleteTasks`). Same answers as `enqueue`.
    */
   terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
   /** The open children of a run, with what happens to them when it closes. */
   openChildren(parentRunId: string): Promise<{ workflowId: string; parentClosePolicy: ParentClosePolicy }[]>;
-  claim(owner: string, types: string[], limit: number, now: Date, leaseUntil: Date): Promise<ClaimedRun[]>;
-  /** The earliest time a run of these types becomes claimable, if any. */
-  nextReadyAt(types: string[]): Promise<Date | undefined>;
+  /** Claims runs of `types` claimable now, each leased to `owner` for `leaseMs` (store clock). */
+  claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
+  /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */
+  nextReadyIn(types: string[], now: Date): Promise<number | undefined>;
   loadHistory(runId: string): Promise<RecordedEvent[]>;
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
   commit(req: CommitRequest): Promise<CommitOutcome>;
@@ -232,8 +241,8 @@ export interface Store {
   ): Promise<'ok' | 'lost'>;
   /** Parks a run that cannot go on (e.g. non-determinism): releases the lease, retried at `retryAt`. */
   park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;
-  /** Extends the leases still held; returns the run ids of those that were lost. */
-  renew(leases: Lease[], now: Date, leaseUntil: Date): Promise<string[]>;
+  /** Extends the leases still held to `leaseMs` from now (store clock); returns the run ids of those lost. */
+  renew(leases: Lease[], now: Date, leaseMs: number): Promise<string[]>;
   /** Records that a worker is alive and serves `types`. */
   heartbeat(workerId: string, types: string[], now: Date): Promise<void>;
   removeWorker(workerId: string): Promise<void>;
@@ -287,11 +296,12 @@ export interface Store {
   /**
    * Enqueues an attempt, fenced by the run's lease, and notifies the queue. Does nothing (false) when
    * this attempt is already queued or its result waits in the inbox; replaces an earlier attempt's task.
+   * An `availableAt` not after `now` means claimable at once (by the store's clock).
    */
   enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean>;
   /**
-   * Claims up to `limit` tasks of open runs, on `queues`, for activities in `names`, claimable at `now`
-   * (FOR UPDATE SKIP LOCKED); each stays hidden from other claims until `lockedUntil`.
+   * Claims up to `limit` tasks of open runs, on `queues`, for activities in `names`, claimable now
+   * (FOR UPDATE SKIP LOCKED); each stays hidden from other claims for `lockMs` (store clock).
    */
   claimTasks(
     owner: string,
@@ -299,15 +309,15 @@ export interface Store {
     names: string[],
     limit: number,
     now: Date,
-    lockedUntil: Date,
+    lockMs: number,
   ): Promise<ClaimedTask[]>;
-  /** The earliest time a task on `queues` for `names` becomes claimable (queued, or its claim lapses). */
-  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined>;
+  /** How long (ms, by the store's clock; 0 if one is already) until a task on `queues` for `names` becomes claimable. */
+  nextTaskIn(queues: string[], names: string[], now: Date): Promise<number | undefined>;
   /**
-   * Extends the claims still held to `lockedUntil`, storing `heartbeat` details where given; returns
-   * the ids of those lost (taken over after their claim lapsed, or deleted).
+   * Extends the claims still held to `lockMs` from now (store clock), storing `heartbeat` details where
+   * given; returns the ids of those lost (taken over after their claim lapsed, or deleted).
    */
-  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockedUntil: Date): Promise<string[]>;
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockMs: number): Promise<string[]>;
   /**
    * Deletes the claimed task and, in the same transaction, puts its outcome in the run's inbox (kind
    * `activity_result`) and wakes the run, as `enqueue` does. False when the claim was lost: nothing

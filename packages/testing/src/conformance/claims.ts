@@ -16,15 +16,15 @@ export function claimBehaviour(h: Harness): void {
       const later = await h.start(type, { now: at(5000) });
       await h.start(other, { now: at(0) });
 
-      const first = await h.store.claim('w', [type], 2, at(1000), at(1000 + LEASE));
+      const first = await h.store.claim('w', [type], 2, at(1000), LEASE);
       expect(first).toHaveLength(2);
-      const second = await h.store.claim('w', [type], 2, at(1000), at(1000 + LEASE));
+      const second = await h.store.claim('w', [type], 2, at(1000), LEASE);
       expect(second).toHaveLength(1);
       expect(new Set([...first, ...second].map((c) => c.runId))).toEqual(new Set(due.map((r) => r.runId)));
       for (const c of [...first, ...second]) expect(c.type).toBe(type);
 
-      expect(await h.store.claim('w', [type], 10, at(4999), at(4999 + LEASE))).toEqual([]);
-      expect((await h.store.claim('w', [type], 10, at(5000), at(5000 + LEASE))).map((c) => c.runId)).toEqual([
+      expect(await h.store.claim('w', [type], 10, at(4999), LEASE)).toEqual([]);
+      expect((await h.store.claim('w', [type], 10, at(5000), LEASE)).map((c) => c.runId)).toEqual([
         later.runId,
       ]);
     });
@@ -32,7 +32,7 @@ export function claimBehaviour(h: Harness): void {
     it('returns what a worker needs: ids, type, fencing token, park attempts and since when it was ready', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type, { now: at(5) });
-      const [claimed] = await h.store.claim('w', [type], 1, at(10), at(LEASE));
+      const [claimed] = await h.store.claim('w', [type], 1, at(10), LEASE - 10);
       expect(claimed).toMatchObject({ workflowId, runId, type, parkAttempts: 0, readySince: at(5) });
       expect(claimed?.fencingToken).toEqual(expect.any(Number));
     });
@@ -42,8 +42,8 @@ export function claimBehaviour(h: Harness): void {
       const b = await h.type();
       const ra = await h.start(a);
       const rb = await h.start(b);
-      expect(await h.store.claim('w', [], 10, at(0), at(LEASE))).toEqual([]);
-      const claimed = await h.store.claim('w', [a, b], 10, at(0), at(LEASE));
+      expect(await h.store.claim('w', [], 10, at(0), LEASE)).toEqual([]);
+      const claimed = await h.store.claim('w', [a, b], 10, at(0), LEASE);
       expect(new Set(claimed.map((c) => c.runId))).toEqual(new Set([ra.runId, rb.runId]));
     });
 
@@ -59,19 +59,19 @@ export function claimBehaviour(h: Harness): void {
     it('a claimed run is not claimable before its lease ends, then is (an orphan) with a higher token', async () => {
       const type = await h.type();
       const { runId } = await h.start(type);
-      const first = await h.claimOne(type, at(0), at(LEASE), 'crashed');
+      const first = await h.claimOne(type, at(0), LEASE, 'crashed');
       expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
-      const second = await h.claimOne(type, at(LEASE), at(2 * LEASE), 'rescuer');
+      const second = await h.claimOne(type, at(LEASE), LEASE, 'rescuer');
       expect(second.runId).toBe(runId);
       expect(second.fencingToken).toBeGreaterThan(first.fencingToken);
-      const third = await h.claimOne(type, at(2 * LEASE), at(3 * LEASE), 'rescuer');
+      const third = await h.claimOne(type, at(2 * LEASE), LEASE, 'rescuer');
       expect(third.fencingToken).toBeGreaterThan(second.fencingToken);
     });
 
-    it('a commit with leaseUntil extends the lease; one without keeps it', async () => {
+    it('a commit with leaseMs extends the lease; one without keeps it', async () => {
       const type = await h.type();
       await h.start(type);
-      const lease = await h.claimOne(type, at(0), at(LEASE));
+      const lease = await h.claimOne(type, at(0), LEASE);
       expect(await h.store.commit({ ...lease, now: at(1), events: [event(1, 1)], consumedInbox: [] })).toBe(
         'ok',
       );
@@ -82,7 +82,7 @@ export function claimBehaviour(h: Harness): void {
           now: at(2),
           events: [event(2, 2)],
           consumedInbox: [],
-          leaseUntil: at(3 * LEASE),
+          leaseMs: 3 * LEASE - 2,
         }),
       ).toBe('ok');
       expect(await h.claimable([type], at(3 * LEASE - 1))).toEqual([]);
@@ -92,17 +92,17 @@ export function claimBehaviour(h: Harness): void {
     it('renew extends the leases still held and returns none lost', async () => {
       const type = await h.type();
       await h.start(type);
-      const lease = await h.claimOne(type, at(0), at(LEASE));
-      expect(await h.store.renew([lease], at(LEASE - 1000), at(3 * LEASE))).toEqual([]);
+      const lease = await h.claimOne(type, at(0), LEASE);
+      expect(await h.store.renew([lease], at(LEASE - 1000), 2 * LEASE + 1000)).toEqual([]);
       expect(await h.claimable([type], at(3 * LEASE - 1))).toEqual([]);
       expect(await h.claimable([type], at(3 * LEASE))).toEqual([lease.runId]);
-      expect(await h.store.renew([], at(0), at(LEASE))).toEqual([]);
+      expect(await h.store.renew([], at(0), LEASE)).toEqual([]);
     });
 
     it('renew returns the run ids of leases lost to another claim, to a close or to a release', async () => {
       const type = await h.type();
       for (let i = 0; i < 4; i++) await h.start(type, { now: at(i) });
-      const leases = await h.store.claim('w1', [type], 4, at(10), at(LEASE));
+      const leases = await h.store.claim('w1', [type], 4, at(10), LEASE - 10);
       expect(leases).toHaveLength(4);
       const [held, taken, closed, released] = leases.map((l) => ({
         runId: l.runId,
@@ -110,8 +110,8 @@ export function claimBehaviour(h: Harness): void {
       }));
       if (!held || !taken || !closed || !released) throw new Error('unreachable');
 
-      await h.store.renew([held, closed, released], at(LEASE - 1000), at(3 * LEASE));
-      expect(await h.claimOne(type, at(LEASE), at(2 * LEASE), 'w2')).toMatchObject({ runId: taken.runId });
+      await h.store.renew([held, closed, released], at(LEASE - 1000), 2 * LEASE + 1000);
+      expect(await h.claimOne(type, at(LEASE), LEASE, 'w2')).toMatchObject({ runId: taken.runId });
       await h.store.commit({
         ...closed,
         now: at(LEASE),
@@ -128,7 +128,7 @@ export function claimBehaviour(h: Harness): void {
         release: { readyAt: null, inboxVersion: version },
       });
 
-      const lost = await h.store.renew([held, taken, closed, released], at(LEASE + 1), at(4 * LEASE));
+      const lost = await h.store.renew([held, taken, closed, released], at(LEASE + 1), 3 * LEASE - 1);
       expect(new Set(lost)).toEqual(new Set([taken.runId, closed.runId, released.runId]));
       // The held lease now runs to 4 LEASE; the lost renewal left the new holder's lease (to 2 LEASE) alone.
       expect(await h.claimable([type], at(2 * LEASE))).toEqual([taken.runId]);

@@ -15,7 +15,7 @@ export function closeAndParkBehaviour(h: Harness): void {
         events: [event(1, 5000, { type: 'workflow_completed', result: { total: 3 } })],
         consumedInbox: [],
         close: { inboxVersion: 0, status: 'completed', result: { total: 3 } },
-        leaseUntil: at(LEASE),
+        leaseMs: LEASE,
       });
       expect(outcome).toBe('ok');
       const described = await h.store.describe(workflowId);
@@ -24,7 +24,7 @@ export function closeAndParkBehaviour(h: Harness): void {
       expect(described?.closedAt).toEqual(at(5000));
       expect(described?.updatedAt).toEqual(at(5000));
       expect(await h.claimable([type], at(1000 * LEASE))).toEqual([]);
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
     });
 
     it('commit with close and release closes: release does not keep a closed run claimable', async () => {
@@ -101,7 +101,7 @@ export function closeAndParkBehaviour(h: Harness): void {
       const { workflowId } = await h.start(type);
       const first = await h.claimOne(type, at(0));
       await h.store.park(first, { name: 'Error', message: 'stuck' }, at(1), at(LEASE));
-      const second = await h.claimOne(type, at(LEASE), at(2 * LEASE));
+      const second = await h.claimOne(type, at(LEASE), LEASE);
       expect((await h.store.describe(workflowId))?.status).toBe('parked');
 
       const outcome = await h.store.commit({
@@ -109,7 +109,7 @@ export function closeAndParkBehaviour(h: Harness): void {
         now: at(LEASE + 1),
         events: [event(1, LEASE + 1)],
         consumedInbox: [],
-        leaseUntil: at(3 * LEASE),
+        leaseMs: 2 * LEASE - 1,
       });
       expect(outcome).toBe('ok');
       const resumed = await h.store.describe(workflowId);

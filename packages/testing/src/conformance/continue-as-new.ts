@@ -90,6 +90,58 @@ export function continueAsNewBehaviour(h: Harness): void {
       expect((await h.store.readInbox(runId)).items).toEqual([]);
     });
 
+    // The latest run of an id is the one inserted last, whatever the clocks said: a frozen or shared
+    // clock gives the successor the same time, and a worker whose clock is behind gives it an earlier one.
+    for (const [clock, ms] of [
+      ['the same', 1000],
+      ['an earlier', 400],
+    ] as const) {
+      it(`a successor stamped with ${clock} time as its predecessor is the latest run for every call by id`, async () => {
+        const type = await h.type();
+        const { workflowId, runId } = await h.start(type, { now: at(1000) });
+        // Two generations, so that "latest" must pass over more than one closed run.
+        let lease = await h.claimOne(type, at(1000));
+        let latest = runId;
+        for (let i = 0; i < 2; i++) {
+          latest = randomUUID();
+          const continued = await h.store.continueAsNew({
+            ...lease,
+            now: at(ms),
+            events: [event(1, ms, { type: 'workflow_continued_as_new', input: i })],
+            consumedInbox: [],
+            newRunId: latest,
+            input: i,
+          });
+          expect(continued).toBe('ok');
+          if (i === 0) lease = await h.claimOne(type, at(1000));
+        }
+
+        // Soft: each call by id is checked, and each one that misses the latest run is reported.
+        expect.soft(await h.store.describe(workflowId)).toMatchObject({ runId: latest, status: 'running' });
+        expect
+          .soft(await h.store.start({ workflowId, runId: randomUUID(), type, input: 0, now: at(ms) }))
+          .toEqual({
+            runId: latest,
+            created: false,
+            knownType: true,
+            type,
+          });
+        await h.store.heartbeat(`worker-${workflowId}`, [type], at(ms));
+        const posted = await h.store.postQuery(workflowId, 'state', [], at(ms), at(0));
+        expect.soft(posted).toMatchObject({ runId: latest });
+        expect
+          .soft(await h.store.enqueue(workflowId, { kind: 'signal', name: 's', payload: 1 }, at(ms)))
+          .toBe(true);
+        expect.soft((await h.store.readInbox(latest)).items.map((i) => i.name)).toEqual(['s']);
+        expect.soft(await h.store.terminate(workflowId, 'stop', at(ms))).toBe(true);
+        expect
+          .soft(await h.store.describe(workflowId))
+          .toMatchObject({ runId: latest, status: 'terminated' });
+        expect.soft(await h.store.describe(workflowId, runId)).toMatchObject({ status: 'continued' });
+        await h.store.removeWorker(`worker-${workflowId}`);
+      });
+    }
+
     it('is fenced: a stale lease continues nothing', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);

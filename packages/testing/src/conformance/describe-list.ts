@@ -45,7 +45,7 @@ export function describeListBehaviour(h: Harness): void {
       const runs = [];
       for (let i = 0; i < 5; i++) runs.push(await h.start(type, { now: at(i) }));
       await h.start(other);
-      const [toComplete, toFail] = await h.store.claim('w', [type], 2, at(10), at(LEASE));
+      const [toComplete, toFail] = await h.store.claim('w', [type], 2, at(10), LEASE - 10);
       if (!toComplete || !toFail) throw new Error('expected two claims');
       await h.store.commit({
         ...toComplete,

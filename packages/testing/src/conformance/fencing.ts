@@ -10,12 +10,12 @@ export function fencingBehaviour(h: Harness): void {
     it('a commit with a stale token returns lost and applies nothing; the new holder commits', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
-      const old = await h.claimOne(type, at(0), at(LEASE), 'old-worker');
+      const old = await h.claimOne(type, at(0), LEASE, 'old-worker');
       expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(1000))).toBe(
         true,
       );
       const inbox = await h.store.readInbox(runId);
-      const current = await h.claimOne(type, at(LEASE), at(2 * LEASE), 'new-worker');
+      const current = await h.claimOne(type, at(LEASE), LEASE, 'new-worker');
 
       const stale = await h.store.commit({
         ...old,
@@ -39,7 +39,7 @@ export function fencingBehaviour(h: Harness): void {
         now: at(LEASE + 2),
         events: [event(1, LEASE + 2, { type: 'signal_received', name: 'go', payload: 1 })],
         consumedInbox: inbox.items.map((i) => i.id),
-        leaseUntil: at(3 * LEASE),
+        leaseMs: 2 * LEASE - 2,
       });
       expect(fresh).toBe('ok');
       expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0, 1]);
@@ -101,10 +101,10 @@ export function fencingBehaviour(h: Harness): void {
     it('commits of several runs made at once each get their own outcome', async () => {
       const type = await h.type();
       await h.start(type);
-      const stale = await h.claimOne(type, at(0), at(10));
+      const stale = await h.claimOne(type, at(0), 10);
       const held = [];
       for (let i = 0; i < 5; i++) held.push(await h.startClaimed(type));
-      await h.claimOne(type, at(10), at(LEASE), 'new-worker'); // `stale` lapsed and was taken
+      await h.claimOne(type, at(10), LEASE - 10, 'new-worker'); // `stale` lapsed and was taken
       const runs = [stale, ...held];
       const outcomes = await Promise.all(
         runs.map((run, i) =>
@@ -182,8 +182,8 @@ export function fencingBehaviour(h: Harness): void {
     it('park with a stale token or without a held lease returns false and changes nothing', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);
-      const old = await h.claimOne(type, at(0), at(LEASE));
-      const current = await h.claimOne(type, at(LEASE), at(2 * LEASE));
+      const old = await h.claimOne(type, at(0), LEASE);
+      const current = await h.claimOne(type, at(LEASE), LEASE);
       const error = { name: 'Error', message: 'stuck' };
       expect(await h.store.park(old, error, at(LEASE + 1), at(LEASE + 2))).toBe(false);
       expect((await h.store.describe(workflowId))?.status).toBe('running');

@@ -39,12 +39,12 @@ export interface Harness {
     type: string,
     options?: { now?: Date; input?: Json; workflowId?: string },
   ): Promise<{ workflowId: string; runId: string }>;
-  /** Claims exactly one run of `type` and returns its lease. */
-  claimOne(type: string, now?: Date, leaseUntil?: Date, owner?: string): Promise<ClaimedRun>;
+  /** Claims exactly one run of `type` at `now`, leased for `leaseMs`, and returns its lease. */
+  claimOne(type: string, now?: Date, leaseMs?: number, owner?: string): Promise<ClaimedRun>;
   /** Starts a run and claims it. */
   startClaimed(type?: string): Promise<ClaimedRun>;
   /** Run ids of the runs of `types` claimable at `now` (claims them). */
-  claimable(types: string[], now: Date, leaseUntil?: Date): Promise<string[]>;
+  claimable(types: string[], now: Date, leaseMs?: number): Promise<string[]>;
 }
 
 export function createHarness(current: () => Store): Harness {
@@ -69,8 +69,8 @@ export function createHarness(current: () => Store): Harness {
       expect(started).toMatchObject({ created: true, knownType: true });
       return { workflowId, runId: started.runId };
     },
-    async claimOne(type, now = at(0), leaseUntil = new Date(now.getTime() + LEASE), owner = 'worker-1') {
-      const claimed = await h.store.claim(owner, [type], 1, now, leaseUntil);
+    async claimOne(type, now = at(0), leaseMs = LEASE, owner = 'worker-1') {
+      const claimed = await h.store.claim(owner, [type], 1, now, leaseMs);
       expect(claimed).toHaveLength(1);
       return claimed[0] as ClaimedRun;
     },
@@ -81,8 +81,8 @@ export function createHarness(current: () => Store): Harness {
       expect(lease.runId).toBe(runId);
       return lease;
     },
-    async claimable(types, now, leaseUntil = new Date(now.getTime() + LEASE)) {
-      return (await h.store.claim('probe', types, 1000, now, leaseUntil)).map((c) => c.runId);
+    async claimable(types, now, leaseMs = LEASE) {
+      return (await h.store.claim('probe', types, 1000, now, leaseMs)).map((c) => c.runId);
     },
   };
   return h;

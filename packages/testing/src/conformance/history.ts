@@ -51,7 +51,7 @@ export function historyBehaviour(h: Harness): void {
         const type = await h.type();
         const { workflowId, runId } = await h.start(type);
         await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(1));
-        const lease = await h.claimOne(type, at(2), at(LEASE));
+        const lease = await h.claimOne(type, at(2), LEASE - 2);
         const inbox = await h.store.readInbox(runId);
         const before = await h.store.describe(workflowId);
 

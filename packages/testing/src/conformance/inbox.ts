@@ -51,7 +51,7 @@ export function inboxBehaviour(h: Harness): void {
       expect(await close(version, 1)).toBe('unread');
       expect(await h.store.loadHistory(runId)).toHaveLength(1);
       expect((await h.store.describe(workflowId))?.status).toBe('running');
-      expect(await h.store.renew([lease], at(3), at(3 + LEASE))).toEqual([]); // still held
+      expect(await h.store.renew([lease], at(3), LEASE)).toEqual([]); // still held
       const inbox = await h.store.readInbox(runId);
       expect(inbox.items).toHaveLength(1);
       expect(await close(inbox.version, 1)).toBe('ok');
@@ -119,7 +119,7 @@ export function inboxBehaviour(h: Harness): void {
     it('enqueue to a leased run leaves it leased until its lease ends', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
-      await h.claimOne(type, at(0), at(LEASE));
+      await h.claimOne(type, at(0), LEASE);
       expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(1))).toBe(
         true,
       );
@@ -163,7 +163,7 @@ export function inboxBehaviour(h: Harness): void {
         'ok',
       );
       expect(await h.claimable([type], at(1000 * LEASE))).toEqual([]);
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
       await h.store.enqueue(workflowId, { kind: 'cancel', name: null, payload: null }, at(1000 * LEASE));
       expect(await h.claimable([type], at(1000 * LEASE))).toEqual([lease.runId]);
     });
@@ -171,7 +171,7 @@ export function inboxBehaviour(h: Harness): void {
     it('release after the inbox moved returns kept: events are written and the lease is kept', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
-      const lease = await h.claimOne(type, at(0), at(LEASE));
+      const lease = await h.claimOne(type, at(0), LEASE);
       const { version } = await h.store.readInbox(runId);
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'approve', payload: { ok: true } }, at(500));
 
@@ -181,7 +181,7 @@ export function inboxBehaviour(h: Harness): void {
         events: [event(1, 1000)],
         consumedInbox: [],
         release: { readyAt: null, inboxVersion: version },
-        leaseUntil: at(2 * LEASE),
+        leaseMs: 2 * LEASE - 1000,
       });
       expect(kept).toBe('kept');
       expect((await h.store.loadHistory(runId)).map((e) => e.seq)).toEqual([0, 1]);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
+import { databaseClockBehaviour } from './database-clock.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
 import { createHarness, type StoreFactory } from './harness.ts';
@@ -16,11 +17,23 @@ import { timerBehaviour } from './timers.ts';
 
 export type { StoreFactory } from './harness.ts';
 
+/** Options of {@link storeConformance}. */
+export interface ConformanceOptions {
+  /**
+   * Makes the same kind of store timing leases and claims by its own clock, the database's, near the
+   * wall clock (`PostgresStore`'s default, `MemoryStore` with a `clock`): adds the tests that a caller
+   * whose clock is skewed cannot take a live lease, and that renewals and wake-ups use that clock.
+   */
+  databaseClock?: StoreFactory;
+}
+
 /**
  * Registers the store conformance suite: the behaviours the engine relies on, checked only through
  * the `Store` port with an explicit `now` in every call, so every adapter behaves alike. Call it at
  * the top level of a vitest file. `makeStore` runs before each test and must return a migrated
- * store; tests use their own workflow types and ids, so a store may share its data across tests.
+ * store that times leases and claims by the `now` given (an engine-clock store, as the test
+ * environment uses); tests use their own workflow types and ids, so a store may share its data
+ * across tests.
  *
  * @example
  * storeConformance('MemoryStore', async () => {
@@ -28,7 +41,11 @@ export type { StoreFactory } from './harness.ts';
  *   return { store, cleanup: () => store.close() };
  * });
  */
-export function storeConformance(name: string, makeStore: StoreFactory): void {
+export function storeConformance(
+  name: string,
+  makeStore: StoreFactory,
+  options: ConformanceOptions = {},
+): void {
   describe(`${name} conforms to the Store port`, () => {
     let current: { store: Store; cleanup(): Promise<void> } | undefined;
     beforeEach(async () => {
@@ -55,5 +72,6 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
+    if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

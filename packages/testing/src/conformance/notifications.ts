@@ -35,7 +35,7 @@ export function notificationBehaviour(h: Harness): void {
         type,
         input: null,
         now: at(0),
-        lease: { owner: 'local-worker', until: at(30_000) },
+        lease: { owner: 'local-worker', ms: 30_000 },
       });
       const { runId } = await h.start(type);
       // Notifications arrive in order: once the later start's is heard, the leased one's would have been.
@@ -84,7 +84,7 @@ export function notificationBehaviour(h: Harness): void {
       await eventually(() => expect(listener.about(runId)).toEqual([['wake', runId]]));
       await h.store.start({ workflowId, runId: randomUUID(), type, input: null, now: at(1) });
       const lease = await h.claimOne(type);
-      await h.store.commit({ ...lease, now: at(2), events: [], consumedInbox: [], leaseUntil: at(3) });
+      await h.store.commit({ ...lease, now: at(2), events: [], consumedInbox: [], leaseMs: 1 });
       await h.store.commit({
         ...lease,
         now: at(3),

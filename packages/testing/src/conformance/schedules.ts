@@ -34,7 +34,7 @@ export function scheduleBehaviour(h: Harness): void {
 
   /** Claims and completes the run of `workflowId` at `now`. */
   async function complete(type: string, workflowId: string, now: Date) {
-    const lease = await h.claimOne(type, now, new Date(now.getTime() + LEASE));
+    const lease = await h.claimOne(type, now, LEASE);
     expect(lease.workflowId).toBe(workflowId);
     const outcome = await h.store.commit({
       ...lease,

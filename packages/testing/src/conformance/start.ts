@@ -51,7 +51,7 @@ export function startBehaviour(h: Harness): void {
       const type = await h.type();
       const workflowId = h.id();
       const runId = randomUUID();
-      const lease = { owner: 'local-worker', until: at(LEASE) };
+      const lease = { owner: 'local-worker', ms: LEASE };
       const started = await h.store.start({ workflowId, runId, type, input: 1, now: at(0), lease });
       expect(started).toEqual({ runId, created: true, knownType: true, type });
       expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
@@ -71,7 +71,7 @@ export function startBehaviour(h: Harness): void {
     it('an unused lease lapses: the run is claimed by another worker with token 2', async () => {
       const type = await h.type();
       const workflowId = h.id();
-      const lease = { owner: 'crashed-worker', until: at(LEASE) };
+      const lease = { owner: 'crashed-worker', ms: LEASE };
       const { runId } = await h.store.start({
         workflowId,
         runId: randomUUID(),
@@ -80,7 +80,7 @@ export function startBehaviour(h: Harness): void {
         now: at(0),
         lease,
       });
-      const claimed = await h.claimOne(type, at(LEASE), at(2 * LEASE));
+      const claimed = await h.claimOne(type, at(LEASE), LEASE);
       expect(claimed).toMatchObject({ runId, fencingToken: 2 });
       expect(
         await h.store.commit({ runId, fencingToken: 1, now: at(LEASE + 1), events: [], consumedInbox: [] }),
@@ -152,8 +152,8 @@ export function startBehaviour(h: Harness): void {
       expect(
         await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(1)),
       ).toBeUndefined();
-      expect(await h.store.claim('w', [type], 10, at(1000), at(2000))).toEqual([]);
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.claim('w', [type], 10, at(1000), 1000)).toEqual([]);
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
     });
 
     it('registerTypes is idempotent and registers every type given', async () => {

@@ -26,14 +26,13 @@ export function taskBehaviour(h: Harness): void {
 
   /** Claims the one task on the queue at `now`. */
   async function claimOne(task: NewTask, now = at(0), owner = 'task-worker-1'): Promise<ClaimedTask> {
-    const lockedUntil = new Date(now.getTime() + LEASE);
-    const claimed = await h.store.claimTasks(owner, [task.queue], [task.name], 10, now, lockedUntil);
+    const claimed = await h.store.claimTasks(owner, [task.queue], [task.name], 10, now, LEASE);
     expect(claimed).toHaveLength(1);
     return claimed[0] as ClaimedTask;
   }
 
   const claimAt = (task: NewTask, now: Date) =>
-    h.store.claimTasks('probe', [task.queue], [task.name], 10, now, new Date(now.getTime() + LEASE));
+    h.store.claimTasks('probe', [task.queue], [task.name], 10, now, LEASE);
 
   /** Releases the run, as a driver that waits on its task does. */
   async function release(lease: ClaimedRun) {
@@ -62,12 +61,14 @@ export function taskBehaviour(h: Harness): void {
     it('a task is claimable from availableAt, on its queue, for its activity name, with its fields', async () => {
       const { lease, task } = await setup({ availableAt: at(5000), attempt: 2, lastHeartbeat: { row: 3 } });
       expect(await h.store.enqueueTask(lease, task, at(0))).toBe(true);
-      expect(await h.store.nextTaskAt([task.queue], [task.name])).toEqual(at(5000));
+      expect(await h.store.nextTaskIn([task.queue], [task.name], at(0))).toBe(5000);
       expect(await claimAt(task, at(4999))).toEqual([]);
-      expect(await h.store.claimTasks('w', [h.id('cpu')], [task.name], 10, at(5000), at(LEASE))).toEqual([]);
-      expect(await h.store.claimTasks('w', [task.queue], [h.id('other')], 10, at(5000), at(LEASE))).toEqual(
+      expect(await h.store.claimTasks('w', [h.id('cpu')], [task.name], 10, at(5000), LEASE - 5000)).toEqual(
         [],
       );
+      expect(
+        await h.store.claimTasks('w', [task.queue], [h.id('other')], 10, at(5000), LEASE - 5000),
+      ).toEqual([]);
       const claimed = await claimOne(task, at(5000));
       expect(claimed).toMatchObject({
         workflowId: expect.any(String),
@@ -85,17 +86,17 @@ export function taskBehaviour(h: Harness): void {
       expect((await h.store.describe(claimed.workflowId))?.runId).toBe(lease.runId);
     });
 
-    it('a claim hides the task until lockedUntil; the next claim fences out the first', async () => {
+    it('a claim hides the task for lockMs; the next claim fences out the first', async () => {
       const { lease, task } = await setup();
       await h.store.enqueueTask(lease, task, at(0));
       const first = await claimOne(task, at(0));
       expect(await claimAt(task, at(LEASE - 1))).toEqual([]);
-      expect(await h.store.nextTaskAt([task.queue], [task.name])).toEqual(at(LEASE));
+      expect(await h.store.nextTaskIn([task.queue], [task.name], at(1))).toBe(LEASE - 1);
       const second = await claimOne(task, at(LEASE), 'task-worker-2');
       expect(second.id).toBe(first.id);
       expect(second.claim).toBeGreaterThan(first.claim);
 
-      expect(await h.store.renewTasks([first], at(LEASE + 1), at(3 * LEASE))).toEqual([first.id]);
+      expect(await h.store.renewTasks([first], at(LEASE + 1), 2 * LEASE - 1)).toEqual([first.id]);
       expect(await h.store.completeTask(first, { ok: true, result: 'late' }, at(LEASE + 2))).toBe(false);
       expect((await h.store.readInbox(lease.runId)).items).toEqual([]);
       expect(await h.store.completeTask(second, { ok: true, result: 'done' }, at(LEASE + 3))).toBe(true);
@@ -120,7 +121,7 @@ export function taskBehaviour(h: Harness): void {
         },
       ]);
       expect(await claimAt(task, at(100 * LEASE))).toEqual([]);
-      expect(await h.store.nextTaskAt([task.queue], [task.name])).toBeUndefined();
+      expect(await h.store.nextTaskIn([task.queue], [task.name], at(0))).toBeUndefined();
       expect(await h.store.completeTask(claimed, { ok: true, result: 1 }, at(51))).toBe(false);
       expect(await h.claimable([lease.type], at(50))).toEqual([lease.runId]);
     });
@@ -157,7 +158,7 @@ export function taskBehaviour(h: Harness): void {
 
       const retry = { ...task, attempt: 2, availableAt: at(1000), lastHeartbeat: { row: 4 } };
       expect(await h.store.enqueueTask(lease, retry, at(3))).toBe(true);
-      expect(await h.store.renewTasks([first], at(4), at(LEASE))).toEqual([first.id]);
+      expect(await h.store.renewTasks([first], at(4), LEASE - 4)).toEqual([first.id]);
       expect(await h.store.completeTask(first, { ok: true, result: 'stale' }, at(5))).toBe(false);
       expect(await claimAt(task, at(999))).toEqual([]);
       const second = await claimOne(task, at(1000));
@@ -178,14 +179,14 @@ export function taskBehaviour(h: Harness): void {
       const { lease, task } = await setup();
       await h.store.enqueueTask(lease, task, at(0));
       const first = await claimOne(task);
-      expect(await h.store.renewTasks([{ ...first, heartbeat: { row: 40 } }], at(10), at(2 * LEASE))).toEqual(
-        [],
-      );
+      expect(
+        await h.store.renewTasks([{ ...first, heartbeat: { row: 40 } }], at(10), 2 * LEASE - 10),
+      ).toEqual([]);
       expect(await claimAt(task, at(2 * LEASE - 1))).toEqual([]);
-      expect(await h.store.renewTasks([first], at(11), at(2 * LEASE))).toEqual([]); // no details: kept
+      expect(await h.store.renewTasks([first], at(11), 2 * LEASE - 11)).toEqual([]); // no details: kept
       const second = await claimOne(task, at(2 * LEASE), 'task-worker-2');
       expect(second).toMatchObject({ attempt: 1, lastHeartbeat: { row: 40 } });
-      expect(await h.store.renewTasks([], at(12), at(3 * LEASE))).toEqual([]);
+      expect(await h.store.renewTasks([], at(12), 3 * LEASE - 12)).toEqual([]);
     });
 
     it('deleteTasks removes the given commands or all of a run, and tells their workers', async () => {
@@ -193,15 +194,15 @@ export function taskBehaviour(h: Harness): void {
       const heard: string[] = [];
       const unlisten = await h.store.listen({ onTaskCancelled: (id) => heard.push(id) });
       for (const cmd of [1, 2, 3]) await h.store.enqueueTask(lease, { ...task, cmd }, at(0));
-      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 10, at(0), at(LEASE));
+      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 10, at(0), LEASE);
       expect(claimed.map((t) => t.cmd).sort()).toEqual([1, 2, 3]);
       const byCmd = new Map(claimed.map((t) => [t.cmd, t]));
 
       await h.store.deleteTasks(lease.runId, [2]);
-      expect(await h.store.renewTasks(claimed, at(1), at(LEASE))).toEqual([byCmd.get(2)?.id]);
+      expect(await h.store.renewTasks(claimed, at(1), LEASE - 1)).toEqual([byCmd.get(2)?.id]);
       await eventually(() => expect(heard).toEqual([byCmd.get(2)?.id]));
       await h.store.deleteTasks(lease.runId);
-      expect((await h.store.renewTasks(claimed, at(2), at(LEASE))).sort()).toEqual(
+      expect((await h.store.renewTasks(claimed, at(2), LEASE - 2)).sort()).toEqual(
         claimed.map((t) => t.id).sort(),
       );
       await eventually(() => expect([...heard].sort()).toEqual(claimed.map((t) => t.id).sort()));
@@ -212,11 +213,29 @@ export function taskBehaviour(h: Harness): void {
       await unlisten();
     });
 
+    it('terminate deletes the tasks of the run and tells their workers', async () => {
+      const { lease, task } = await setup();
+      const heard: string[] = [];
+      const unlisten = await h.store.listen({ onTaskCancelled: (id) => heard.push(id) });
+      for (const cmd of [1, 2]) await h.store.enqueueTask(lease, { ...task, cmd }, at(0));
+      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 10, at(0), LEASE);
+      expect(claimed).toHaveLength(2);
+      const ids = claimed.map((t) => t.id).sort();
+
+      expect(await h.store.terminate(lease.workflowId, 'stop', at(1))).toBe(true);
+      await eventually(() => expect([...heard].sort()).toEqual(ids));
+      expect((await h.store.renewTasks(claimed, at(2), LEASE - 2)).sort()).toEqual(ids);
+      expect(await h.store.completeTask(claimed[0] as ClaimedTask, { ok: true, result: 1 }, at(3))).toBe(
+        false,
+      );
+      await unlisten();
+    });
+
     it('tasks of a closed run are not claimed, and completing one delivers nothing', async () => {
       const { lease, task } = await setup();
       await h.store.enqueueTask(lease, task, at(0));
       await h.store.enqueueTask(lease, { ...task, cmd: 2 }, at(0));
-      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 1, at(0), at(LEASE));
+      const claimed = await h.store.claimTasks('w', [task.queue], [task.name], 1, at(0), LEASE);
       await h.store.commit({
         ...lease,
         now: at(1),
@@ -225,7 +244,7 @@ export function taskBehaviour(h: Harness): void {
         close: { inboxVersion: 0, status: 'completed' },
       });
       expect(await claimAt(task, at(10 * LEASE))).toEqual([]);
-      expect(await h.store.nextTaskAt([task.queue], [task.name])).toBeUndefined();
+      expect(await h.store.nextTaskIn([task.queue], [task.name], at(0))).toBeUndefined();
       expect(await h.store.completeTask(claimed[0] as ClaimedTask, { ok: true, result: 1 }, at(2))).toBe(
         true,
       );

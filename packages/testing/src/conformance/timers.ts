@@ -19,29 +19,31 @@ export function timerBehaviour(h: Harness): void {
       expect(await h.claimable([past], farPast)).toEqual([old.runId]);
     });
 
-    it('nextReadyAt gives the earliest ready_at of the given types only', async () => {
+    it('nextReadyIn gives the time from now to the earliest ready_at of the given types only', async () => {
       const type = await h.type();
       const other = await h.type();
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
       await h.start(type, { now: at(5000) });
       await h.start(type, { now: at(3000) });
       await h.start(other, { now: at(1000) });
-      expect(await h.store.nextReadyAt([type])).toEqual(at(3000));
-      expect(await h.store.nextReadyAt([type, other])).toEqual(at(1000));
-      expect(await h.store.nextReadyAt([])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBe(3000);
+      expect(await h.store.nextReadyIn([type], at(2000))).toBe(1000);
+      expect(await h.store.nextReadyIn([type, other], at(0))).toBe(1000);
+      expect(await h.store.nextReadyIn([type], at(4000))).toBe(0); // ready already
+      expect(await h.store.nextReadyIn([], at(0))).toBeUndefined();
     });
 
-    it('nextReadyAt follows claims, releases and closes', async () => {
+    it('nextReadyIn follows claims, releases and closes', async () => {
       const type = await h.type();
       const { runId } = await h.start(type, { now: at(0) });
-      const lease = await h.claimOne(type, at(0), at(LEASE));
+      const lease = await h.claimOne(type, at(0), LEASE);
       // A held run is ready again when its lease ends (if its holder died).
-      expect(await h.store.nextReadyAt([type])).toEqual(at(LEASE));
+      expect(await h.store.nextReadyIn([type], at(0))).toBe(LEASE);
 
       const { version } = await h.store.readInbox(runId);
       const release = { readyAt: at(7 * LEASE), inboxVersion: version };
       await h.store.commit({ ...lease, now: at(1), events: [], consumedInbox: [], release });
-      expect(await h.store.nextReadyAt([type])).toEqual(at(7 * LEASE));
+      expect(await h.store.nextReadyIn([type], at(LEASE))).toBe(6 * LEASE);
 
       const again = await h.claimOne(type, at(7 * LEASE));
       await h.store.commit({
@@ -51,13 +53,13 @@ export function timerBehaviour(h: Harness): void {
         consumedInbox: [],
         close: { inboxVersion: 0, status: 'completed' },
       });
-      expect(await h.store.nextReadyAt([type])).toBeUndefined();
+      expect(await h.store.nextReadyIn([type], at(0))).toBeUndefined();
     });
 
-    it('a claim moves ready_at to the lease expiry it was given', async () => {
+    it('a claim moves ready_at to the lease expiry: now plus the lease length', async () => {
       const type = await h.type();
       const { runId } = await h.start(type, { now: at(0) });
-      await h.claimOne(type, at(10), at(12_345));
+      await h.claimOne(type, at(10), 12_335);
       expect(await h.claimable([type], at(12_344))).toEqual([]);
       expect(await h.claimable([type], at(12_345))).toEqual([runId]);
     });

@@ -34,14 +34,22 @@ import { PostgresTasks } from './postgres-tasks.ts';
 import * as q from './queries.ts';
 
 /** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
-export type PostgresOptions =
+export type PostgresOptions = (
   | {
       /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString:
         | string
         | undefined;
       pool?: never;
     }
-  | { pool: pg.Pool; connectionString?: never };
+  | { pool: pg.Pool; connectionString?: never }
+) & {
+  /**
+   * The clock that times leases and claims. `database` (default): Postgres's `now()`, one clock for
+   * every worker, so a worker whose clock runs ahead cannot take a live lease. `engine`: the `now`
+   * each call passes, for an engine on a virtual clock (the test environment).
+   */
+  claimClock?: 'database' | 'engine';
+};
 
 /**
  * Hot statements go as named prepared statements: Postgres parses and plans each once per connection.
@@ -94,6 +102,8 @@ export class PostgresStore implements Store {
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
   private readonly commits = new GroupCommit((reqs) => this.writeCommits(reqs));
+  /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
+  private readonly engineClock: boolean;
 
   constructor(options: PostgresOptions) {
     if (!options?.pool && !(typeof options?.connectionString === 'string' && options.connectionString)) {
@@ -107,7 +117,8 @@ export class PostgresStore implements Store {
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     if (this.ownsPool) this.pool.on('error', () => undefined);
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
-    this.tasks = new PostgresTasks(this.pool);
+    this.engineClock = options.claimClock === 'engine';
+    this.tasks = new PostgresTasks(this.pool, (now) => this.clock(now));
   }
 
   async migrate(): Promise<void> {
@@ -137,7 +148,8 @@ export class PostgresStore implements Store {
         req.parent?.cmd ?? null,
         req.parent?.closePolicy ?? null,
         req.lease?.owner ?? null,
-        req.lease?.until ?? null,
+        req.lease?.ms ?? null,
+        this.clock(req.now),
       ]);
       const row = rows[0];
       if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
@@ -155,6 +167,7 @@ export class PostgresStore implements Store {
       item.name,
       json(item.payload),
       now,
+      this.clock(now),
     ]);
     const row = rows[0];
     return row.status === null ? undefined : Number(row.delivered) > 0;
@@ -167,6 +180,7 @@ export class PostgresStore implements Store {
       json(error),
       now,
       json(reason === undefined ? {} : { reason }),
+      this.clock(now),
     ]);
     return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
   }
@@ -184,9 +198,15 @@ export class PostgresStore implements Store {
     types: string[],
     limit: number,
     now: Date,
-    leaseUntil: Date,
+    leaseMs: number,
   ): Promise<ClaimedRun[]> {
-    const { rows } = await this.pool.query(prepared(q.CLAIM), [owner, types, limit, now, leaseUntil]);
+    const { rows } = await this.pool.query(prepared(q.CLAIM), [
+      owner,
+      types,
+      limit,
+      this.clock(now),
+      leaseMs,
+    ]);
     return rows.map((r) => ({
       workflowId: r.workflow_id,
       runId: r.run_id,
@@ -197,9 +217,9 @@ export class PostgresStore implements Store {
     }));
   }
 
-  async nextReadyAt(types: string[]): Promise<Date | undefined> {
-    const { rows } = await this.pool.query(prepared(q.NEXT_READY_AT), [types]);
-    return rows[0]?.at ?? undefined;
+  async nextReadyIn(types: string[], now: Date): Promise<number | undefined> {
+    const { rows } = await this.pool.query(prepared(q.NEXT_READY_IN), [types, this.clock(now)]);
+    return rows[0].ms === null ? undefined : Math.max(0, Number(rows[0].ms));
   }
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
@@ -270,9 +290,10 @@ export class PostgresStore implements Store {
       req.release !== undefined,
       req.release?.readyAt ?? null,
       req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
-      req.leaseUntil ?? null,
+      req.leaseMs ?? null,
       req.events.map((e) => e.at),
       req.consumedInbox,
+      this.clock(req.now),
     ]);
     return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
   }
@@ -291,7 +312,7 @@ export class PostgresStore implements Store {
       reqs.map((r) => r.release !== undefined),
       reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
       reqs.map((r) => r.release?.readyAt ?? null),
-      reqs.map((r) => r.leaseUntil ?? null),
+      reqs.map((r) => r.leaseMs ?? null),
       reqs.map((r) => r.now),
       events.map(([runId]) => runId),
       events.map(([, e]) => e.seq),
@@ -299,6 +320,7 @@ export class PostgresStore implements Store {
       events.map(([, e]) => eventData(e)),
       events.map(([, e]) => e.at),
       reqs.flatMap((r) => r.consumedInbox),
+      reqs.map((r) => this.clock(r.now)),
     ]);
     const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
     const out: CommitRow[] = [];
@@ -330,6 +352,7 @@ export class PostgresStore implements Store {
       json(req.input),
       req.events.map((e) => e.at),
       req.consumedInbox,
+      this.clock(req.now),
     ]);
     return Number(rows[0].started) > 0 ? ('ok' as const) : ('lost' as const);
   }
@@ -339,12 +362,13 @@ export class PostgresStore implements Store {
     return res.rowCount === 1;
   }
 
-  async renew(leases: Lease[], _now: Date, leaseUntil: Date): Promise<string[]> {
+  async renew(leases: Lease[], now: Date, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return [];
     const { rows } = await this.pool.query(prepared(q.RENEW), [
       leases.map((l) => l.runId),
-      leaseUntil,
+      leaseMs,
       leases.map((l) => l.fencingToken),
+      this.clock(now),
     ]);
     const kept = new Set(rows.map((r) => r.run_id as string));
     return leases.filter((l) => !kept.has(l.runId)).map((l) => l.runId);
@@ -519,17 +543,17 @@ export class PostgresStore implements Store {
     names: string[],
     limit: number,
     now: Date,
-    lockedUntil: Date,
+    lockMs: number,
   ): Promise<ClaimedTask[]> {
-    return this.tasks.claim(owner, queues, names, limit, now, lockedUntil);
+    return this.tasks.claim(owner, queues, names, limit, now, lockMs);
   }
 
-  nextTaskAt(queues: string[], names: string[]): Promise<Date | undefined> {
-    return this.tasks.nextAt(queues, names);
+  nextTaskIn(queues: string[], names: string[], now: Date): Promise<number | undefined> {
+    return this.tasks.nextIn(queues, names, now);
   }
 
-  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], _now: Date, lockedUntil: Date): Promise<string[]> {
-    return this.tasks.renew(claims, lockedUntil);
+  renewTasks(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockMs: number): Promise<string[]> {
+    return this.tasks.renew(claims, now, lockMs);
   }
 
   completeTask(
@@ -542,6 +566,11 @@ export class PostgresStore implements Store {
 
   deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     return this.tasks.delete(runId, cmds);
+  }
+
+  /** The store's clock for a call made at engine time `now`: null stands for the database's `now()`. */
+  private clock(now: Date): Date | null {
+    return this.engineClock ? now : null;
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {

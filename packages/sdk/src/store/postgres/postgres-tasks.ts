@@ -14,7 +14,11 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(va
 
 /** The task-queue operations of `PostgresStore`, on its pool. */
 export class PostgresTasks {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: (now: Date) => Date | null,
+  ) {}
 
   async enqueue(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
     const { rows } = await this.pool.query(q.ENQUEUE_TASK, [
@@ -28,6 +32,7 @@ export class PostgresTasks {
       task.availableAt,
       json(task.lastHeartbeat),
       now,
+      this.clock(now),
     ]);
     return Number(rows[0].enqueued) > 0;
   }
@@ -38,9 +43,16 @@ export class PostgresTasks {
     names: string[],
     limit: number,
     now: Date,
-    lockedUntil: Date,
+    lockMs: number,
   ): Promise<ClaimedTask[]> {
-    const { rows } = await this.pool.query(q.CLAIM_TASKS, [owner, queues, names, limit, now, lockedUntil]);
+    const { rows } = await this.pool.query(q.CLAIM_TASKS, [
+      owner,
+      queues,
+      names,
+      limit,
+      this.clock(now),
+      lockMs,
+    ]);
     return rows.map((r) => ({
       id: String(r.id),
       claim: r.claim,
@@ -56,19 +68,20 @@ export class PostgresTasks {
     }));
   }
 
-  async nextAt(queues: string[], names: string[]): Promise<Date | undefined> {
-    const { rows } = await this.pool.query(q.NEXT_TASK_AT, [queues, names]);
-    return rows[0]?.at ?? undefined;
+  async nextIn(queues: string[], names: string[], now: Date): Promise<number | undefined> {
+    const { rows } = await this.pool.query(q.NEXT_TASK_IN, [queues, names, this.clock(now)]);
+    return rows[0].ms === null ? undefined : Math.max(0, Number(rows[0].ms));
   }
 
-  async renew(claims: (TaskClaim & { heartbeat?: Json })[], lockedUntil: Date): Promise<string[]> {
+  async renew(claims: (TaskClaim & { heartbeat?: Json })[], now: Date, lockMs: number): Promise<string[]> {
     if (claims.length === 0) return [];
     const { rows } = await this.pool.query(q.RENEW_TASKS, [
       claims.map((c) => c.id),
       claims.map((c) => c.claim),
-      lockedUntil,
+      lockMs,
       claims.map((c) => json(c.heartbeat)),
       claims.map((c) => 'heartbeat' in c && c.heartbeat !== undefined),
+      this.clock(now),
     ]);
     const kept = new Set(rows.map((r) => String(r.id)));
     return claims.filter((c) => !kept.has(c.id)).map((c) => c.id);
@@ -80,7 +93,13 @@ export class PostgresTasks {
     now: Date,
   ): Promise<boolean> {
     const payload = JSON.stringify(activityResultPayload(task.cmd, task.attempt, outcome));
-    const { rows } = await this.pool.query(q.COMPLETE_TASK, [task.id, task.claim, payload, now]);
+    const { rows } = await this.pool.query(q.COMPLETE_TASK, [
+      task.id,
+      task.claim,
+      payload,
+      now,
+      this.clock(now),
+    ]);
     return Number(rows[0].completed) > 0;
   }
 

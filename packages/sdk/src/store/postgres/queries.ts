@@ -1,24 +1,35 @@
 /**
  * Every statement on the engine's hot path, named and parameterized, in one place.
  * Each is a single statement (data-modifying CTEs), so each is one round trip and one transaction.
+ * The latest run of a workflow id is the one with the highest `run_seq`, the one inserted last
+ * (0008_run_order.sql), never the latest `created_at`: engine clocks may stand still or disagree.
+ *
+ * Time: the engine's `now` stamps what a statement writes. What times leases and claims (lease
+ * expiries, `ready_at <= now`, "ready now") is the store's clock, passed as a parameter that is null
+ * in production: `coalesce($n::timestamptz, now())` is then the database's clock, which no worker's
+ * skew can move. The test environment passes its virtual clock's time instead.
  */
 
 /**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
  * or inserts the run and its first event. $8 delays it; $9–$12 are attributes and the parent link.
- * $13/$14 insert it already leased to a worker of this process (fencing token 1): nobody is woken.
+ * $13/$14 insert it already leased to a worker of this process for $14 ms (fencing token 1): nobody
+ * is woken. $15: the store's clock (null: the database's).
  */
 export const START = `
 with existing as (
   select run_id, type from reel.workflows
    where workflow_id = $1 and (not $7::boolean or status in ('running', 'parked'))
-   order by created_at desc limit 1
+   order by run_seq desc limit 1
 ), known as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token)
-  select $2, $1, $3, 'running', $4, coalesce($14::timestamptz, $8::timestamptz, $5), 1, $5, $5, $9::jsonb, $10::uuid,
+  select $2, $1, $3, 'running', $4,
+         coalesce(coalesce($15::timestamptz, now()) + $14::float8 * interval '1 millisecond', $8::timestamptz,
+                  coalesce($15::timestamptz, now())),
+         1, $5, $5, $9::jsonb, $10::uuid,
          $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end
   where not exists (select 1 from existing) and (select ok from known)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
@@ -33,16 +44,19 @@ select (select run_id from ins) as created,
        (select ok from known) as known,
        (select count(pg_notify('reel_wake', run_id::text)) from ins where $13 is null) as notified`;
 
-/** Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it. */
+/**
+ * Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it.
+ * $6: the store's clock (null: the database's).
+ */
 export const ENQUEUE = `
 with target as (
-  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $5,
          -- a delayed start (never claimed yet: fencing token 0) keeps its start time
-         ready_at = case when w.lease_owner is null and w.status = 'running' and w.fencing_token > 0 then $5
-                         else w.ready_at end
+         ready_at = case when w.lease_owner is null and w.status = 'running' and w.fencing_token > 0
+                         then coalesce($6::timestamptz, now()) else w.ready_at end
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')
   returning w.run_id
@@ -56,11 +70,12 @@ select (select status from target) as status,
 
 /**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
- * token in one statement, so the worker holding it can write nothing more.
+ * token in one statement, so the worker holding it can write nothing more. Its tasks go too, and
+ * their workers are told to stop them, as `DELETE_TASKS` does. $5: the store's clock (null: the database's).
  */
 export const TERMINATE = `
 with target as (
-  select run_id, status from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), done as (
   update reel.workflows w
      set status = 'terminated', error = $2::json, closed_at = $3, updated_at = $3, ready_at = null,
@@ -74,7 +89,8 @@ with target as (
 ), parent as (
   update reel.workflows p
      set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then $3 else p.ready_at end
+         ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($5::timestamptz, now())
+                         else p.ready_at end
     from done d
    where p.run_id = d.parent_run_id and p.status in ('running', 'parked')
   returning p.run_id, d.parent_cmd
@@ -82,29 +98,48 @@ with target as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
   returning run_id
+), tasks_gone as (
+  delete from reel.tasks t using done d where t.run_id = d.run_id returning t.id
 )
 select (select status from target) as status,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
+       (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
        (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
 
 export const OPEN_CHILDREN = `
 select workflow_id, parent_close_policy from reel.workflows
  where parent_run_id = $1 and status in ('running', 'parked')`;
 
-/** Claims runnable runs of the given types; SKIP LOCKED lets many workers claim without blocking. */
+/**
+ * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers
+ * claim without blocking. $4: the store's clock (null: the database's, so that a worker whose clock
+ * runs ahead cannot take a lease that is still live). Among 400,000 runs of which 200,000 of other
+ * types are ready, claiming 10 of the 50 of its type: 73.7 ms walking workflows_ready, 0.6 ms on
+ * workflows_ready_by_type (0009), which the planner picks when the types are rare.
+ */
 export const CLAIM = `
 update reel.workflows w
-   set lease_owner = $1, fencing_token = w.fencing_token + 1, ready_at = $5
+   set lease_owner = $1, fencing_token = w.fencing_token + 1,
+       ready_at = coalesce($4::timestamptz, now()) + $5::float8 * interval '1 millisecond'
   from (select run_id, ready_at from reel.workflows
-         where ready_at <= $4 and type = any($2::text[])
+         where ready_at <= coalesce($4::timestamptz, now()) and type = any($2::text[])
          order by ready_at
          limit $3
            for update skip locked) c
  where w.run_id = c.run_id
 returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since`;
 
-export const NEXT_READY_AT = `
-select min(ready_at) as at from reel.workflows where ready_at is not null and type = any($1::text[])`;
+/**
+ * How long, in ms by the store's clock ($2; null: the database's), until a run of these types is
+ * claimable (negative when one is already; null when none will be without input). One index probe
+ * per type (workflows_ready_by_type): `min(ready_at) where type = any($1)` ran as a generic plan
+ * that walks workflows_ready past other types' runs, 46 ms among 400,000 runs, this 0.03 ms.
+ */
+export const NEXT_READY_IN = `
+select ceil(extract(epoch from min(m.ready_at) - coalesce($2::timestamptz, now())) * 1000) as ms
+  from unnest($1::text[]) t(type),
+       lateral (select ready_at from reel.workflows w
+                 where w.type = t.type and w.ready_at is not null order by w.ready_at limit 1) m`;
 
 /**
  * The whole history as one JSON array of `[seq, type, data, at]`, parsed once by the client: for
@@ -127,6 +162,7 @@ select w.inbox_version, i.id, i.kind, i.name, i.payload
 /**
  * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one
  * statement. If the token no longer matches (another worker claimed the run) nothing is written.
+ * $13: extend the lease by that many ms; $16: the store's clock (null: the database's).
  */
 export const COMMIT = `
 with fence as (
@@ -139,7 +175,8 @@ with fence as (
          lease_owner = case when $7 is not null or ($10::boolean and inbox_version = $12::bigint) then null else lease_owner end,
          ready_at = case when $7 is not null then null
                          when $10 and inbox_version = $12 then $11::timestamptz
-                         else coalesce($13::timestamptz, ready_at) end
+                         else coalesce(coalesce($16::timestamptz, now()) + $13::float8 * interval '1 millisecond',
+                                       ready_at) end
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
      and ($7::text is null or inbox_version = $12::bigint) -- a run never closes over unread input
@@ -155,7 +192,8 @@ with fence as (
   -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
   update reel.workflows p
      set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then $6::timestamptz else p.ready_at end
+         ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($16::timestamptz, now())
+                         else p.ready_at end
     from fence f
    where $7::text is not null and p.run_id = f.parent_run_id
      -- "open" spelled so that it cannot match the partial index workflows_open_id, which a stale
@@ -182,15 +220,17 @@ select (select released from fence) as released,
  * items and moves its run's state, fenced by its lease's token; a run whose token no longer matches
  * (another worker claimed it) writes nothing. It does not close a child workflow (`alone`): closing
  * one updates its parent's row, which may be a run of the same statement, and a statement cannot
- * update a row twice; the store then writes that commit alone, with `COMMIT`. $1–$12: one element
- * per run; $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
+ * update a row twice; the store then writes that commit alone, with `COMMIT`. $1–$12 and $19: one
+ * element per run ($11 a lease extension in ms, $19 the store's clock: null for the database's);
+ * $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
  * document: JSON functions cannot read a \u0000 in a string, which a payload may hold. One row per run.
  */
 export const COMMIT_MANY = `
 with req as (
   select * from unnest($1::uuid[], $2::bigint[], $3::int[], $4::int[], $5::text[], $6::json[], $7::json[],
-                       $8::boolean[], $9::bigint[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
-    as r(run_id, token, first_seq, n, status, result, error, release, inbox_version, ready_at, lease_until, now)
+                       $8::boolean[], $9::bigint[], $10::timestamptz[], $11::float8[], $12::timestamptz[],
+                       $19::timestamptz[])
+    as r(run_id, token, first_seq, n, status, result, error, release, inbox_version, ready_at, lease_ms, now, clock)
 ), fence as (
   update reel.workflows w
      set history_length = w.history_length + r.n,
@@ -202,7 +242,7 @@ with req as (
                             then null else w.lease_owner end,
          ready_at = case when r.status is not null then null
                          when r.release and w.inbox_version = r.inbox_version then r.ready_at
-                         else coalesce(r.lease_until, w.ready_at) end
+                         else coalesce(coalesce(r.clock, now()) + r.lease_ms * interval '1 millisecond', w.ready_at) end
     from req r
    where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
@@ -230,7 +270,8 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
 /**
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
  * workflow id, carrying over attributes, the parent link, and the signals and cancel requests the run
- * never read (nothing else: a successor inherits no child's outcome), in one fenced statement.
+ * never read (nothing else: a successor inherits no child's outcome), in one fenced statement. The
+ * successor is claimable at once: $12 is the store's clock (null: the database's).
  */
 export const CONTINUE_AS_NEW = `
 with old as (
@@ -248,7 +289,8 @@ with old as (
 ), successor as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy)
-  select $8, workflow_id, type, 'running', $9::json, $6, 1, $6, $6, attributes, parent_run_id, parent_cmd, parent_close_policy
+  select $8, workflow_id, type, 'running', $9::json, coalesce($12::timestamptz, now()), 1, $6, $6, attributes,
+         parent_run_id, parent_cmd, parent_close_policy
     from old
   returning run_id, type
 ), first_event as (
@@ -274,8 +316,9 @@ update reel.workflows
        ready_at = $5, lease_owner = null, updated_at = $4
  where run_id = $1 and fencing_token = $2 and lease_owner is not null`;
 
+/** Extends held leases to $2 ms from the store's clock ($4; null: the database's). */
 export const RENEW = `
-update reel.workflows w set ready_at = $2
+update reel.workflows w set ready_at = coalesce($4::timestamptz, now()) + $2::float8 * interval '1 millisecond'
   from unnest($1::uuid[], $3::bigint[]) as l(run_id, token)
  where w.run_id = l.run_id and w.fencing_token = l.token and w.lease_owner is not null
 returning w.run_id`;
@@ -289,7 +332,7 @@ export const REMOVE_WORKER = `delete from reel.workers where id = $1`;
 /** Posts a query to the latest run of a workflow id, if a live worker serves its type. */
 export const POST_QUERY = `
 with target as (
-  select run_id, type from reel.workflows where workflow_id = $1 order by created_at desc limit 1
+  select run_id, type from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), served as (
   select exists (select 1 from reel.workers w, target t where t.type = any(w.types) and w.heartbeat_at > $5) as ok
 ), ins as (
@@ -324,7 +367,7 @@ on conflict (name) do update set registered_at = excluded.registered_at`;
 export const DESCRIBE = `
 select *, input is null as no_input, result is null as no_result from reel.workflows
  where workflow_id = $1 and ($2::uuid is null or run_id = $2)
- order by created_at desc limit 1`;
+ order by run_seq desc limit 1`;
 
 /** Newest first, keyset-paginated on (created_at, run_id). */
 export const LIST = `

@@ -1,13 +1,15 @@
 /**
  * The task-queue statements (`reel.tasks`), named and parameterized. Each is one statement, so one
- * round trip and one transaction.
+ * round trip and one transaction. Claims are timed by the store's clock, a parameter that is null in
+ * production: `coalesce($n::timestamptz, now())` is then the database's clock (see queries.ts).
  */
 
 /**
  * Enqueues an activity attempt, fenced by the run's lease. Nothing is inserted when this attempt is
  * already queued (`on conflict`, older attempts only are replaced) or its result already waits in the
  * inbox (a worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps
- * `claim`, so a worker still running the older attempt loses its claim.
+ * `claim`, so a worker still running the older attempt loses its claim. An attempt available from
+ * no later than the enqueue's `now` ($10) is claimable at once by the store's clock ($11; null: the database's).
  */
 export const ENQUEUE_TASK = `
 with fence as (
@@ -15,7 +17,9 @@ with fence as (
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
 ), ins as (
   insert into reel.tasks (run_id, cmd, attempt, name, args, queue, available_at, ready_at, last_heartbeat, created_at)
-  select $1, $3, $4, $5, $6, $7, $8, $8, $9, $10 from fence
+  select $1, $3, $4, $5, $6, $7, $8,
+         case when $8::timestamptz <= $10::timestamptz then coalesce($11::timestamptz, now()) else $8 end, $9, $10
+    from fence
    where not exists (select 1 from reel.inbox i
                       where i.run_id = $1 and i.kind = 'activity_result'
                         and (i.payload ->> 'cmd')::int = $3 and (i.payload ->> 'attempt')::int = $4)
@@ -30,15 +34,18 @@ with fence as (
 select count(pg_notify('reel_task', queue)) as enqueued from ins`;
 
 /**
- * Claims claimable tasks of open runs on the given queues and activity names. SKIP LOCKED lets many
- * task workers claim at once without blocking each other or taking the same task.
+ * Claims claimable tasks of open runs on the given queues and activity names, each for $6 ms. SKIP
+ * LOCKED lets many task workers claim at once without blocking each other or taking the same task.
+ * $5: the store's clock (null: the database's).
  */
 export const CLAIM_TASKS = `
 update reel.tasks t
-   set claim = t.claim + 1, claimed_by = $1, ready_at = $6
+   set claim = t.claim + 1, claimed_by = $1,
+       ready_at = coalesce($5::timestamptz, now()) + $6::float8 * interval '1 millisecond'
   from (select t2.id, w.workflow_id
           from reel.tasks t2 join reel.workflows w on w.run_id = t2.run_id
-         where t2.ready_at <= $5 and t2.queue = any($2::text[]) and t2.name = any($3::text[])
+         where t2.ready_at <= coalesce($5::timestamptz, now())
+           and t2.queue = any($2::text[]) and t2.name = any($3::text[])
            and w.status in ('running', 'parked')
          order by t2.ready_at
          limit $4
@@ -47,16 +54,23 @@ update reel.tasks t
 returning t.id, t.claim, c.workflow_id, t.run_id, t.cmd, t.attempt, t.name, t.args, t.queue,
           t.available_at, t.last_heartbeat, t.last_heartbeat is null as no_heartbeat`;
 
-/** The earliest time a task of an open run on these queues and names becomes claimable. */
-export const NEXT_TASK_AT = `
-select min(t.ready_at) as at
+/**
+ * How long, in ms by the store's clock ($3; null: the database's), until a task of an open run on
+ * these queues and names is claimable (negative when one is already).
+ */
+export const NEXT_TASK_IN = `
+select ceil(extract(epoch from min(t.ready_at) - coalesce($3::timestamptz, now())) * 1000) as ms
   from reel.tasks t join reel.workflows w on w.run_id = t.run_id
  where t.queue = any($1::text[]) and t.name = any($2::text[]) and w.status in ('running', 'parked')`;
 
-/** Extends held claims; `$4` are heartbeat details (JSON text), `$5` whether each has any. */
+/**
+ * Extends held claims to $3 ms from the store's clock ($6; null: the database's); `$4` are heartbeat
+ * details (JSON text), `$5` whether each has any.
+ */
 export const RENEW_TASKS = `
 update reel.tasks t
-   set ready_at = $3, last_heartbeat = case when c.beat then c.details else t.last_heartbeat end
+   set ready_at = coalesce($6::timestamptz, now()) + $3::float8 * interval '1 millisecond',
+       last_heartbeat = case when c.beat then c.details else t.last_heartbeat end
   from unnest($1::bigint[], $2::int[], $4::json[], $5::boolean[]) as c(id, claim, details, beat)
  where t.id = c.id and t.claim = c.claim
 returning t.id`;
@@ -64,6 +78,7 @@ returning t.id`;
 /**
  * Deletes a claimed task and delivers its outcome to the run's inbox in one statement; as `ENQUEUE`,
  * bumps `inbox_version` and makes the run ready unless a worker holds it. A closed run gets nothing.
+ * $5: the store's clock (null: the database's).
  */
 export const COMPLETE_TASK = `
 with done as (
@@ -71,7 +86,8 @@ with done as (
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $4,
-         ready_at = case when w.lease_owner is null and w.status = 'running' then $4 else w.ready_at end
+         ready_at = case when w.lease_owner is null and w.status = 'running' then coalesce($5::timestamptz, now())
+                         else w.ready_at end
     from done d
    where w.run_id = d.run_id and w.status in ('running', 'parked')
   returning w.run_id
