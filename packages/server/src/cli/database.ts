@@ -54,6 +54,7 @@ export async function checkConnection(connection: string, waitMs: number): Promi
     await untilReachable(
       async () => {
         const client = new pg.Client({ connectionString: connection, connectionTimeoutMillis: 5000 });
+        client.on('error', () => undefined); // a connection dropped meanwhile fails the query instead
         try {
           await client.connect();
           await client.query('select 1');
