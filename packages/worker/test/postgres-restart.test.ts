@@ -98,6 +98,13 @@ it('a worker process survives Postgres restarting under it, and every workflow c
   });
   await restartPostgres();
 
+  // Queries reach the worker again once it listens again (a query posted before that goes unheard).
+  await until('the worker to listen again', async () => {
+    const sql = `select count(*)::int as n from pg_stat_activity where state = 'idle' and query like 'listen %listen reel_query;%'`;
+    return (await count(sql)) > 0;
+  });
+  expect(await client.query('errand-0', 'progress')).toBeGreaterThanOrEqual(0);
+
   // 3. Every errand waits for its signal (it has slept three times); signal them, and restart twice.
   await until('every errand to wait for its signal', async () => {
     const sql = `select count(*)::int as n from reel.history h join reel.workflows w using (run_id)
