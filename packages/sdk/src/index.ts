@@ -18,7 +18,14 @@ export { checkCron, nextFireTime } from './schedules/cron.ts';
 export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';
 export * from './schedules/types.ts';
 export { migrate } from './store/postgres/migrate.ts';
+export type { SessionLimits } from './store/postgres/pool.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';
+export {
+  describeConnectionError,
+  isConnectionError,
+  type UntilReachableOptions,
+  untilReachable,
+} from './store/postgres/reconnect.ts';
 export * from './store/store.ts';
 export * from './store/tasks.ts';
 export {

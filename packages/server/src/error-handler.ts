@@ -1,4 +1,4 @@
-import { ReelError } from '@reel/sdk';
+import { isConnectionError, ReelError } from '@reel/sdk';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
 
@@ -6,20 +6,6 @@ import { ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
 export interface ErrorBody {
   error: { code: string; message: string };
 }
-
-/** Errors of a dropped or refused connection to Postgres: the request may succeed on retry. */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  '57P01',
-  '57P03',
-  '08001',
-  '08003',
-  '08006',
-]);
 
 /**
  * Maps anything a route threw to a status and a stable code. Only ReelErrors and Fastify's own
@@ -68,17 +54,6 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
     ServerErrorCodes.INTERNAL,
     'The server failed to handle this request; the error has been logged.',
   );
-}
-
-function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined;
-  if (typeof e?.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
-  if (
-    typeof e?.message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message)
-  )
-    return true;
-  return Array.isArray(e?.errors) && e.errors.some(isConnectionError);
 }
 
 /** Answers errors and unknown routes of `app`'s context as `{ error: { code, message } }`. */

@@ -118,7 +118,13 @@ describe('reel worker, migrate and dev', () => {
     const [missing, empty, down, migrated, insecure] = await Promise.all([
       reel(['worker', '--workflows', `${fixtures}/nope.ts`, '--database-url', db.connectionString]),
       reel(['worker', '--workflows', `${fixtures}/no-workflows.ts`, '--database-url', db.connectionString]),
-      reel(['migrate', '--database-url', `postgres://u:p@127.0.0.1:${await closedPort()}/db`]),
+      reel([
+        'migrate',
+        '--database-url',
+        `postgres://u:p@127.0.0.1:${await closedPort()}/db`,
+        '--wait-for-database',
+        '300ms',
+      ]),
       reel(['migrate', '--json'], { DATABASE_URL: db.connectionString }),
       reel(['server', '--host', '0.0.0.0', '--port', '0', '--database-url', db.connectionString], {
         REEL_API_KEYS: '',
@@ -131,7 +137,9 @@ describe('reel worker, migrate and dev', () => {
     expect(empty).toMatchObject({ code: 2, stderr: expect.stringContaining('exports no workflows') });
     expect(down).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('Could not connect to Postgres at 127.0.0.1:'),
+      stderr: expect.stringMatching(
+        /is not reachable \(connect ECONNREFUSED .*\); next try in .*Could not connect to Postgres at 127\.0\.0\.1:\d+\/db within 0\.3 s: ECONNREFUSED/s,
+      ),
     });
     expect(migrated).toMatchObject({ code: 0, stdout: '{"applied":[]}\n' });
     expect(insecure).toMatchObject({

@@ -5,6 +5,7 @@ import {
   type ClaimedRun,
   type ClosedRun,
   type Duration,
+  describeConnectionError,
   ErrorCodes,
   type GuardMode,
   type Json,
@@ -22,6 +23,7 @@ import {
   startedData,
   toErrorInfo,
   toMs,
+  untilReachable,
   WorkflowExecution,
   type WorkflowFn,
 } from '@reel/sdk';
@@ -71,6 +73,11 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   shutdownGraceMs?: number;
   /** Apply migrations on create. Default true. */
   migrate?: boolean;
+  /**
+   * How long `create` waits for Postgres to become reachable (started with it, or restarting),
+   * trying again with backoff and logging each wait. Default `'2 minutes'`; 0 fails at once.
+   */
+  waitForDatabase?: Duration;
   /** Drain gracefully on SIGTERM and SIGINT while `run()` is under way. Default true. */
   handleSignals?: boolean;
   /**
@@ -164,8 +171,27 @@ export class Worker implements LocalWorker {
     const ownsStore = !('store' in options);
     const store = 'store' in options ? options.store : new PostgresStore(options);
     const worker = new Worker(store, ownsStore, options);
-    if (options.migrate !== false) await store.migrate();
-    await store.registerTypes(worker.types, worker.host.clock());
+    try {
+      await untilReachable(
+        async () => {
+          if (options.migrate !== false) await store.migrate();
+          await store.registerTypes(worker.types, worker.host.clock());
+        },
+        {
+          timeoutMs: toMs(options.waitForDatabase ?? '2 minutes', 'waitForDatabase'),
+          onWait: (err, ms) =>
+            worker.host.log(
+              'warn',
+              `Postgres is not reachable (${describeConnectionError(err)}); next try in ${(ms / 1000).toFixed(1)} s`,
+              {},
+            ),
+          hint: 'or raise waitForDatabase',
+        },
+      );
+    } catch (err) {
+      if (ownsStore) await store.close();
+      throw err;
+    }
     return worker;
   }
 
@@ -211,7 +237,9 @@ export class Worker implements LocalWorker {
         },
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
-      await this.store.heartbeat(this.identity, this.types, this.host.clock());
+      await this.store
+        .heartbeat(this.identity, this.types, this.host.clock())
+        .catch((err) => this.host.log('error', `heartbeat failed; retrying: ${(err as Error).message}`, {}));
       this.serving = true;
       renewal = setInterval(() => void this.renew(leaseMs), Math.min(leaseMs / 3, 10_000));
       const log: WorkerLogger = (level, message, fields) =>
@@ -472,6 +500,7 @@ function validate(options: WorkerOptions): void {
     throw bad('concurrency must be at least 1.');
   if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)
     throw bad('taskConcurrency must be at least 1.');
+  if (options.waitForDatabase !== undefined) toMs(options.waitForDatabase, 'waitForDatabase');
   if (
     options.retention !== undefined &&
     options.retention !== false &&

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { toMs } from '@reel/sdk';
 
 /** A mistake in how the command was called: exit code 2, with a hint. */
 export class UsageError extends Error {
@@ -22,6 +23,7 @@ export const REMOTE: Options = {
 /** Options of the commands that talk to Postgres directly. */
 export const DATABASE: Options = {
   'database-url': { type: 'string' },
+  'wait-for-database': { type: 'string' },
 };
 
 export interface Parsed {
@@ -66,6 +68,16 @@ export function int(parsed: Parsed, name: string): number | undefined {
   if (!/^\d+$/.test(text))
     throw new UsageError(`--${name} must be a whole number, not ${JSON.stringify(text)}.`);
   return Number(text);
+}
+
+/** A duration option (`90s`, `2 minutes`, or milliseconds), in milliseconds, or undefined. */
+export function duration(parsed: Parsed, name: string, value = str(parsed, name)): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return toMs(/^\d+$/.test(value) ? Number(value) : value, `--${name}`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** A JSON option (`--input '{"a":1}'`), or undefined; invalid JSON is a usage error. */

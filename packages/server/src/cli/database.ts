@@ -1,5 +1,9 @@
+import { describeConnectionError, ReelError, untilReachable } from '@reel/sdk';
 import pg from 'pg';
-import { DATABASE, type Parsed, str, UsageError } from './args.ts';
+import { DATABASE, duration, type Parsed, str, UsageError } from './args.ts';
+
+const DEFAULT_WAIT_MS = 120_000;
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export { DATABASE };
 
@@ -28,21 +32,51 @@ export function describeDatabase(connection: string): string {
   return `${url.hostname}:${url.port || 5432}${url.pathname}`;
 }
 
-/** Fails fast, with the reason, when Postgres is not reachable. */
-export async function checkConnection(connection: string): Promise<void> {
-  const client = new pg.Client({ connectionString: connection, connectionTimeoutMillis: 5000 });
+/** How long `--wait-for-database` (or `REEL_WAIT_FOR_DATABASE`) gives Postgres to become reachable. */
+export function waitForDatabase(parsed: Parsed): number {
+  return (
+    duration(
+      parsed,
+      'wait-for-database',
+      str(parsed, 'wait-for-database') ?? process.env.REEL_WAIT_FOR_DATABASE,
+    ) ?? DEFAULT_WAIT_MS
+  );
+}
+
+/**
+ * Waits up to `waitMs` for Postgres to accept connections (started with this process, or
+ * restarting), saying so at each wait. Anything but a connection error (a failed login, a database
+ * that does not exist) fails at once, with the reason.
+ */
+export async function checkConnection(connection: string, waitMs: number): Promise<void> {
+  const where = describeDatabase(connection);
   try {
-    await client.connect();
-    await client.query('select 1');
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new Error(
-      `Could not connect to Postgres at ${describeDatabase(connection)}: ${e.code ?? e.message}. Check --database-url (or DATABASE_URL) and that Postgres is running.`,
+    await untilReachable(
+      async () => {
+        const client = new pg.Client({ connectionString: connection, connectionTimeoutMillis: 5000 });
+        client.on('error', () => undefined); // a connection dropped meanwhile fails the query instead
+        try {
+          await client.connect();
+          await client.query('select 1');
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
       {
-        cause: err,
+        timeoutMs: waitMs,
+        onWait: (err, ms) =>
+          say(
+            `Postgres at ${where} is not reachable (${describeConnectionError(err)}); next try in ${(ms / 1000).toFixed(1)} s.`,
+          ),
+        hint: 'or raise --wait-for-database',
       },
     );
-  } finally {
-    await client.end().catch(() => undefined);
+  } catch (err) {
+    const cause = err instanceof ReelError ? err.cause : err;
+    const e = cause as { code?: string; message?: string };
+    const message = `Could not connect to Postgres at ${where}${err instanceof ReelError && waitMs > 0 ? ` within ${waitMs / 1000} s` : ''}: ${e.code ?? e.message}. Check --database-url (or DATABASE_URL) and that Postgres is running.`;
+    throw err instanceof ReelError
+      ? new ReelError(err.code, message, { cause })
+      : new Error(message, { cause });
   }
 }

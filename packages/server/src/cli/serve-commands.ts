@@ -4,7 +4,13 @@ import pg from 'pg';
 import { parseApiKeys } from '../auth.ts';
 import { startServer } from '../server.ts';
 import { int, parse, str } from './args.ts';
-import { checkConnection, connectionString, DATABASE, describeDatabase } from './database.ts';
+import {
+  checkConnection,
+  connectionString,
+  DATABASE,
+  describeDatabase,
+  waitForDatabase,
+} from './database.ts';
 import { loadWorkflowModule } from './load-module.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -14,7 +20,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 export async function migrateCommand(argv: string[]): Promise<void> {
   const parsed = parse('migrate', argv, DATABASE);
   const connection = connectionString(parsed);
-  await checkConnection(connection);
+  await checkConnection(connection, waitForDatabase(parsed));
   const pool = new pg.Pool({ connectionString: connection, max: 1 });
   try {
     const applied = await migrate(pool);
@@ -40,7 +46,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   });
   const connection = connectionString(parsed);
   const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
-  await checkConnection(connection);
+  await checkConnection(connection, waitForDatabase(parsed));
   const { app, url } = await startServer({
     client: { connectionString: connection },
     host: str(parsed, 'host') ?? process.env.REEL_HOST ?? '127.0.0.1',
@@ -65,9 +71,11 @@ export async function workerCommand(argv: string[]): Promise<void> {
   });
   const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
   const connection = connectionString(parsed);
-  await checkConnection(connection);
+  const wait = waitForDatabase(parsed);
+  await checkConnection(connection, wait);
   const worker = await Worker.create({
     connectionString: connection,
+    waitForDatabase: wait,
     workflows,
     activities,
     concurrency: int(parsed, 'concurrency'),

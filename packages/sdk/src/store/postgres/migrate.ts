@@ -1,5 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { holdClient } from './held-client.ts';
+import { isConnectionError } from './reconnect.ts';
 
 const MIGRATIONS = new URL('./migrations/', import.meta.url);
 /** Arbitrary constant: the advisory lock that serialises concurrent `migrate()` callers. */
@@ -11,8 +13,11 @@ const LOCK_KEY = 0x7265_656c;
  */
 export async function migrate(pool: pg.Pool): Promise<string[]> {
   const files = (await readdir(MIGRATIONS)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
-  const client = await pool.connect();
+  const held = await holdClient(pool);
+  const { client } = held;
   try {
+    // No time limit: the lock waits for other processes' migrations, and a migration may run long.
+    await client.query('set statement_timeout = 0');
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`create schema if not exists reel;
       create table if not exists reel.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
@@ -32,14 +37,15 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
         await client.query('insert into reel.migrations (version, name) values ($1, $2)', [version, file]);
         await client.query('commit');
       } catch (err) {
-        await client.query('rollback');
+        await client.query('rollback').catch(() => undefined);
+        if (isConnectionError(err)) throw err; // not the migration's fault: it can be tried again
         throw new Error(`Migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(file);
     }
     return applied;
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
-    client.release();
+    // Destroyed, not pooled: its session has no time limit. Ending it lets go of the lock.
+    held.release(true);
   }
 }

@@ -10,6 +10,7 @@ import type {
   ScheduleTick,
 } from '../../schedules/types.ts';
 import type { StartRequest, StartResult } from '../store.ts';
+import { withClient } from './held-client.ts';
 import * as q from './schedule-queries.ts';
 
 /** The schedule operations of `PostgresStore`, on its pool. */
@@ -98,19 +99,14 @@ export class PostgresSchedules {
     return rows[0]?.at ?? undefined;
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+  /** On an error, `withClient` destroys the client, and ending its session rolls the transaction back. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withClient(this.pool, async (client) => {
       await client.query('begin');
       const result = await work(client);
       await client.query('commit');
       return result;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Json } from '../../codec.ts';
 import { ErrorCodes, type ErrorInfo, ReelError } from '../../errors.ts';
 import type {
@@ -28,19 +28,25 @@ import type {
 import { startedData } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
 import { GroupCommit } from './group-commit.ts';
+import { type HeldClient, holdClient } from './held-client.ts';
 import { migrate } from './migrate.ts';
+import { ownPool, type SessionLimits } from './pool.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
 import * as q from './queries.ts';
+import { isConnectionError, reconnectDelay } from './reconnect.ts';
 
-/** Connect with a connection string (Reel owns the pool) or pass your own `pg.Pool`. */
+/**
+ * Connect with a connection string (Reel owns the pool, its sessions bounded by `SessionLimits`) or
+ * pass your own `pg.Pool` (used as it is).
+ */
 export type PostgresOptions = (
-  | {
+  | ({
       /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString:
         | string
         | undefined;
       pool?: never;
-    }
+    } & SessionLimits)
   | { pool: pg.Pool; connectionString?: never }
 ) & {
   /**
@@ -95,7 +101,12 @@ export class PostgresStore implements Store {
   readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private listeners = new Set<StoreListener>();
-  private listening: Promise<pg.PoolClient> | undefined;
+  /** The LISTEN connection, while it is up. */
+  private listenClient: HeldClient | undefined;
+  /** The first attempt at the LISTEN connection, while under way. */
+  private connecting: Promise<boolean> | undefined;
+  /** True while the LISTEN connection is being made again, with backoff. */
+  private reconnecting = false;
   /** The channels the LISTEN connection listens on (again after a reconnect). */
   private readonly channels = new Map<string, Promise<unknown>>();
   private closed = false;
@@ -113,9 +124,7 @@ export class PostgresStore implements Store {
       );
     }
     this.ownsPool = !options.pool;
-    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 10 });
-    // An idle client that loses its connection must not crash the process; the next query reconnects.
-    if (this.ownsPool) this.pool.on('error', () => undefined);
+    this.pool = options.pool ?? ownPool(options.connectionString as string, options);
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.engineClock = options.claimClock === 'engine';
     this.tasks = new PostgresTasks(this.pool, (now) => this.clock(now));
@@ -446,32 +455,52 @@ export class PostgresStore implements Store {
       : { items };
   }
 
+  /**
+   * Resolves once the listener's channels are listened on, or, while Postgres is unreachable, once
+   * the LISTEN connection is being made again: it then listens on them, and the listener hears
+   * `onWake('')`. Rejects only for errors other than connection errors.
+   */
   async listen(listener: StoreListener): Promise<() => Promise<void>> {
     this.listeners.add(listener);
-    // A failed first connection is not cached: the next listen() tries again.
-    this.listening ??= this.connectListener().catch((err) => {
-      this.listening = undefined;
+    try {
+      if (!this.listenClient && !this.reconnecting) {
+        this.connecting ??= this.connectListener().finally(() => (this.connecting = undefined));
+        if (!(await this.connecting)) this.reconnect();
+      }
+    } catch (err) {
+      this.listeners.delete(listener);
       throw err;
-    });
-    const client = await this.listening;
+    }
     // Only the channels someone handles: every NOTIFY costs each backend listening on its channel.
-    const handlers = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[]).filter((h) => listener[h]);
-    await Promise.all(
-      handlers.map((handler) => {
-        const channel = CHANNELS[handler];
-        if (!this.channels.has(channel)) this.channels.set(channel, client.query(`listen ${channel}`));
-        return this.channels.get(channel);
-      }),
-    );
+    const channels = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[])
+      .filter((h) => listener[h])
+      .map((h) => CHANNELS[h]);
+    const fresh = channels.filter((c) => !this.channels.has(c));
+    const listening = this.listenOn(fresh);
+    for (const channel of fresh) this.channels.set(channel, listening);
+    await Promise.all(channels.map((c) => this.channels.get(c)));
     return async () => {
       this.listeners.delete(listener);
     };
   }
 
-  /** One LISTEN connection per store, shared by its listeners; reconnects if the connection drops. */
-  private async connectListener(): Promise<pg.PoolClient> {
-    const client = await this.pool.connect();
-    client.on('notification', (n) => {
+  /**
+   * Makes the one LISTEN connection per store, shared by its listeners, and listens on every channel
+   * asked for so far. False when Postgres is unreachable or the connection dropped meanwhile.
+   */
+  private async connectListener(): Promise<boolean> {
+    let held: HeldClient | undefined;
+    try {
+      held = await holdClient(this.pool, () => this.listenerLost(held as HeldClient));
+    } catch (err) {
+      if (isConnectionError(err)) return false;
+      throw err;
+    }
+    if (this.closed) {
+      held.release(true);
+      return false;
+    }
+    held.client.on('notification', (n) => {
       for (const l of this.listeners) {
         const payload = n.payload as string;
         if (n.channel === 'reel_wake') l.onWake?.(payload);
@@ -482,23 +511,47 @@ export class PostgresStore implements Store {
         else if (n.channel === 'reel_task_cancelled') l.onTaskCancelled?.(payload);
       }
     });
-    client.on('error', () => {
-      if (this.closed) return; // close() has released it already
-      client.release(true);
-      this.listening = undefined;
-      const retry = () => {
-        if (this.closed) return;
-        this.listening = this.connectListener();
-        this.listening.catch(() => setTimeout(retry, 1000).unref());
-      };
-      setTimeout(retry, 100).unref();
-      // Anything may have happened while deaf: let every listener look again.
-      for (const l of this.listeners) l.onWake?.('');
-    });
-    // After a reconnect: the channels listened on before.
-    for (const channel of this.channels.keys()) this.channels.set(channel, client.query(`listen ${channel}`));
-    await Promise.all(this.channels.values());
-    return client;
+    this.listenClient = held;
+    const channels = [...this.channels.keys()];
+    const listening = this.listenOn(channels);
+    for (const channel of channels) this.channels.set(channel, listening);
+    await listening;
+    return this.listenClient === held;
+  }
+
+  /** LISTEN on the connection, if up; if it drops, the reconnect listens on the channels instead. */
+  private async listenOn(channels: string[]): Promise<void> {
+    if (channels.length === 0 || !this.listenClient) return;
+    try {
+      await this.listenClient.client.query(channels.map((c) => `listen ${c}`).join('; '));
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+    }
+  }
+
+  private listenerLost(held: HeldClient): void {
+    if (this.listenClient !== held) return; // close() let go of it, or it was never up
+    this.listenClient = undefined;
+    held.release(true);
+    this.reconnect();
+  }
+
+  /**
+   * Makes the LISTEN connection again, with exponential backoff and jitter while Postgres is
+   * unreachable. Only once it listens again are the listeners told to look again (`onWake('')`):
+   * anything may have happened while it was away, and a nudge before would miss what comes between.
+   */
+  private reconnect(): void {
+    if (this.reconnecting || this.closed) return;
+    this.reconnecting = true;
+    void (async () => {
+      for (let attempt = 0; !this.listenClient && !this.closed; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)).unref());
+        if (this.closed || !(await this.connectListener().catch(() => false))) continue;
+        for (const l of this.listeners) l.onWake?.('');
+      }
+      this.reconnecting = false;
+    })();
   }
 
   createSchedule(schedule: NewSchedule, now: Date): Promise<CreateScheduleOutcome> {
@@ -580,12 +633,9 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
-    const listening = this.listening;
-    this.listening = undefined;
-    if (listening) {
-      const client = await listening.catch(() => undefined);
-      client?.release(true); // destroyed, not pooled: it is still subscribed
-    }
+    await this.connecting?.catch(() => undefined);
+    this.listenClient?.release(true); // destroyed, not pooled: it is still subscribed
+    this.listenClient = undefined;
     if (this.ownsPool) await this.pool.end();
   }
 }

@@ -1,0 +1,55 @@
+import type pg from 'pg';
+
+/** A client checked out of a pool, watched for connection errors while it is held. */
+export interface HeldClient {
+  readonly client: pg.PoolClient;
+  /** The error its connection failed with while held, if it did. */
+  readonly error: Error | undefined;
+  /** Gives the client back to the pool: destroyed if its connection failed or `destroy`; once only. */
+  release(destroy?: boolean): void;
+}
+
+/**
+ * Checks a client out of `pool` with an `'error'` listener for as long as it is held. A pool
+ * listens only to idle clients: a held one whose connection drops (Postgres restarting, a network
+ * cut) emits `'error'` with no listener, which ends the process. `onError` hears of it.
+ */
+export async function holdClient(pool: pg.Pool, onError?: (err: Error) => void): Promise<HeldClient> {
+  const client = await pool.connect();
+  let error: Error | undefined;
+  let released = false;
+  const listener = (err: Error) => {
+    error ??= err;
+    onError?.(err);
+  };
+  client.on('error', listener);
+  return {
+    client,
+    get error() {
+      return error;
+    },
+    release(destroy = false) {
+      if (released) return;
+      released = true;
+      client.off('error', listener);
+      client.release(destroy || error !== undefined);
+    },
+  };
+}
+
+/**
+ * Runs `work` on a held client and gives it back, destroyed if anything failed: after a failed
+ * statement (or a dropped connection) its session state is unknown, as `pool.query` also judges.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const held = await holdClient(pool);
+  let failed = false;
+  try {
+    return await work(held.client);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    held.release(failed);
+  }
+}
