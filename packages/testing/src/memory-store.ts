@@ -145,17 +145,27 @@ export class MemoryStore implements Store {
   }
 
   async start(req: StartRequest): Promise<StartResult> {
+    const { parent } = req;
+    const ofParent = (r: Run) => !!parent && r.parent?.runId === parent.runId && r.parent.cmd === parent.cmd;
     const latest = this.latest(req.workflowId);
-    const existing = req.newRun && latest && !OPEN_STATUSES.includes(latest.status) ? undefined : latest;
+    // A child's run started for the same parent command is the one returned, open or closed.
+    const mine = parent && [...this.runs.values()].filter(ofParent).pop();
+    const existing =
+      mine ?? (req.newRun && latest && !OPEN_STATUSES.includes(latest.status) ? undefined : latest);
+    const child = (r?: Run) => (parent ? { ofParent: !r || ofParent(r) } : {});
     if (existing)
       return {
         runId: existing.runId,
         created: false,
         knownType: this.types.has(req.type),
         type: existing.type,
+        ...child(existing),
       };
     if (!this.types.has(req.type))
       return { runId: req.runId, created: false, knownType: false, type: req.type };
+    const held = parent && this.runs.get(parent.runId);
+    if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
+      return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
     const input = copy(req.input);
     const started = copy(startedData(req));
     this.runs.set(req.runId, {
@@ -165,7 +175,7 @@ export class MemoryStore implements Store {
       status: 'running',
       input,
       attributes: copy(req.attributes),
-      parent: copy(req.parent),
+      parent: parent && { runId: parent.runId, cmd: parent.cmd, closePolicy: parent.closePolicy },
       readyAt: req.lease
         ? after(this.storeNow(req.now), req.lease.ms)
         : (req.readyAt ?? this.storeNow(req.now)),
@@ -180,7 +190,7 @@ export class MemoryStore implements Store {
       order: this.nextOrder++,
     });
     if (!req.lease) this.emit((l) => l.onWake?.(req.runId));
-    return { runId: req.runId, created: true, knownType: true, type: req.type };
+    return { runId: req.runId, created: true, knownType: true, type: req.type, ...child() };
   }
 
   async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {

@@ -38,22 +38,17 @@ export class DriverChildren {
 
   /**
    * Starts the scheduled children that have not started (their `child_scheduled` must be durable), and
-   * appends `child_started` (or `child_failed`) for each; true if any was appended.
+   * appends `child_started` (or `child_failed`) for each. `lost`: the parent's lease is gone (the start
+   * is fenced by it, so nothing was started); `started` if any event was appended.
    */
-  async start(): Promise<boolean> {
+  async start(): Promise<'started' | 'none' | 'lost'> {
     const exec = this.exec();
     let any = false;
     for (const child of exec.openChildren()) {
       // Not started yet and already given up on (the parent was cancelled): never start it.
       if (child.runId || this.starting.has(child.cmd) || exec.isSettled(child.cmd)) continue;
       this.starting.add(child.cmd);
-      // Started before a crash, then closed? It is ours by its parent link: never start it twice.
-      const before = await this.host.store.describe(child.workflowId);
-      if (before?.parentRunId === this.run.runId) {
-        exec.append({ type: 'child_started', cmd: child.cmd, runId: before.runId });
-        any = true;
-        continue;
-      }
+      const { runId, fencingToken } = this.run;
       const started = await this.host.store.start({
         workflowId: child.workflowId,
         runId: randomUUID(),
@@ -61,12 +56,10 @@ export class DriverChildren {
         input: child.input,
         now: this.host.clock(),
         newRun: true,
-        parent: { runId: this.run.runId, cmd: child.cmd, closePolicy: child.parentClosePolicy },
+        parent: { runId, cmd: child.cmd, closePolicy: child.parentClosePolicy, fencingToken },
       });
-      const ours =
-        started.created ||
-        (await this.host.store.describe(child.workflowId, started.runId))?.parentRunId === this.run.runId;
-      if (!started.knownType || !ours) {
+      if (started.parentLost) return 'lost';
+      if (!started.knownType || !started.ofParent) {
         const error = started.knownType
           ? new ReelError(
               ErrorCodes.WORKFLOW_ALREADY_STARTED,
@@ -82,7 +75,7 @@ export class DriverChildren {
       }
       any = true;
     }
-    return any;
+    return any ? 'started' : 'none';
   }
 
   /** Cancellation reaches the run's started children, but those started inside `ctx.uncancellable`. */

@@ -16,6 +16,8 @@ export interface ClosingRun {
   metrics: WorkerMetrics;
   /** The run received a cancellation its children may not have heard of yet. */
   cancelChildren: boolean;
+  /** The lease is lost: another worker has the run. */
+  lost(): void;
 }
 
 /**
@@ -34,7 +36,10 @@ export async function closeRun(
     const flushed = await run.writes.flush();
     if (flushed !== 'ok') return flushed === 'lost' ? 'stopped' : 'again';
     if (!(await run.writes.leaseHeld())) return 'stopped';
-    await run.children.start();
+    if ((await run.children.start()) === 'lost') {
+      run.lost();
+      return 'stopped';
+    }
   }
   if (outcome.type === 'workflow_continued_as_new') {
     if ((await run.writes.continueAsNew(outcome.input)) === 'lost') return 'stopped';

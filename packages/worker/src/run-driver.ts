@@ -205,7 +205,9 @@ export class RunDriver {
     for (const activity of due) this.activities.start(activity, () => this.ended);
     await this.tasks.sync();
     // Started children appended `child_started` events: deliver them before deciding to wait.
-    if (startChildren && (await this.children.start())) {
+    const children = startChildren ? await this.children.start() : 'none';
+    if (children === 'lost') return this.lost();
+    if (children === 'started') {
       this.again = true;
       return;
     }
@@ -260,6 +262,7 @@ export class RunDriver {
         tasks: this.tasks,
         metrics: this.host.metrics,
         cancelChildren: this.cancelChildrenPending,
+        lost: () => this.lost(),
       },
       outcome,
     );

@@ -60,7 +60,12 @@ export interface StartRequest {
   attributes?: Record<string, Json>;
   /** Recorded in `workflow_started`: the run fails if still open this long after it started. */
   executionTimeoutMs?: number;
-  parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy };
+  /**
+   * For a child: its parent's run, the command that starts it, its parent-close policy, and the
+   * parent's lease. The start is fenced by that lease (a worker that lost its parent starts nothing:
+   * `parentLost`), and a run already started for this parent command is returned, even closed.
+   */
+  parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy; fencingToken: number };
   /**
    * Create the run already claimed by worker `owner` for `ms` (by the store's clock), with fencing
    * token 1, and wake no other worker: a worker in the starting process runs it at once (see `LocalWorker`).
@@ -86,6 +91,10 @@ export interface StartResult {
   knownType: boolean;
   /** The type of the run returned (differs from the requested one if the id belongs to another workflow). */
   type: string;
+  /** For a child start: the run returned was started for this parent command (now or before). */
+  ofParent?: boolean;
+  /** For a child start: the parent's lease is lost, so nothing was started. */
+  parentLost?: boolean;
 }
 
 /** A run a worker has just claimed, with its lease's fencing token. */

@@ -55,7 +55,7 @@ export function continueAsNewBehaviour(h: Harness): void {
         input: null,
         now: at(1),
         newRun: true,
-        parent: { runId, cmd: 0, closePolicy: 'abandon' },
+        parent: { runId, cmd: 0, closePolicy: 'abandon', fencingToken: lease.fencingToken },
       });
       const child = await h.claimOne(childType, at(1));
       await h.store.commit({

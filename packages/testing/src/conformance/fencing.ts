@@ -146,6 +146,39 @@ export function fencingBehaviour(h: Harness): void {
       expect(await h.store.loadHistory(good.runId)).toHaveLength(2);
     });
 
+    it("a child's start is fenced by its parent's lease, and a parent command gets one run", async () => {
+      const type = await h.type();
+      const old = await h.startClaimed(type);
+      const childId = h.id('child');
+      const startChild = (fencingToken: number, runId = randomUUID()) =>
+        h.store.start({
+          workflowId: childId,
+          runId,
+          type,
+          input: null,
+          now: at(1),
+          newRun: true,
+          parent: { runId: old.runId, cmd: 0, closePolicy: 'abandon', fencingToken },
+        });
+      // Another worker takes the parent over; the old holder's start of the child starts nothing.
+      const current = await h.claimOne(type, at(LEASE), LEASE, 'new-worker');
+      expect(current.runId).toBe(old.runId);
+      expect(await startChild(old.fencingToken)).toMatchObject({ created: false, parentLost: true });
+      expect(await h.store.describe(childId)).toBeUndefined();
+      // The holder starts it; the child closes; starting it again returns that run, never a second one.
+      const first = await startChild(current.fencingToken);
+      expect(first).toMatchObject({ created: true, ofParent: true });
+      const child = await h.claimOne(type, at(LEASE + 1), LEASE, 'child-worker');
+      const close = { inboxVersion: 0, status: 'completed' as const, result: 1 };
+      await h.store.commit({ ...child, now: at(LEASE + 2), events: [], consumedInbox: [], close });
+      expect(await startChild(current.fencingToken)).toMatchObject({
+        runId: first.runId,
+        created: false,
+        ofParent: true,
+      });
+      expect((await h.store.list({ type })).items.filter((r) => r.workflowId === childId)).toHaveLength(1);
+    });
+
     it("a child's close made at once with its parent's release still reaches the parent", async () => {
       const type = await h.type();
       const parent = await h.startClaimed(type);
@@ -156,7 +189,7 @@ export function fencingBehaviour(h: Harness): void {
         type,
         input: null,
         now: at(0),
-        parent: { runId: parent.runId, cmd: 1, closePolicy: 'abandon' },
+        parent: { runId: parent.runId, cmd: 1, closePolicy: 'abandon', fencingToken: parent.fencingToken },
       });
       const child = await h.claimOne(type);
       const { version } = await h.store.readInbox(parent.runId);

@@ -159,12 +159,23 @@ export class PostgresStore implements Store {
         req.lease?.owner ?? null,
         req.lease?.ms ?? null,
         this.clock(req.now),
+        req.parent?.fencingToken ?? null,
       ]);
       const row = rows[0];
-      if (row.created) return { runId: row.created, created: true, knownType: true, type: req.type };
+      const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};
+      if (row.created)
+        return { runId: row.created, created: true, knownType: true, type: req.type, ...child };
       if (row.existing)
-        return { runId: row.existing, created: false, knownType: row.known, type: row.existing_type };
+        return {
+          runId: row.existing,
+          created: false,
+          knownType: row.known,
+          type: row.existing_type,
+          ...child,
+        };
       if (!row.known) return { runId: req.runId, created: false, knownType: false, type: req.type };
+      if (!row.parent_held)
+        return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
       if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
     }
   }

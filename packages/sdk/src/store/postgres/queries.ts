@@ -14,15 +14,22 @@
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
  * or inserts the run and its first event. $8 delays it; $9–$12 are attributes and the parent link.
  * $13/$14 insert it already leased to a worker of this process for $14 ms (fencing token 1): nobody
- * is woken. $15: the store's clock (null: the database's).
+ * is woken. $15: the store's clock (null: the database's). A child's start ($10 set) is fenced by its
+ * parent's lease ($16), and returns the run started for the same parent command if there is one, open
+ * or closed: a parent that starts a child again after a crash never gets a second run.
  */
 export const START = `
 with existing as (
-  select run_id, type from reel.workflows
-   where workflow_id = $1 and (not $7::boolean or status in ('running', 'parked'))
-   order by run_seq desc limit 1
+  select run_id, type, parent_run_id = $10::uuid and parent_cmd = $11::int as of_parent from reel.workflows
+   where workflow_id = $1
+     and (not $7::boolean or status in ('running', 'parked') or (parent_run_id = $10::uuid and parent_cmd = $11::int))
+   order by parent_run_id = $10::uuid and parent_cmd = $11::int desc nulls last, run_seq desc limit 1
 ), known as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
+), parent_held as (
+  select $10::uuid is null or exists (select 1 from reel.workflows
+                                        where run_id = $10::uuid and fencing_token = $16::bigint
+                                          and lease_owner is not null) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token)
@@ -31,7 +38,7 @@ with existing as (
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
          $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end
-  where not exists (select 1 from existing) and (select ok from known)
+  where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id
 ), first_event as (
@@ -41,7 +48,9 @@ with existing as (
 select (select run_id from ins) as created,
        (select run_id from existing) as existing,
        (select type from existing) as existing_type,
+       (select of_parent from existing) as of_parent,
        (select ok from known) as known,
+       (select ok from parent_held) as parent_held,
        (select count(pg_notify('reel_wake', run_id::text)) from ins where $13 is null) as notified`;
 
 /**
