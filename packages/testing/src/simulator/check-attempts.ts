@@ -14,18 +14,22 @@ export function checkAttempts(ledger: Ledger, snapshot: StoreSnapshot, startMs: 
   for (const state of snapshot.runs.values()) violations.push(...recordedOnce(state));
   for (const a of ledger.attempts) {
     const state = snapshot.runs.get(a.runId);
-    const problem = state && a.row && startProblem(a, state);
+    const problem = state && a.row && startProblem(a, state, ledger);
     if (problem)
       violations.push({
         invariant: 2,
         kind: problem.kind,
-        message: `${a.workflowId} run ${a.runId}: ${a.process} started ${a.activity} '${a.key}' attempt ${a.attempt} at +${a.at - startMs} ms ${problem.why}`,
+        message: `${a.workflowId} run ${a.runId}: ${a.process} started ${a.activity} '${a.key}' attempt ${a.attempt} at +${a.at - startMs} ms ${problem.why} (${circumstances(a)})`,
       });
   }
   return violations;
 }
 
-function startProblem(a: Attempt, state: RunState): { kind: string; why: string } | undefined {
+function startProblem(
+  a: Attempt,
+  state: RunState,
+  ledger: Ledger,
+): { kind: string; why: string } | undefined {
   const row = a.row;
   if (!row) return undefined;
   if (!OPEN_STATUSES.includes(row.status))
@@ -54,7 +58,7 @@ function startProblem(a: Attempt, state: RunState): { kind: string; why: string 
   if (row.leaseOwner !== a.identity)
     return {
       kind: 'attempt-without-lease',
-      why: `while the store gave the run's lease to ${row.leaseOwner ?? 'nobody'}`,
+      why: `while the store gave the run's lease to ${ledger.nameOf(row.leaseOwner)}`,
     };
   if (row.readyAt === null || row.readyAt.getTime() <= a.at)
     return {
@@ -80,4 +84,11 @@ function recordedOnce(state: RunState): Violation[] {
     if (OUTCOMES.includes(e.type)) seen.set(e.cmd, `${e.type} at seq ${e.seq}`);
   }
   return violations;
+}
+
+/** What may explain it: a worker just back from a freeze (a zombie), or a worker's clock off. */
+function circumstances(a: Attempt): string {
+  const zombie =
+    a.resumedAgo === undefined ? 'never frozen' : `resumed from a freeze ${a.resumedAgo} ms before`;
+  return `${a.process} ${zombie}, its clock ${a.skewMs >= 0 ? '+' : ''}${a.skewMs} ms`;
 }

@@ -1,6 +1,7 @@
 import type { Ledger, Violation } from './ledger.ts';
 import { OPEN_STATUSES, type StoreSnapshot } from './snapshot.ts';
 import { signalId } from './store-checks.ts';
+import { traceJson } from './trace.ts';
 
 /**
  * Invariant 1: a signal whose send returned is in the history of the run it reached, or of that
@@ -26,7 +27,7 @@ export function checkSignals(ledger: Ledger, snapshot: StoreSnapshot): Violation
       violations.push({
         invariant: 1,
         kind: 'input-left-in-inbox',
-        message: `${run.workflowId} run ${run.runId} closed as ${run.status} over ${others.length} unread inbox item(s): ${others.map((i) => `${i.kind} ${JSON.stringify(i.payload)}`).join('; ')}`,
+        message: `${run.workflowId} run ${run.runId} closed as ${run.status} over ${others.length} unread inbox item(s): ${others.map((i) => `${i.kind} ${traceJson(i.payload)}`).join('; ')}`,
       });
   }
   for (const [id, sent] of ledger.signals) {

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { INVARIANTS } from './invariants.ts';
 import type { ScenarioResult } from './scenario.ts';
 import { simulate } from './simulate.ts';
 
-const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--verbose]
+const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--verbose] [--trace FILE]
 
 Runs N seeded scenarios (seeds S.. S+N-1, default 1..100) of real workers and clients under a
 scheduler that decides every delivery, clock, crash and pause from the seed, then checks the
 invariants. --seed S replays one scenario (bit for bit on the memory store) and prints its trace
 on failure. --store postgres runs the same scenarios on a real Postgres (DATABASE_URL, else an
-embedded one), in real time, --jobs at once (default 4).`;
+embedded one), in real time, --jobs at once (default 4). --trace FILE writes the whole trace of
+the last scenario run to FILE.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -21,6 +23,7 @@ async function main(): Promise<number> {
       store: { type: 'string', default: 'memory' },
       jobs: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      trace: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -43,7 +46,9 @@ async function main(): Promise<number> {
     store,
     seeds,
     ...(values.jobs ? { jobs: Number(values.jobs) } : {}),
+    fullTrace: values.trace !== undefined,
     onResult: (r) => {
+      if (values.trace) writeFileSync(values.trace, `${r.trace.join('\n')}\n`);
       done++;
       if (r.violations.length > 0) printFailure(r, verbose);
       else if (verbose) console.log(`seed ${r.seed}: ok (${describe(r)})`);
@@ -74,7 +79,7 @@ function printFailure(r: ScenarioResult, verbose: boolean): void {
     console.log(`  ${describe(r)}; stopped: ${r.stopReason}`);
     for (const note of r.notes) console.log(`  note: ${note}`);
     console.log('  trace (last lines):');
-    for (const line of r.trace) console.log(`    ${line}`);
+    for (const line of r.trace.slice(-400)) console.log(`    ${line}`);
   }
 }
 

@@ -56,11 +56,12 @@ function call(
   exec: () => Promise<unknown>,
 ): Promise<never> {
   proc.called.add(method);
-  net.trace.record(`${proc.name} > ${method} ${traceJson(args)}`);
+  const id = `${method}#${++net.trace.calls}`;
+  net.trace.record(`${proc.name} > ${id} ${traceJson(args)}`);
   return new Promise((resolve, reject) => {
     const answer = (outcome: CallOutcome) =>
       net.timers.after(proc, net.faults.latency(), () => {
-        net.trace.record(`${proc.name} < ${method} ${show(outcome)}`);
+        net.trace.record(`${proc.name} < ${id} ${show(outcome)}`);
         if ('error' in outcome) reject(outcome.error);
         else resolve(outcome.value as never);
       });
@@ -69,20 +70,20 @@ function call(
       if (!decided) {
         decided = true;
         const fault = net.faults.before(proc, method);
-        if (fault === 'crash') return net.crash(proc, `before ${method}`);
+        if (fault === 'crash') return net.crash(proc, `before ${id}`);
         if (fault === 'fail') return answer({ error: injected(method) });
         if (fault === 'freeze') {
-          net.freeze(proc, `before ${method}`);
+          net.freeze(proc, `before ${id}`);
           net.timers.after(proc, 0, () => void execute().catch((err) => net.broken(err))); // held until it resumes
           return;
         }
       }
       // The store runs the call as nobody's code: its own timers and callbacks belong to no process.
       const outcome = await runAs(undefined, () => net.checks.around(method, args, exec));
-      net.trace.record(`${proc.name} = ${method} ${show(outcome)}`);
+      net.trace.record(`${proc.name} = ${id} ${show(outcome)}`);
       const fault = net.faults.after(proc, method);
-      if (fault === 'crash') return net.crash(proc, `after ${method}`);
-      if (fault === 'freeze') net.freeze(proc, `after ${method}`);
+      if (fault === 'crash') return net.crash(proc, `after ${id}`);
+      if (fault === 'freeze') net.freeze(proc, `after ${id}`);
       answer(fault === 'fail' ? { error: injected(method) } : outcome);
     };
     net.timers.after(proc, net.faults.latency(), () => void execute().catch((err) => net.broken(err)));
@@ -92,17 +93,18 @@ function call(
 /** Delivers the store's notifications to `proc` as events of the network: delayed, sometimes lost. */
 function relay(proc: SimProcess, net: Network, listener: StoreListener): StoreListener {
   const relayed: StoreListener = {};
-  for (const [kind, handler] of Object.entries(listener) as [keyof StoreListener, (arg: string) => void][]) {
+  const handlers = Object.entries(listener) as [keyof StoreListener, (...args: string[]) => void][];
+  for (const [kind, handler] of handlers) {
     if (typeof handler !== 'function') continue;
-    relayed[kind] = (arg: string) => {
+    relayed[kind] = (...args: string[]) => {
       if (!proc.alive) return;
       if (net.faults.loses()) {
-        net.trace.record(`${proc.name} lost ${kind} ${arg}`);
+        net.trace.record(`${proc.name} lost ${kind} ${args.join(' ')}`);
         return;
       }
       net.timers.after(proc, net.faults.latency(), () => {
-        net.trace.record(`${proc.name} ! ${kind} ${arg}`);
-        handler.call(listener, arg);
+        net.trace.record(`${proc.name} ! ${kind} ${args.join(' ')}`);
+        handler.apply(listener, args);
       });
     };
   }

@@ -54,6 +54,10 @@ export interface Attempt {
   /** The database's clock when it started. */
   at: number;
   row: RunRow | undefined;
+  /** How far its worker's clock was off then. */
+  skewMs: number;
+  /** How long before its worker had resumed from a freeze, if it ever froze. */
+  resumedAgo: number | undefined;
 }
 
 /** A signal a client sent, and where the store put it. */
@@ -117,6 +121,12 @@ export class Ledger {
     const runs = [runId];
     for (let next = this.successor.get(runId); next; next = this.successor.get(next)) runs.push(next);
     return runs;
+  }
+
+  /** The simulated process a worker identity belongs to (the identity itself if unknown). */
+  nameOf(identity: string | null): string {
+    for (const [name, id] of this.identities) if (id === identity) return name;
+    return identity ?? 'nobody';
   }
 
   violation(invariant: number, kind: string, message: string): void {

@@ -130,7 +130,12 @@ function planOps(rng: Prng, clients: number): TimedOp[] {
             n: rng.int(1, 6),
           });
       }
-      for (let k = rng.int(0, 4); k > 0; k--) add(later(), { kind: 'query', workflowId: wf.id });
+      // Queries, some in bursts, so that one comes while a step's result is not yet durable.
+      for (let k = rng.int(1, 4); k > 0; k--) {
+        const t = later();
+        for (let b = rng.chance(0.5) ? 3 : 1; b > 0; b--)
+          add(t + rng.int(0, 60), { kind: 'query', workflowId: wf.id });
+      }
       if (rng.chance(0.2))
         add(later() + 2000, { kind: 'signalWithStart', wf, sigId: sigId(), n: rng.int(1, 6) });
     }

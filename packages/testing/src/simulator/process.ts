@@ -14,6 +14,10 @@ export class SimProcess {
   readonly deferred: (() => void)[] = [];
   /** The store methods it has called so far. */
   readonly called = new Set<string>();
+  /** When it last resumed from a freeze (the database's time). */
+  resumedAt: number | undefined;
+  /** The clock it reads, if it has one of its own. */
+  clock: (() => Date) | undefined;
 
   constructor(
     readonly name: string,

@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   store: 'memory' | 'postgres';
   /** For `postgres`: the server on which each scenario gets a database of its own. */
   adminUrl?: string;
+  /** Keep the whole trace in the result, not only its end. */
+  fullTrace?: boolean;
   /** Lets a test break the history before the checks run, to see them fail. */
   tamper?: (store: Store) => Promise<void>;
 }
@@ -51,7 +53,7 @@ async function onMemory(plan: Plan, options: ScenarioOptions): Promise<ScenarioR
   const restoreIds = seedRandomUUID(() => ids.uuid());
   let world: World;
   try {
-    world = await play(plan, store, memoryRows(store), time, START_MS);
+    world = await play(plan, store, memoryRows(store), time, START_MS, options);
   } finally {
     unroute();
     time.dispose();
@@ -71,7 +73,7 @@ async function onPostgres(plan: Plan, options: ScenarioOptions): Promise<Scenari
     const unroute = routeGlobalTimers();
     let world: World;
     try {
-      world = await play(plan, store, postgresRows(store.pool), time, Date.now());
+      world = await play(plan, store, postgresRows(store.pool), time, Date.now(), options);
     } finally {
       unroute();
     }
@@ -88,8 +90,9 @@ async function play(
   rows: RowReader,
   time: SimTime,
   startMs: number,
+  options: ScenarioOptions,
 ): Promise<World> {
-  const world = new World(plan, store, rows, new ProcessTimers(time.base), startMs);
+  const world = new World(plan, store, rows, new ProcessTimers(time.base), startMs, options.fullTrace);
   world.start();
   if ((await time.run(() => world.finished, EVENT_BUDGET)) === 'budget') world.stopReason = 'budget';
   world.end();
@@ -113,7 +116,7 @@ async function finish(
     digest: world.trace.digest(),
     violations,
     stopReason: world.stopReason,
-    trace: world.trace.tail(),
+    trace: options.fullTrace ? world.trace.all() : world.trace.tail(),
     notes: world.notes,
     stats: {
       events: time.events,

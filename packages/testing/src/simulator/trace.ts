@@ -11,6 +11,8 @@ export class Trace {
   private readonly aliases: [string, string][] = [];
   private readonly kept: string[] = [];
   lines = 0;
+  /** Store calls so far: each call's number ties its execution and answer to it. */
+  calls = 0;
 
   constructor(private readonly keep = 400) {}
 
@@ -27,6 +29,11 @@ export class Trace {
     this.lines++;
     this.kept.push(line);
     if (this.kept.length > this.keep * 2) this.kept.splice(0, this.kept.length - this.keep);
+  }
+
+  /** Every line kept (all of them if `keep` is Infinity). */
+  all(): string[] {
+    return [...this.kept];
   }
 
   /** The last lines recorded (at most `keep`). */

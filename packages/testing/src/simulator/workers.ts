@@ -42,12 +42,13 @@ export class WorkerPool {
     const proc = new SimProcess(`w${slot}.${this.generation++}`, 'worker', world.timers);
     this.processes.push(proc);
     world.trace.record(`${proc.name} starts`);
+    proc.clock = skewedClock(spec.clock, world.startMs);
     void runAs(proc, async () => {
       const worker = await Worker.create({
         store: faultStore(proc, world),
         workflows: simWorkflows,
         activities: activityRegistry(world),
-        clock: skewedClock(spec.clock, world.startMs),
+        clock: proc.clock,
         leaseMs: world.plan.leaseMs,
         pollIntervalMs: spec.pollMs,
         stickyMs: spec.stickyMs,

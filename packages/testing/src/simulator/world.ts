@@ -23,7 +23,7 @@ const SETTLE_CHECK_MS = 250;
  */
 export class World implements Network, ActivityHost {
   readonly faults: Faults;
-  readonly trace = new Trace();
+  readonly trace: Trace;
   readonly ledger = new Ledger();
   readonly checks: StoreChecks;
   readonly workers = new WorkerPool(this);
@@ -46,7 +46,10 @@ export class World implements Network, ActivityHost {
     readonly timers: ProcessTimers,
     /** The database's time when the scenario starts. */
     readonly startMs: number,
+    /** Keep the whole trace, not only its end. */
+    fullTrace = false,
   ) {
+    this.trace = new Trace(fullTrace ? Number.POSITIVE_INFINITY : 400);
     this.rng = new Prng(plan.seed).fork(1);
     this.faults = new Faults(plan.rates, this.rng);
     this.checks = new StoreChecks(base, this.ledger, rows);
@@ -87,6 +90,7 @@ export class World implements Network, ActivityHost {
     this.trace.record(`${proc.name} freezes ${why} for ${ms} ms`);
     this.timers.after(undefined, ms, () => {
       this.trace.record(`${proc.name} resumes`);
+      proc.resumedAt = Date.now();
       this.timers.resume(proc);
     });
   }
@@ -113,6 +117,8 @@ export class World implements Network, ActivityHost {
       attempt: ctx.attempt,
       at: Date.now(),
       row: undefined,
+      skewMs: proc?.clock ? proc.clock().getTime() - Date.now() : 0,
+      resumedAgo: proc?.resumedAt === undefined ? undefined : Date.now() - proc.resumedAt,
     };
     this.ledger.attempts.push(attempt);
     this.trace.record(`${attempt.process} runs ${activity} ${key} #${ctx.attempt}`);
