@@ -90,5 +90,7 @@ function recordedOnce(state: RunState): Violation[] {
 function circumstances(a: Attempt): string {
   const zombie =
     a.resumedAgo === undefined ? 'never frozen' : `resumed from a freeze ${a.resumedAgo} ms before`;
-  return `${a.process} ${zombie}, its clock ${a.skewMs >= 0 ? '+' : ''}${a.skewMs} ms`;
+  const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms} ms`;
+  const owner = a.ownerSkewMs === undefined ? '' : `, the lease holder's clock ${signed(a.ownerSkewMs)}`;
+  return `${a.process} ${zombie}, its clock ${signed(a.skewMs)}${owner}`;
 }

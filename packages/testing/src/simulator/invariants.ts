@@ -5,7 +5,7 @@ import { checkChildren } from './check-children.ts';
 import { checkHistories } from './check-histories.ts';
 import { checkSignals } from './check-signals.ts';
 import type { Violation } from './ledger.ts';
-import { readSnapshot } from './snapshot.ts';
+import { readSnapshot, type StoreSnapshot } from './snapshot.ts';
 import type { World } from './world.ts';
 
 /** What each invariant promises, for reports. */
@@ -21,8 +21,13 @@ export const INVARIANTS: Record<number, string> = {
 };
 
 /** Checks every invariant on what the scenario left in the store and in its ledger. */
-export async function checkInvariants(world: World, store: Store): Promise<Violation[]> {
+export async function checkInvariants(
+  world: World,
+  store: Store,
+  tamper?: (snapshot: StoreSnapshot) => void,
+): Promise<Violation[]> {
   const snapshot = await readSnapshot(store);
+  tamper?.(snapshot);
   const violations = [
     ...world.ledger.violations,
     ...checkSignals(world.ledger, snapshot),

@@ -58,6 +58,8 @@ export interface Attempt {
   skewMs: number;
   /** How long before its worker had resumed from a freeze, if it ever froze. */
   resumedAgo: number | undefined;
+  /** How far the clock of the worker holding the lease then was off. */
+  ownerSkewMs?: number;
 }
 
 /** A signal a client sent, and where the store put it. */

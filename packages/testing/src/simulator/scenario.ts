@@ -6,6 +6,7 @@ import { memoryRows, postgresRows, type RowReader, type Violation } from './ledg
 import { type Plan, planScenario } from './plan.ts';
 import { Prng } from './prng.ts';
 import { seedRandomUUID } from './seeded-uuid.ts';
+import type { StoreSnapshot } from './snapshot.ts';
 import { RealTime, type SimTime, VirtualTime } from './time.ts';
 import { ProcessTimers, routeGlobalTimers } from './timers.ts';
 import { World } from './world.ts';
@@ -21,8 +22,8 @@ export interface ScenarioOptions {
   adminUrl?: string;
   /** Keep the whole trace in the result, not only its end. */
   fullTrace?: boolean;
-  /** Lets a test break the history before the checks run, to see them fail. */
-  tamper?: (store: Store) => Promise<void>;
+  /** Lets a test break what the store left before the checks run, to see them fail. */
+  tamper?: (snapshot: StoreSnapshot) => void;
 }
 
 export interface ScenarioResult {
@@ -106,8 +107,7 @@ async function finish(
   time: SimTime,
   options: ScenarioOptions,
 ): Promise<ScenarioResult> {
-  if (options.tamper) await options.tamper(store);
-  const violations = await checkInvariants(world, store);
+  const violations = await checkInvariants(world, store, options.tamper);
   for (const err of world.errors)
     violations.push({ invariant: 0, kind: 'simulator-error', message: (err as Error)?.stack ?? String(err) });
   return {

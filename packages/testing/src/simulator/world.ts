@@ -125,6 +125,10 @@ export class World implements Network, ActivityHost {
     // On the memory store the row is read at once, before anything else can happen.
     void this.rows(ctx.runId).then((row) => {
       attempt.row = row;
+      const owner = this.workers.processes.find(
+        (p) => this.ledger.identities.get(p.name) === row?.leaseOwner,
+      );
+      if (owner?.clock) attempt.ownerSkewMs = owner.clock().getTime() - Date.now();
     });
   }
 
