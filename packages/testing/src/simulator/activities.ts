@@ -3,8 +3,8 @@ import { book, cleanup, slow, step, unbook } from './workflows.ts';
 
 /** What the activities of a scenario report to it, and draw from it. */
 export interface ActivityHost {
-  /** Called by every attempt as it starts, before it does anything. */
-  attemptStarted(activity: string, key: string): void;
+  /** Called by every attempt as it starts; the attempt does nothing before it resolves. */
+  attemptStarted(activity: string, key: string): Promise<void>;
   /** How long an attempt works (simulated time). */
   workMs(): number;
   /** How long a slow attempt works: longer than its start-to-close timeout. */
@@ -18,35 +18,36 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * outcome depends only on their arguments and the attempt number, so a plain model can predict it.
  */
 export function activityRegistry(host: ActivityHost): Record<string, ActivityFn> {
-  const started = (name: string, key: string) => {
-    host.attemptStarted(name, key);
-    return activityContext().attempt;
+  const started = async (name: string, key: string) => {
+    const { attempt } = activityContext();
+    await host.attemptStarted(name, key);
+    return attempt;
   };
   return {
     step: replaceActivity(step, async (key: string, failures: number) => {
-      const attempt = started('step', key);
+      const attempt = await started('step', key);
       await pause(host.workMs());
       if (attempt <= failures) throw new Error(`${key} failed on attempt ${attempt}`);
       return `${key}:done`;
     }),
     slow: replaceActivity(slow, async (key: string, slowAttempts: number) => {
-      const attempt = started('slow', key);
+      const attempt = await started('slow', key);
       await pause(attempt <= slowAttempts ? host.slowMs : host.workMs());
       return `${key}:done`;
     }),
     book: replaceActivity(book, async (key: string, fail: boolean) => {
-      started('book', key);
+      await started('book', key);
       await pause(host.workMs());
       if (fail) throw new NonRetryableError(`no seat for ${key}`);
       return `bk:${key}`;
     }),
     unbook: replaceActivity(unbook, async (id: string) => {
-      started('unbook', id);
+      await started('unbook', id);
       await pause(host.workMs());
       return `ub:${id}`;
     }),
     cleanup: replaceActivity(cleanup, async (key: string) => {
-      started('cleanup', key);
+      await started('cleanup', key);
       await pause(host.workMs());
       return `cl:${key}`;
     }),

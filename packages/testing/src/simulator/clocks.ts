@@ -25,10 +25,10 @@ export function workerClock(rng: Prng, leaseMs: number, faultMs: number): ClockS
   const sign = () => (rng.chance(0.5) ? 1 : -1);
   const offset = () =>
     rng.weighted<() => number>([
-      [() => 0, 50],
-      [() => sign() * rng.int(5, 300), 20],
+      [() => 0, 45],
+      [() => sign() * rng.int(5, 300), 15],
       [() => sign() * rng.int(300, leaseMs), 15],
-      [() => sign() * rng.int(leaseMs, 3 * leaseMs), 15],
+      [() => sign() * rng.int(leaseMs, 3 * leaseMs), 25],
     ])();
   const jumps = rng.chance(0.25)
     ? Array.from({ length: rng.int(1, 2) }, () => ({ atMs: rng.int(0, faultMs), offsetMs: offset() })).sort(

@@ -104,7 +104,11 @@ export class World implements Network, ActivityHost {
     this.trace.record(message);
   }
 
-  attemptStarted(activity: string, key: string): void {
+  /**
+   * Records the attempt with its run's row as the store holds it now: read at once on the memory
+   * store; on Postgres the attempt waits for the read, so that its own outcome cannot come first.
+   */
+  async attemptStarted(activity: string, key: string): Promise<void> {
     const proc = currentProcess();
     const ctx = activityContext();
     const attempt: Attempt = {
