@@ -5,14 +5,14 @@ import { INVARIANTS } from './invariants.ts';
 import type { ScenarioResult } from './scenario.ts';
 import { simulate } from './simulate.ts';
 
-const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--verbose] [--trace FILE]
+const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--verbose] [--trace FILE] [--json FILE]
 
 Runs N seeded scenarios (seeds S.. S+N-1, default 1..100) of real workers and clients under a
 scheduler that decides every delivery, clock, crash and pause from the seed, then checks the
 invariants. --seed S replays one scenario (bit for bit on the memory store) and prints its trace
 on failure. --store postgres runs the same scenarios on a real Postgres (DATABASE_URL, else an
 embedded one), in real time, --jobs at once (default 4). --trace FILE writes the whole trace of
-the last scenario run to FILE.`;
+the last scenario run to FILE; --json FILE writes every seed's findings to FILE.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
       jobs: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       trace: { type: 'string' },
+      json: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -56,6 +57,16 @@ async function main(): Promise<number> {
     },
   });
   printSummary(results, store, Date.now() - started);
+  if (values.json) {
+    const findings = results.map(({ seed, digest, stopReason, violations }) => ({
+      seed,
+      store,
+      digest,
+      stopReason,
+      violations,
+    }));
+    writeFileSync(values.json, JSON.stringify(findings, null, 1));
+  }
   return results.some((r) => r.violations.length > 0) ? 1 : 0;
 }
 
