@@ -3,7 +3,7 @@ import { CLOSING_EVENTS, type RecordedEvent } from '@reel/sdk';
 import { replayHistory } from '../replay.ts';
 import type { Violation } from './ledger.ts';
 import { type Prediction, predict } from './models.ts';
-import type { RunState, StoreSnapshot } from './snapshot.ts';
+import { OPEN_STATUSES, type RunState, type StoreSnapshot } from './snapshot.ts';
 import { simWorkflows } from './workflows.ts';
 
 /**
@@ -96,7 +96,5 @@ function uncompensated({ run, history }: RunState): string[] {
   const unbooked = new Set(
     history.flatMap((e) => (e.type === 'activity_scheduled' && e.name === 'unbook' ? [e.args[0]] : [])),
   );
-  return OPEN.includes(run.status) ? [] : booked.filter((b) => !unbooked.has(b));
+  return OPEN_STATUSES.includes(run.status) ? [] : booked.filter((b) => !unbooked.has(b));
 }
-
-const OPEN = ['running', 'parked'];

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@reel/sdk';
-import type { AccountInput, FamilyInput, TripInput } from './workflows.ts';
+import type { AccountInput, TripInput } from './workflows.ts';
 
 /** How a plain model says a run ends. */
 export type Prediction =
@@ -31,7 +31,7 @@ export function predict(type: string, workflowId: string, history: RecordedEvent
     case 'kid':
       return kid(input, events);
     case 'family':
-      return family(workflowId, input, events);
+      return family(workflowId, events);
     case 'trip':
       return trip(workflowId, input, events);
     case 'waiter':
@@ -87,7 +87,7 @@ function kid(k: { key: string }, events: RecordedEvent[]): Prediction | undefine
   });
 }
 
-function family(id: string, _f: FamilyInput, events: RecordedEvent[]): Prediction | undefined {
+function family(id: string, events: RecordedEvent[]): Prediction | undefined {
   let phase: 'held' | 'awaited' | 'sleep' = 'held';
   for (const e of events) {
     if (e.type === 'cancel_requested') return cancelled;

@@ -8,7 +8,8 @@ import type {
   Store,
   WorkflowDescription,
 } from '@reel/sdk';
-import type { Ledger, RowReader } from './ledger.ts';
+import type { Ledger } from './ledger.ts';
+import type { RowReader } from './store-rows.ts';
 
 /** The outcome of one store call as it ran. */
 export type CallOutcome = { value: unknown } | { error: Error };
