@@ -295,6 +295,26 @@ export class MemoryStore implements Store {
     return this.schedules.hasWork(now) || this.tasks.hasWork(now);
   }
 
+  /**
+   * A run's row as stored, lease included, at this instant: for checks that look under the port (the
+   * simulator compares every activity attempt with the lease the store holds when it starts).
+   */
+  peek(
+    runId: string,
+  ):
+    | { status: WorkflowStatus; leaseOwner: string | null; readyAt: Date | null; historyLength: number }
+    | undefined {
+    const run = this.runs.get(runId);
+    return (
+      run && {
+        status: run.status,
+        leaseOwner: run.leaseOwner,
+        readyAt: run.readyAt,
+        historyLength: run.history.length,
+      }
+    );
+  }
+
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
     return copy(this.runs.get(runId)?.history ?? []);
   }

@@ -1,0 +1,63 @@
+import type { Violation } from './ledger.ts';
+import { parentOf, type RunState, type StoreSnapshot } from './snapshot.ts';
+
+/**
+ * Invariant 3: each `child_scheduled` in a parent's history has exactly one run (none only when the
+ * child could not start, or the parent was cancelled or terminated before it started), and a run
+ * hears only about its own children: each child outcome it records is for a child it scheduled,
+ * once. (That a continue-as-new successor inherits no child or activity outcome from its
+ * predecessor's inbox is checked at the store, as the run continues: `StoreChecks`.)
+ */
+export function checkChildren(snapshot: StoreSnapshot): Violation[] {
+  const violations: Violation[] = [];
+  const startedBy = new Map<string, RunState[]>();
+  for (const state of snapshot.runs.values()) {
+    const parent = parentOf(state);
+    if (!parent) continue;
+    const key = `${parent.runId}#${parent.cmd}`;
+    startedBy.set(key, [...(startedBy.get(key) ?? []), state]);
+  }
+  for (const { run, history } of snapshot.runs.values()) {
+    const where = `${run.workflowId} run ${run.runId}`;
+    const scheduled = new Map<number, string>();
+    const outcomes = new Set<number>();
+    for (const e of history) {
+      if (e.type === 'child_scheduled') scheduled.set(e.cmd, e.workflowId);
+      if (e.type !== 'child_completed' && e.type !== 'child_failed') continue;
+      if (!scheduled.has(e.cmd))
+        violations.push({
+          invariant: 3,
+          kind: 'outcome-of-unknown-child',
+          message: `${where} recorded ${e.type} for command ${e.cmd} at seq ${e.seq}, which is no child it scheduled`,
+        });
+      else if (outcomes.has(e.cmd))
+        violations.push({
+          invariant: 3,
+          kind: 'child-outcome-twice',
+          message: `${where} recorded a second outcome for child ${scheduled.get(e.cmd)} (command ${e.cmd}) at seq ${e.seq}`,
+        });
+      outcomes.add(e.cmd);
+    }
+    for (const [cmd, childId] of scheduled) {
+      const runs = startedBy.get(`${run.runId}#${cmd}`) ?? [];
+      const started = history.some((e) => e.type === 'child_started' && e.cmd === cmd);
+      const failedToStart =
+        history.some((e) => e.type === 'child_failed' && e.cmd === cmd) && runs.length === 0;
+      const stopped =
+        !started && (run.status === 'terminated' || history.some((e) => e.type === 'cancel_requested'));
+      if (runs.length > 1)
+        violations.push({
+          invariant: 3,
+          kind: 'child-started-twice',
+          message: `${where}: child ${childId} (command ${cmd}) has ${runs.length} runs: ${runs.map((r) => r.run.runId).join(', ')}`,
+        });
+      else if (runs.length === 0 && !failedToStart && !stopped)
+        violations.push({
+          invariant: 3,
+          kind: 'child-never-started',
+          message: `${where} scheduled child ${childId} (command ${cmd}) and closed as ${run.status}, but no run of it was ever started`,
+        });
+    }
+  }
+  return violations;
+}

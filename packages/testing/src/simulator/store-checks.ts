@@ -1,0 +1,173 @@
+import type {
+  InboxItem,
+  Json,
+  QueryAnswer,
+  RecordedEvent,
+  StartRequest,
+  StartResult,
+  Store,
+  WorkflowDescription,
+} from '@reel/sdk';
+import type { Ledger } from './ledger.ts';
+import type { RowReader } from './store-rows.ts';
+
+/** The outcome of one store call as it ran. */
+export type CallOutcome = { value: unknown } | { error: Error };
+
+type ContinueRequest = Parameters<Store['continueAsNew']>[0];
+const OPEN = ['running', 'parked'];
+
+/**
+ * Checks made at the store, around the instant a call runs (before its answer travels back): they
+ * need the store's state at that instant, which only the store side sees. They record the runs each
+ * workflow id gets (invariant 4's "newest run"), and find a successor that inherits a child's or an
+ * activity's outcome (3), a call by workflow id that reaches an older run (4), and a query answer
+ * that shows what the history did not yet hold (5).
+ */
+export class StoreChecks {
+  constructor(
+    private readonly base: Store,
+    private readonly ledger: Ledger,
+    private readonly rows: RowReader,
+  ) {}
+
+  /** Runs `exec` (the call itself) with the checks around it. */
+  async around(method: string, args: unknown[], exec: () => Promise<unknown>): Promise<CallOutcome> {
+    const before = await this.before(method, args);
+    let outcome: CallOutcome;
+    try {
+      outcome = { value: await exec() };
+    } catch (err) {
+      outcome = { error: err as Error };
+    }
+    if ('value' in outcome) await this.after(method, args, outcome.value, before);
+    return outcome;
+  }
+
+  private async before(method: string, args: unknown[]): Promise<unknown> {
+    if (method === 'continueAsNew') {
+      const req = args[0] as ContinueRequest;
+      const { items } = await this.base.readInbox(req.runId);
+      return items.filter((i) => !req.consumedInbox.includes(i.id));
+    }
+    if (method === 'answerQuery') {
+      const query = this.ledger.queries.get(args[0] as string);
+      if (query?.name === 'progress') return this.base.loadHistory(query.runId);
+    }
+    const workflowId = byWorkflowId(method, args);
+    return workflowId === undefined ? undefined : this.ledger.newest(workflowId);
+  }
+
+  private async after(method: string, args: unknown[], value: unknown, before: unknown): Promise<void> {
+    const ledger = this.ledger;
+    switch (method) {
+      case 'start': {
+        const req = args[0] as StartRequest;
+        const started = value as StartResult;
+        if (started.created) ledger.created(req.workflowId, started.runId);
+        else if (started.knownType) this.reached(method, req.workflowId, started.runId, before);
+        return;
+      }
+      case 'continueAsNew': {
+        const req = args[0] as ContinueRequest;
+        if (value !== 'ok') return;
+        const workflowId = ledger.workflowOf.get(req.runId) as string;
+        ledger.created(workflowId, req.newRunId);
+        ledger.successor.set(req.runId, req.newRunId);
+        for (const item of before as InboxItem[]) {
+          if (item.kind === 'signal' || item.kind === 'cancel') continue;
+          ledger.violation(
+            3,
+            'successor-inherits-outcome',
+            `${workflowId}: run ${req.newRunId} inherits a '${item.kind}' outcome ${JSON.stringify(item.payload)} that its predecessor ${req.runId} left in its inbox when it continued as new`,
+          );
+        }
+        return;
+      }
+      case 'enqueue':
+      case 'terminate': {
+        const workflowId = args[0] as string;
+        const item = args[1] as Omit<InboxItem, 'id'> | undefined;
+        const sigId = method === 'enqueue' ? signalId(item?.payload) : undefined;
+        const newest = ledger.newest(workflowId);
+        if (sigId) {
+          const sent = ledger.signals.get(sigId) ?? { workflowId, accepted: false };
+          if (value === true) sent.target = newest;
+          ledger.signals.set(sigId, sent);
+        }
+        // Refused as closed while the newest run was open the whole time: it went to an older run.
+        if (value === false && newest !== undefined && newest === before) {
+          const row = await this.rows(newest);
+          if (row && OPEN.includes(row.status))
+            ledger.violation(
+              4,
+              `${method}-missed-newest`,
+              `${workflowId}: ${method} answered "closed" while its newest run ${newest} was open (an older run was taken for the latest)`,
+            );
+        }
+        return;
+      }
+      case 'describe': {
+        const run = value as WorkflowDescription | undefined;
+        if (args[1] === undefined && run) this.reached(method, args[0] as string, run.runId, before);
+        return;
+      }
+      case 'postQuery': {
+        if (typeof value !== 'object' || value === null) return;
+        const posted = value as { queryId: string; runId: string };
+        this.reached(method, args[0] as string, posted.runId, before);
+        ledger.queries.set(posted.queryId, { runId: posted.runId, name: args[1] as string });
+        return;
+      }
+      case 'answerQuery':
+        return this.answered(
+          args[0] as string,
+          args[1] as QueryAnswer,
+          before as RecordedEvent[] | undefined,
+        );
+      default:
+        return;
+    }
+  }
+
+  /** A call by workflow id must reach its newest run, never one the store created before it. */
+  private reached(method: string, workflowId: string, runId: string, newestBefore: unknown): void {
+    if (!this.ledger.older(workflowId, runId, newestBefore as string | undefined)) return;
+    this.ledger.violation(
+      4,
+      `${method}-reached-older-run`,
+      `${workflowId}: ${method} reached run ${runId}, but its newest run was ${newestBefore}`,
+    );
+  }
+
+  /** A `progress` answer may not count more completed steps than the durable history holds. */
+  private answered(queryId: string, answer: QueryAnswer, durable: RecordedEvent[] | undefined): void {
+    const done = (answer.result as { done?: unknown } | undefined)?.done;
+    const query = this.ledger.queries.get(queryId);
+    if (!durable || !query || typeof done !== 'number') return;
+    const steps = new Set(
+      durable.flatMap((e) => (e.type === 'activity_scheduled' && e.name === 'step' ? [e.cmd] : [])),
+    );
+    const completed = durable.filter((e) => e.type === 'activity_completed' && steps.has(e.cmd)).length;
+    if (done > completed)
+      this.ledger.violation(
+        5,
+        'query-shows-undurable',
+        `${this.ledger.workflowOf.get(query.runId)} run ${query.runId}: query 'progress' answered ${done} steps done while the durable history held ${completed} completions`,
+      );
+  }
+}
+
+/** The workflow id a call addresses by id alone (its newest run), if it is one of those. */
+function byWorkflowId(method: string, args: unknown[]): string | undefined {
+  if (method === 'enqueue' || method === 'terminate' || method === 'postQuery') return args[0] as string;
+  if (method === 'describe' && args[1] === undefined) return args[0] as string;
+  if (method === 'start' && !(args[0] as StartRequest).newRun) return (args[0] as StartRequest).workflowId;
+  return undefined;
+}
+
+/** The id a simulated signal carries in its payload. */
+export function signalId(payload: Json | undefined): string | undefined {
+  const id = (payload as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
