@@ -68,14 +68,16 @@ export class RunWrites {
    * zombie) thus learns it lost the run before it starts anything, not after.
    */
   async leaseHeld(): Promise<boolean> {
-    if (this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3) return true;
-    const sentAt = performance.now();
-    if (!(await this.host.renew(this.lease))) {
-      this.host.lost();
-      return false;
+    // Checked again after each renewal: the process may have been paused while it waited for one.
+    while (!(this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3)) {
+      const sentAt = performance.now();
+      if (!(await this.host.renew(this.lease))) {
+        this.host.lost();
+        return false;
+      }
+      this.renewed(sentAt);
+      this.fenced = true;
     }
-    this.renewed(sentAt);
-    this.fenced = true;
     return true;
   }
 

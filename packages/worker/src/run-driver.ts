@@ -194,15 +194,16 @@ export class RunDriver {
     if ((unflushed.length > 0 && !firstCommands) || this.inbox.pending) {
       if (!(await this.flushed(this.writes.flush()))) return;
     }
-    const startChildren = !this.host.draining && this.children.unstarted();
-    if (due.length > 0 || startChildren || this.cancelChildrenPending) {
-      if (!(await this.writes.leaseHeld())) return;
-    }
+    // Each side effect goes right after the lease is proven, with nothing awaited in between.
     if (this.cancelChildrenPending) {
+      if (!(await this.writes.leaseHeld())) return;
       this.cancelChildrenPending = false;
       await this.children.cancel();
     }
+    if (due.length > 0 && !(await this.writes.leaseHeld())) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
+    const startChildren = !this.host.draining && this.children.unstarted();
+    if (startChildren && !(await this.writes.leaseHeld())) return;
     await this.tasks.sync();
     // Started children appended `child_started` events: deliver them before deciding to wait.
     const children = startChildren ? await this.children.start() : 'none';

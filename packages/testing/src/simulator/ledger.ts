@@ -54,6 +54,12 @@ export class Ledger {
   readonly workflowOf = new Map<string, string>();
   /** Continue-as-new: a run's successor. */
   readonly successor = new Map<string, string>();
+  /**
+   * Runs terminated while a worker held them: that worker and its lease's expiry. Terminate does not
+   * wait for the holder, which learns of it at its next write; until its lease ends it may start an
+   * attempt it had already proven its lease for (docs/guarantees.md).
+   */
+  readonly terminatedHolders = new Map<string, { identity: string; until: number }>();
   readonly attempts: Attempt[] = [];
   readonly signals = new Map<string, SentSignal>();
   /** Posted queries: the run they went to and their name. */

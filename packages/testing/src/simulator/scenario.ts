@@ -48,7 +48,9 @@ export async function runScenario(seed: number, options: ScenarioOptions): Promi
 
 /** On fake time, with seeded ids: the run follows from the seed alone. */
 async function onMemory(plan: Plan, options: ScenarioOptions): Promise<ScenarioResult> {
-  const store = new MemoryStore();
+  // The store's clock is the database's: the simulation's own time (Date is faked), which no worker's
+  // skew moves; leases and claims are timed by it, as Postgres's now() times them in production.
+  const store = new MemoryStore({ clock: () => new Date() });
   const time = new VirtualTime(START_MS);
   const unroute = routeGlobalTimers();
   const ids = new Prng(plan.seed).fork(2);

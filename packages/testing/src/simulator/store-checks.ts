@@ -34,6 +34,7 @@ export class StoreChecks {
   /** Runs `exec` (the call itself) with the checks around it. */
   async around(method: string, args: unknown[], exec: () => Promise<unknown>): Promise<CallOutcome> {
     const before = await this.before(method, args);
+    const held = method === 'terminate' && typeof before === 'string' ? await this.rows(before) : undefined;
     let outcome: CallOutcome;
     try {
       outcome = { value: await exec() };
@@ -41,15 +42,15 @@ export class StoreChecks {
       outcome = { error: err as Error };
     }
     if ('value' in outcome) await this.after(method, args, outcome.value, before);
+    if (held?.leaseOwner && held.readyAt && 'value' in outcome && outcome.value === true)
+      this.ledger.terminatedHolders.set(before as string, {
+        identity: held.leaseOwner,
+        until: held.readyAt.getTime(),
+      });
     return outcome;
   }
 
   private async before(method: string, args: unknown[]): Promise<unknown> {
-    if (method === 'continueAsNew') {
-      const req = args[0] as ContinueRequest;
-      const { items } = await this.base.readInbox(req.runId);
-      return items.filter((i) => !req.consumedInbox.includes(i.id));
-    }
     if (method === 'answerQuery') {
       const query = this.ledger.queries.get(args[0] as string);
       if (query?.name === 'progress') return this.base.loadHistory(query.runId);
@@ -74,12 +75,14 @@ export class StoreChecks {
         const workflowId = ledger.workflowOf.get(req.runId) as string;
         ledger.created(workflowId, req.newRunId);
         ledger.successor.set(req.runId, req.newRunId);
-        for (const item of before as InboxItem[]) {
+        // A successor just started has no children or tasks of its own: whatever else is in its inbox
+        // came from its predecessor, whose children's outcomes and task results are not its to read.
+        for (const item of (await this.base.readInbox(req.newRunId)).items) {
           if (item.kind === 'signal' || item.kind === 'cancel') continue;
           ledger.violation(
             3,
             'successor-inherits-outcome',
-            `${workflowId}: run ${req.newRunId} inherits a '${item.kind}' outcome ${JSON.stringify(item.payload)} that its predecessor ${req.runId} left in its inbox when it continued as new`,
+            `${workflowId}: run ${req.newRunId} inherits a '${item.kind}' outcome ${JSON.stringify(item.payload)} from its predecessor ${req.runId}, which continued as new`,
           );
         }
         return;
