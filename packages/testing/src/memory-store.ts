@@ -14,7 +14,6 @@ import {
   type NewSchedule,
   type NewTask,
   OPEN_STATUSES,
-  type ParentClosePolicy,
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
@@ -197,19 +196,29 @@ export class MemoryStore implements Store {
     const run = this.latest(workflowId);
     if (!run) return undefined;
     if (!OPEN_STATUSES.includes(run.status)) return false;
+    this.deliver(run, item, now);
+    return true;
+  }
+
+  /** Puts input in an open run's inbox and wakes it. */
+  private deliver(run: Run, item: Omit<InboxItem, 'id'>, now: Date): void {
     run.inbox.push({ ...copy(item), id: String(this.nextInboxId++) });
     run.inboxVersion++;
     run.updatedAt = now;
     if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0)
       run.readyAt = this.storeNow(now);
     this.emit((l) => l.onWake?.(run.runId));
-    return true;
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
     const run = this.latest(workflowId);
     if (!run) return undefined;
     if (!OPEN_STATUSES.includes(run.status)) return false;
+    this.terminateRun(run, reason, now);
+    return true;
+  }
+
+  private terminateRun(run: Run, reason: string | undefined, now: Date): void {
     run.history.push({
       type: 'workflow_terminated',
       ...(reason === undefined ? {} : { reason }),
@@ -228,16 +237,21 @@ export class MemoryStore implements Store {
     this.tasks.delete(run.runId);
     this.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.emit((l) => l.onClosed?.(run.workflowId));
-    return true;
+    this.parentClosed(run.runId, now);
   }
 
-  async openChildren(parentRunId: string) {
-    return [...this.runs.values()]
-      .filter((r) => r.parent?.runId === parentRunId && OPEN_STATUSES.includes(r.status))
-      .map((r) => ({
-        workflowId: r.workflowId,
-        parentClosePolicy: r.parent?.closePolicy as ParentClosePolicy,
-      }));
+  /**
+   * The closed run's children's parent-close policy, as the Postgres store applies it in the closing
+   * statement: `terminate` terminates a child (and, by its own close, its children), `requestCancel`
+   * sends it a cancel request, `abandon` leaves it alone.
+   */
+  private parentClosed(runId: string, now: Date): void {
+    for (const child of [...this.runs.values()]) {
+      if (child.parent?.runId !== runId || !OPEN_STATUSES.includes(child.status)) continue;
+      if (child.parent.closePolicy === 'terminate') this.terminateRun(child, 'its parent closed', now);
+      else if (child.parent.closePolicy === 'requestCancel')
+        this.deliver(child, { kind: 'cancel', name: null, payload: 'its parent closed' }, now);
+    }
   }
 
   async claim(
@@ -356,6 +370,7 @@ export class MemoryStore implements Store {
         req.now,
       );
       this.emit((l) => l.onClosed?.(run.workflowId));
+      this.parentClosed(run.runId, req.now);
       return 'ok';
     }
     if (req.release && run.inboxVersion === req.release.inboxVersion) {
@@ -414,6 +429,7 @@ export class MemoryStore implements Store {
       order: this.nextOrder++,
     });
     this.emit((l) => l.onWake?.(req.newRunId));
+    this.parentClosed(run.runId, req.now);
     return 'ok' as const;
   }
 

@@ -15,10 +15,10 @@ export interface ChildrenHost {
 }
 
 /**
- * The side effects a run has on its child workflows: starting the children its code scheduled,
- * passing a cancellation on, and applying each child's parent-close policy when the run closes or
- * continues as new. The driver calls each only once the events that led to it are durable and its
- * lease is proven.
+ * The side effects a run has on its child workflows: starting the children its code scheduled, and
+ * passing a cancellation on. The driver calls each only once the events that led to it are durable
+ * and its lease is proven. (Each child's parent-close policy is applied by the store, in the statement
+ * that closes the parent.)
  */
 export class DriverChildren {
   /** Children whose start is under way or done in this driver. */
@@ -86,22 +86,6 @@ export class DriverChildren {
           child.workflowId,
           { kind: 'cancel', name: null, payload: 'parent cancelled' },
           this.host.clock(),
-        );
-    }
-  }
-
-  /** After the run closed or continued as new: each open child's parent-close policy. */
-  async parentClosed(): Promise<void> {
-    const now = this.host.clock();
-    for (const child of this.exec().openChildren()) {
-      if (!child.runId || child.parentClosePolicy === 'abandon') continue;
-      if (child.parentClosePolicy === 'terminate')
-        await this.host.store.terminate(child.workflowId, 'its parent closed', now);
-      else
-        await this.host.store.enqueue(
-          child.workflowId,
-          { kind: 'cancel', name: null, payload: 'its parent closed' },
-          now,
         );
     }
   }

@@ -22,8 +22,8 @@ export interface ClosingRun {
 
 /**
  * Ends a run whose code has ended: starts the children it scheduled and never saw start (each scheduled
- * child gets its run), closes the run or continues it as new, and then applies its children's
- * parent-close policy. `again`: new input arrived first (it goes into history before the close) or
+ * child gets its run), and closes the run or continues it as new; the store applies its children's
+ * parent-close policy in the same statement. `again`: new input arrived first (it goes into history before the close) or
  * the release was kept; `stopped`: the lease was lost; `continued`; or the closed run, as a client
  * would read it back.
  */
@@ -59,9 +59,11 @@ export async function closeRun(
   };
 }
 
-/** Once the run is closed (durably): its tasks go, a cancellation reaches its children, then their policies. */
+/**
+ * Once the run is closed (durably): its tasks go, and a cancellation it received reaches its children
+ * (their parent-close policy was applied by the close itself).
+ */
 async function afterClose(run: ClosingRun): Promise<void> {
   await run.tasks.closed();
   if (run.cancelChildren) await run.children.cancel();
-  await run.children.parentClosed();
 }

@@ -164,7 +164,7 @@ export class Client {
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     if (policy === 'terminateExisting') {
-      await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)');
+      await this.store.terminate(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
     }
     const request: StartRequest = {
       workflowId,
@@ -241,32 +241,13 @@ export class Client {
     if (reason !== undefined && typeof reason !== 'string') {
       throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The termination reason must be a string.');
     }
-    const done = await this.terminateRun(checkId(workflowId), reason);
+    const done = await this.store.terminate(checkId(workflowId), reason, this.clock());
     if (done === undefined) throw notFound(workflowId);
     if (!done)
       throw new ReelError(
         ErrorCodes.WORKFLOW_CLOSED,
         `Workflow ${workflowId} has already closed, so it cannot be terminated.`,
       );
-  }
-
-  /** Terminates the open run of `workflowId`, then applies its children's parent-close policies. */
-  private async terminateRun(workflowId: string, reason: string | undefined): Promise<boolean | undefined> {
-    const run = await this.store.describe(workflowId);
-    const done = await this.store.terminate(workflowId, reason, this.clock());
-    if (!done || !run) return done;
-    for (const child of await this.store.openChildren(run.runId)) {
-      if (child.parentClosePolicy === 'terminate')
-        await this.terminateRun(child.workflowId, 'its parent was terminated');
-      else if (child.parentClosePolicy === 'requestCancel') {
-        await this.store.enqueue(
-          child.workflowId,
-          { kind: 'cancel', name: null, payload: 'its parent was terminated' },
-          this.clock(),
-        );
-      }
-    }
-    return done;
   }
 
   async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {

@@ -221,18 +221,21 @@ export interface Store {
   enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
   /**
    * Closes an open run at once as `terminated`, without running workflow code: appends
-   * `workflow_terminated`, fences out the lease holder, and deletes the run's tasks, notifying their
-   * workers (as `deleteTasks`). Same answers as `enqueue`.
+   * `workflow_terminated`, fences out the lease holder, deletes the run's tasks, notifying their
+   * workers (as `deleteTasks`), and applies its children's parent-close policy. Same answers as `enqueue`.
    */
   terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
-  /** The open children of a run, with what happens to them when it closes. */
-  openChildren(parentRunId: string): Promise<{ workflowId: string; parentClosePolicy: ParentClosePolicy }[]>;
   /** Claims runs of `types` claimable now, each leased to `owner` for `leaseMs` (store clock). */
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
   /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */
   nextReadyIn(types: string[], now: Date): Promise<number | undefined>;
   loadHistory(runId: string): Promise<RecordedEvent[]>;
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
+  /**
+   * A close (and `continueAsNew`, and `terminate`) applies the closed run's children's parent-close
+   * policy in the same transaction: open children under `terminate` are terminated, with theirs under
+   * `terminate` after them; the open children under `requestCancel` of all of these get a cancel request.
+   */
   commit(req: CommitRequest): Promise<CommitOutcome>;
   /**
    * Closes the leased run as `continued`, appending `events` (the last one `workflow_continued_as_new`),

@@ -10,6 +10,7 @@ import { createHarness, type StoreFactory } from './harness.ts';
 import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
+import { parentCloseBehaviour } from './parent-close.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
@@ -69,6 +70,7 @@ export function storeConformance(
     historyBehaviour(h);
     closeAndParkBehaviour(h);
     continueAsNewBehaviour(h);
+    parentCloseBehaviour(h);
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);

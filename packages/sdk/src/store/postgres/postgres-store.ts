@@ -205,14 +205,6 @@ export class PostgresStore implements Store {
     return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
   }
 
-  async openChildren(parentRunId: string) {
-    const { rows } = await this.pool.query(q.OPEN_CHILDREN, [parentRunId]);
-    return rows.map((r) => ({
-      workflowId: r.workflow_id as string,
-      parentClosePolicy: r.parent_close_policy,
-    }));
-  }
-
   async claim(
     owner: string,
     types: string[],
@@ -297,7 +289,7 @@ export class PostgresStore implements Store {
   }
 
   private async commitOne(req: CommitRequest): Promise<CommitRow[]> {
-    const { rows } = await this.pool.query(prepared(q.COMMIT), [
+    const { rows } = await this.pool.query(prepared(req.close ? q.CLOSE : q.COMMIT), [
       req.runId,
       req.fencingToken,
       req.events.map((e) => e.seq),

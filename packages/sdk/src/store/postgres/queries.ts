@@ -11,6 +11,56 @@
  */
 
 /**
+ * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
+ * `CONTINUE_AS_NEW`, `TERMINATE`), so that no crash can come between a parent's close and what it
+ * does to its children. `closed` names a CTE of the runs the statement closes (column `run_id`). Their
+ * open children under `terminate` are terminated, and those children's own children under `terminate`
+ * after them, to any depth (`doomed`, recursive); the open children under `requestCancel` of all of
+ * these get a cancel request; `abandon` leaves a child alone. `now` stamps what is written; `clock` is
+ * the store's clock for "ready now". The select list adds the notifications.
+ */
+function parentClosePolicy(closed: string, now: string, clock: string): { ctes: string; notify: string } {
+  const open = `c.status in ('running', 'parked')`;
+  return {
+    ctes: `, doomed as (
+  select c.run_id from reel.workflows c join ${closed} p on c.parent_run_id = p.run_id
+   where c.parent_close_policy = 'terminate' and ${open}
+  union
+  select c.run_id from reel.workflows c join doomed d on c.parent_run_id = d.run_id
+   where c.parent_close_policy = 'terminate' and ${open}
+), policy_terminated as (
+  update reel.workflows c
+     set status = 'terminated', closed_at = ${now}, updated_at = ${now}, ready_at = null, lease_owner = null,
+         error = json_build_object('name', 'WorkflowTerminatedError', 'message', 'its parent closed'),
+         fencing_token = c.fencing_token + 1, history_length = c.history_length + 1
+    from doomed d
+   where c.run_id = d.run_id
+  returning c.run_id, c.workflow_id, c.history_length - 1 as seq
+), policy_terminated_events as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select run_id, seq, 'workflow_terminated', json_build_object('reason', 'its parent closed'), ${now}
+    from policy_terminated
+), policy_tasks as (
+  delete from reel.tasks t using policy_terminated d where t.run_id = d.run_id returning t.id
+), policy_cancelled as (
+  update reel.workflows c
+     set inbox_version = c.inbox_version + 1,
+         ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
+   where c.parent_close_policy = 'requestCancel' and ${open}
+     and (c.parent_run_id in (select run_id from ${closed} q) or c.parent_run_id in (select run_id from doomed))
+  returning c.run_id
+), policy_cancel_items as (
+  insert into reel.inbox (run_id, kind, payload, created_at)
+  select run_id, 'cancel', to_json('its parent closed'::text), ${now} from policy_cancelled
+)`,
+    notify: `,
+       (select count(pg_notify('reel_closed', workflow_id)) from policy_terminated) as children_terminated,
+       (select count(pg_notify('reel_task_cancelled', id::text)) from policy_tasks) as children_tasks,
+       (select count(pg_notify('reel_wake', run_id::text)) from policy_cancelled) as children_cancelled`,
+  };
+}
+
+/**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
  * or inserts the run and its first event. $8 delays it; $9–$12 are attributes and the parent link.
  * $13/$14 insert it already leased to a worker of this process for $14 ms (fencing token 1): nobody
@@ -82,8 +132,14 @@ select (select status from target) as status,
  * token in one statement, so the worker holding it can write nothing more. Its tasks go too, and
  * their workers are told to stop them, as `DELETE_TASKS` does. $5: the store's clock (null: the database's).
  */
+const TERMINATE_POLICY = parentClosePolicy(
+  '(select run_id from done)',
+  '$3::timestamptz',
+  'coalesce($5::timestamptz, now())',
+);
+
 export const TERMINATE = `
-with target as (
+with recursive target as (
   select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), done as (
   update reel.workflows w
@@ -109,15 +165,11 @@ with target as (
   returning run_id
 ), tasks_gone as (
   delete from reel.tasks t using done d where t.run_id = d.run_id returning t.id
-)
+)${TERMINATE_POLICY.ctes}
 select (select status from target) as status,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated`;
-
-export const OPEN_CHILDREN = `
-select workflow_id, parent_close_policy from reel.workflows
- where parent_run_id = $1 and status in ('running', 'parked')`;
+       (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated${TERMINATE_POLICY.notify}`;
 
 /**
  * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers
@@ -173,8 +225,8 @@ select w.inbox_version, i.id, i.kind, i.name, i.payload
  * statement. If the token no longer matches (another worker claimed the run) nothing is written.
  * $13: extend the lease by that many ms; $16: the store's clock (null: the database's).
  */
-export const COMMIT = `
-with fence as (
+const commitWith = (policy: { ctes: string; notify: string }) => `
+with recursive fence as (
   update reel.workflows
      set history_length = history_length + cardinality($3::int[]),
          status = coalesce($7::text, 'running'),
@@ -189,7 +241,7 @@ with fence as (
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
      and ($7::text is null or inbox_version = $12::bigint) -- a run never closes over unread input
-  returning workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
+  returning run_id, workflow_id, lease_owner is null as released, parent_run_id, parent_cmd
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select $1, e.seq, e.type, e.data, e.at
@@ -214,7 +266,7 @@ with fence as (
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', $7::text, 'result', $8::json, 'error', $9::json), $6
     from parent
   returning run_id
-)
+)${policy.ctes}
 select (select released from fence) as released,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(*) from fence) as fenced,
@@ -222,14 +274,26 @@ select (select released from fence) as released,
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
        (select inbox_version from reel.workflows
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version,
-       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified`;
+       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified${policy.notify}`;
+
+export const COMMIT = commitWith({ ctes: '', notify: '' });
+
+/** `COMMIT` that closes the run: the same statement, with its children's parent-close policy applied. */
+export const CLOSE = commitWith(
+  parentClosePolicy(
+    '(select run_id from fence where $7::text is not null)',
+    '$6::timestamptz',
+    'coalesce($16::timestamptz, now())',
+  ),
+);
 
 /**
  * `COMMIT` for several runs in one statement (group commit): each appends its events, consumes inbox
  * items and moves its run's state, fenced by its lease's token; a run whose token no longer matches
- * (another worker claimed it) writes nothing. It does not close a child workflow (`alone`): closing
- * one updates its parent's row, which may be a run of the same statement, and a statement cannot
- * update a row twice; the store then writes that commit alone, with `COMMIT`. $1–$12 and $19: one
+ * (another worker claimed it) writes nothing. It does not close a child workflow or a parent with open
+ * children (`alone`): closing one updates its parent's or its children's rows, which may be runs of
+ * the same statement, and a statement cannot update a row twice; the store then writes that commit
+ * alone, with `CLOSE`. $1–$12 and $19: one
  * element per run ($11 a lease extension in ms, $19 the store's clock: null for the database's);
  * $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
  * document: JSON functions cannot read a \u0000 in a string, which a payload may hold. One row per run.
@@ -256,7 +320,9 @@ with req as (
    where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
-     and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version))
+     and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version
+                                and not exists (select 1 from reel.workflows c
+                                                 where c.parent_run_id = w.run_id and c.status in ('running', 'parked'))))
   returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -270,7 +336,11 @@ with req as (
 )
 select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
        w.inbox_version as held_inbox_version,
-       r.status is not null and w.parent_run_id is not null as alone, (select n from notified) as notified
+       r.status is not null
+         and (w.parent_run_id is not null
+              or exists (select 1 from reel.workflows c
+                          where c.parent_run_id = w.run_id and c.status in ('running', 'parked'))) as alone,
+       (select n from notified) as notified
   from req r
   left join fence f on f.run_id = r.run_id
   left join reel.workflows w on w.run_id = any($1::uuid[])
@@ -282,8 +352,14 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
  * never read (nothing else: a successor inherits no child's outcome), in one fenced statement. The
  * successor is claimable at once: $12 is the store's clock (null: the database's).
  */
+const CONTINUE_POLICY = parentClosePolicy(
+  '(select $1::uuid as run_id from old)',
+  '$6::timestamptz',
+  'coalesce($12::timestamptz, now())',
+);
+
 export const CONTINUE_AS_NEW = `
-with old as (
+with recursive old as (
   update reel.workflows
      set status = 'continued', result = $7::json, closed_at = $6, updated_at = $6, ready_at = null,
          lease_owner = null, history_length = history_length + cardinality($3::int[])
@@ -316,8 +392,8 @@ with old as (
   -- signals and cancel requests the old run never read go to its successor, not to waste
   update reel.inbox set run_id = $8 where run_id = $1 and exists (select 1 from successor)
      and not (id = any($11::bigint[])) and kind in ('signal', 'cancel')
-)
-select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started`;
+)${CONTINUE_POLICY.ctes}
+select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started${CONTINUE_POLICY.notify}`;
 
 export const PARK = `
 update reel.workflows
