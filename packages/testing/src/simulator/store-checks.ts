@@ -34,7 +34,7 @@ export class StoreChecks {
   /** Runs `exec` (the call itself) with the checks around it. */
   async around(method: string, args: unknown[], exec: () => Promise<unknown>): Promise<CallOutcome> {
     const before = await this.before(method, args);
-    const held = method === 'terminate' && typeof before === 'string' ? await this.rows(before) : undefined;
+    const held = closes(method, args) ? await this.leases() : undefined;
     let outcome: CallOutcome;
     try {
       outcome = { value: await exec() };
@@ -42,12 +42,23 @@ export class StoreChecks {
       outcome = { error: err as Error };
     }
     if ('value' in outcome) await this.after(method, args, outcome.value, before);
-    if (held?.leaseOwner && held.readyAt && 'value' in outcome && outcome.value === true)
-      this.ledger.terminatedHolders.set(before as string, {
-        identity: held.leaseOwner,
-        until: held.readyAt.getTime(),
-      });
+    for (const [runId, lease] of held ?? []) {
+      if ((await this.rows(runId))?.status === 'terminated') this.ledger.terminatedHolders.set(runId, lease);
+    }
     return outcome;
+  }
+
+  /** The runs held now, with their holder and lease expiry. */
+  private async leases(): Promise<Map<string, { identity: string; until: number }>> {
+    const held = new Map<string, { identity: string; until: number }>();
+    for (const runIds of this.ledger.chains.values()) {
+      for (const runId of runIds) {
+        const row = await this.rows(runId);
+        if (row?.leaseOwner && row.readyAt && OPEN.includes(row.status))
+          held.set(runId, { identity: row.leaseOwner, until: row.readyAt.getTime() });
+      }
+    }
+    return held;
   }
 
   private async before(method: string, args: unknown[]): Promise<unknown> {
@@ -173,4 +184,10 @@ function byWorkflowId(method: string, args: unknown[]): string | undefined {
 export function signalId(payload: Json | undefined): string | undefined {
   const id = (payload as { id?: unknown } | null | undefined)?.id;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** Calls that may terminate runs: a terminate, and every close (by its children's parent-close policy). */
+function closes(method: string, args: unknown[]): boolean {
+  if (method === 'terminate' || method === 'continueAsNew') return true;
+  return method === 'commit' && (args[0] as { close?: unknown }).close !== undefined;
 }
