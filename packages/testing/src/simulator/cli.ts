@@ -117,6 +117,8 @@ function printSummary(results: ScenarioResult[], store: string, ms: number): voi
           .join(', ')}${hits.length > 15 ? ', …' : ''}`,
       );
   }
+  const violations = results.reduce((n, r) => n + r.violations.length, 0);
+  console.log(`${results.length} seeds, ${violations} violations`);
 }
 
 function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
