@@ -5,6 +5,7 @@ import {
   type CommitRequest,
   type Json,
   type Lease,
+  type OpenActivity,
   type Outcome,
   type ReelError,
   type Store,
@@ -79,6 +80,22 @@ export class RunWrites {
       this.fenced = true;
     }
     return true;
+  }
+
+  /**
+   * What led to the `due` activities must be durable before they start: true if a flush must come
+   * first. The run's first activities follow from `workflow_started` alone, which is durable since
+   * `start`: their `activity_scheduled` events may wait and go with the first result. Later commands
+   * go with the event that led to them, which replay relies on to tell a changed workflow from an
+   * unflushed one (`WorkflowExecution`).
+   */
+  mustFlush(due: OpenActivity[]): boolean {
+    const exec = this.exec();
+    const unflushed = exec.unflushed();
+    const firstCommands =
+      exec.log.length - unflushed.length === 1 &&
+      unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
+    return (unflushed.length > 0 && !firstCommands) || this.inbox.pending;
   }
 
   /** Resolves once everything the code has received is durable, or when `released` is called. */

@@ -164,14 +164,10 @@ export class RunDriver {
     try {
       await this.exec.advance();
       enforceDeadline(this.exec, now);
-      if (this.replayedAt !== undefined) {
-        this.host.metrics.replayed?.(
-          this.run.type,
-          this.exec.log.length,
-          performance.now() - this.replayedAt,
-        );
-        this.replayedAt = undefined;
-      }
+      const { replayedAt } = this;
+      this.replayedAt = undefined;
+      if (replayedAt)
+        this.host.metrics.replayed?.(this.run.type, this.exec.log.length, performance.now() - replayedAt);
     } catch (err) {
       if (err instanceof ReelError) return this.park(err);
       throw err;
@@ -183,17 +179,7 @@ export class RunDriver {
     const due = this.host.draining ? [] : this.activities.due(now);
     const unregistered = this.activities.unregistered(due);
     if (unregistered) return this.park(unregistered);
-    // What led to the due activities must be durable before they start. The run's first activities
-    // follow from `workflow_started` alone, which is durable since `start`: their `activity_scheduled`
-    // events may wait and go with the first result. Later commands go with the event that led to them,
-    // which replay relies on to tell a changed workflow from an unflushed one (`WorkflowExecution`).
-    const unflushed = this.exec.unflushed();
-    const firstCommands =
-      this.exec.log.length - unflushed.length === 1 &&
-      unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
-    if ((unflushed.length > 0 && !firstCommands) || this.inbox.pending) {
-      if (!(await this.flushed(this.writes.flush()))) return;
-    }
+    if (this.writes.mustFlush(due) && !(await this.flushed(this.writes.flush()))) return;
     // Each side effect goes right after the lease is proven, with nothing awaited in between.
     if (this.cancelChildrenPending) {
       if (!(await this.writes.leaseHeld())) return;
@@ -202,9 +188,9 @@ export class RunDriver {
     }
     if (due.length > 0 && !(await this.writes.leaseHeld())) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
+    await this.tasks.sync();
     const startChildren = !this.host.draining && this.children.unstarted();
     if (startChildren && !(await this.writes.leaseHeld())) return;
-    await this.tasks.sync();
     // Started children appended `child_started` events: deliver them before deciding to wait.
     const children = startChildren ? await this.children.start() : 'none';
     if (children === 'lost') return this.lost();
