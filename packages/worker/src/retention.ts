@@ -1,5 +1,5 @@
 import type { Store } from '@reel/sdk';
-import type { WorkerLogger } from './worker.ts';
+import type { WorkerLogger } from './worker-options.ts';
 
 /** Rows one statement deletes at most: short statements never hold up live work for long. */
 export const RETENTION_BATCH = 500;

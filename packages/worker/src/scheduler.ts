@@ -1,5 +1,5 @@
 import type { ScheduleTick, Store } from '@reel/sdk';
-import type { WorkerLogger } from './worker.ts';
+import type { WorkerLogger } from './worker-options.ts';
 
 /** How many schedules one transaction takes at most. */
 const BATCH = 20;

@@ -13,7 +13,7 @@ import { runAttempt } from './activity-runner.ts';
 import { Doorbell } from './doorbell.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
-import type { WorkerLogger } from './worker.ts';
+import type { WorkerLogger } from './worker-options.ts';
 
 /** The shortest wait after a pass that claimed nothing: a claimable task may be locked by another claim. */
 const MIN_WAIT_MS = 10;

@@ -4,102 +4,29 @@ import {
   type ActivityFn,
   type ClaimedRun,
   type ClosedRun,
-  type Duration,
   describeConnectionError,
-  ErrorCodes,
-  type GuardMode,
-  type Json,
   type LocalWorker,
-  type PostedQuery,
-  type PostgresOptions,
   PostgresStore,
-  type QueryAnswer,
   type RecordedEvent,
-  ReelError,
   replacedActivity,
   type StartRequest,
   type StartResult,
   type Store,
   startedData,
-  toErrorInfo,
   toMs,
   untilReachable,
-  WorkflowExecution,
-  type WorkflowFn,
 } from '@reel/sdk';
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
 import { timerDelay } from './driver-timers.ts';
-import type { WorkerMetrics } from './metrics.ts';
 import { Retention } from './retention.ts';
 import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
+import { validateOptions, type WorkerLogger, type WorkerOptions } from './worker-options.ts';
+import { QUERY_DEFER_MS, QueryAnswers } from './worker-queries.ts';
 
-export type WorkerLogger = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  fields: Record<string, unknown>,
-) => void;
-
-/** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
-export type WorkerOptions = (PostgresOptions | { store: Store }) & {
-  /**
-   * Workflow functions, each under its own function name: `{ orderWorkflow }`. May be left out when
-   * `taskQueues` is given: the worker then only runs activities from those queues.
-   */
-  workflows?: Record<string, WorkflowFn>;
-  /** Activity functions, by the name history records them under: `{ chargeCard, ship }`. */
-  activities?: Record<string, ActivityFn>;
-  /** Runs held in memory at once. Default 10. */
-  concurrency?: number;
-  /**
-   * Task queues this worker serves: it claims and runs the attempts of activities defined with one
-   * of these `taskQueue`s (and registered in `activities`). Default: none.
-   */
-  taskQueues?: string[];
-  /** Task-queue activities run at once. Default 10. */
-  taskConcurrency?: number;
-  /**
-   * Lease length; a crashed worker's runs, and the tasks it claimed, are taken up elsewhere after it.
-   * Default 30 s.
-   */
-  leaseMs?: number;
-  /** Fallback poll interval when no notification arrives. Default 1 s. */
-  pollIntervalMs?: number;
-  /** Waits up to this long keep the run in memory; longer ones suspend it. Default 1 s. */
-  stickyMs?: number;
-  /** How long `shutdown()` lets running activities finish before it lets go of their runs. Default 30 s. */
-  shutdownGraceMs?: number;
-  /** Apply migrations on create. Default true. */
-  migrate?: boolean;
-  /**
-   * How long `create` waits for Postgres to become reachable (started with it, or restarting),
-   * trying again with backoff and logging each wait. Default `'2 minutes'`; 0 fails at once.
-   */
-  waitForDatabase?: Duration;
-  /** Drain gracefully on SIGTERM and SIGINT while `run()` is under way. Default true. */
-  handleSignals?: boolean;
-  /**
-   * Workflow code that starts I/O or a real timer: `throw` parks the run with a
-   * DeterminismViolationError, `warn` logs it. Default `warn` when NODE_ENV is production, else `throw`.
-   */
-  determinismGuard?: GuardMode;
-  /** Hooks for metrics; `@reel/server`'s `prometheusMetrics()` implements them. */
-  metrics?: WorkerMetrics;
-  /**
-   * How long closed runs (completed, failed, cancelled, terminated) and their history are kept before
-   * the worker deletes them, in small batches. Default `'30 days'`; `false` keeps them forever.
-   */
-  retention?: Duration | false;
-  /** The engine clock. Default the system clock. */
-  clock?: () => Date;
-  /** Default: warnings and errors to stderr. */
-  logger?: WorkerLogger;
-};
-
-/** How long a worker that does not hold a run waits before answering a query about it by replay. */
-const QUERY_DEFER_MS = 100;
+export type { WorkerLogger, WorkerOptions };
 
 const defaultLogger: WorkerLogger = (level, message, fields) => {
   if (level !== 'info') console.error(`[reel] ${level}: ${message}`, JSON.stringify(fields));
@@ -124,6 +51,7 @@ export class Worker implements LocalWorker {
   private starved = false;
   private readonly host: DriverHost;
   private readonly types: string[];
+  private readonly queries: QueryAnswers;
   private stopping = false;
   /** Rung by notifications, finished work and wake times: the loop looks for work again. */
   private readonly bell = new Doorbell();
@@ -163,11 +91,12 @@ export class Worker implements LocalWorker {
         (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
     };
     this.types = [...this.host.workflows.keys()];
+    this.queries = new QueryAnswers(this.host, this.identity, this.types, this.drivers);
   }
 
   /** Validates the options, applies migrations and registers the workflow types. */
   static async create(options: WorkerOptions): Promise<Worker> {
-    validate(options);
+    validateOptions(options);
     const ownsStore = !('store' in options);
     const store = 'store' in options ? options.store : new PostgresStore(options);
     const worker = new Worker(store, ownsStore, options);
@@ -232,8 +161,8 @@ export class Worker implements LocalWorker {
         },
         // The holder answers at once; others wait a moment so it can, then answer by replay.
         onQuery: (runId, queryId) => {
-          if (this.drivers.has(runId)) void this.answerQuery(queryId);
-          else setTimeout(() => void this.answerQuery(queryId), QUERY_DEFER_MS).unref();
+          if (this.drivers.has(runId)) void this.queries.answer(queryId);
+          else setTimeout(() => void this.queries.answer(queryId), QUERY_DEFER_MS).unref();
         },
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
@@ -375,39 +304,6 @@ export class Worker implements LocalWorker {
     );
   }
 
-  /** Claims a posted query and answers it from memory if this worker holds the run, else by replay. */
-  private async answerQuery(queryId: string): Promise<void> {
-    try {
-      const query = await this.store.claimQuery(queryId, this.identity, this.types);
-      if (!query) return;
-      let answer: QueryAnswer;
-      try {
-        const held = await this.drivers.get(query.runId)?.query(query.name, query.args);
-        answer = { result: held ? held.answer : await this.queryByReplay(query) };
-      } catch (err) {
-        answer = { error: toErrorInfo(err) };
-      }
-      await this.store.answerQuery(queryId, answer, this.host.clock());
-    } catch (err) {
-      this.host.log('error', `answering a query failed: ${(err as Error).message}`, { queryId });
-    }
-  }
-
-  private async queryByReplay(query: PostedQuery): Promise<Json | undefined> {
-    const exec = new WorkflowExecution({
-      workflowId: query.workflowId,
-      runId: query.runId,
-      workflowType: query.type,
-      fn: this.host.workflows.get(query.type) as WorkflowFn,
-      history: await this.store.loadHistory(query.runId),
-      clock: this.host.clock,
-      activityName: this.host.activityName,
-      guard: this.host.guard,
-    });
-    await exec.advance();
-    return exec.query(query.name, query.args);
-  }
-
   /** Renews every held lease, and records this worker as alive; neither waits on the other. */
   private async renew(leaseMs: number): Promise<void> {
     const drivers = [...this.drivers.values()];
@@ -450,63 +346,6 @@ export class Worker implements LocalWorker {
     }
     clearTimeout(timer);
   }
-}
-
-function validate(options: WorkerOptions): void {
-  const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
-  if (!options || typeof options !== 'object') throw bad('Worker.create expects an options object.');
-  if (!('store' in options) && !options.pool && typeof options.connectionString !== 'string') {
-    throw bad('Worker.create needs a connectionString or a pg pool.');
-  }
-  const workflows = Object.entries(options.workflows ?? {});
-  const queues = options.taskQueues;
-  if (
-    queues !== undefined &&
-    !(Array.isArray(queues) && queues.every((q) => typeof q === 'string' && q !== ''))
-  )
-    throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
-  if (workflows.length === 0 && !queues?.length)
-    throw bad(
-      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
-    );
-  for (const [name, fn] of workflows) {
-    if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
-    if (fn.name !== name) {
-      throw bad(
-        `Workflow function '${fn.name}' is registered as '${name}'. Register it under its own name ({ ${fn.name || name} }) so clients that start it by function find it.`,
-      );
-    }
-  }
-  for (const [name, fn] of Object.entries(options.activities ?? {})) {
-    if (typeof fn !== 'function') throw bad(`Activity '${name}' is not a function.`);
-  }
-  for (const key of ['leaseMs', 'pollIntervalMs'] as const) {
-    if (options[key] !== undefined && !((options[key] as number) > 0))
-      throw bad(`${key} must be greater than 0, not ${options[key]}.`);
-  }
-  for (const key of [
-    'concurrency',
-    'taskConcurrency',
-    'leaseMs',
-    'pollIntervalMs',
-    'stickyMs',
-    'shutdownGraceMs',
-  ] as const) {
-    const v = options[key];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))
-      throw bad(`${key} must be a finite number >= 0, not ${v}.`);
-  }
-  if (options.concurrency !== undefined && options.concurrency < 1)
-    throw bad('concurrency must be at least 1.');
-  if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)
-    throw bad('taskConcurrency must be at least 1.');
-  if (options.waitForDatabase !== undefined) toMs(options.waitForDatabase, 'waitForDatabase');
-  if (
-    options.retention !== undefined &&
-    options.retention !== false &&
-    !(toMs(options.retention, 'retention') > 0)
-  )
-    throw bad('retention must be a duration longer than 0, or false to keep closed runs forever.');
 }
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

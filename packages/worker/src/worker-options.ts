@@ -1,0 +1,132 @@
+import {
+  type ActivityFn,
+  type Duration,
+  ErrorCodes,
+  type GuardMode,
+  type PostgresOptions,
+  ReelError,
+  type Store,
+  toMs,
+  type WorkflowFn,
+} from '@reel/sdk';
+import type { WorkerMetrics } from './metrics.ts';
+
+export type WorkerLogger = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  fields: Record<string, unknown>,
+) => void;
+
+/** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
+export type WorkerOptions = (PostgresOptions | { store: Store }) & {
+  /**
+   * Workflow functions, each under its own function name: `{ orderWorkflow }`. May be left out when
+   * `taskQueues` is given: the worker then only runs activities from those queues.
+   */
+  workflows?: Record<string, WorkflowFn>;
+  /** Activity functions, by the name history records them under: `{ chargeCard, ship }`. */
+  activities?: Record<string, ActivityFn>;
+  /** Runs held in memory at once. Default 10. */
+  concurrency?: number;
+  /**
+   * Task queues this worker serves: it claims and runs the attempts of activities defined with one
+   * of these `taskQueue`s (and registered in `activities`). Default: none.
+   */
+  taskQueues?: string[];
+  /** Task-queue activities run at once. Default 10. */
+  taskConcurrency?: number;
+  /**
+   * Lease length; a crashed worker's runs, and the tasks it claimed, are taken up elsewhere after it.
+   * Default 30 s.
+   */
+  leaseMs?: number;
+  /** Fallback poll interval when no notification arrives. Default 1 s. */
+  pollIntervalMs?: number;
+  /** Waits up to this long keep the run in memory; longer ones suspend it. Default 1 s. */
+  stickyMs?: number;
+  /** How long `shutdown()` lets running activities finish before it lets go of their runs. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** Apply migrations on create. Default true. */
+  migrate?: boolean;
+  /**
+   * How long `create` waits for Postgres to become reachable (started with it, or restarting),
+   * trying again with backoff and logging each wait. Default `'2 minutes'`; 0 fails at once.
+   */
+  waitForDatabase?: Duration;
+  /** Drain gracefully on SIGTERM and SIGINT while `run()` is under way. Default true. */
+  handleSignals?: boolean;
+  /**
+   * Workflow code that starts I/O or a real timer: `throw` parks the run with a
+   * DeterminismViolationError, `warn` logs it. Default `warn` when NODE_ENV is production, else `throw`.
+   */
+  determinismGuard?: GuardMode;
+  /** Hooks for metrics; `@reel/server`'s `prometheusMetrics()` implements them. */
+  metrics?: WorkerMetrics;
+  /**
+   * How long closed runs (completed, failed, cancelled, terminated) and their history are kept before
+   * the worker deletes them, in small batches. Default `'30 days'`; `false` keeps them forever.
+   */
+  retention?: Duration | false;
+  /** The engine clock. Default the system clock. */
+  clock?: () => Date;
+  /** Default: warnings and errors to stderr. */
+  logger?: WorkerLogger;
+};
+
+/** Checks the options `Worker.create` was given; throws `REEL_INVALID_ARGUMENT` saying what to fix. */
+export function validateOptions(options: WorkerOptions): void {
+  const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
+  if (!options || typeof options !== 'object') throw bad('Worker.create expects an options object.');
+  if (!('store' in options) && !options.pool && typeof options.connectionString !== 'string') {
+    throw bad('Worker.create needs a connectionString or a pg pool.');
+  }
+  const workflows = Object.entries(options.workflows ?? {});
+  const queues = options.taskQueues;
+  if (
+    queues !== undefined &&
+    !(Array.isArray(queues) && queues.every((q) => typeof q === 'string' && q !== ''))
+  )
+    throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
+  if (workflows.length === 0 && !queues?.length)
+    throw bad(
+      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
+    );
+  for (const [name, fn] of workflows) {
+    if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
+    if (fn.name !== name) {
+      throw bad(
+        `Workflow function '${fn.name}' is registered as '${name}'. Register it under its own name ({ ${fn.name || name} }) so clients that start it by function find it.`,
+      );
+    }
+  }
+  for (const [name, fn] of Object.entries(options.activities ?? {})) {
+    if (typeof fn !== 'function') throw bad(`Activity '${name}' is not a function.`);
+  }
+  for (const key of ['leaseMs', 'pollIntervalMs'] as const) {
+    if (options[key] !== undefined && !((options[key] as number) > 0))
+      throw bad(`${key} must be greater than 0, not ${options[key]}.`);
+  }
+  for (const key of [
+    'concurrency',
+    'taskConcurrency',
+    'leaseMs',
+    'pollIntervalMs',
+    'stickyMs',
+    'shutdownGraceMs',
+  ] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))
+      throw bad(`${key} must be a finite number >= 0, not ${v}.`);
+  }
+  if (options.concurrency !== undefined && options.concurrency < 1)
+    throw bad('concurrency must be at least 1.');
+  if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)
+    throw bad('taskConcurrency must be at least 1.');
+  if (options.waitForDatabase !== undefined) toMs(options.waitForDatabase, 'waitForDatabase');
+  if (
+    options.retention !== undefined &&
+    options.retention !== false &&
+    !(toMs(options.retention, 'retention') > 0)
+  )
+    throw bad('retention must be a duration longer than 0, or false to keep closed runs forever.');
+}
