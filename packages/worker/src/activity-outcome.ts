@@ -1,11 +1,4 @@
-import {
-  type ActivityOptions,
-  type HistoryEvent,
-  type Json,
-  type RecordedEvent,
-  type RetryPolicy,
-  toMs,
-} from '@reel/sdk';
+import { type ActivityOptions, type HistoryEvent, type Json, type RetryPolicy, toMs } from '@reel/sdk';
 import type { AttemptResult, HeartbeatOptions } from './activity-runner.ts';
 import { timerDelay } from './driver-timers.ts';
 import { retryDelay } from './retry.ts';
@@ -52,19 +45,4 @@ export function attemptSettings(
   if (options.heartbeatTimeout !== undefined)
     heartbeat.timeoutMs = timerDelay(toMs(options.heartbeatTimeout, 'heartbeatTimeout'));
   return { timeoutMs: timerDelay(timeoutMs), heartbeat };
-}
-
-/** Where activity `cmd` stands in the log, including events appended but not yet delivered. */
-export function activityState(
-  log: readonly RecordedEvent[],
-  cmd: number,
-): { open: false } | { open: true; attempt: number } {
-  for (let i = log.length - 1; i >= 0; i--) {
-    const e = log[i] as RecordedEvent;
-    if (!('cmd' in e) || e.cmd !== cmd) continue;
-    if (e.type === 'activity_retrying') return { open: true, attempt: e.attempt + 1 };
-    if (e.type === 'activity_scheduled') return { open: true, attempt: 1 };
-    if (e.type === 'activity_completed' || e.type === 'activity_failed') return { open: false };
-  }
-  return { open: false };
 }

@@ -8,7 +8,7 @@ import {
   type Store,
   type WorkflowExecution,
 } from '@reel/sdk';
-import { activityState, attemptEvent } from './activity-outcome.ts';
+import { attemptEvent } from './activity-outcome.ts';
 import type { AttemptResult } from './activity-runner.ts';
 
 /** What a run's task dispatch needs from its worker. */
@@ -77,7 +77,7 @@ export class TaskDispatch {
     for (const cmd of this.enqueued.keys()) {
       if (exec.isOpen(cmd)) continue;
       this.enqueued.delete(cmd);
-      if (activityState(exec.log, cmd).open) abandoned.push(cmd);
+      if (exec.activityState(cmd)?.open) abandoned.push(cmd);
     }
     if (abandoned.length > 0) await this.deleteTasks(abandoned);
   }
@@ -89,13 +89,11 @@ export class TaskDispatch {
   resultEvent(payload: Json): HistoryEvent | undefined {
     const p = payload as unknown as ActivityResultPayload;
     const exec = this.exec();
-    const state = activityState(exec.log, p.cmd);
-    if (!state.open || state.attempt !== p.attempt) return undefined;
+    const state = exec.activityState(p.cmd);
+    if (!state?.open || state.attempt !== p.attempt) return undefined;
     // Before the first sync the execution has not replayed yet; history alone decides then.
     if (this.synced && !exec.isOpen(p.cmd)) return undefined;
-    const scheduled = exec.log.find((e) => e.type === 'activity_scheduled' && e.cmd === p.cmd);
-    const fn =
-      scheduled?.type === 'activity_scheduled' ? this.host.activities.get(scheduled.name) : undefined;
+    const fn = this.host.activities.get(state.name);
     const result: AttemptResult = p.ok ? { ok: true, value: p.result } : { ok: false, error: p.error };
     return attemptEvent(p, result, fn && activityOptions(fn).retry, this.host.clock());
   }

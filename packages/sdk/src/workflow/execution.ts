@@ -145,6 +145,8 @@ export class WorkflowExecution {
   private readonly commands: Command[] = [];
   /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
   private readonly recorded = new Map<number, RecordedEvent>();
+  /** The last `activity_*` event of each activity, delivered or not. */
+  private readonly lastActivityEvents = new Map<number, RecordedEvent>();
   private readonly open = new Map<number, OpenActivity | OpenTimer>();
   private readonly buffered = new Map<string, Json[]>();
   private readonly waiters = new Map<string, SignalWaiter[]>();
@@ -319,7 +321,24 @@ export class WorkflowExecution {
     return any;
   }
 
+  /**
+   * Activity `cmd` as the log has it, events appended but not yet delivered included: its name, and
+   * the attempt to run next while it is open.
+   */
+  activityState(
+    cmd: number,
+  ): { name: string; open: false } | { name: string; open: true; attempt: number } | undefined {
+    const scheduled = this.recorded.get(cmd);
+    const last = this.lastActivityEvents.get(cmd);
+    if (scheduled?.type !== 'activity_scheduled' || !last) return undefined;
+    const { name } = scheduled;
+    if (last.type === 'activity_retrying') return { name, open: true, attempt: last.attempt + 1 };
+    if (last.type === 'activity_scheduled') return { name, open: true, attempt: 1 };
+    return { name, open: false };
+  }
+
   private index(e: RecordedEvent): void {
+    if (e.type.startsWith('activity_') && 'cmd' in e) this.lastActivityEvents.set(e.cmd, e);
     if (e.type === 'patch_marker') this.recordedPatches.add(e.patchId);
     if (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled') {
       this.recorded.set(e.cmd, e);
