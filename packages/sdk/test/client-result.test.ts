@@ -44,6 +44,7 @@ async function continuedToHidden(workflowId: string) {
     now,
     events: [{ type: 'workflow_continued_as_new', input: 1, seq: 1, at: now.toISOString() }],
     consumedInbox: [],
+    inboxVersion: 0,
     newRunId: successor,
     input: 1,
   });

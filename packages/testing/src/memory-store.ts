@@ -3,6 +3,7 @@ import {
   type ClaimedTask,
   type CommitOutcome,
   type CommitRequest,
+  type ContinueRequest,
   type CreateScheduleOutcome,
   ErrorCodes,
   type ErrorInfo,
@@ -382,17 +383,10 @@ export class MemoryStore implements Store {
     return req.release ? 'kept' : 'ok';
   }
 
-  async continueAsNew(
-    req: Lease & {
-      now: Date;
-      events: RecordedEvent[];
-      consumedInbox: string[];
-      newRunId: string;
-      input: Json | undefined;
-    },
-  ) {
+  async continueAsNew(req: ContinueRequest) {
     const run = this.runs.get(req.runId);
     if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
+    if (run.inboxVersion !== req.inboxVersion) return 'unread' as const;
     run.history.push(...req.events.map(copy));
     // signals and cancel requests the old run never read go to its successor; nothing else does
     const handedOn = run.inbox.filter(

@@ -182,19 +182,30 @@ export class RunWrites {
     return retryAt;
   }
 
-  /** Closes this run as `continued` and starts its successor, in one fenced statement. */
+  /**
+   * Closes this run as `continued` and starts its successor, in one fenced statement. Input that
+   * arrives meanwhile is not this run's, whose code has ended, but its successor's: the statement is
+   * tried again with the new inbox version, and hands it on.
+   */
   async continueAsNew(input: Json | undefined): Promise<'ok' | 'lost'> {
     const exec = this.exec();
-    const events = [...exec.unflushed(), exec.append({ type: 'workflow_continued_as_new', input })];
-    const outcome = await this.host.store.continueAsNew({
+    exec.append({ type: 'workflow_continued_as_new', input });
+    const request = {
       ...this.lease,
-      now: this.host.clock(),
-      events,
+      events: exec.unflushed(),
       consumedInbox: this.inbox.drain(),
       newRunId: randomUUID(),
       input,
-    });
-    if (outcome === 'lost') this.host.lost();
-    return outcome;
+    };
+    for (;;) {
+      const { store } = this.host;
+      const now = this.host.clock();
+      const outcome = await store.continueAsNew({ ...request, now, inboxVersion: this.inbox.version });
+      if (outcome !== 'unread') {
+        if (outcome === 'lost') this.host.lost();
+        return outcome;
+      }
+      this.inbox.version = (await store.readInbox(this.run.runId)).version;
+    }
   }
 }

@@ -147,6 +147,22 @@ export interface CommitRequest extends Lease {
   leaseMs?: number;
 }
 
+/** What `continueAsNew` writes: the run's last events, and its successor's id and input. */
+export interface ContinueRequest extends Lease {
+  now: Date;
+  /** The run's last events, the last one `workflow_continued_as_new`. */
+  events: RecordedEvent[];
+  /** Inbox items these events consumed; the successor inherits the signals and cancels among the rest. */
+  consumedInbox: string[];
+  /**
+   * The inbox version the events were computed from: if input arrived since, nothing is written
+   * (`unread`), so that the hand-off to the successor covers it.
+   */
+  inboxVersion: number;
+  newRunId: string;
+  input: Json | undefined;
+}
+
 /**
  * `ok`; `kept`: asked to release, but new input arrived so the lease was kept (the events are written);
  * `unread`: asked to close, but new input arrived, so nothing was written; `lost`: fenced out.
@@ -242,15 +258,7 @@ export interface Store {
    * and starts run `newRunId` of the same workflow id with `input`; `lost` if fenced out. Inbox items
    * the old run consumed are deleted; the others (input it never saw) move to the new run.
    */
-  continueAsNew(
-    req: Lease & {
-      now: Date;
-      events: RecordedEvent[];
-      consumedInbox: string[];
-      newRunId: string;
-      input: Json | undefined;
-    },
-  ): Promise<'ok' | 'lost'>;
+  continueAsNew(req: ContinueRequest): Promise<'ok' | 'unread' | 'lost'>;
   /** Parks a run that cannot go on (e.g. non-determinism): releases the lease, retried at `retryAt`. */
   park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean>;
   /** Extends the leases still held to `leaseMs` from now (store clock); returns the run ids of those lost. */

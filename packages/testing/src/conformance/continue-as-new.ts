@@ -15,6 +15,7 @@ export function continueAsNewBehaviour(h: Harness): void {
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'unseen', payload: 2 }, at(2));
       const outcome = await h.store.continueAsNew({
         ...lease,
+        inboxVersion: (await h.store.readInbox(lease.runId)).version,
         now: at(3),
         events: [
           event(1, 3, { type: 'signal_received', name: 'seen', payload: 1 }),
@@ -74,6 +75,7 @@ export function continueAsNewBehaviour(h: Harness): void {
       ]);
       const outcome = await h.store.continueAsNew({
         ...lease,
+        inboxVersion: (await h.store.readInbox(lease.runId)).version,
         now: at(4),
         events: [event(1, 4, { type: 'workflow_continued_as_new', input: null })],
         consumedInbox: [],
@@ -106,6 +108,7 @@ export function continueAsNewBehaviour(h: Harness): void {
           latest = randomUUID();
           const continued = await h.store.continueAsNew({
             ...lease,
+            inboxVersion: (await h.store.readInbox(lease.runId)).version,
             now: at(ms),
             events: [event(1, ms, { type: 'workflow_continued_as_new', input: i })],
             consumedInbox: [],
@@ -142,12 +145,39 @@ export function continueAsNewBehaviour(h: Harness): void {
       });
     }
 
+    it('writes nothing (unread) when input arrived since its inbox was read; hands it on when retried', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const lease = await h.claimOne(type);
+      const { version } = await h.store.readInbox(runId);
+      await h.store.enqueue(workflowId, { kind: 'signal', name: 'late', payload: 1 }, at(1));
+      const request = {
+        ...lease,
+        now: at(2),
+        events: [event(1, 2, { type: 'workflow_continued_as_new', input: null })],
+        consumedInbox: [],
+        newRunId: randomUUID(),
+        input: null,
+      };
+      expect(await h.store.continueAsNew({ ...request, inboxVersion: version })).toBe('unread');
+      expect(await h.store.describe(workflowId)).toMatchObject({
+        runId,
+        status: 'running',
+        historyLength: 1,
+      });
+      const current = (await h.store.readInbox(runId)).version;
+      expect(await h.store.continueAsNew({ ...request, inboxVersion: current })).toBe('ok');
+      const inbox = await h.store.readInbox(request.newRunId);
+      expect(inbox.items.map((i) => i.name)).toEqual(['late']);
+    });
+
     it('is fenced: a stale lease continues nothing', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);
       const lease = await h.claimOne(type);
       const outcome = await h.store.continueAsNew({
         ...lease,
+        inboxVersion: (await h.store.readInbox(lease.runId)).version,
         fencingToken: lease.fencingToken + 1,
         now: at(3),
         events: [event(1, 3, { type: 'workflow_continued_as_new', input: null })],

@@ -87,6 +87,7 @@ export function databaseClockBehaviour(h: Harness, makeStore: StoreFactory): voi
       const now = ahead();
       const continued = await store().continueAsNew({
         ...again,
+        inboxVersion: (await store().readInbox(again.runId)).version,
         now,
         events: [{ type: 'workflow_continued_as_new', input: 2, seq: 1, at: now.toISOString() }],
         consumedInbox: [],

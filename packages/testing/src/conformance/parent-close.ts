@@ -39,9 +39,10 @@ export function parentCloseBehaviour(h: Harness): void {
     ],
     [
       'continue-as-new',
-      (parent) =>
+      async (parent) =>
         h.store.continueAsNew({
           ...parent,
+          inboxVersion: (await h.store.readInbox(parent.runId)).version,
           now: at(5),
           events: [event(1, 5, { type: 'workflow_continued_as_new', input: null })],
           consumedInbox: [],

@@ -76,7 +76,7 @@ function replayCommand(r: ScenarioResult): string {
 
 function describe(r: ScenarioResult): string {
   const s = r.stats;
-  return `${s.events} events, ${Math.round(s.simulatedMs / 1000)} s simulated, ${s.clientOps} client ops, ${s.crashes} crashes, ${s.freezes} freezes, digest ${r.digest.slice(0, 12)}`;
+  return `${s.events} events, ${Math.round(s.simulatedMs / 1000)} s simulated, ${s.clientOps} client ops, ${s.crashes} crashes, ${s.freezes} freezes, ${s.restarts} database restarts, digest ${r.digest.slice(0, 12)}`;
 }
 
 function printFailure(r: ScenarioResult, verbose: boolean): void {

@@ -70,7 +70,7 @@ export class Ledger {
   /** Worker identities by simulated process name. */
   readonly identities = new Map<string, string>();
   /** Counters for the summary. */
-  readonly counts = { crashes: 0, freezes: 0, lostNotifications: 0, clientOps: 0 };
+  readonly counts = { crashes: 0, freezes: 0, lostNotifications: 0, clientOps: 0, restarts: 0, unchecked: 0 };
 
   created(workflowId: string, runId: string): void {
     if (this.workflowOf.has(runId)) return;

@@ -50,6 +50,8 @@ export interface Plan {
   freezeMs: [number, number];
   /** How long a crashed process takes to be replaced. */
   restartMs: [number, number];
+  /** On a Postgres the simulation owns: when the database restarts (fast shutdown, then start). */
+  databaseRestarts: number[];
   ops: TimedOp[];
 }
 
@@ -93,8 +95,20 @@ export function planScenario(seed: number): Plan {
     freezes,
     freezeMs: [LEASE_MS * 1.2, LEASE_MS * 4],
     restartMs: [200, 2000],
+    databaseRestarts: databaseRestarts(seed),
     ops: planOps(rng, clients.length),
   };
+}
+
+/**
+ * One or two restarts of the database during the faults, drawn apart from the rest of the plan so
+ * that the memory scenarios, which have no database to restart, stay as they were.
+ */
+function databaseRestarts(seed: number): number[] {
+  const rng = new Prng(seed).fork(3);
+  const count = rng.int(1, 2);
+  const span = (FAULT_MS - 2000) / count;
+  return Array.from({ length: count }, (_, i) => rng.int(1000 + i * span, (i + 1) * span));
 }
 
 /** Starts of 5 to 9 workflows, each followed by the signals, queries, cancels and waits aimed at it. */

@@ -21,6 +21,11 @@ export interface ScenarioOptions {
   store: 'memory' | 'postgres';
   /** For `postgres`: the server on which each scenario gets a database of its own. */
   adminUrl?: string;
+  /**
+   * For `postgres`, when the simulation owns the server (no `DATABASE_URL`): restarts it (fast
+   * shutdown, then start on the same data and port), at the plan's `databaseRestarts`.
+   */
+  restartDatabase?: () => Promise<void>;
   /** Keep the whole trace in the result, not only its end. */
   fullTrace?: boolean;
   /** Lets a test break what the store left before the checks run, to see them fail. */
@@ -98,8 +103,20 @@ async function play(
 ): Promise<World> {
   const world = new World(plan, store, rows, new ProcessTimers(time.base), startMs, options.fullTrace);
   world.start();
+  // Real restarts of a Postgres the simulation owns, while the faults last: every process must
+  // outlive them. The checks wait for the last one to be over.
+  let restarting = Promise.resolve();
+  const { restartDatabase } = options;
+  for (const at of restartDatabase ? plan.databaseRestarts : [])
+    world.timers.after(undefined, at, () => {
+      if (!world.faults.active || !restartDatabase) return;
+      world.trace.record('the database restarts');
+      world.ledger.counts.restarts++;
+      restarting = restarting.then(restartDatabase).catch((err) => world.broken(err));
+    });
   if ((await time.run(() => world.finished, EVENT_BUDGET)) === 'budget') world.stopReason = 'budget';
   world.end();
+  await restarting;
   return world;
 }
 

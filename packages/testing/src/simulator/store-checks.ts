@@ -1,12 +1,13 @@
-import type {
-  InboxItem,
-  Json,
-  QueryAnswer,
-  RecordedEvent,
-  StartRequest,
-  StartResult,
-  Store,
-  WorkflowDescription,
+import {
+  type InboxItem,
+  isConnectionError,
+  type Json,
+  type QueryAnswer,
+  type RecordedEvent,
+  type StartRequest,
+  type StartResult,
+  type Store,
+  type WorkflowDescription,
 } from '@reel/sdk';
 import type { Ledger } from './ledger.ts';
 import type { RowReader } from './store-rows.ts';
@@ -31,19 +32,36 @@ export class StoreChecks {
     private readonly rows: RowReader,
   ) {}
 
-  /** Runs `exec` (the call itself) with the checks around it. */
+  /**
+   * Runs `exec` (the call itself) with the checks around it. While a restarted database is down, the
+   * checks' own reads fail as the call would: the call then fails with that error (before), or keeps
+   * its outcome unchecked (after).
+   */
   async around(method: string, args: unknown[], exec: () => Promise<unknown>): Promise<CallOutcome> {
-    const before = await this.before(method, args);
-    const held = closes(method, args) ? await this.leases() : undefined;
+    let before: unknown;
+    let held: Map<string, { identity: string; until: number }> | undefined;
+    try {
+      before = await this.before(method, args);
+      held = closes(method, args) ? await this.leases() : undefined;
+    } catch (err) {
+      if (isConnectionError(err)) return { error: err as Error };
+      throw err;
+    }
     let outcome: CallOutcome;
     try {
       outcome = { value: await exec() };
     } catch (err) {
       outcome = { error: err as Error };
     }
-    if ('value' in outcome) await this.after(method, args, outcome.value, before);
-    for (const [runId, lease] of held ?? []) {
-      if ((await this.rows(runId))?.status === 'terminated') this.ledger.terminatedHolders.set(runId, lease);
+    try {
+      if ('value' in outcome) await this.after(method, args, outcome.value, before);
+      for (const [runId, lease] of held ?? []) {
+        if ((await this.rows(runId))?.status === 'terminated')
+          this.ledger.terminatedHolders.set(runId, lease);
+      }
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      this.ledger.counts.unchecked++;
     }
     return outcome;
   }

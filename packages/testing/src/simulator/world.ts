@@ -106,8 +106,7 @@ export class World implements Network, ActivityHost {
   }
 
   /**
-   * Records the attempt with its run's row as the store holds it now: read at once on the memory
-   * store; on Postgres the attempt waits for the read, so that its own outcome cannot come first.
+   * Records the attempt with its run's row as the store holds it now (the attempt waits for the read).
    */
   async attemptStarted(activity: string, key: string): Promise<void> {
     const proc = currentProcess();
@@ -127,14 +126,12 @@ export class World implements Network, ActivityHost {
     };
     this.ledger.attempts.push(attempt);
     this.trace.record(`${attempt.process} runs ${activity} ${key} #${ctx.attempt}`);
-    // On the memory store the row is read at once, before anything else can happen.
-    void this.rows(ctx.runId).then((row) => {
-      attempt.row = row;
-      const owner = this.workers.processes.find(
-        (p) => this.ledger.identities.get(p.name) === row?.leaseOwner,
-      );
-      if (owner?.clock) attempt.ownerSkewMs = owner.clock().getTime() - Date.now();
-    });
+    // The attempt waits for the read: on Postgres, its own outcome cannot come first. While a restarted
+    // database is down the read fails, and the attempt goes unchecked.
+    const row = await this.rows(ctx.runId).catch(() => undefined);
+    attempt.row = row;
+    const owner = this.workers.processes.find((p) => this.ledger.identities.get(p.name) === row?.leaseOwner);
+    if (owner?.clock) attempt.ownerSkewMs = owner.clock().getTime() - Date.now();
   }
 
   workMs(): number {

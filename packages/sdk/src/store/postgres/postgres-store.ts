@@ -13,6 +13,7 @@ import type {
   ClaimedRun,
   CommitOutcome,
   CommitRequest,
+  ContinueRequest,
   InboxItem,
   Lease,
   ListFilter,
@@ -343,15 +344,7 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  async continueAsNew(
-    req: Lease & {
-      now: Date;
-      events: RecordedEvent[];
-      consumedInbox: string[];
-      newRunId: string;
-      input: Json | undefined;
-    },
-  ) {
+  async continueAsNew(req: ContinueRequest) {
     const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
       req.runId,
       req.fencingToken,
@@ -365,8 +358,13 @@ export class PostgresStore implements Store {
       req.events.map((e) => e.at),
       req.consumedInbox,
       this.clock(req.now),
+      req.inboxVersion,
     ]);
-    return Number(rows[0].started) > 0 ? ('ok' as const) : ('lost' as const);
+    const row = rows[0];
+    if (Number(row.started) > 0) return 'ok' as const;
+    return row.held_inbox_version !== null && Number(row.held_inbox_version) !== req.inboxVersion
+      ? ('unread' as const)
+      : ('lost' as const);
   }
 
   async park(lease: Lease, error: ErrorInfo, now: Date, retryAt: Date): Promise<boolean> {

@@ -365,6 +365,7 @@ with recursive old as (
          lease_owner = null, history_length = history_length + cardinality($3::int[])
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length)
+     and inbox_version = $13::bigint -- input that came since goes to the successor: retried with it
   returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -393,7 +394,9 @@ with recursive old as (
   update reel.inbox set run_id = $8 where run_id = $1 and exists (select 1 from successor)
      and not (id = any($11::bigint[])) and kind in ('signal', 'cancel')
 )${CONTINUE_POLICY.ctes}
-select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started${CONTINUE_POLICY.notify}`;
+select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started,
+       (select inbox_version from reel.workflows
+         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version${CONTINUE_POLICY.notify}`;
 
 export const PARK = `
 update reel.workflows
