@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimedRun, ClaimedTask, NewTask, Store } from '@reel/sdk';
-import { afterEach, beforeEach, describe, expect } from 'vitest';
-import type { Harness, StoreFactory } from './harness.ts';
-import { LEASE } from './harness.ts';
+import type { ClaimedRun, ClaimedTask, NewTask } from '@reel/sdk';
+import { describe, expect } from 'vitest';
+import { type Harness, LEASE, type StoreFactory, storePerTest } from './harness.ts';
 
 const DAY = 86_400_000;
 /** A caller whose clock is a day ahead of the store's (near the wall clock). */
@@ -18,15 +17,7 @@ const behind = () => new Date(Date.now() - DAY);
 export function databaseClockBehaviour(h: Harness, makeStore: StoreFactory): void {
   const { it } = h;
   describe('leases and claims by the database clock', () => {
-    let current: { store: Store; cleanup(): Promise<void> } | undefined;
-    beforeEach(async () => {
-      current = await makeStore();
-    });
-    afterEach(async () => {
-      await current?.cleanup();
-      current = undefined;
-    });
-    const store = () => current?.store as Store;
+    const store = storePerTest(makeStore);
     /** Claims the one run of `type` for a caller at `now`. */
     async function claimOne(type: string, now: Date): Promise<ClaimedRun> {
       const claimed = await store().claim('holder', [type], 1, now, LEASE);

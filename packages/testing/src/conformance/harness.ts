@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimedRun, Json, RecordedEvent, Store } from '@reel/sdk';
-import { expect, it as vitestIt } from 'vitest';
+import { afterEach, beforeEach, expect, it as vitestIt } from 'vitest';
 
 /** Makes a ready (migrated) store for one test; `cleanup` runs after the test. */
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -86,4 +86,20 @@ export function createHarness(current: () => Store): Harness {
     },
   };
   return h;
+}
+
+/** A store made before each test of the enclosing suite and cleaned up after it; its getter. */
+export function storePerTest(makeStore: StoreFactory): () => Store {
+  let current: { store: Store; cleanup(): Promise<void> } | undefined;
+  beforeEach(async () => {
+    current = await makeStore();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('The store under test exists only while a test runs.');
+    return current.store;
+  };
 }

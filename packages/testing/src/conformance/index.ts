@@ -1,12 +1,11 @@
-import type { Store } from '@reel/sdk';
-import { afterEach, beforeEach, describe } from 'vitest';
+import { describe } from 'vitest';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { databaseClockBehaviour } from './database-clock.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
-import { createHarness, type StoreFactory } from './harness.ts';
+import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
 import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
@@ -48,19 +47,7 @@ export function storeConformance(
   options: ConformanceOptions = {},
 ): void {
   describe(`${name} conforms to the Store port`, () => {
-    let current: { store: Store; cleanup(): Promise<void> } | undefined;
-    beforeEach(async () => {
-      current = await makeStore();
-    });
-    afterEach(async () => {
-      await current?.cleanup();
-      current = undefined;
-    });
-
-    const h = createHarness(() => {
-      if (!current) throw new Error('The store under test exists only while a test runs.');
-      return current.store;
-    });
+    const h = createHarness(storePerTest(makeStore));
     startBehaviour(h);
     scheduleBehaviour(h);
     claimBehaviour(h);

@@ -1,6 +1,6 @@
 import { setImmediate as realSetImmediate, setTimeout as realSetTimeout } from 'node:timers';
 import { type Clock, withGlobal } from '@sinonjs/fake-timers';
-import type { BaseTimers } from './timers.ts';
+import { type BaseTimers, TIMER_FUNCTIONS } from './timers.ts';
 
 // Captured when this module loads, before any fake clock is installed.
 const immediate = realSetImmediate;
@@ -35,16 +35,7 @@ export class VirtualTime implements SimTime {
   constructor(startMs: number) {
     this.clock = withGlobal(globalThis).install({
       now: startMs,
-      toFake: [
-        'setTimeout',
-        'clearTimeout',
-        'setInterval',
-        'clearInterval',
-        'setImmediate',
-        'clearImmediate',
-        'Date',
-        'performance',
-      ],
+      toFake: [...TIMER_FUNCTIONS, 'Date', 'performance'],
     });
   }
 

@@ -126,17 +126,20 @@ let unroute: (() => void) | undefined;
  * `currentProcess()`), and leaves other callers to the functions in place before (fake or real).
  * Counted: the globals are restored when every caller has called the undo it got.
  */
+/** The global timer functions the simulator takes over. */
+export const TIMER_FUNCTIONS = [
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'setImmediate',
+  'clearImmediate',
+] as const;
+
 export function routeGlobalTimers(): () => void {
   if (routed++ === 0) {
     const g = globalThis as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const names = [
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'setImmediate',
-      'clearImmediate',
-    ];
+    const names = TIMER_FUNCTIONS;
     const saved = Object.fromEntries(names.map((n) => [n, g[n] as (...args: unknown[]) => unknown]));
     const set =
       (name: string, repeat: boolean, immediate: boolean) =>
