@@ -37,6 +37,7 @@ const failing = defineActivity(
 async function cart(ctx: WorkflowContext) {
   const items: string[] = [];
   let checkedOut = false;
+  await ctx.activity(step, 'open-cart'); // signals received meanwhile wait for the handlers below
   ctx.onSignal<string>('add', (item) => items.push(item));
   ctx.onSignal('checkout', () => {
     checkedOut = true;
@@ -117,20 +118,23 @@ afterAll(async () => {
 
 describe('signal handlers and conditions', () => {
   it('mutates state from signals, including ones sent before the handler was set, and wakes waitFor', async () => {
-    await store.holdClaims(); // so 'apple' is in the inbox before the code first runs and sets its handler
+    await store.holdClaims(); // so 'apple' is in the inbox before the code first runs
     const handle = await client.start(cart, undefined, { id: 'cart' });
     await handle.signal('add', 'apple');
     store.releaseClaims();
-    await untilRecorded(client, 'cart', 'timer_started'); // the code set its handlers and waits
+    await untilRecorded(client, 'cart', 'timer_started'); // the code has set its handlers, and waits
     await handle.signal('add', 'pear');
     await untilRecorded(client, 'cart', 'signal_received', 2);
     expect(await client.query(handle.id, 'items')).toEqual(['apple', 'pear']);
     await handle.signal('checkout');
     expect(await handle.result()).toEqual({ done: true, items: ['apple', 'pear'] });
     const events = (await client.history('cart')).events;
-    expect(events.map((e) => e.type).slice(0, 4)).toEqual([
+    // 'apple' came while the code awaited its first activity, before it set the handler.
+    expect(events.map((e) => e.type).slice(0, 6)).toEqual([
       'workflow_started',
       'signal_received',
+      'activity_scheduled',
+      'activity_completed',
       'timer_started',
       'signal_received',
     ]);
