@@ -68,3 +68,13 @@ export async function suspendedUntil(
   const lease = await leaseOf(pool, runId);
   return lease.status === 'running' && lease.owner === null && lease.readyAt?.getTime() === at?.getTime();
 }
+
+/** Waits until the latest run of `workflowId` sleeps, suspended, until its first timer fires; returns when that is. */
+export async function untilSleeping(client: Client, pool: pg.Pool, workflowId: string): Promise<Date> {
+  await untilRecorded(client, workflowId, 'timer_started');
+  const [timer] = await eventsOf(client, workflowId, 'timer_started');
+  const wake = new Date(timer?.fireAt as string);
+  const { runId } = await client.describe(workflowId);
+  await until(() => suspendedUntil(pool, runId, wake), `${workflowId} to sleep, suspended`);
+  return wake;
+}

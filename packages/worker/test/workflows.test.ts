@@ -16,7 +16,7 @@ import {
   workflows,
 } from './fixtures/workflows.ts';
 import { GatedStore } from './gated-store.ts';
-import { eventsOf, leaseOf, suspendedUntil, until, untilRecorded } from './helpers.ts';
+import { leaseOf, suspendedUntil, until, untilRecorded, untilSleeping } from './helpers.ts';
 
 const db = useTestDatabase();
 let worker: Worker;
@@ -75,15 +75,9 @@ describe('workflows on Postgres', () => {
 
   it('suspends on a sleep, its lease released until the wake time, and resumes after it', async () => {
     const handle = await client.start(sleeper, 1000, { id: 'sleeper' });
-    await untilRecorded(client, 'sleeper', 'timer_started');
-    const [timer] = await eventsOf(client, 'sleeper', 'timer_started');
-    const wake = new Date(timer?.fireAt as string);
     // While it sleeps no worker holds it, and it is claimable at the wake time, not before.
-    await until(
-      () => suspendedUntil(pool, handle.runId, wake),
-      'the run to be released until its wake time',
-      wake.getTime() - Date.now(),
-    );
+    const wake = await untilSleeping(client, pool, 'sleeper');
+    expect(Date.now()).toBeLessThan(wake.getTime()); // seen so before it woke
     expect(await handle.result()).toBeGreaterThanOrEqual(1000);
     // Resumed by a new claim (a new fencing token), which replayed the sleep and fired its timer.
     expect((await leaseOf(pool, handle.runId)).fencingToken).toBe(2);
