@@ -10,6 +10,7 @@ import {
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
 
 /**
  * The promises of docs/guarantees.md at their edges: input that lands while a run closes, a worker
@@ -81,15 +82,6 @@ async function start(options: Omit<Parameters<typeof Worker.create>[0], 'store'>
   workers.push(worker);
   void worker.run();
   return { store, worker, logs };
-}
-
-/** Resolves when `check` holds, polling; fails the test if it never does. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function step(item: string) {
