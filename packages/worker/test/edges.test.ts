@@ -109,7 +109,8 @@ it('a signal that lands while the closing commit is in flight is recorded before
   expect(rows[0].n).toBe(0);
 });
 
-async function child(_ctx: WorkflowContext, n: number) {
+async function child(ctx: WorkflowContext, n: number) {
+  await ctx.signal('go'); // ends when the test says, once its parent has returned
   return n * 2;
 }
 
@@ -121,9 +122,11 @@ async function leavesChild(ctx: WorkflowContext, n: number) {
 it('a child the code started and never awaited still runs once the parent has returned', async () => {
   await start({ workflows: { leavesChild, child } });
   expect(await (await client.start(leavesChild, 21, { id: 'leaves-1' })).result()).toBe(1);
-  expect(await client.result('child-of-leaves-1')).toBe(42);
   const types = (await client.history('leaves-1')).events.map((e) => e.type);
   expect(types).toEqual(['workflow_started', 'child_scheduled', 'child_started', 'workflow_completed']);
+  expect((await client.describe('child-of-leaves-1')).status).toBe('running');
+  await client.signal('child-of-leaves-1', 'go');
+  expect(await client.result('child-of-leaves-1')).toBe(42);
 });
 
 const counted: string[] = [];
