@@ -24,6 +24,7 @@ async function approveGreeting(client: WorkflowClient, id: string, by: string) {
   return { stage, result, description: await client.describe(id) };
 }
 
+/** Polls the query (the API under test) until the workflow waits for approval; the last stage after 50 tries. */
 async function waitForStage(client: WorkflowClient, id: string): Promise<unknown> {
   for (let i = 0; ; i++) {
     const stage = await client.query(id, 'stage');
@@ -38,6 +39,7 @@ describe('HttpClient over a real socket', () => {
     const direct = await approveGreeting(h.client, 'e2e-direct', 'Ada');
     expect(overHttp.result).toEqual({ text: 'Hello, Ada!', approvedBy: 'Ada' });
     expect(overHttp.stage).toBe('awaiting approval');
+    expect(direct.stage).toBe('awaiting approval');
     expect(overHttp.result).toEqual(direct.result);
     expect(overHttp.description.createdAt).toBeInstanceOf(Date);
     expect(overHttp.description.closedAt).toBeInstanceOf(Date);

@@ -9,6 +9,7 @@ import {
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { untilRecorded } from './helpers.ts';
 
 const db = useTestDatabase();
 /** When each attempt started (wall clock), by workflow id. */
@@ -105,11 +106,7 @@ describe('backoff strategies on Postgres', () => {
   it('a retry backoff outlives a worker restart: the next worker replays and runs the retry at its time', async () => {
     const first = await startWorker();
     const handle = await client.start(slow, 1, { id: 'slow-1' });
-    for (;;) {
-      const { events } = await client.history('slow-1');
-      if (events.some((e) => e.type === 'activity_retrying')) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilRecorded(client, 'slow-1', 'activity_retrying');
     await first.shutdown(); // the run is suspended until its retry time
 
     const second = await startWorker();

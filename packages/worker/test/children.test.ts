@@ -1,7 +1,9 @@
 import { CancelledError, Client, type WorkflowContext, type WorkflowFn } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until, untilRecorded, untilSleeping } from './helpers.ts';
 
 // stickyMs 0: every wait suspends, so every step is resumed by replaying history.
 const db = useTestDatabase();
@@ -40,13 +42,15 @@ async function waitsOnChild(ctx: WorkflowContext, policy: 'terminate' | 'request
   }
 }
 
-async function shieldedParent(ctx: WorkflowContext, shield: boolean) {
-  const start = () =>
+/** Starts a child inside `ctx.uncancellable`, then one outside it, and sleeps until cancelled. */
+async function shieldedParent(ctx: WorkflowContext) {
+  const start = (name: string) =>
     ctx.startChild(sleepyChild, undefined, {
-      id: `${ctx.info.workflowId}-kept`,
+      id: `${ctx.info.workflowId}-${name}`,
       parentClosePolicy: 'abandon',
     });
-  await (shield ? ctx.uncancellable(start) : start());
+  await ctx.uncancellable(() => start('shielded'));
+  await start('exposed');
   try {
     await ctx.sleep('1 day');
   } catch (err) {
@@ -83,9 +87,11 @@ const workflows: Record<string, WorkflowFn> = {
 };
 let client: Client;
 let worker: Worker;
+let pool: pg.Pool;
 
 beforeAll(async () => {
   client = new Client({ connectionString: db.connectionString });
+  pool = new pg.Pool({ connectionString: db.connectionString });
   worker = await Worker.create({
     connectionString: db.connectionString,
     workflows,
@@ -100,6 +106,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker.shutdown();
   await client.close();
+  await pool.end();
 });
 
 describe('child workflows', () => {
@@ -114,8 +121,8 @@ describe('child workflows', () => {
 
   it('propagates cancellation from the parent to its child', async () => {
     const handle = await client.start(waitsOnChild, 'requestCancel', { id: 'parent-2' });
-    await new Promise((r) => setTimeout(r, 400));
-    expect((await client.describe('parent-2-sleeper')).status).toBe('running');
+    await untilRecorded(client, 'parent-2', 'child_started'); // the parent awaits its child's result
+    await untilSleeping(client, pool, 'parent-2-sleeper');
     await handle.cancel();
     expect(await handle.result()).toBe('cancelled');
     await expect(client.result('parent-2-sleeper')).rejects.toBeInstanceOf(CancelledError);
@@ -131,17 +138,19 @@ describe('child workflows', () => {
       executionTimeout: '500ms',
     });
     await expect(terminating.result()).rejects.toMatchObject({ failure: { code: 'REEL_WORKFLOW_TIMEOUT' } });
-    await new Promise((r) => setTimeout(r, 200));
+    // The policy is applied once the parent's close is durable, just after result() has it.
+    await until(
+      async () => (await client.describe('parent-4-sleeper')).status !== 'running',
+      'the policy to reach the child',
+    );
     expect((await client.describe('parent-4-sleeper')).status).toBe('terminated');
   });
 
   it('terminating a parent applies its children’s parent-close policies', async () => {
     const terminated = await client.start(waitsOnChild, 'terminate', { id: 'parent-5' });
     const cancelled = await client.start(waitsOnChild, 'requestCancel', { id: 'parent-6' });
-    for (const id of ['parent-5-sleeper', 'parent-6-sleeper']) {
-      while ((await client.list({ type: 'sleepyChild' })).items.every((r) => r.workflowId !== id))
-        await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilRecorded(client, 'parent-5', 'child_started');
+    await untilRecorded(client, 'parent-6', 'child_started');
     await terminated.terminate('stop everything');
     await cancelled.terminate('stop everything');
     expect((await client.describe('parent-5-sleeper')).status).toBe('terminated');
@@ -151,22 +160,18 @@ describe('child workflows', () => {
 
 describe('uncancellable children', () => {
   it('cancelling a suspended parent cancels its children, except those started inside ctx.uncancellable', async () => {
-    for (const [id, shield] of [
-      ['exposed', false],
-      ['shielded', true],
-    ] as const) {
-      const handle = await client.start(shieldedParent, shield, { id });
-      while ((await client.list({ type: 'sleepyChild' })).items.every((r) => r.workflowId !== `${id}-kept`)) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 200)); // the parent is suspended, sleeping
-      await handle.cancel();
-      expect(await handle.result()).toBe('parent cancelled');
-    }
-    await expect(client.result('exposed-kept')).rejects.toBeInstanceOf(CancelledError);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await client.describe('shielded-kept')).status).toBe('running');
-    expect((await client.history('shielded-kept')).events.map((e) => e.type)).not.toContain(
+    const handle = await client.start(shieldedParent, undefined, { id: 'parent-7' });
+    await untilSleeping(client, pool, 'parent-7');
+    await handle.cancel();
+    expect(await handle.result()).toBe('parent cancelled');
+    // The parent passes the cancellation on in the order its children started: by the time the
+    // exposed child has it, the shielded one was passed over.
+    await expect(client.result('parent-7-exposed')).rejects.toBeInstanceOf(CancelledError);
+    const shielded = await client.describe('parent-7-shielded');
+    expect(shielded.status).toBe('running');
+    const { rows } = await pool.query('select kind from reel.inbox where run_id = $1', [shielded.runId]);
+    expect(rows).toEqual([]);
+    expect((await client.history('parent-7-shielded')).events.map((e) => e.type)).not.toContain(
       'cancel_requested',
     );
   });

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
 
 const db = useTestDatabase();
 const children: ChildProcess[] = [];
@@ -17,17 +19,6 @@ beforeAll(async () => {
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
-
-/** Waits until the workflow's activities have started `n` steps (each records itself first). */
-async function stepsStarted(pool: pg.Pool, workflowId: string, n: number): Promise<void> {
-  for (;;) {
-    const { rows } = await pool.query('select count(*)::int as n from side_effects where workflow_id = $1', [
-      workflowId,
-    ]);
-    if (rows[0].n >= n) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The worker that takes over, in the test's process, running the same workflow. */
 async function workerInThisProcess(): Promise<Worker> {
@@ -43,39 +34,52 @@ async function workerInThisProcess(): Promise<Worker> {
   return worker;
 }
 
-function startWorkerProcess(): ChildProcess {
+/**
+ * A worker process whose activity holds at step `holdStep` (until its stdin closes, or forever), and
+ * a way to wait for a line it prints: 'ready', 'holding step <n>', 'draining'.
+ */
+function startWorkerProcess(holdStep: number) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('./fixtures/crash-worker-main.ts', import.meta.url))],
     {
-      env: { ...process.env, DATABASE_URL: db.connectionString },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, DATABASE_URL: db.connectionString, HOLD_STEP: String(holdStep) },
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   children.push(child);
-  return child;
+  const lines: string[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
+  const printed = (line: string) =>
+    until(() => lines.includes(line), `the worker process to print '${line}'`);
+  return { child, printed };
 }
+
+const sideEffects = async (pool: pg.Pool, workflowId: string) =>
+  (
+    await pool.query<{ step: number; n: number }>(
+      'select step, count(*)::int as n from side_effects where workflow_id = $1 group by step order by step',
+      [workflowId],
+    )
+  ).rows;
 
 it('a crash during the first activity, whose scheduling waits for its result, replays to the same call', async () => {
   const pool = new pg.Pool({ connectionString: db.connectionString });
-  const first = startWorkerProcess();
-  await once(first.stdout as NodeJS.ReadableStream, 'data');
+  const first = startWorkerProcess(1);
+  await first.printed('ready');
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 2, { id: 'crash-first' });
-  await stepsStarted(pool, 'crash-first', 1);
-  first.kill('SIGKILL');
-  await once(first, 'exit');
+  await first.printed('holding step 1');
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
   // Nothing but the start is durable: the first activity_scheduled was to go with its result.
   expect((await client.history('crash-first')).events.map((e) => e.type)).toEqual(['workflow_started']);
 
   const second = await workerInThisProcess();
   expect(await handle.result({ timeout: '30s' })).toEqual([1, 2]);
   await second.shutdown();
-  const { rows } = await pool.query<{ step: number; n: number }>(
-    "select step, count(*)::int as n from side_effects where workflow_id = 'crash-first' group by step order by step",
-  );
   // At least once: step 1's result was never recorded, so it ran again; step 2 once.
-  expect(rows).toEqual([
+  expect(await sideEffects(pool, 'crash-first')).toEqual([
     { step: 1, n: 2 },
     { step: 2, n: 1 },
   ]);
@@ -85,34 +89,36 @@ it('a crash during the first activity, whose scheduling waits for its result, re
 
 it('resumes a workflow on another worker after SIGKILL, never re-running a recorded activity', async () => {
   const pool = new pg.Pool({ connectionString: db.connectionString });
-  const first = startWorkerProcess();
-  const [ready] = await once(first.stdout as NodeJS.ReadableStream, 'data');
-  expect(String(ready)).toContain('ready');
+  const first = startWorkerProcess(3);
+  await first.printed('ready');
 
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 5, { id: 'crash-me' });
 
   // Kill the worker while step 3 runs: steps 1 and 2 are recorded, step 3 has started.
-  await stepsStarted(pool, 'crash-me', 3);
-  first.kill('SIGKILL');
-  await once(first, 'exit');
+  await first.printed('holding step 3');
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
 
   const recorded = (await client.history('crash-me')).events
     .filter((e) => e.type === 'activity_completed')
     .map((e) => e.cmd);
-  expect(recorded.length).toBeGreaterThanOrEqual(2);
+  expect(recorded).toHaveLength(2);
 
   const second = await workerInThisProcess();
   expect(await handle.result({ timeout: '30s' })).toEqual([1, 2, 3, 4, 5]);
   await second.shutdown();
 
-  const { rows } = await pool.query<{ step: number; n: number }>(
-    "select step, count(*)::int as n from side_effects where workflow_id = 'crash-me' group by step order by step",
-  );
-  const runs = new Map(rows.map((r) => [r.step, r.n]));
+  const runs = new Map((await sideEffects(pool, 'crash-me')).map((r) => [r.step, r.n]));
   for (const cmd of recorded)
     expect(runs.get(cmd + 1), `step ${cmd + 1} was recorded before the crash`).toBe(1);
-  expect([...runs.keys()]).toEqual([1, 2, 3, 4, 5]);
+  expect([...runs]).toEqual([
+    [1, 1],
+    [2, 1],
+    [3, 2], // under way at the crash: it ran again
+    [4, 1],
+    [5, 1],
+  ]);
   await client.close();
   await pool.end();
   await (await import('./fixtures/crash-workflow.ts')).closeFixturePool();
@@ -120,19 +126,18 @@ it('resumes a workflow on another worker after SIGKILL, never re-running a recor
 
 it('drains on SIGTERM: the running activity finishes and is recorded before the process exits', async () => {
   const pool = new pg.Pool({ connectionString: db.connectionString });
-  const child = startWorkerProcess();
-  await once(child.stdout as NodeJS.ReadableStream, 'data');
+  const worker = startWorkerProcess(1);
+  await worker.printed('ready');
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start('crashable', 1, { id: 'drain-me' });
-  await stepsStarted(pool, 'drain-me', 1);
-  child.kill('SIGTERM');
-  const [code] = await once(child, 'exit');
+  await worker.printed('holding step 1');
+  worker.child.kill('SIGTERM');
+  await worker.printed('draining');
+  worker.child.stdin?.end(); // the activity finishes only now, while the worker drains
+  const [code] = await once(worker.child, 'exit');
   expect(code).toBe(0);
   expect(await handle.result({ timeout: '1s' })).toEqual([1]);
-  const { rows } = await pool.query(
-    "select count(*)::int as n from side_effects where workflow_id = 'drain-me'",
-  );
-  expect(rows[0].n).toBe(1);
+  expect(await sideEffects(pool, 'drain-me')).toEqual([{ step: 1, n: 1 }]);
   await client.close();
   await pool.end();
 });

@@ -1,18 +1,55 @@
-import { Client, type RecordedEvent, type WorkflowContext } from '@reel/sdk';
+import { Client, type RecordedEvent, type StoreListener, type WorkflowContext } from '@reel/sdk';
 import { MemoryStore } from '@reel/testing';
 import { expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
+
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 async function awaitsNote(ctx: WorkflowContext) {
   return ctx.signal<string>('note');
 }
 
-/** A store whose history loads wait until the test lets them go. */
+/**
+ * A store whose history loads wait until the test lets them go. It records what each inbox read
+ * found, and counts the wakes its listeners have been given.
+ */
 class SlowLoadStore extends MemoryStore {
-  loading: (() => void) | undefined;
+  private readonly loads = signal();
+  loading = false;
+  readonly inboxReads: number[] = [];
+  wakeListeners = 0;
+  wakesHeard = 0;
+
+  finishLoading(): void {
+    this.loads.resolve();
+  }
   override async loadHistory(runId: string): Promise<RecordedEvent[]> {
-    await new Promise<void>((resolve) => (this.loading = resolve));
+    this.loading = true;
+    await this.loads.promise;
     return super.loadHistory(runId);
+  }
+  override async readInbox(runId: string) {
+    const read = await super.readInbox(runId);
+    this.inboxReads.push(read.items.length);
+    return read;
+  }
+  override async listen(listener: StoreListener) {
+    const onWake = listener.onWake?.bind(listener);
+    if (!onWake) return super.listen(listener);
+    this.wakeListeners++;
+    return super.listen({
+      ...listener,
+      onWake: (runId) => {
+        onWake(runId);
+        this.wakesHeard++;
+      },
+    });
   }
 }
 
@@ -28,19 +65,25 @@ it('a signal that wakes a run while its history is still loading is not lost', a
   void worker.run();
   const client = new Client({ store });
   const handle = await client.start(awaitsNote, undefined);
-  while (!store.loading) await new Promise((r) => setTimeout(r, 5));
-  await handle.signal('note', 'hello'); // wakes the driver before it has its history
-  await new Promise((r) => setTimeout(r, 20));
-  store.loading();
+  await until(() => store.loading && store.inboxReads.length === 1, 'the driver to load the run');
+  expect(store.inboxReads).toEqual([0]); // the inbox the driver starts with has no signal
+  const heard = store.wakesHeard;
+  await handle.signal('note', 'hello');
+  // The signal's wake reaches the driver before it has its history.
+  await until(() => store.wakesHeard === heard + store.wakeListeners, 'the wake to reach every listener');
+  expect(store.loading).toBe(true);
+  store.finishLoading();
   expect(await handle.result({ timeout: '5s' })).toBe('hello');
+  expect(store.inboxReads).toEqual([0, 1]); // the signal came after the first read, and is in the next
   expect(logs).toEqual([]);
   await worker.shutdown();
 });
 
-let running = false;
+const stepStarted = signal();
+const stepMayEnd = signal();
 async function slowStep(): Promise<string> {
-  running = true;
-  await new Promise((r) => setTimeout(r, 60));
+  stepStarted.resolve();
+  await stepMayEnd.promise;
   return 'done';
 }
 
@@ -49,39 +92,65 @@ async function stepThenReturn(ctx: WorkflowContext) {
   return ctx.activity(slowStep);
 }
 
-/** A store whose commits can be made slow, so an activity finishes while one is in flight. */
-class SlowCommitStore extends MemoryStore {
-  slow = false;
+/** A store that runs `duringFlush` while it commits a flush of a signal, before the commit goes in. */
+class FlushHookStore extends MemoryStore {
+  duringFlush: (() => Promise<void>) | undefined;
   override async commit(req: Parameters<MemoryStore['commit']>[0]) {
-    if (this.slow) await new Promise((r) => setTimeout(r, 150));
+    const hook = this.duringFlush;
+    if (hook && req.events.some((e) => e.type === 'signal_received')) {
+      this.duringFlush = undefined;
+      await hook();
+    }
     return super.commit(req);
   }
 }
 
 it('an activity that finishes during a flush is delivered before the run may suspend', async () => {
-  const store = new SlowCommitStore();
+  const store = new FlushHookStore();
+  const finished = signal();
   const worker = await Worker.create({
     store,
     workflows: { stepThenReturn },
     activities: { slowStep },
     handleSignals: false,
     stickyMs: 0,
+    metrics: { activityFinished: () => finished.resolve() }, // called as the result is appended
   });
   void worker.run();
   const client = new Client({ store });
   const handle = await client.start(stepThenReturn, undefined);
-  while (!running) await new Promise((r) => setTimeout(r, 5));
-  store.slow = true; // the flush of the 'ping' signal outlasts the activity
+  await stepStarted.promise;
+  let raced = false;
+  store.duringFlush = async () => {
+    stepMayEnd.resolve();
+    await finished.promise; // the activity's result is in the run's log while the flush is in flight
+    raced = true;
+  };
   await handle.signal('ping');
   expect(await handle.result({ timeout: '5s' })).toBe('done');
+  expect(raced).toBe(true);
+  expect((await client.history(handle.id)).events.map((e) => e.type)).toEqual([
+    'workflow_started',
+    'activity_scheduled',
+    'signal_received',
+    'activity_completed',
+    'workflow_completed',
+  ]);
   await worker.shutdown();
 });
 
 let attempts = 0;
+const firstAttempt = signal();
+const firstMayEnd = signal();
+let firstEnded = false;
 async function slowOnce(): Promise<string> {
-  attempts++;
-  if (attempts === 1) await new Promise((r) => setTimeout(r, 5_000)); // outlasts the first worker's grace
-  return `attempt ${attempts}`;
+  const attempt = ++attempts;
+  if (attempt === 1) {
+    firstAttempt.resolve();
+    await firstMayEnd.promise; // outlasts the first worker's grace
+    firstEnded = true;
+  }
+  return `attempt ${attempt}`;
 }
 async function oneSlowStep(ctx: WorkflowContext) {
   return ctx.activity(slowOnce);
@@ -100,10 +169,13 @@ it('a worker shutting down past its grace period hands its runs back at once, no
   void first.run();
   const client = new Client({ store });
   const handle = await client.start(oneSlowStep, undefined);
-  while (attempts === 0) await new Promise((r) => setTimeout(r, 5));
+  await firstAttempt.promise;
   await first.shutdown();
+  expect(firstEnded).toBe(false); // shut down past its grace: the attempt still runs
+  expect(store.peek(handle.runId as string)).toMatchObject({ status: 'running', leaseOwner: null });
   const second = await Worker.create(options);
   void second.run();
   expect(await handle.result({ timeout: '3s' })).toBe('attempt 2'); // well before the 60 s lease
   await second.shutdown();
+  firstMayEnd.resolve();
 });

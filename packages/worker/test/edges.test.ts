@@ -10,6 +10,7 @@ import {
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
 
 /**
  * The promises of docs/guarantees.md at their edges: input that lands while a run closes, a worker
@@ -83,15 +84,6 @@ async function start(options: Omit<Parameters<typeof Worker.create>[0], 'store'>
   return { store, worker, logs };
 }
 
-/** Resolves when `check` holds, polling; fails the test if it never does. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function step(item: string) {
   return `done ${item}`;
 }
@@ -117,7 +109,8 @@ it('a signal that lands while the closing commit is in flight is recorded before
   expect(rows[0].n).toBe(0);
 });
 
-async function child(_ctx: WorkflowContext, n: number) {
+async function child(ctx: WorkflowContext, n: number) {
+  await ctx.signal('go'); // ends when the test says, once its parent has returned
   return n * 2;
 }
 
@@ -129,9 +122,11 @@ async function leavesChild(ctx: WorkflowContext, n: number) {
 it('a child the code started and never awaited still runs once the parent has returned', async () => {
   await start({ workflows: { leavesChild, child } });
   expect(await (await client.start(leavesChild, 21, { id: 'leaves-1' })).result()).toBe(1);
-  expect(await client.result('child-of-leaves-1')).toBe(42);
   const types = (await client.history('leaves-1')).events.map((e) => e.type);
   expect(types).toEqual(['workflow_started', 'child_scheduled', 'child_started', 'workflow_completed']);
+  expect((await client.describe('child-of-leaves-1')).status).toBe('running');
+  await client.signal('child-of-leaves-1', 'go');
+  expect(await client.result('child-of-leaves-1')).toBe(42);
 });
 
 const counted: string[] = [];

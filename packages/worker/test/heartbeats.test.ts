@@ -10,6 +10,7 @@ import {
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until, untilRecorded } from './helpers.ts';
 
 const db = useTestDatabase();
 
@@ -108,9 +109,6 @@ const startWorker = async () => {
   void worker.run();
   return worker;
 };
-const until = async (check: () => boolean | Promise<boolean>) => {
-  while (!(await check())) await pause(20);
-};
 
 beforeAll(() => {
   client = new Client({ connectionString: db.connectionString });
@@ -163,10 +161,10 @@ describe('heartbeats on Postgres', () => {
 
   it('cancelling the workflow fires the running activity’s AbortSignal', async () => {
     const handle = await client.start(waitThenCancel, undefined, { id: 'cancel-1' });
-    await until(() => (seen.get('cancel-1')?.length ?? 0) > 0);
+    await until(() => (seen.get('cancel-1')?.length ?? 0) > 0, 'the activity to start');
     await handle.cancel('no longer needed');
     await expect(handle.result()).rejects.toBeInstanceOf(CancelledError);
-    await until(() => (seen.get('cancel-1')?.length ?? 0) > 1);
+    await until(() => (seen.get('cancel-1')?.length ?? 0) > 1, 'the activity to see its abort');
     expect(seen.get('cancel-1')?.[1]).toEqual({
       attempt: 1,
       aborted: { code: 'REEL_CANCELLED', message: expect.any(String) },
@@ -179,9 +177,7 @@ describe('heartbeats on Postgres', () => {
 it('the last heartbeat details reach the next attempt through history, on a worker started after a restart', async () => {
   const first = await startWorker();
   const handle = await client.start(importAcrossRestart, undefined, { id: 'import-restart' });
-  await until(async () =>
-    (await client.history('import-restart')).events.some((e) => e.type === 'activity_retrying'),
-  );
+  await untilRecorded(client, 'import-restart', 'activity_retrying');
   await first.shutdown(); // suspended until the retry, 1.5 s away; nothing of it stays in memory
 
   const second = await startWorker();

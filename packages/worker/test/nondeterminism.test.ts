@@ -2,6 +2,7 @@ import { Client, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until, untilRecorded } from './helpers.ts';
 
 const db = useTestDatabase();
 
@@ -37,24 +38,19 @@ beforeAll(() => {
 afterAll(() => client.close());
 
 const options = { activities, handleSignals: false, pollIntervalMs: 100 } as const;
-const waitFor = async (check: () => Promise<boolean>) => {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
-};
 
 it('parks a workflow whose new code issues commands in another order, then resumes it on fixed code', async () => {
   const first = await Worker.create({ connectionString: db.connectionString, workflows: v1, ...options });
   void first.run();
   const handle = await client.start(v1.checkout, 'book', { id: 'checkout-1' });
-  await waitFor(async () =>
-    (await client.history('checkout-1')).events.some((e) => e.type === 'activity_completed'),
-  );
+  await untilRecorded(client, 'checkout-1', 'activity_completed');
   await first.shutdown();
   const recorded = (await client.history('checkout-1')).events;
 
   const bad = await Worker.create({ connectionString: db.connectionString, workflows: v2, ...options });
   void bad.run();
   await handle.signal('approve');
-  await waitFor(async () => (await handle.describe()).status === 'parked');
+  await until(async () => (await handle.describe()).status === 'parked', 'the run to be parked');
   const parked = await handle.describe();
   expect(parked.parked?.error).toMatchObject({ name: 'NonDeterminismError', code: 'REEL_NONDETERMINISM' });
   expect(parked.parked?.error.message).toContain('checkout-1');

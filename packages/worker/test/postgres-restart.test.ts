@@ -84,7 +84,9 @@ it('a worker process survives Postgres restarting under it, and every workflow c
   const locker = new pg.Client({ connectionString: url });
   locker.on('error', () => undefined); // ended by the restart
   await locker.connect();
-  await locker.query('begin; lock table reel.schedules in access exclusive mode');
+  // EXCLUSIVE blocks the scheduler's claim (FOR UPDATE) but not its plain reads: a lock that also
+  // blocked those could catch the scheduler at its read after a pass, never reaching the claim.
+  await locker.query('begin; lock table reel.schedules in exclusive mode');
   await until('the scheduler to wait on the lock', async () => {
     const sql = `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%previous_open%'`;
     return (await count(sql)) > 0;

@@ -1,4 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
+  activityContext,
   CancelledError,
   Client,
   defineActivity,
@@ -8,15 +10,19 @@ import {
   type WorkflowFn,
 } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { GatedStore } from './gated-store.ts';
+import { suspendedUntil, until, untilRecorded } from './helpers.ts';
 
 // stickyMs 0: every wait suspends the run, so every step below is resumed by replaying its history.
 const db = useTestDatabase();
 const calls: string[] = [];
 
 async function step(name: string, ms = 0): Promise<string> {
-  await new Promise((r) => setTimeout(r, ms));
+  // Stops when aborted: an attempt left running when its run closed records nothing in a later test.
+  await delay(ms, undefined, { signal: activityContext().signal });
   calls.push(name);
   return name;
 }
@@ -31,6 +37,7 @@ const failing = defineActivity(
 async function cart(ctx: WorkflowContext) {
   const items: string[] = [];
   let checkedOut = false;
+  await ctx.activity(step, 'open-cart'); // signals received meanwhile wait for the handlers below
   ctx.onSignal<string>('add', (item) => items.push(item));
   ctx.onSignal('checkout', () => {
     checkedOut = true;
@@ -81,9 +88,11 @@ async function versioned(ctx: WorkflowContext) {
 const workflows: Record<string, WorkflowFn> = { cart, idle, fanOut, booking, versioned };
 let client: Client;
 let worker: Worker;
+let pool: pg.Pool;
+let store: GatedStore;
 const startWorker = async (w = workflows) => {
   worker = await Worker.create({
-    connectionString: db.connectionString,
+    store,
     workflows: w,
     activities: { step, failing },
     stickyMs: 0,
@@ -96,22 +105,44 @@ const startWorker = async (w = workflows) => {
 
 beforeAll(async () => {
   client = new Client({ connectionString: db.connectionString });
+  pool = new pg.Pool({ connectionString: db.connectionString });
+  store = new GatedStore({ connectionString: db.connectionString });
   await startWorker();
 });
 afterAll(async () => {
   await worker.shutdown();
+  await store.close();
   await client.close();
+  await pool.end();
 });
 
 describe('signal handlers and conditions', () => {
   it('mutates state from signals, including ones sent before the handler was set, and wakes waitFor', async () => {
-    const handle = await client.start(cart, undefined);
+    await store.holdClaims(); // so 'apple' is in the inbox before the code first runs
+    const handle = await client.start(cart, undefined, { id: 'cart' });
     await handle.signal('add', 'apple');
+    store.releaseClaims();
+    await untilRecorded(client, 'cart', 'timer_started'); // the code has set its handlers, and waits
     await handle.signal('add', 'pear');
-    await new Promise((r) => setTimeout(r, 300));
+    await untilRecorded(client, 'cart', 'signal_received', 2);
     expect(await client.query(handle.id, 'items')).toEqual(['apple', 'pear']);
     await handle.signal('checkout');
     expect(await handle.result()).toEqual({ done: true, items: ['apple', 'pear'] });
+    const events = (await client.history('cart')).events;
+    // 'apple' came while the code awaited its first activity, before it set the handler.
+    expect(events.map((e) => e.type).slice(0, 6)).toEqual([
+      'workflow_started',
+      'signal_received',
+      'activity_scheduled',
+      'activity_completed',
+      'timer_started',
+      'signal_received',
+    ]);
+    expect(events.filter((e) => e.type === 'signal_received').map((e) => e.payload)).toEqual([
+      'apple',
+      'pear',
+      null,
+    ]);
   });
 
   it('waitFor resolves false on timeout', async () => {
@@ -150,11 +181,11 @@ describe('sagas', () => {
 
   it('compensates on cancellation, uncancellably, and ends cancelled', async () => {
     calls.length = 0;
-    const handle = await client.start(booking, 'wait');
-    await new Promise((r) => setTimeout(r, 400));
+    const handle = await client.start(booking, 'wait', { id: 'booking-wait' });
+    await untilRecorded(client, 'booking-wait', 'timer_started'); // both booked, waiting a day
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(CancelledError);
-    expect(calls.slice(-2)).toEqual(['cancel-hotel', 'cancel-flight']);
+    expect(calls).toEqual(['reserve-flight', 'reserve-hotel', 'cancel-hotel', 'cancel-flight']);
   });
 
   it('reports compensation failures instead of swallowing them', async () => {
@@ -170,7 +201,9 @@ describe('sagas', () => {
 describe('versioning with ctx.patched', () => {
   it('keeps old runs on the old path and new runs on the new one, across a deploy', async () => {
     const old = await client.start(versioned, undefined, { id: 'v-old' });
-    await new Promise((r) => setTimeout(r, 300)); // charged, waiting for 'go' with v1 code
+    await untilRecorded(client, 'v-old', 'activity_completed');
+    // Charged, and suspended waiting for 'go' with v1 code: the deploy finds it mid-run.
+    await until(() => suspendedUntil(pool, old.runId, null), 'v-old to wait for its signal, suspended');
     await worker.shutdown();
 
     calls.length = 0;

@@ -1,12 +1,20 @@
-import { Client, type WorkflowContext } from '@reel/sdk';
+import { Client, PostgresStore, type RecordedEvent, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { leaseOf, suspendedUntil, until, untilRecorded } from './helpers.ts';
 
 const db = useTestDatabase();
 
+/** Items whose packing has begun; 'b' then waits until the test lets it finish. */
+const packing: string[] = [];
+let finishB!: () => void;
+const bMayFinish = new Promise<void>((resolve) => (finishB = resolve));
+
 async function pack(item: string) {
-  await new Promise((r) => setTimeout(r, 300));
+  packing.push(item);
+  if (item === 'b') await bMayFinish;
   return `packed ${item}`;
 }
 
@@ -19,30 +27,49 @@ async function fulfilment(ctx: WorkflowContext, items: string[]) {
   return done;
 }
 
+/** Counts history loads: a worker answers a query about a run it does not hold by loading its history. */
+class CountingStore extends PostgresStore {
+  loads = 0;
+  override async loadHistory(runId: string): Promise<RecordedEvent[]> {
+    this.loads++;
+    return super.loadHistory(runId);
+  }
+}
+
 let client: Client;
+let pool: pg.Pool;
 beforeAll(() => {
   client = new Client({ connectionString: db.connectionString });
+  pool = new pg.Pool({ connectionString: db.connectionString });
 });
-afterAll(() => client.close());
+afterAll(async () => {
+  await client.close();
+  await pool.end();
+});
 
-const worker = () =>
-  Worker.create({
-    connectionString: db.connectionString,
+it('answers a query from the worker holding the run, then by replay once it is suspended', async () => {
+  const store = new CountingStore({ connectionString: db.connectionString });
+  const w = await Worker.create({
+    store,
     workflows: { fulfilment },
     activities: { pack },
     handleSignals: false,
     pollIntervalMs: 100,
   });
-
-it('answers a query from the worker holding the run, then by replay once it is suspended', async () => {
-  const w = await worker();
   void w.run();
   const handle = await client.start(fulfilment, ['a', 'b'], { id: 'q-1' });
-  await new Promise((r) => setTimeout(r, 450)); // 'a' packed, 'b' packing: the run is in memory
+  // 'a' packed (its result durable before 'b' starts), 'b' packing: the run is in the worker's memory.
+  await until(() => packing.includes('b'), "'b' to start packing");
+  expect((await leaseOf(pool, handle.runId)).owner).toBe(w.identity);
+  const loads = store.loads;
   expect(await client.query('q-1', 'progress')).toEqual({ done: ['packed a'], left: 1 });
-  await new Promise((r) => setTimeout(r, 600)); // both packed; suspended waiting for 'close'
-  expect((await handle.describe()).status).toBe('running');
+  expect(store.loads).toBe(loads); // answered from memory
+
+  finishB();
+  await untilRecorded(client, 'q-1', 'activity_completed', 2);
+  await until(() => suspendedUntil(pool, handle.runId, null), "the run to wait for 'close', suspended");
   expect(await client.query('q-1', 'progress')).toEqual({ done: ['packed a', 'packed b'], left: 0 });
+  expect(store.loads).toBe(loads + 1); // answered by replay
   expect(await client.query('q-1', 'has', ['b'])).toBe(true);
 
   await expect(client.query('q-1', 'nope')).rejects.toMatchObject({
@@ -56,6 +83,7 @@ it('answers a query from the worker holding the run, then by replay once it is s
   // a closed workflow still answers, by replay
   expect(await client.query('q-1', 'progress')).toEqual({ done: ['packed a', 'packed b'], left: 0 });
   await w.shutdown();
+  await store.close();
 
   await expect(client.query('q-1', 'progress')).rejects.toMatchObject({ code: 'REEL_NO_WORKER' });
 });

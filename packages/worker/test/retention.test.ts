@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpired, Worker } from '../src/index.ts';
 import { scheduledWorkflows } from './fixtures/scheduled.ts';
 import { activities, cancellable, threeSteps, workflows } from './fixtures/workflows.ts';
+import { until } from './helpers.ts';
 
 const db = useTestDatabase();
 const DAY = 86_400_000;
@@ -30,7 +31,6 @@ afterAll(async () => {
   await pool?.end();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exists = (id: string) =>
   client.describe(id).then(
     () => true,
@@ -41,15 +41,42 @@ const historyRows = async (runIds: string[]) =>
     (await pool.query('select count(*) from reel.history where run_id = any($1)', [runIds])).rows[0].count,
   );
 
+/** A PostgresStore that counts the claims and the purge statements made through it. */
+class CountingStore extends PostgresStore {
+  claims = 0;
+  purges = 0;
+  override async claim(...args: Parameters<PostgresStore['claim']>) {
+    const claimed = await super.claim(...args);
+    this.claims++;
+    return claimed;
+  }
+  override async purgeClosed(closedBefore: Date, limit: number) {
+    const deleted = await super.purgeClosed(closedBefore, limit);
+    this.purges++;
+    return deleted;
+  }
+}
+
 /** A worker whose engine clock reads `at`, serving a type no run here has: it only does housekeeping. */
-const housekeeper = (at: Date, retention?: string | false) =>
-  Worker.create({
-    connectionString: db.connectionString,
+async function housekeeper(at: Date, retention?: string | false) {
+  const store = new CountingStore({ connectionString: db.connectionString });
+  const worker = await Worker.create({
+    store,
     workflows: scheduledWorkflows,
     handleSignals: false,
     clock: () => at,
     ...(retention === undefined ? {} : { retention }),
   });
+  const running = worker.run();
+  return {
+    store,
+    async stop() {
+      await worker.shutdown();
+      await running;
+      await store.close();
+    },
+  };
+}
 
 describe('retention', () => {
   it('deletes closed runs older than the retention period with their history, and keeps the rest', async () => {
@@ -59,28 +86,29 @@ describe('retention', () => {
     const terminated = await client.start(cancellable, undefined, { id: 'old-terminated' });
     await terminated.terminate('done with it');
     const old = [completed.runId, terminated.runId] as string[];
-    await sleep(20);
-    const cutoff = new Date();
-    await sleep(20);
+    const closedAt = await Promise.all(
+      ['old-completed', 'old-terminated'].map(async (id) => (await client.describe(id)).closedAt as Date),
+    );
+    const cutoff = new Date(Math.max(...closedAt.map((d) => d.getTime())) + 1);
+    await until(() => Date.now() > cutoff.getTime(), 'the clock to pass the cutoff');
     // Recent: closed after the cutoff. Open: started before it, still sleeping.
     const recent = await client.start(threeSteps, { a: 3, b: 4 }, { id: 'recent-completed' });
     await recent.result();
     const open = await client.start(cancellable, undefined, { id: 'open-sleeping' });
     expect(await historyRows(old)).toBeGreaterThan(0);
 
-    // Thirty days after the cutoff, by the engine clock, `retention: false` deletes nothing...
+    // Thirty days after the cutoff, by the engine clock, `retention: false` deletes nothing: its
+    // worker has claimed (its loops, retention's among them, have started) and stopped, never purging...
     const keeper = await housekeeper(new Date(cutoff.getTime() + 30 * DAY), false);
-    const keeping = keeper.run();
-    await sleep(300);
-    await keeper.shutdown();
-    await keeping;
+    await until(() => keeper.store.claims > 0, 'the worker to serve');
+    await keeper.stop();
+    expect(keeper.store.purges).toBe(0);
     expect(await exists('old-completed')).toBe(true);
 
-    // ...and the default retention (30 days) deletes what closed before the cutoff.
+    // ...and the default retention (30 days) deletes what closed before the cutoff, at start.
     const purger = await housekeeper(new Date(cutoff.getTime() + 30 * DAY));
-    const purging = purger.run();
     try {
-      for (let i = 0; i < 100 && (await exists('old-completed')); i++) await sleep(50);
+      await until(() => purger.store.purges > 0, 'the first retention pass');
       expect(await exists('old-completed')).toBe(false);
       expect(await exists('old-terminated')).toBe(false);
       expect(await historyRows(old)).toBe(0);
@@ -88,8 +116,7 @@ describe('retention', () => {
       expect(await historyRows([recent.runId as string])).toBeGreaterThan(0);
       expect((await client.describe('open-sleeping')).status).toBe('running');
     } finally {
-      await purger.shutdown();
-      await purging;
+      await purger.stop();
       await open.terminate();
     }
   });

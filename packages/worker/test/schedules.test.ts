@@ -3,8 +3,29 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import { scheduledWorkflows, stamp } from './fixtures/scheduled.ts';
+import { until } from './helpers.ts';
 
 const db = useTestDatabase();
+
+/** A PostgresStore that keeps the scheduler passes it runs: when each began (by the engine clock), and whether it ended. */
+class PassesStore extends PostgresStore {
+  readonly passes: { now: Date; done: Promise<unknown>; ended: boolean }[] = [];
+  override fireSchedules(now: Date, limit: number) {
+    const pass = { now, done: super.fireSchedules(now, limit), ended: false };
+    pass.done.then(
+      () => (pass.ended = true),
+      () => (pass.ended = true),
+    );
+    this.passes.push(pass);
+    return pass.done as ReturnType<PostgresStore['fireSchedules']>;
+  }
+}
+const stores: PassesStore[] = [];
+/** Resolves once every pass under way in either worker has ended. */
+const passesUnderWayEnd = () => Promise.allSettled(stores.flatMap((s) => s.passes.map((p) => p.done)));
+/** Whether each worker has ended a pass begun at `at` or later. */
+const bothPassedAt = (at: number) =>
+  stores.every((s) => s.passes.some((p) => p.ended && p.now.getTime() >= at));
 /** `tick started` reports of both workers: the workflow id of every run a worker's tick started. */
 const started: string[] = [];
 let workers: Worker[] = [];
@@ -13,8 +34,10 @@ let client: Client;
 beforeAll(async () => {
   // Two workers on one database: each runs a scheduler loop.
   for (let i = 0; i < 2; i++) {
+    const store = new PassesStore({ connectionString: db.connectionString });
+    stores.push(store);
     const worker = await Worker.create({
-      connectionString: db.connectionString,
+      store,
       workflows: scheduledWorkflows,
       handleSignals: false,
       logger: (_level, message, fields) => {
@@ -29,24 +52,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.shutdown()));
   workers = [];
+  await Promise.all(stores.map((s) => s.close()));
   await client?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The runs a schedule started, oldest first. */
 async function runsOf(scheduleId: string) {
   const { items } = await client.list({ limit: 1000 });
   return items.filter((r) => r.workflowId.startsWith(`${scheduleId}@`)).reverse();
-}
-
-/** Waits until `check` holds, up to `ms`. */
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(50);
-  }
 }
 
 describe('schedules on Postgres', () => {
@@ -59,6 +72,7 @@ describe('schedules on Postgres', () => {
     });
     await until(
       async () => (await runsOf('every-second')).filter((r) => r.status === 'completed').length >= 3,
+      'three completed runs',
     );
     await client.schedules.pause('every-second');
     const runs = await runsOf('every-second');
@@ -79,9 +93,9 @@ describe('schedules on Postgres', () => {
       input: { label: 'once' },
       overlap: 'allowAll', // every tick starts a run, so a lost or doubled tick shows
     });
-    await until(async () => (await runsOf('two-workers')).length >= 4);
+    await until(async () => (await runsOf('two-workers')).length >= 4, 'four runs');
     await client.schedules.pause('two-workers');
-    await sleep(300); // a pass under way when the pause landed finishes
+    await passesUnderWayEnd(); // a pass under way when the pause landed may still start a run
     const ids = (await runsOf('two-workers')).map((r) => r.workflowId);
     const fireTimes = ids.map((id) => Date.parse(id.slice('two-workers@'.length)));
     // One run per second, no second skipped, none twice...
@@ -177,10 +191,12 @@ describe('schedules on Postgres', () => {
       input: { label: 'p' },
       paused: true,
     });
-    await sleep(1500);
+    // Both schedulers pass at a time when, unpaused, it would have had a tick due.
+    const due = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    await until(() => bothPassedAt(due), 'both schedulers to pass after a tick was due');
     expect(await runsOf('created-paused')).toHaveLength(0);
     await client.schedules.resume('created-paused');
-    await until(async () => (await runsOf('created-paused')).length >= 1, 5000);
+    await until(async () => (await runsOf('created-paused')).length >= 1, 'a run after resume', 5000);
     await client.schedules.delete('created-paused');
   });
 });

@@ -6,6 +6,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
 
 const db = useTestDatabase();
 const children: ChildProcess[] = [];
@@ -44,15 +45,14 @@ it('a task worker killed mid-task: another task worker runs the attempt once the
   const client = new Client({ connectionString: db.connectionString });
   const handle = await client.start(renderJob, 3, { id: 'render-crash' });
 
-  // The child has the task; let one claim renewal store its heartbeat, then kill it.
-  for (;;) {
-    const { rows } = await pool.query('select count(*)::int as n from task_runs');
-    if (rows[0].n >= 1) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await new Promise((r) => setTimeout(r, 700));
+  // The child has the task; once a claim renewal has stored its heartbeat, kill it.
+  await until(async () => {
+    const { rows } = await pool.query('select 1 from reel.tasks where last_heartbeat is not null');
+    return rows.length > 0;
+  }, "the child's heartbeat to be stored");
   const { rows: claimed } = await pool.query('select claimed_by, ready_at from reel.tasks');
   expect(claimed).toHaveLength(1);
+  expect(claimed[0].claimed_by).toMatch(new RegExp(`:${child.pid}:`));
   child.kill('SIGKILL');
   await once(child, 'exit');
 

@@ -5,12 +5,14 @@ import {
   Client,
   defineActivity,
   type Json,
+  PostgresStore,
   type WorkflowContext,
 } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
+import { until } from './helpers.ts';
 
 const db = useTestDatabase();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,12 +72,38 @@ async function renderOrReport(ctx: WorkflowContext, frame: number) {
   }
 }
 
+/** A PostgresStore that counts its task-claim passes (begun and ended) and the outcomes reported through it. */
+class TaskCountingStore extends PostgresStore {
+  passesBegun = 0;
+  passesEnded = 0;
+  reports = 0;
+  override async claimTasks(...args: Parameters<PostgresStore['claimTasks']>) {
+    this.passesBegun++;
+    try {
+      return await super.claimTasks(...args);
+    } finally {
+      this.passesEnded++;
+    }
+  }
+  override async completeTask(...args: Parameters<PostgresStore['completeTask']>) {
+    const reported = await super.completeTask(...args);
+    this.reports++;
+    return reported;
+  }
+}
+
 let client: Client;
 let pool: pg.Pool;
 const workers: Worker[] = [];
+const stores: TaskCountingStore[] = [];
+const storeOf = new Map<Worker, TaskCountingStore>();
+/** The store `worker` was started with. */
+const counts = (worker: Worker) => storeOf.get(worker) as TaskCountingStore;
 async function startWorker(options: { label?: string; taskQueues?: string[]; workflows?: boolean }) {
+  const store = new TaskCountingStore({ connectionString: db.connectionString });
+  stores.push(store);
   const worker = await Worker.create({
-    connectionString: db.connectionString,
+    store,
     ...(options.workflows === false ? {} : { workflows: { render, renderOrReport } }),
     activities: { renderFrame: options.label ? renderFrameOn(options.label) : renderFrame },
     ...(options.taskQueues ? { taskQueues: options.taskQueues } : {}),
@@ -86,6 +114,7 @@ async function startWorker(options: { label?: string; taskQueues?: string[]; wor
   });
   void worker.run();
   workers.push(worker);
+  storeOf.set(worker, store);
   return worker;
 }
 const task = async (workflowId: string) => {
@@ -98,9 +127,6 @@ const task = async (workflowId: string) => {
     | { queue: string; attempt: number; claimed_by: string | null; lease_owner: string | null }
     | undefined;
 };
-const until = async (check: () => Promise<boolean> | boolean) => {
-  while (!(await check())) await pause(20);
-};
 
 beforeAll(() => {
   client = new Client({ connectionString: db.connectionString });
@@ -108,6 +134,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   for (const w of workers) await w.shutdown();
+  for (const s of stores) await s.close();
   await client.close();
   await pool.end();
 });
@@ -118,8 +145,11 @@ describe('activity task queues on Postgres', () => {
     const cpuWorker = await startWorker({ label: 'cpu-worker', taskQueues: ['cpu'], workflows: false });
     const handle = await client.start(render, { frame: 7 }, { id: 'render-7' });
 
-    await until(async () => (await task('render-7')) !== undefined);
-    await pause(500);
+    await until(async () => (await task('render-7')) !== undefined, 'the task');
+    // The cpu worker looks for tasks again after the task exists, and takes nothing.
+    const begun = counts(cpuWorker).passesBegun;
+    await until(() => counts(cpuWorker).passesEnded > begun, "the cpu worker's next claim pass");
+    await until(async () => (await task('render-7'))?.lease_owner === null, 'the run to suspend');
     expect(await task('render-7')).toEqual({ queue: 'gpu', attempt: 1, claimed_by: null, lease_owner: null });
     expect((await client.history('render-7')).events.map((e) => e.type)).toEqual([
       'workflow_started',
@@ -194,9 +224,12 @@ describe('activity task queues on Postgres', () => {
     const first = await startWorker({});
     const gpu = await startWorker({ label: 'gpu-worker', taskQueues: ['gpu'], workflows: false });
     const handle = await client.start(render, { frame: 10 }, { id: 'render-10' });
-    await until(async () => (await task('render-10'))?.claimed_by != null);
+    await until(
+      async () => (await task('render-10'))?.claimed_by != null,
+      'the gpu worker to claim the task',
+    );
     await first.shutdown();
-    await until(async () => (await task('render-10')) === undefined); // reported into the inbox
+    await until(async () => (await task('render-10')) === undefined, 'the outcome'); // reported into the inbox
 
     const { rows } = await pool.query(
       `select i.kind, i.payload from reel.inbox i join reel.workflows w on w.run_id = i.run_id
@@ -215,15 +248,18 @@ describe('activity task queues on Postgres', () => {
 
   it('a cancelled workflow deletes its task, and the task worker’s attempt is aborted', async () => {
     await startWorker({});
-    await startWorker({ label: 'gpu-worker', taskQueues: ['gpu'], workflows: false });
+    const gpu = await startWorker({ label: 'gpu-worker', taskQueues: ['gpu'], workflows: false });
     const handle = await client.start(render, { frame: 11, plan: { stallOn: [1] } }, { id: 'render-11' });
-    await until(() => runsOf('render-11').length > 0);
+    await until(() => runsOf('render-11').length > 0, 'the attempt to start');
+    const reports = counts(gpu).reports;
     await handle.cancel();
     await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_CANCELLED' });
-    await until(async () => (await task('render-11')) === undefined);
-    await until(() => aborts.has('render-11#1'));
+    await until(async () => (await task('render-11')) === undefined, 'the task to be deleted');
+    await until(() => aborts.has('render-11#1'), 'the attempt to be aborted');
     expect(aborts.get('render-11#1')).toBe('REEL_CANCELLED');
-    await pause(200);
+    // The aborted attempt's outcome was reported (and refused): nothing is left to retry.
+    await until(() => counts(gpu).reports > reports, "the aborted attempt's report");
+    expect(await task('render-11')).toBeUndefined();
     expect(runsOf('render-11')).toHaveLength(1); // no retry after the abort
     for (const w of workers.splice(0)) await w.shutdown();
   });

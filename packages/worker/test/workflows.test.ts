@@ -1,5 +1,6 @@
 import { Client, type ReelError } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import {
@@ -14,14 +15,19 @@ import {
   twoSignals,
   workflows,
 } from './fixtures/workflows.ts';
+import { GatedStore } from './gated-store.ts';
+import { leaseOf, suspendedUntil, until, untilRecorded, untilSleeping } from './helpers.ts';
 
 const db = useTestDatabase();
 let worker: Worker;
 let client: Client;
+let pool: pg.Pool;
+let store: GatedStore;
 
 beforeAll(async () => {
+  store = new GatedStore({ connectionString: db.connectionString });
   worker = await Worker.create({
-    connectionString: db.connectionString,
+    store,
     workflows,
     activities,
     handleSignals: false,
@@ -29,10 +35,13 @@ beforeAll(async () => {
   });
   void worker.run();
   client = new Client({ connectionString: db.connectionString });
+  pool = new pg.Pool({ connectionString: db.connectionString });
 });
 afterAll(async () => {
   await worker?.shutdown();
+  await store?.close();
   await client?.close();
+  await pool?.end();
 });
 
 describe('workflows on Postgres', () => {
@@ -64,20 +73,38 @@ describe('workflows on Postgres', () => {
     ).rejects.toMatchObject({ code: 'REEL_WORKFLOW_ALREADY_STARTED' });
   });
 
-  it('suspends on a sleep and resumes after it', async () => {
-    const handle = await client.start(sleeper, 1500);
-    await new Promise((r) => setTimeout(r, 300));
-    const during = await handle.describe();
-    expect(during.status).toBe('running');
-    expect(await handle.result()).toBeGreaterThanOrEqual(1500);
+  it('suspends on a sleep, its lease released until the wake time, and resumes after it', async () => {
+    const handle = await client.start(sleeper, 1000, { id: 'sleeper' });
+    // While it sleeps no worker holds it, and it is claimable at the wake time, not before.
+    await untilSleeping(client, pool, 'sleeper');
+    expect(await handle.result()).toBeGreaterThanOrEqual(1000);
+    // Resumed by a new claim (a new fencing token), which replayed the sleep and fired its timer.
+    expect((await leaseOf(pool, handle.runId)).fencingToken).toBe(2);
+    expect((await client.history('sleeper')).events.map((e) => e.type)).toEqual([
+      'workflow_started',
+      'timer_started',
+      'timer_fired',
+      'workflow_completed',
+    ]);
   });
 
-  it('delivers a signal sent before the wait and one sent after', async () => {
-    const handle = await client.start(twoSignals, undefined);
+  it('delivers a signal sent before the wait and one sent while the run waits, suspended', async () => {
+    await store.holdClaims(); // so 'early' is in the inbox before the code first runs
+    const handle = await client.start(twoSignals, undefined, { id: 'two-signals' });
     await handle.signal('note', 'early');
-    await new Promise((r) => setTimeout(r, 600));
+    store.releaseClaims();
+    await untilRecorded(client, 'two-signals', 'timer_fired');
+    await until(() => suspendedUntil(pool, handle.runId, null), 'the run to wait, suspended, for a signal');
     await handle.signal('note', 'late');
     expect(await handle.result()).toEqual(['early', 'late']);
+    expect((await client.history('two-signals')).events.map((e) => e.type)).toEqual([
+      'workflow_started',
+      'signal_received',
+      'timer_started',
+      'timer_fired',
+      'signal_received',
+      'workflow_completed',
+    ]);
   });
 
   it('takes the timeout path when no signal comes', async () => {
@@ -90,19 +117,19 @@ describe('workflows on Postgres', () => {
 
   it('cancels: the pending await rejects, cleanup runs, the workflow ends cancelled', async () => {
     const handle = await client.start(cancellable, undefined, { id: 'to-cancel' });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilRecorded(client, 'to-cancel', 'timer_started'); // the code awaits its sleep
     await handle.cancel('customer changed their mind');
     await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_CANCELLED' });
     expect(log).toContain('cleanup:to-cancel');
     expect((await handle.describe()).status).toBe('cancelled');
     const types = (await client.history('to-cancel')).events.map((e) => e.type);
-    expect(types).toContain('cancel_requested');
+    expect(types.slice(0, 3)).toEqual(['workflow_started', 'timer_started', 'cancel_requested']);
     expect(types.at(-1)).toBe('workflow_cancelled');
   });
 
   it('terminates at once: no workflow code runs, the run closes as terminated', async () => {
     const handle = await client.start(cancellable, undefined, { id: 'to-terminate' });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilRecorded(client, 'to-terminate', 'timer_started'); // the code awaits its sleep
     await handle.terminate('stuck order');
     await expect(handle.result()).rejects.toMatchObject({
       code: 'REEL_WORKFLOW_TERMINATED',
@@ -110,6 +137,7 @@ describe('workflows on Postgres', () => {
     });
     expect(log).not.toContain('cleanup:to-terminate');
     const events = (await client.history('to-terminate')).events;
+    expect(events.map((e) => e.type)).toEqual(['workflow_started', 'timer_started', 'workflow_terminated']);
     expect(events.at(-1)).toMatchObject({ type: 'workflow_terminated', reason: 'stuck order' });
     await expect(handle.terminate()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_CLOSED' });
   });
