@@ -389,9 +389,17 @@ export class MemoryStore implements Store {
     if (run.inboxVersion !== req.inboxVersion) return 'unread' as const;
     run.history.push(...req.events.map(copy));
     // signals and cancel requests the old run never read go to its successor; nothing else does
-    const handedOn = run.inbox.filter(
+    const carried = (req.carriedSignals ?? []).map(({ name, payload }) => ({
+      id: String(this.nextInboxId++),
+      kind: 'signal' as const,
+      name,
+      payload: copy(payload),
+    }));
+    const unread = run.inbox.filter(
       (i) => !req.consumedInbox.includes(i.id) && (i.kind === 'signal' || i.kind === 'cancel'),
     );
+    // Handed on with ids in their new order, as the Postgres store inserts them.
+    const handedOn = [...carried, ...unread.map((i) => ({ ...i, id: String(this.nextInboxId++) }))];
     run.inbox = [];
     Object.assign(run, {
       status: 'continued',

@@ -32,6 +32,7 @@ export async function closeRun(
   outcome: Outcome,
 ): Promise<ClosedRun | 'continued' | 'again' | 'stopped'> {
   run.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+  if (outcome.type === 'workflow_continued_as_new') run.writes.leaveUnreadInput();
   if (run.children.unstarted()) {
     const flushed = await run.writes.flush();
     if (flushed !== 'ok') return flushed === 'lost' ? 'stopped' : 'again';

@@ -10,39 +10,52 @@ export class DriverInbox {
   version = 0;
   /** New input may be waiting: read before the next step decides anything. */
   dirty = true;
-  /** Items turned into events that are not durable yet: the next flush consumes them. */
-  private consumed: string[] = [];
+  /** Items taken whose consumption is not durable yet, with the event each became (if any). */
+  private consumed: Consumed[] = [];
   private readonly seen = new Set<string>();
 
-  /** The items not seen before, in order of arrival; records the version. */
+  /** The items not seen before, in order of arrival; records the version. Pass each to `consume`. */
   take({ items, version }: { items: InboxItem[]; version: number }): InboxItem[] {
     this.version = version;
     this.dirty = false;
     const fresh = items.filter((item) => !this.seen.has(item.id));
-    for (const item of fresh) {
-      this.seen.add(item.id);
-      this.consumed.push(item.id);
-    }
+    for (const item of fresh) this.seen.add(item.id);
     return fresh;
   }
 
-  /** The ids a flush consumes; give them back with `restore` if it wrote nothing. */
-  drain(): string[] {
+  /** Item `id` became the event at `seq` (none: it was dropped, stale); the next flush deletes it. */
+  consume(id: string, seq?: number): void {
+    this.consumed.push({ id, seq });
+  }
+
+  /** The items a flush consumes; give them back with `restore` if it wrote nothing. */
+  drain(): Consumed[] {
     return this.consumed.splice(0);
   }
 
-  restore(ids: string[]): void {
-    this.consumed.unshift(...ids);
+  restore(items: Consumed[]): void {
+    this.consumed.unshift(...items);
   }
 
-  /** The flush that consumed `ids` is durable: they are gone from the store. */
-  forget(ids: string[]): void {
-    for (const id of ids) this.seen.delete(id);
+  /** The flush that consumed `items` is durable: they are gone from the store. */
+  forget(items: Consumed[]): void {
+    for (const { id } of items) this.seen.delete(id);
+  }
+
+  /** The events from `seq` on were taken back: their items stay in the store's inbox, unconsumed. */
+  unconsume(seq: number): void {
+    this.consumed = this.consumed.filter((c) => c.seq === undefined || c.seq < seq);
   }
 
   get pending(): boolean {
     return this.consumed.length > 0;
   }
+}
+
+/** An inbox item taken, and the position of the event it became. */
+export interface Consumed {
+  id: string;
+  seq: number | undefined;
 }
 
 /** The history event an inbox item (other than a task's outcome) becomes. */

@@ -120,7 +120,7 @@ export class RunWrites {
       ...this.lease,
       now: this.host.clock(),
       events,
-      consumedInbox: consumed,
+      consumedInbox: consumed.map((c) => c.id),
       ...extra,
     });
     if (outcome === 'lost') {
@@ -183,6 +183,15 @@ export class RunWrites {
   }
 
   /**
+   * Leaves the input the code never received (it came after the code decided to continue as new) in
+   * the inbox, for the successor: its events are taken back and its items not consumed.
+   */
+  leaveUnreadInput(): void {
+    const unread = this.exec().dropUnread()[0];
+    if (unread) this.inbox.unconsume(unread.seq);
+  }
+
+  /**
    * Closes this run as `continued` and starts its successor, in one fenced statement. Input that
    * arrives meanwhile is not this run's, whose code has ended, but its successor's: the statement is
    * tried again with the new inbox version, and hands it on.
@@ -193,7 +202,9 @@ export class RunWrites {
     const request = {
       ...this.lease,
       events: exec.unflushed(),
-      consumedInbox: this.inbox.drain(),
+      consumedInbox: this.inbox.drain().map((c) => c.id),
+      // Signals the run received and its code never took are its successor's too.
+      carriedSignals: exec.unreadSignals(),
       newRunId: randomUUID(),
       input,
     };

@@ -230,10 +230,11 @@ export class RunDriver {
     for (const item of this.inbox.take(read)) {
       if (item.kind === 'activity_result') {
         const result = this.tasks.resultEvent(item.payload); // undefined: stale, dropped
-        if (result) this.exec.append(result);
+        this.inbox.consume(item.id, result && this.exec.append(result).seq);
         continue;
       }
       const event = this.exec.append(inboxEvent(item));
+      this.inbox.consume(item.id, event.seq);
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
     }

@@ -159,6 +159,11 @@ export interface ContinueRequest extends Lease {
    * (`unread`), so that the hand-off to the successor covers it.
    */
   inboxVersion: number;
+  /**
+   * Signals the run received and its code never took (no handler, no `ctx.signal` waiting): handed to
+   * the successor first, in order, before the unread ones of the inbox.
+   */
+  carriedSignals?: { name: string; payload: Json }[];
   newRunId: string;
   input: Json | undefined;
 }

@@ -141,6 +141,8 @@ export class WorkflowExecution {
    */
   private readonly replayLength: number;
   private cursor = 0;
+  /** The log length when the code ended (its outcome was decided): later events reached no code. */
+  private endedAt: number | undefined;
   private lastAt: string;
   private readonly commands: Command[] = [];
   /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
@@ -217,6 +219,7 @@ export class WorkflowExecution {
       `Workflow ${this.options.workflowId} exceeded its execution timeout (${this.deadline?.toISOString()}).`,
     );
     this.result ??= { type: 'workflow_failed', error: toErrorInfo(error) };
+    this.endedAt ??= this.cursor;
     for (const cmd of this.open.keys()) this.settle(cmd);
   }
 
@@ -278,8 +281,25 @@ export class WorkflowExecution {
         await drainMicrotasks();
         while (this.checkConditions()) await drainMicrotasks();
       }
+      if (this.result) this.endedAt ??= this.cursor;
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** Signals received that no handler took and no `ctx.signal` has read yet, by name in arrival order. */
+  unreadSignals(): { name: string; payload: Json }[] {
+    return [...this.buffered].flatMap(([name, payloads]) => payloads.map((payload) => ({ name, payload })));
+  }
+
+  /**
+   * Takes back the events appended after the code ended, which reached no code, if none is durable:
+   * input a run that continues as new never read belongs to its successor. Returns them.
+   */
+  dropUnread(): RecordedEvent[] {
+    const from = this.endedAt;
+    if (from === undefined || from < this.durable) return [];
+    this.cursor = Math.min(this.cursor, from);
+    return this.log.splice(from);
   }
 
   /** Takes back the last event, if it is not durable yet: a close the store refused (new input came first). */

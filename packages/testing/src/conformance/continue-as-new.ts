@@ -171,6 +171,34 @@ export function continueAsNewBehaviour(h: Harness): void {
       expect(inbox.items.map((i) => i.name)).toEqual(['late']);
     });
 
+    it('hands the successor the signals its code never took first, then its unread inbox, in order', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const lease = await h.claimOne(type);
+      await h.store.enqueue(workflowId, { kind: 'signal', name: 'later', payload: 3 }, at(1));
+      const newRunId = randomUUID();
+      const outcome = await h.store.continueAsNew({
+        ...lease,
+        now: at(2),
+        events: [event(1, 2, { type: 'workflow_continued_as_new', input: null })],
+        consumedInbox: [],
+        inboxVersion: (await h.store.readInbox(runId)).version,
+        carriedSignals: [
+          { name: 'taken-late', payload: 1 },
+          { name: 'taken-late', payload: { n: 2 } },
+        ],
+        newRunId,
+        input: null,
+      });
+      expect(outcome).toBe('ok');
+      const inbox = await h.store.readInbox(newRunId);
+      expect(inbox.items.map((i) => [i.kind, i.name, i.payload])).toEqual([
+        ['signal', 'taken-late', 1],
+        ['signal', 'taken-late', { n: 2 }],
+        ['signal', 'later', 3],
+      ]);
+    });
+
     it('is fenced: a stale lease continues nothing', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);

@@ -60,11 +60,12 @@ export function parentCloseBehaviour(h: Harness): void {
         const { workflowId } = await h.start(type);
         const parent = await h.claimOne(type);
         const childType = await h.type();
-        const doomed = await child(parent, 0, 'terminate', childType);
+        const doomedType = await h.type(); // claimed alone below
+        const doomed = await child(parent, 0, 'terminate', doomedType);
         const asked = await child(parent, 1, 'requestCancel', childType);
         const left = await child(parent, 2, 'abandon', childType);
         // The terminated child's own children: one under terminate, one under requestCancel.
-        const doomedRun = await h.claimOne(childType, at(2));
+        const doomedRun = await h.claimOne(doomedType, at(2));
         expect(doomedRun.runId).toBe(doomed.runId);
         const grandType = await h.type();
         const grandDoomed = await child(doomedRun, 0, 'terminate', grandType);

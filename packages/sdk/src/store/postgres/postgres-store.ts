@@ -359,6 +359,8 @@ export class PostgresStore implements Store {
       req.consumedInbox,
       this.clock(req.now),
       req.inboxVersion,
+      (req.carriedSignals ?? []).map((s) => s.name),
+      (req.carriedSignals ?? []).map((s) => json(s.payload)),
     ]);
     const row = rows[0];
     if (Number(row.started) > 0) return 'ok' as const;

@@ -385,14 +385,24 @@ with recursive old as (
          case when $9::json is null then json_build_object('workflowType', type)
               else json_build_object('workflowType', type, 'input', $9::json) end, $6
     from successor
-), consumed as (
-  -- what the old run read, and what concerned only it (its children's outcomes, its tasks' results)
+), gone as (
+  -- the old run's inbox empties: what it read, what concerned only it (its children's outcomes, its
+  -- tasks' results), and the signals and cancel requests it never read, which move to its successor
   delete from reel.inbox where run_id = $1 and exists (select 1 from successor)
-     and (id = any($11::bigint[]) or kind not in ('signal', 'cancel'))
+  returning id, kind, name, payload, created_at, id = any($11::bigint[]) as read
 ), handed_on as (
-  -- signals and cancel requests the old run never read go to its successor, not to waste
-  update reel.inbox set run_id = $8 where run_id = $1 and exists (select 1 from successor)
-     and not (id = any($11::bigint[])) and kind in ('signal', 'cancel')
+  -- first the signals the old run received and its code never took ($14, $15), then the unread
+  -- signals and cancel requests of its inbox, in order of arrival
+  insert into reel.inbox (run_id, kind, name, payload, created_at)
+  select $8, kind, name, payload, created_at from (
+    select 0 as part, c.ord as pos, 'signal' as kind, c.name, c.payload, $6::timestamptz as created_at
+      from unnest($14::text[], $15::json[]) with ordinality as c(name, payload, ord)
+     where exists (select 1 from successor)
+    union all
+    select 1, g.id, g.kind, g.name, g.payload, g.created_at from gone g
+     where not g.read and g.kind in ('signal', 'cancel')
+  ) h
+  order by part, pos
 )${CONTINUE_POLICY.ctes}
 select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started,
        (select inbox_version from reel.workflows
