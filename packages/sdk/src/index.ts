@@ -11,7 +11,7 @@ export {
 } from './client/client.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
-export { assertJson, type Json } from './codec.ts';
+export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
 export { type Duration, toMs } from './duration.ts';
 export * from './errors.ts';
 export { checkCron, nextFireTime } from './schedules/cron.ts';
