@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
 import { reelError, ServerErrorCodes } from './errors.ts';
 import type { ServerOptions } from './options.ts';
 import { reelPlugin } from './plugin.ts';
@@ -19,6 +20,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // Bodies are taken as sent: an unknown property ("imput") is rejected rather than dropped, and
     // `"args": "x"` is an error rather than coerced to ["x"]. Query strings are matched as text.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Errors raised before any route runs get Reel's error body as well.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const { logger: _logger, ...pluginOptions } = options;
   app.register(reelPlugin, pluginOptions);

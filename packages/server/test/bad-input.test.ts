@@ -1,6 +1,7 @@
+import { connect } from 'node:net';
 import { MAX_JSON_DEPTH } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, useHarness } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -39,5 +40,51 @@ describe('deeply nested JSON', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(res.statusCode).toBe(201);
+  });
+});
+
+describe("errors raised before routing, in Reel's shape", () => {
+  it.each([
+    ['a malformed percent-encoding', '/v1/schedules/%', 400, 'REEL_INVALID_REQUEST'],
+    ['invalid UTF-8', '/v1/workflows/%C0%AF', 400, 'REEL_INVALID_REQUEST'],
+    ['a path parameter over 1,024 characters', `/v1/workflows/${'x'.repeat(1100)}`, 414, 'REEL_URI_TOO_LONG'],
+  ])('%s', async (_what, url, status, code) => {
+    const res = await h.app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({ error: { code, message: expect.any(String) } });
+  });
+
+  describe('on a listening server', () => {
+    let url: URL;
+    beforeAll(async () => {
+      url = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }));
+    });
+
+    /** Sends raw bytes and returns the status and the JSON body of the answer. */
+    const raw = (bytes: string) =>
+      new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head, body] = text.split('\r\n\r\n');
+          resolve({ status: Number(head?.split(' ')[1]), body: JSON.parse(body ?? '') });
+        });
+      });
+
+    it.each([
+      ['a malformed request', 'NOT HTTP AT ALL\r\n\r\n', 400, 'REEL_INVALID_REQUEST'],
+      [
+        'a URL over 16 KiB',
+        `GET /v1/workflows?type=${'x'.repeat(17_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+        431,
+        'REEL_HEADERS_TOO_LARGE',
+      ],
+    ])('%s', async (_what, bytes, status, code) => {
+      const res = await raw(bytes);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+    });
   });
 });
