@@ -298,7 +298,9 @@ export class Client {
     if (held) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((resolve) => {
-        if (deadline < Infinity) timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+        // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop below.
+        if (deadline < Infinity)
+          timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
       });
       const closed = await Promise.race([held, late]);
       clearTimeout(timer);

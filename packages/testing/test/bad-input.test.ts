@@ -1,0 +1,36 @@
+import { ErrorCodes, type ReelError, type WorkflowContext } from '@reel/sdk';
+import { describe, expect, inject, it } from 'vitest';
+import { createTestEnv } from '../src/index.ts';
+
+async function sleeper(ctx: WorkflowContext, duration: number | string) {
+  try {
+    await ctx.sleep(duration);
+    return 'slept';
+  } catch (err) {
+    return (err as ReelError).code;
+  }
+}
+
+describe('durations out of range', () => {
+  it.each([1e20, '1000000000 days'])(
+    'ctx.sleep(%j) rejects with REEL_INVALID_DURATION in the workflow',
+    async (duration) => {
+      await using env = await createTestEnv({ workflows: { sleeper } });
+      const handle = await env.client.start(sleeper, duration);
+      expect(await handle.result()).toBe(ErrorCodes.INVALID_DURATION);
+    },
+  );
+
+  it('a startDelay of 1e20 is refused before it reaches Postgres', async () => {
+    await using env = await createTestEnv({
+      workflows: { sleeper },
+      store: 'postgres',
+      connectionString: inject('databaseUrl'),
+    });
+    for (const options of [{ startDelay: 1e20 }, { executionTimeout: '1000000000 days' }]) {
+      await expect(env.client.start(sleeper, 1, options)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_DURATION,
+      });
+    }
+  });
+});
