@@ -34,3 +34,17 @@ describe('durations out of range', () => {
     }
   });
 });
+
+describe('list filters', () => {
+  it.each([{ status: 'bogus' }, { status: ['running', 'finished'] }, { type: '' }])(
+    'list(%j) rejects with REEL_INVALID_ARGUMENT instead of an empty page',
+    async (filter) => {
+      await using env = await createTestEnv({ workflows: { sleeper } });
+      await expect(env.client.list(filter as never)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: expect.stringMatching(/status|workflow type/),
+      });
+      await expect(env.client.list({ status: ['running', 'continued'] })).resolves.toEqual({ items: [] });
+    },
+  );
+});

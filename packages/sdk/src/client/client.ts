@@ -17,7 +17,9 @@ import {
   type StartRequest,
   type StartResult,
   type Store,
+  WORKFLOW_STATUSES,
   type WorkflowDescription,
+  type WorkflowStatus,
 } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
@@ -268,6 +270,16 @@ export class Client {
         `limit must be an integer from 1 to 1000, not ${filter.limit}.`,
       );
     }
+    // An unknown status would match nothing: an empty page that hides the typo.
+    const statuses = ([] as unknown[]).concat(filter.status ?? []);
+    const unknown = statuses.find((s) => !WORKFLOW_STATUSES.includes(s as WorkflowStatus));
+    if (unknown !== undefined) {
+      throw new ReelError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `status must be one or more of ${WORKFLOW_STATUSES.join(', ')}, not ${JSON.stringify(unknown)}.`,
+      );
+    }
+    if (filter.type !== undefined) checkName(filter.type, 'workflow type');
     return this.store.list(filter);
   }
 
