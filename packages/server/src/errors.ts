@@ -2,7 +2,7 @@ import { type ErrorCode, ErrorCodes, ReelError } from '@reel/sdk';
 
 /**
  * Codes the server itself answers with, on top of the SDK's `ErrorCodes`. Documented in
- * docs/server.md (a test keeps the two in step); a code once shipped is never reused.
+ * docs/errors.md with the SDK's (a test keeps them in step); a code once shipped is never reused.
  */
 export const ServerErrorCodes = {
   /** The request does not match the route's schema, or its JSON does not parse. */

@@ -48,3 +48,21 @@ describe('list filters', () => {
     },
   );
 });
+
+async function misuse(ctx: WorkflowContext) {
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (err: ReelError) => err.code,
+    );
+  return [
+    await codeOf((ctx.activity as (fn: unknown) => Promise<unknown>)('notAFunction')),
+    await codeOf(ctx.signal('')),
+  ];
+}
+
+it('ctx.activity with a non-function and ctx.signal with an empty name reject with REEL_INVALID_ARGUMENT, as docs/errors.md says', async () => {
+  await using env = await createTestEnv({ workflows: { misuse } });
+  const handle = await env.client.start(misuse, undefined);
+  expect(await handle.result()).toEqual([ErrorCodes.INVALID_ARGUMENT, ErrorCodes.INVALID_ARGUMENT]);
+});
