@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
 import { reelError, ServerErrorCodes } from './errors.ts';
+import { redactingLogger } from './log-redaction.ts';
 import type { ServerOptions } from './options.ts';
 import { reelPlugin } from './plugin.ts';
 
@@ -13,7 +14,7 @@ import { reelPlugin } from './plugin.ts';
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: redactingLogger(options.logger ?? false),
     bodyLimit: options.bodyLimit,
     // Workflow ids and names run to 256 characters, three times that once percent-encoded.
     routerOptions: { maxParamLength: 1024 },
