@@ -36,6 +36,15 @@ describe('durations out of range', () => {
 });
 
 describe('list filters', () => {
+  it('list({ attributes }) nested 10,000 levels deep rejects with REEL_NOT_SERIALIZABLE', async () => {
+    await using env = await createTestEnv({ workflows: { sleeper } });
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    await expect(env.client.list({ attributes: { deep } as never })).rejects.toMatchObject({
+      code: ErrorCodes.NOT_SERIALIZABLE,
+    });
+  });
+
   it.each([{ status: 'bogus' }, { status: ['running', 'finished'] }, { type: '' }])(
     'list(%j) rejects with REEL_INVALID_ARGUMENT instead of an empty page',
     async (filter) => {

@@ -280,6 +280,7 @@ export class Client {
       );
     }
     if (filter.type !== undefined) checkName(filter.type, 'workflow type');
+    assertJson(filter.attributes, 'The attributes filter');
     return this.store.list(filter);
   }
 
