@@ -4,12 +4,21 @@ import { ErrorCodes, ReelError } from './errors.ts';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
+ * How deeply arrays and objects may nest in a value Reel stores. Real payloads nest a few levels;
+ * JSON.stringify, Postgres's jsonb parser and every recursive walk of a value break somewhere in the
+ * thousands of levels, depending on the stack left. 128 leaves room for the envelopes a value is
+ * stored in, and is the limit common JSON parsers (serde_json) choose too.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
  * Checks that `value` survives a JSON round trip unchanged and returns it.
  * Throws `REEL_NOT_SERIALIZABLE` naming the first offending path, because a Date that comes back
- * as a string or a Map that comes back as `{}` would silently change what replay sees.
+ * as a string or a Map that comes back as `{}` would silently change what replay sees, and for a
+ * value nested deeper than `MAX_JSON_DEPTH`.
  */
 export function assertJson(value: unknown, what: string): Json | undefined {
-  const problem = findProblem(value, what, new Set());
+  const problem = findProblem(value, what, new Set(), 0);
   if (problem) {
     throw new ReelError(
       ErrorCodes.NOT_SERIALIZABLE,
@@ -19,7 +28,7 @@ export function assertJson(value: unknown, what: string): Json | undefined {
   return value as Json | undefined;
 }
 
-function findProblem(value: unknown, path: string, seen: Set<object>): string | undefined {
+function findProblem(value: unknown, path: string, seen: Set<object>, depth: number): string | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -30,6 +39,9 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
     case 'object': {
       if (value === null) return undefined;
       if (seen.has(value)) return `${path} refers back to itself (a cycle)`;
+      // Checked before recursing, so the walk itself never runs out of stack.
+      if (depth === MAX_JSON_DEPTH)
+        return `${path} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`;
       const proto = Object.getPrototypeOf(value);
       if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
         const kind = (value as object).constructor?.name ?? 'object';
@@ -47,7 +59,7 @@ function findProblem(value: unknown, path: string, seen: Set<object>): string | 
         ? value.map((v, i) => [`[${i}]`, v] as const)
         : Object.entries(value).map(([k, v]) => [`.${k}`, v] as const);
       for (const [key, child] of entries) {
-        const problem = findProblem(child, path + key, seen);
+        const problem = findProblem(child, path + key, seen, depth + 1);
         if (problem) return problem;
       }
       seen.delete(value);

@@ -11,8 +11,8 @@ export {
 } from './client/client.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
-export { assertJson, type Json } from './codec.ts';
-export { type Duration, toMs } from './duration.ts';
+export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
+export { type Duration, MAX_DURATION_MS, toMs } from './duration.ts';
 export * from './errors.ts';
 export { checkCron, nextFireTime } from './schedules/cron.ts';
 export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';

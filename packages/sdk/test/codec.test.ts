@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertJson, ErrorCodes, ReelError } from '../src/index.ts';
+import { assertJson, ErrorCodes, MAX_JSON_DEPTH, ReelError } from '../src/index.ts';
 
 /** Runs `assertJson` and returns what it threw, failing the test if it did not throw. */
 function rejection(value: unknown, what = 'input'): ReelError {
@@ -131,4 +131,25 @@ describe('assertJson keeps its promise: what it accepts survives a JSON round tr
     }
     expect(JSON.parse(JSON.stringify(accepted))).toStrictEqual(accepted);
   });
+});
+
+describe('assertJson and nesting depth', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
+    return value;
+  };
+
+  it(`accepts ${MAX_JSON_DEPTH} levels`, () => {
+    expect(() => assertJson(nested(MAX_JSON_DEPTH), 'input')).not.toThrow();
+  });
+
+  it.each([MAX_JSON_DEPTH + 1, 10_000, 200_000])(
+    'rejects %i levels with REEL_NOT_SERIALIZABLE, not a RangeError',
+    (depth) => {
+      const err = rejection(nested(depth));
+      expect(err.code).toBe(ErrorCodes.NOT_SERIALIZABLE);
+      expect(err.message).toContain(`deeper than ${MAX_JSON_DEPTH} levels`);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, ReelError, toMs } from '../src/index.ts';
+import { ErrorCodes, MAX_DURATION_MS, ReelError, toMs } from '../src/index.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -92,4 +92,20 @@ describe('toMs', () => {
     thrown('90 lightyears');
     expect(toMs('90s')).toBe(90 * SECOND);
   });
+});
+
+describe('the maximum duration', () => {
+  it('accepts 100 years', () => {
+    expect(toMs(MAX_DURATION_MS)).toBe(MAX_DURATION_MS);
+    expect(toMs('36525 days')).toBe(MAX_DURATION_MS);
+  });
+
+  it.each([1e20, MAX_DURATION_MS + 1, '1000000000 days', '36526 days', `${'9'.repeat(400)} ms`])(
+    'rejects %j with REEL_INVALID_DURATION',
+    (input) => {
+      const err = thrown(input, 'ctx.sleep duration');
+      expect(err.code).toBe(ErrorCodes.INVALID_DURATION);
+      expect(err.message).toMatch(/^Invalid ctx.sleep duration: .* longer than the maximum of 100 years/);
+    },
+  );
 });

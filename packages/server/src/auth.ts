@@ -89,11 +89,17 @@ export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): v
       request.routeOptions.config.scope ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     if (needed === 'public') return;
-    const granted = authenticate(request.headers.authorization);
+    const { authorization } = request.headers;
+    const granted = authenticate(authorization);
     if (!granted) {
+      // Both are 401, but the fix differs: send a key, or fix the one sent.
       throw reelError(
         ServerErrorCodes.UNAUTHENTICATED,
-        'This server needs an API key: send "Authorization: Bearer <key>".',
+        authorization === undefined
+          ? 'This server needs an API key: send "Authorization: Bearer <key>".'
+          : /^Bearer +\S+ *$/i.test(authorization)
+            ? 'This API key is not one the server knows: check it for a typo, or whether it was rotated.'
+            : 'The Authorization header must be "Bearer <key>".',
       );
     }
     if (!allows(granted, needed)) {

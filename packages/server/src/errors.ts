@@ -2,7 +2,7 @@ import { type ErrorCode, ErrorCodes, ReelError } from '@reel/sdk';
 
 /**
  * Codes the server itself answers with, on top of the SDK's `ErrorCodes`. Documented in
- * docs/server.md (a test keeps the two in step); a code once shipped is never reused.
+ * docs/errors.md with the SDK's (a test keeps them in step); a code once shipped is never reused.
  */
 export const ServerErrorCodes = {
   /** The request does not match the route's schema, or its JSON does not parse. */
@@ -12,6 +12,12 @@ export const ServerErrorCodes = {
   UNAUTHENTICATED: 'REEL_UNAUTHENTICATED',
   FORBIDDEN: 'REEL_FORBIDDEN',
   RATE_LIMITED: 'REEL_RATE_LIMITED',
+  /** A path parameter is longer than the router accepts. */
+  URI_TOO_LONG: 'REEL_URI_TOO_LONG',
+  /** The request line and headers together exceed Node's `maxHeaderSize` (16 KiB by default). */
+  HEADERS_TOO_LARGE: 'REEL_HEADERS_TOO_LARGE',
+  /** The client did not send a whole request within Node's `requestTimeout`. */
+  REQUEST_TIMEOUT: 'REEL_REQUEST_TIMEOUT',
   ROUTE_NOT_FOUND: 'REEL_ROUTE_NOT_FOUND',
   /** Postgres is unreachable (readiness check, or a request that needed it). */
   UNAVAILABLE: 'REEL_UNAVAILABLE',
@@ -58,9 +64,12 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.WORKFLOW_ALREADY_STARTED]: 409,
   [ErrorCodes.WORKFLOW_CLOSED]: 409,
   [ErrorCodes.SCHEDULE_EXISTS]: 409,
+  [ServerErrorCodes.REQUEST_TIMEOUT]: 408,
   [ServerErrorCodes.PAYLOAD_TOO_LARGE]: 413,
+  [ServerErrorCodes.URI_TOO_LONG]: 414,
   [ServerErrorCodes.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ServerErrorCodes.RATE_LIMITED]: 429,
+  [ServerErrorCodes.HEADERS_TOO_LARGE]: 431,
   [ServerErrorCodes.INTERNAL]: 500,
   [ServerErrorCodes.UNAVAILABLE]: 503,
   [ErrorCodes.NO_WORKER]: 503,

@@ -1,5 +1,5 @@
 export { allows, createAuthenticator, parseApiKeys, type RouteScope } from './auth.ts';
-export { type ErrorBody, toHttpError } from './error-handler.ts';
+export { clientErrorHandler, type ErrorBody, frameworkErrors, toHttpError } from './error-handler.ts';
 export { reelError, type ServerErrorCode, ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
 export type { HttpScheduleClient } from './http-schedule-client.ts';

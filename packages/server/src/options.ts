@@ -3,7 +3,7 @@ import type { FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 
 /**
- * What an API key may do: `read` the GET routes, `write` start/signal/cancel/query and
+ * What an API key may do: `read` the GET routes and queries, `write` start/signal/cancel and
  * create/pause/resume/trigger schedules, `admin` all of it plus terminate and deleting schedules.
  */
 export type Scope = 'read' | 'write' | 'admin';

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
 import { reelError, ServerErrorCodes } from './errors.ts';
+import { redactingLogger } from './log-redaction.ts';
 import type { ServerOptions } from './options.ts';
 import { reelPlugin } from './plugin.ts';
 
@@ -12,13 +14,16 @@ import { reelPlugin } from './plugin.ts';
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: redactingLogger(options.logger ?? false),
     bodyLimit: options.bodyLimit,
     // Workflow ids and names run to 256 characters, three times that once percent-encoded.
     routerOptions: { maxParamLength: 1024 },
     // Bodies are taken as sent: an unknown property ("imput") is rejected rather than dropped, and
     // `"args": "x"` is an error rather than coerced to ["x"]. Query strings are matched as text.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Errors raised before any route runs get Reel's error body as well.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const { logger: _logger, ...pluginOptions } = options;
   app.register(reelPlugin, pluginOptions);

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +67,7 @@ describe('routes with keys configured', () => {
     expect(codeOf(denied)).toBe('REEL_FORBIDDEN');
   });
 
-  it('gives write start, signal, cancel and query, but not reads or terminate', async () => {
+  it('gives write start, signal and cancel, but not reads, queries or terminate', async () => {
     expect((await start('writer-key-0123', 'by-writer')).statusCode).toBe(201);
     const signal = await h.app.inject({
       method: 'POST',
@@ -120,6 +121,63 @@ describe('routes with keys configured', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('keys and logs', () => {
+  it('tells a missing key, a wrong key and a malformed header apart (all 401)', async () => {
+    const messages = [];
+    for (const headers of [{}, as('wrong-key-01234'), { authorization: 'reader-key-0123' }]) {
+      const res = await h.app.inject({ url: '/v1/workflows', headers });
+      expect(res.statusCode).toBe(401);
+      expect(codeOf(res)).toBe('REEL_UNAUTHENTICATED');
+      messages.push(res.json().error.message);
+    }
+    expect(messages[0]).toContain('needs an API key');
+    expect(messages[1]).toContain('not one the server knows');
+    expect(messages[2]).toContain('must be "Bearer <key>"');
+  });
+
+  it('lets a read key run queries, which only read, and keeps them from a write-only key', async () => {
+    const query = (key: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/workflows/no-such-run/queries/stage',
+        headers: as(key),
+        payload: {},
+      });
+    const read = await query('reader-key-0123');
+    expect(read.statusCode).toBe(404);
+    expect(codeOf(read)).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect((await query('writer-key-0123')).statusCode).toBe(403);
+  });
+
+  it('logs no secret: not a key sent in the query string, nor the authorization header', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const headersToo = {
+      req: (req: { url: string; headers: unknown }) => ({ url: req.url, headers: req.headers }),
+    };
+    for (const logger of [{ stream }, { stream, serializers: headersToo }]) {
+      const app = buildServer({ client: h.client, apiKeys, metrics: new Registry(), logger });
+      try {
+        const res = await app.inject({
+          url: '/v1/workflows?type=x&key=query-s3cret&api_key=other-s3cret&access_token=t0ken-s3cret',
+          headers: { authorization: 'Bearer header-s3cret' },
+        });
+        expect(res.statusCode).toBe(401);
+      } finally {
+        await app.close();
+      }
+    }
+    const log = lines.join('');
+    expect(log).toContain('/v1/workflows?type=x&key=[redacted]&api_key=[redacted]&access_token=[redacted]');
+    expect(log).not.toMatch(/s3cret/);
   });
 });
 

@@ -1,19 +1,37 @@
 import { readFile } from 'node:fs/promises';
+import { ErrorCodes } from '@reel/sdk';
 import { describe, expect, it } from 'vitest';
 import { ServerErrorCodes, STATUS_BY_CODE } from '../src/errors.ts';
 
-const doc = await readFile(new URL('../../../docs/server.md', import.meta.url), 'utf8');
+const root = new URL('../../../docs/', import.meta.url);
+const serverDoc = await readFile(new URL('server.md', root), 'utf8');
+const catalogue = await readFile(new URL('errors.md', root), 'utf8');
 
-describe('docs/server.md', () => {
-  it('has a section for every server error code, and no section for a code that does not exist', () => {
-    const documented = [...doc.matchAll(/^### (REEL_[A-Z_]+)$/gm)].map((m) => m[1]);
+describe('docs/errors.md, the one catalogue', () => {
+  const serverPart = catalogue.slice(catalogue.indexOf('\n## Codes of the HTTP server\n'));
+
+  it('has a section for every server error code, in its server part, and none for a code that does not exist', () => {
+    const documented = [...serverPart.matchAll(/^### (REEL_[A-Z_]+)$/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.values(ServerErrorCodes).sort());
   });
 
+  it('has no server code that is also an SDK code, and documents every code the server answers with', () => {
+    const sdk = new Set<string>(Object.values(ErrorCodes));
+    expect(Object.values(ServerErrorCodes).filter((c) => sdk.has(c))).toEqual([]);
+    const headings = new Set([...catalogue.matchAll(/^#{2,3} (REEL_[A-Z_]+)$/gm)].map((m) => m[1]));
+    expect(Object.keys(STATUS_BY_CODE).filter((c) => !headings.has(c))).toEqual([]);
+  });
+
+  it('leaves no error code section in docs/server.md', () => {
+    expect(serverDoc.match(/^#+ REEL_[A-Z_]+$/gm)).toBeNull();
+  });
+});
+
+describe('docs/server.md', () => {
   it('lists every code the server answers with in its status table', () => {
-    const table = doc.slice(
-      doc.search(/^\| status +\| codes +\| when +\|$/m),
-      doc.indexOf('Why 400 and 422'),
+    const table = serverDoc.slice(
+      serverDoc.search(/^\| status +\| codes +\| when +\|$/m),
+      serverDoc.indexOf('Why 400 and 422'),
     );
     for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
       const row = table.split('\n').find((line) => line.includes(`\`${code}\``));

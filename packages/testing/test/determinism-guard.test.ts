@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { WorkflowContext } from '@reel/sdk';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { createTestEnv } from '../src/index.ts';
 
 const start = '2030-01-01T00:00:00.000Z';
@@ -67,3 +69,45 @@ it("only warns in 'warn' mode, and the workflow goes on", async () => {
   expect(await (await env.client.start(strayTimer, undefined)).result()).toBe('done');
   expect(logs.some((m) => m.includes('a real timer'))).toBe(true);
 });
+
+/** A server that accepts connections and never answers, so a fetch to it outlasts any step. */
+const silent = createServer(() => undefined);
+afterAll(() => {
+  silent.closeAllConnections();
+  silent.close();
+});
+
+async function awaitsRealTimer(ctx: WorkflowContext) {
+  await ctx.sleep('1 second');
+  await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+  return 'done';
+}
+
+async function awaitsFetch(ctx: WorkflowContext, url: string) {
+  await ctx.sleep('1 second');
+  await fetch(url);
+  return 'done';
+}
+
+it.each([
+  ['a real timer', awaitsRealTimer],
+  ['network or process I/O', awaitsFetch],
+])(
+  "parks, rather than strands, a run whose code waits on %s that 'warn' mode let through",
+  async (what, workflow) => {
+    if (!silent.listening) await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    await using env = await createTestEnv({
+      workflows: { [workflow.name]: workflow },
+      logger: () => undefined,
+      determinismGuard: 'warn',
+    });
+    const handle = await env.client.start(workflow, `http://127.0.0.1:${port}/`);
+    await expect(handle.result({ timeout: '10s' })).rejects.toMatchObject({
+      code: 'REEL_DETERMINISM_VIOLATION',
+    });
+    const run = await handle.describe();
+    expect(run.status).toBe('parked');
+    expect(run.parked?.error.message).toContain(what);
+  },
+);

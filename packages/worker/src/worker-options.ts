@@ -118,6 +118,10 @@ export function validateOptions(options: WorkerOptions): void {
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v)))
       throw bad(`${key} must be a finite number >= 0, not ${v}.`);
   }
+  // These are durations too: past MAX_DURATION_MS, the times computed from them are not dates.
+  for (const key of ['leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'] as const) {
+    if (options[key] !== undefined) toMs(options[key], key);
+  }
   if (options.concurrency !== undefined && options.concurrency < 1)
     throw bad('concurrency must be at least 1.');
   if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)

@@ -84,4 +84,26 @@ describe('retry backoff', () => {
       defineActivity(fn, { retry: { backoff: 'linear' }, heartbeatTimeout: '30s', taskQueue: 'gpu' }),
     ).not.toThrow();
   });
+
+  it.each([
+    ['retry.maxAttempts', { retry: { maxAttempts: -1 } }],
+    ['retry.maxAttempts', { retry: { maxAttempts: 0 } }],
+    ['retry.maxAttempts', { retry: { maxAttempts: 2.5 } }],
+    ['retry.backoffCoefficient', { retry: { backoffCoefficient: 0.5 } }],
+    ['retry.backoffCoefficient', { retry: { backoffCoefficient: Number.NaN } }],
+    ['retry.nonRetryableErrors', { retry: { nonRetryableErrors: 'CardDeclined' } }],
+    ['retry must be an object', { retry: 5 }],
+    ['name', { name: '' }],
+    ['options are an object', 'fast'],
+  ])('defineActivity rejects a bad %s with REEL_INVALID_ARGUMENT naming it', (field, options) => {
+    expect(() => defineActivity(async () => 1, options as never)).toThrow(
+      expect.objectContaining({ code: 'REEL_INVALID_ARGUMENT', message: expect.stringContaining(field) }),
+    );
+  });
+
+  it('defineActivity takes no options at all, and Infinity attempts', () => {
+    const fn = async () => 1;
+    expect(defineActivity(fn)).toBe(fn);
+    expect(() => defineActivity(fn, { retry: { maxAttempts: Infinity } })).not.toThrow();
+  });
 });

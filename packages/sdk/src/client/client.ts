@@ -17,7 +17,9 @@ import {
   type StartRequest,
   type StartResult,
   type Store,
+  WORKFLOW_STATUSES,
   type WorkflowDescription,
+  type WorkflowStatus,
 } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
@@ -268,6 +270,17 @@ export class Client {
         `limit must be an integer from 1 to 1000, not ${filter.limit}.`,
       );
     }
+    // An unknown status would match nothing: an empty page that hides the typo.
+    const statuses = ([] as unknown[]).concat(filter.status ?? []);
+    const unknown = statuses.find((s) => !WORKFLOW_STATUSES.includes(s as WorkflowStatus));
+    if (unknown !== undefined) {
+      throw new ReelError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `status must be one or more of ${WORKFLOW_STATUSES.join(', ')}, not ${JSON.stringify(unknown)}.`,
+      );
+    }
+    if (filter.type !== undefined) checkName(filter.type, 'workflow type');
+    assertJson(filter.attributes, 'The attributes filter');
     return this.store.list(filter);
   }
 
@@ -298,7 +311,9 @@ export class Client {
     if (held) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((resolve) => {
-        if (deadline < Infinity) timer = setTimeout(() => resolve(undefined), deadline - Date.now());
+        // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop below.
+        if (deadline < Infinity)
+          timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
       });
       const closed = await Promise.race([held, late]);
       clearTimeout(timer);

@@ -22,6 +22,17 @@ export type WorkflowStatus =
 
 export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
 
+/** Every `WorkflowStatus`, for checking a status that came from outside. */
+export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
+  'running',
+  'parked',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+  'continued',
+];
+
 /** What `describe()` and `list()` return about one run. */
 export interface WorkflowDescription {
   workflowId: string;

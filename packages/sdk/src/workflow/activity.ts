@@ -65,35 +65,62 @@ const OPTIONS = Symbol.for('reel.activityOptions');
  *   startToCloseTimeout: '30s',
  * });
  */
-export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOptions): F {
-  // Fail at definition, not in the middle of a run.
-  for (const [key, value] of [
-    ['startToCloseTimeout', options.startToCloseTimeout],
-    ['retry.initialInterval', options.retry?.initialInterval],
-    ['retry.maxInterval', options.retry?.maxInterval],
-    ['heartbeatTimeout', options.heartbeatTimeout],
-  ] as const) {
-    if (value !== undefined) toMs(value, key);
-  }
-  checkRoutingAndBackoff(options);
+export function defineActivity<F extends ActivityFn>(fn: F, options: ActivityOptions = {}): F {
+  checkActivityOptions(options); // fail at definition, not in the middle of a run
   (fn as unknown as Record<symbol, ActivityOptions>)[OPTIONS] = options;
   return fn;
 }
 
-function checkRoutingAndBackoff(options: ActivityOptions): void {
-  const backoff = options.retry?.backoff;
-  if (backoff !== undefined && !BACKOFF_STRATEGIES.includes(backoff)) {
-    throw new ReelError(
-      ErrorCodes.INVALID_ARGUMENT,
+const invalid = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
+
+function checkActivityOptions(options: ActivityOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw invalid(`defineActivity's options are an object, not ${JSON.stringify(options)}.`);
+  const { name, retry = {}, taskQueue } = options;
+  if (typeof retry !== 'object' || retry === null)
+    throw invalid(`retry must be an object, not ${JSON.stringify(retry)}.`);
+  for (const [key, value] of [
+    ['startToCloseTimeout', options.startToCloseTimeout],
+    ['heartbeatTimeout', options.heartbeatTimeout],
+    ['retry.initialInterval', retry.initialInterval],
+    ['retry.maxInterval', retry.maxInterval],
+  ] as const) {
+    if (value !== undefined) toMs(value, key);
+  }
+  const { maxAttempts, backoffCoefficient, backoff, nonRetryableErrors } = retry;
+  if (
+    maxAttempts !== undefined &&
+    !(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))
+  )
+    throw invalid(`retry.maxAttempts must be an integer >= 1 or Infinity, not ${String(maxAttempts)}.`);
+  if (
+    backoffCoefficient !== undefined &&
+    !(
+      typeof backoffCoefficient === 'number' &&
+      Number.isFinite(backoffCoefficient) &&
+      backoffCoefficient >= 1
+    )
+  )
+    throw invalid(
+      `retry.backoffCoefficient must be a finite number >= 1, not ${String(backoffCoefficient)}.`,
+    );
+  if (backoff !== undefined && !BACKOFF_STRATEGIES.includes(backoff))
+    throw invalid(
       `retry.backoff must be 'exponential', 'linear' or 'constant', not ${JSON.stringify(backoff)}.`,
     );
-  }
-  const queue = options.taskQueue;
-  if (queue !== undefined && (typeof queue !== 'string' || queue === '')) {
-    throw new ReelError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `taskQueue must be a non-empty string, not ${JSON.stringify(queue)}.`,
+  if (
+    nonRetryableErrors !== undefined &&
+    !(Array.isArray(nonRetryableErrors) && nonRetryableErrors.every((e) => typeof e === 'string'))
+  )
+    throw invalid(
+      `retry.nonRetryableErrors must be an array of error names or codes, not ${JSON.stringify(nonRetryableErrors)}.`,
     );
+  for (const [key, value] of [
+    ['name', name],
+    ['taskQueue', taskQueue],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      throw invalid(`${key} must be a non-empty string, not ${JSON.stringify(value)}.`);
   }
 }
 

@@ -159,6 +159,8 @@ export class WorkflowExecution {
   private readonly children = new Map<number, OpenChild>();
   private readonly recordedPatches = new Set<string>();
   private failure: ReelError | undefined;
+  /** The first violation `warn` mode let through: it parks the run if the code is left waiting on it. */
+  private warned: DeterminismViolationError | undefined;
   private result: Outcome | undefined;
   private readonly random: () => number;
   readonly context: WorkflowContext;
@@ -283,6 +285,9 @@ export class WorkflowExecution {
       }
       if (this.result) this.endedAt ??= this.cursor;
     }
+    // Code left waiting on nothing Reel knows of, after I/O warn mode let through, waits on that I/O:
+    // no event would ever wake it, so the run is parked (and retried) rather than left stranded.
+    if (!this.failure && !this.result && this.warned && this.waitsOnNothing()) this.failure = this.warned;
     if (this.failure) throw this.failure;
   }
 
@@ -300,6 +305,16 @@ export class WorkflowExecution {
     if (from === undefined || from < this.durable) return [];
     this.cursor = Math.min(this.cursor, from);
     return this.log.splice(from);
+  }
+
+  /** True when no command, child, signal wait or condition is pending: no event can move the code on. */
+  private waitsOnNothing(): boolean {
+    return (
+      this.open.size === 0 &&
+      this.openChildren().length === 0 &&
+      this.conditions.size === 0 &&
+      [...this.waiters.values()].every((w) => w.length === 0)
+    );
   }
 
   /** Takes back the last event, if it is not durable yet: a close the store refused (new input came first). */
@@ -582,6 +597,7 @@ export class WorkflowExecution {
           const err = new DeterminismViolationError(this.options.workflowId, resource, stack);
           this.options.onViolation?.(err);
           if (mode === 'throw') this.failure ??= err;
+          else this.warned ??= err;
         },
       },
       fn,

@@ -79,7 +79,7 @@ export function controlRoutes(app: FastifyInstance, { client, bodyLimit }: Route
     '/v1/workflows/:id/queries/:name',
     {
       bodyLimit,
-      config: { scope: 'write' },
+      config: { scope: 'read' },
       schema: {
         summary: 'Query a running workflow',
         description:
