@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, type Run, run, start } from './app.ts';
-import { productionClosure } from './lockfile.ts';
+import { productionClosure, untypedDeclarationImports } from './lockfile.ts';
 
 /** What only development and tests need: none of it may come with a production install. */
 const TOOLING =
@@ -43,6 +43,18 @@ describe('installing the packed packages with npm', () => {
     for (const name of ['@reel/sdk', '@reel/worker', '@reel/server']) {
       const tooling = [...(await productionClosure(app, name))].filter((dep) => TOOLING.test(dep));
       expect(tooling, name).toEqual([]);
+    }
+  });
+
+  it('brings, with each package, the types its published declarations import (@types/pg with the sdk)', async () => {
+    for (const name of [
+      '@reel/sdk',
+      '@reel/worker',
+      '@reel/server',
+      '@reel/embedded-postgres',
+      '@reel/testing',
+    ]) {
+      expect(await untypedDeclarationImports(app, name), name).toEqual([]);
     }
   });
 });
