@@ -3,7 +3,7 @@
  * repository (ESM, `"type": "module"`), running getting-started's code with `node` and with `tsx`,
  * the installed `reel` CLI on a TypeScript module, and `reel-lint` on JavaScript.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, type Run, run, start } from './app.ts';
@@ -130,6 +130,33 @@ describe('the installed CLIs', () => {
       expect.stringMatching(/^stamp\.js:3:10 {2}no-date-now .*\(in workflow stampWorkflow\)$/),
       'reel-lint: 1 finding in 1 file (2 workflows in 2 files checked)',
     ]);
+  });
+
+  it('without its optional peers, reel dev and a TypeScript module say what to install', async () => {
+    const aside = async (name: string, use: () => Promise<void>) => {
+      const path = join(app, 'node_modules', name);
+      await rename(path, `${path}.aside`);
+      try {
+        await use();
+      } finally {
+        await rename(`${path}.aside`, path);
+      }
+    };
+    await aside('@reel/embedded-postgres', async () => {
+      const dev = await run(bin('reel'), ['dev', '--workflows', 'workflows.ts', '--json'], app);
+      expect(dev.code).toBe(1);
+      expect(JSON.parse(dev.stderr).error).toEqual({
+        code: 'REEL_MISSING_DEPENDENCY',
+        message: expect.stringContaining('npm install --save-dev @reel/embedded-postgres'),
+      });
+    });
+    await aside('tsx', async () => {
+      const worker = await run(bin('reel'), ['worker', '--workflows', 'workflows.ts'], app);
+      expect(worker).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('npm install --save-dev tsx'),
+      });
+    });
   });
 
   it('a module that does not load: exit 2 with the cause and its place', async () => {
