@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { access, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,7 +89,6 @@ export async function startEmbeddedPostgres(
   }
 
   const child = server;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   let stopping: Promise<void> | undefined;
   return {
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
@@ -96,8 +96,10 @@ export async function startEmbeddedPostgres(
     stop() {
       stopping ??= (async () => {
         // SIGINT: Postgres's fast shutdown (open sessions are ended, nothing is lost).
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-        await exited;
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGINT');
+          await once(child, 'exit');
+        }
         running.delete(child);
         if (!persistent) await removeData(requested, dir);
       })();
