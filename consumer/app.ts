@@ -87,8 +87,23 @@ async function setUpCommands(): Promise<string[][]> {
  */
 export async function makeApp(): Promise<{ dir: string; install: Run; remove(): Promise<void> }> {
   const work = await mkdtemp(join(tmpdir(), 'reel-consumer-'));
-  const tarballs = join(work, 'tarballs');
   const dir = join(work, 'app');
+  // With the cluster too, which under root lives where .reel/pg links to.
+  const remove = async () => {
+    const cluster = await realpath(join(dir, '.reel/pg')).catch(() => undefined);
+    if (cluster) await rm(cluster, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    return { dir, install: await setUp(work, dir), remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}
+
+async function setUp(work: string, dir: string): Promise<Run> {
+  const tarballs = join(work, 'tarballs');
   await mkdir(dir);
   for (const [command, args] of [
     ['pnpm', ['build']],
@@ -143,14 +158,5 @@ export async function makeApp(): Promise<{ dir: string; install: Run; remove(): 
 
   const install = await run('npm', ['install', '--no-audit', '--no-fund'], dir);
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stdout}${install.stderr}`);
-  return {
-    dir,
-    install,
-    // With the cluster too, which under root lives where .reel/pg links to.
-    async remove() {
-      const cluster = await realpath(join(dir, '.reel/pg')).catch(() => undefined);
-      if (cluster) await rm(cluster, { recursive: true, force: true });
-      await rm(work, { recursive: true, force: true });
-    },
-  };
+  return install;
 }
