@@ -26,7 +26,7 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgresServer {
   /** Superuser connection string to the `postgres` database. */
   connectionString: string;
-  /** The data directory in use (under root, possibly another than `dir`: see the package's README). */
+  /** The data directory in use: `dir`, or under root, the directory `dir` links to when Postgres's user cannot reach `dir`. */
   dir: string;
   /** Shuts the server down, and removes the data directory unless persistent. Safe to call twice. */
   stop(): Promise<void>;

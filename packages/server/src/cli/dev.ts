@@ -89,7 +89,7 @@ async function requireEmbeddedPostgres(): Promise<void> {
 
 interface PostgresHost {
   connectionString: string;
-  /** The data directory in use: `<dir>/pg`, or under root, where that link points (see @reel/embedded-postgres). */
+  /** The data directory in use: `<dir>/pg`, or under root, where that links to (see startEmbeddedPostgres). */
   dir: string;
   stop(): Promise<void>;
 }
