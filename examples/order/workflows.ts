@@ -41,3 +41,7 @@ export async function orderWorkflow(ctx: WorkflowContext, order: Order): Promise
   const trackingId = await ctx.activity(ship, order.id);
   return { status: 'shipped', paymentId: payment.id, trackingId };
 }
+
+/** What `reel dev --workflows examples/order/workflows.ts` and `reel worker` run. */
+export const workflows = { orderWorkflow };
+export const activities = { chargeCard, refund, ship };

@@ -148,6 +148,31 @@ describe('reel worker, migrate and dev', () => {
     });
   });
 
+  it('loads the example with reel worker, and fails a module that does not load with 2 and the cause, with its place', async () => {
+    const closed = `postgres://u:p@127.0.0.1:${await closedPort()}/db`;
+    const worker = (module: string) =>
+      reel(['worker', '--workflows', module, '--database-url', closed, '--wait-for-database', '0']);
+    const [example, syntax, missing] = await Promise.all([
+      worker('examples/order/workflows.ts'),
+      worker(`${fixtures}/syntax-error.mjs`),
+      worker(`${fixtures}/missing-import.mjs`),
+    ]);
+    // Loaded: it got as far as the database.
+    expect(example).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Could not connect to Postgres'),
+    });
+    expect(syntax).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Could not load .*syntax-error\.mjs: .*syntax-error\.mjs:2/s),
+    });
+    expect(syntax.stderr).not.toContain('reel --help');
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Could not load .*missing-import\.mjs: .*'no-such-package'/s),
+    });
+  });
+
   describe('reel dev', () => {
     let dir: string;
     let child: ChildProcess | undefined;

@@ -135,13 +135,15 @@ describe('reel-lint CLI', () => {
   test('exits 1 with findings, 0 when clean, 2 on usage errors; --json prints the findings', {
     timeout: 90_000,
   }, async () => {
-    const [dirty, json, clean, badFlag, badPath, noSrc] = await Promise.all([
+    const [dirty, json, clean, badFlag, badPath, noSrc, javascript] = await Promise.all([
       cli('rules/every-rule.ts', 'helpers'),
       cli('suppressions', '--json', '--project', tsConfigFilePath),
       cli('clean'),
       cli('clean', '--frobnicate'),
       cli('nowhere'),
       cli(),
+      // A tsconfig without allowJs, like most.
+      cli('javascript/stamp-workflow.js', 'javascript/worker.js', '--project', tsConfigFilePath),
     ]);
 
     expect(dirty.code).toBe(1);
@@ -172,5 +174,13 @@ describe('reel-lint CLI', () => {
     // The fixtures folder has no src/, the default path.
     expect(noSrc.code).toBe(2);
     expect(noSrc.stderr).toContain('no paths given');
+
+    // JavaScript files given by name: a workflow typed in JSDoc, and one registered with Worker.create.
+    expect(javascript.code).toBe(1);
+    expect(javascript.stdout.trim().split('\n')).toEqual([
+      'javascript/stamp-workflow.js:4:10  no-date-now  Date.now() reads the wall clock, which differs on replay; use ctx.now().  (in workflow stampWorkflow)',
+      'javascript/stamp-workflow.js:8:29  no-math-random  Math.random() returns new values on replay; use ctx.random().  (in workflow pickWorkflow)',
+      'reel-lint: 2 findings in 1 file (2 workflows in 2 files checked)',
+    ]);
   });
 });

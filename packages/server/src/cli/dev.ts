@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@reel/sdk';
+import { Client, ErrorCodes, ReelError } from '@reel/sdk';
 import { Worker } from '@reel/worker';
 import { prometheusMetrics, Registry } from '../metrics.ts';
 import { startServer } from '../server.ts';
@@ -23,6 +23,7 @@ export async function devCommand(argv: string[]): Promise<void> {
     dir: { type: 'string' },
   });
   const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
+  await requireEmbeddedPostgres();
   const dir = join(str(parsed, 'dir') ?? '.reel', 'pg');
   say(`Starting Postgres in ${dir}…`);
   const postgres = await startPostgresHost(dir);
@@ -55,7 +56,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       [
         `Reel dev server: ${url}`,
         `  API docs   ${url}/docs`,
-        `  Postgres   ${postgres.connectionString} (data in ${dir})`,
+        `  Postgres   ${postgres.connectionString} (data in ${postgres.dir})`,
         `  Workflows  ${Object.keys(workflows).join(', ')}`,
         `  Try        reel workflow start ${Object.keys(workflows)[0]} --url ${url}`,
         'Press Ctrl-C to stop.',
@@ -68,8 +69,28 @@ export async function devCommand(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * The embedded Postgres comes from @reel/embedded-postgres, an optional peer of this package: a
+ * production install of the server goes without its 60 MB of binaries.
+ */
+async function requireEmbeddedPostgres(): Promise<void> {
+  try {
+    await import('@reel/embedded-postgres');
+  } catch (err) {
+    const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    if (!missing || !(err as Error).message.includes("'@reel/embedded-postgres'")) throw err;
+    throw new ReelError(
+      ErrorCodes.MISSING_DEPENDENCY,
+      'reel dev runs Postgres from @reel/embedded-postgres, which is not installed here. Install it: npm install --save-dev @reel/embedded-postgres',
+      { cause: err },
+    );
+  }
+}
+
 interface PostgresHost {
   connectionString: string;
+  /** The data directory in use: `<dir>/pg`, or under root, where that links to (see startEmbeddedPostgres). */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -82,11 +103,14 @@ function startPostgresHost(dir: string): Promise<PostgresHost> {
     child.once('exit', (code) =>
       reject(new Error(`Embedded Postgres exited (code ${code}) before it was ready.`)),
     );
-    child.once('message', (message: { connectionString?: string; error?: string }) => {
-      if (message.error || !message.connectionString)
-        return reject(new Error(`Could not start embedded Postgres: ${message.error}`));
+    child.once('message', (message: { connectionString?: string; dir?: string; error?: string }) => {
+      if (message.error || !message.connectionString || !message.dir)
+        return reject(
+          new ReelError(ErrorCodes.EMBEDDED_POSTGRES_FAILED, message.error ?? 'no connection string'),
+        );
       resolve({
         connectionString: message.connectionString,
+        dir: message.dir,
         async stop() {
           if (child.connected) child.send('stop');
           await exited;

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ActivityFn, WorkflowFn } from '@reel/sdk';
 import { UsageError } from './args.ts';
@@ -10,9 +11,14 @@ export interface WorkflowModule {
   activities: Record<string, ActivityFn>;
 }
 
+/** A workflows module that does not load: exit code 2, with the cause (where, when Node or tsx knows). */
+export class ModuleLoadError extends UsageError {}
+
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
 /**
  * Imports the module at `path` and checks it exports `workflows` (and optionally `activities`),
- * each an object of functions. TypeScript modules load through tsx when Node cannot load them itself.
+ * each an object of functions. TypeScript modules load through tsx, registered before the import.
  */
 export async function loadWorkflowModule(path: string | undefined): Promise<WorkflowModule> {
   if (!path)
@@ -25,7 +31,7 @@ export async function loadWorkflowModule(path: string | undefined): Promise<Work
       `No module at ${path} (looked for ${file}). Pass --workflows with the path of a module that exports { workflows, activities }.`,
     );
   }
-  const mod = (await importModule(file)) as Record<string, unknown>;
+  const mod = (await importModule(file, path)) as Record<string, unknown>;
   const workflows = functions(mod.workflows, 'workflows', path);
   if (!workflows || Object.keys(workflows).length === 0) {
     throw new UsageError(`${path} exports no workflows. Add: export const workflows = { orderWorkflow };`);
@@ -50,14 +56,60 @@ function functions(value: unknown, what: string, path: string): Record<string, u
   return value as Record<string, unknown>;
 }
 
-async function importModule(file: string): Promise<unknown> {
-  const url = pathToFileURL(file).href;
+async function importModule(file: string, path: string): Promise<unknown> {
+  const typescript = TYPESCRIPT.has(extname(file));
+  if (typescript) await registerTsx();
   try {
-    return await import(url);
+    return await import(pathToFileURL(file).href);
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+    // Without tsx, only a Node that strips types itself loads TypeScript.
+    if (typescript && (err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION')
+      throw new ModuleLoadError(
+        `${path} is TypeScript, which reel loads with tsx, and tsx is not installed here. Install it (npm install --save-dev tsx), or pass the compiled JavaScript.`,
+        { cause: err },
+      );
+    throw new ModuleLoadError(`Could not load ${path}: ${describeLoadError(err, file)}`, { cause: err });
+  }
+}
+
+/**
+ * Registers tsx's loader, once, if tsx is installed. It must come before the first import of the
+ * module: Node caches a failed import, so importing again after registering would fail again.
+ */
+let tsxRegistered = false;
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return;
+  try {
     const { register } = await import('tsx/esm/api');
     register();
-    return import(url);
+    tsxRegistered = true;
+  } catch (err) {
+    const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    if (!missing || !(err as Error).message.includes("'tsx'")) throw err;
   }
+}
+
+/** The cause of a failed import, with its place: file:line where Node or tsx gives it. */
+function describeLoadError(err: unknown, file: string): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name !== 'SyntaxError') {
+    // A missing module names itself, and tsx's TransformError starts with file:line:column; an error
+    // thrown by the module's own code gets the first frame of that code.
+    const frame = err.stack
+      ?.split('\n')
+      .find((line) => /^\s+at /.test(line) && !/node:|node_modules/.test(line));
+    return frame && !(err as { code?: string }).code
+      ? `${err.name}: ${err.message} (${frame.trim()})`
+      : err.message;
+  }
+  const stack = err.stack ?? '';
+  const headline = `SyntaxError: ${err.message}`;
+  // A link error (a missing export) comes with its place before the headline.
+  const place = stack.indexOf(headline);
+  if (place > 0) return `${stack.slice(0, place).trim()}\n${headline}`;
+  // A parse error of a dynamic import comes without one (nodejs/node#49441): Node's syntax check says where.
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+  const at = check.stderr.indexOf('SyntaxError:');
+  if (check.status !== 0 && at > 0) return `${check.stderr.slice(0, at).trim()}\n${headline}`;
+  return `${headline} (in a module that ${file} imports: \`node --check <file>\` shows where)`;
 }

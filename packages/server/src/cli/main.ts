@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ReelError } from '@reel/sdk';
 import { UsageError } from './args.ts';
+import { ModuleLoadError } from './load-module.ts';
 import { USAGE } from './usage.ts';
 
 type Command = (argv: string[]) => Promise<void>;
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${JSON.stringify({ error: { code: code ?? 'REEL_FAILED', message } })}\n`);
     else
       process.stderr.write(
-        `reel: ${message}${err instanceof UsageError ? '\nRun reel --help for usage.' : ''}\n`,
+        `reel: ${message}${err instanceof UsageError && !(err instanceof ModuleLoadError) ? '\nRun reel --help for usage.' : ''}\n`,
       );
     return err instanceof UsageError ? 2 : 1;
   }

@@ -5,7 +5,7 @@
  *
  * Protocol (IPC): the child sends `{ connectionString }` or `{ error }`; the parent sends `'stop'`.
  */
-import { startEmbeddedPostgres } from '@reel/testing';
+import { startEmbeddedPostgres } from '@reel/embedded-postgres';
 
 const dir = process.argv[2] ?? '.reel/pg';
 
@@ -20,6 +20,6 @@ try {
   process.on('disconnect', () => void stop());
   process.send?.({ connectionString: server.connectionString, dir: server.dir });
 } catch (err) {
-  process.send?.({ error: (err as Error).message });
-  process.exit(1);
+  // Exits once the parent has the reason, not before.
+  process.send?.({ error: (err as Error).message }, () => process.exit(1));
 }

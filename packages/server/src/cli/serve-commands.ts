@@ -56,10 +56,11 @@ export async function serverCommand(argv: string[]): Promise<void> {
     publicDocs: parsed.values['public-docs'] === true,
     logger: { level: process.env.REEL_LOG_LEVEL ?? 'info' },
   });
+  // Before saying it runs: whoever reads that may signal it at once.
+  onShutdown(() => app.close(), say);
   say(
     `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}.`,
   );
-  onShutdown(() => app.close(), say);
 }
 
 /** `reel worker`: runs the module's workflows and activities until SIGTERM or Ctrl-C, then drains. */
@@ -81,9 +82,9 @@ export async function workerCommand(argv: string[]): Promise<void> {
     concurrency: int(parsed, 'concurrency'),
     handleSignals: false,
   });
+  onShutdown(() => worker.shutdown(), say);
   say(
     `Reel worker ${worker.identity} serving ${Object.keys(workflows).join(', ')} on ${describeDatabase(connection)}.`,
   );
-  onShutdown(() => worker.shutdown(), say);
   await worker.run();
 }

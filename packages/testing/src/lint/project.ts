@@ -4,7 +4,10 @@ import { Project, type SourceFile, ts } from 'ts-morph';
 
 /** What to lint: files or folders, and optionally the tsconfig that says how their imports resolve. */
 export interface LintOptions {
-  /** Files or folders; folders are searched for `.ts`, `.tsx`, `.mts` and `.cts` files outside node_modules. */
+  /**
+   * Files or folders; folders are searched for `.ts`, `.tsx`, `.mts` and `.cts` files outside node_modules.
+   * A JavaScript file given by name is linted too (its workflows typed in JSDoc, or registered).
+   */
   paths: string[];
   /** A tsconfig.json for compiler options (module resolution, path aliases). Its `include` list is not used. */
   tsConfigFilePath?: string;
@@ -16,7 +19,6 @@ const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   allowImportingTsExtensions: true,
-  allowJs: false,
   strict: true,
   skipLibCheck: true,
   noEmit: true,
@@ -47,9 +49,14 @@ function sourceFilesUnder(dir: string): string[] {
  * so that helpers and registered workflows can be followed into the files they live in.
  */
 export function loadProject(options: LintOptions): { project: Project; files: SourceFile[] } {
+  // JavaScript files are read whatever the tsconfig says: a workflow's JSDoc types resolve, and its helpers are followed.
   const project = options.tsConfigFilePath
-    ? new Project({ tsConfigFilePath: resolve(options.tsConfigFilePath), skipAddingFilesFromTsConfig: true })
-    : new Project({ compilerOptions: DEFAULT_COMPILER_OPTIONS });
+    ? new Project({
+        tsConfigFilePath: resolve(options.tsConfigFilePath),
+        skipAddingFilesFromTsConfig: true,
+        compilerOptions: { allowJs: true },
+      })
+    : new Project({ compilerOptions: { ...DEFAULT_COMPILER_OPTIONS, allowJs: true } });
   const files: SourceFile[] = [];
   for (const path of options.paths) {
     const full = resolve(path);

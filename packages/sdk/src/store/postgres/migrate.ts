@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { ErrorCodes, ReelError } from '../../errors.ts';
 import { holdClient } from './held-client.ts';
 import { isConnectionError } from './reconnect.ts';
 
@@ -12,7 +13,7 @@ const LOCK_KEY = 0x7265_656c;
  * transaction, forward only. Idempotent, and safe when several processes call it at once.
  */
 export async function migrate(pool: pg.Pool): Promise<string[]> {
-  const files = (await readdir(MIGRATIONS)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  const files = await migrationFiles();
   const held = await holdClient(pool);
   const { client } = held;
   try {
@@ -48,4 +49,48 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     // Destroyed, not pooled: its session has no time limit. Ending it lets go of the lock.
     held.release(true);
   }
+}
+
+/**
+ * Throws `REEL_NOT_MIGRATED` when the database's Reel schema is missing or older than this code
+ * (its newest migration not applied).
+ */
+export async function assertMigrated(pool: pg.Pool): Promise<void> {
+  const error = await notMigrated(pool);
+  if (error) throw error;
+}
+
+/**
+ * `err` as `REEL_NOT_MIGRATED` when it comes from a missing or outdated schema (a table, column or
+ * function that is not there, and migrations this code has that the database lacks), else `err`.
+ */
+export async function explainSchemaError(pool: pg.Pool, err: unknown): Promise<unknown> {
+  if (!MISSING_OBJECT.has((err as { code?: string })?.code as string)) return err;
+  return (await notMigrated(pool, err).catch(() => undefined)) ?? err;
+}
+
+/** SQLSTATEs of a missing schema, table, column, function or type. */
+const MISSING_OBJECT = new Set(['3F000', '42P01', '42703', '42883', '42704']);
+
+async function notMigrated(pool: pg.Pool, cause?: unknown): Promise<ReelError | undefined> {
+  const files = await migrationFiles();
+  const needed = Number(files.at(-1)?.slice(0, 4) ?? 0);
+  const { rows } = await pool.query<{ present: boolean }>(
+    `select to_regclass('reel.migrations') is not null as present`,
+  );
+  const applied = rows[0]?.present
+    ? Number((await pool.query('select coalesce(max(version), 0) as v from reel.migrations')).rows[0].v)
+    : 0;
+  if (applied >= needed) return undefined;
+  const found = applied === 0 ? 'has no Reel schema' : `has Reel's schema up to migration ${applied}`;
+  return new ReelError(
+    ErrorCodes.NOT_MIGRATED,
+    `The database ${found}, and this code needs migration ${needed} (${files.at(-1)}). Apply Reel's migrations: ` +
+      "call migrate(pool) from '@reel/sdk', run `reel migrate --database-url <url>`, or start a Worker (it migrates unless migrate: false).",
+    { cause },
+  );
+}
+
+async function migrationFiles(): Promise<string[]> {
+  return (await readdir(MIGRATIONS)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
 }

@@ -30,7 +30,7 @@ import { startedData } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type HeldClient, holdClient } from './held-client.ts';
-import { migrate } from './migrate.ts';
+import { assertMigrated, explainSchemaError, migrate } from './migrate.ts';
 import { ownPool, type SessionLimits } from './pool.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
@@ -135,12 +135,21 @@ export class PostgresStore implements Store {
     await migrate(this.pool);
   }
 
+  /** A worker's first call: its code needs the schema its migrations make. */
   async registerTypes(types: string[], now: Date): Promise<void> {
+    await assertMigrated(this.pool);
     await this.pool.query(q.REGISTER_TYPES, [types, now]);
   }
 
   /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick). */
   async start(req: StartRequest, db: pg.Pool | pg.PoolClient = this.pool): Promise<StartResult> {
+    // Often a client's first call: a missing or old schema says so.
+    return this.insertRun(req, db).catch(async (err) => {
+      throw await explainSchemaError(this.pool, err);
+    });
+  }
+
+  private async insertRun(req: StartRequest, db: pg.Pool | pg.PoolClient): Promise<StartResult> {
     const first = json(startedData(req));
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
