@@ -195,6 +195,41 @@ describe('PostgresStore', () => {
     await own.end();
   });
 
+  it('a signal sent while the run continues as new goes to the successor, not back as "closed"', async () => {
+    const type = await freshType();
+    const { workflowId, runId } = await startRun(type, at(0));
+    const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
+    // The continue-as-new runs in a transaction held open, on a store of one connection, so that the
+    // signal's statement starts while the old run still looks open and waits for its row.
+    const held = new pg.Pool({ connectionString: db.connectionString, max: 1 });
+    const continuing = new PostgresStore({ pool: held, claimClock: 'engine' });
+    await held.query('begin');
+    const successor = randomUUID();
+    expect(
+      await continuing.continueAsNew({
+        ...(lease as ClaimedRun),
+        now: at(1),
+        events: [{ type: 'workflow_continued_as_new', input: null, seq: 1, at: at(1).toISOString() }],
+        consumedInbox: [],
+        inboxVersion: 0,
+        newRunId: successor,
+        input: null,
+      }),
+    ).toBe('ok');
+    const signal = store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(2));
+    await until(async () => {
+      const { rows } = await pool.query(
+        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+      );
+      return rows[0].n > 0;
+    });
+    await held.query('commit');
+    expect(await signal).toBe(true);
+    expect((await store.readInbox(successor)).items.map((i) => i.name)).toEqual(['go']);
+    expect((await store.readInbox(runId)).items).toEqual([]);
+    await held.end();
+  });
+
   it('never hands the same run to two concurrent claimers (SKIP LOCKED)', async () => {
     const type = await freshType();
     const runIds = new Set<string>();
@@ -318,5 +353,13 @@ async function runLive(fn: WorkflowFn, activities: Record<string, ActivityFn>) {
       cmd: open.cmd,
       result: (await activities[open.name]?.(...open.args)) as Json,
     });
+  }
+}
+
+/** Resolves once `check` holds, polling. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; !(await check()); i++) {
+    if (i > 1000) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -72,6 +72,7 @@ function prepared(text: string): { name: string; text: string } {
   return { name, text };
 }
 
+const OPEN = ['running', 'parked'];
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 /** What `COMMIT` and `COMMIT_MANY` answer for each run. */
 interface CommitRow {
@@ -191,28 +192,40 @@ export class PostgresStore implements Store {
   }
 
   async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
-    const { rows } = await this.pool.query(prepared(q.ENQUEUE), [
-      workflowId,
-      item.kind,
-      item.name,
-      json(item.payload),
-      now,
-      this.clock(now),
-    ]);
-    const row = rows[0];
-    return row.status === null ? undefined : Number(row.delivered) > 0;
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query(prepared(q.ENQUEUE), [
+        workflowId,
+        item.kind,
+        item.name,
+        json(item.payload),
+        now,
+        this.clock(now),
+      ]);
+      const row = rows[0];
+      const delivered = Number(row.delivered) > 0;
+      // Open in the statement's snapshot, yet not delivered: the run closed or continued as new while
+      // the statement waited for its row. Look again: the input goes to the successor, if there is one.
+      if (!delivered && OPEN.includes(row.status) && attempt < 5) continue;
+      return row.status === null ? undefined : delivered;
+    }
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
     const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
-    const { rows } = await this.pool.query(q.TERMINATE, [
-      workflowId,
-      json(error),
-      now,
-      json(reason === undefined ? {} : { reason }),
-      this.clock(now),
-    ]);
-    return rows[0].status === null ? undefined : Number(rows[0].terminated) > 0;
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query(q.TERMINATE, [
+        workflowId,
+        json(error),
+        now,
+        json(reason === undefined ? {} : { reason }),
+        this.clock(now),
+      ]);
+      const row = rows[0];
+      const terminated = Number(row.terminated) > 0;
+      // As in `enqueue`: a run that continued as new while the statement waited has a successor to end.
+      if (!terminated && OPEN.includes(row.status) && attempt < 5) continue;
+      return row.status === null ? undefined : terminated;
+    }
   }
 
   async claim(
