@@ -8,6 +8,7 @@ import { ErrorCodes, ReelError } from '@reel/sdk';
 import { binariesFor, dataDirFor, postgresUser, type RunAs } from './as-root.ts';
 import { type Binaries, platformBinaries } from './binaries.ts';
 import { findFreePort } from './free-port.ts';
+import { watchOutput } from './watch-output.ts';
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -159,18 +160,13 @@ async function serve(
   running.add(server);
   if (!exitHooked) process.on('exit', stopAll);
   exitHooked = true;
-  let tail = '';
   await new Promise<void>((ready, fail) => {
     server.once('error', fail);
     server.once('exit', (code, signal) => {
       running.delete(server);
       fail(new Error(`the server exited before accepting connections (exit code ${code}, signal ${signal})`));
     });
-    // Its output is read for as long as it runs: a full pipe would block the server.
-    server.stderr?.on('data', (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-2 * READY.length);
-      if (tail.includes(READY)) ready();
-    });
+    if (server.stderr) watchOutput(server.stderr, READY, ready);
   });
   return server;
 }
