@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -66,6 +68,63 @@ it('a held client whose connection drops does not crash the process, and is dest
   expect(pool.totalCount).toBe(0);
   await pool.end();
 });
+
+it('a client handed over in the same read that carries its connection error is already watched', async () => {
+  // Postgres's reply to a query and the error ending that session (a restart, say) can reach the
+  // pool in one read: the reply releases the client to a waiting holdClient, then the error is
+  // emitted on it at once. A relay that holds the server's bytes back until the session ends
+  // makes that happen every time.
+  const relay = await holdingRelay(new URL(db.connectionString));
+  const url = new URL(db.connectionString);
+  url.host = `127.0.0.1:${relay.port}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  pool.on('error', () => undefined);
+  try {
+    const pid = (await pool.query('select pg_backend_pid() as pid')).rows[0].pid;
+    relay.hold();
+    const replied = pool.query(`select 'replied'`).catch((err: Error) => err);
+    const holding = holdClient(pool);
+    await until('the query to finish on the server', async () => {
+      const { rows } = await admin.query(`select state, query from pg_stat_activity where pid = $1`, [pid]);
+      return rows[0]?.state === 'idle' && rows[0]?.query === `select 'replied'`;
+    });
+    await admin.query('select pg_terminate_backend($1)', [pid]);
+    expect(await replied).toMatchObject({ rows: [{ '?column?': 'replied' }] });
+    const held = await holding;
+    await until('the connection error', () => held.error !== undefined);
+    expect(held.error?.message).toMatch(/terminating connection/);
+    held.release();
+  } finally {
+    await pool.end();
+    relay.close();
+  }
+});
+
+/**
+ * A TCP relay to `target`'s Postgres that, once told to `hold()`, keeps what the server sends until
+ * the server ends the session, then passes it all on in one write.
+ */
+async function holdingRelay(target: URL): Promise<{ port: number; hold(): void; close(): void }> {
+  let holding = false;
+  const server = createServer((socket) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    const held: Buffer[] = [];
+    socket.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => (holding ? held.push(chunk) : socket.write(chunk)));
+    upstream.on('end', () => socket.end(Buffer.concat(held)));
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    hold: () => {
+      holding = true;
+    },
+    close: () => server.close(),
+  };
+}
 
 it("bounds the sessions of the store's own pool, overridable; migrations run without the bound", async () => {
   const defaults = new PostgresStore({ connectionString: db.connectionString });

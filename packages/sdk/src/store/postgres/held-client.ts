@@ -15,14 +15,22 @@ export interface HeldClient {
  * cut) emits `'error'` with no listener, which ends the process. `onError` hears of it.
  */
 export async function holdClient(pool: pg.Pool, onError?: (err: Error) => void): Promise<HeldClient> {
-  const client = await pool.connect();
   let error: Error | undefined;
   let released = false;
   const listener = (err: Error) => {
     error ??= err;
     onError?.(err);
   };
-  client.on('error', listener);
+  // The callback, not the promise: the listener must be on as the pool hands the client over. The
+  // read that frees it (a reply to its last query) may carry its connection error next, emitted
+  // before a promise's continuation could run.
+  const client = await new Promise<pg.PoolClient>((resolve, reject) =>
+    pool.connect((err, given) => {
+      if (err || !given) return reject(err);
+      given.on('error', listener);
+      resolve(given);
+    }),
+  );
   return {
     client,
     get error() {
