@@ -5,15 +5,15 @@ import { INVARIANTS } from './invariants.ts';
 import type { ScenarioResult } from './scenario.ts';
 import { simulate } from './simulate.ts';
 
-const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--restart-database] [--verbose] [--trace FILE] [--json FILE]
+const USAGE = `pnpm simulate [--seeds N] [--seed S] [--from S] [--store memory|postgres] [--jobs J] [--verbose] [--trace FILE] [--json FILE]
 
 Runs N seeded scenarios (seeds S.. S+N-1, default 1..100) of real workers and clients under a
 scheduler that decides every delivery, clock, crash and pause from the seed, then checks the
 invariants. --seed S replays one scenario (bit for bit on the memory store) and prints its trace
 on failure. --store postgres runs the same scenarios on a real Postgres (DATABASE_URL, else an
-embedded one), in real time, --jobs at once (default 4); with --restart-database and no
-DATABASE_URL, each scenario also restarts its embedded Postgres for real. --trace FILE writes the whole trace of
-the last scenario run to FILE; --json FILE writes every seed's findings to FILE.`;
+embedded one, which each scenario also restarts for real), in real time, --jobs at once
+(default 4). --trace FILE writes the whole trace of the last scenario run to FILE; --json FILE
+writes every seed's findings to FILE.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -23,7 +23,6 @@ async function main(): Promise<number> {
       from: { type: 'string' },
       store: { type: 'string', default: 'memory' },
       jobs: { type: 'string' },
-      'restart-database': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       trace: { type: 'string' },
       json: { type: 'string' },
@@ -49,7 +48,6 @@ async function main(): Promise<number> {
     store,
     seeds,
     ...(values.jobs ? { jobs: Number(values.jobs) } : {}),
-    restartDatabases: values['restart-database'],
     fullTrace: values.trace !== undefined,
     onResult: (r) => {
       if (values.trace) writeFileSync(values.trace, `${r.trace.join('\n')}\n`);

@@ -14,11 +14,6 @@ export interface SimulateOptions extends Omit<ScenarioOptions, 'adminUrl' | 'res
   connectionString?: string;
   /** Postgres scenarios run at once (each on its own database, in real time). Default 4. */
   jobs?: number;
-  /**
-   * For `postgres` without a server given: each scenario restarts its lane's embedded Postgres for
-   * real while its faults last. Off by default: a scenario was seen to hang on a restart.
-   */
-  restartDatabases?: boolean;
   /** Told of each scenario as it ends. */
   onResult?: (result: ScenarioResult) => void;
 }
@@ -45,7 +40,7 @@ export async function simulate(options: SimulateOptions): Promise<ScenarioResult
     try {
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
         const adminUrl = url ?? (server as OwnedPostgres).url;
-        const restartDatabase = options.restartDatabases && server && (() => server.restart());
+        const restartDatabase = server && (() => server.restart());
         record(
           await runScenario(seed, { ...options, adminUrl, ...(restartDatabase ? { restartDatabase } : {}) }),
         );
