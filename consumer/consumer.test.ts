@@ -29,14 +29,8 @@ describe('installing the packed packages with npm', () => {
     expect(JSON.parse(await readFile(join(app, 'package.json'), 'utf8')).type).toBe('module');
   });
 
-  it("prints no engine warning, but for Fastify's own dependencies", async () => {
-    // Fastify 5's current dependencies (cookie 2, content-disposition 3) declare Node 22: nothing Reel picks.
-    const warned = [...`${install.stdout}${install.stderr}`.matchAll(/EBADENGINE +package: '(@?[^@']+)@/g)];
-    const fastify = new Set([
-      ...(await productionClosure(app, 'fastify')),
-      ...(await productionClosure(app, '@fastify/swagger-ui')),
-    ]);
-    expect(warned.map((m) => m[1]).filter((name) => !fastify.has(name as string))).toEqual([]);
+  it('prints no engine warning on Node 20', async () => {
+    expect(`${install.stdout}${install.stderr}`).not.toMatch(/EBADENGINE/);
   });
 
   it('brings no test tooling with a production install of the sdk, the worker or the server', async () => {
