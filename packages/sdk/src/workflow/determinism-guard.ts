@@ -1,4 +1,6 @@
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import { fileURLToPath } from 'node:url';
 import { ErrorCodes, ReelError } from '../errors.ts';
 
 /** `throw`: a violation stops the run (it is parked, visibly); `warn`: it is reported and the run goes on; `off`. */
@@ -8,7 +10,8 @@ export type GuardMode = 'throw' | 'warn' | 'off';
 export interface WorkflowScope {
   now(): Date;
   random(): number;
-  violation(resource: string, stack: string): void;
+  /** Workflow code started `resource`; `origin()` gives the stack from the user's frame on. */
+  violation(resource: string, origin: () => string): void;
 }
 
 /** Workflow code started I/O or a real timer, which replay cannot reproduce. */
@@ -93,11 +96,54 @@ function install(): void {
       return scope ? new RealDate(scope.now().getTime()).toString() : Reflect.apply(target, thisArg, args);
     },
   });
+  // fetch is reported where it is called: that frame is the user's (undici reaches the socket through
+  // its own promises, which lose it), and a fetch that fails before any I/O (a bad port) is caught too.
+  const realFetch = globalThis.fetch;
+  if (realFetch)
+    globalThis.fetch = function fetch(...args) {
+      report('fetch');
+      return realFetch.apply(this, args);
+    };
+  // undici (under fetch, or used directly) sends a request over a kept-alive socket from its pool
+  // without creating any async resource; its own channel tells. (node:http makes an HTTPCLIENTREQUEST
+  // resource for every request, a reused socket or not.)
+  subscribe('undici:request:create', () => report('undici request'));
   createHook({
     init(_id, type) {
-      if (!IO_RESOURCES.has(type)) return;
-      const scope = storage.getStore();
-      if (scope) scope.violation(type, (new Error().stack ?? '').split('\n').slice(2).join('\n'));
+      if (IO_RESOURCES.has(type)) report(type);
     },
   }).enable();
+}
+
+/** Tells the current workflow's scope, if any, that its code started `resource`, with the stack here. */
+function report(resource: string): void {
+  const scope = storage.getStore();
+  if (!scope) return;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50; // deep enough to get past the library frames to the user's
+  const trace = new Error();
+  Error.stackTraceLimit = limit;
+  // The report runs outside the scope: a logger's own clock and I/O are not the workflow's.
+  storage.exit(() => scope.violation(resource, () => userStack(trace.stack ?? '')));
+}
+
+/** Reel's own code (src/ or dist/ of this package): the engine that calls workflow code. */
+const ENGINE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The user's frames (not Node's, a dependency's or Reel's) down to where Reel called the workflow
+ * code, so the first line is the user's own call; all frames if none is the user's.
+ */
+function userStack(stack: string): string {
+  const frames = stack.split('\n').filter((line) => line.trimStart().startsWith('at '));
+  const isEngine = (frame: string) => frame.includes(ENGINE_DIR);
+  const isLibrary = (frame: string) =>
+    /[( ]node:|node_modules|\(<anonymous>\)/.test(frame) || isEngine(frame);
+  const first = frames.findIndex((frame) => !isLibrary(frame));
+  if (first === -1) return frames.join('\n');
+  const end = frames.findIndex((frame, i) => i > first && isEngine(frame));
+  return frames
+    .slice(first, end === -1 ? undefined : end)
+    .filter((frame) => !isLibrary(frame))
+    .join('\n');
 }

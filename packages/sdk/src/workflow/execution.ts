@@ -121,7 +121,7 @@ export interface ExecutionOptions {
   activityName?: (fn: ActivityFn) => string;
   /** What to do when workflow code starts I/O or a real timer. Default `throw`. */
   guard?: GuardMode;
-  /** Told of every violation the guard sees (in `warn` mode, the only effect). */
+  /** Told of the first violation the guard sees (in `warn` mode, the only effect); later ones are not reported. */
   onViolation?: (err: DeterminismViolationError) => void;
 }
 
@@ -159,8 +159,8 @@ export class WorkflowExecution {
   private readonly children = new Map<number, OpenChild>();
   private readonly recordedPatches = new Set<string>();
   private failure: ReelError | undefined;
-  /** The first violation `warn` mode let through: it parks the run if the code is left waiting on it. */
-  private warned: DeterminismViolationError | undefined;
+  /** The first violation: in `warn` mode it parks the run if the code is left waiting on it. */
+  private violation: DeterminismViolationError | undefined;
   private result: Outcome | undefined;
   private readonly random: () => number;
   readonly context: WorkflowContext;
@@ -287,7 +287,8 @@ export class WorkflowExecution {
     }
     // Code left waiting on nothing Reel knows of, after I/O warn mode let through, waits on that I/O:
     // no event would ever wake it, so the run is parked (and retried) rather than left stranded.
-    if (!this.failure && !this.result && this.warned && this.waitsOnNothing()) this.failure = this.warned;
+    if (!this.failure && !this.result && this.violation && this.waitsOnNothing())
+      this.failure = this.violation;
     if (this.failure) throw this.failure;
   }
 
@@ -593,11 +594,13 @@ export class WorkflowExecution {
       {
         now: () => this.context.now(),
         random: () => this.random(),
-        violation: (resource, stack) => {
-          const err = new DeterminismViolationError(this.options.workflowId, resource, stack);
-          this.options.onViolation?.(err);
-          if (mode === 'throw') this.failure ??= err;
-          else this.warned ??= err;
+        // The first violation is the cause (what follows is often the same I/O going on): only it is
+        // reported, and in `throw` mode it parks the run whatever the code then did with the I/O.
+        violation: (resource, origin) => {
+          if (this.violation) return;
+          this.violation = new DeterminismViolationError(this.options.workflowId, resource, origin());
+          this.options.onViolation?.(this.violation);
+          if (mode === 'throw') this.failure ??= this.violation;
         },
       },
       fn,
