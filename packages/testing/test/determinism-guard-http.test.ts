@@ -48,11 +48,13 @@ async function runParked(
   workflow: (ctx: WorkflowContext, target: string) => Promise<unknown>,
   input: string,
   beforeStart?: () => Promise<unknown>,
+  determinismGuard: 'throw' | 'warn' = 'throw',
 ) {
   const warnings: string[] = [];
   await using env = await createTestEnv({
     workflows: { [workflow.name]: workflow },
     store: 'postgres',
+    determinismGuard,
     logger: (level, message) => {
       if (level === 'warn') warnings.push(message);
     },
@@ -89,6 +91,13 @@ it.each([
   expect(error.code).toBe('REEL_DETERMINISM_VIOLATION');
   expect(run.status).toBe('parked');
   expect(run.parked?.error.message).toContain('(fetch)');
+});
+
+it('in warn mode too, parks a run whose code failed after a violation, rather than fail it for good', async () => {
+  const { error, run, warnings } = await runParked(fetchesUrl, 'http://127.0.0.1:9/', undefined, 'warn');
+  expect(error.code).toBe('REEL_DETERMINISM_VIOLATION');
+  expect(run.status).toBe('parked');
+  expect(run.parked?.error.message).toBe(warnings[0]);
 });
 
 it("reports a fetch once per attempt, at the workflow's own line, and describe shows it", async () => {

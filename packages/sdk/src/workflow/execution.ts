@@ -285,9 +285,11 @@ export class WorkflowExecution {
       }
       if (this.result) this.endedAt ??= this.cursor;
     }
-    // Code left waiting on nothing Reel knows of, after I/O warn mode let through, waits on that I/O:
-    // no event would ever wake it, so the run is parked (and retried) rather than left stranded.
-    if (!this.failure && !this.result && this.violation && this.waitsOnNothing())
+    // After I/O warn mode let through, code left waiting on nothing Reel knows of waits on that I/O
+    // (no event would ever wake it), and code that failed most likely failed of it: either way the
+    // run is parked (and retried), rather than stranded or failed for good.
+    const failed = this.result?.type === 'workflow_failed';
+    if (!this.failure && this.violation && (failed || (!this.result && this.waitsOnNothing())))
       this.failure = this.violation;
     if (this.failure) throw this.failure;
   }
