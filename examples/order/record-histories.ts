@@ -3,7 +3,7 @@
 // of the workflow; histories.test.ts replays them against the current code in CI, so a change that
 // would break running orders fails the build.
 import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordingLogger } from '@reel/testing';
 import * as activities from './activities.ts';
 import { type Order, orderWorkflow } from './workflows.ts';
 
@@ -18,7 +18,7 @@ await using env = await createTestEnv({
   workflows: { orderWorkflow },
   activities: { chargeCard: activities.chargeCard, refund: activities.refund, ship: activities.ship },
   startTime: '2026-01-05T09:00:00Z',
-  logger: () => {},
+  logger: recordingLogger(),
 });
 
 const scenarios: [string, Order, ((id: string) => Promise<void>) | undefined][] = [

@@ -14,6 +14,15 @@ export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
 export { type Duration, MAX_DURATION_MS, toMs } from './duration.ts';
 export * from './errors.ts';
+export {
+  defaultLogger,
+  errorFields,
+  LOG_LEVELS,
+  type LogFn,
+  type Logger,
+  loggerOptions,
+  REDACTED_FIELDS,
+} from './logger.ts';
 export { checkCron, nextFireTime } from './schedules/cron.ts';
 export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';
 export * from './schedules/types.ts';

@@ -1,4 +1,5 @@
 import { Client } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import type { TestDatabaseHandle } from '@reel/testing/vitest';
 import { Worker } from '@reel/worker';
 import type { FastifyInstance } from 'fastify';
@@ -29,7 +30,7 @@ export function useHarness(db: TestDatabaseHandle, options: Partial<ServerOption
       handleSignals: false,
       stickyMs: 50,
       metrics: prometheusMetrics(harness.registry),
-      logger: () => undefined,
+      logger: recordingLogger(),
     });
     void harness.worker.run();
     harness.client = new Client({ connectionString: db.connectionString });

@@ -3,9 +3,11 @@ import {
   activityOptions,
   Client,
   type Duration,
+  defaultLogger,
   type ErrorCode,
   ErrorCodes,
   type GuardMode,
+  type Logger,
   PostgresStore,
   ReelError,
   replaceActivity,
@@ -13,7 +15,7 @@ import {
   toMs,
   type WorkflowFn,
 } from '@reel/sdk';
-import { Worker, type WorkerLogger } from '@reel/worker';
+import { Worker } from '@reel/worker';
 import { MemoryStore } from './memory-store.ts';
 import { createTestDatabase } from './postgres.ts';
 import { memoryProbe, postgresProbe, type StoreProbe } from './store-probe.ts';
@@ -37,8 +39,11 @@ export interface TestEnvOptions {
   connectionString?: string;
   /** Where the virtual clock starts. Default: the real time when the env is created. */
   startTime?: Date | string;
-  /** Default: warnings and errors to stderr. */
-  logger?: WorkerLogger;
+  /**
+   * The worker's logger (`recordingLogger()` keeps its lines for assertions). Default: prints
+   * nothing, unless `REEL_LOG_LEVEL` names a level (pino to stdout, as a worker's default).
+   */
+  logger?: Logger;
   /** Default `throw`: workflow code that starts I/O or a real timer fails the test. */
   determinismGuard?: GuardMode;
 }
@@ -108,7 +113,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     leaseMs: 60_000,
     handleSignals: false,
     determinismGuard: options.determinismGuard ?? 'throw',
-    ...(options.logger ? { logger: options.logger } : {}),
+    logger: options.logger ?? defaultLogger(process.env.REEL_LOG_LEVEL || 'silent'),
   });
   const running = worker.run();
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowContext } from '@reel/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestEnv } from '../src/index.ts';
+import { createTestEnv, recordingLogger } from '../src/index.ts';
 
 /** Answers at once, and keeps connections alive: a later fetch of it reuses the pooled socket. */
 const server = createServer((_req, res) => res.end('hello'));
@@ -50,14 +50,12 @@ async function runParked(
   beforeStart?: () => Promise<unknown>,
   determinismGuard: 'throw' | 'warn' = 'throw',
 ) {
-  const warnings: string[] = [];
+  const logger = recordingLogger();
   await using env = await createTestEnv({
     workflows: { [workflow.name]: workflow },
     store: 'postgres',
     determinismGuard,
-    logger: (level, message) => {
-      if (level === 'warn') warnings.push(message);
-    },
+    logger,
   });
   await beforeStart?.();
   const handle = await env.client.start(workflow, input);
@@ -65,7 +63,11 @@ async function runParked(
     (value) => ({ code: 'completed', message: JSON.stringify(value) }),
     (err: { code: string; message: string }) => err,
   );
-  return { error, run: await handle.describe(), warnings };
+  return {
+    error,
+    run: await handle.describe(),
+    warnings: logger.records.filter((r) => r.level === 'warn').map((r) => r.msg),
+  };
 }
 
 it.each([

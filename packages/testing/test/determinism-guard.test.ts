@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowContext } from '@reel/sdk';
 import { afterAll, expect, it } from 'vitest';
-import { createTestEnv } from '../src/index.ts';
+import { createTestEnv, recordingLogger } from '../src/index.ts';
 
 const start = '2030-01-01T00:00:00.000Z';
 
@@ -38,10 +38,9 @@ it.each([
   ['file I/O', readsFile, 'FSREQ'],
   ['a real timer', setsTimer, 'Timeout'],
 ])('reports %s started from workflow code with its stack', async (_what, workflow, resource) => {
-  const logs: string[] = [];
   await using env = await createTestEnv({
     workflows: { [workflow.name]: workflow },
-    logger: (_l, m) => logs.push(m),
+    logger: recordingLogger(),
   });
   const handle = await env.client.start(workflow, undefined);
   const err = await handle.result().then(
@@ -60,14 +59,14 @@ async function strayTimer(ctx: WorkflowContext) {
 }
 
 it("only warns in 'warn' mode, and the workflow goes on", async () => {
-  const logs: string[] = [];
+  const logger = recordingLogger();
   await using env = await createTestEnv({
     workflows: { strayTimer },
-    logger: (_l, m) => logs.push(m),
+    logger,
     determinismGuard: 'warn',
   });
   expect(await (await env.client.start(strayTimer, undefined)).result()).toBe('done');
-  expect(logs.some((m) => m.includes('a real timer'))).toBe(true);
+  expect(logger.messages('warn').some((m) => m.includes('a real timer'))).toBe(true);
 });
 
 /** A server that accepts connections and never answers, so a fetch to it outlasts any step. */
@@ -99,7 +98,7 @@ it.each([
     const { port } = silent.address() as AddressInfo;
     await using env = await createTestEnv({
       workflows: { [workflow.name]: workflow },
-      logger: () => undefined,
+      logger: recordingLogger(),
       determinismGuard: 'warn',
     });
     const handle = await env.client.start(workflow, `http://127.0.0.1:${port}/`);

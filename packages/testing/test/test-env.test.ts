@@ -1,6 +1,6 @@
 import { CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
 import { describe, expect, inject, it } from 'vitest';
-import { createTestEnv } from '../src/index.ts';
+import { createTestEnv, recordingLogger } from '../src/index.ts';
 
 async function chargeCard(card: string, cents: number): Promise<{ id: string }> {
   throw new Error(`the real chargeCard must not run in unit tests (${card}, ${cents})`);
@@ -89,7 +89,7 @@ describe('createTestEnv (in memory)', () => {
       workflows: { retrier },
       activities: { flaky },
       startTime: start,
-      logger: () => {},
+      logger: recordingLogger(),
     });
     const handle = await env.client.start(retrier, undefined);
     // 1h + 2h + 4h of backoff between the four attempts
@@ -113,9 +113,15 @@ describe('createTestEnv (in memory)', () => {
         return 1;
       });
     }
-    await using env = await createTestEnv({ workflows: { broken }, logger: () => {} });
+    const logger = recordingLogger();
+    await using env = await createTestEnv({ workflows: { broken }, logger });
     const handle = await env.client.start(broken, undefined);
     await expect(handle.result()).rejects.toMatchObject({ code: 'REEL_UNKNOWN_ACTIVITY' });
+    const parked = await logger.waitFor(/^run parked/);
+    expect(parked).toMatchObject({
+      level: 'error',
+      fields: { code: 'REEL_UNKNOWN_ACTIVITY', type: 'broken' },
+    });
   });
 });
 

@@ -1,4 +1,12 @@
-import { type ActivityOptions, type HistoryEvent, type Json, type RetryPolicy, toMs } from '@reel/sdk';
+import {
+  type ActivityOptions,
+  type ErrorInfo,
+  type HistoryEvent,
+  type Json,
+  type Logger,
+  type RetryPolicy,
+  toMs,
+} from '@reel/sdk';
 import type { AttemptResult, HeartbeatOptions } from './activity-runner.ts';
 import { timerDelay } from './driver-timers.ts';
 import { retryDelay } from './retry.ts';
@@ -45,4 +53,28 @@ export function attemptSettings(
   if (options.heartbeatTimeout !== undefined)
     heartbeat.timeoutMs = timerDelay(toMs(options.heartbeatTimeout, 'heartbeatTimeout'));
   return { timeoutMs: timerDelay(timeoutMs), heartbeat };
+}
+
+/**
+ * Logs a failed attempt at `warn`, with its error and, when the policy retries it, the delay before
+ * the next attempt (`retryInMs`). Local and task-queue attempts both go through here.
+ */
+export function logFailedAttempt(
+  logger: Logger,
+  activity: { name: string; attempt: number },
+  error: ErrorInfo,
+  retryInMs: number | undefined,
+): void {
+  const fields = {
+    activity: activity.name,
+    attempt: activity.attempt,
+    err: { message: error.message, code: error.code, name: error.name },
+    ...(retryInMs === undefined ? {} : { retryInMs }),
+  };
+  logger.warn(
+    fields,
+    retryInMs === undefined
+      ? `activity ${activity.name} failed for good on attempt ${activity.attempt}: ${error.message}`
+      : `activity ${activity.name} attempt ${activity.attempt} failed; next attempt in ${(retryInMs / 1000).toFixed(1)} s: ${error.message}`,
+  );
 }

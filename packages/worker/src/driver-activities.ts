@@ -3,11 +3,12 @@ import {
   activityOptions,
   type ClaimedRun,
   ErrorCodes,
+  type Logger,
   type OpenActivity,
   ReelError,
   type WorkflowExecution,
 } from '@reel/sdk';
-import { attemptEvent, attemptSettings } from './activity-outcome.ts';
+import { attemptEvent, attemptSettings, logFailedAttempt } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
@@ -16,6 +17,8 @@ export interface ActivitiesHost {
   activities: Map<string, ActivityFn>;
   clock(): Date;
   metrics: WorkerMetrics;
+  /** Names the run on every line. */
+  logger: Logger;
   /** An attempt ended and its event was appended: the driver should step. */
   finished(): void;
   /** An attempt failed in a way the engine did not expect. */
@@ -100,11 +103,22 @@ export class LocalActivities {
       attempt: activity.attempt,
     };
     const startedAt = performance.now();
+    this.host.metrics.activityStarted?.(activity.name);
     void runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat)
       .then((result) => {
         this.running.delete(activity.cmd);
         if (ended() || !exec.isOpen(activity.cmd)) return;
-        const event = attemptEvent(activity, result, options.retry, this.host.clock());
+        const now = this.host.clock();
+        const event = attemptEvent(activity, result, options.retry, now);
+        if (!result.ok) {
+          const retryAt = event.type === 'activity_retrying' ? Date.parse(event.retryAt) : undefined;
+          logFailedAttempt(
+            this.host.logger,
+            activity,
+            result.error,
+            retryAt === undefined ? undefined : retryAt - now.getTime(),
+          );
+        }
         this.host.metrics.activityFinished?.(
           activity.name,
           performance.now() - startedAt,

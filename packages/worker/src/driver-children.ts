@@ -7,11 +7,13 @@ import {
   toErrorInfo,
   type WorkflowExecution,
 } from '@reel/sdk';
+import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run's children need from its worker. */
 export interface ChildrenHost {
   store: Store;
   clock(): Date;
+  metrics: WorkerMetrics;
 }
 
 /**
@@ -71,6 +73,7 @@ export class DriverChildren {
             );
         exec.append({ type: 'child_failed', cmd: child.cmd, status: 'failed', error: toErrorInfo(error) });
       } else {
+        if (started.created) this.host.metrics.workflowStarted?.(child.workflowType);
         exec.append({ type: 'child_started', cmd: child.cmd, runId: started.runId });
       }
       any = true;

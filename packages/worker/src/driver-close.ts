@@ -1,4 +1,4 @@
-import { type ClosedRun, ErrorCodes, type Outcome, ReelError } from '@reel/sdk';
+import { type ClosedRun, ErrorCodes, type Logger, type Outcome, ReelError } from '@reel/sdk';
 import type { LocalActivities } from './driver-activities.ts';
 import type { DriverChildren } from './driver-children.ts';
 import type { RunWrites } from './driver-writes.ts';
@@ -14,6 +14,11 @@ export interface ClosingRun {
   children: DriverChildren;
   tasks: TaskDispatch;
   metrics: WorkerMetrics;
+  /** Names the run on every line. */
+  logger: Logger;
+  /** When the run was created (its `workflow_started` event), for its end-to-end latency. */
+  createdAt: Date;
+  clock(): Date;
   /** The run received a cancellation its children may not have heard of yet. */
   cancelChildren: boolean;
   /** The lease is lost: another worker has the run. */
@@ -44,12 +49,14 @@ export async function closeRun(
   }
   if (outcome.type === 'workflow_continued_as_new') {
     if ((await run.writes.continueAsNew(outcome.input)) === 'lost') return 'stopped';
+    closed(run, 'continued');
+    run.metrics.workflowStarted?.(run.type);
     await afterClose(run);
     return 'continued';
   }
   const { written, close } = await run.writes.close(outcome);
   if (written !== 'ok') return written === 'lost' ? 'stopped' : 'again';
-  run.metrics.workflowClosed?.(run.type, close.status);
+  closed(run, close.status, close.error);
   await afterClose(run);
   const copy = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
   return {
@@ -58,6 +65,24 @@ export async function closeRun(
     result: copy(close.result),
     error: copy(close.error),
   };
+}
+
+/** Counts and logs a durable close: a success at `debug`, a cancellation at `info`, a failure at `warn`. */
+function closed(
+  run: ClosingRun,
+  status: 'completed' | 'failed' | 'cancelled' | 'continued',
+  error?: { code?: string; message: string },
+): void {
+  const ms = Math.max(0, run.clock().getTime() - run.createdAt.getTime());
+  run.metrics.workflowClosed?.(run.type, status, ms);
+  const fields = {
+    status,
+    durationMs: ms,
+    ...(error ? { err: { message: error.message, code: error.code } } : {}),
+  };
+  if (status === 'failed') run.logger.warn(fields, `workflow failed: ${error?.message}`);
+  else if (status === 'cancelled') run.logger.info(fields, 'workflow cancelled');
+  else run.logger.debug(fields, status === 'continued' ? 'workflow continued as new' : 'workflow completed');
 }
 
 /**

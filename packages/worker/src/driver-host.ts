@@ -1,4 +1,4 @@
-import type { ActivityFn, GuardMode, Lease, Store, WorkflowFn } from '@reel/sdk';
+import type { ActivityFn, GuardMode, Lease, Logger, Store, WorkflowFn } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run driver needs from its worker. */
@@ -18,6 +18,7 @@ export interface DriverHost {
   wakeAt(at: Date): void;
   /** Extends one lease now (a fenced write); false if it was lost. */
   renew(lease: Lease): Promise<boolean>;
-  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+  /** The worker's logger; a run driver passes on a child of it that names the run. */
+  logger: Logger;
   metrics: WorkerMetrics;
 }

@@ -1,5 +1,5 @@
-import type { Store } from '@reel/sdk';
-import type { WorkerLogger } from './worker-options.ts';
+import type { Logger, Store } from '@reel/sdk';
+import { LoopLog } from './loop-log.ts';
 
 /** Rows one statement deletes at most: short statements never hold up live work for long. */
 export const RETENTION_BATCH = 500;
@@ -32,7 +32,7 @@ export interface RetentionOptions {
   /** The engine clock: a run expires `retentionMs` after it closed, by this clock. */
   clock: () => Date;
   retentionMs: number;
-  log: WorkerLogger;
+  logger: Logger;
 }
 
 /**
@@ -43,8 +43,11 @@ export class Retention {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> = Promise.resolve();
+  private readonly passes: LoopLog;
 
-  constructor(private readonly options: RetentionOptions) {}
+  constructor(private readonly options: RetentionOptions) {
+    this.passes = new LoopLog(options.logger, 'deleting expired runs');
+  }
 
   start(): void {
     this.pass = this.run();
@@ -57,16 +60,18 @@ export class Retention {
   }
 
   private async run(): Promise<void> {
-    const { store, clock, retentionMs, log } = this.options;
+    const { store, clock, retentionMs, logger } = this.options;
     try {
       const closedBefore = new Date(clock().getTime() - retentionMs);
+      const startedAt = performance.now();
       const deleted = await purgeExpired(store, closedBefore, { stopped: () => this.stopped });
-      if (deleted > 0)
-        log('info', `retention deleted ${deleted} closed run(s)`, {
-          closedBefore: closedBefore.toISOString(),
-        });
+      this.passes.succeeded();
+      const fields = { deleted, closedBefore: closedBefore.toISOString(), ms: performance.now() - startedAt };
+      // A pass that found nothing is the common case: it stays out of the info log.
+      if (deleted > 0) logger.info(fields, `retention deleted ${deleted} closed run(s)`);
+      else logger.debug(fields, 'retention found no expired runs');
     } catch (err) {
-      log('error', `deleting expired runs failed; retrying later: ${(err as Error).message}`, {});
+      this.passes.failed(err);
     }
     if (!this.stopped) {
       this.timer = setTimeout(() => {

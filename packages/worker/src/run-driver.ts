@@ -3,7 +3,9 @@ import {
   type ClosedRun,
   type CommitOutcome,
   ErrorCodes,
+  errorFields,
   type Json,
+  type Logger,
   type Outcome,
   type RecordedEvent,
   ReelError,
@@ -42,6 +44,8 @@ export class RunDriver {
   private again = false;
   private ended = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The worker's logger, naming this run on every line. */
+  private readonly log: Logger;
 
   /** `leaseDeadline`: `performance.now()` before which the lease is surely held (claim sent + lease). */
   constructor(
@@ -50,13 +54,18 @@ export class RunDriver {
     leaseDeadline: number,
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
+    this.log = host.logger.child({ workflowId: run.workflowId, runId: run.runId, type: run.type });
     const exec = () => this.exec;
-    this.writes = new RunWrites({ ...host, lost: () => this.lost() }, run, exec, this.inbox, leaseDeadline);
-    this.tasks = new TaskDispatch(host, run, exec);
-    this.children = new DriverChildren(host, run, exec);
+    const writesHost = { ...host, lost: () => this.leaseLost() };
+    this.writes = new RunWrites(writesHost, run, exec, this.inbox, leaseDeadline);
+    // Not `host` itself: what they log names the run.
+    const runHost = { store: host.store, clock: host.clock, metrics: host.metrics, logger: this.log };
+    this.tasks = new TaskDispatch({ ...runHost, activities: host.activities }, run, exec);
+    this.children = new DriverChildren(runHost, run, exec);
     this.activities = new LocalActivities(
       {
-        ...host,
+        ...runHost,
+        activities: host.activities,
         finished: () => this.poke(),
         fail: (err) => this.fail(err),
         isRemote: (a) => this.tasks.isRemote(a),
@@ -85,7 +94,7 @@ export class RunDriver {
         clock: this.host.clock,
         activityName: (fn) => this.host.activityName(fn),
         guard: this.host.guard,
-        onViolation: (err) => this.host.log('warn', err.message, this.fields()),
+        onViolation: (err) => this.log.warn({ code: err.code }, err.message),
       });
       // A cancellation recorded before a crash may not have reached the children: pass it on again.
       this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');
@@ -146,7 +155,9 @@ export class RunDriver {
       try {
         do {
           this.again = false;
+          const startedAt = performance.now();
           await this.step();
+          this.host.metrics.stepped?.(this.run.type, performance.now() - startedAt);
         } while (this.again && !this.ended);
       } catch (err) {
         this.fail(err);
@@ -193,7 +204,7 @@ export class RunDriver {
     if (startChildren && !(await this.writes.leaseHeld())) return;
     // Started children appended `child_started` events: deliver them before deciding to wait.
     const children = startChildren ? await this.children.start() : 'none';
-    if (children === 'lost') return this.lost();
+    if (children === 'lost') return this.leaseLost();
     if (children === 'started') {
       this.again = true;
       return;
@@ -249,8 +260,11 @@ export class RunDriver {
         children: this.children,
         tasks: this.tasks,
         metrics: this.host.metrics,
+        logger: this.log,
+        createdAt: new Date(this.exec.log[0]?.at ?? this.host.clock()),
+        clock: this.host.clock,
         cancelChildren: this.cancelChildrenPending,
-        lost: () => this.lost(),
+        lost: () => this.leaseLost(),
       },
       outcome,
     );
@@ -266,28 +280,29 @@ export class RunDriver {
   }
 
   private async park(err: ReelError): Promise<void> {
+    const parkAttempts = this.run.parkAttempts + 1;
     const retryAt = await this.writes.park(err, this.run.parkAttempts);
-    this.host.log('error', `parked: ${err.message}`, { ...this.fields(), code: err.code, retryAt });
+    this.log.error(
+      { code: err.code, parkAttempts, retryAt: retryAt.toISOString() },
+      `run parked (attempt ${parkAttempts}), next try at ${retryAt.toISOString()}: ${err.message}`,
+    );
     this.host.metrics.parked?.(this.run.type, err.code);
     this.host.wakeAt(retryAt);
     this.abandon('parked');
   }
 
-  private lost(): void {
-    this.host.log('warn', 'lost the lease of a run; another worker has it', this.fields());
+  /** Another worker has the run (a fenced write or a renewal found its token moved on): stop at once. */
+  leaseLost(): void {
+    if (this.ended) return;
+    this.log.warn({ fencingToken: this.run.fencingToken }, 'lost the lease of a run; another worker has it');
     this.host.metrics.leaseLost?.(this.run.type);
     this.abandon('lease lost');
   }
 
-  private fields() {
-    return { workflowId: this.run.workflowId, runId: this.run.runId, type: this.run.type };
-  }
-
   private fail(err: unknown): void {
-    this.host.log(
-      'error',
-      `run stopped on an unexpected error; it resumes after its lease expires: ${(err as Error)?.message}`,
-      this.fields(),
+    this.log.error(
+      { err },
+      `run stopped on an unexpected error; it resumes after its lease expires: ${errorFields(err).message}`,
     );
     this.abandon('unexpected error');
   }

@@ -1,5 +1,5 @@
-import type { ScheduleTick, Store } from '@reel/sdk';
-import type { WorkerLogger } from './worker-options.ts';
+import type { Logger, ScheduleTick, Store } from '@reel/sdk';
+import { LoopLog } from './loop-log.ts';
 
 /** How many schedules one transaction takes at most. */
 const BATCH = 20;
@@ -12,7 +12,7 @@ export interface SchedulerOptions {
   clock: () => Date;
   /** The longest the loop waits before it looks again. */
   pollMs: number;
-  log: WorkerLogger;
+  logger: Logger;
 }
 
 /**
@@ -29,8 +29,11 @@ export class Scheduler {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
+  private readonly passes: LoopLog;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.passes = new LoopLog(options.logger, 'firing schedules');
+  }
 
   async start(): Promise<void> {
     this.unlisten = await this.options.store.listen({
@@ -56,8 +59,9 @@ export class Scheduler {
       let wait = this.options.pollMs;
       try {
         wait = await this.pass();
+        this.passes.succeeded();
       } catch (err) {
-        this.options.log('error', `firing schedules failed; retrying: ${(err as Error).message}`, {});
+        this.passes.failed(err);
       }
       await this.idle(wait);
     }
@@ -75,9 +79,16 @@ export class Scheduler {
     return Math.min(pollMs, Math.max(ticks.length > 0 ? 0 : MIN_WAIT_MS, ms));
   }
 
+  /** A tick that started a run is logged at `info`; one skipped, buffered or dropped by its overlap policy at `debug`. */
   private report(t: ScheduleTick): void {
-    const fields = { schedule: t.scheduleId, fireAt: t.fireAt.toISOString(), workflowId: t.run?.workflowId };
-    this.options.log('info', `schedule ${t.scheduleId}: tick ${t.outcome}`, fields);
+    const fields = {
+      schedule: t.scheduleId,
+      fireAt: t.fireAt.toISOString(),
+      outcome: t.outcome,
+      ...(t.run ? { workflowId: t.run.workflowId, runId: t.run.runId } : {}),
+    };
+    if (t.outcome === 'started') this.options.logger.info(fields, `schedule ${t.scheduleId} fired`);
+    else this.options.logger.debug(fields, `schedule ${t.scheduleId}: tick ${t.outcome}`);
   }
 
   private async idle(ms: number): Promise<void> {

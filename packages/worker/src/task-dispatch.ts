@@ -3,8 +3,10 @@ import {
   type ActivityResultPayload,
   activityOptions,
   type ClaimedRun,
+  errorFields,
   type HistoryEvent,
   type Json,
+  type Logger,
   type Store,
   type WorkflowExecution,
 } from '@reel/sdk';
@@ -16,7 +18,8 @@ export interface DispatchHost {
   store: Store;
   clock(): Date;
   activities: Map<string, ActivityFn>;
-  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+  /** Names the run on every line. */
+  logger: Logger;
 }
 
 /**
@@ -119,10 +122,7 @@ export class TaskDispatch {
     try {
       await this.host.store.deleteTasks(this.run.runId, cmds);
     } catch (err) {
-      this.host.log('warn', `could not delete the tasks of a run: ${(err as Error).message}`, {
-        workflowId: this.run.workflowId,
-        runId: this.run.runId,
-      });
+      this.host.logger.warn({ err: errorFields(err) }, 'could not delete the tasks of a run');
     }
   }
 }

@@ -3,17 +3,19 @@ import {
   activityOptions,
   type ClaimedTask,
   ErrorCodes,
+  errorFields,
   type Json,
+  type Logger,
   ReelError,
   type Store,
   type TaskOutcome,
 } from '@reel/sdk';
-import { attemptSettings } from './activity-outcome.ts';
+import { attemptSettings, logFailedAttempt } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
 import { Doorbell } from './doorbell.ts';
+import { LoopLog } from './loop-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
-import type { WorkerLogger } from './worker-options.ts';
 
 /** The shortest wait after a pass that claimed nothing: a claimable task may be locked by another claim. */
 const MIN_WAIT_MS = 10;
@@ -35,7 +37,7 @@ export interface TaskWorkerOptions {
   pollMs: number;
   /** How long `stop()` lets running tasks finish before it lets go of them. */
   graceMs: number;
-  log: WorkerLogger;
+  logger: Logger;
   metrics: WorkerMetrics;
 }
 
@@ -65,8 +67,13 @@ export class TaskWorker {
   private renewal: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly claims: LoopLog;
+  private readonly renewals: LoopLog;
 
-  constructor(private readonly options: TaskWorkerOptions) {}
+  constructor(private readonly options: TaskWorkerOptions) {
+    this.claims = new LoopLog(options.logger, 'claiming tasks');
+    this.renewals = new LoopLog(options.logger, 'renewing task claims');
+  }
 
   async start(): Promise<void> {
     const { store, queues } = this.options;
@@ -122,7 +129,7 @@ export class TaskWorker {
       try {
         wait = Math.min(wait, await this.claim());
       } catch (err) {
-        this.options.log('error', `claiming tasks failed; retrying: ${(err as Error).message}`, {});
+        this.claims.failed(err);
       }
       await this.bell.wait(wait);
     }
@@ -135,6 +142,7 @@ export class TaskWorker {
     if (free <= 0) return Infinity; // a finishing task kicks the loop
     const names = [...activities.keys()];
     const tasks = await store.claimTasks(identity, queues, names, free, clock(), claimMs);
+    this.claims.succeeded();
     for (const task of tasks) this.execute(task);
     if (tasks.length === free) return 0;
     const next = await store.nextTaskIn(queues, names, clock());
@@ -143,7 +151,12 @@ export class TaskWorker {
   }
 
   private execute(task: ClaimedTask): void {
-    const { store, clock, activities, log, metrics } = this.options;
+    const { store, clock, activities, metrics } = this.options;
+    const logger = this.options.logger.child({
+      workflowId: task.workflowId,
+      runId: task.runId,
+      taskQueue: task.queue,
+    });
     const fn = activities.get(task.name) as ActivityFn;
     const options = activityOptions(fn);
     const { timeoutMs, heartbeat } = attemptSettings(options, task.lastHeartbeat);
@@ -156,6 +169,7 @@ export class TaskWorker {
       attempt: task.attempt,
     };
     const startedAt = performance.now();
+    metrics.activityStarted?.(task.name);
     entry.done = (async () => {
       const result = await runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
         ...heartbeat,
@@ -167,21 +181,19 @@ export class TaskWorker {
         : { ok: false, error: result.error };
       const reported = await store.completeTask(task, outcome, clock());
       if (!reported) return; // the claim was lost: another worker or a newer attempt has the task
-      const retried = !result.ok && retryDelay(options.retry, task.attempt, result.error) !== undefined;
+      const retryInMs = result.ok ? undefined : retryDelay(options.retry, task.attempt, result.error);
+      if (!result.ok)
+        logFailedAttempt(logger, { name: task.name, attempt: task.attempt }, result.error, retryInMs);
       metrics.activityFinished?.(
         task.name,
         performance.now() - startedAt,
-        result.ok ? 'completed' : retried ? 'retrying' : 'failed',
+        result.ok ? 'completed' : retryInMs !== undefined ? 'retrying' : 'failed',
       );
     })()
       .catch((err) => {
-        log(
-          'error',
-          `running a task failed; it runs again once its claim lapses: ${(err as Error).message}`,
-          {
-            ...context,
-            taskId: task.id,
-          },
+        logger.error(
+          { activity: task.name, attempt: task.attempt, taskId: task.id, err },
+          `running a task failed; it runs again once its claim lapses: ${errorFields(err).message}`,
         );
       })
       .finally(() => {
@@ -192,7 +204,7 @@ export class TaskWorker {
 
   /** Extends the claims of running tasks, storing new heartbeat details; stops tasks whose claim is lost. */
   private async renew(): Promise<void> {
-    const { store, clock, claimMs, log } = this.options;
+    const { store, clock, claimMs } = this.options;
     const entries = [...this.running.values()].filter((r) => !r.abandoned);
     if (entries.length === 0) return;
     const sent = new Map(entries.map((r) => [r, r.details]));
@@ -203,6 +215,7 @@ export class TaskWorker {
     }));
     try {
       const lost = new Set(await store.renewTasks(claims, clock(), claimMs));
+      this.renewals.succeeded();
       for (const r of entries) {
         if (lost.has(r.task.id)) {
           r.controller.abort(
@@ -214,7 +227,7 @@ export class TaskWorker {
         } else if (r.details && r.details === sent.get(r)) r.details.stored = true;
       }
     } catch (err) {
-      log('error', `renewing task claims failed: ${(err as Error).message}`, {});
+      this.renewals.failed(err);
     }
   }
 }

@@ -3,6 +3,7 @@ import {
   type Duration,
   ErrorCodes,
   type GuardMode,
+  type Logger,
   type PostgresOptions,
   ReelError,
   type Store,
@@ -10,12 +11,6 @@ import {
   type WorkflowFn,
 } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
-
-export type WorkerLogger = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  fields: Record<string, unknown>,
-) => void;
 
 /** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
 export type WorkerOptions = (PostgresOptions | { store: Store }) & {
@@ -60,7 +55,7 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
    * DeterminismViolationError, `warn` logs it. Default `warn` when NODE_ENV is production, else `throw`.
    */
   determinismGuard?: GuardMode;
-  /** Hooks for metrics; `@reel/server`'s `prometheusMetrics()` implements them. */
+  /** Hooks for metrics; `prometheusMetrics()` implements them with prom-client. */
   metrics?: WorkerMetrics;
   /**
    * How long closed runs (completed, failed, cancelled, terminated) and their history are kept before
@@ -69,8 +64,12 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   retention?: Duration | false;
   /** The engine clock. Default the system clock. */
   clock?: () => Date;
-  /** Default: warnings and errors to stderr. */
-  logger?: WorkerLogger;
+  /**
+   * A pino-compatible logger (pino itself, Fastify's `app.log`). Every line names the worker
+   * (`worker`: its identity) and, for a run, `workflowId`, `runId` and `type`. Default: pino to
+   * stdout at `REEL_LOG_LEVEL`, else `info`.
+   */
+  logger?: Logger;
 };
 
 /** Checks the options `Worker.create` was given; throws `REEL_INVALID_ARGUMENT` saying what to fix. */
@@ -126,6 +125,14 @@ export function validateOptions(options: WorkerOptions): void {
     throw bad('concurrency must be at least 1.');
   if (options.taskConcurrency !== undefined && options.taskConcurrency < 1)
     throw bad('taskConcurrency must be at least 1.');
+  const logger = options.logger as Partial<Record<string, unknown>> | undefined;
+  if (
+    logger !== undefined &&
+    !['debug', 'info', 'warn', 'error', 'child'].every((m) => typeof logger?.[m] === 'function')
+  )
+    throw bad(
+      'logger must be a pino-compatible logger, with debug, info, warn, error and child methods (a pino logger fits).',
+    );
   if (options.waitForDatabase !== undefined) toMs(options.waitForDatabase, 'waitForDatabase');
   if (
     options.retention !== undefined &&

@@ -1,4 +1,5 @@
 import {
+  errorFields,
   type Json,
   type PostedQuery,
   type QueryAnswer,
@@ -45,7 +46,10 @@ export class QueryAnswers {
       }
       await store.answerQuery(queryId, answer, this.host.clock());
     } catch (err) {
-      this.host.log('error', `answering a query failed: ${(err as Error).message}`, { queryId });
+      this.host.logger.error(
+        { queryId, err: errorFields(err) },
+        `answering a query failed: ${errorFields(err).message}`,
+      );
     }
   }
 

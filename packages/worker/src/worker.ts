@@ -4,8 +4,11 @@ import {
   type ActivityFn,
   type ClaimedRun,
   type ClosedRun,
+  defaultLogger,
   describeConnectionError,
+  errorFields,
   type LocalWorker,
+  type Logger,
   PostgresStore,
   type RecordedEvent,
   replacedActivity,
@@ -19,18 +22,16 @@ import {
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
 import { timerDelay } from './driver-timers.ts';
+import { LoopLog } from './loop-log.ts';
 import { Retention } from './retention.ts';
 import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
-import { validateOptions, type WorkerLogger, type WorkerOptions } from './worker-options.ts';
+import { HealthTracker, type WorkerHealth } from './worker-health.ts';
+import { validateOptions, type WorkerOptions } from './worker-options.ts';
 import { QUERY_DEFER_MS, QueryAnswers } from './worker-queries.ts';
 
-export type { WorkerLogger, WorkerOptions };
-
-const defaultLogger: WorkerLogger = (level, message, fields) => {
-  if (level !== 'info') console.error(`[reel] ${level}: ${message}`, JSON.stringify(fields));
-};
+export type { WorkerHealth, WorkerOptions };
 
 /**
  * Claims runnable workflow runs from Postgres, replays and advances them, and runs their activities.
@@ -58,6 +59,13 @@ export class Worker implements LocalWorker {
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeTime = Infinity;
   private running: Promise<void> | undefined;
+  /** Every line this worker writes names it (`worker`: its identity). */
+  private readonly logger: Logger;
+  /** The claim loop, for `health()`; a loop still for twice a lease (or ten polls) is stalled. */
+  private readonly tracker: HealthTracker;
+  private readonly claims: LoopLog;
+  private readonly beats: LoopLog;
+  private readonly renewals: LoopLog;
 
   private constructor(
     private readonly store: Store,
@@ -69,6 +77,13 @@ export class Worker implements LocalWorker {
       for (const f of [fn, replacedActivity(fn)]) if (f && !activityNames.has(f)) activityNames.set(f, name);
     }
     const worker = this;
+    this.logger = (options.logger ?? defaultLogger()).child({ worker: this.identity });
+    this.tracker = new HealthTracker(
+      Math.max(2 * (options.leaseMs ?? 30_000), 10 * (options.pollIntervalMs ?? 1000)),
+    );
+    this.claims = new LoopLog(this.logger, 'claiming runs');
+    this.beats = new LoopLog(this.logger, "recording this worker's heartbeat");
+    this.renewals = new LoopLog(this.logger, 'renewing leases');
     this.host = {
       store,
       clock: options.clock ?? (() => new Date()),
@@ -87,8 +102,7 @@ export class Worker implements LocalWorker {
       },
       wakeAt: (at) => this.wakeAt(at),
       metrics: options.metrics ?? {},
-      log: (level, message, fields) =>
-        (options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields }),
+      logger: this.logger,
     };
     this.types = [...this.host.workflows.keys()];
     this.queries = new QueryAnswers(this.host, this.identity, this.types, this.drivers);
@@ -109,10 +123,9 @@ export class Worker implements LocalWorker {
         {
           timeoutMs: toMs(options.waitForDatabase ?? '2 minutes', 'waitForDatabase'),
           onWait: (err, ms) =>
-            worker.host.log(
-              'warn',
+            worker.logger.warn(
+              { err: errorFields(err), retryInMs: ms },
               `Postgres is not reachable (${describeConnectionError(err)}); next try in ${(ms / 1000).toFixed(1)} s`,
-              {},
             ),
           hint: 'or raise waitForDatabase',
         },
@@ -133,6 +146,7 @@ export class Worker implements LocalWorker {
   /** Stops claiming, lets in-flight runs reach their next wait (up to the grace period), and closes. */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    if (this.tracker.phase === 'running') this.tracker.phase = 'stopping';
     this.bell.ring();
     if (this.running) await this.running;
     else if (this.ownsStore) await this.store.close();
@@ -166,14 +180,15 @@ export class Worker implements LocalWorker {
         },
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
-      await this.store
-        .heartbeat(this.identity, this.types, this.host.clock())
-        .catch((err) => this.host.log('error', `heartbeat failed; retrying: ${(err as Error).message}`, {}));
+      await this.store.heartbeat(this.identity, this.types, this.host.clock()).then(
+        () => this.beats.succeeded(),
+        (err) => this.beats.failed(err),
+      );
       this.serving = true;
+      if (!this.stopping) this.tracker.phase = 'running';
       renewal = setInterval(() => void this.renew(leaseMs), Math.min(leaseMs / 3, 10_000));
-      const log: WorkerLogger = (level, message, fields) =>
-        (this.options.logger ?? defaultLogger)(level, message, { worker: this.identity, ...fields });
-      const background = { store: this.store, clock: this.host.clock, log };
+      const { metrics } = this.host;
+      const background = { store: this.store, clock: this.host.clock, logger: this.logger, metrics };
       scheduler = new Scheduler({ ...background, pollMs: this.options.pollIntervalMs ?? 1000 });
       await scheduler.start();
       if (this.options.retention !== false) {
@@ -191,22 +206,24 @@ export class Worker implements LocalWorker {
           claimMs: leaseMs,
           pollMs: this.options.pollIntervalMs ?? 1000,
           graceMs: this.options.shutdownGraceMs ?? 30_000,
-          metrics: this.host.metrics,
         });
         await tasks.start();
       }
       while (!this.stopping) {
+        this.tracker.turn();
         let next = this.options.pollIntervalMs ?? 1000;
         try {
           next = Math.min(next, await this.claim(leaseMs));
         } catch (err) {
-          this.host.log('error', `claiming failed; retrying: ${(err as Error).message}`, {});
+          this.claims.failed(err);
+          this.tracker.claimFailed(err);
         }
         await this.bell.wait(next);
       }
       await Promise.all([this.drain(), tasks?.stop()]);
     } finally {
       this.serving = false;
+      this.tracker.phase = 'stopped';
       await tasks?.stop();
       clearInterval(renewal);
       await scheduler?.stop();
@@ -222,14 +239,26 @@ export class Worker implements LocalWorker {
     }
   }
 
+  /**
+   * How the worker is doing, for a liveness probe: whether its claim loop turns, and when a claim
+   * last reached Postgres.
+   */
+  health(): WorkerHealth {
+    return this.tracker.report(this.drivers.size);
+  }
+
   /** Claims what fits; returns how long the loop may wait before it should look again. */
   private async claim(leaseMs: number): Promise<number> {
     const free = this.free();
     this.starved = free <= 0;
-    if (free <= 0 || this.types.length === 0) return Infinity; // a finishing run kicks the loop
+    // A finishing run kicks the loop; it still turns every poll interval, for `health()`.
+    if (free <= 0 || this.types.length === 0) return Infinity;
     const now = this.host.clock();
     const sentAt = performance.now();
     const claimed = await this.store.claim(this.identity, this.types, free, now, leaseMs);
+    this.host.metrics.claimAnswered?.(performance.now() - sentAt);
+    this.claims.succeeded();
+    this.tracker.claimed();
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       this.hold(run, sentAt + leaseMs);
@@ -314,19 +343,17 @@ export class Worker implements LocalWorker {
       this.store.heartbeat(this.identity, this.types, now),
       this.store.renew(leases, now, leaseMs),
     ]);
-    if (beat.status === 'rejected')
-      this.host.log('error', `recording this worker's heartbeat failed: ${errorMessage(beat.reason)}`, {});
+    if (beat.status === 'rejected') this.beats.failed(beat.reason);
+    else this.beats.succeeded();
     if (renewal.status === 'rejected') {
-      this.host.log('error', `renewing leases failed: ${errorMessage(renewal.reason)}`, {});
+      this.renewals.failed(renewal.reason);
       return;
     }
+    this.renewals.succeeded();
     const lost = new Set(renewal.value);
     for (const driver of drivers) {
       if (!lost.has(driver.run.runId)) driver.renewed(sentAt);
-      else {
-        this.host.metrics.leaseLost?.(driver.run.type);
-        driver.abandon('lease lost');
-      }
+      else driver.leaseLost();
     }
   }
 
@@ -347,5 +374,3 @@ export class Worker implements LocalWorker {
     clearTimeout(timer);
   }
 }
-
-const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

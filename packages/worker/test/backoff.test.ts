@@ -6,6 +6,7 @@ import {
   type RecordedEvent,
   type WorkflowContext,
 } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
@@ -55,7 +56,7 @@ const startWorker = async () => {
     activities: { linearly, constantly, slowly },
     handleSignals: false,
     pollIntervalMs: 50,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void worker.run();
   return worker;

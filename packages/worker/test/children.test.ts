@@ -1,4 +1,5 @@
 import { CancelledError, Client, type WorkflowContext, type WorkflowFn } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +100,7 @@ beforeAll(async () => {
     stickyMs: 0,
     handleSignals: false,
     pollIntervalMs: 50,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void worker.run();
 });
@@ -210,7 +211,7 @@ describe('continueAsNew', () => {
       clock,
       handleSignals: false,
       pollIntervalMs: 50,
-      logger: () => {},
+      logger: recordingLogger(),
     });
     const frozenClient = new Client({ connectionString: db.connectionString, clock });
     void frozenWorker.run();

@@ -1,4 +1,5 @@
 import { Client, type WorkflowContext } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
@@ -47,7 +48,7 @@ async function worker(workflows: Parameters<typeof Worker.create>[0]['workflows'
     leaseMs: LEASE_MS,
     pollIntervalMs: 50,
     handleSignals: false,
-    logger: () => {},
+    logger: recordingLogger(),
     ...(clock ? { clock } : {}),
   });
   workers.push(w);

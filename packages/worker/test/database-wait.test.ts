@@ -3,11 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReelError } from '@reel/sdk';
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@reel/testing';
+import { type EmbeddedPostgresServer, recordingLogger, startEmbeddedPostgres } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { Worker, type WorkerLogger } from '../src/index.ts';
+import { Worker } from '../src/index.ts';
 import { workflows } from './fixtures/workflows.ts';
 
 const db = useTestDatabase();
@@ -31,18 +31,8 @@ function freePort(): Promise<number> {
 
 /** A logger that keeps what it is told, and lets a test wait for a line. */
 function recorder() {
-  const lines: string[] = [];
-  const waiters: [RegExp, () => void][] = [];
-  const logger: WorkerLogger = (_level, message) => {
-    lines.push(message);
-    for (const [pattern, wake] of waiters) if (pattern.test(message)) wake();
-  };
-  const logged = (pattern: RegExp) =>
-    new Promise<void>((resolve) => {
-      if (lines.some((l) => pattern.test(l))) resolve();
-      else waiters.push([pattern, resolve]);
-    });
-  return { lines, logger, logged };
+  const logger = recordingLogger();
+  return { logger, lines: () => logger.messages(), logged: (pattern: RegExp) => logger.waitFor(pattern) };
 }
 
 it('Worker.create started before Postgres waits for it, and succeeds once it is up', async () => {
@@ -68,7 +58,7 @@ it('Worker.create started before Postgres waits for it, and succeeds once it is 
   expect(rows.map((r) => r.name)).toEqual(Object.keys(workflows).sort());
   await pool.end();
   await worker.shutdown();
-  expect(lines.every((l) => l.startsWith('Postgres is not reachable'))).toBe(true);
+  expect(lines().every((l) => l.startsWith('Postgres is not reachable'))).toBe(true);
 });
 
 it('fails at once on an error that waiting cannot fix, and with REEL_DATABASE_UNAVAILABLE once the wait is over', async () => {
@@ -85,7 +75,7 @@ it('fails at once on an error that waiting cannot fix, and with REEL_DATABASE_UN
     }),
   ).rejects.toMatchObject({ code: '3D000' });
   expect(Date.now() - startedAt).toBeLessThan(10_000);
-  expect(wrongDatabase.lines).toEqual([]);
+  expect(wrongDatabase.lines()).toEqual([]);
 
   const down = recorder();
   const err: ReelError = await Worker.create({
@@ -98,7 +88,7 @@ it('fails at once on an error that waiting cannot fix, and with REEL_DATABASE_UN
   expect(err.message).toMatch(
     /not reachable within 0\.5 s \(connect ECONNREFUSED .*\).*raise waitForDatabase/,
   );
-  expect(down.lines.length).toBeGreaterThanOrEqual(1);
+  expect(down.lines().length).toBeGreaterThanOrEqual(1);
 });
 
 it('validates waitForDatabase and the session limits', async () => {

@@ -1,5 +1,5 @@
 import { Client, type RecordedEvent, type StoreListener, type WorkflowContext } from '@reel/sdk';
-import { MemoryStore } from '@reel/testing';
+import { MemoryStore, recordingLogger } from '@reel/testing';
 import { expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import { until } from './helpers.ts';
@@ -55,12 +55,12 @@ class SlowLoadStore extends MemoryStore {
 
 it('a signal that wakes a run while its history is still loading is not lost', async () => {
   const store = new SlowLoadStore();
-  const logs: string[] = [];
+  const logger = recordingLogger();
   const worker = await Worker.create({
     store,
     workflows: { awaitsNote },
     handleSignals: false,
-    logger: (_l, m) => logs.push(m),
+    logger,
   });
   void worker.run();
   const client = new Client({ store });
@@ -75,7 +75,7 @@ it('a signal that wakes a run while its history is still loading is not lost', a
   store.finishLoading();
   expect(await handle.result({ timeout: '5s' })).toBe('hello');
   expect(store.inboxReads).toEqual([0, 1]); // the signal came after the first read, and is in the next
-  expect(logs).toEqual([]);
+  expect(logger.messages('info')).toEqual([]);
   await worker.shutdown();
 });
 

@@ -7,6 +7,7 @@ import {
   PostgresStore,
   type WorkflowContext,
 } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
@@ -68,7 +69,8 @@ afterAll(async () => {
   await client.close();
 });
 
-async function start(options: Omit<Parameters<typeof Worker.create>[0], 'store'>, logs: string[] = []) {
+async function start(options: Omit<Parameters<typeof Worker.create>[0], 'store'>) {
+  const logger = recordingLogger();
   const store = new HookedStore();
   stores.push(store);
   const worker = await Worker.create({
@@ -76,12 +78,12 @@ async function start(options: Omit<Parameters<typeof Worker.create>[0], 'store'>
     handleSignals: false,
     pollIntervalMs: 50,
     shutdownGraceMs: 0,
-    logger: (_level, message) => logs.push(message),
+    logger,
     ...options,
   });
   workers.push(worker);
   void worker.run();
-  return { store, worker, logs };
+  return { store, worker, logger };
 }
 
 async function step(item: string) {
@@ -200,7 +202,7 @@ it('a worker cut off from the database past its lease never starts the retry ano
   // A's retry timer fires at the same retry time B used; wait until A has given the run up.
   await until(
     () =>
-      a.logs.some((m) => m.includes('run stopped') || m.includes('lost the lease')) ||
+      a.logger.messages().some((m) => m.includes('run stopped') || m.includes('lost the lease')) ||
       attempts.includes('A:2'),
     'worker A to give the run up',
   );

@@ -7,6 +7,7 @@ import {
   type ReelError,
   type WorkflowContext,
 } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
@@ -104,7 +105,7 @@ const startWorker = async () => {
     activities: { render, importRows, importSlowly, waitForever },
     handleSignals: false,
     pollIntervalMs: 50,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void worker.run();
   return worker;

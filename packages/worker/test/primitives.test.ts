@@ -9,6 +9,7 @@ import {
   type WorkflowContext,
   type WorkflowFn,
 } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +99,7 @@ const startWorker = async (w = workflows) => {
     stickyMs: 0,
     handleSignals: false,
     pollIntervalMs: 50,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void worker.run();
 };

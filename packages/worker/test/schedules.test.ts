@@ -1,4 +1,5 @@
 import { Client, PostgresStore, type ReelError, type ScheduleTick } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
@@ -40,9 +41,11 @@ beforeAll(async () => {
       store,
       workflows: scheduledWorkflows,
       handleSignals: false,
-      logger: (_level, message, fields) => {
-        if (message.endsWith('tick started')) started.push(fields.workflowId as string);
-      },
+      logger: recordingLogger({
+        onRecord: (r) => {
+          if (r.msg.endsWith(' fired')) started.push(r.fields.workflowId as string);
+        },
+      }),
     });
     void worker.run();
     workers.push(worker);

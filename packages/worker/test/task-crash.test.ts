@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ it('a task worker killed mid-task: another task worker runs the attempt once the
     workflows: { renderJob },
     activities: { slowRender },
     handleSignals: false,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void workflowWorker.run();
   const client = new Client({ connectionString: db.connectionString });
@@ -62,7 +63,7 @@ it('a task worker killed mid-task: another task worker runs the attempt once the
     activities: { slowRender },
     handleSignals: false,
     pollIntervalMs: 100,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void taskWorker.run();
   expect(await handle.result({ timeout: '20s' })).toEqual({ frame: 3, pid: process.pid });

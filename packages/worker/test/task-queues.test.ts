@@ -8,6 +8,7 @@ import {
   PostgresStore,
   type WorkflowContext,
 } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +111,7 @@ async function startWorker(options: { label?: string; taskQueues?: string[]; wor
     handleSignals: false,
     pollIntervalMs: 100,
     leaseMs: 3000,
-    logger: () => {},
+    logger: recordingLogger(),
   });
   void worker.run();
   workers.push(worker);

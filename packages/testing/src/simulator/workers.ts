@@ -1,4 +1,5 @@
 import { Worker } from '@reel/worker';
+import { recordingLogger } from '../recording-logger.ts';
 import { activityRegistry } from './activities.ts';
 import { skewedClock } from './clocks.ts';
 import { faultStore } from './fault-store.ts';
@@ -57,7 +58,11 @@ export class WorkerPool {
         handleSignals: false,
         retention: false,
         migrate: false,
-        logger: (level, message) => world.trace.record(`${proc.name} log ${level} ${message}`),
+        // The trace keeps what an operator would see: `info` and above, without the fields.
+        logger: recordingLogger({
+          level: 'info',
+          onRecord: (r) => world.trace.record(`${proc.name} log ${r.level} ${r.msg}`),
+        }),
       });
       world.trace.alias(worker.identity, proc.name);
       world.ledger.identities.set(proc.name, worker.identity);
