@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger as PinoLogger, pino } from 'pino';
 import { ErrorCodes, ReelError } from './errors.ts';
 
 /** One log method, in pino's calling convention: the line's fields first, then its message. */
@@ -47,9 +47,10 @@ export const REDACTED_FIELDS = [
 
 /**
  * The logger `Worker`, `Client` and the server use when given none: pino writing JSON lines to
- * stdout, at `level` (default `REEL_LOG_LEVEL`, else `info`), with `REDACTED_FIELDS` censored.
+ * stdout, at `level` (default `REEL_LOG_LEVEL`, else `info`), with `REDACTED_FIELDS` censored. Being
+ * pino, it also fits where Fastify wants a logger (`buildServer({ logger })`).
  */
-export function defaultLogger(level: string = process.env.REEL_LOG_LEVEL || 'info'): Logger {
+export function defaultLogger(level: string = process.env.REEL_LOG_LEVEL || 'info'): PinoLogger {
   return pino(loggerOptions(level));
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 /** Query parameters whose value is a credential: `key`, `api_key`, `token`, `secret`, `password`, `auth…`, `sig…`. */
 const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential/i;
@@ -60,22 +60,33 @@ export function redactingLogger(logger: FastifyServerOptions['logger']): Fastify
   const paths = Array.isArray(redact) ? redact : (redact?.paths ?? []);
   return {
     ...options,
-    serializers: {
-      ...own,
-      req: (req: LoggedRequest) => {
-        const out = (own.req?.(req) ?? {
-          method: req.method,
-          url: req.url,
-          host: req.host,
-          remoteAddress: req.ip,
-          remotePort: req.socket?.remotePort,
-        }) as { url?: unknown };
-        return typeof out.url === 'string' ? { ...out, url: redactUrl(out.url) } : out;
-      },
-    },
+    serializers: { ...own, req: redactingRequest(own.req) },
     redact: {
       ...(Array.isArray(redact) || !redact ? {} : redact),
       paths: [...paths, ...SECRET_PATHS],
     },
   } as FastifyServerOptions['logger'];
+}
+
+/**
+ * A child of a logger you made (a pino instance) whose request lines go through `redactUrl`. Its
+ * own redaction stays as you configured it: pino would replace, not extend, it for a child.
+ */
+export function redactingInstance(logger: FastifyBaseLogger): FastifyBaseLogger {
+  // Fastify reads the serializers of the instance it is given, and lets them win over its own.
+  return logger.child({}, { serializers: { req: redactingRequest() } });
+}
+
+/** Fastify's request serializer (or `own`), with credentials taken out of the URL. */
+function redactingRequest(own?: (req: LoggedRequest) => unknown): (req: LoggedRequest) => unknown {
+  return (req) => {
+    const out = (own?.(req) ?? {
+      method: req.method,
+      url: req.url,
+      host: req.host,
+      remoteAddress: req.ip,
+      remotePort: req.socket?.remotePort,
+    }) as { url?: unknown };
+    return typeof out.url === 'string' ? { ...out, url: redactUrl(out.url) } : out;
+  };
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@reel/sdk';
-import type { FastifyServerOptions } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { Registry } from '@reel/worker';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 /**
  * What an API key may do: `read` the GET routes and queries, `write` start/signal/cancel and
@@ -28,8 +28,12 @@ export interface ReelPluginOptions {
   publicDocs?: boolean;
 }
 
-/** Options of `buildServer`: the plugin's, plus Fastify's logger. */
+/** Options of `buildServer`: the plugin's, plus the logger. */
 export interface ServerOptions extends ReelPluginOptions {
-  /** Fastify's logger option (`true`, or pino options). Default off. */
-  logger?: FastifyServerOptions['logger'];
+  /**
+   * A pino logger (any logger Fastify takes as `loggerInstance`), pino options, `true`, or `false`
+   * for none. Default: pino to stdout at `REEL_LOG_LEVEL`, else `info`, as a worker's. Credentials
+   * in request URLs are redacted in every case.
+   */
+  logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
 }

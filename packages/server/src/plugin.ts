@@ -25,7 +25,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
     : (options.client as Client);
   const metrics = prometheusMetrics(options.metrics);
   const pool = (client.store as { pool?: pg.Pool }).pool;
-  const unwatch = pool && metrics.watchBacklog(pool);
+  const unwatch = pool && metrics.watchDatabase(pool);
   app.addHook('onClose', async () => {
     unwatch?.();
     if (owned) await client.close();

@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { loggerOptions } from '@reel/sdk';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
 import { reelError, ServerErrorCodes } from './errors.ts';
-import { redactingLogger } from './log-redaction.ts';
+import { redactingInstance, redactingLogger } from './log-redaction.ts';
 import type { ServerOptions } from './options.ts';
 import { reelPlugin } from './plugin.ts';
 
@@ -13,8 +14,11 @@ import { reelPlugin } from './plugin.ts';
  * await app.listen({ port: 8080 });
  */
 export function buildServer(options: ServerOptions): FastifyInstance {
+  const logger = options.logger ?? loggerOptions(process.env.REEL_LOG_LEVEL || 'info');
   const app = Fastify({
-    logger: redactingLogger(options.logger ?? false),
+    ...(isLoggerInstance(logger)
+      ? { loggerInstance: redactingInstance(logger) }
+      : { logger: redactingLogger(logger) }),
     bodyLimit: options.bodyLimit,
     // Workflow ids and names run to 256 characters, three times that once percent-encoded.
     routerOptions: { maxParamLength: 1024 },
@@ -28,6 +32,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const { logger: _logger, ...pluginOptions } = options;
   app.register(reelPlugin, pluginOptions);
   return app;
+}
+
+/** A logger made already (pino's, Fastify's `app.log`), rather than options to make one with. */
+function isLoggerInstance(logger: NonNullable<ServerOptions['logger']>): logger is FastifyBaseLogger {
+  const l = logger as Partial<FastifyBaseLogger>;
+  return typeof l === 'object' && typeof l.child === 'function' && typeof l.info === 'function';
 }
 
 export interface StartServerOptions extends ServerOptions {

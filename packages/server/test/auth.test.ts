@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Registry } from 'prom-client';
+import { Registry } from '@reel/worker';
 import { describe, expect, it } from 'vitest';
 import { allows, createAuthenticator, parseApiKeys } from '../src/auth.ts';
 import { buildServer, isLoopback, startServer } from '../src/server.ts';

@@ -1,9 +1,8 @@
 import { Client } from '@reel/sdk';
 import { recordingLogger } from '@reel/testing';
 import type { TestDatabaseHandle } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
+import { Registry, Worker } from '@reel/worker';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll } from 'vitest';
 import { prometheusMetrics } from '../src/metrics.ts';
 import type { ServerOptions } from '../src/options.ts';

@@ -1,6 +1,5 @@
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import { Registry } from 'prom-client';
+import { Registry, Worker } from '@reel/worker';
 import { describe, expect, it } from 'vitest';
 import { prometheusMetrics } from '../src/metrics.ts';
 import { lonely } from './fixtures/workflows.ts';
@@ -12,13 +11,21 @@ const h = useHarness(db);
 const METRICS = [
   'reel_workflows_started_total',
   'reel_workflows_closed_total',
+  'reel_workflow_duration_seconds',
+  'reel_step_duration_seconds',
+  'reel_activity_attempts_total',
   'reel_activity_duration_seconds',
   'reel_activity_failures_total',
   'reel_schedule_to_start_seconds',
   'reel_replay_duration_seconds',
+  'reel_claim_duration_seconds',
+  'reel_commit_duration_seconds',
+  'reel_commit_batch_size',
   'reel_nondeterminism_errors_total',
   'reel_runs_parked_total',
   'reel_leases_lost_total',
+  'reel_open_runs',
+  'reel_workflow_backlog',
   'reel_task_backlog',
   'process_cpu_user_seconds_total',
 ];
@@ -63,7 +70,11 @@ describe('prometheusMetrics', () => {
     expect(text).toContain('reel_activity_failures_total{activity="explode"} 1');
     expect(text).toMatch(/reel_schedule_to_start_seconds_count\{type="quick"\} [1-9]/);
     expect(text).toMatch(/reel_replay_duration_seconds_count\{type="quick"\} [1-9]/);
-    expect(text).toContain('reel_task_backlog 1');
+    expect(text).toContain('reel_workflow_backlog{type="lonely"} 1');
+    expect(text).toMatch(/reel_open_runs\{status="running"\} [1-9]/);
+    expect(text).toMatch(/reel_workflow_duration_seconds_count\{type="quick",status="completed"\} 1/);
+    expect(text).toMatch(/reel_claim_duration_seconds_count [1-9]/);
+    expect(text).toMatch(/reel_commit_duration_seconds_count [1-9]/);
   });
 
   it('counts parks by code, non-determinism separately, and lost leases', async () => {

@@ -1,6 +1,6 @@
 import { useTestDatabase } from '@reel/testing/vitest';
+import { Registry } from '@reel/worker';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';
 import { buildServer } from '../src/server.ts';

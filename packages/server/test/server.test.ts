@@ -1,7 +1,7 @@
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import { Registry } from '@reel/worker';
 import Fastify from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHttpError } from '../src/error-handler.ts';
 import { reelError } from '../src/errors.ts';

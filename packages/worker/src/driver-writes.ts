@@ -13,6 +13,7 @@ import {
   type WorkflowExecution,
 } from '@reel/sdk';
 import type { DriverInbox } from './driver-inbox.ts';
+import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run's writes need from its worker and driver. */
 export interface WritesHost {
@@ -23,6 +24,7 @@ export interface WritesHost {
   renew(lease: Lease): Promise<boolean>;
   /** The lease is lost: another worker has the run. */
   lost(): void;
+  metrics: WorkerMetrics;
 }
 
 const MAX_PARK_BACKOFF_MS = 10 * 60_000;
@@ -116,6 +118,7 @@ export class RunWrites {
     const exec = this.exec();
     const events = exec.unflushed();
     const consumed = this.inbox.drain();
+    const sentAt = performance.now();
     const outcome = await this.host.store.commit({
       ...this.lease,
       now: this.host.clock(),
@@ -123,6 +126,7 @@ export class RunWrites {
       consumedInbox: consumed.map((c) => c.id),
       ...extra,
     });
+    this.host.metrics.committed?.(performance.now() - sentAt);
     if (outcome === 'lost') {
       this.host.lost();
       return outcome;

@@ -61,9 +61,9 @@ export function str(parsed: Parsed, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A non-negative integer option, or undefined. */
-export function int(parsed: Parsed, name: string): number | undefined {
-  const text = str(parsed, name);
+/** A non-negative integer option (else `fallback`, e.g. from the environment), or undefined. */
+export function int(parsed: Parsed, name: string, fallback?: string): number | undefined {
+  const text = str(parsed, name) ?? (fallback || undefined);
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text))
     throw new UsageError(`--${name} must be a whole number, not ${JSON.stringify(text)}.`);

@@ -1,9 +1,8 @@
 import { fork } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, ErrorCodes, ReelError } from '@reel/sdk';
-import { Worker } from '@reel/worker';
-import { prometheusMetrics, Registry } from '../metrics.ts';
+import { Client, defaultLogger, ErrorCodes, ReelError } from '@reel/sdk';
+import { prometheusMetrics, Registry, Worker } from '@reel/worker';
 import { startServer } from '../server.ts';
 import { int, parse, str } from './args.ts';
 import { loadWorkflowModule } from './load-module.ts';
@@ -30,17 +29,21 @@ export async function devCommand(argv: string[]): Promise<void> {
   try {
     const registry = new Registry();
     const metrics = prometheusMetrics(registry);
+    // One logger for the worker and the server: one stream of JSON lines.
+    const logger = defaultLogger();
     const worker = await Worker.create({
       connectionString: postgres.connectionString,
       workflows,
       activities,
       handleSignals: false,
       metrics,
+      logger,
     });
     const client = new Client({ connectionString: postgres.connectionString, worker });
     const { app, url } = await startServer({
       client,
       metrics: registry,
+      logger,
       host: str(parsed, 'host') ?? '127.0.0.1',
       port: int(parsed, 'port') ?? 8080,
     });

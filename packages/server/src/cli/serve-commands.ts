@@ -1,5 +1,5 @@
-import { migrate } from '@reel/sdk';
-import { Worker } from '@reel/worker';
+import { loggerOptions, migrate, PostgresStore } from '@reel/sdk';
+import { prometheusMetrics, Registry, serveMetrics, Worker } from '@reel/worker';
 import pg from 'pg';
 import { parseApiKeys } from '../auth.ts';
 import { startServer } from '../server.ts';
@@ -54,7 +54,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
     apiKeys,
     allowInsecure: parsed.values['allow-insecure'] === true,
     publicDocs: parsed.values['public-docs'] === true,
-    logger: { level: process.env.REEL_LOG_LEVEL ?? 'info' },
+    logger: loggerOptions(process.env.REEL_LOG_LEVEL || 'info'),
   });
   // Before saying it runs: whoever reads that may signal it at once.
   onShutdown(() => app.close(), say);
@@ -63,28 +63,59 @@ export async function serverCommand(argv: string[]): Promise<void> {
   );
 }
 
-/** `reel worker`: runs the module's workflows and activities until SIGTERM or Ctrl-C, then drains. */
+/**
+ * `reel worker`: runs the module's workflows and activities until SIGTERM or Ctrl-C, then drains.
+ * With `--metrics-port`, serves `/metrics` and `/healthz` (the worker's `health()`) on that port.
+ */
 export async function workerCommand(argv: string[]): Promise<void> {
   const parsed = parse('worker', argv, {
     ...DATABASE,
     workflows: { type: 'string' },
     concurrency: { type: 'string' },
+    'metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string' },
   });
   const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
   const connection = connectionString(parsed);
   const wait = waitForDatabase(parsed);
+  const metricsPort = int(parsed, 'metrics-port', process.env.REEL_METRICS_PORT);
   await checkConnection(connection, wait);
-  const worker = await Worker.create({
-    connectionString: connection,
-    waitForDatabase: wait,
-    workflows,
-    activities,
-    concurrency: int(parsed, 'concurrency'),
-    handleSignals: false,
-  });
-  onShutdown(() => worker.shutdown(), say);
+  const registry = new Registry();
+  const metrics = prometheusMetrics(registry);
+  const store = new PostgresStore({ connectionString: connection });
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      store,
+      waitForDatabase: wait,
+      workflows,
+      activities,
+      concurrency: int(parsed, 'concurrency'),
+      handleSignals: false,
+      metrics,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const served =
+    metricsPort === undefined
+      ? undefined
+      : await serveMetrics({
+          registry,
+          port: metricsPort,
+          host: str(parsed, 'metrics-host') ?? process.env.REEL_METRICS_HOST,
+          health: () => worker.health(),
+        });
+  if (served) metrics.watchDatabase(store.pool);
+  const running = worker.run();
+  onShutdown(async () => {
+    await worker.shutdown();
+    await served?.close();
+    await store.close();
+  }, say);
   say(
-    `Reel worker ${worker.identity} serving ${Object.keys(workflows).join(', ')} on ${describeDatabase(connection)}.`,
+    `Reel worker ${worker.identity} serving ${Object.keys(workflows).join(', ')} on ${describeDatabase(connection)}${served ? `; /metrics and /healthz on port ${served.port}` : ''}.`,
   );
-  await worker.run();
+  await running;
 }
