@@ -38,6 +38,7 @@ export {
   replaceActivity,
   replacedActivity,
 } from './workflow/activity.ts';
+export type { OpenActivity, OpenTimer } from './workflow/commands.ts';
 export type * from './workflow/context.ts';
 export {
   DeterminismViolationError,
@@ -47,8 +48,6 @@ export {
 export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
 export {
   type ExecutionOptions,
-  type OpenActivity,
-  type OpenTimer,
   type Outcome,
   WorkflowExecution,
 } from './workflow/execution.ts';
