@@ -2,13 +2,12 @@ export { type ActivityContext, activityContext, activityStorage } from './activi
 export {
   Client,
   type ClientOptions,
-  type ClosedRun,
-  closedResult,
   type LocalWorker,
   type StartOptions,
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
+export { type ClosedRun, closedResult } from './client/result-waiter.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
