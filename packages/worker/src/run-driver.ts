@@ -3,6 +3,7 @@ import {
   type ClosedRun,
   type CommitOutcome,
   ErrorCodes,
+  isConnectionError,
   type Json,
   type Outcome,
   type RecordedEvent,
@@ -284,12 +285,25 @@ export class RunDriver {
   }
 
   private fail(err: unknown): void {
+    const message = (err as Error)?.message;
+    if (!isConnectionError(err)) {
+      this.host.log(
+        'error',
+        `run stopped on an unexpected error; it resumes after its lease expires: ${message}`,
+        this.fields(),
+      );
+      this.abandon('unexpected error');
+      return;
+    }
+    // What reached Postgres before it went away is unknown: the run replays from what is durable,
+    // here or elsewhere, as soon as it is handed back, rather than when its lease runs out.
     this.host.log(
-      'error',
-      `run stopped on an unexpected error; it resumes after its lease expires: ${(err as Error)?.message}`,
+      'warn',
+      `run stopped: Postgres could not be reached; it resumes once Postgres answers: ${message}`,
       this.fields(),
     );
-    this.abandon('unexpected error');
+    this.abandon('database unreachable');
+    void this.writes.handBack(true);
   }
 
   private end(closed?: ClosedRun): void {
