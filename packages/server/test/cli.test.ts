@@ -96,11 +96,23 @@ describe('reel workflow', () => {
 
   it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
     const port = await closedPort();
-    const [unreachable, missing, badInput] = await Promise.all([
+    await h.client.start('waiting', undefined, { id: 'cli-exists' });
+    const [unreachable, missing, badInput, exists] = await Promise.all([
       reel(['workflow', 'list', '--url', `http://127.0.0.1:${port}`, '--json']),
       reel(['workflow', 'describe', 'nobody', ...remote()]),
       reel(['workflow', 'start', 'quick', '--input', '{oops', ...remote()]),
+      reel(['workflow', 'start', 'waiting', '--id', 'cli-exists', '--fail-if-exists', '--json', ...remote()]),
     ]);
+    // The hint names the CLI's flags, not the options of the SDK it calls.
+    expect(exists.code).toBe(1);
+    expect(JSON.parse(exists.stderr)).toEqual({
+      error: {
+        code: 'REEL_WORKFLOW_ALREADY_STARTED',
+        message: expect.stringMatching(
+          /^Workflow cli-exists already exists \(run [0-9a-f-]{36}\)\. Use another --id, or leave out --fail-if-exists to get the existing run\.$/,
+        ),
+      },
+    });
     expect(unreachable.code).toBe(1);
     expect(JSON.parse(unreachable.stderr)).toEqual({
       error: { code: 'REEL_SERVER_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') },
@@ -110,6 +122,21 @@ describe('reel workflow', () => {
       stderr: expect.stringContaining('No workflow with id "nobody"'),
     });
     expect(badInput).toMatchObject({ code: 2, stderr: expect.stringContaining('--input must be JSON') });
+  });
+
+  it('describes a run without printing the fields it does not have', async () => {
+    await h.client.start('waiting', undefined, { id: 'cli-no-input' });
+    const described = await reel(['workflow', 'describe', 'cli-no-input', ...remote()]);
+    expect(described.code).toBe(0);
+    const keys = described.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        expect(line).toMatch(/^[a-z]+: +\S/);
+        return line.split(':')[0];
+      });
+    // No input, result, error, parking or close time: each line is left out, not printed blank.
+    expect(keys).toEqual(['workflow', 'run', 'type', 'status', 'events', 'created', 'updated']);
   });
 });
 
