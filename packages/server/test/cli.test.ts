@@ -200,6 +200,28 @@ describe('reel worker, migrate and dev', () => {
     });
   });
 
+  it('reel server stops on SIGTERM, saying what it waits for', async () => {
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, 'server', '--port', '0', '--database-url', db.connectionString],
+      { cwd: root, env: { ...process.env, REEL_API_KEYS: '', REEL_LOG_LEVEL: 'warn' } },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      server.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (stderr.includes('Reel server on')) resolve();
+      });
+      void exited.then(() => reject(new Error(`reel server exited early:\n${stderr}`)));
+    });
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGTERM: closing the server');
+    // It runs no worker, so it has none to drain.
+    expect(stderr).not.toContain('worker');
+  });
+
   describe('reel dev', () => {
     let dir: string;
     let child: ChildProcess | undefined;
