@@ -165,13 +165,57 @@ describe('reel worker, migrate and dev', () => {
     expect(down).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(
-        /is not reachable \(connect ECONNREFUSED .*\); next try in .*Could not connect to Postgres at 127\.0\.0\.1:\d+\/db within 0\.3 s: ECONNREFUSED/s,
+        /is not reachable \(connect ECONNREFUSED .*\); next try in .*Could not connect to Postgres at 127\.0\.0\.1:\d+\/db within 0\.3 s: connection refused \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that Postgres runs/s,
       ),
     });
     expect(migrated).toMatchObject({ code: 0, stdout: '{"applied":[]}\n' });
     expect(insecure).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('Refusing to listen on 0.0.0.0 without API keys'),
+    });
+  });
+
+  it('says why Postgres refused the connection, with a code, for every command that connects', async () => {
+    const at = (change: (url: URL) => void) => {
+      const url = new URL(db.connectionString);
+      change(url);
+      return url.toString();
+    };
+    const noDatabase = at((url) => {
+      url.pathname = '/reel_no_such_database';
+    });
+    const noRole = at((url) => {
+      url.username = 'reel_no_such_role';
+    });
+    const [migrate, server, worker, role] = await Promise.all([
+      reel(['migrate', '--database-url', noDatabase, '--json']),
+      reel(['server', '--port', '0', '--database-url', noDatabase], { REEL_API_KEYS: '' }),
+      reel(['worker', '--workflows', `${fixtures}/workflows.ts`, '--database-url', noDatabase]),
+      reel(['migrate', '--database-url', noRole, '--json']),
+    ]);
+    expect(migrate.code).toBe(1);
+    expect(JSON.parse(migrate.stderr)).toEqual({
+      error: {
+        code: 'REEL_DATABASE_NOT_FOUND',
+        message: expect.stringMatching(
+          /^Could not connect to Postgres at .*\/reel_no_such_database: database "reel_no_such_database" does not exist\. Create it, or point --database-url \(or DATABASE_URL\) at one that exists\.$/,
+        ),
+      },
+    });
+    for (const run of [server, worker]) {
+      expect(run).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('database "reel_no_such_database" does not exist. Create it'),
+      });
+    }
+    expect(role.code).toBe(1);
+    expect(JSON.parse(role.stderr)).toEqual({
+      error: {
+        code: 'REEL_DATABASE_AUTH_FAILED',
+        message: expect.stringContaining(
+          'role "reel_no_such_role" does not exist. Check the user and password in --database-url',
+        ),
+      },
     });
   });
 
