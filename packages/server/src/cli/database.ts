@@ -1,4 +1,4 @@
-import { describeConnectionError, ReelError, untilReachable } from '@reel/sdk';
+import { describeConnectionError, type ErrorCode, ErrorCodes, ReelError, untilReachable } from '@reel/sdk';
 import pg from 'pg';
 import { DATABASE, duration, type Parsed, str, UsageError } from './args.ts';
 
@@ -46,7 +46,7 @@ export function waitForDatabase(parsed: Parsed): number {
 /**
  * Waits up to `waitMs` for Postgres to accept connections (started with this process, or
  * restarting), saying so at each wait. Anything but a connection error (a failed login, a database
- * that does not exist) fails at once, with the reason.
+ * that does not exist) fails at once. Either way the error says why, in words, with a code.
  */
 export async function checkConnection(connection: string, waitMs: number): Promise<void> {
   const where = describeDatabase(connection);
@@ -72,11 +72,52 @@ export async function checkConnection(connection: string, waitMs: number): Promi
       },
     );
   } catch (err) {
+    const waited = err instanceof ReelError && waitMs > 0 ? ` within ${waitMs / 1000} s` : '';
+    const { code, reason, hint } = explain(err);
+    const message = `Could not connect to Postgres at ${where}${waited}: ${reason}. ${hint}`;
     const cause = err instanceof ReelError ? err.cause : err;
-    const e = cause as { code?: string; message?: string };
-    const message = `Could not connect to Postgres at ${where}${err instanceof ReelError && waitMs > 0 ? ` within ${waitMs / 1000} s` : ''}: ${e.code ?? e.message}. Check --database-url (or DATABASE_URL) and that Postgres is running.`;
-    throw err instanceof ReelError
-      ? new ReelError(err.code, message, { cause })
-      : new Error(message, { cause });
+    throw code ? new ReelError(code, message, { cause }) : new Error(message, { cause });
   }
+}
+
+/** Node's socket errors, in words. */
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'unknown host',
+  ETIMEDOUT: 'no answer',
+};
+
+/** Why a connection failed, as Postgres or Node put it, with the code to fail with and what to do. */
+function explain(err: unknown): { code?: ErrorCode; reason: string; hint: string } {
+  // Out of time waiting: REEL_DATABASE_UNAVAILABLE, with the last connection error as its cause.
+  if (err instanceof ReelError) {
+    const cause = err.cause instanceof AggregateError ? err.cause.errors[0] : err.cause;
+    const words = NETWORK_REASONS[(cause as { code?: string })?.code ?? ''];
+    const detail = describeConnectionError(err.cause);
+    return {
+      code: err.code,
+      reason: words ? `${words} (${detail})` : detail,
+      hint: 'Check that Postgres runs and that --database-url (or DATABASE_URL) points at it, or raise --wait-for-database.',
+    };
+  }
+  const { code, message } = err as { code?: unknown; message?: string };
+  if (code === '3D000')
+    return {
+      code: ErrorCodes.DATABASE_NOT_FOUND,
+      reason: String(message),
+      hint: 'Create it, or point --database-url (or DATABASE_URL) at one that exists.',
+    };
+  // Class 28: a wrong password, a role that does not exist, no pg_hba.conf entry. pg's own "SASL: …"
+  // errors mean the server asked for a password the URL does not hold.
+  if ((typeof code === 'string' && code.startsWith('28')) || message?.startsWith('SASL:'))
+    return {
+      code: ErrorCodes.DATABASE_AUTH_FAILED,
+      reason: String(message),
+      hint: 'Check the user and password in --database-url (or DATABASE_URL), and that pg_hba.conf lets this user in from here.',
+    };
+  return {
+    reason: typeof code === 'string' ? `${message} (${code})` : String(message ?? err),
+    hint: 'Check --database-url (or DATABASE_URL) and that Postgres is running.',
+  };
 }
