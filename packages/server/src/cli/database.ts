@@ -72,7 +72,10 @@ export async function checkConnection(connection: string, waitMs: number): Promi
       },
     );
   } catch (err) {
-    const waited = err instanceof ReelError && waitMs > 0 ? ` within ${waitMs / 1000} s` : '';
+    const waited =
+      err instanceof ReelError && err.code === ErrorCodes.DATABASE_UNAVAILABLE && waitMs > 0
+        ? ` within ${waitMs / 1000} s`
+        : '';
     const { code, reason, hint } = explain(err);
     const message = `Could not connect to Postgres at ${where}${waited}: ${reason}. ${hint}`;
     const cause = err instanceof ReelError ? err.cause : err;
@@ -88,34 +91,30 @@ const NETWORK_REASONS: Record<string, string> = {
   ETIMEDOUT: 'no answer',
 };
 
+/** What to do about a refusal that waiting cannot cure (`refusal` in the SDK), in the CLI's terms. */
+const REFUSAL_HINTS: Partial<Record<ErrorCode, string>> = {
+  [ErrorCodes.DATABASE_NOT_FOUND]: 'Create it, or point --database-url (or DATABASE_URL) at one that exists.',
+  [ErrorCodes.DATABASE_AUTH_FAILED]:
+    'Check the user and password in --database-url (or DATABASE_URL), and that pg_hba.conf lets this user in from here.',
+};
+
 /** Why a connection failed, as Postgres or Node put it, with the code to fail with and what to do. */
 function explain(err: unknown): { code?: ErrorCode; reason: string; hint: string } {
+  const cause = err instanceof ReelError ? err.cause : err;
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: string };
+  const hint = err instanceof ReelError ? REFUSAL_HINTS[err.code] : undefined;
+  if (err instanceof ReelError && hint) return { code: err.code, reason: String(message), hint };
   // Out of time waiting: REEL_DATABASE_UNAVAILABLE, with the last connection error as its cause.
   if (err instanceof ReelError) {
-    const cause = err.cause instanceof AggregateError ? err.cause.errors[0] : err.cause;
-    const words = NETWORK_REASONS[(cause as { code?: string })?.code ?? ''];
-    const detail = describeConnectionError(err.cause);
+    const first = cause instanceof AggregateError ? cause.errors[0] : cause;
+    const words = NETWORK_REASONS[(first as { code?: string })?.code ?? ''];
+    const detail = describeConnectionError(cause);
     return {
       code: err.code,
       reason: words ? `${words} (${detail})` : detail,
       hint: 'Check that Postgres runs and that --database-url (or DATABASE_URL) points at it, or raise --wait-for-database.',
     };
   }
-  const { code, message } = err as { code?: unknown; message?: string };
-  if (code === '3D000')
-    return {
-      code: ErrorCodes.DATABASE_NOT_FOUND,
-      reason: String(message),
-      hint: 'Create it, or point --database-url (or DATABASE_URL) at one that exists.',
-    };
-  // Class 28: a wrong password, a role that does not exist, no pg_hba.conf entry. pg's own "SASL: …"
-  // errors mean the server asked for a password the URL does not hold.
-  if ((typeof code === 'string' && code.startsWith('28')) || message?.startsWith('SASL:'))
-    return {
-      code: ErrorCodes.DATABASE_AUTH_FAILED,
-      reason: String(message),
-      hint: 'Check the user and password in --database-url (or DATABASE_URL), and that pg_hba.conf lets this user in from here.',
-    };
   return {
     reason: typeof code === 'string' ? `${message} (${code})` : String(message ?? err),
     hint: 'Check --database-url (or DATABASE_URL) and that Postgres is running.',
