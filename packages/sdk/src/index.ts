@@ -2,13 +2,12 @@ export { type ActivityContext, activityContext, activityStorage } from './activi
 export {
   Client,
   type ClientOptions,
-  type ClosedRun,
-  closedResult,
   type LocalWorker,
   type StartOptions,
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
+export { type ClosedRun, closedResult } from './client/result-waiter.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
@@ -47,6 +46,7 @@ export {
   replaceActivity,
   replacedActivity,
 } from './workflow/activity.ts';
+export type { OpenActivity, OpenTimer } from './workflow/commands.ts';
 export type * from './workflow/context.ts';
 export {
   DeterminismViolationError,
@@ -56,8 +56,6 @@ export {
 export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
 export {
   type ExecutionOptions,
-  type OpenActivity,
-  type OpenTimer,
   type Outcome,
   WorkflowExecution,
 } from './workflow/execution.ts';

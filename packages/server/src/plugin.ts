@@ -31,6 +31,9 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
     if (owned) await client.close();
   });
 
+  // JSON only. Fastify's default text/plain parser would hand the schema a string (400 "body must be
+  // object") where every other type that is not JSON gets 415. Removed in this plugin's context only.
+  app.removeContentTypeParser('text/plain');
   for (const schema of sharedSchemas) app.addSchema(schema);
   installErrorHandling(app);
   installAuth(app, options.apiKeys);

@@ -96,11 +96,23 @@ describe('reel workflow', () => {
 
   it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
     const port = await closedPort();
-    const [unreachable, missing, badInput] = await Promise.all([
+    await h.client.start('waiting', undefined, { id: 'cli-exists' });
+    const [unreachable, missing, badInput, exists] = await Promise.all([
       reel(['workflow', 'list', '--url', `http://127.0.0.1:${port}`, '--json']),
       reel(['workflow', 'describe', 'nobody', ...remote()]),
       reel(['workflow', 'start', 'quick', '--input', '{oops', ...remote()]),
+      reel(['workflow', 'start', 'waiting', '--id', 'cli-exists', '--fail-if-exists', '--json', ...remote()]),
     ]);
+    // The hint names the CLI's flags, not the options of the SDK it calls.
+    expect(exists.code).toBe(1);
+    expect(JSON.parse(exists.stderr)).toEqual({
+      error: {
+        code: 'REEL_WORKFLOW_ALREADY_STARTED',
+        message: expect.stringMatching(
+          /^Workflow cli-exists already exists \(run [0-9a-f-]{36}\)\. Use another --id, or leave out --fail-if-exists to get the existing run\.$/,
+        ),
+      },
+    });
     expect(unreachable.code).toBe(1);
     expect(JSON.parse(unreachable.stderr)).toEqual({
       error: { code: 'REEL_SERVER_UNREACHABLE', message: expect.stringContaining('ECONNREFUSED') },
@@ -110,6 +122,21 @@ describe('reel workflow', () => {
       stderr: expect.stringContaining('No workflow with id "nobody"'),
     });
     expect(badInput).toMatchObject({ code: 2, stderr: expect.stringContaining('--input must be JSON') });
+  });
+
+  it('describes a run without printing the fields it does not have', async () => {
+    await h.client.start('waiting', undefined, { id: 'cli-no-input' });
+    const described = await reel(['workflow', 'describe', 'cli-no-input', ...remote()]);
+    expect(described.code).toBe(0);
+    const keys = described.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        expect(line).toMatch(/^[a-z]+: +\S/);
+        return line.split(':')[0];
+      });
+    // No input, result, error, parking or close time: each line is left out, not printed blank.
+    expect(keys).toEqual(['workflow', 'run', 'type', 'status', 'events', 'created', 'updated']);
   });
 });
 
@@ -138,13 +165,57 @@ describe('reel worker, migrate and dev', () => {
     expect(down).toMatchObject({
       code: 1,
       stderr: expect.stringMatching(
-        /is not reachable \(connect ECONNREFUSED .*\); next try in .*Could not connect to Postgres at 127\.0\.0\.1:\d+\/db within 0\.3 s: ECONNREFUSED/s,
+        /is not reachable \(connect ECONNREFUSED .*\); next try in .*Could not connect to Postgres at 127\.0\.0\.1:\d+\/db within 0\.3 s: connection refused \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)\. Check that Postgres runs/s,
       ),
     });
     expect(migrated).toMatchObject({ code: 0, stdout: '{"applied":[]}\n' });
     expect(insecure).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('Refusing to listen on 0.0.0.0 without API keys'),
+    });
+  });
+
+  it('says why Postgres refused the connection, with a code, for every command that connects', async () => {
+    const at = (change: (url: URL) => void) => {
+      const url = new URL(db.connectionString);
+      change(url);
+      return url.toString();
+    };
+    const noDatabase = at((url) => {
+      url.pathname = '/reel_no_such_database';
+    });
+    const noRole = at((url) => {
+      url.username = 'reel_no_such_role';
+    });
+    const [migrate, server, worker, role] = await Promise.all([
+      reel(['migrate', '--database-url', noDatabase, '--json']),
+      reel(['server', '--port', '0', '--database-url', noDatabase], { REEL_API_KEYS: '' }),
+      reel(['worker', '--workflows', `${fixtures}/workflows.ts`, '--database-url', noDatabase]),
+      reel(['migrate', '--database-url', noRole, '--json']),
+    ]);
+    expect(migrate.code).toBe(1);
+    expect(JSON.parse(migrate.stderr)).toEqual({
+      error: {
+        code: 'REEL_DATABASE_NOT_FOUND',
+        message: expect.stringMatching(
+          /^Could not connect to Postgres at .*\/reel_no_such_database: database "reel_no_such_database" does not exist\. Create it, or point --database-url \(or DATABASE_URL\) at one that exists\.$/,
+        ),
+      },
+    });
+    for (const run of [server, worker]) {
+      expect(run).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('database "reel_no_such_database" does not exist. Create it'),
+      });
+    }
+    expect(role.code).toBe(1);
+    expect(JSON.parse(role.stderr)).toEqual({
+      error: {
+        code: 'REEL_DATABASE_AUTH_FAILED',
+        message: expect.stringContaining(
+          'role "reel_no_such_role" does not exist. Check the user and password in --database-url',
+        ),
+      },
     });
   });
 
@@ -171,6 +242,28 @@ describe('reel worker, migrate and dev', () => {
       code: 2,
       stderr: expect.stringMatching(/Could not load .*missing-import\.mjs: .*'no-such-package'/s),
     });
+  });
+
+  it('reel server stops on SIGTERM, saying what it waits for', async () => {
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, 'server', '--port', '0', '--database-url', db.connectionString],
+      { cwd: root, env: { ...process.env, REEL_API_KEYS: '', REEL_LOG_LEVEL: 'warn' } },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      server.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (stderr.includes('Reel server on')) resolve();
+      });
+      void exited.then(() => reject(new Error(`reel server exited early:\n${stderr}`)));
+    });
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGTERM: closing the server');
+    // It runs no worker, so it has none to drain.
+    expect(stderr).not.toContain('worker');
   });
 
   describe('reel dev', () => {

@@ -66,15 +66,37 @@ describe('error answers', () => {
     expect(codeOf(res)).toBe('REEL_PAYLOAD_TOO_LARGE');
   });
 
-  it('answers a body that is not JSON with 415', async () => {
-    const res = await h.app.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: '<type>quick</type>',
-      headers: { 'content-type': 'application/xml' },
-    });
-    expect(res.statusCode).toBe(415);
-    expect(codeOf(res)).toBe('REEL_UNSUPPORTED_MEDIA_TYPE');
+  it('answers a body that is not JSON with 415 on every route that takes one, whatever its content type', async () => {
+    const spec = (await h.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    };
+    const routes = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => op.requestBody)
+        .map(([method]) => ({
+          method: method.toUpperCase() as 'POST',
+          url: path.replace(/\{[^}]+\}/g, 'x'),
+        })),
+    );
+    expect(routes.length).toBeGreaterThan(5);
+    const answers: string[] = [];
+    for (const route of routes) {
+      for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', undefined]) {
+        const res = await h.app.inject({
+          ...route,
+          payload: '{"type":"quick"}',
+          headers: type ? { 'content-type': type } : {},
+        });
+        answers.push(`${route.method} ${route.url} ${type ?? '(none)'}: ${res.statusCode} ${codeOf(res)}`);
+      }
+    }
+    expect(answers.filter((a) => !a.endsWith(': 415 REEL_UNSUPPORTED_MEDIA_TYPE'))).toEqual([]);
+  });
+
+  it('takes a POST without a body and without a content type', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/workflows/nobody/cancel' });
+    expect(res.statusCode).toBe(404);
+    expect(codeOf(res)).toBe('REEL_WORKFLOW_NOT_FOUND');
   });
 
   it('answers an unexpected failure with 500 REEL_INTERNAL and a generic message, never the error', async () => {
@@ -148,6 +170,7 @@ describe('reelPlugin', () => {
 
   it('mounts under a prefix in an existing app, its auth and errors staying inside it', async () => {
     host.get('/own', async () => ({ mine: true }));
+    host.post('/own', async (request) => ({ got: request.body }));
     await host.register(reelPlugin, {
       prefix: '/reel',
       client: h.client,
@@ -156,6 +179,14 @@ describe('reelPlugin', () => {
     });
     await host.ready();
     expect((await host.inject({ url: '/own' })).json()).toEqual({ mine: true });
+    // Reel takes only JSON; the host's own routes keep every parser they had.
+    const text = await host.inject({
+      method: 'POST',
+      url: '/own',
+      payload: 'plain',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(text.json()).toEqual({ got: 'plain' });
     expect((await host.inject({ url: '/reel/healthz' })).statusCode).toBe(200);
     expect(codeOf(await host.inject({ url: '/reel/v1/workflows' }))).toBe('REEL_UNAUTHENTICATED');
     const list = await host.inject({

@@ -23,7 +23,7 @@ describe('lintWorkflows', () => {
   let all: LintFinding[] = [];
   const findingsIn = (path: string) => all.filter((f) => relative(fixtures, f.file).startsWith(path));
   beforeAll(async () => {
-    all = await lint('clean', 'rules', 'helpers', 'suppressions', 'registered', 'discovery');
+    all = await lint('clean', 'rules', 'helpers', 'suppressions', 'registered', 'discovery', 'aliases');
   }, 60_000);
 
   test('a deterministic workflow has no findings, whatever its activities and unreached functions do', () => {
@@ -65,6 +65,30 @@ describe('lintWorkflows', () => {
     ]);
   });
 
+  test('follows aliases and destructuring to Math.random, Date.now, crypto.randomUUID, performance.now and the rest', () => {
+    // Each alias is taken at module level or in the workflow; the finding is at the use. clock.ts also
+    // merges a type into the global Date, which must leave Date the global here and in every fixture.
+    expect(brief(findingsIn('aliases'))).toEqual([
+      'aliases/alias-workflow.ts:16:13 no-math-random aliasWorkflow', // const { random } = Math
+      'aliases/alias-workflow.ts:17:13 no-date-now aliasWorkflow', // const { now } = Date
+      'aliases/alias-workflow.ts:18:13 no-random-uuid aliasWorkflow', // const { randomUUID } = crypto
+      'aliases/alias-workflow.ts:19:13 no-performance-now aliasWorkflow', // const { now: perfNow } = performance
+      'aliases/alias-workflow.ts:20:13 no-math-random aliasWorkflow', // const r = Math.random
+      'aliases/alias-workflow.ts:21:13 no-math-random aliasWorkflow', // const M = Math
+      'aliases/alias-workflow.ts:22:13 no-date-now aliasWorkflow', // const clock = Date
+      'aliases/alias-workflow.ts:22:27 no-date-now aliasWorkflow', // exported from clock.ts
+      'aliases/alias-workflow.ts:23:13 no-new-date aliasWorkflow', // new clock()
+      'aliases/alias-workflow.ts:24:13 no-random-uuid aliasWorkflow', // an alias of an imported randomUUID
+      'aliases/alias-workflow.ts:26:13 no-math-random aliasWorkflow', // destructured in the workflow
+      'aliases/alias-workflow.ts:27:13 no-date-now aliasWorkflow', // globalThis.Date.now
+      'aliases/alias-workflow.ts:28:13 no-process-env aliasWorkflow', // const { env } = process
+      'aliases/alias-workflow.ts:29:20 no-process-env aliasWorkflow', // destructured from process.env
+    ]);
+    const messages = findingsIn('aliases').map((f) => f.message);
+    expect(messages[0]).toBe('random() (Math.random()) returns new values on replay; use ctx.random().');
+    expect(messages[5]).toBe('M.random() (Math.random()) returns new values on replay; use ctx.random().');
+  });
+
   test('follows helper calls into other files, through cycles, but not into activities', async () => {
     // Only the workflow's file is given: pricing.ts is reached through its imports.
     expect(brief(await lint('helpers/checkout-workflow.ts'))).toEqual([
@@ -104,6 +128,18 @@ describe('lintWorkflows', () => {
       '28 expressionWorkflow',
     ]);
   });
+
+  test('lints .js, .mjs and .cjs workflow files, given by name or found in a folder', async () => {
+    const expected = [
+      'javascript/draw-workflow.mjs:6:29 no-math-random drawWorkflow',
+      'javascript/stamp-workflow.js:4:10 no-date-now stampWorkflow',
+      'javascript/stamp-workflow.js:8:29 no-math-random pickWorkflow',
+      'javascript/tick-workflow.cjs:6:10 no-date-now tickWorkflow',
+    ];
+    expect(brief(await lint('javascript'))).toEqual(expected);
+    const named = ['draw-workflow.mjs', 'stamp-workflow.js', 'tick-workflow.cjs', 'worker.js'];
+    expect(brief(await lint(...named.map((file) => `javascript/${file}`)))).toEqual(expected);
+  }, 60_000);
 
   test('a path that does not exist is an error', async () => {
     await expect(lint('missing')).rejects.toThrow(/path not found/);

@@ -10,6 +10,7 @@ import {
   type ReelError,
   type Store,
   toErrorInfo,
+  untilReachable,
   type WorkflowExecution,
 } from '@reel/sdk';
 import type { DriverInbox } from './driver-inbox.ts';
@@ -169,13 +170,29 @@ export class RunWrites {
     return { written: written === 'kept' ? 'ok' : written, close };
   }
 
-  /** Lets go of the run, claimable at once; best effort (otherwise its lease lapses). */
-  async handBack(): Promise<void> {
-    const now = this.host.clock();
-    const release = { readyAt: now, inboxVersion: this.inbox.version };
-    await this.host.store
-      .commit({ ...this.lease, now, events: [], consumedInbox: [], release })
-      .catch(() => undefined);
+  /**
+   * Lets go of the run, claimable at once; best effort (otherwise its lease lapses). With `retry`,
+   * while Postgres is unreachable it is tried again for as long as the lease would keep the run.
+   */
+  async handBack(retry = false): Promise<void> {
+    const { store } = this.host;
+    const release = async (): Promise<void> => {
+      const now = this.host.clock();
+      const inboxVersion = this.inbox.version;
+      const outcome = await store.commit({
+        ...this.lease,
+        now,
+        events: [],
+        consumedInbox: [],
+        release: { readyAt: now, inboxVersion },
+      });
+      if (outcome !== 'kept') return;
+      // Input came since the inbox was read, which refuses a release: the run is runnable anyway.
+      this.inbox.version = (await store.readInbox(this.run.runId)).version;
+      return release();
+    };
+    const timeoutMs = retry ? Math.max(0, this.leaseDeadline - performance.now()) : 0;
+    await untilReachable(release, { timeoutMs, onWait: () => undefined, hint: '' }).catch(() => undefined);
   }
 
   /** Parks the run (it cannot go on: e.g. non-determinism), retried after a backoff; returns when. */

@@ -4,6 +4,7 @@ import {
   type CommitOutcome,
   ErrorCodes,
   errorFields,
+  isConnectionError,
   type Json,
   type Logger,
   type Outcome,
@@ -300,11 +301,23 @@ export class RunDriver {
   }
 
   private fail(err: unknown): void {
-    this.log.error(
-      { err },
-      `run stopped on an unexpected error; it resumes after its lease expires: ${errorFields(err).message}`,
+    const { message } = errorFields(err);
+    if (!isConnectionError(err)) {
+      this.log.error(
+        { err },
+        `run stopped on an unexpected error; it resumes after its lease expires: ${message}`,
+      );
+      this.abandon('unexpected error');
+      return;
+    }
+    // What reached Postgres before it went away is unknown: the run replays from what is durable,
+    // here or elsewhere, as soon as it is handed back, rather than when its lease runs out.
+    this.log.warn(
+      { err: errorFields(err) },
+      `run stopped: Postgres could not be reached; it resumes once Postgres answers: ${message}`,
     );
-    this.abandon('unexpected error');
+    this.abandon('database unreachable');
+    void this.writes.handBack(true);
   }
 
   private end(closed?: ClosedRun): void {

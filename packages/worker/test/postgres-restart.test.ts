@@ -4,10 +4,11 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, type RecordedEvent } from '@reel/sdk';
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '@reel/testing';
+import { Client, type RecordedEvent, type WorkflowContext } from '@reel/sdk';
+import { type EmbeddedPostgresServer, recordingLogger, startEmbeddedPostgres } from '@reel/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
 
 // A Postgres of this file's own, restarted (fast shutdown, then start) on the same data and port.
 let parent: string;
@@ -35,6 +36,10 @@ afterAll(async () => {
 
 async function restartPostgres(): Promise<void> {
   await server.stop(); // SIGINT: Postgres's fast shutdown, which ends every session
+  await startPostgresAgain();
+}
+
+async function startPostgresAgain(): Promise<void> {
   server = await startEmbeddedPostgres({ dir: join(parent, 'pg'), port: Number(new URL(url).port) });
 }
 
@@ -149,4 +154,48 @@ it('a worker process survives Postgres restarting under it, and every workflow c
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
   await client.close();
+});
+
+it('a run whose write failed while Postgres was down resumes once it is back, not when its lease runs out', async () => {
+  exited = undefined; // this test's worker runs in process; the worker process before it was stopped
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const entered: number[] = [];
+  const activities = {
+    async waitAtGate() {
+      entered.push(Date.now());
+      await gate;
+      return 'through';
+    },
+    async after() {
+      return 'after';
+    },
+  };
+  async function gated(ctx: WorkflowContext) {
+    return [await ctx.activity(activities.waitAtGate), await ctx.activity(activities.after)];
+  }
+  const logger = recordingLogger();
+  const worker = await Worker.create({
+    connectionString: url,
+    workflows: { gated },
+    activities,
+    leaseMs: 60_000, // far longer than the test may take: waiting it out fails the test
+    logger,
+  });
+  const running = worker.run();
+  const client = new Client({ connectionString: url });
+  try {
+    await client.start(gated, undefined, { id: 'gated' });
+    await until('the activity to start', async () => entered.length === 1);
+    await server.stop();
+    open(); // its result reaches the worker while Postgres is down: the write fails
+    await logger.waitFor(/^run stopped/);
+    await startPostgresAgain();
+    expect(await client.result('gated', { timeout: '20s' })).toEqual(['through', 'after']);
+    expect(entered).toHaveLength(2); // its result was never recorded: the activity ran again
+  } finally {
+    await client.close();
+    await worker.shutdown();
+    await running;
+  }
 });

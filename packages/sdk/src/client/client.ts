@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
-import {
-  CancelledError,
-  type ErrorCode,
-  ErrorCodes,
-  ReelError,
-  WorkflowFailedError,
-  WorkflowTerminatedError,
-} from '../errors.ts';
+import { ErrorCodes, ReelError } from '../errors.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
 import {
   type ListFilter,
   type ListPage,
-  OPEN_STATUSES,
   type StartRequest,
   type StartResult,
   type Store,
@@ -23,8 +15,11 @@ import {
 } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import { ClientNotifications } from './notifications.ts';
+import { QuerySender } from './query-sender.ts';
+import { type ClosedRun, ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
-import { checkId, checkName, checkRunId, workflowTypeOf } from './validate.ts';
+import { checkId, checkName, checkRunId, notFound, workflowTypeOf } from './validate.ts';
 
 /**
  * Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock.
@@ -35,9 +30,6 @@ export type ClientOptions = (PostgresOptions | { store: Store }) & {
   clock?: () => Date;
   worker?: LocalWorker;
 };
-
-/** How a run closed, as `result()` turns it into a value or an error. */
-export type ClosedRun = Pick<WorkflowDescription, 'workflowId' | 'status' | 'result' | 'error'>;
 
 /**
  * A worker in the client's process that takes the runs the client starts (`Worker` is one). Such a run
@@ -93,11 +85,6 @@ export interface WorkflowHandle<R> {
   terminate(reason?: string): Promise<void>;
 }
 
-/** How often `result()` and `query()` look again if a notification was missed. */
-const POLL_MS = 2000;
-/** A worker counts as live if it heartbeat this recently (workers heartbeat every few seconds). */
-const WORKER_LIVENESS_MS = 30_000;
-
 /**
  * Starts, signals, cancels and inspects workflows, straight against Postgres.
  * @example
@@ -113,9 +100,9 @@ export class Client {
   private readonly clock: () => Date;
   private readonly worker: LocalWorker | undefined;
   private readonly ownsStore: boolean;
-  private readonly closeWaiters = new Map<string, Set<() => void>>();
-  private readonly answerWaiters = new Map<string, () => void>();
-  private listening: Promise<() => Promise<void>> | undefined;
+  private readonly notifications: ClientNotifications;
+  private readonly results: ResultWaiter;
+  private readonly queries: QuerySender;
 
   constructor(options: ClientOptions) {
     this.ownsStore = !('store' in options);
@@ -127,6 +114,11 @@ export class Client {
       () => this.clock(),
       (id, runId) => this.getHandle(id, runId),
     );
+    this.notifications = new ClientNotifications(this.store);
+    this.results = new ResultWaiter(this.store, this.worker, this.notifications, (id, runId) =>
+      this.describe(id, { runId }),
+    );
+    this.queries = new QuerySender(this.store, () => this.clock(), this.notifications);
   }
 
   /** Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. */
@@ -296,64 +288,8 @@ export class Client {
   }
 
   /** Waits for a workflow to close and returns its result (see `WorkflowHandle.result`). */
-  async result<R = unknown>(
-    workflowId: string,
-    options: { runId?: string; timeout?: Duration } = {},
-  ): Promise<R> {
-    const deadline =
-      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
-    let runId = options.runId;
-    /** Whether `runId` is a successor named by a `continued` run (which may not be visible yet). */
-    let following = false;
-    await this.listen();
-    // A run a worker of this process holds: that worker hands over its outcome once it is durable.
-    const held = runId === undefined ? undefined : this.worker?.closing(runId);
-    if (held) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop below.
-        if (deadline < Infinity)
-          timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
-      });
-      const closed = await Promise.race([held, late]);
-      clearTimeout(timer);
-      if (closed) return closedResult(closed) as R;
-    }
-    for (;;) {
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => (wake = resolve));
-      const waiters = this.closeWaiters.get(workflowId) ?? new Set();
-      this.closeWaiters.set(workflowId, waiters.add(wake));
-      try {
-        // A run that continued as new names its successor: follow it by run id. A successor not
-        // visible yet is waited for like an open run (a notification or the next poll), never spun on.
-        const run = following
-          ? await this.store.describe(workflowId, runId)
-          : await this.describe(workflowId, { runId });
-        if (run && run.status !== 'continued' && !OPEN_STATUSES.includes(run.status))
-          return closedResult(run) as R;
-        const status = run?.status ?? 'continuing as new';
-        const next = run && successorOf(run);
-        if (next) {
-          runId = next;
-          following = true;
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new ReelError(
-            ErrorCodes.TIMEOUT,
-            `Workflow ${workflowId} did not close within the timeout; it is still ${status}.`,
-          );
-        }
-        if (next) continue;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
-        clearTimeout(timer);
-      } finally {
-        waiters.delete(wake);
-        if (waiters.size === 0) this.closeWaiters.delete(workflowId);
-      }
-    }
+  result<R = unknown>(workflowId: string, options: { runId?: string; timeout?: Duration } = {}): Promise<R> {
+    return this.results.result<R>(workflowId, options);
   }
 
   /**
@@ -361,79 +297,18 @@ export class Client {
    * by replay on any worker serving its type. Fails fast with `REEL_NO_WORKER` when none is live.
    * @example const status = await client.query<OrderStatus>('order-42', 'status');
    */
-  async query<R = unknown>(
+  query<R = unknown>(
     workflowId: string,
     name: string,
     args: unknown[] = [],
     options: { timeout?: Duration } = {},
   ): Promise<R> {
-    checkName(name, 'query name');
-    if (!Array.isArray(args))
-      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'Query arguments must be an array.');
-    const json = assertJson(args, `The arguments of query '${name}'`) as Json[];
-    const timeoutMs = toMs(options.timeout ?? '10s', 'query timeout');
-    await this.listen();
-    const now = this.clock();
-    const posted = await this.store.postQuery(
-      checkId(workflowId),
-      name,
-      json,
-      now,
-      new Date(now.getTime() - WORKER_LIVENESS_MS),
-    );
-    if (posted === 'not_found') throw notFound(workflowId);
-    if (posted === 'no_worker') {
-      throw new ReelError(
-        ErrorCodes.NO_WORKER,
-        `No live worker serves the type of workflow ${workflowId}, so nothing can answer query '${name}'. Start a worker that registers it.`,
-      );
-    }
-    const deadline = Date.now() + timeoutMs;
-    try {
-      for (;;) {
-        const answered = new Promise<void>((resolve) => this.answerWaiters.set(posted.queryId, resolve));
-        const answer = await this.store.readQuery(posted.queryId);
-        if (answer?.error)
-          throw new ReelError(
-            // a handler's own codes (e.g. ENOENT) are not Reel's: they become REEL_QUERY_FAILED
-            answer.error.code?.startsWith('REEL_')
-              ? (answer.error.code as ErrorCode)
-              : ErrorCodes.QUERY_FAILED,
-            answer.error.message,
-          );
-        if (answer) return answer.result as R;
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new ReelError(
-            ErrorCodes.QUERY_TIMEOUT,
-            `Query '${name}' to workflow ${workflowId} got no answer within ${timeoutMs} ms; are its workers overloaded?`,
-          );
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([answered, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
-        clearTimeout(timer);
-      }
-    } finally {
-      this.answerWaiters.delete(posted.queryId);
-      await this.store.deleteQuery(posted.queryId);
-    }
-  }
-
-  private listen(): Promise<unknown> {
-    this.listening ??= this.store.listen({
-      onClosed: (id) => this.wakeWaiters(id),
-      onQueryAnswered: (id) => this.answerWaiters.get(id)?.(),
-    });
-    return this.listening;
+    return this.queries.query<R>(workflowId, name, args, options);
   }
 
   async close(): Promise<void> {
-    const unlisten = await this.listening;
-    await unlisten?.();
+    await this.notifications.close();
     if (this.ownsStore) await this.store.close();
-  }
-
-  private wakeWaiters(workflowId: string): void {
-    for (const wake of this.closeWaiters.get(workflowId) ?? []) wake();
   }
 
   private async deliver(
@@ -463,31 +338,4 @@ export class Client {
       terminate: (reason) => this.terminate(id, reason),
     };
   }
-}
-
-/** The run a `continued` run handed over to (its result is `{ continuedAs }`). */
-function successorOf(run: WorkflowDescription): string | undefined {
-  if (run.status !== 'continued') return undefined;
-  const next = (run.result as { continuedAs?: unknown } | undefined)?.continuedAs;
-  return typeof next === 'string' ? next : undefined;
-}
-
-function notFound(workflowId: string): ReelError {
-  return new ReelError(
-    ErrorCodes.WORKFLOW_NOT_FOUND,
-    `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`,
-  );
-}
-
-/**
- * What `result()` gives for a closed run: its result, or the error matching how it closed
- * (`CancelledError`, `WorkflowTerminatedError`, `WorkflowFailedError`). Shared with `HttpClient`.
- */
-export function closedResult(run: ClosedRun): unknown {
-  if (run.status === 'completed') return run.result;
-  if (run.status === 'cancelled')
-    throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);
-  if (run.status === 'terminated')
-    throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
-  throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
 }

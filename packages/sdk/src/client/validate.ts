@@ -48,3 +48,11 @@ export function workflowTypeOf(workflow: unknown): string {
   }
   return checkName(workflow, 'workflow type');
 }
+
+/** The error for a workflow id no run has. */
+export function notFound(workflowId: string): ReelError {
+  return new ReelError(
+    ErrorCodes.WORKFLOW_NOT_FOUND,
+    `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`,
+  );
+}

@@ -1,4 +1,4 @@
-import { describeConnectionError, ReelError, untilReachable } from '@reel/sdk';
+import { describeConnectionError, type ErrorCode, ErrorCodes, ReelError, untilReachable } from '@reel/sdk';
 import pg from 'pg';
 import { DATABASE, duration, type Parsed, str, UsageError } from './args.ts';
 
@@ -46,7 +46,7 @@ export function waitForDatabase(parsed: Parsed): number {
 /**
  * Waits up to `waitMs` for Postgres to accept connections (started with this process, or
  * restarting), saying so at each wait. Anything but a connection error (a failed login, a database
- * that does not exist) fails at once, with the reason.
+ * that does not exist) fails at once. Either way the error says why, in words, with a code.
  */
 export async function checkConnection(connection: string, waitMs: number): Promise<void> {
   const where = describeDatabase(connection);
@@ -72,11 +72,51 @@ export async function checkConnection(connection: string, waitMs: number): Promi
       },
     );
   } catch (err) {
+    const waited =
+      err instanceof ReelError && err.code === ErrorCodes.DATABASE_UNAVAILABLE && waitMs > 0
+        ? ` within ${waitMs / 1000} s`
+        : '';
+    const { code, reason, hint } = explain(err);
+    const message = `Could not connect to Postgres at ${where}${waited}: ${reason}. ${hint}`;
     const cause = err instanceof ReelError ? err.cause : err;
-    const e = cause as { code?: string; message?: string };
-    const message = `Could not connect to Postgres at ${where}${err instanceof ReelError && waitMs > 0 ? ` within ${waitMs / 1000} s` : ''}: ${e.code ?? e.message}. Check --database-url (or DATABASE_URL) and that Postgres is running.`;
-    throw err instanceof ReelError
-      ? new ReelError(err.code, message, { cause })
-      : new Error(message, { cause });
+    throw code ? new ReelError(code, message, { cause }) : new Error(message, { cause });
   }
+}
+
+/** Node's socket errors, in words. */
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'unknown host',
+  ETIMEDOUT: 'no answer',
+};
+
+/** What to do about a refusal that waiting cannot cure (`refusal` in the SDK), in the CLI's terms. */
+const REFUSAL_HINTS: Partial<Record<ErrorCode, string>> = {
+  [ErrorCodes.DATABASE_NOT_FOUND]: 'Create it, or point --database-url (or DATABASE_URL) at one that exists.',
+  [ErrorCodes.DATABASE_AUTH_FAILED]:
+    'Check the user and password in --database-url (or DATABASE_URL), and that pg_hba.conf lets this user in from here.',
+};
+
+/** Why a connection failed, as Postgres or Node put it, with the code to fail with and what to do. */
+function explain(err: unknown): { code?: ErrorCode; reason: string; hint: string } {
+  const cause = err instanceof ReelError ? err.cause : err;
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: string };
+  const hint = err instanceof ReelError ? REFUSAL_HINTS[err.code] : undefined;
+  if (err instanceof ReelError && hint) return { code: err.code, reason: String(message), hint };
+  // Out of time waiting: REEL_DATABASE_UNAVAILABLE, with the last connection error as its cause.
+  if (err instanceof ReelError) {
+    const first = cause instanceof AggregateError ? cause.errors[0] : cause;
+    const words = NETWORK_REASONS[(first as { code?: string })?.code ?? ''];
+    const detail = describeConnectionError(cause);
+    return {
+      code: err.code,
+      reason: words ? `${words} (${detail})` : detail,
+      hint: 'Check that Postgres runs and that --database-url (or DATABASE_URL) points at it, or raise --wait-for-database.',
+    };
+  }
+  return {
+    reason: typeof code === 'string' ? `${message} (${code})` : String(message ?? err),
+    hint: 'Check --database-url (or DATABASE_URL) and that Postgres is running.',
+  };
 }

@@ -48,13 +48,17 @@ export async function devCommand(argv: string[]): Promise<void> {
       port: int(parsed, 'port') ?? 8080,
     });
     const running = worker.run();
-    onShutdown(async () => {
-      await worker.shutdown();
-      await running;
-      await app.close();
-      await client.close();
-      await postgres.stop();
-    }, say);
+    onShutdown(
+      'draining the worker, then closing the server and stopping Postgres',
+      async () => {
+        await worker.shutdown();
+        await running;
+        await app.close();
+        await client.close();
+        await postgres.stop();
+      },
+      say,
+    );
     process.stdout.write(
       [
         `Reel dev server: ${url}`,

@@ -15,14 +15,14 @@ export function printTable(headers: string[], rows: string[][]): void {
   process.stdout.write(`${[line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n')}\n`);
 }
 
-/** `key: value` lines, keys aligned. */
+/** `key: value` lines, keys aligned; a field without a value (undefined or empty) is left out. */
 export function printFields(fields: [string, string | undefined][]): void {
-  const shown = fields.filter((f): f is [string, string] => f[1] !== undefined);
+  const shown = fields.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '');
   const width = Math.max(...shown.map(([k]) => k.length));
   process.stdout.write(`${shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`).join('\n')}\n`);
 }
 
-/** A compact one-line rendering of a JSON value, cut to `max` characters. */
+/** A compact one-line rendering of a JSON value, cut to `max` characters; empty for undefined. */
 export function brief(value: unknown, max = 60): string {
   const text = value === undefined ? '' : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -57,7 +57,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
     logger: loggerOptions(process.env.REEL_LOG_LEVEL || 'info'),
   });
   // Before saying it runs: whoever reads that may signal it at once.
-  onShutdown(() => app.close(), say);
+  onShutdown('closing the server: no new requests, those in progress finish first', () => app.close(), say);
   say(
     `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}.`,
   );
@@ -109,11 +109,15 @@ export async function workerCommand(argv: string[]): Promise<void> {
         });
   if (served) metrics.watchDatabase(store.pool);
   const running = worker.run();
-  onShutdown(async () => {
-    await worker.shutdown();
-    await served?.close();
-    await store.close();
-  }, say);
+  onShutdown(
+    'draining the worker: runs in progress reach their next wait, then it stops',
+    async () => {
+      await worker.shutdown();
+      await served?.close();
+      await store.close();
+    },
+    say,
+  );
   say(
     `Reel worker ${worker.identity} serving ${Object.keys(workflows).join(', ')} on ${describeDatabase(connection)}${served ? `; /metrics and /healthz on port ${served.port}` : ''}.`,
   );

@@ -1,4 +1,4 @@
-import type { WorkflowStatus } from '@reel/sdk';
+import { ErrorCodes, ReelError, type WorkflowStatus } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
 import { brief, printFields, printJson, printTable, when } from './format.ts';
@@ -54,10 +54,13 @@ export async function workflowCommand(argv: string[]): Promise<void> {
   switch (sub as Subcommand) {
     case 'start': {
       const type = positional(parsed, 0, 'workflow-type', command);
-      const handle = await client.start(type, json(parsed, 'input') as never, {
-        id: str(parsed, 'id'),
-        onConflict: parsed.values['fail-if-exists'] ? 'fail' : 'useExisting',
-      });
+      const handle = await client.start(type, json(parsed, 'input') as never, { id: str(parsed, 'id') });
+      // Checked here rather than with onConflict: 'fail', so that the hint names this command's flags.
+      if (!handle.created && parsed.values['fail-if-exists'])
+        throw new ReelError(
+          ErrorCodes.WORKFLOW_ALREADY_STARTED,
+          `Workflow ${handle.id} already exists (run ${handle.runId}). Use another --id, or leave out --fail-if-exists to get the existing run.`,
+        );
       const started = { workflowId: handle.id, runId: handle.runId, created: handle.created };
       if (asJson) return printJson(started);
       return say(
@@ -115,7 +118,7 @@ async function describe(
     ['type', run.type],
     ['status', run.status],
     ['input', brief(run.input, 200)],
-    ['result', run.result === undefined ? undefined : brief(run.result, 200)],
+    ['result', brief(run.result, 200)],
     ['error', run.error && `${run.error.name}: ${run.error.message}`],
     [
       'parked',

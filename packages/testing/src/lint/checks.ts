@@ -1,6 +1,7 @@
-import { type Identifier, Node, type PropertyAccessExpression } from 'ts-morph';
+import { type CallExpression, type Identifier, type NewExpression, Node } from 'ts-morph';
+import { globalPath } from './global-path.ts';
 import type { RuleId } from './rules.ts';
-import { importOrigin, isGlobalOr, isValueReference } from './symbols.ts';
+import { importOrigin, isValueReference } from './symbols.ts';
 
 /** A rule broken by one expression, before suppressions and locations are worked out. */
 export interface Hit {
@@ -24,116 +25,104 @@ export const IO_MODULES: readonly string[] = [
   'tls',
 ].flatMap((m) => [m, `node:${m}`]);
 
-const CRYPTO = ['crypto', 'node:crypto'];
-const PROCESS = ['process', 'node:process'];
-const PERF_HOOKS = ['perf_hooks', 'node:perf_hooks'];
-const TIMERS = ['timers', 'node:timers', 'timers/promises', 'node:timers/promises'];
-const TIMER_NAMES = new Set(['setTimeout', 'setInterval', 'setImmediate']);
+/** A global the rules know: the rule it breaks, how it is shown (`()` for a function), and why. */
+interface Known {
+  rule: RuleId;
+  call: '()' | '';
+  why: string;
+}
+
+const timer: Known = {
+  rule: 'no-timers',
+  call: '',
+  why: 'starts a real timer that history does not record; use ctx.sleep().',
+};
+
+/** The globals workflow code must not use, by the path `globalPath` gives them. */
+const KNOWN: ReadonlyMap<string, Known> = new Map([
+  [
+    'Date.now',
+    { rule: 'no-date-now', call: '()', why: 'reads the wall clock, which differs on replay; use ctx.now().' },
+  ],
+  [
+    'Math.random',
+    { rule: 'no-math-random', call: '()', why: 'returns new values on replay; use ctx.random().' },
+  ],
+  [
+    'crypto.randomUUID',
+    { rule: 'no-random-uuid', call: '()', why: 'returns a new id on replay; use ctx.uuid().' },
+  ],
+  [
+    'performance.now',
+    {
+      rule: 'no-performance-now',
+      call: '()',
+      why: 'reads a clock; use ctx.now(), or measure inside an activity.',
+    },
+  ],
+  [
+    'process.env',
+    {
+      rule: 'no-process-env',
+      call: '',
+      why: 'may differ on the worker that replays this code; pass the value in the workflow input or read it in an activity.',
+    },
+  ],
+  ['setTimeout', timer],
+  ['setInterval', timer],
+  ['setImmediate', timer],
+  [
+    'fetch',
+    {
+      rule: 'no-fetch',
+      call: '()',
+      why: 'does network I/O in workflow code; call it from an activity with ctx.activity().',
+    },
+  ],
+]);
 
 /** The rule an expression in workflow code breaks, if any (module-state writes are checked separately). */
 export function checkExpression(node: Node): Hit | undefined {
-  if (Node.isPropertyAccessExpression(node)) return checkMember(node);
-  if (Node.isNewExpression(node) || Node.isCallExpression(node)) {
-    const callee = node.getExpression();
-    if (Node.isIdentifier(callee) && callee.getText() === 'Date' && isGlobalOr(callee)) {
-      if (node.getArguments().length > 0) return undefined;
-      const what = Node.isNewExpression(node) ? 'new Date()' : 'Date()';
-      return {
-        rule: 'no-new-date',
-        node,
-        message: `${what} reads the wall clock, which differs on replay; use ctx.now().`,
-      };
+  if (Node.isNewExpression(node) || Node.isCallExpression(node)) return checkNewDate(node);
+  const reference = Node.isIdentifier(node) && isValueReference(node);
+  if (reference || Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node)) {
+    // `const r = Math.random` only names the global: each use of `r` is reported, where it runs.
+    const holder = node.getParent();
+    if (
+      Node.isVariableDeclaration(holder) &&
+      holder.getInitializer() === node &&
+      Node.isIdentifier(holder.getNameNode())
+    )
+      return undefined;
+    const path = globalPath(node);
+    const known = path === undefined ? undefined : KNOWN.get(path);
+    if (path !== undefined && known) {
+      const text = node.getText();
+      const shown = text === path ? `${path}${known.call}` : `${text}${known.call} (${path}${known.call})`;
+      return { rule: known.rule, node, message: `${shown} ${known.why}` };
     }
-    return undefined;
   }
-  if (Node.isIdentifier(node) && isValueReference(node)) return checkIdentifier(node);
-  return undefined;
+  return reference ? checkIoImport(node as Identifier) : undefined;
 }
 
-function checkMember(node: PropertyAccessExpression): Hit | undefined {
-  const object = node.getExpression();
-  if (!Node.isIdentifier(object)) return undefined;
-  const owner = object.getText();
-  const name = node.getName();
-  const hit = (rule: RuleId, message: string): Hit => ({ rule, node, message });
-  if (owner === 'Date' && name === 'now' && isGlobalOr(object)) {
-    return hit('no-date-now', 'Date.now() reads the wall clock, which differs on replay; use ctx.now().');
-  }
-  if (owner === 'Math' && name === 'random' && isGlobalOr(object)) {
-    return hit('no-math-random', 'Math.random() returns new values on replay; use ctx.random().');
-  }
-  if (owner === 'performance' && name === 'now' && isGlobalOr(object, PERF_HOOKS)) {
-    return hit(
-      'no-performance-now',
-      'performance.now() reads a clock; use ctx.now(), or measure inside an activity.',
-    );
-  }
-  if (name === 'randomUUID' && isCryptoObject(object)) {
-    return hit('no-random-uuid', `${owner}.randomUUID() returns a new id on replay; use ctx.uuid().`);
-  }
-  if (owner === 'process' && name === 'env' && isGlobalOr(object, PROCESS)) {
-    return hit(
-      'no-process-env',
-      'process.env may differ on the worker that replays this code; pass the value in the workflow input or read it in an activity.',
-    );
-  }
-  if (owner === 'globalThis' && (TIMER_NAMES.has(name) || name === 'fetch')) {
-    return name === 'fetch' ? fetchHit(node) : timerHit(node, name);
-  }
-  return undefined;
-}
-
-function isCryptoObject(object: Identifier): boolean {
-  const origin = importOrigin(object);
-  if (origin) return CRYPTO.includes(origin.module);
-  return object.getText() === 'crypto' && isGlobalOr(object);
-}
-
-function checkIdentifier(id: Identifier): Hit | undefined {
-  const name = id.getText();
-  if (TIMER_NAMES.has(name) && isGlobalOr(id, TIMERS)) return timerHit(id, name);
-  if (name === 'fetch' && isGlobalOr(id)) return fetchHit(id);
-  const origin = importOrigin(id);
-  if (!origin) return undefined;
-  if (TIMERS.includes(origin.module) && TIMER_NAMES.has(origin.name)) {
-    return timerHit(id, name === origin.name ? name : `${name} (${origin.name} from '${origin.module}')`);
-  }
-  if (CRYPTO.includes(origin.module) && origin.name === 'randomUUID') {
-    return {
-      rule: 'no-random-uuid',
-      node: id,
-      message: `${name}() returns a new id on replay; use ctx.uuid().`,
-    };
-  }
-  if (PROCESS.includes(origin.module) && origin.name === 'env') {
-    return {
-      rule: 'no-process-env',
-      node: id,
-      message: `'${name}' is process.env, which may differ on the worker that replays this code; pass the value in the workflow input.`,
-    };
-  }
-  if (IO_MODULES.includes(origin.module)) {
-    return {
-      rule: 'no-io-import',
-      node: id,
-      message: `'${name}' from '${origin.module}' does I/O in workflow code; move it into an activity.`,
-    };
-  }
-  return undefined;
-}
-
-function timerHit(node: Node, name: string): Hit {
+/** `new Date()` and `Date()` without arguments, also through an alias of `Date`. */
+function checkNewDate(node: NewExpression | CallExpression): Hit | undefined {
+  if (node.getArguments().length > 0 || globalPath(node.getExpression()) !== 'Date') return undefined;
+  const what = Node.isNewExpression(node) ? 'new Date()' : 'Date()';
+  const text = node.getText();
   return {
-    rule: 'no-timers',
+    rule: 'no-new-date',
     node,
-    message: `${name} starts a real timer that history does not record; use ctx.sleep().`,
+    message: `${text === what ? what : `${text} (${what})`} reads the wall clock, which differs on replay; use ctx.now().`,
   };
 }
 
-function fetchHit(node: Node): Hit {
+function checkIoImport(id: Identifier): Hit | undefined {
+  const origin = importOrigin(id);
+  if (!origin || !IO_MODULES.includes(origin.module)) return undefined;
   return {
-    rule: 'no-fetch',
-    node,
-    message: 'fetch() does network I/O in workflow code; call it from an activity with ctx.activity().',
+    rule: 'no-io-import',
+    node: id,
+    message: `'${id.getText()}' from '${origin.module}' does I/O in workflow code; move it into an activity.`,
   };
 }

@@ -5,8 +5,8 @@ import { Project, type SourceFile, ts } from 'ts-morph';
 /** What to lint: files or folders, and optionally the tsconfig that says how their imports resolve. */
 export interface LintOptions {
   /**
-   * Files or folders; folders are searched for `.ts`, `.tsx`, `.mts` and `.cts` files outside node_modules.
-   * A JavaScript file given by name is linted too (its workflows typed in JSDoc, or registered).
+   * Files or folders; folders are searched outside node_modules for TypeScript (`.ts`, `.tsx`, `.mts`,
+   * `.cts`) and JavaScript (`.js`, `.jsx`, `.mjs`, `.cjs`), whose workflows are typed in JSDoc or registered.
    */
   paths: string[];
   /** A tsconfig.json for compiler options (module resolution, path aliases). Its `include` list is not used. */
@@ -25,10 +25,10 @@ const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   types: ['node'],
 };
 
-const SOURCE = /\.(ts|tsx|mts|cts)$/;
+const SOURCE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
 /**
- * The TypeScript files under a folder, skipping node_modules, dot-folders and declaration files.
+ * The source files under a folder, skipping node_modules, dot-folders and declaration files.
  * Walked by hand rather than globbed: workspace node_modules hold symlink cycles a globber would descend.
  */
 function sourceFilesUnder(dir: string): string[] {

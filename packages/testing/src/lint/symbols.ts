@@ -29,17 +29,6 @@ export function importOrigin(id: Node): ImportOrigin | undefined {
   return undefined;
 }
 
-/**
- * True when an identifier names a global (declared only in lib or `@types` declaration files, or unresolved),
- * or a binding imported from one of `modules`; false for anything the project declares itself.
- */
-export function isGlobalOr(id: Node, modules: readonly string[] = []): boolean {
-  const origin = importOrigin(id);
-  if (origin) return modules.includes(origin.module);
-  const decls = symbolOf(id)?.getDeclarations() ?? [];
-  return decls.every((d) => d.getSourceFile().isDeclarationFile());
-}
-
 /** The symbol an identifier refers to; for a shorthand property `{ fetch }`, the value's symbol. */
 function symbolOf(id: Node): MorphSymbol | undefined {
   const parent = id.getParent();

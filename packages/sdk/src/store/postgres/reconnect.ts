@@ -77,7 +77,7 @@ export async function untilReachable<T>(work: () => Promise<T>, options: UntilRe
     try {
       return await work();
     } catch (err) {
-      if (!isConnectionError(err)) throw err;
+      if (!isConnectionError(err)) throw refusal(err) ?? err;
       const delay = Math.min(reconnectDelay(attempt), deadline - Date.now());
       if (delay <= 0) {
         throw new ReelError(
@@ -90,6 +90,28 @@ export async function untilReachable<T>(work: () => Promise<T>, options: UntilRe
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/**
+ * A refusal that waiting cannot cure, as a Reel error that says what to do: the database does not
+ * exist, or the login failed (SQLSTATE class 28, or pg's own `SASL:` errors when the server asks for
+ * a password the connection string does not hold). Undefined for other errors.
+ */
+export function refusal(err: unknown): ReelError | undefined {
+  const { code, message } = err as { code?: unknown; message?: string };
+  if (code === '3D000')
+    return new ReelError(
+      ErrorCodes.DATABASE_NOT_FOUND,
+      `${message}: create it, or point the connection string at a database that exists.`,
+      { cause: err },
+    );
+  if ((typeof code === 'string' && code.startsWith('28')) || message?.startsWith('SASL:'))
+    return new ReelError(
+      ErrorCodes.DATABASE_AUTH_FAILED,
+      `Postgres refused the login (${message}): check the user and password in the connection string, and that pg_hba.conf lets this user in from here.`,
+      { cause: err },
+    );
+  return undefined;
 }
 
 /** The message of a connection error; for one error per address, the first. */

@@ -1,0 +1,107 @@
+import { type Duration, toMs } from '../duration.ts';
+import {
+  CancelledError,
+  ErrorCodes,
+  ReelError,
+  WorkflowFailedError,
+  WorkflowTerminatedError,
+} from '../errors.ts';
+import { OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
+import type { LocalWorker } from './client.ts';
+import { type ClientNotifications, POLL_MS } from './notifications.ts';
+
+/** How a run closed, as `result()` turns it into a value or an error. */
+export type ClosedRun = Pick<WorkflowDescription, 'workflowId' | 'status' | 'result' | 'error'>;
+
+/**
+ * Waits for workflows to close, for `result()`: from the local worker that holds the run when there is
+ * one, else by describing the run again on each close notification (or poll), following continue-as-new.
+ */
+export class ResultWaiter {
+  constructor(
+    private readonly store: Store,
+    private readonly worker: LocalWorker | undefined,
+    private readonly notifications: ClientNotifications,
+    /** The run (latest unless `runId`), checked and found, or `REEL_WORKFLOW_NOT_FOUND`. */
+    private readonly describe: (
+      workflowId: string,
+      runId: string | undefined,
+    ) => Promise<WorkflowDescription>,
+  ) {}
+
+  /** Waits for a workflow to close and returns its result (see `WorkflowHandle.result`). */
+  async result<R>(workflowId: string, options: { runId?: string; timeout?: Duration }): Promise<R> {
+    const deadline =
+      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'result timeout');
+    let runId = options.runId;
+    /** Whether `runId` is a successor named by a `continued` run (which may not be visible yet). */
+    let following = false;
+    await this.notifications.listen();
+    // A run a worker of this process holds: that worker hands over its outcome once it is durable.
+    const held = runId === undefined ? undefined : this.worker?.closing(runId);
+    if (held) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop below.
+        if (deadline < Infinity)
+          timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
+      });
+      const closed = await Promise.race([held, late]);
+      clearTimeout(timer);
+      if (closed) return closedResult(closed) as R;
+    }
+    for (;;) {
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const stopWaiting = this.notifications.onClosed(workflowId, wake);
+      try {
+        // A run that continued as new names its successor: follow it by run id. A successor not
+        // visible yet is waited for like an open run (a notification or the next poll), never spun on.
+        const run = following
+          ? await this.store.describe(workflowId, runId)
+          : await this.describe(workflowId, runId);
+        if (run && run.status !== 'continued' && !OPEN_STATUSES.includes(run.status))
+          return closedResult(run) as R;
+        const status = run?.status ?? 'continuing as new';
+        const next = run && successorOf(run);
+        if (next) {
+          runId = next;
+          following = true;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new ReelError(
+            ErrorCodes.TIMEOUT,
+            `Workflow ${workflowId} did not close within the timeout; it is still ${status}.`,
+          );
+        }
+        if (next) continue;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
+        clearTimeout(timer);
+      } finally {
+        stopWaiting();
+      }
+    }
+  }
+}
+
+/** The run a `continued` run handed over to (its result is `{ continuedAs }`). */
+function successorOf(run: WorkflowDescription): string | undefined {
+  if (run.status !== 'continued') return undefined;
+  const next = (run.result as { continuedAs?: unknown } | undefined)?.continuedAs;
+  return typeof next === 'string' ? next : undefined;
+}
+
+/**
+ * What `result()` gives for a closed run: its result, or the error matching how it closed
+ * (`CancelledError`, `WorkflowTerminatedError`, `WorkflowFailedError`). Shared with `HttpClient`.
+ */
+export function closedResult(run: ClosedRun): unknown {
+  if (run.status === 'completed') return run.result;
+  if (run.status === 'cancelled')
+    throw new CancelledError(run.error?.message ?? `Workflow ${run.workflowId} was cancelled.`);
+  if (run.status === 'terminated')
+    throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
+  throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
+}

@@ -1,0 +1,334 @@
+import type { Json } from '../codec.ts';
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  type CommandSummary,
+  NonDeterminismError,
+  type ReelError,
+} from '../errors.ts';
+import type { ChildHandle, ParentClosePolicy } from './context.ts';
+import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
+import { shielded } from './uncancellable.ts';
+
+/** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
+export interface Command {
+  cmd: number;
+  kind: 'activity' | 'timer' | 'child';
+  name?: string;
+  settled: boolean;
+  /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
+  shielded: boolean;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
+export interface OpenActivity {
+  cmd: number;
+  name: string;
+  args: Json[];
+  /** The attempt to run next, from 1. */
+  attempt: number;
+  retryAt?: Date;
+  /** The heartbeat details the last failed attempt recorded, for the next one. */
+  lastHeartbeat?: Json;
+}
+
+/** A timer the workflow is waiting for. */
+export interface OpenTimer {
+  cmd: number;
+  fireAt: Date;
+}
+
+/** A child workflow the run started (or is about to), until its outcome is delivered. */
+export interface OpenChild {
+  cmd: number;
+  workflowType: string;
+  workflowId: string;
+  input: Json | undefined;
+  parentClosePolicy: ParentClosePolicy;
+  /** Set once `child_started` is recorded. */
+  runId?: string;
+  done: boolean;
+  /** Started inside `ctx.uncancellable`: cancelling the parent does not cancel it. */
+  shielded: boolean;
+  /** Resolves `ctx.startChild` once the child has started. */
+  started?: (handle: ChildHandle<unknown>) => void;
+  completion?: Promise<unknown>;
+}
+
+/** What the command table needs from the replayer. */
+export interface CommandsHost {
+  readonly workflowId: string;
+  /** True while the code re-walks recorded history: a command history lacks is then non-determinism. */
+  isReplaying(): boolean;
+  /** Records a new command event. */
+  append(event: HistoryEvent): void;
+  /** The engine clock, to time a new timer. */
+  engineNow(): Date;
+  /** Fails the run; the first failure stands. */
+  fail(err: ReelError): void;
+}
+
+/**
+ * The commands the code issued, numbered in the order it issued them: each is matched against the
+ * command event history recorded at its number (same kind and name, or non-determinism), and settled
+ * by the result event that names it.
+ */
+export class Commands {
+  private readonly issued: Command[] = [];
+  /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
+  private readonly recorded = new Map<number, RecordedEvent>();
+  /** The last `activity_*` event of each activity, delivered or not. */
+  private readonly lastActivityEvents = new Map<number, RecordedEvent>();
+  private readonly open = new Map<number, OpenActivity | OpenTimer>();
+  /** The children `ctx.startChild` registered, by `cmd`. */
+  readonly children = new Map<number, OpenChild>();
+
+  constructor(private readonly host: CommandsHost) {}
+
+  /** The number the next command takes. */
+  get next(): number {
+    return this.issued.length;
+  }
+
+  /** Issues command number `next`, matching it against history or recording it as new. */
+  issue(
+    kind: Command['kind'],
+    name: string | undefined,
+    record: (cmd: number) => HistoryEvent,
+  ): Promise<unknown> {
+    const cmd = this.issued.length;
+    const promise = new Promise((resolve, reject) => {
+      this.issued.push({ cmd, kind, name, settled: false, shielded: shielded(), resolve, reject });
+    });
+    const recorded = this.recorded.get(cmd);
+    if (recorded) {
+      const was = commandOf(recorded);
+      if (was.kind !== kind || was.name !== name) {
+        this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, was));
+      }
+    } else if (this.host.isReplaying()) {
+      this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, undefined));
+    } else {
+      this.host.append(record(cmd));
+    }
+    return promise;
+  }
+
+  /** Issues a timer command; its `resolve` and `reject` are the caller's to set. */
+  startTimer(ms: number, signal?: string): Command {
+    void this.issue('timer', undefined, (cmd) => ({
+      type: 'timer_started',
+      cmd,
+      fireAt: new Date(this.host.engineNow().getTime() + ms).toISOString(),
+      ...(signal === undefined ? {} : { signal }),
+    }));
+    return this.issued[this.issued.length - 1] as Command;
+  }
+
+  /** Takes note of an event as it enters the log, before it is delivered. */
+  index(e: RecordedEvent): void {
+    if (e.type.startsWith('activity_') && 'cmd' in e) this.lastActivityEvents.set(e.cmd, e);
+    if (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled') {
+      this.recorded.set(e.cmd, e);
+    }
+  }
+
+  /** Delivers a command event (checked against what the code issued) or a command's result. */
+  deliver(event: RecordedEvent): void {
+    switch (event.type) {
+      case 'activity_scheduled':
+        this.checkIssued(event, { kind: 'activity', name: event.name });
+        if (this.issued[event.cmd]?.settled === false) {
+          this.open.set(event.cmd, { cmd: event.cmd, name: event.name, args: event.args, attempt: 1 });
+        }
+        return;
+      case 'timer_started':
+        this.checkIssued(event, { kind: 'timer' });
+        if (this.issued[event.cmd]?.settled === false) {
+          this.open.set(event.cmd, { cmd: event.cmd, fireAt: new Date(event.fireAt) });
+        }
+        return;
+      case 'activity_retrying': {
+        const open = this.command(event.cmd, 'activity') && this.open.get(event.cmd);
+        if (open && 'name' in open) {
+          const details = event.error.details as { lastHeartbeat?: Json } | undefined;
+          Object.assign(open, {
+            attempt: event.attempt + 1,
+            retryAt: new Date(event.retryAt),
+            lastHeartbeat: details?.lastHeartbeat,
+          });
+        }
+        return;
+      }
+      case 'activity_completed':
+        this.complete(event.cmd, 'activity')?.resolve(event.result);
+        return;
+      case 'activity_failed': {
+        const command = this.complete(event.cmd, 'activity');
+        command?.reject(new ActivityFailure(command.name as string, event.attempts, event.error));
+        return;
+      }
+      case 'timer_fired':
+        this.complete(event.cmd, 'timer')?.resolve(undefined);
+        return;
+      case 'child_scheduled': {
+        this.checkIssued(event, { kind: 'child', name: event.workflowType });
+        const child = this.children.get(event.cmd);
+        if (child)
+          Object.assign(child, { workflowId: event.workflowId, parentClosePolicy: event.parentClosePolicy });
+        return;
+      }
+      case 'child_started': {
+        const child = this.children.get(event.cmd);
+        if (!child) return;
+        child.runId = event.runId;
+        const completion = child.completion as Promise<unknown>;
+        child.started?.({ workflowId: child.workflowId, runId: event.runId, result: () => completion });
+        return;
+      }
+      case 'child_completed': {
+        const child = this.finishChild(event.cmd);
+        this.complete(event.cmd, 'child')?.resolve(event.result);
+        // Its outcome can arrive before `child_started` (after a crash): startChild resolves anyway.
+        const completion = child?.completion as Promise<unknown>;
+        child?.started?.({
+          workflowId: child.workflowId,
+          runId: child.runId ?? '',
+          result: () => completion,
+        });
+        return;
+      }
+      case 'child_failed': {
+        const child = this.finishChild(event.cmd);
+        this.complete(event.cmd, 'child')?.reject(
+          new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Rejects every unsettled command not issued inside `ctx.uncancellable` with `error`. */
+  cancel(error: Error): void {
+    for (const command of this.issued)
+      if (!command.settled && !command.shielded) this.settle(command.cmd)?.reject(error);
+  }
+
+  /** Marks command `cmd` settled (its promise is the caller's to settle); undefined if it already was. */
+  settle(cmd: number): Command | undefined {
+    const command = this.issued[cmd];
+    if (!command || command.settled) return undefined;
+    command.settled = true;
+    this.open.delete(cmd);
+    return command;
+  }
+
+  /** Settles every open activity and timer: the run ended, no result of theirs reaches the code. */
+  settleOpen(): void {
+    for (const cmd of this.open.keys()) this.settle(cmd);
+  }
+
+  /** Activities scheduled and not yet settled. */
+  openActivities(): OpenActivity[] {
+    return [...this.open.values()].filter((c): c is OpenActivity => 'name' in c);
+  }
+
+  /** Timers started and not yet fired or cancelled. */
+  openTimers(): OpenTimer[] {
+    return [...this.open.values()].filter((c): c is OpenTimer => 'fireAt' in c);
+  }
+
+  isOpen(cmd: number): boolean {
+    return this.open.has(cmd);
+  }
+
+  /** The command's result (or its cancellation) has been delivered. */
+  isSettled(cmd: number): boolean {
+    return this.issued[cmd]?.settled === true;
+  }
+
+  /** Children started and not yet finished. */
+  openChildren(): OpenChild[] {
+    return [...this.children.values()].filter((c) => !c.done);
+  }
+
+  /** True when no activity, timer or child is pending. */
+  isIdle(): boolean {
+    return this.open.size === 0 && this.openChildren().length === 0;
+  }
+
+  /**
+   * Activity `cmd` as the log has it, events appended but not yet delivered included: its name, and
+   * the attempt to run next while it is open.
+   */
+  activityState(
+    cmd: number,
+  ): { name: string; open: false } | { name: string; open: true; attempt: number } | undefined {
+    const scheduled = this.recorded.get(cmd);
+    const last = this.lastActivityEvents.get(cmd);
+    if (scheduled?.type !== 'activity_scheduled' || !last) return undefined;
+    const { name } = scheduled;
+    if (last.type === 'activity_retrying') return { name, open: true, attempt: last.attempt + 1 };
+    if (last.type === 'activity_scheduled') return { name, open: true, attempt: 1 };
+    return { name, open: false };
+  }
+
+  /** A recorded command event was reached: the code must have issued the same command by now. */
+  private checkIssued(event: RecordedEvent & { cmd: number }, recorded: CommandSummary): void {
+    const issued = this.issued[event.cmd];
+    if (!issued || issued.kind !== recorded.kind || issued.name !== recorded.name) {
+      this.host.fail(
+        new NonDeterminismError(this.host.workflowId, event.cmd, issued && summary(issued), recorded),
+      );
+    }
+  }
+
+  /**
+   * The command a result event of `kind` is for; an event of another kind than the command it names
+   * fails the run as non-deterministic (the history does not belong to this code) instead of handing
+   * the code a wrong value. Temporal's `consumeCompletion` keeps the same rule.
+   */
+  private command(cmd: number, kind: Command['kind']): Command | undefined {
+    const command = this.issued[cmd];
+    if (command && command.kind !== kind) {
+      this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, summary(command), { kind }));
+      return undefined;
+    }
+    return command;
+  }
+
+  /** Settles command `cmd` with a result event of `kind` (see `command`). */
+  private complete(cmd: number, kind: Command['kind']): Command | undefined {
+    return this.command(cmd, kind) && this.settle(cmd);
+  }
+
+  private finishChild(cmd: number): OpenChild | undefined {
+    const child = this.children.get(cmd);
+    if (child) child.done = true;
+    return child;
+  }
+}
+
+/** The command a recorded `*_scheduled`/`*_started` event stands for. */
+function commandOf(e: RecordedEvent): CommandSummary {
+  if (e.type === 'activity_scheduled') return { kind: 'activity', name: e.name };
+  if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
+  return { kind: 'timer' };
+}
+
+/** How an issued command is named in a non-determinism report. */
+function summary(c: Command): CommandSummary {
+  return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
+}
+
+/** Events whose delivery settles nothing: it only checks them against the commands the code issued. */
+export const COMMAND_EVENTS = new Set<EventType>([
+  'activity_scheduled',
+  'timer_started',
+  'child_scheduled',
+  'patch_marker',
+]);
