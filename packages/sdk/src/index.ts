@@ -1,6 +1,7 @@
 export { type ActivityContext, activityContext, activityStorage } from './activity-context.ts';
 export {
   Client,
+  type ClientMetrics,
   type ClientOptions,
   type LocalWorker,
   type StartOptions,

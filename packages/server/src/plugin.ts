@@ -20,10 +20,11 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   // Duck-typed rather than instanceof, so a Client from another copy of @reel/sdk is used as is.
   const given = options.client as Partial<Client> & { connectionString?: string };
   const owned = typeof given.start !== 'function';
-  const client = owned
-    ? new Client({ connectionString: given.connectionString as string })
-    : (options.client as Client);
   const metrics = prometheusMetrics(options.metrics);
+  // A client of yours counts the runs it starts if you gave it `metrics` (the same registry's).
+  const client = owned
+    ? new Client({ connectionString: given.connectionString as string, metrics, logger: app.log })
+    : (options.client as Client);
   const pool = (client.store as { pool?: pg.Pool }).pool;
   const unwatch = pool && metrics.watchDatabase(pool);
   app.addHook('onClose', async () => {

@@ -32,7 +32,10 @@ export function useHarness(db: TestDatabaseHandle, options: Partial<ServerOption
       logger: recordingLogger(),
     });
     void harness.worker.run();
-    harness.client = new Client({ connectionString: db.connectionString });
+    harness.client = new Client({
+      connectionString: db.connectionString,
+      metrics: prometheusMetrics(harness.registry),
+    });
     harness.app = buildServer({ client: harness.client, metrics: harness.registry, ...options });
     await harness.app.ready();
   });

@@ -75,7 +75,11 @@ export class MemorySchedules {
     for (const s of this.due(now).slice(0, limit)) {
       const plan = planTick(s, this.previousOpen(s), now);
       Object.assign(s, { nextFireAt: plan.nextFireAt, bufferedAt: plan.bufferedAt, updatedAt: now });
-      const ticks: ScheduleTick[] = plan.ticks.map((t) => ({ scheduleId: s.id, ...t }));
+      const ticks: ScheduleTick[] = plan.ticks.map((t) => ({
+        scheduleId: s.id,
+        workflowType: s.workflowType,
+        ...t,
+      }));
       const fireTimes = ticks.filter((t) => t.outcome === 'started').map((t) => t.fireAt);
       batches.push({ ticks, started: this.startRuns(s, fireTimes, now) });
     }

@@ -1,5 +1,6 @@
 import type { Logger, ScheduleTick, Store } from '@reel/sdk';
 import { LoopLog } from './loop-log.ts';
+import type { WorkerMetrics } from './metrics.ts';
 
 /** How many schedules one transaction takes at most. */
 const BATCH = 20;
@@ -13,6 +14,7 @@ export interface SchedulerOptions {
   /** The longest the loop waits before it looks again. */
   pollMs: number;
   logger: Logger;
+  metrics: WorkerMetrics;
 }
 
 /**
@@ -83,12 +85,15 @@ export class Scheduler {
   private report(t: ScheduleTick): void {
     const fields = {
       schedule: t.scheduleId,
+      type: t.workflowType,
       fireAt: t.fireAt.toISOString(),
       outcome: t.outcome,
       ...(t.run ? { workflowId: t.run.workflowId, runId: t.run.runId } : {}),
     };
-    if (t.outcome === 'started') this.options.logger.info(fields, `schedule ${t.scheduleId} fired`);
-    else this.options.logger.debug(fields, `schedule ${t.scheduleId}: tick ${t.outcome}`);
+    if (t.outcome === 'started') {
+      this.options.metrics.workflowStarted?.(t.workflowType);
+      this.options.logger.info(fields, `schedule ${t.scheduleId} fired`);
+    } else this.options.logger.debug(fields, `schedule ${t.scheduleId}: tick ${t.outcome}`);
   }
 
   private async idle(ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
 import {
   type ListFilter,
@@ -29,7 +30,22 @@ import { checkId, checkName, checkRunId, notFound, workflowTypeOf } from './vali
 export type ClientOptions = (PostgresOptions | { store: Store }) & {
   clock?: () => Date;
   worker?: LocalWorker;
+  /** Counts the runs this client creates and terminates; `prometheusMetrics()` implements it. */
+  metrics?: ClientMetrics;
+  /**
+   * A pino-compatible logger, for what the client's Postgres connection goes through (lost,
+   * regained). Default: pino to stdout at `REEL_LOG_LEVEL`, else `info`.
+   */
+  logger?: Logger;
 };
+
+/** Hooks a client calls, for metrics; each optional, and none may throw or block. */
+export interface ClientMetrics {
+  /** This client created a run of `type` (a start that returned an existing run creates none). */
+  workflowStarted?(type: string): void;
+  /** This client terminated an open run of `type`. */
+  workflowTerminated?(type: string): void;
+}
 
 /**
  * A worker in the client's process that takes the runs the client starts (`Worker` is one). Such a run
@@ -103,8 +119,10 @@ export class Client {
   private readonly notifications: ClientNotifications;
   private readonly results: ResultWaiter;
   private readonly queries: QuerySender;
+  private readonly metrics: ClientMetrics;
 
   constructor(options: ClientOptions) {
+    this.metrics = options.metrics ?? {};
     this.ownsStore = !('store' in options);
     this.store = 'store' in options ? options.store : new PostgresStore(options);
     this.clock = options.clock ?? (() => new Date());
@@ -113,6 +131,7 @@ export class Client {
       this.store,
       () => this.clock(),
       (id, runId) => this.getHandle(id, runId),
+      this.metrics,
     );
     this.notifications = new ClientNotifications(this.store);
     this.results = new ResultWaiter(this.store, this.worker, this.notifications, (id, runId) =>
@@ -158,7 +177,7 @@ export class Client {
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     if (policy === 'terminateExisting') {
-      await this.store.terminate(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
+      await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
     }
     const request: StartRequest = {
       workflowId,
@@ -172,6 +191,7 @@ export class Client {
       ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
     };
     const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
+    if (started.created) this.metrics.workflowStarted?.(type);
     if (!started.knownType) {
       throw new ReelError(
         ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
@@ -235,7 +255,7 @@ export class Client {
     if (reason !== undefined && typeof reason !== 'string') {
       throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The termination reason must be a string.');
     }
-    const done = await this.store.terminate(checkId(workflowId), reason, this.clock());
+    const done = await this.terminateRun(checkId(workflowId), reason, this.clock());
     if (done === undefined) throw notFound(workflowId);
     if (!done)
       throw new ReelError(
@@ -309,6 +329,19 @@ export class Client {
   async close(): Promise<void> {
     await this.notifications.close();
     if (this.ownsStore) await this.store.close();
+  }
+
+  /** `store.terminate`, counted by the type of the run it closed. */
+  private async terminateRun(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+  ): Promise<boolean | undefined> {
+    // Only when counted: the type costs a read, and terminating is rare.
+    const type = this.metrics.workflowTerminated && (await this.store.describe(workflowId))?.type;
+    const done = await this.store.terminate(workflowId, reason, now);
+    if (done && type) this.metrics.workflowTerminated?.(type);
+    return done;
   }
 
   private async deliver(

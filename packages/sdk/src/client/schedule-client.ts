@@ -4,7 +4,7 @@ import { checkCron, nextFireTime } from '../schedules/cron.ts';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleDescription } from '../schedules/types.ts';
 import type { Store } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput } from '../workflow/context.ts';
-import type { WorkflowHandle } from './client.ts';
+import type { ClientMetrics, WorkflowHandle } from './client.ts';
 import { workflowTypeOf } from './validate.ts';
 
 /** Room left in a workflow id (256 characters) for the `@<fire time>` of each tick's run. */
@@ -39,6 +39,7 @@ export class ScheduleClient {
     private readonly store: Store,
     private readonly clock: () => Date,
     private readonly handle: (workflowId: string, runId: string) => WorkflowHandle<unknown>,
+    private readonly metrics: ClientMetrics = {},
   ) {}
 
   /** Creates a schedule; fails with `REEL_SCHEDULE_EXISTS` if the id is taken. */
@@ -117,8 +118,12 @@ export class ScheduleClient {
 
   /** Starts one run now, whatever the overlap policy and even while paused; returns its handle. */
   async trigger(id: string): Promise<WorkflowHandle<unknown>> {
+    // Only when counted: the type costs a read, and a trigger is rare.
+    const type =
+      this.metrics.workflowStarted && (await this.store.getSchedule(checkScheduleId(id)))?.workflowType;
     const run = await this.store.triggerSchedule(checkScheduleId(id), this.clock());
     if (!run) throw notFound(id);
+    if (type) this.metrics.workflowStarted?.(type);
     return this.handle(run.workflowId, run.runId);
   }
 

@@ -49,6 +49,8 @@ export type CreateScheduleOutcome = 'created' | 'exists' | 'unknown_type';
 /** What one tick of a schedule did. */
 export interface ScheduleTick {
   scheduleId: string;
+  /** The type of the workflow the schedule starts. */
+  workflowType: string;
   /** The time the tick was due (for a buffered tick, the time it was due, not the time it started). */
   fireAt: Date;
   /**

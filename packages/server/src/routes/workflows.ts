@@ -9,7 +9,7 @@ export const LIMIT = '^([1-9][0-9]{0,2}|1000)$';
 const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
 
 /** Start, list and describe. */
-export function workflowRoutes(app: FastifyInstance, { client, metrics, bodyLimit }: RouteContext): void {
+export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: RouteContext): void {
   app.post<{ Body: { type: string; id?: string; input?: unknown; onConflict?: 'useExisting' | 'fail' } }>(
     '/v1/workflows',
     {
@@ -57,7 +57,6 @@ export function workflowRoutes(app: FastifyInstance, { client, metrics, bodyLimi
     async (request, reply) => {
       const { type, id, input, onConflict } = request.body;
       const handle = await client.start(type, input as never, { id, onConflict });
-      if (handle.created) metrics.workflowStarted(type);
       return reply
         .status(handle.created ? 201 : 200)
         .send({ workflowId: handle.id, runId: handle.runId, created: handle.created });

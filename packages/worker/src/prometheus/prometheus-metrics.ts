@@ -1,11 +1,11 @@
-import { ErrorCodes } from '@reel/sdk';
+import { type ClientMetrics, ErrorCodes } from '@reel/sdk';
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, register as globalRegistry, Histogram, Registry } from 'prom-client';
 import type { WorkerMetrics } from '../metrics.ts';
 import { DatabaseGauges } from './database-gauges.ts';
 
-/** The `WorkerMetrics` hooks with prom-client behind them, and what a server or client adds. */
-export interface PrometheusMetrics extends WorkerMetrics {
+/** The `WorkerMetrics` and `ClientMetrics` hooks with prom-client behind them, and the database gauges. */
+export interface PrometheusMetrics extends WorkerMetrics, ClientMetrics {
   readonly registry: Registry;
   /** A run was created; a `Client` given these metrics calls it, and so does a worker. */
   workflowStarted(type: string): void;

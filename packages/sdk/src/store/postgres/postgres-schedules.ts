@@ -81,7 +81,7 @@ export class PostgresSchedules {
         const plan = planTick(s, row.previous_open, now);
         const started: ScheduledRun[] = [];
         for (const t of plan.ticks) {
-          const tick: ScheduleTick = { scheduleId: s.id, ...t };
+          const tick: ScheduleTick = { scheduleId: s.id, workflowType: s.workflowType, ...t };
           if (t.outcome === 'started') {
             tick.run = await startTick(this.start, client, s, t.fireAt, now);
             started.push(tick.run);
