@@ -1,3 +1,4 @@
+import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { Registry, Worker } from '@reel/worker';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,29 @@ describe('prometheusMetrics', () => {
     expect(text).toContain('reel_nondeterminism_errors_total{type="quick"} 1');
     expect(text).toContain('reel_runs_parked_total{type="quick",code="REEL_DETERMINISM_VIOLATION"} 1');
     expect(text).toContain('reel_leases_lost_total{type="quick"} 1');
+  });
+
+  it('a client given them counts the runs it creates (not one it finds), terminates and triggers', async () => {
+    const registry = new Registry();
+    const client = new Client({
+      connectionString: db.connectionString,
+      metrics: prometheusMetrics(registry),
+    });
+    try {
+      expect((await client.start('waiting', undefined, { id: 'counted' })).created).toBe(true);
+      expect((await client.start('waiting', undefined, { id: 'counted' })).created).toBe(false);
+      await client.terminate('counted');
+      const id = 'counted-schedule';
+      await client.schedules.create({ id, workflow: 'quick', cron: '0 0 1 1 *', input: 1 });
+      await client.schedules.trigger(id);
+      await client.schedules.delete(id);
+      const text = await registry.metrics();
+      expect(text).toContain('reel_workflows_started_total{type="waiting"} 1');
+      expect(text).toContain('reel_workflows_closed_total{type="waiting",status="terminated"} 1');
+      expect(text).toContain('reel_workflows_started_total{type="quick"} 1');
+    } finally {
+      await client.close();
+    }
   });
 
   it('registers once per registry, so a server and a worker in one process share it', () => {

@@ -59,6 +59,8 @@ it('Worker.create started before Postgres waits for it, and succeeds once it is 
   await pool.end();
   await worker.shutdown();
   expect(lines().every((l) => l.startsWith('Postgres is not reachable'))).toBe(true);
+  // The connection string's password never reaches a line, in its message or its fields.
+  expect(JSON.stringify(logger.records)).not.toContain(':password@');
 });
 
 it('fails at once on an error that waiting cannot fix, and with REEL_DATABASE_UNAVAILABLE once the wait is over', async () => {

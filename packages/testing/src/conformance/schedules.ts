@@ -81,6 +81,7 @@ export function scheduleBehaviour(h: Harness): void {
       expect(ticks).toEqual([
         {
           scheduleId: s.id,
+          workflowType: s.workflowType,
           fireAt: hour(1),
           outcome: 'started',
           run: { workflowId, runId: expect.any(String) },
