@@ -1,0 +1,53 @@
+/**
+ * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
+ * `CONTINUE_AS_NEW`, `TERMINATE`), so that no crash can come between a parent's close and what it
+ * does to its children. `closed` names a CTE of the runs the statement closes (column `run_id`). Their
+ * open children under `terminate` are terminated, and those children's own children under `terminate`
+ * after them, to any depth (`doomed`, recursive); the open children under `requestCancel` of all of
+ * these get a cancel request; `abandon` leaves a child alone. `now` stamps what is written; `clock` is
+ * the store's clock for "ready now". The select list adds the notifications.
+ */
+export function parentClosePolicy(
+  closed: string,
+  now: string,
+  clock: string,
+): { ctes: string; notify: string } {
+  const open = `c.status in ('running', 'parked')`;
+  return {
+    ctes: `, doomed as (
+  select c.run_id from reel.workflows c join ${closed} p on c.parent_run_id = p.run_id
+   where c.parent_close_policy = 'terminate' and ${open}
+  union
+  select c.run_id from reel.workflows c join doomed d on c.parent_run_id = d.run_id
+   where c.parent_close_policy = 'terminate' and ${open}
+), policy_terminated as (
+  update reel.workflows c
+     set status = 'terminated', closed_at = ${now}, updated_at = ${now}, ready_at = null, lease_owner = null,
+         error = json_build_object('name', 'WorkflowTerminatedError', 'message', 'its parent closed'),
+         fencing_token = c.fencing_token + 1, history_length = c.history_length + 1
+    from doomed d
+   where c.run_id = d.run_id
+  returning c.run_id, c.workflow_id, c.history_length - 1 as seq
+), policy_terminated_events as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select run_id, seq, 'workflow_terminated', json_build_object('reason', 'its parent closed'), ${now}
+    from policy_terminated
+), policy_tasks as (
+  delete from reel.tasks t using policy_terminated d where t.run_id = d.run_id returning t.id
+), policy_cancelled as (
+  update reel.workflows c
+     set inbox_version = c.inbox_version + 1,
+         ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
+   where c.parent_close_policy = 'requestCancel' and ${open}
+     and (c.parent_run_id in (select run_id from ${closed} q) or c.parent_run_id in (select run_id from doomed))
+  returning c.run_id
+), policy_cancel_items as (
+  insert into reel.inbox (run_id, kind, payload, created_at)
+  select run_id, 'cancel', to_json('its parent closed'::text), ${now} from policy_cancelled
+)`,
+    notify: `,
+       (select count(pg_notify('reel_closed', workflow_id)) from policy_terminated) as children_terminated,
+       (select count(pg_notify('reel_task_cancelled', id::text)) from policy_tasks) as children_tasks,
+       (select count(pg_notify('reel_wake', run_id::text)) from policy_cancelled) as children_cancelled`,
+  };
+}

@@ -1,0 +1,160 @@
+import type pg from 'pg';
+import type { RecordedEvent } from '../../workflow/events.ts';
+import type { CommitOutcome, CommitRequest, ContinueRequest } from '../store.ts';
+import * as q from './commit-queries.ts';
+import { GroupCommit } from './group-commit.ts';
+import { json, prepared } from './statements.ts';
+
+/** What `COMMIT` and `COMMIT_MANY` answer for each run. */
+interface CommitRow {
+  fenced: boolean;
+  released: boolean | null;
+  held_length: number | null;
+  /** The inbox version of the run, if this worker still holds it. */
+  held_inbox_version: string | null;
+  /** `COMMIT_MANY` left this child's close to be written alone. */
+  alone?: boolean;
+}
+
+/** What the `data` column of `reel.history` holds: the event without its seq, type and time. */
+const eventData = ({ seq, type, at, ...data }: RecordedEvent) => JSON.stringify(data);
+
+/**
+ * `PostgresStore`'s history and the fenced writes that append to it: `commit`, gathered by
+ * `GroupCommit` into one statement, and `continueAsNew`.
+ */
+export class PostgresCommits {
+  private readonly group = new GroupCommit((reqs) => this.writeCommits(reqs));
+
+  /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: (now: Date) => Date | null,
+  ) {}
+
+  async loadHistory(runId: string): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId]);
+    const events: [number, string, Record<string, unknown>, string][] = JSON.parse(rows[0].events ?? '[]');
+    // Each parsed `data` completed in place: spread copies of 10,000 objects took 50 ms, this 1 ms.
+    return events.map(([seq, type, data, at]) => {
+      data.type = type;
+      data.seq = seq;
+      data.at = at;
+      return data as RecordedEvent;
+    });
+  }
+
+  async commit(req: CommitRequest): Promise<CommitOutcome> {
+    req.events.forEach((e, i) => {
+      if (i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1)
+        throw new Error(`events of ${req.runId} are not consecutive at seq ${e.seq}`);
+    });
+    return this.group.commit(req);
+  }
+
+  /**
+   * The commits `GroupCommit` gathered, in one statement: `COMMIT` for one run, `COMMIT_MANY` for
+   * several (and then `COMMIT` for a child's close it left alone). A lone commit takes the single-run statement, planned on `run_id = $1`: 0.8–1.0 ms a
+   * commit against 1.4–1.9 ms for the many-run one with one run (Postgres 15, 600 commits a round).
+   */
+  private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
+    const rows =
+      reqs.length === 1 ? await this.commitOne(reqs[0] as CommitRequest) : await this.commitMany(reqs);
+    return reqs.map((req, i) => {
+      const row = rows[i] as CommitRow;
+      if (!row.fenced) {
+        // A history that did continue where these events start (read in the statement's snapshot)
+        // means the lease changed hands while the statement waited for the row, or new input came.
+        const held = row.held_length !== null;
+        if (held && row.held_length !== (req.events[0]?.seq ?? row.held_length))
+          return new Error(
+            `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+          );
+        return held && req.close && Number(row.held_inbox_version) !== req.close.inboxVersion
+          ? 'unread'
+          : 'lost';
+      }
+      return req.release && !row.released ? 'kept' : 'ok';
+    });
+  }
+
+  private async commitOne(req: CommitRequest): Promise<CommitRow[]> {
+    const { rows } = await this.pool.query(prepared(req.close ? q.CLOSE : q.COMMIT), [
+      req.runId,
+      req.fencingToken,
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(eventData),
+      req.now,
+      req.close?.status ?? null,
+      json(req.close?.result),
+      json(req.close?.error),
+      req.release !== undefined,
+      req.release?.readyAt ?? null,
+      req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
+      req.leaseMs ?? null,
+      req.events.map((e) => e.at),
+      req.consumedInbox,
+      this.clock(req.now),
+    ]);
+    return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
+  }
+
+  /** One row per run, in the order of `reqs`. */
+  private async commitMany(reqs: CommitRequest[]): Promise<CommitRow[]> {
+    const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
+    const { rows } = await this.pool.query(prepared(q.COMMIT_MANY), [
+      reqs.map((r) => r.runId),
+      reqs.map((r) => r.fencingToken),
+      reqs.map((r) => r.events[0]?.seq ?? null),
+      reqs.map((r) => r.events.length),
+      reqs.map((r) => r.close?.status ?? null),
+      reqs.map((r) => json(r.close?.result)),
+      reqs.map((r) => json(r.close?.error)),
+      reqs.map((r) => r.release !== undefined),
+      reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
+      reqs.map((r) => r.release?.readyAt ?? null),
+      reqs.map((r) => r.leaseMs ?? null),
+      reqs.map((r) => r.now),
+      events.map(([runId]) => runId),
+      events.map(([, e]) => e.seq),
+      events.map(([, e]) => e.type),
+      events.map(([, e]) => eventData(e)),
+      events.map(([, e]) => e.at),
+      reqs.flatMap((r) => r.consumedInbox),
+      reqs.map((r) => this.clock(r.now)),
+    ]);
+    const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
+    const out: CommitRow[] = [];
+    for (const r of reqs) {
+      const row = byRun.get(r.runId) as CommitRow;
+      out.push(row.alone ? ((await this.commitOne(r))[0] as CommitRow) : row);
+    }
+    return out;
+  }
+
+  async continueAsNew(req: ContinueRequest) {
+    const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
+      req.runId,
+      req.fencingToken,
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(eventData),
+      req.now,
+      json({ continuedAs: req.newRunId }),
+      req.newRunId,
+      json(req.input),
+      req.events.map((e) => e.at),
+      req.consumedInbox,
+      this.clock(req.now),
+      req.inboxVersion,
+      (req.carriedSignals ?? []).map((s) => s.name),
+      (req.carriedSignals ?? []).map((s) => json(s.payload)),
+    ]);
+    const row = rows[0];
+    if (Number(row.started) > 0) return 'ok' as const;
+    return row.held_inbox_version !== null && Number(row.held_inbox_version) !== req.inboxVersion
+      ? ('unread' as const)
+      : ('lost' as const);
+  }
+}

@@ -1,0 +1,140 @@
+import type pg from 'pg';
+import type { StoreListener } from '../store.ts';
+import { type HeldClient, holdClient } from './held-client.ts';
+import { isConnectionError, reconnectDelay } from './reconnect.ts';
+
+/** The notification channel behind each `StoreListener` handler. */
+const CHANNELS = {
+  onWake: 'reel_wake',
+  onClosed: 'reel_closed',
+  onQuery: 'reel_query',
+  onQueryAnswered: 'reel_query_answered',
+  onTask: 'reel_task',
+  onTaskCancelled: 'reel_task_cancelled',
+} as const;
+
+/**
+ * `PostgresStore`'s notifications: one LISTEN connection per store, shared by its listeners, on the
+ * channels they handle, made again with backoff when it drops.
+ */
+export class PostgresListener {
+  private listeners = new Set<StoreListener>();
+  /** The LISTEN connection, while it is up. */
+  private listenClient: HeldClient | undefined;
+  /** The first attempt at the LISTEN connection, while under way. */
+  private connecting: Promise<boolean> | undefined;
+  /** True while the LISTEN connection is being made again, with backoff. */
+  private reconnecting = false;
+  /** The channels the LISTEN connection listens on (again after a reconnect). */
+  private readonly channels = new Map<string, Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Resolves once the listener's channels are listened on, or, while Postgres is unreachable, once
+   * the LISTEN connection is being made again: it then listens on them, and the listener hears
+   * `onWake('')`. Rejects only for errors other than connection errors.
+   */
+  async listen(listener: StoreListener): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    try {
+      if (!this.listenClient && !this.reconnecting) {
+        this.connecting ??= this.connectListener().finally(() => (this.connecting = undefined));
+        if (!(await this.connecting)) this.reconnect();
+      }
+    } catch (err) {
+      this.listeners.delete(listener);
+      throw err;
+    }
+    // Only the channels someone handles: every NOTIFY costs each backend listening on its channel.
+    const channels = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[])
+      .filter((h) => listener[h])
+      .map((h) => CHANNELS[h]);
+    const fresh = channels.filter((c) => !this.channels.has(c));
+    const listening = this.listenOn(fresh);
+    for (const channel of fresh) this.channels.set(channel, listening);
+    await Promise.all(channels.map((c) => this.channels.get(c)));
+    return async () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Stops listening for good: the LISTEN connection is destroyed and never made again. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    this.listenClient?.release(true); // destroyed, not pooled: it is still subscribed
+    this.listenClient = undefined;
+  }
+
+  /**
+   * Makes the one LISTEN connection per store, shared by its listeners, and listens on every channel
+   * asked for so far. False when Postgres is unreachable or the connection dropped meanwhile.
+   */
+  private async connectListener(): Promise<boolean> {
+    let held: HeldClient | undefined;
+    try {
+      held = await holdClient(this.pool, () => this.listenerLost(held as HeldClient));
+    } catch (err) {
+      if (isConnectionError(err)) return false;
+      throw err;
+    }
+    if (this.closed) {
+      held.release(true);
+      return false;
+    }
+    held.client.on('notification', (n) => {
+      for (const l of this.listeners) {
+        const payload = n.payload as string;
+        if (n.channel === 'reel_wake') l.onWake?.(payload);
+        else if (n.channel === 'reel_closed') l.onClosed?.(payload);
+        else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
+        else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
+        else if (n.channel === 'reel_task') l.onTask?.(payload);
+        else if (n.channel === 'reel_task_cancelled') l.onTaskCancelled?.(payload);
+      }
+    });
+    this.listenClient = held;
+    const channels = [...this.channels.keys()];
+    const listening = this.listenOn(channels);
+    for (const channel of channels) this.channels.set(channel, listening);
+    await listening;
+    return this.listenClient === held;
+  }
+
+  /** LISTEN on the connection, if up; if it drops, the reconnect listens on the channels instead. */
+  private async listenOn(channels: string[]): Promise<void> {
+    if (channels.length === 0 || !this.listenClient) return;
+    try {
+      await this.listenClient.client.query(channels.map((c) => `listen ${c}`).join('; '));
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+    }
+  }
+
+  private listenerLost(held: HeldClient): void {
+    if (this.listenClient !== held) return; // close() let go of it, or it was never up
+    this.listenClient = undefined;
+    held.release(true);
+    this.reconnect();
+  }
+
+  /**
+   * Makes the LISTEN connection again, with exponential backoff and jitter while Postgres is
+   * unreachable. Only once it listens again are the listeners told to look again (`onWake('')`):
+   * anything may have happened while it was away, and a nudge before would miss what comes between.
+   */
+  private reconnect(): void {
+    if (this.reconnecting || this.closed) return;
+    this.reconnecting = true;
+    void (async () => {
+      for (let attempt = 0; !this.listenClient && !this.closed; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)).unref());
+        if (this.closed || !(await this.connectListener().catch(() => false))) continue;
+        for (const l of this.listeners) l.onWake?.('');
+      }
+      this.reconnecting = false;
+    })();
+  }
+}

@@ -1,0 +1,166 @@
+import type pg from 'pg';
+import { ErrorCodes, ReelError } from '../../errors.ts';
+import {
+  type ListFilter,
+  type ListPage,
+  OPEN_STATUSES,
+  type StartRequest,
+  type StartResult,
+  startedData,
+  type WorkflowDescription,
+} from '../store.ts';
+import { assertMigrated, explainSchemaError } from './migrate.ts';
+import * as q from './run-queries.ts';
+import { json, prepared } from './statements.ts';
+
+/**
+ * `PostgresStore`'s runs as clients see them: registered types, idempotent start, termination (with
+ * the parent-close policy, in its statement), describe, list, and retention.
+ */
+export class PostgresRuns {
+  /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: (now: Date) => Date | null,
+  ) {}
+
+  /** Checks the schema first: a worker's first call, its code needs what the migrations make. */
+  async registerTypes(types: string[], now: Date): Promise<void> {
+    await assertMigrated(this.pool);
+    await this.pool.query(q.REGISTER_TYPES, [types, now]);
+  }
+
+  /** `db`: the pool, or a client inside a transaction (see `PostgresStore.start`). */
+  async start(req: StartRequest, db: pg.Pool | pg.PoolClient): Promise<StartResult> {
+    // Often a client's first call: a missing or old schema says so.
+    return this.insertRun(req, db).catch(async (err) => {
+      throw await explainSchemaError(this.pool, err);
+    });
+  }
+
+  private async insertRun(req: StartRequest, db: pg.Pool | pg.PoolClient): Promise<StartResult> {
+    const first = json(startedData(req));
+    // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await db.query(prepared(q.START), [
+        req.workflowId,
+        req.runId,
+        req.type,
+        json(req.input),
+        req.now,
+        first,
+        req.newRun ?? false,
+        req.readyAt ?? null,
+        json(req.attributes),
+        req.parent?.runId ?? null,
+        req.parent?.cmd ?? null,
+        req.parent?.closePolicy ?? null,
+        req.lease?.owner ?? null,
+        req.lease?.ms ?? null,
+        this.clock(req.now),
+        req.parent?.fencingToken ?? null,
+      ]);
+      const row = rows[0];
+      const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};
+      if (row.created)
+        return { runId: row.created, created: true, knownType: true, type: req.type, ...child };
+      if (row.existing)
+        return {
+          runId: row.existing,
+          created: false,
+          knownType: row.known,
+          type: row.existing_type,
+          ...child,
+        };
+      if (!row.known) return { runId: req.runId, created: false, knownType: false, type: req.type };
+      if (!row.parent_held)
+        return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
+      if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
+    }
+  }
+
+  async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+    const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await this.pool.query(q.TERMINATE, [
+        workflowId,
+        json(error),
+        now,
+        json(reason === undefined ? {} : { reason }),
+        this.clock(now),
+      ]);
+      const row = rows[0];
+      const terminated = Number(row.terminated) > 0;
+      // As in `PostgresInbox.enqueue`: a run that continued as new while the statement waited has a successor to end.
+      if (!terminated && OPEN_STATUSES.includes(row.status) && attempt < 5) continue;
+      return row.status === null ? undefined : terminated;
+    }
+  }
+
+  async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
+    const { rows } = await this.pool.query(prepared(q.DESCRIBE), [workflowId, runId ?? null]);
+    return rows[0] && toDescription(rows[0]);
+  }
+
+  async list(filter: ListFilter): Promise<ListPage> {
+    const limit = filter.limit ?? 50;
+    const statuses = filter.status === undefined ? null : ([] as string[]).concat(filter.status);
+    const [after, afterRun] = filter.cursor === undefined ? [null, null] : decodeCursor(filter.cursor);
+    const { rows } = await this.pool.query(q.LIST, [
+      statuses,
+      filter.type ?? null,
+      after,
+      afterRun,
+      limit + 1,
+      json(filter.attributes),
+    ]);
+    const items = rows.slice(0, limit).map(toDescription);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last
+      ? {
+          items,
+          nextCursor: Buffer.from(JSON.stringify([last.created_at.toISOString(), last.run_id])).toString(
+            'base64url',
+          ),
+        }
+      : { items };
+  }
+
+  async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
+    const res = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
+    return res.rowCount ?? 0;
+  }
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId)) return [at, runId];
+  } catch {}
+  throw new ReelError(
+    ErrorCodes.INVALID_ARGUMENT,
+    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a row of reel.workflows, shaped by the migration.
+function toDescription(r: Record<string, any>): WorkflowDescription {
+  const d: WorkflowDescription = {
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    type: r.type,
+    status: r.status,
+    input: r.no_input ? undefined : r.input,
+    historyLength: r.history_length,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+  if (!r.no_result) d.result = r.result;
+  if (r.attributes !== null) d.attributes = r.attributes;
+  if (r.parent_run_id !== null) d.parentRunId = r.parent_run_id;
+  if (r.error !== null) d.error = r.error;
+  if (r.closed_at !== null) d.closedAt = r.closed_at;
+  if (r.status === 'parked')
+    d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };
+  return d;
+}

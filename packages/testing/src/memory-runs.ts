@@ -1,0 +1,219 @@
+import {
+  ErrorCodes,
+  type ListFilter,
+  type ListPage,
+  OPEN_STATUSES,
+  ReelError,
+  type StartRequest,
+  type StartResult,
+  startedData,
+  type WorkflowDescription,
+  type WorkflowStatus,
+} from '@reel/sdk';
+import type { MemoryInbox } from './memory-inbox.ts';
+import { copy, type MemoryTables, type Run } from './memory-tables.ts';
+import type { MemoryTasks } from './memory-tasks.ts';
+import { after } from './memory-time.ts';
+
+/**
+ * `MemoryStore`'s runs as clients see them: registered types, idempotent start (a child's fenced by
+ * its parent's lease), termination with the parent-close policy, describe, list, and retention.
+ */
+export class MemoryRuns {
+  constructor(
+    private readonly tables: MemoryTables,
+    private readonly inbox: MemoryInbox,
+    private readonly tasks: MemoryTasks,
+  ) {}
+
+  async registerTypes(types: string[]): Promise<void> {
+    for (const t of types) this.tables.types.add(t);
+  }
+
+  async start(req: StartRequest): Promise<StartResult> {
+    const { parent } = req;
+    const { runs, types } = this.tables;
+    const ofParent = (r: Run) => !!parent && r.parent?.runId === parent.runId && r.parent.cmd === parent.cmd;
+    const latest = this.tables.latest(req.workflowId);
+    // A child's run started for the same parent command is the one returned, open or closed.
+    const mine = parent && [...runs.values()].filter(ofParent).pop();
+    const existing =
+      mine ?? (req.newRun && latest && !OPEN_STATUSES.includes(latest.status) ? undefined : latest);
+    const child = (r?: Run) => (parent ? { ofParent: !r || ofParent(r) } : {});
+    if (existing)
+      return {
+        runId: existing.runId,
+        created: false,
+        knownType: types.has(req.type),
+        type: existing.type,
+        ...child(existing),
+      };
+    if (!types.has(req.type)) return { runId: req.runId, created: false, knownType: false, type: req.type };
+    const held = parent && runs.get(parent.runId);
+    if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
+      return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
+    const input = copy(req.input);
+    const started = copy(startedData(req));
+    runs.set(req.runId, {
+      runId: req.runId,
+      workflowId: req.workflowId,
+      type: req.type,
+      status: 'running',
+      input,
+      attributes: copy(req.attributes),
+      parent: parent && { runId: parent.runId, cmd: parent.cmd, closePolicy: parent.closePolicy },
+      readyAt: req.lease
+        ? after(this.tables.storeNow(req.now), req.lease.ms)
+        : (req.readyAt ?? this.tables.storeNow(req.now)),
+      leaseOwner: req.lease?.owner ?? null,
+      fencingToken: req.lease ? 1 : 0,
+      inboxVersion: 0,
+      history: [{ type: 'workflow_started', ...started, seq: 0, at: req.now.toISOString() }],
+      inbox: [],
+      parkAttempts: 0,
+      createdAt: req.now,
+      updatedAt: req.now,
+      order: this.tables.order(),
+    });
+    if (!req.lease) this.tables.emit((l) => l.onWake?.(req.runId));
+    return { runId: req.runId, created: true, knownType: true, type: req.type, ...child() };
+  }
+
+  async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+    const run = this.tables.latest(workflowId);
+    if (!run) return undefined;
+    if (!OPEN_STATUSES.includes(run.status)) return false;
+    this.terminateRun(run, reason, now);
+    return true;
+  }
+
+  /**
+   * The closed run's children's parent-close policy, as the Postgres store applies it in the closing
+   * statement: `terminate` terminates a child (and, by its own close, its children), `requestCancel`
+   * sends it a cancel request, `abandon` leaves it alone.
+   */
+  parentClosed(runId: string, now: Date): void {
+    for (const child of [...this.tables.runs.values()]) {
+      if (child.parent?.runId !== runId || !OPEN_STATUSES.includes(child.status)) continue;
+      if (child.parent.closePolicy === 'terminate') this.terminateRun(child, 'its parent closed', now);
+      else if (child.parent.closePolicy === 'requestCancel')
+        this.inbox.deliver(child, { kind: 'cancel', name: null, payload: 'its parent closed' }, now);
+    }
+  }
+
+  async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
+    const run = runId === undefined ? this.tables.latest(workflowId) : this.tables.runs.get(runId);
+    return run && run.workflowId === workflowId ? describe(run) : undefined;
+  }
+
+  async list(filter: ListFilter): Promise<ListPage> {
+    const limit = filter.limit ?? 50;
+    const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
+    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    // Newest first by (createdAt, runId), keyset-paginated, as the Postgres store orders and pages.
+    const rows = [...this.tables.runs.values()]
+      .filter(
+        (r) =>
+          (!statuses || statuses.includes(r.status)) &&
+          (filter.type === undefined || r.type === filter.type) &&
+          (!filter.attributes || contains(r.attributes, filter.attributes)),
+      )
+      .filter((r) => !after || newerFirst(r, after) > 0)
+      .sort(newerFirst);
+    const items = rows.slice(0, limit).map(describe);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last
+      ? {
+          items,
+          nextCursor: Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.runId])).toString(
+            'base64url',
+          ),
+        }
+      : { items };
+  }
+
+  /** Retention: deletes up to `limit` runs closed before `closedBefore`, oldest first; returns their ids. */
+  purgeClosed(closedBefore: Date, limit: number): string[] {
+    const doomed = [...this.tables.runs.values()]
+      .filter(
+        (r) => r.closedAt !== undefined && r.closedAt < closedBefore && !OPEN_STATUSES.includes(r.status),
+      )
+      .sort((a, b) => (a.closedAt as Date).getTime() - (b.closedAt as Date).getTime())
+      .slice(0, limit);
+    for (const r of doomed) this.tables.runs.delete(r.runId);
+    return doomed.map((r) => r.runId);
+  }
+
+  private terminateRun(run: Run, reason: string | undefined, now: Date): void {
+    run.history.push({
+      type: 'workflow_terminated',
+      ...(reason === undefined ? {} : { reason }),
+      seq: run.history.length,
+      at: now.toISOString(),
+    });
+    Object.assign(run, {
+      status: 'terminated',
+      error: { name: 'WorkflowTerminatedError', message: reason ?? '' },
+      closedAt: now,
+      updatedAt: now,
+      readyAt: null,
+      leaseOwner: null,
+    });
+    run.fencingToken++;
+    this.tasks.delete(run.runId);
+    this.inbox.tellParent(run, { status: 'terminated', error: run.error }, now);
+    this.tables.emit((l) => l.onClosed?.(run.workflowId));
+    this.parentClosed(run.runId, now);
+  }
+}
+
+type Position = Pick<Run, 'createdAt' | 'runId'>;
+
+/** Sorts newest first: positive when `a` comes after `b` in a list. */
+function newerFirst(a: Position, b: Position): number {
+  return (
+    b.createdAt.getTime() - a.createdAt.getTime() || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0)
+  );
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId))
+      return { createdAt: new Date(at), runId };
+  } catch {}
+  throw new ReelError(
+    ErrorCodes.INVALID_ARGUMENT,
+    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
+  );
+}
+
+function describe(r: Run): WorkflowDescription {
+  const d: WorkflowDescription = {
+    workflowId: r.workflowId,
+    runId: r.runId,
+    type: r.type,
+    status: r.status,
+    input: copy(r.input),
+    historyLength: r.history.length,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+  if (r.result !== undefined) d.result = copy(r.result);
+  if (r.error !== undefined) d.error = copy(r.error);
+  if (r.closedAt) d.closedAt = r.closedAt;
+  if (r.attributes !== undefined) d.attributes = copy(r.attributes);
+  if (r.parent) d.parentRunId = r.parent.runId;
+  if (r.status === 'parked' && r.parkedError)
+    d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
+  return d;
+}
+
+/** jsonb's `@>` on objects: every key of `wanted` is in `have` with a containing value. */
+function contains(have: unknown, wanted: unknown): boolean {
+  if (typeof wanted !== 'object' || wanted === null) return JSON.stringify(have) === JSON.stringify(wanted);
+  if (Array.isArray(wanted))
+    return Array.isArray(have) && wanted.every((w) => have.some((h) => contains(h, w)));
+  if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
+  return Object.entries(wanted).every(([k, v]) => contains((have as Record<string, unknown>)[k], v));
+}
