@@ -78,6 +78,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
       `startTime is not a valid date: ${String(options.startTime)}`,
     );
   const clock = () => new Date(time);
+  const logger = options.logger ?? defaultLogger(process.env.REEL_LOG_LEVEL || 'silent');
 
   let store: Store;
   let probe: StoreProbe;
@@ -91,7 +92,11 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
       options.connectionString ?? process.env.DATABASE_URL ?? (await sharedTestPostgres()),
     );
     // Leases and claims timed by the virtual clock, not the database's, so that time can skip.
-    const postgres = new PostgresStore({ connectionString: database.connectionString, claimClock: 'engine' });
+    const postgres = new PostgresStore({
+      connectionString: database.connectionString,
+      claimClock: 'engine',
+      logger,
+    });
     store = postgres;
     probe = postgresProbe(postgres.pool);
     dropDatabase = database.drop;
@@ -113,7 +118,7 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     leaseMs: 60_000,
     handleSignals: false,
     determinismGuard: options.determinismGuard ?? 'throw',
-    logger: options.logger ?? defaultLogger(process.env.REEL_LOG_LEVEL || 'silent'),
+    logger,
   });
   const running = worker.run();
 

@@ -42,7 +42,8 @@ export type { WorkerHealth, WorkerOptions };
  * await worker.run(); // until SIGTERM or SIGINT, then drains
  */
 export class Worker implements LocalWorker {
-  readonly identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** `<hostname>:<pid>:<random>`: the lease owner recorded on the runs this worker holds. */
+  readonly identity: string;
   private readonly drivers = new Map<string, RunDriver>();
   /** Runs being started by a local client, counted against the concurrency until they are held. */
   private starting = 0;
@@ -59,8 +60,6 @@ export class Worker implements LocalWorker {
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeTime = Infinity;
   private running: Promise<void> | undefined;
-  /** Every line this worker writes names it (`worker`: its identity). */
-  private readonly logger: Logger;
   /** The claim loop, for `health()`; a loop still for twice a lease (or ten polls) is stalled. */
   private readonly tracker: HealthTracker;
   private readonly claims: LoopLog;
@@ -71,13 +70,16 @@ export class Worker implements LocalWorker {
     private readonly store: Store,
     private readonly ownsStore: boolean,
     private readonly options: WorkerOptions,
+    identity: string,
+    /** Names the worker (`worker`: its identity) on every line. */
+    private readonly logger: Logger,
   ) {
+    this.identity = identity;
     const activityNames = new Map<ActivityFn, string>();
     for (const [name, fn] of Object.entries(options.activities ?? {})) {
       for (const f of [fn, replacedActivity(fn)]) if (f && !activityNames.has(f)) activityNames.set(f, name);
     }
     const worker = this;
-    this.logger = (options.logger ?? defaultLogger()).child({ worker: this.identity });
     this.tracker = new HealthTracker(
       Math.max(2 * (options.leaseMs ?? 30_000), 10 * (options.pollIntervalMs ?? 1000)),
     );
@@ -112,8 +114,12 @@ export class Worker implements LocalWorker {
   static async create(options: WorkerOptions): Promise<Worker> {
     validateOptions(options);
     const ownsStore = !('store' in options);
-    const store = 'store' in options ? options.store : new PostgresStore(options);
-    const worker = new Worker(store, ownsStore, options);
+    const identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const logger = (options.logger ?? defaultLogger()).child({ worker: identity });
+    const onCommitBatch = (runs: number) => options.metrics?.commitBatch?.(runs);
+    const store =
+      'store' in options ? options.store : new PostgresStore({ ...options, logger, onCommitBatch });
+    const worker = new Worker(store, ownsStore, options, identity, logger);
     try {
       await untilReachable(
         async () => {

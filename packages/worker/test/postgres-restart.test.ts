@@ -72,7 +72,7 @@ it('a worker process survives Postgres restarting under it, and every workflow c
   child = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL('./fixtures/outage-worker-main.ts', import.meta.url))],
-    { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, DATABASE_URL: url, REEL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   child.stdout?.on('data', (chunk) => (stdout += chunk));
@@ -150,6 +150,16 @@ it('a worker process survives Postgres restarting under it, and every workflow c
 
   expect(exited).toBeUndefined();
   expect(stderr).not.toMatch(/unhandled|uncaught/i);
+  // Its log says when the connection went and came back, each time, and that claiming works again.
+  const logs = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
+  const lost = logs.filter((l) => l.msg.startsWith('Postgres connection lost'));
+  expect(lost.length).toBeGreaterThanOrEqual(1);
+  expect(lost.every((l) => l.level === 40)).toBe(true);
+  expect(logs.filter((l) => l.msg.startsWith('Postgres connection regained'))).toHaveLength(lost.length);
+  expect(logs.some((l) => l.msg === 'claiming runs works again')).toBe(true);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);

@@ -21,7 +21,11 @@ export class GroupCommit {
   private readonly queue: Pending[] = [];
   private writing = false;
 
-  constructor(private readonly write: WriteCommits) {}
+  /** `onBatch` is told how many runs each statement carries, for metrics. */
+  constructor(
+    private readonly write: WriteCommits,
+    private readonly onBatch?: (runs: number) => void,
+  ) {}
 
   commit(req: CommitRequest): Promise<CommitOutcome> {
     return new Promise((resolve, reject) => {
@@ -45,6 +49,7 @@ export class GroupCommit {
       }
     }
     this.writing = true;
+    this.onBatch?.(batch.length);
     this.write(batch.map((p) => p.req))
       .then(
         (outcomes) => {

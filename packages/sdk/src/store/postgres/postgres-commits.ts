@@ -24,13 +24,19 @@ const eventData = ({ seq, type, at, ...data }: RecordedEvent) => JSON.stringify(
  * `GroupCommit` into one statement, and `continueAsNew`.
  */
 export class PostgresCommits {
-  private readonly group = new GroupCommit((reqs) => this.writeCommits(reqs));
+  private readonly group: GroupCommit;
 
-  /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
+  /**
+   * `clock`: the store's clock for a call at engine time `now` (null: the database's); `onBatch`:
+   * told the number of runs in each statement.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly clock: (now: Date) => Date | null,
-  ) {}
+    onBatch?: (runs: number) => void,
+  ) {
+    this.group = new GroupCommit((reqs) => this.writeCommits(reqs), onBatch);
+  }
 
   async loadHistory(runId: string): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId]);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { errorFields, type Logger } from '../../logger.ts';
 import type { StoreListener } from '../store.ts';
 import { type HeldClient, holdClient } from './held-client.ts';
 import { isConnectionError, reconnectDelay } from './reconnect.ts';
@@ -28,8 +29,14 @@ export class PostgresListener {
   /** The channels the LISTEN connection listens on (again after a reconnect). */
   private readonly channels = new Map<string, Promise<unknown>>();
   private closed = false;
+  /** `Date.now()` when the LISTEN connection dropped, until it is back. */
+  private lostAt: number | undefined;
 
-  constructor(private readonly pool: pg.Pool) {}
+  /** `logger` hears of the connection dropping and coming back. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+  ) {}
 
   /**
    * Resolves once the listener's channels are listened on, or, while Postgres is unreachable, once
@@ -75,7 +82,7 @@ export class PostgresListener {
   private async connectListener(): Promise<boolean> {
     let held: HeldClient | undefined;
     try {
-      held = await holdClient(this.pool, () => this.listenerLost(held as HeldClient));
+      held = await holdClient(this.pool, (err) => this.listenerLost(held as HeldClient, err));
     } catch (err) {
       if (isConnectionError(err)) return false;
       throw err;
@@ -113,10 +120,15 @@ export class PostgresListener {
     }
   }
 
-  private listenerLost(held: HeldClient): void {
+  private listenerLost(held: HeldClient, err: Error): void {
     if (this.listenClient !== held) return; // close() let go of it, or it was never up
     this.listenClient = undefined;
     held.release(true);
+    this.lostAt = Date.now();
+    this.logger.warn(
+      { err: errorFields(err) },
+      `Postgres connection lost (${errorFields(err).message}); reconnecting with backoff`,
+    );
     this.reconnect();
   }
 
@@ -132,6 +144,11 @@ export class PostgresListener {
       for (let attempt = 0; !this.listenClient && !this.closed; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)).unref());
         if (this.closed || !(await this.connectListener().catch(() => false))) continue;
+        if (this.lostAt !== undefined) {
+          const downMs = Date.now() - this.lostAt;
+          this.lostAt = undefined;
+          this.logger.info({ downMs }, 'Postgres connection regained; listening again');
+        }
         for (const l of this.listeners) l.onWake?.('');
       }
       this.reconnecting = false;

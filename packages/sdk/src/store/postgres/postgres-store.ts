@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Json } from '../../codec.ts';
 import { ErrorCodes, type ErrorInfo, ReelError } from '../../errors.ts';
+import { defaultLogger, type Logger } from '../../logger.ts';
 import type {
   CreateScheduleOutcome,
   NewSchedule,
@@ -57,6 +58,13 @@ export type PostgresOptions = (
    * each call passes, for an engine on a virtual clock (the test environment).
    */
   claimClock?: 'database' | 'engine';
+  /**
+   * Where the store says that its Postgres connection was lost and regained (a pino-compatible
+   * logger). Default: pino to stdout at `REEL_LOG_LEVEL`, else `info`.
+   */
+  logger?: Logger;
+  /** Told how many runs' flushes each group-commit statement carried (a worker's metrics). */
+  onCommitBatch?: (runs: number) => void;
 };
 
 /**
@@ -88,11 +96,11 @@ export class PostgresStore implements Store {
     this.pool = options.pool ?? ownPool(options.connectionString as string, options);
     this.engineClock = options.claimClock === 'engine';
     const clock = (now: Date) => this.clock(now);
-    this.listener = new PostgresListener(this.pool);
+    this.listener = new PostgresListener(this.pool, options.logger ?? defaultLogger());
     this.runs = new PostgresRuns(this.pool, clock);
     this.inbox = new PostgresInbox(this.pool, clock);
     this.leases = new PostgresLeases(this.pool, clock);
-    this.commits = new PostgresCommits(this.pool, clock);
+    this.commits = new PostgresCommits(this.pool, clock, options.onCommitBatch);
     this.workers = new PostgresWorkers(this.pool);
     // the store's own `start`: a subclass that hooks it sees the starts of schedule ticks too
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
