@@ -69,6 +69,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
+// About 4 s on an idle machine; three processes starting at once need more when it is busy.
 it('a server and two workers: their logs and /metrics tell what ran', async () => {
   const [server, ...workers] = await Promise.all([
     reel(['server', '--port', '0'], /Reel server on (http:\/\/\S+) /),
@@ -175,4 +176,4 @@ it('a server and two workers: their logs and /metrics tell what ran', async () =
     (l) => (l.level as number) >= 40 && !/^(activity|workflow failed|run parked)/.test(l.msg as string),
   );
   expect(unexpected).toEqual([]);
-});
+}, 60_000);

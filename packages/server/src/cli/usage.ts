@@ -6,8 +6,8 @@ Usage:
       Embedded Postgres under ./.reel, the API server and a worker in one process.
   reel server [--database-url URL] [--wait-for-database 2m] [--host 127.0.0.1] [--port 8080] [--api-keys KEYS] [--allow-insecure] [--public-docs]
       The HTTP API (/v1, /docs, /metrics) against Postgres.
-  reel worker --workflows <module> [--database-url URL] [--wait-for-database 2m] [--concurrency N]
-      Runs the module's workflows and activities; drains on Ctrl-C or SIGTERM.
+  reel worker --workflows <module> [--database-url URL] [--wait-for-database 2m] [--concurrency N] [--metrics-port PORT] [--metrics-host HOST]
+      Runs the module's workflows and activities; drains on Ctrl-C or SIGTERM. --metrics-port serves /metrics and /healthz.
   reel migrate [--database-url URL] [--wait-for-database 2m]
       Applies the schema migrations the database has not seen.
   reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
@@ -24,7 +24,8 @@ Usage:
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 
 Environment: DATABASE_URL, REEL_URL (default http://127.0.0.1:8080), REEL_API_KEY,
-REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_HOST, REEL_PORT, REEL_LOG_LEVEL,
+REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_HOST, REEL_PORT, REEL_METRICS_PORT,
+REEL_METRICS_HOST, REEL_LOG_LEVEL (debug, info, warn, error, silent; default info),
 REEL_WAIT_FOR_DATABASE (how long server, worker and migrate wait for Postgres to come up).
 Exit codes: 0 done, 1 failed, 2 wrong usage.
 `;
