@@ -1,5 +1,5 @@
 import type { Client } from '@reel/sdk';
-import type { Registry } from '@reel/worker';
+import type { Registry } from '@reel/worker/prometheus';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 /**

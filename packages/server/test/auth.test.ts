@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Registry } from '@reel/worker';
+import { Registry } from '@reel/worker/prometheus';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { allows, createAuthenticator, parseApiKeys } from '../src/auth.ts';

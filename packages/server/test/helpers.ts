@@ -1,7 +1,8 @@
 import { Client } from '@reel/sdk';
 import { recordingLogger } from '@reel/testing';
 import type { TestDatabaseHandle } from '@reel/testing/vitest';
-import { Registry, Worker } from '@reel/worker';
+import { Worker } from '@reel/worker';
+import { Registry } from '@reel/worker/prometheus';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { prometheusMetrics } from '../src/metrics.ts';

@@ -1,6 +1,7 @@
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Registry, Worker } from '@reel/worker';
+import { Worker } from '@reel/worker';
+import { Registry } from '@reel/worker/prometheus';
 import { describe, expect, it } from 'vitest';
 import { prometheusMetrics } from '../src/metrics.ts';
 import { lonely } from './fixtures/workflows.ts';

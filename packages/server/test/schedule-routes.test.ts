@@ -1,5 +1,5 @@
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Registry } from '@reel/worker';
+import { Registry } from '@reel/worker/prometheus';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';

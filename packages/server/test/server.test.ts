@@ -1,6 +1,6 @@
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Registry } from '@reel/worker';
+import { Registry } from '@reel/worker/prometheus';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHttpError } from '../src/error-handler.ts';

@@ -1,8 +1,8 @@
 import type { WorkflowContext } from '@reel/sdk';
 import { MemoryStore, recordingLogger } from '@reel/testing';
 import { afterEach, expect, it } from 'vitest';
-import { serveMetrics, Worker } from '../src/index.ts';
-import { prometheusMetrics, Registry } from '../src/prometheus/prometheus-metrics.ts';
+import { Worker } from '../src/index.ts';
+import { prometheusMetrics, Registry, serveMetrics } from '../src/prometheus/index.ts';
 import { until } from './helpers.ts';
 
 async function idle(_ctx: WorkflowContext) {

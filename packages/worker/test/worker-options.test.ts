@@ -14,3 +14,19 @@ it.each(['leaseMs', 'pollIntervalMs', 'stickyMs', 'shutdownGraceMs'])(
     );
   },
 );
+
+it('refuses a logger that is not pino-compatible, such as a (level, message, fields) function', () => {
+  for (const logger of [() => undefined, { info() {}, warn() {} }])
+    expect(() =>
+      validateOptions({
+        connectionString: 'postgres://unused',
+        workflows: { noop },
+        logger: logger as never,
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: expect.stringContaining('pino-compatible'),
+      }),
+    );
+});

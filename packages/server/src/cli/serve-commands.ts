@@ -1,5 +1,6 @@
 import { loggerOptions, migrate, PostgresStore } from '@reel/sdk';
-import { prometheusMetrics, Registry, serveMetrics, Worker } from '@reel/worker';
+import { Worker } from '@reel/worker';
+import { prometheusMetrics, Registry, serveMetrics } from '@reel/worker/prometheus';
 import pg from 'pg';
 import { parseApiKeys } from '../auth.ts';
 import { startServer } from '../server.ts';
