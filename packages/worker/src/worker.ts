@@ -24,7 +24,7 @@ import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
 import { validateOptions, type WorkerLogger, type WorkerOptions } from './worker-options.ts';
-import { QUERY_DEFER_MS, QueryAnswers } from './worker-queries.ts';
+import { QueryAnswers } from './worker-queries.ts';
 
 export type { WorkerLogger, WorkerOptions };
 
@@ -154,16 +154,15 @@ export class Worker implements LocalWorker {
       unlisten = await this.store.listen({
         onWake: (runId) => {
           // '' means "anything may have changed" (e.g. the listener reconnected).
-          if (runId === '') for (const d of this.drivers.values()) d.inboxChanged();
+          if (runId === '') {
+            for (const d of this.drivers.values()) d.inboxChanged();
+            void this.queries.missed();
+          }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
           else this.bell.ring();
         },
-        // The holder answers at once; others wait a moment so it can, then answer by replay.
-        onQuery: (runId, queryId) => {
-          if (this.drivers.has(runId)) void this.queries.answer(queryId);
-          else setTimeout(() => void this.queries.answer(queryId), QUERY_DEFER_MS).unref();
-        },
+        onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
       await this.store
