@@ -222,6 +222,10 @@ export class MemoryStore implements Store {
     return this.workers.claimQuery(queryId, workerId, types);
   }
 
+  unclaimedQueries(types: string[]): Promise<{ runId: string; queryId: string }[]> {
+    return this.workers.unclaimedQueries(types);
+  }
+
   answerQuery(queryId: string, answer: QueryAnswer): Promise<void> {
     return this.workers.answerQuery(queryId, answer);
   }

@@ -52,6 +52,13 @@ export class MemoryWorkers {
     return { runId: query.runId, workflowId, type: query.type, name: query.name, args: copy(query.args) };
   }
 
+  async unclaimedQueries(types: string[]): Promise<{ runId: string; queryId: string }[]> {
+    return [...this.queries]
+      .filter(([, q]) => q.claimedBy === undefined && types.includes(q.type))
+      .slice(0, 100)
+      .map(([queryId, q]) => ({ runId: q.runId, queryId }));
+  }
+
   async answerQuery(queryId: string, answer: QueryAnswer): Promise<void> {
     const query = this.queries.get(queryId);
     if (!query) return;

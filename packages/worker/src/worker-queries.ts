@@ -11,7 +11,7 @@ import type { DriverHost } from './driver-host.ts';
 import type { RunDriver } from './run-driver.ts';
 
 /** How long a worker that does not hold a run waits before answering a query about it by replay. */
-export const QUERY_DEFER_MS = 100;
+const QUERY_DEFER_MS = 100;
 
 /** Replays kept for queries: runs queried again while their history has not grown reuse theirs. */
 const REPLAYS_KEPT = 100;
@@ -31,8 +31,25 @@ export class QueryAnswers {
     private readonly drivers: Map<string, RunDriver>,
   ) {}
 
+  /** A query was posted: the holder answers at once; others wait a moment so it can, then answer by replay. */
+  heard(runId: string, queryId: string): void {
+    if (this.drivers.has(runId)) void this.answer(queryId);
+    else setTimeout(() => void this.answer(queryId), QUERY_DEFER_MS).unref();
+  }
+
+  /** Takes up the queries posted while the listener was away, unheard. */
+  async missed(): Promise<void> {
+    try {
+      for (const { runId, queryId } of await this.host.store.unclaimedQueries(this.types))
+        this.heard(runId, queryId);
+    } catch (err) {
+      const { message } = errorFields(err);
+      this.host.logger.error({ err: errorFields(err) }, `looking for unheard queries failed: ${message}`);
+    }
+  }
+
   /** Claims a posted query and answers it; another worker may have claimed it first. */
-  async answer(queryId: string): Promise<void> {
+  private async answer(queryId: string): Promise<void> {
     const { store } = this.host;
     try {
       const query = await store.claimQuery(queryId, this.identity, this.types);

@@ -29,7 +29,7 @@ import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
 import { HealthTracker, type WorkerHealth } from './worker-health.ts';
 import { validateOptions, type WorkerOptions } from './worker-options.ts';
-import { QUERY_DEFER_MS, QueryAnswers } from './worker-queries.ts';
+import { QueryAnswers } from './worker-queries.ts';
 
 export type { WorkerHealth, WorkerOptions };
 
@@ -174,16 +174,15 @@ export class Worker implements LocalWorker {
       unlisten = await this.store.listen({
         onWake: (runId) => {
           // '' means "anything may have changed" (e.g. the listener reconnected).
-          if (runId === '') for (const d of this.drivers.values()) d.inboxChanged();
+          if (runId === '') {
+            for (const d of this.drivers.values()) d.inboxChanged();
+            void this.queries.missed();
+          }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
           else this.bell.ring();
         },
-        // The holder answers at once; others wait a moment so it can, then answer by replay.
-        onQuery: (runId, queryId) => {
-          if (this.drivers.has(runId)) void this.queries.answer(queryId);
-          else setTimeout(() => void this.queries.answer(queryId), QUERY_DEFER_MS).unref();
-        },
+        onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
       const leaseMs = this.options.leaseMs ?? 30_000;
       await this.store.heartbeat(this.identity, this.types, this.host.clock()).then(

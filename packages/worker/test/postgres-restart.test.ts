@@ -105,7 +105,7 @@ it('a worker process survives Postgres restarting under it, and every workflow c
   });
   await restartPostgres();
 
-  // Queries reach the worker again once it listens again (a query posted before that goes unheard).
+  // Queries reach the worker again once it listens again.
   await until('the worker to listen again', async () => {
     const sql = `select count(*)::int as n from pg_stat_activity where state = 'idle' and query like 'listen %listen reel_query;%'`;
     return (await count(sql)) > 0;

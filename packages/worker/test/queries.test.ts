@@ -1,4 +1,10 @@
-import { Client, PostgresStore, type RecordedEvent, type WorkflowContext } from '@reel/sdk';
+import {
+  Client,
+  PostgresStore,
+  type RecordedEvent,
+  type StoreListener,
+  type WorkflowContext,
+} from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -86,4 +92,42 @@ it('answers a query from the worker holding the run, then by replay once it is s
   await store.close();
 
   await expect(client.query('q-1', 'progress')).rejects.toMatchObject({ code: 'REEL_NO_WORKER' });
+});
+
+it('answers a query posted while it was not listening, once it listens again', async () => {
+  /** Hears no query until `hearAgain`, which then says, as a reconnected listener does, that anything may have changed. */
+  class DeafStore extends PostgresStore {
+    private deaf = true;
+    private readonly listeners: StoreListener[] = [];
+    override listen(listener: StoreListener) {
+      this.listeners.push(listener);
+      return super.listen({ ...listener, onQuery: (...args) => !this.deaf && listener.onQuery?.(...args) });
+    }
+    hearAgain() {
+      this.deaf = false;
+      for (const l of this.listeners) l.onWake?.('');
+    }
+  }
+  const store = new DeafStore({ connectionString: db.connectionString });
+  const w = await Worker.create({
+    store,
+    workflows: { fulfilment },
+    activities: { pack },
+    handleSignals: false,
+  });
+  void w.run();
+  try {
+    const handle = await client.start(fulfilment, [], { id: 'q-deaf' });
+    await until(() => suspendedUntil(pool, handle.runId, null), "the run to wait for 'close', suspended");
+    const answer = client.query('q-deaf', 'progress', [], { timeout: '5s' });
+    await until(
+      async () => (await pool.query(`select 1 from reel.queries where claimed_by is null`)).rowCount === 1,
+      'the query to be posted, unheard',
+    );
+    store.hearAgain();
+    expect(await answer).toEqual({ done: [], left: 0 });
+  } finally {
+    await w.shutdown();
+    await store.close();
+  }
 });

@@ -295,6 +295,11 @@ export interface Store {
   ): Promise<{ queryId: string; runId: string } | 'not_found' | 'no_worker'>;
   /** Takes a query to answer it, if no other worker has and it is of one of `types`. */
   claimQuery(queryId: string, workerId: string, types: string[]): Promise<PostedQuery | undefined>;
+  /**
+   * Queries of `types` no worker has claimed yet, oldest first (at most 100): a worker whose listener
+   * was away, and did not hear them posted, looks for them once it listens again.
+   */
+  unclaimedQueries(types: string[]): Promise<{ runId: string; queryId: string }[]>;
   answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void>;
   /** The answer, once there is one. */
   readQuery(queryId: string): Promise<QueryAnswer | undefined>;

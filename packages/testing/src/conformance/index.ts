@@ -10,6 +10,7 @@ import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
+import { queryBehaviour } from './queries.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
@@ -58,6 +59,7 @@ export function storeConformance(
     closeAndParkBehaviour(h);
     continueAsNewBehaviour(h);
     parentCloseBehaviour(h);
+    queryBehaviour(h);
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);

@@ -177,6 +177,10 @@ export class PostgresStore implements Store {
     return this.workers.claimQuery(queryId, workerId, types);
   }
 
+  unclaimedQueries(types: string[]): Promise<{ runId: string; queryId: string }[]> {
+    return this.workers.unclaimedQueries(types);
+  }
+
   answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void> {
     return this.workers.answerQuery(queryId, answer, now);
   }

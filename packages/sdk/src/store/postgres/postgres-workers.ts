@@ -39,6 +39,11 @@ export class PostgresWorkers {
     return r && { runId: r.run_id, workflowId: r.workflow_id, type: r.type, name: r.name, args: r.args };
   }
 
+  async unclaimedQueries(types: string[]): Promise<{ runId: string; queryId: string }[]> {
+    const { rows } = await this.pool.query(q.UNCLAIMED_QUERIES, [types]);
+    return rows.map((r) => ({ runId: r.run_id, queryId: r.id }));
+  }
+
   async answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void> {
     await this.pool.query(q.ANSWER_QUERY, [queryId, now, json(answer.result), json(answer.error)]);
   }

@@ -29,6 +29,9 @@ update reel.queries q set claimed_by = $2
  where q.id = $1 and q.claimed_by is null and q.type = any($3::text[]) and w.run_id = q.run_id
 returning q.run_id, w.workflow_id, q.type, q.name, q.args`;
 
+export const UNCLAIMED_QUERIES = `
+select id::text, run_id from reel.queries where claimed_by is null and type = any($1::text[]) order by id limit 100`;
+
 export const ANSWER_QUERY = `
 with answered as (
   update reel.queries set answered_at = $2, result = $3, error = $4 where id = $1 returning id
