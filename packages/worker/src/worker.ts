@@ -42,8 +42,6 @@ export type { WorkerHealth, WorkerOptions };
  * await worker.run(); // until SIGTERM or SIGINT, then drains
  */
 export class Worker implements LocalWorker {
-  /** `<hostname>:<pid>:<random>`: the lease owner recorded on the runs this worker holds. */
-  readonly identity: string;
   private readonly drivers = new Map<string, RunDriver>();
   /** Runs being started by a local client, counted against the concurrency until they are held. */
   private starting = 0;
@@ -70,11 +68,11 @@ export class Worker implements LocalWorker {
     private readonly store: Store,
     private readonly ownsStore: boolean,
     private readonly options: WorkerOptions,
-    identity: string,
+    /** `<hostname>:<pid>:<random>`: the lease owner recorded on the runs this worker holds. */
+    readonly identity: string,
     /** Names the worker (`worker`: its identity) on every line. */
     private readonly logger: Logger,
   ) {
-    this.identity = identity;
     const activityNames = new Map<ActivityFn, string>();
     for (const [name, fn] of Object.entries(options.activities ?? {})) {
       for (const f of [fn, replacedActivity(fn)]) if (f && !activityNames.has(f)) activityNames.set(f, name);
