@@ -46,7 +46,7 @@ export {
   replaceActivity,
   replacedActivity,
 } from './workflow/activity.ts';
-export type { OpenActivity, OpenTimer } from './workflow/commands.ts';
+export type { OpenActivity, OpenChild, OpenTimer } from './workflow/commands.ts';
 export type * from './workflow/context.ts';
 export {
   DeterminismViolationError,
