@@ -57,7 +57,7 @@ export class RunDriver {
     this.done = new Promise((resolve) => (this.finish = resolve));
     const exec = () => this.exec;
     this.writes = new RunWrites({ ...host, lost: () => this.lost() }, run, exec, this.inbox, leaseDeadline);
-    this.tasks = new TaskDispatch(host, run, exec);
+    this.tasks = new TaskDispatch({ ...host, traceCarrier: () => this.span?.carrier() }, run, exec);
     const traceContext = () => this.span?.context ?? ROOT_CONTEXT;
     this.children = new DriverChildren({ ...host, traceContext }, run, exec);
     this.activities = new LocalActivities(

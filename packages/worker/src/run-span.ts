@@ -9,6 +9,7 @@ import {
   runParentContext,
   spanFailed,
   TraceAttributes,
+  type TraceCarrier,
   traceCarrier,
 } from '@reel/sdk';
 
@@ -68,6 +69,11 @@ export class RunSpan {
   /** The worker stopped running the run without a close or a release (lease lost, parked, shut down). */
   abandoned(reason: string): void {
     this.span.addEvent('reel.run.abandoned', { reason });
+  }
+
+  /** This span's trace context, to store where another process continues from it (a task). */
+  carrier(): TraceCarrier | undefined {
+    return traceCarrier(this.span);
   }
 
   /** The trace a continue-as-new successor joins: its predecessor's parent, with a link to this span. */

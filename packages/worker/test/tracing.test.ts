@@ -42,6 +42,19 @@ async function order(ctx: WorkflowContext, amount: number) {
   return [receipt, await ctx.activity(ship, 'o-1')];
 }
 
+/** Runs on a task queue: on whichever worker serves it, in another process as well. */
+const render = defineActivity(
+  async function render(frame: number) {
+    appTracer.startActiveSpan('gpu-call', (span) => span.end());
+    return `frame ${frame}`;
+  },
+  { taskQueue: 'traced-gpu' },
+);
+
+async function film(ctx: WorkflowContext) {
+  return ctx.activity(render, 7);
+}
+
 async function pages(ctx: WorkflowContext, page: number) {
   if (page < 2) return ctx.continueAsNew(page + 1);
   return page;
@@ -60,13 +73,13 @@ async function status(ctx: WorkflowContext) {
   await ctx.signal('done');
 }
 
-const workflows: Record<string, WorkflowFn> = { order, pages, shipment, parentOrder, status };
+const workflows: Record<string, WorkflowFn> = { order, pages, shipment, parentOrder, status, film };
 let client: Client;
 
 const workerOptions = () => ({
   connectionString: db.connectionString,
   workflows,
-  activities: { charge, ship },
+  activities: { charge, ship, render },
   // Every wait suspends: each step after one is a new segment that replays the history.
   stickyMs: 0,
   handleSignals: false,
@@ -171,7 +184,7 @@ describe('OpenTelemetry traces', () => {
   describe('with a worker running', () => {
     let worker: Worker;
     beforeAll(async () => {
-      worker = await Worker.create(workerOptions());
+      worker = await Worker.create({ ...workerOptions(), taskQueues: ['traced-gpu'] });
       void worker.run();
     });
     afterAll(() => worker.shutdown());
@@ -208,6 +221,20 @@ describe('OpenTelemetry traces', () => {
       for (const run of childRuns) expect(parentOf(run)).toBe(childStart?.spanContext().spanId);
       const [attempt] = named('reel.activity ship');
       expect(childRuns.map((r) => r.spanContext().spanId)).toContain(parentOf(attempt as ReadableSpan));
+    });
+
+    it("a task-queue attempt's span is a child of the segment that enqueued it", async () => {
+      const handle = await client.start(film, undefined, { id: 'traced-film' });
+      expect(await handle.result()).toBe('frame 7');
+      const [attempt] = named('reel.activity render');
+      expect(attempt?.attributes).toMatchObject({
+        [TraceAttributes.runId]: handle.runId,
+        [TraceAttributes.activityAttempt]: 1,
+        [TraceAttributes.taskQueue]: 'traced-gpu',
+      });
+      const runs = named('reel.run film').map((r) => r.spanContext().spanId);
+      expect(runs).toContain(parentOf(attempt as ReadableSpan));
+      expect(named('gpu-call').map(parentOf)).toEqual([attempt?.spanContext().spanId]);
     });
 
     it('a query is a client span of the active context', async () => {
