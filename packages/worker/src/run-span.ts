@@ -56,10 +56,10 @@ export class RunSpan {
     else if (event.type === 'cancel_requested') this.span.addEvent('reel.cancel');
   }
 
-  /** The run closed in this segment (or continued as new). */
+  /** The run closed in this segment (or continued as new); a failure marks the span failed. */
   closed(status: string, error?: ErrorInfo): void {
     this.span.setAttribute(TraceAttributes.runStatus, status);
-    if (error) spanFailed(this.span, error);
+    if (status === 'failed' && error) spanFailed(this.span, error);
   }
 
   parked(error: ErrorInfo | Error): void {

@@ -55,6 +55,11 @@ async function film(ctx: WorkflowContext) {
   return ctx.activity(render, 7);
 }
 
+async function refund(ctx: WorkflowContext) {
+  await ctx.activity(ship, 'refund');
+  throw new Error('refunds are closed');
+}
+
 async function pages(ctx: WorkflowContext, page: number) {
   if (page < 2) return ctx.continueAsNew(page + 1);
   return page;
@@ -73,7 +78,7 @@ async function status(ctx: WorkflowContext) {
   await ctx.signal('done');
 }
 
-const workflows: Record<string, WorkflowFn> = { order, pages, shipment, parentOrder, status, film };
+const workflows: Record<string, WorkflowFn> = { order, pages, shipment, parentOrder, status, film, refund };
 let client: Client;
 
 const workerOptions = () => ({
@@ -235,6 +240,16 @@ describe('OpenTelemetry traces', () => {
       const runs = named('reel.run film').map((r) => r.spanContext().spanId);
       expect(runs).toContain(parentOf(attempt as ReadableSpan));
       expect(named('gpu-call').map(parentOf)).toEqual([attempt?.spanContext().spanId]);
+    });
+
+    it('the segment in which a run fails has its status and error', async () => {
+      const handle = await client.start(refund, undefined, { id: 'traced-refund' });
+      await expect(handle.result()).rejects.toThrow('refunds are closed');
+      const runs = named('reel.run refund');
+      const closing = runs.filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
+      expect(closing).toHaveLength(1);
+      expect(closing[0]?.attributes[TraceAttributes.runStatus]).toBe('failed');
+      expect(closing[0]?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refunds are closed' });
     });
 
     it('a query is a client span of the active context', async () => {
