@@ -242,6 +242,21 @@ describe('OpenTelemetry traces', () => {
       expect(named('gpu-call').map(parentOf)).toEqual([attempt?.spanContext().spanId]);
     });
 
+    it('a run started locally, by a client with the worker, runs under its start span too', async () => {
+      const local = new Client({ connectionString: db.connectionString, worker });
+      try {
+        const handle = await local.start(shipment, undefined, { id: 'traced-local' });
+        expect(await handle.result()).toBe('shipped traced-local');
+        const [start] = named('reel.start shipment');
+        const runs = ofRun(handle.runId).filter((s) => s.name === 'reel.run shipment');
+        expect(runs.length).toBeGreaterThan(0);
+        for (const run of runs) expect(parentOf(run)).toBe(start?.spanContext().spanId);
+        expect(runs[0]?.attributes[TraceAttributes.replayedEvents]).toBe(0);
+      } finally {
+        await local.close();
+      }
+    });
+
     it('the segment in which a run fails has its status and error', async () => {
       const handle = await client.start(refund, undefined, { id: 'traced-refund' });
       await expect(handle.result()).rejects.toThrow('refunds are closed');
