@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   type ClaimedRun,
   type ClosedRun,
@@ -18,6 +19,7 @@ import type { DriverHost } from './driver-host.ts';
 import { DriverInbox, inboxEvent } from './driver-inbox.ts';
 import { enforceDeadline, fireDueTimers, nextWake, timerDelay } from './driver-timers.ts';
 import { RunWrites } from './driver-writes.ts';
+import { RunSpan } from './run-span.ts';
 import { TaskDispatch } from './task-dispatch.ts';
 
 /**
@@ -37,6 +39,8 @@ export class RunDriver {
   private readonly tasks: TaskDispatch;
   private readonly writes: RunWrites;
   private cancelChildrenPending = false;
+  /** This segment's span: set once the history is loaded. */
+  private span: RunSpan | undefined;
   /** When the run was claimed, until its first replay is reported to the metrics. */
   private replayedAt: number | undefined = performance.now();
   private stepping = false;
@@ -53,14 +57,16 @@ export class RunDriver {
     this.done = new Promise((resolve) => (this.finish = resolve));
     const exec = () => this.exec;
     this.writes = new RunWrites({ ...host, lost: () => this.lost() }, run, exec, this.inbox, leaseDeadline);
-    this.tasks = new TaskDispatch(host, run, exec);
-    this.children = new DriverChildren(host, run, exec);
+    this.tasks = new TaskDispatch({ ...host, traceCarrier: () => this.span?.carrier() }, run, exec);
+    const traceContext = () => this.span?.context ?? ROOT_CONTEXT;
+    this.children = new DriverChildren({ ...host, traceContext }, run, exec);
     this.activities = new LocalActivities(
       {
         ...host,
         finished: () => this.poke(),
         fail: (err) => this.fail(err),
         isRemote: (a) => this.tasks.isRemote(a),
+        traceContext,
       },
       run,
       exec,
@@ -88,6 +94,7 @@ export class RunDriver {
         guard: this.host.guard,
         onViolation: (err) => this.host.log('warn', err.message, this.fields()),
       });
+      this.span = new RunSpan(this.run, history);
       // A cancellation recorded before a crash may not have reached the children: pass it on again.
       this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');
       this.applyInbox(inbox);
@@ -121,6 +128,7 @@ export class RunDriver {
   /** Stops at once without writing anything more (the lease was lost, or the worker is going away). */
   abandon(reason: string): void {
     if (this.ended) return;
+    this.span?.abandoned(reason);
     this.activities.abortAll(new ReelError(ErrorCodes.LEASE_LOST, reason));
     this.end();
   }
@@ -236,6 +244,7 @@ export class RunDriver {
       }
       const event = this.exec.append(inboxEvent(item));
       this.inbox.consume(item.id, event.seq);
+      this.span?.received(event);
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
     }
@@ -251,12 +260,19 @@ export class RunDriver {
         tasks: this.tasks,
         metrics: this.host.metrics,
         cancelChildren: this.cancelChildrenPending,
+        successorTrace: () => this.span?.successorTrace(),
         lost: () => this.lost(),
       },
       outcome,
     );
     if (closed === 'again') this.again = true;
-    else if (closed !== 'stopped') this.end(closed === 'continued' ? undefined : closed);
+    else if (closed === 'continued') {
+      this.span?.closed('continued');
+      this.end();
+    } else if (closed !== 'stopped') {
+      this.span?.closed(closed.status, closed.error);
+      this.end(closed);
+    }
   }
 
   /** True if the write went through; otherwise the step must go again (`kept`, `unread`) or stop (`lost`). */
@@ -270,6 +286,7 @@ export class RunDriver {
     const retryAt = await this.writes.park(err, this.run.parkAttempts);
     this.host.log('error', `parked: ${err.message}`, { ...this.fields(), code: err.code, retryAt });
     this.host.metrics.parked?.(this.run.type, err.code);
+    this.span?.parked(err);
     this.host.wakeAt(retryAt);
     this.abandon('parked');
   }
@@ -310,6 +327,7 @@ export class RunDriver {
     this.ended = true;
     clearTimeout(this.timer);
     this.writes.released();
+    this.span?.end();
     this.finish(closed);
   }
 }

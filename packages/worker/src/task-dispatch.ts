@@ -6,6 +6,7 @@ import {
   type HistoryEvent,
   type Json,
   type Store,
+  type TraceCarrier,
   type WorkflowExecution,
 } from '@reel/sdk';
 import { attemptEvent } from './activity-outcome.ts';
@@ -17,6 +18,8 @@ export interface DispatchHost {
   clock(): Date;
   activities: Map<string, ActivityFn>;
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
+  /** The run segment's span, stored with each task as the parent of its attempt's span. */
+  traceCarrier(): TraceCarrier | undefined;
 }
 
 /**
@@ -51,6 +54,7 @@ export class TaskDispatch {
   async sync(): Promise<void> {
     const exec = this.exec();
     const now = this.host.clock();
+    const trace = this.host.traceCarrier();
     for (const a of exec.openActivities()) {
       const queue = this.queueOf(a.name);
       if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
@@ -66,6 +70,7 @@ export class TaskDispatch {
           queue,
           availableAt: a.retryAt && a.retryAt > now ? a.retryAt : now,
           ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
+          ...(trace ? { trace } : {}),
         },
         now,
       );

@@ -5,11 +5,13 @@ import {
   ErrorCodes,
   type Json,
   ReelError,
+  runParentContext,
   type Store,
   type TaskOutcome,
 } from '@reel/sdk';
 import { attemptSettings } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
+import { tracedAttempt } from './activity-span.ts';
 import { Doorbell } from './doorbell.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { retryDelay } from './retry.ts';
@@ -157,10 +159,13 @@ export class TaskWorker {
     };
     const startedAt = performance.now();
     entry.done = (async () => {
-      const result = await runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
-        ...heartbeat,
-        onDetails: (value) => (entry.details = { value, stored: false }),
-      });
+      const parent = runParentContext(task.trace && { parent: task.trace });
+      const result = await tracedAttempt(parent, { ...context, taskQueue: task.queue }, () =>
+        runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
+          ...heartbeat,
+          onDetails: (value) => (entry.details = { value, stored: false }),
+        }),
+      );
       if (entry.abandoned) return;
       const outcome: TaskOutcome = result.ok
         ? { ok: true, result: result.value }
