@@ -38,6 +38,15 @@ export {
 export * from './store/store.ts';
 export * from './store/tasks.ts';
 export {
+  inSpan,
+  reelTracer,
+  runLinks,
+  runParentContext,
+  spanFailed,
+  TraceAttributes,
+  traceCarrier,
+} from './tracing.ts';
+export {
   type ActivityFn,
   type ActivityOptions,
   activityOptions,
@@ -47,14 +56,21 @@ export {
   replaceActivity,
   replacedActivity,
 } from './workflow/activity.ts';
-export type { OpenActivity, OpenTimer } from './workflow/commands.ts';
+export type { OpenActivity, OpenChild, OpenTimer } from './workflow/commands.ts';
 export type * from './workflow/context.ts';
 export {
   DeterminismViolationError,
   type GuardMode,
   runInWorkflowScope,
 } from './workflow/determinism-guard.ts';
-export { CLOSING_EVENTS, type EventType, type HistoryEvent, type RecordedEvent } from './workflow/events.ts';
+export {
+  CLOSING_EVENTS,
+  type EventType,
+  type HistoryEvent,
+  type RecordedEvent,
+  type RunTrace,
+  type TraceCarrier,
+} from './workflow/events.ts';
 export {
   type ExecutionOptions,
   type Outcome,

@@ -103,7 +103,14 @@ export class MemoryCommits {
       fencingToken: 0,
       inboxVersion: 0,
       history: [
-        { type: 'workflow_started', workflowType: run.type, input, seq: 0, at: req.now.toISOString() },
+        {
+          type: 'workflow_started',
+          workflowType: run.type,
+          input,
+          ...(req.trace ? { trace: copy(req.trace) } : {}),
+          seq: 0,
+          at: req.now.toISOString(),
+        },
       ],
       inbox: handedOn,
       createdAt: req.now,

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import {
   type ActivityFn,
   activityOptions,
@@ -10,6 +11,7 @@ import {
 } from '@reel/sdk';
 import { attemptEvent, attemptSettings, logFailedAttempt } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
+import { tracedAttempt } from './activity-span.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run's local activities need from its worker and driver. */
@@ -25,6 +27,8 @@ export interface ActivitiesHost {
   fail(err: unknown): void;
   /** The activity runs on a task queue, not here. */
   isRemote(activity: { name: string }): boolean;
+  /** The context the run's attempt spans are children of. */
+  traceContext(): Context;
 }
 
 /**
@@ -104,7 +108,9 @@ export class LocalActivities {
     };
     const startedAt = performance.now();
     this.host.metrics.activityStarted?.(activity.name);
-    void runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat)
+    void tracedAttempt(this.host.traceContext(), context, () =>
+      runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat),
+    )
       .then((result) => {
         this.running.delete(activity.cmd);
         if (ended() || !exec.isOpen(activity.cmd)) return;

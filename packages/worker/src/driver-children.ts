@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { type Context, SpanKind } from '@opentelemetry/api';
 import {
   type ClaimedRun,
   ErrorCodes,
+  type OpenChild,
   ReelError,
+  reelTracer,
+  type StartResult,
   type Store,
+  spanFailed,
+  TraceAttributes,
   toErrorInfo,
+  traceCarrier,
   type WorkflowExecution,
 } from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
@@ -14,6 +21,8 @@ export interface ChildrenHost {
   store: Store;
   clock(): Date;
   metrics: WorkerMetrics;
+  /** The context a child's start span is a child of: the parent run's segment. */
+  traceContext(): Context;
 }
 
 /**
@@ -50,16 +59,7 @@ export class DriverChildren {
       // Not started yet and already given up on (the parent was cancelled): never start it.
       if (child.runId || this.starting.has(child.cmd) || exec.isSettled(child.cmd)) continue;
       this.starting.add(child.cmd);
-      const { runId, fencingToken } = this.run;
-      const started = await this.host.store.start({
-        workflowId: child.workflowId,
-        runId: randomUUID(),
-        type: child.workflowType,
-        input: child.input,
-        now: this.host.clock(),
-        newRun: true,
-        parent: { runId, cmd: child.cmd, closePolicy: child.parentClosePolicy, fencingToken },
-      });
+      const started = await this.startOne(child);
       if (started.parentLost) return 'lost';
       if (!started.knownType || !started.ofParent) {
         const error = started.knownType
@@ -79,6 +79,49 @@ export class DriverChildren {
       any = true;
     }
     return any ? 'started' : 'none';
+  }
+
+  /**
+   * Starts one child in a span of the parent's segment; the child stores that span's context, so its
+   * own spans, on whichever worker runs it, are children of it.
+   */
+  private async startOne(child: OpenChild): Promise<StartResult> {
+    const { runId, fencingToken } = this.run;
+    const span = reelTracer().startSpan(
+      `reel.start ${child.workflowType}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [TraceAttributes.workflowId]: child.workflowId,
+          [TraceAttributes.workflowType]: child.workflowType,
+          [TraceAttributes.parentRunId]: runId,
+        },
+      },
+      this.host.traceContext(),
+    );
+    const trace = traceCarrier(span);
+    try {
+      const started = await this.host.store.start({
+        workflowId: child.workflowId,
+        runId: randomUUID(),
+        type: child.workflowType,
+        input: child.input,
+        now: this.host.clock(),
+        newRun: true,
+        parent: { runId, cmd: child.cmd, closePolicy: child.parentClosePolicy, fencingToken },
+        ...(trace ? { trace: { parent: trace } } : {}),
+      });
+      span.setAttributes({
+        [TraceAttributes.runId]: started.runId,
+        [TraceAttributes.created]: started.created,
+      });
+      return started;
+    } catch (err) {
+      spanFailed(span, err as Error);
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   /** Cancellation reaches the run's started children, but those started inside `ctx.uncancellable`. */

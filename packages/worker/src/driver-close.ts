@@ -1,4 +1,4 @@
-import { type ClosedRun, ErrorCodes, type Logger, type Outcome, ReelError } from '@reel/sdk';
+import { type ClosedRun, ErrorCodes, type Logger, type Outcome, ReelError, type RunTrace } from '@reel/sdk';
 import type { LocalActivities } from './driver-activities.ts';
 import type { DriverChildren } from './driver-children.ts';
 import type { RunWrites } from './driver-writes.ts';
@@ -21,6 +21,8 @@ export interface ClosingRun {
   clock(): Date;
   /** The run received a cancellation its children may not have heard of yet. */
   cancelChildren: boolean;
+  /** The trace the successor of a continue-as-new joins. */
+  successorTrace(): RunTrace | undefined;
   /** The lease is lost: another worker has the run. */
   lost(): void;
 }
@@ -48,7 +50,7 @@ export async function closeRun(
     }
   }
   if (outcome.type === 'workflow_continued_as_new') {
-    if ((await run.writes.continueAsNew(outcome.input)) === 'lost') return 'stopped';
+    if ((await run.writes.continueAsNew(outcome.input, run.successorTrace())) === 'lost') return 'stopped';
     closed(run, 'continued');
     run.metrics.workflowStarted?.(run.type);
     await afterClose(run);

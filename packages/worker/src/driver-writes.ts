@@ -8,6 +8,7 @@ import {
   type OpenActivity,
   type Outcome,
   type ReelError,
+  type RunTrace,
   type Store,
   toErrorInfo,
   untilReachable,
@@ -217,7 +218,7 @@ export class RunWrites {
    * arrives meanwhile is not this run's, whose code has ended, but its successor's: the statement is
    * tried again with the new inbox version, and hands it on.
    */
-  async continueAsNew(input: Json | undefined): Promise<'ok' | 'lost'> {
+  async continueAsNew(input: Json | undefined, trace?: RunTrace): Promise<'ok' | 'lost'> {
     const exec = this.exec();
     exec.append({ type: 'workflow_continued_as_new', input });
     const request = {
@@ -228,6 +229,7 @@ export class RunWrites {
       carriedSignals: exec.unreadSignals(),
       newRunId: randomUUID(),
       input,
+      ...(trace ? { trace } : {}),
     };
     for (;;) {
       const { store } = this.host;

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   type ClaimedRun,
   type ClosedRun,
@@ -20,6 +21,7 @@ import type { DriverHost } from './driver-host.ts';
 import { DriverInbox, inboxEvent } from './driver-inbox.ts';
 import { enforceDeadline, fireDueTimers, nextWake, timerDelay } from './driver-timers.ts';
 import { RunWrites } from './driver-writes.ts';
+import { RunSpan } from './run-span.ts';
 import { TaskDispatch } from './task-dispatch.ts';
 
 /**
@@ -39,6 +41,8 @@ export class RunDriver {
   private readonly tasks: TaskDispatch;
   private readonly writes: RunWrites;
   private cancelChildrenPending = false;
+  /** This segment's span: set once the history is loaded. */
+  private span: RunSpan | undefined;
   /** When the run was claimed, until its first replay is reported to the metrics. */
   private replayedAt: number | undefined = performance.now();
   private stepping = false;
@@ -61,8 +65,13 @@ export class RunDriver {
     this.writes = new RunWrites(writesHost, run, exec, this.inbox, leaseDeadline);
     // Not `host` itself: what they log names the run.
     const runHost = { store: host.store, clock: host.clock, metrics: host.metrics, logger: this.log };
-    this.tasks = new TaskDispatch({ ...runHost, activities: host.activities }, run, exec);
-    this.children = new DriverChildren(runHost, run, exec);
+    this.tasks = new TaskDispatch(
+      { ...runHost, activities: host.activities, traceCarrier: () => this.span?.carrier() },
+      run,
+      exec,
+    );
+    const traceContext = () => this.span?.context ?? ROOT_CONTEXT;
+    this.children = new DriverChildren({ ...runHost, traceContext }, run, exec);
     this.activities = new LocalActivities(
       {
         ...runHost,
@@ -70,6 +79,7 @@ export class RunDriver {
         finished: () => this.poke(),
         fail: (err) => this.fail(err),
         isRemote: (a) => this.tasks.isRemote(a),
+        traceContext,
       },
       run,
       exec,
@@ -97,6 +107,7 @@ export class RunDriver {
         guard: this.host.guard,
         onViolation: (err) => this.log.warn({ code: err.code }, err.message),
       });
+      this.span = new RunSpan(this.run, history);
       // A cancellation recorded before a crash may not have reached the children: pass it on again.
       this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');
       this.applyInbox(inbox);
@@ -130,6 +141,7 @@ export class RunDriver {
   /** Stops at once without writing anything more (the lease was lost, or the worker is going away). */
   abandon(reason: string): void {
     if (this.ended) return;
+    this.span?.abandoned(reason);
     this.activities.abortAll(new ReelError(ErrorCodes.LEASE_LOST, reason));
     this.end();
   }
@@ -247,6 +259,7 @@ export class RunDriver {
       }
       const event = this.exec.append(inboxEvent(item));
       this.inbox.consume(item.id, event.seq);
+      this.span?.received(event);
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
     }
@@ -265,12 +278,19 @@ export class RunDriver {
         createdAt: new Date(this.exec.log[0]?.at ?? this.host.clock()),
         clock: this.host.clock,
         cancelChildren: this.cancelChildrenPending,
+        successorTrace: () => this.span?.successorTrace(),
         lost: () => this.leaseLost(),
       },
       outcome,
     );
     if (closed === 'again') this.again = true;
-    else if (closed !== 'stopped') this.end(closed === 'continued' ? undefined : closed);
+    else if (closed === 'continued') {
+      this.span?.closed('continued');
+      this.end();
+    } else if (closed !== 'stopped') {
+      this.span?.closed(closed.status, closed.error);
+      this.end(closed);
+    }
   }
 
   /** True if the write went through; otherwise the step must go again (`kept`, `unread`) or stop (`lost`). */
@@ -288,6 +308,7 @@ export class RunDriver {
       `run parked (attempt ${parkAttempts}), next try at ${retryAt.toISOString()}: ${err.message}`,
     );
     this.host.metrics.parked?.(this.run.type, err.code);
+    this.span?.parked(err);
     this.host.wakeAt(retryAt);
     this.abandon('parked');
   }
@@ -324,6 +345,7 @@ export class RunDriver {
     this.ended = true;
     clearTimeout(this.timer);
     this.writes.released();
+    this.span?.end();
     this.finish(closed);
   }
 }

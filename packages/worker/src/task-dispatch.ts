@@ -8,6 +8,7 @@ import {
   type Json,
   type Logger,
   type Store,
+  type TraceCarrier,
   type WorkflowExecution,
 } from '@reel/sdk';
 import { attemptEvent } from './activity-outcome.ts';
@@ -20,6 +21,8 @@ export interface DispatchHost {
   activities: Map<string, ActivityFn>;
   /** Names the run on every line. */
   logger: Logger;
+  /** The run segment's span, stored with each task as the parent of its attempt's span. */
+  traceCarrier(): TraceCarrier | undefined;
 }
 
 /**
@@ -54,6 +57,7 @@ export class TaskDispatch {
   async sync(): Promise<void> {
     const exec = this.exec();
     const now = this.host.clock();
+    const trace = this.host.traceCarrier();
     for (const a of exec.openActivities()) {
       const queue = this.queueOf(a.name);
       if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
@@ -69,6 +73,7 @@ export class TaskDispatch {
           queue,
           availableAt: a.retryAt && a.retryAt > now ? a.retryAt : now,
           ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
+          ...(trace ? { trace } : {}),
         },
         now,
       );

@@ -7,11 +7,13 @@ import {
   type Json,
   type Logger,
   ReelError,
+  runParentContext,
   type Store,
   type TaskOutcome,
 } from '@reel/sdk';
 import { attemptSettings, logFailedAttempt } from './activity-outcome.ts';
 import { runAttempt } from './activity-runner.ts';
+import { tracedAttempt } from './activity-span.ts';
 import { Doorbell } from './doorbell.ts';
 import { LoopLog } from './loop-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -171,10 +173,13 @@ export class TaskWorker {
     const startedAt = performance.now();
     metrics.activityStarted?.(task.name);
     entry.done = (async () => {
-      const result = await runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
-        ...heartbeat,
-        onDetails: (value) => (entry.details = { value, stored: false }),
-      });
+      const parent = runParentContext(task.trace && { parent: task.trace });
+      const result = await tracedAttempt(parent, { ...context, taskQueue: task.queue }, () =>
+        runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
+          ...heartbeat,
+          onDetails: (value) => (entry.details = { value, stored: false }),
+        }),
+      );
       if (entry.abandoned) return;
       const outcome: TaskOutcome = result.ok
         ? { ok: true, result: result.value }

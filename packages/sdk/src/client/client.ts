@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
@@ -14,6 +15,7 @@ import {
   type WorkflowDescription,
   type WorkflowStatus,
 } from '../store/store.ts';
+import { inSpan, TraceAttributes, traceCarrier } from '../tracing.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 import { ClientNotifications } from './notifications.ts';
@@ -179,37 +181,35 @@ export class Client {
     if (policy === 'terminateExisting') {
       await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
     }
-    const request: StartRequest = {
-      workflowId,
-      runId: randomUUID(),
-      type,
-      input: json,
-      now,
-      newRun: newRun || policy === 'terminateExisting',
-      ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
-      ...(attributes ? { attributes } : {}),
-      ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
-    };
-    const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
-    if (started.created) this.metrics.workflowStarted?.(type);
-    if (!started.knownType) {
-      throw new ReelError(
-        ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
-        `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
-      );
-    }
-    if (!started.created && started.type !== type) {
-      throw new ReelError(
-        ErrorCodes.WORKFLOW_ALREADY_STARTED,
-        `Workflow id ${workflowId} belongs to a '${started.type}' workflow, not '${type}'. Use another id.`,
-      );
-    }
-    if (!started.created && options.onConflict === 'fail') {
-      throw new ReelError(
-        ErrorCodes.WORKFLOW_ALREADY_STARTED,
-        `Workflow ${workflowId} already exists (run ${started.runId}). Use another id, or omit onConflict to get the existing run.`,
-      );
-    }
+    const spanAttributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.workflowType]: type };
+    const started = await inSpan(
+      `reel.start ${type}`,
+      { kind: SpanKind.PRODUCER, attributes: spanAttributes },
+      async (span) => {
+        // The start span's context is stored with the run: every worker's spans for it join its trace.
+        const trace = traceCarrier(span);
+        const request: StartRequest = {
+          workflowId,
+          runId: randomUUID(),
+          type,
+          input: json,
+          now,
+          newRun: newRun || policy === 'terminateExisting',
+          ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
+          ...(attributes ? { attributes } : {}),
+          ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
+          ...(trace ? { trace: { parent: trace } } : {}),
+        };
+        const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
+        if (started.created) this.metrics.workflowStarted?.(type);
+        span.setAttributes({
+          [TraceAttributes.runId]: started.runId,
+          [TraceAttributes.created]: started.created,
+        });
+        checkStarted(started, workflowId, type, policy);
+        return started;
+      },
+    );
     return this.handle(workflowId, started.runId, started.created);
   }
 
@@ -239,7 +239,10 @@ export class Client {
   async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
     checkName(name, 'signal name');
     const json = assertJson(payload, `The payload of signal '${name}'`) ?? null;
-    await this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`);
+    const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.signalName]: name };
+    await inSpan(`reel.signal ${name}`, { kind: SpanKind.PRODUCER, attributes }, () =>
+      this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`),
+    );
   }
 
   /** Asks a workflow to cancel: its pending awaits reject with `CancelledError`. */
@@ -323,7 +326,10 @@ export class Client {
     args: unknown[] = [],
     options: { timeout?: Duration } = {},
   ): Promise<R> {
-    return this.queries.query<R>(workflowId, name, args, options);
+    const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.queryName]: name };
+    return inSpan(`reel.query ${name}`, { kind: SpanKind.CLIENT, attributes }, () =>
+      this.queries.query<R>(workflowId, name, args, options),
+    );
   }
 
   async close(): Promise<void> {
@@ -370,5 +376,27 @@ export class Client {
       cancel: (reason) => this.cancel(id, reason),
       terminate: (reason) => this.terminate(id, reason),
     };
+  }
+}
+
+/** Throws if `start` returned no run, or a run this start must not accept (`policy`: its onConflict). */
+function checkStarted(started: StartResult, workflowId: string, type: string, policy: string): void {
+  if (!started.knownType) {
+    throw new ReelError(
+      ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
+      `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
+    );
+  }
+  if (!started.created && started.type !== type) {
+    throw new ReelError(
+      ErrorCodes.WORKFLOW_ALREADY_STARTED,
+      `Workflow id ${workflowId} belongs to a '${started.type}' workflow, not '${type}'. Use another id.`,
+    );
+  }
+  if (!started.created && policy === 'fail') {
+    throw new ReelError(
+      ErrorCodes.WORKFLOW_ALREADY_STARTED,
+      `Workflow ${workflowId} already exists (run ${started.runId}). Use another id, or omit onConflict to get the existing run.`,
+    );
   }
 }

@@ -7,7 +7,7 @@ import type {
   ScheduledRun,
   ScheduleTick,
 } from '../schedules/types.ts';
-import type { HistoryEvent, RecordedEvent } from '../workflow/events.ts';
+import type { HistoryEvent, RecordedEvent, RunTrace } from '../workflow/events.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
@@ -82,6 +82,8 @@ export interface StartRequest {
    * token 1, and wake no other worker: a worker in the starting process runs it at once (see `LocalWorker`).
    */
   lease?: { owner: string; ms: number };
+  /** Recorded in `workflow_started`: the trace the run's spans join. */
+  trace?: RunTrace;
 }
 
 /** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
@@ -91,6 +93,7 @@ export function startedData(req: StartRequest): Omit<StartedEvent, 'type'> {
     input: req.input,
     ...(req.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: req.executionTimeoutMs }),
     ...(req.parent ? { parent: { runId: req.parent.runId, cmd: req.parent.cmd } } : {}),
+    ...(req.trace ? { trace: req.trace } : {}),
   };
 }
 
@@ -177,6 +180,8 @@ export interface ContinueRequest extends Lease {
   carriedSignals?: { name: string; payload: Json }[];
   newRunId: string;
   input: Json | undefined;
+  /** Recorded in the successor's `workflow_started`: the trace its spans join. */
+  trace?: RunTrace;
 }
 
 /**

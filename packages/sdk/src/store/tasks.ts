@@ -1,5 +1,6 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type { TraceCarrier } from '../workflow/events.ts';
 
 /**
  * One attempt of an activity that runs on a task queue (`defineActivity(fn, { taskQueue })`), as the
@@ -19,6 +20,8 @@ export interface NewTask {
   availableAt: Date;
   /** The details an earlier attempt last sent with `heartbeat`. */
   lastHeartbeat?: Json;
+  /** The span the attempt's span is a child of: the run's segment that enqueued it. */
+  trace?: TraceCarrier;
 }
 
 /** A claim on a task: every later write about it presents the claim number, fenced like a lease. */

@@ -1,6 +1,22 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
 
+/** A span's W3C trace context (`traceparent`, `tracestate` headers), as stored with a run. */
+export interface TraceCarrier {
+  traceparent: string;
+  tracestate?: string;
+}
+
+/**
+ * The trace context a run's spans join, wherever they are recorded: `parent` is the span that started
+ * the run (a client's start, a parent run's child start); `link`, the predecessor's span for the
+ * successor of a continue-as-new.
+ */
+export interface RunTrace {
+  parent?: TraceCarrier;
+  link?: TraceCarrier;
+}
+
 /**
  * What history records. Commands the workflow issued (`activity_scheduled`, `timer_started`) carry
  * `cmd`, the sequence number the ctx call got when it was made; results and external input follow.
@@ -13,6 +29,8 @@ export type HistoryEvent =
       /** The run fails if still open this long after this event. */
       executionTimeoutMs?: number;
       parent?: { runId: string; cmd: number };
+      /** The trace the run's spans join (see docs/tracing.md); absent when none was active. */
+      trace?: RunTrace;
     }
   | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[] }
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }

@@ -44,6 +44,43 @@ export function continueAsNewBehaviour(h: Harness): void {
       expect(await h.claimable([type], at(4))).toEqual([next?.runId]);
     });
 
+    it("records a run's trace in workflow_started, at start and for a successor", async () => {
+      const type = await h.type();
+      const workflowId = h.id();
+      const parent = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'k=v' };
+      const link = { traceparent: `00-${'a'.repeat(32)}-${'c'.repeat(16)}-01` };
+      const runId = randomUUID();
+      await h.store.start({ workflowId, runId, type, input: null, now: at(0), trace: { parent } });
+      expect(await h.store.loadHistory(runId)).toMatchObject([
+        { type: 'workflow_started', trace: { parent } },
+      ]);
+      const lease = await h.claimOne(type);
+      for (const [i, input] of [{ page: 2 }, undefined].entries()) {
+        const current = i === 0 ? lease : await h.claimOne(type, at(2));
+        const newRunId = randomUUID();
+        const outcome = await h.store.continueAsNew({
+          ...current,
+          inboxVersion: 0,
+          now: at(1),
+          events: [event(1, 1, { type: 'workflow_continued_as_new', input })],
+          consumedInbox: [],
+          newRunId,
+          input,
+          trace: { parent, link },
+        });
+        expect(outcome).toBe('ok');
+        const [started] = await h.store.loadHistory(newRunId);
+        expect(started).toEqual({
+          type: 'workflow_started',
+          workflowType: type,
+          ...(input === undefined ? {} : { input }),
+          trace: { parent, link },
+          seq: 0,
+          at: at(1).toISOString(),
+        });
+      }
+    });
+
     it('hands the successor only signals and cancel requests, never a child outcome', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);

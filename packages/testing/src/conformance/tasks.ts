@@ -59,7 +59,13 @@ export function taskBehaviour(h: Harness): void {
     });
 
     it('a task is claimable from availableAt, on its queue, for its activity name, with its fields', async () => {
-      const { lease, task } = await setup({ availableAt: at(5000), attempt: 2, lastHeartbeat: { row: 3 } });
+      const trace = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'k=v' };
+      const { lease, task } = await setup({
+        availableAt: at(5000),
+        attempt: 2,
+        lastHeartbeat: { row: 3 },
+        trace,
+      });
       expect(await h.store.enqueueTask(lease, task, at(0))).toBe(true);
       expect(await h.store.nextTaskIn([task.queue], [task.name], at(0))).toBe(5000);
       expect(await claimAt(task, at(4999))).toEqual([]);
@@ -79,6 +85,7 @@ export function taskBehaviour(h: Harness): void {
         args: [{ frame: 7 }, 'hd'],
         queue: task.queue,
         lastHeartbeat: { row: 3 },
+        trace,
       });
       expect(claimed.availableAt).toEqual(at(5000));
       expect(typeof claimed.id).toBe('string');
@@ -156,13 +163,14 @@ export function taskBehaviour(h: Harness): void {
       expect(first.args).toEqual(task.args);
       expect(await h.store.enqueueTask(lease, task, at(2))).toBe(false);
 
-      const retry = { ...task, attempt: 2, availableAt: at(1000), lastHeartbeat: { row: 4 } };
+      const trace = { traceparent: `00-${'a'.repeat(32)}-${'c'.repeat(16)}-01` };
+      const retry = { ...task, attempt: 2, availableAt: at(1000), lastHeartbeat: { row: 4 }, trace };
       expect(await h.store.enqueueTask(lease, retry, at(3))).toBe(true);
       expect(await h.store.renewTasks([first], at(4), LEASE - 4)).toEqual([first.id]);
       expect(await h.store.completeTask(first, { ok: true, result: 'stale' }, at(5))).toBe(false);
       expect(await claimAt(task, at(999))).toEqual([]);
       const second = await claimOne(task, at(1000));
-      expect(second).toMatchObject({ attempt: 2, lastHeartbeat: { row: 4 } });
+      expect(second).toMatchObject({ attempt: 2, lastHeartbeat: { row: 4 }, trace });
       expect(await h.store.enqueueTask(lease, task, at(6))).toBe(false); // an older attempt never comes back
     });
 

@@ -146,7 +146,8 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
  * workflow id, carrying over attributes, the parent link, and the signals and cancel requests the run
  * never read (nothing else: a successor inherits no child's outcome), in one fenced statement. The
- * successor is claimable at once: $12 is the store's clock (null: the database's).
+ * successor is claimable at once: $12 is the store's clock (null: the database's). Its
+ * `workflow_started` records its input ($9) and trace ($16) when they are given.
  */
 const CONTINUE_POLICY = parentClosePolicy(
   '(select $1::uuid as run_id from old)',
@@ -178,8 +179,10 @@ with recursive old as (
 ), first_event as (
   insert into reel.history (run_id, seq, type, data, at)
   select run_id, 0, 'workflow_started',
-         case when $9::json is null then json_build_object('workflowType', type)
-              else json_build_object('workflowType', type, 'input', $9::json) end, $6
+         case when $9::json is null and $16::json is null then json_build_object('workflowType', type)
+              when $16::json is null then json_build_object('workflowType', type, 'input', $9::json)
+              when $9::json is null then json_build_object('workflowType', type, 'trace', $16::json)
+              else json_build_object('workflowType', type, 'input', $9::json, 'trace', $16::json) end, $6
     from successor
 ), gone as (
   -- the old run's inbox empties: what it read, what concerned only it (its children's outcomes, its

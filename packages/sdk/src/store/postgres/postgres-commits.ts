@@ -156,6 +156,7 @@ export class PostgresCommits {
       req.inboxVersion,
       (req.carriedSignals ?? []).map((s) => s.name),
       (req.carriedSignals ?? []).map((s) => json(s.payload)),
+      req.trace ? json(req.trace) : null,
     ]);
     const row = rows[0];
     if (Number(row.started) > 0) return 'ok' as const;

@@ -33,6 +33,7 @@ export class PostgresTasks {
       json(task.lastHeartbeat),
       now,
       this.clock(now),
+      json(task.trace),
     ]);
     return Number(rows[0].enqueued) > 0;
   }
@@ -65,6 +66,7 @@ export class PostgresTasks {
       queue: r.queue,
       availableAt: r.available_at,
       ...(r.no_heartbeat ? {} : { lastHeartbeat: r.last_heartbeat as Json }),
+      ...(r.trace ? { trace: r.trace } : {}),
     }));
   }
 

@@ -16,9 +16,11 @@ with fence as (
   select run_id from reel.workflows
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
 ), ins as (
-  insert into reel.tasks (run_id, cmd, attempt, name, args, queue, available_at, ready_at, last_heartbeat, created_at)
+  insert into reel.tasks (run_id, cmd, attempt, name, args, queue, available_at, ready_at, last_heartbeat, created_at,
+                          trace)
   select $1, $3, $4, $5, $6, $7, $8,
-         case when $8::timestamptz <= $10::timestamptz then coalesce($11::timestamptz, now()) else $8 end, $9, $10
+         case when $8::timestamptz <= $10::timestamptz then coalesce($11::timestamptz, now()) else $8 end, $9, $10,
+         $12
     from fence
    where not exists (select 1 from reel.inbox i
                       where i.run_id = $1 and i.kind = 'activity_result'
@@ -27,7 +29,7 @@ with fence as (
      set attempt = excluded.attempt, name = excluded.name, args = excluded.args, queue = excluded.queue,
          available_at = excluded.available_at, ready_at = excluded.ready_at,
          last_heartbeat = excluded.last_heartbeat, claim = reel.tasks.claim + 1, claimed_by = null,
-         created_at = excluded.created_at
+         created_at = excluded.created_at, trace = excluded.trace
    where reel.tasks.attempt < excluded.attempt
   returning queue
 )
@@ -52,7 +54,7 @@ update reel.tasks t
            for update of t2 skip locked) c
  where t.id = c.id
 returning t.id, t.claim, c.workflow_id, t.run_id, t.cmd, t.attempt, t.name, t.args, t.queue,
-          t.available_at, t.last_heartbeat, t.last_heartbeat is null as no_heartbeat`;
+          t.available_at, t.last_heartbeat, t.last_heartbeat is null as no_heartbeat, t.trace`;
 
 /**
  * How long, in ms by the store's clock ($3; null: the database's), until a task of an open run on
