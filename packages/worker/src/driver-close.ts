@@ -15,7 +15,7 @@ export interface ClosingRun {
   tasks: TaskDispatch;
   metrics: WorkerMetrics;
   /** Names the run on every line. */
-  logger: Logger;
+  log: Logger;
   /** When the run was created (its `workflow_started` event), for its end-to-end latency. */
   createdAt: Date;
   clock(): Date;
@@ -82,9 +82,9 @@ function closed(
     durationMs: ms,
     ...(error ? { err: { message: error.message, code: error.code } } : {}),
   };
-  if (status === 'failed') run.logger.warn(fields, `workflow failed: ${error?.message}`);
-  else if (status === 'cancelled') run.logger.info(fields, 'workflow cancelled');
-  else run.logger.debug(fields, status === 'continued' ? 'workflow continued as new' : 'workflow completed');
+  if (status === 'failed') run.log.warn(fields, `workflow failed: ${error?.message}`);
+  else if (status === 'cancelled') run.log.info(fields, 'workflow cancelled');
+  else run.log.debug(fields, status === 'continued' ? 'workflow continued as new' : 'workflow completed');
 }
 
 /**

@@ -1,4 +1,14 @@
-import type { ActivityFn, GuardMode, Lease, Logger, Store, WorkflowFn } from '@reel/sdk';
+import {
+  type ActivityFn,
+  type ClaimedRun,
+  type GuardMode,
+  type Lease,
+  type Logger,
+  type RecordedEvent,
+  type Store,
+  WorkflowExecution,
+  type WorkflowFn,
+} from '@reel/sdk';
 import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run driver needs from its worker. */
@@ -21,4 +31,19 @@ export interface DriverHost {
   /** The worker's logger; a run driver passes on a child of it that names the run. */
   logger: Logger;
   metrics: WorkerMetrics;
+}
+
+/** The replayer of `run` from its `history`, with the worker's workflows, clock and guard. */
+export function replayerOf(host: DriverHost, run: ClaimedRun, history: RecordedEvent[], log: Logger) {
+  return new WorkflowExecution({
+    workflowId: run.workflowId,
+    runId: run.runId,
+    workflowType: run.type,
+    fn: host.workflows.get(run.type) as WorkflowFn,
+    history,
+    clock: host.clock,
+    activityName: (fn) => host.activityName(fn),
+    guard: host.guard,
+    onViolation: (err) => log.warn({ code: err.code }, err.message),
+  });
 }

@@ -1,4 +1,7 @@
-import type { ErrorInfo, HistoryEvent, InboxItem, Json } from '@reel/sdk';
+import type { ErrorInfo, HistoryEvent, InboxItem, Json, RecordedEvent, WorkflowExecution } from '@reel/sdk';
+
+/** What a read of the inbox gives. */
+export type InboxRead = { items: InboxItem[]; version: number };
 
 /**
  * A run's view of its inbox: the items read and not yet consumed by a flush, and the version they
@@ -15,12 +18,32 @@ export class DriverInbox {
   private readonly seen = new Set<string>();
 
   /** The items not seen before, in order of arrival; records the version. Pass each to `consume`. */
-  take({ items, version }: { items: InboxItem[]; version: number }): InboxItem[] {
+  take({ items, version }: InboxRead): InboxItem[] {
     this.version = version;
     this.dirty = false;
     const fresh = items.filter((item) => !this.seen.has(item.id));
     for (const item of fresh) this.seen.add(item.id);
     return fresh;
+  }
+
+  /**
+   * Appends the items of `read` not seen before to `exec` as history events, each consumed by the next
+   * flush; returns the events. A task's outcome becomes the event `taskResult` makes of it (none:
+   * stale, dropped).
+   */
+  apply(
+    read: InboxRead,
+    exec: WorkflowExecution,
+    taskResult: (payload: InboxItem['payload']) => HistoryEvent | undefined,
+  ): RecordedEvent[] {
+    const events: RecordedEvent[] = [];
+    for (const item of this.take(read)) {
+      const event = item.kind === 'activity_result' ? taskResult(item.payload) : inboxEvent(item);
+      const recorded = event && exec.append(event);
+      this.consume(item.id, recorded?.seq);
+      if (recorded && item.kind !== 'activity_result') events.push(recorded);
+    }
+    return events;
   }
 
   /** Item `id` became the event at `seq` (none: it was dropped, stale); the next flush deletes it. */

@@ -4,24 +4,23 @@ import {
   type ClosedRun,
   type CommitOutcome,
   ErrorCodes,
-  errorFields,
-  isConnectionError,
   type Json,
   type Logger,
   type Outcome,
   type RecordedEvent,
   ReelError,
-  WorkflowExecution,
-  type WorkflowFn,
+  type WorkflowExecution,
 } from '@reel/sdk';
 import { LocalActivities } from './driver-activities.ts';
 import { DriverChildren } from './driver-children.ts';
 import { closeRun } from './driver-close.ts';
-import type { DriverHost } from './driver-host.ts';
-import { DriverInbox, inboxEvent } from './driver-inbox.ts';
+import { type DriverHost, replayerOf } from './driver-host.ts';
+import { DriverInbox, type InboxRead } from './driver-inbox.ts';
+import { fail, leaseLost, park } from './driver-stops.ts';
 import { enforceDeadline, fireDueTimers, nextWake, timerDelay } from './driver-timers.ts';
 import { RunWrites } from './driver-writes.ts';
 import { RunSpan } from './run-span.ts';
+import { Stepper } from './stepper.ts';
 import { TaskDispatch } from './task-dispatch.ts';
 
 /**
@@ -45,8 +44,12 @@ export class RunDriver {
   private span: RunSpan | undefined;
   /** When the run was claimed, until its first replay is reported to the metrics. */
   private replayedAt: number | undefined = performance.now();
-  private stepping = false;
-  private again = false;
+  private readonly stepper = new Stepper(
+    () => this.step(),
+    () => this.ended,
+    (err) => this.fail(err),
+    (ms) => this.host.metrics.stepped?.(this.run.type, ms),
+  );
   private ended = false;
   private timer: NodeJS.Timeout | undefined;
   /** The worker's logger, naming this run on every line. */
@@ -96,17 +99,7 @@ export class RunDriver {
             this.host.store.loadHistory(this.run.runId),
             this.host.store.readInbox(this.run.runId),
           ]);
-      this.exec = new WorkflowExecution({
-        workflowId: this.run.workflowId,
-        runId: this.run.runId,
-        workflowType: this.run.type,
-        fn: this.host.workflows.get(this.run.type) as WorkflowFn,
-        history,
-        clock: this.host.clock,
-        activityName: (fn) => this.host.activityName(fn),
-        guard: this.host.guard,
-        onViolation: (err) => this.log.warn({ code: err.code }, err.message),
-      });
+      this.exec = replayerOf(this.host, this.run, history, this.log);
       this.span = new RunSpan(this.run, history);
       // A cancellation recorded before a crash may not have reached the children: pass it on again.
       this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');
@@ -155,29 +148,10 @@ export class RunDriver {
     await this.writes.handBack();
   }
 
-  /** Runs `step` now, or once more after the one under way. */
+  /** Runs a step now, or once more after the one under way. */
   poke(): void {
     // Before start() has loaded the history there is nothing to step; start() pokes when it has.
-    if (this.ended || !this.exec) return;
-    if (this.stepping) {
-      this.again = true;
-      return;
-    }
-    this.stepping = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          const startedAt = performance.now();
-          await this.step();
-          this.host.metrics.stepped?.(this.run.type, performance.now() - startedAt);
-        } while (this.again && !this.ended);
-      } catch (err) {
-        this.fail(err);
-      } finally {
-        this.stepping = false;
-      }
-    })();
+    if (!this.ended && this.exec) this.stepper.poke();
   }
 
   private async step(): Promise<void> {
@@ -219,13 +193,13 @@ export class RunDriver {
     const children = startChildren ? await this.children.start() : 'none';
     if (children === 'lost') return this.leaseLost();
     if (children === 'started') {
-      this.again = true;
+      this.stepper.again = true;
       return;
     }
     // An activity that finished while this step awaited a flush appended its result: it must reach
     // the code before the run may wait, or releasing the run would strand it with a result unseen.
     if (this.exec.hasUndelivered()) {
-      this.again = true;
+      this.stepper.again = true;
       return;
     }
     await this.wait(now);
@@ -250,15 +224,8 @@ export class RunDriver {
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
-  private applyInbox(read: Parameters<DriverInbox['take']>[0]): void {
-    for (const item of this.inbox.take(read)) {
-      if (item.kind === 'activity_result') {
-        const result = this.tasks.resultEvent(item.payload); // undefined: stale, dropped
-        this.inbox.consume(item.id, result && this.exec.append(result).seq);
-        continue;
-      }
-      const event = this.exec.append(inboxEvent(item));
-      this.inbox.consume(item.id, event.seq);
+  private applyInbox(read: InboxRead): void {
+    for (const event of this.inbox.apply(read, this.exec, (payload) => this.tasks.resultEvent(payload))) {
       this.span?.received(event);
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
@@ -269,21 +236,14 @@ export class RunDriver {
     const closed = await closeRun(
       {
         ...this.run,
-        writes: this.writes,
-        activities: this.activities,
-        children: this.children,
-        tasks: this.tasks,
-        metrics: this.host.metrics,
-        logger: this.log,
+        ...this.parts(),
         createdAt: new Date(this.exec.log[0]?.at ?? this.host.clock()),
-        clock: this.host.clock,
         cancelChildren: this.cancelChildrenPending,
         successorTrace: () => this.span?.successorTrace(),
-        lost: () => this.leaseLost(),
       },
       outcome,
     );
-    if (closed === 'again') this.again = true;
+    if (closed === 'again') this.stepper.again = true;
     else if (closed === 'continued') {
       this.span?.closed('continued');
       this.end();
@@ -296,49 +256,33 @@ export class RunDriver {
   /** True if the write went through; otherwise the step must go again (`kept`, `unread`) or stop (`lost`). */
   private async flushed(write: Promise<CommitOutcome>): Promise<boolean> {
     const outcome = await write;
-    if (outcome === 'kept' || outcome === 'unread') this.again = true;
+    if (outcome === 'kept' || outcome === 'unread') this.stepper.again = true;
     return outcome === 'ok';
   }
 
-  private async park(err: ReelError): Promise<void> {
-    const parkAttempts = this.run.parkAttempts + 1;
-    const retryAt = await this.writes.park(err, this.run.parkAttempts);
-    this.log.error(
-      { code: err.code, parkAttempts, retryAt: retryAt.toISOString() },
-      `run parked (attempt ${parkAttempts}), next try at ${retryAt.toISOString()}: ${err.message}`,
-    );
-    this.host.metrics.parked?.(this.run.type, err.code);
-    this.span?.parked(err);
-    this.host.wakeAt(retryAt);
-    this.abandon('parked');
+  private park(err: ReelError): Promise<void> {
+    return park(this.parts(), err);
   }
 
   /** Another worker has the run (a fenced write or a renewal found its token moved on): stop at once. */
   leaseLost(): void {
-    if (this.ended) return;
-    this.log.warn({ fencingToken: this.run.fencingToken }, 'lost the lease of a run; another worker has it');
-    this.host.metrics.leaseLost?.(this.run.type);
-    this.abandon('lease lost');
+    if (!this.ended) leaseLost(this.parts());
   }
 
   private fail(err: unknown): void {
-    const { message } = errorFields(err);
-    if (!isConnectionError(err)) {
-      this.log.error(
-        { err },
-        `run stopped on an unexpected error; it resumes after its lease expires: ${message}`,
-      );
-      this.abandon('unexpected error');
-      return;
-    }
-    // What reached Postgres before it went away is unknown: the run replays from what is durable,
-    // here or elsewhere, as soon as it is handed back, rather than when its lease runs out.
-    this.log.warn(
-      { err: errorFields(err) },
-      `run stopped: Postgres could not be reached; it resumes once Postgres answers: ${message}`,
-    );
-    this.abandon('database unreachable');
-    void this.writes.handBack(true);
+    fail(this.parts(), err);
+  }
+
+  /** What closing or stopping the run involves. */
+  private parts() {
+    const { run, log, writes, span, activities, children, tasks } = this;
+    const { metrics, clock } = this.host;
+    return {
+      ...{ run, log, writes, span, activities, children, tasks, metrics, clock },
+      wakeAt: (at: Date) => this.host.wakeAt(at),
+      abandon: (reason: string) => this.abandon(reason),
+      lost: () => this.leaseLost(),
+    };
   }
 
   private end(closed?: ClosedRun): void {
