@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCodes, ReelError } from '../errors.ts';
+import type { BatchDescription, BatchLease } from '../store/batches.ts';
+import { OPEN_STATUSES, type Store } from '../store/store.ts';
+
+/** How often a runner waiting for another's lease to lapse looks again, at most. */
+const HELD_POLL_MS = 1000;
+
+/**
+ * Runs a batch to its end: leases it, then does one page at a time — lists the next page by the
+ * batch's filter and cursor, applies the operation to each run through `applyBatch` (at most once per
+ * workflow, whatever happened before), and moves the cursor with the page's counts, fenced by the
+ * lease. A runner that dies leaves the cursor at its last page done; whoever runs the batch next goes
+ * on from there once the lease has lapsed, and a page done twice reaches no workflow twice. While
+ * another runner holds the lease, waits for it to finish or lapse.
+ */
+export async function runBatch(
+  store: Store,
+  id: string,
+  clock: () => Date,
+  leaseMs: number,
+): Promise<BatchDescription> {
+  const owner = `batch-runner-${process.pid}-${randomUUID()}`;
+  for (;;) {
+    const claim = await store.claimBatch(id, owner, clock(), leaseMs);
+    if (claim === undefined) throw batchNotFound(id);
+    if ('closed' in claim) return claim.closed;
+    if ('held' in claim) {
+      await sleep(Math.min(Math.max(claim.heldForMs, 1), HELD_POLL_MS));
+      continue;
+    }
+    const ended = await runPages(store, claim.claimed, claim.batch, clock, leaseMs);
+    if (ended) return ended;
+    // The lease was lost (taken over after a pause) or the batch stopped: the next claim tells which.
+  }
+}
+
+/** The pages from the batch's cursor on; undefined when a cursor move was refused. */
+async function runPages(
+  store: Store,
+  lease: BatchLease,
+  batch: BatchDescription,
+  clock: () => Date,
+  leaseMs: number,
+): Promise<BatchDescription | undefined> {
+  let cursor = batch.cursor;
+  for (;;) {
+    const page = await store.list({
+      ...batch.filter,
+      limit: batch.pageSize,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    let done = 0;
+    let skipped = 0;
+    for (const run of page.items) {
+      // A run listed closed is skipped; one listed open is reached through its workflow id, so the
+      // operation follows it to a continue-as-new successor, as a single cancel or signal does.
+      if (!OPEN_STATUSES.includes(run.status)) {
+        skipped++;
+        continue;
+      }
+      const outcome = await store.applyBatch(batch.id, run.workflowId, batch.operation, clock());
+      if (outcome === 'stopped') return undefined;
+      if (outcome === 'applied' || outcome === 'already') done++;
+      else skipped++;
+    }
+    const last = page.nextCursor === undefined;
+    const step = { cursor: page.nextCursor, done, skipped, last };
+    if (!(await store.advanceBatch(lease, step, clock(), leaseMs))) return undefined;
+    if (last) return (await store.getBatch(batch.id)) ?? undefined;
+    cursor = page.nextCursor;
+  }
+}
+
+/** The error for a batch id no batch has. */
+export function batchNotFound(id: string): ReelError {
+  return new ReelError(
+    ErrorCodes.BATCH_NOT_FOUND,
+    `No batch with id ${JSON.stringify(id)}. Check the id: it is the one the bulk action returned or was given.`,
+  );
+}
