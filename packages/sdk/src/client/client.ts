@@ -3,13 +3,13 @@ import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
-import {
-  type ListFilter,
-  type ListPage,
-  type StartRequest,
-  type StartResult,
-  type Store,
-  type WorkflowDescription,
+import type {
+  ListFilter,
+  ListPage,
+  StartRequest,
+  StartResult,
+  Store,
+  WorkflowDescription,
 } from '../store/store.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
