@@ -14,7 +14,7 @@ const POLL_MS = 500;
 
 /**
  * `client.batches` over Reel's HTTP server: the server runs each batch, and these methods follow it.
- * Reached as `HttpClient.batches`. `lease` is the server's concern and is not sent.
+ * Reached as `HttpClient.batches`.
  * @example
  * const batch = await http.batches.cancel({ type: 'orderWorkflow', status: 'running' }, { reason: 'recall' });
  */
@@ -63,10 +63,16 @@ export class HttpBatchClient {
     return revive((await this.request<BatchDescription>('POST', `/v1/batches/${kind}`, body)).body);
   }
 
-  /** Has the server run the batch from its last page done, and resolves when it has ended. */
-  async resume(id: string): Promise<BatchDescription> {
-    await this.request('POST', `${path(id)}/resume`);
-    return this.untilEnded(id);
+  /**
+   * Has the server run the batch from its last page done, and resolves when it has ended; with
+   * `wait: false`, at once, with the batch as it is. `lease` is the server's concern and is not sent.
+   */
+  async resume(
+    id: string,
+    options: Pick<BatchOptions, 'lease'> & { wait?: boolean } = {},
+  ): Promise<BatchDescription> {
+    const { body } = await this.request<BatchDescription>('POST', `${path(id)}/resume`);
+    return options.wait === false ? revive(body) : this.untilEnded(id);
   }
 
   async describe(id: string): Promise<BatchDescription> {
