@@ -1,5 +1,6 @@
 export { type ActivityContext, activityContext, activityStorage } from './activity-context.ts';
 export { BatchClient, type BatchOptions, type NewBatchOptions } from './client/batch-client.ts';
+export { runBatch, tryRunBatch } from './client/batch-runner.ts';
 export {
   Client,
   type ClientOptions,

@@ -10,7 +10,7 @@ import type {
 import { after, msUntil } from './memory-time.ts';
 
 /** A batch as the memory store holds it: a row of `reel.batches` and its rows of `reel.batch_runs`. */
-interface Batch extends BatchDescription {
+interface Batch extends Omit<BatchDescription, 'done'> {
   fencingToken: number;
   reached: Set<string>;
 }
@@ -40,7 +40,6 @@ export class MemoryBatches {
       pageSize,
       matched,
       status: 'running',
-      done: 0,
       skipped: 0,
       createdAt: now,
       updatedAt: now,
@@ -88,7 +87,6 @@ export class MemoryBatches {
     if (!b || b.fencingToken !== lease.fencingToken || b.status !== 'running' || !b.runner) return false;
     if (step.cursor === undefined) delete b.cursor;
     else b.cursor = step.cursor;
-    b.done += step.done;
     b.skipped += step.skipped;
     b.updatedAt = now;
     if (step.last) {
@@ -99,6 +97,17 @@ export class MemoryBatches {
       b.runner = { owner: b.runner.owner, leaseExpiresAt: after(this.deps.storeNow(now), leaseMs) };
     }
     return true;
+  }
+
+  orphaned(now: Date, limit: number): string[] {
+    const storeNow = this.deps.storeNow(now);
+    return [...this.batches.values()]
+      .filter((b) => b.status === 'running' && !(b.runner && b.runner.leaseExpiresAt > storeNow))
+      .sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
+      .slice(0, limit)
+      .map((b) => b.id);
   }
 
   stop(id: string, now: Date): boolean | undefined {
@@ -114,6 +123,6 @@ export class MemoryBatches {
 }
 
 function describe(b: Batch): BatchDescription {
-  const { fencingToken: _token, reached: _reached, ...d } = b;
-  return structuredClone(d);
+  const { fencingToken: _token, reached, ...d } = b;
+  return { ...structuredClone(d), done: reached.size };
 }

@@ -366,6 +366,10 @@ export class MemoryStore implements Store {
     return this.batches.advance(lease, step, now, leaseMs);
   }
 
+  async orphanedBatches(now: Date, limit: number): Promise<string[]> {
+    return this.batches.orphaned(now, limit);
+  }
+
   async stopBatch(id: string, now: Date): Promise<boolean | undefined> {
     return this.batches.stop(id, now);
   }

@@ -27,31 +27,47 @@ export async function runBatch(
   clock: () => Date,
   leaseMs: number,
 ): Promise<BatchDescription> {
-  const owner = `batch-runner-${process.pid}-${randomUUID()}`;
   for (;;) {
-    const claim = await store.claimBatch(id, owner, clock(), leaseMs);
-    if (claim === undefined) throw batchNotFound(id);
-    if ('closed' in claim) return claim.closed;
-    if ('held' in claim) {
-      await sleep(Math.min(Math.max(claim.heldForMs, 1), HELD_POLL_MS));
-      continue;
-    }
-    const ended = await runPages(store, claim.claimed, claim.batch, clock, leaseMs);
-    if (ended) return ended;
-    // The lease was lost (taken over after a pause) or the batch stopped: the next claim tells which.
+    const outcome = await tryRunBatch(store, id, clock, leaseMs);
+    if (outcome && !('heldForMs' in outcome)) return outcome;
+    await sleep(Math.min(Math.max(outcome?.heldForMs ?? 0, 1), HELD_POLL_MS));
   }
 }
 
-/** The pages from the batch's cursor on; undefined when a cursor move was refused. */
+/**
+ * One attempt at running a batch to its end: the batch once it has ended (completed or stopped), how
+ * long another runner's lease lasts if one holds it (0: this runner lost its lease, look again), or
+ * undefined when `stopped()` said to stop between two pages (the lease then lapses by itself).
+ */
+export async function tryRunBatch(
+  store: Store,
+  id: string,
+  clock: () => Date,
+  leaseMs: number,
+  stopped: () => boolean = () => false,
+): Promise<BatchDescription | { heldForMs: number } | undefined> {
+  const owner = `batch-runner-${process.pid}-${randomUUID()}`;
+  const claim = await store.claimBatch(id, owner, clock(), leaseMs);
+  if (claim === undefined) throw batchNotFound(id);
+  if ('closed' in claim) return claim.closed;
+  if ('held' in claim) return { heldForMs: claim.heldForMs };
+  const ended = await runPages(store, claim.claimed, claim.batch, clock, leaseMs, stopped);
+  // A refused cursor move: the lease was lost (taken over after a pause) or the batch was stopped.
+  return ended === 'refused' ? { heldForMs: 0 } : ended;
+}
+
+/** The pages from the batch's cursor on, until the last, a refused cursor move, or `stopped()`. */
 async function runPages(
   store: Store,
   lease: BatchLease,
   batch: BatchDescription,
   clock: () => Date,
   leaseMs: number,
-): Promise<BatchDescription | undefined> {
+  stopped: () => boolean,
+): Promise<BatchDescription | 'refused' | undefined> {
   let cursor = batch.cursor;
   for (;;) {
+    if (stopped()) return undefined;
     const page = await store.list({
       ...batch.filter,
       limit: batch.pageSize,
@@ -64,13 +80,12 @@ async function runPages(
         ? store.applyBatch(batch.id, run.workflowId, batch.operation, clock())
         : Promise.resolve('closed' as const),
     );
-    if (outcomes.includes('stopped')) return undefined;
-    const done = outcomes.filter((o) => o === 'applied' || o === 'already').length;
-    const skipped = outcomes.length - done;
+    if (outcomes.includes('stopped')) return 'refused';
+    const skipped = outcomes.filter((o) => o === 'closed' || o === 'missing').length;
     const last = page.nextCursor === undefined;
-    const step = { cursor: page.nextCursor, done, skipped, last };
-    if (!(await store.advanceBatch(lease, step, clock(), leaseMs))) return undefined;
-    if (last) return (await store.getBatch(batch.id)) ?? undefined;
+    const step = { cursor: page.nextCursor, skipped, last };
+    if (!(await store.advanceBatch(lease, step, clock(), leaseMs))) return 'refused';
+    if (last) return (await store.getBatch(batch.id)) ?? 'refused';
     cursor = page.nextCursor;
   }
 }

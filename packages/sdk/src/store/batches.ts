@@ -27,7 +27,7 @@ export interface NewBatch {
 /** A batch and its progress. */
 export interface BatchDescription extends NewBatch {
   status: BatchStatus;
-  /** Runs the operation reached (once each), counted as their pages are done. */
+  /** Runs the operation reached, once each: counted as it reaches them. */
   done: number;
   /** Runs listed that had closed before the operation reached them. */
   skipped: number;
@@ -62,10 +62,9 @@ export type BatchClaim =
  */
 export type BatchRunOutcome = 'applied' | 'already' | 'closed' | 'missing' | 'stopped';
 
-/** One page done: the cursor after it and what its runs counted; `last` completes the batch. */
+/** One page done: the cursor after it and how many of its runs were skipped; `last` completes the batch. */
 export interface BatchStep {
   cursor: string | undefined;
-  done: number;
   skipped: number;
   last: boolean;
 }

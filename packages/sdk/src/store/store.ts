@@ -409,6 +409,8 @@ export interface Store {
    * lost or the batch is no longer running.
    */
   advanceBatch(lease: BatchLease, step: BatchStep, now: Date, leaseMs: number): Promise<boolean>;
+  /** Up to `limit` running batches no runner holds: never claimed, or their lease lapsed (store clock). */
+  orphanedBatches(now: Date, limit: number): Promise<string[]>;
   /** Stops a running batch (`cancelled`): no page is done after it. Same answers as `enqueue`. */
   stopBatch(id: string, now: Date): Promise<boolean | undefined>;
 }

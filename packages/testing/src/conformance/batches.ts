@@ -73,14 +73,29 @@ export function batchBehaviour(h: Harness): void {
       const second = await h.store.claimBatch(batch.id, 'r2', at(LEASE), LEASE);
       if (!second || !('claimed' in second)) throw new Error('expected the lapsed lease to be taken');
       expect(second.claimed.fencingToken).toBeGreaterThan(first.claimed.fencingToken);
-      const step = { cursor: 'c1', done: 1, skipped: 0, last: false };
+      const step = { cursor: 'c1', skipped: 1, last: false };
       expect(await h.store.advanceBatch(first.claimed, step, at(LEASE + 1), LEASE)).toBe(false);
       expect(await h.store.advanceBatch(second.claimed, step, at(LEASE + 1), LEASE)).toBe(true);
       expect(await h.store.getBatch(batch.id)).toMatchObject({
         cursor: 'c1',
-        done: 1,
-        runner: { owner: 'r2' },
+        skipped: 1,
+        runner: { owner: 'r2', leaseExpiresAt: at(LEASE + 1 + LEASE) },
       });
+    });
+
+    it('lists the running batches no runner holds: never claimed, or their lease lapsed', async () => {
+      const fresh = newBatch();
+      const held = newBatch();
+      const ended = newBatch();
+      for (const b of [fresh, held, ended]) await h.store.createBatch(b, at(0));
+      await h.store.claimBatch(held.id, 'r1', at(0), LEASE);
+      await h.store.stopBatch(ended.id, at(0));
+      const orphans = await h.store.orphanedBatches(at(1000), 1000);
+      expect(orphans).toContain(fresh.id);
+      expect(orphans).not.toContain(held.id);
+      expect(orphans).not.toContain(ended.id);
+      expect(await h.store.orphanedBatches(at(LEASE), 1000)).toContain(held.id);
+      expect(await h.store.orphanedBatches(at(LEASE), 1)).toHaveLength(1);
     });
 
     it('applies a cancel once per workflow, however often the page is done', async () => {
@@ -127,31 +142,24 @@ export function batchBehaviour(h: Harness): void {
       expect(await h.store.applyBatch(batch.id, h.id('missing'), cancel, at(3))).toBe('missing');
     });
 
-    it('completes a batch on its last page, and does nothing for it after', async () => {
+    it('counts the workflows reached as done, completes a batch on its last page, and does nothing for it after', async () => {
       const type = await h.type();
-      const run = await h.start(type);
+      const [a, b, run] = [await h.start(type), await h.start(type), await h.start(type)];
       const batch = newBatch();
       await h.store.createBatch(batch, at(0));
       const claim = await h.store.claimBatch(batch.id, 'r1', at(0), LEASE);
       if (!claim || !('claimed' in claim)) throw new Error('expected a claim');
-      await h.store.advanceBatch(
-        claim.claimed,
-        { cursor: 'c1', done: 2, skipped: 1, last: false },
-        at(1),
-        LEASE,
-      );
-      expect(
-        await h.store.advanceBatch(
-          claim.claimed,
-          { cursor: undefined, done: 1, skipped: 0, last: true },
-          at(2),
-          LEASE,
-        ),
-      ).toBe(true);
+      await h.store.applyBatch(batch.id, a.workflowId, cancel, at(1));
+      await h.store.applyBatch(batch.id, a.workflowId, cancel, at(1));
+      expect(await h.store.getBatch(batch.id)).toMatchObject({ done: 1 });
+      await h.store.advanceBatch(claim.claimed, { cursor: 'c1', skipped: 1, last: false }, at(1), LEASE);
+      await h.store.applyBatch(batch.id, b.workflowId, cancel, at(2));
+      const last = { cursor: undefined, skipped: 0, last: true };
+      expect(await h.store.advanceBatch(claim.claimed, last, at(2), LEASE)).toBe(true);
       const done = await h.store.getBatch(batch.id);
       expect(done).toMatchObject({
         status: 'completed',
-        done: 3,
+        done: 2,
         skipped: 1,
         closedAt: at(2),
         updatedAt: at(2),
@@ -174,11 +182,12 @@ export function batchBehaviour(h: Harness): void {
       expect(await h.store.stopBatch(batch.id, at(2))).toBe(false);
       expect(await h.store.stopBatch(`batch-${randomUUID()}`, at(2))).toBeUndefined();
       expect(await h.store.applyBatch(batch.id, run.workflowId, cancel, at(3))).toBe('stopped');
-      const step = { cursor: 'c1', done: 1, skipped: 0, last: false };
+      const step = { cursor: 'c1', skipped: 1, last: false };
       expect(await h.store.advanceBatch(claim.claimed, step, at(3), LEASE)).toBe(false);
       expect(await h.store.getBatch(batch.id)).toMatchObject({
         status: 'cancelled',
         done: 0,
+        skipped: 0,
         closedAt: at(1),
       });
       expect(await inbox(run.runId)).toEqual([]);

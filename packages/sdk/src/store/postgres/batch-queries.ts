@@ -10,7 +10,10 @@ values ($1, $2, $3, $4, $5, $6, $6)
 on conflict (id) do nothing
 returning id`;
 
-export const GET_BATCH = `select * from reel.batches where id = $1`;
+/** The runs reached, counted from the marks: exact even inside a page, and after a crash in one. */
+const DONE = `(select count(*) from reel.batch_runs r where r.batch_id = b.id) as done`;
+
+export const GET_BATCH = `select b.*, ${DONE} from reel.batches b where b.id = $1`;
 
 /**
  * Leases a running batch whose lease is free or has lapsed, to $2 for $3 ms. Returns the batch as it
@@ -19,9 +22,9 @@ export const GET_BATCH = `select * from reel.batches where id = $1`;
  */
 export const CLAIM_BATCH = `
 with b as (
-  select *,
+  select b.*, ${DONE},
          greatest(0, extract(epoch from lease_expires_at - coalesce($4::timestamptz, now())) * 1000)::float8 as held_for_ms
-    from reel.batches where id = $1
+    from reel.batches b where b.id = $1
 ), claimed as (
   update reel.batches
      set lease_owner = $2, fencing_token = fencing_token + 1, updated_at = $5,
@@ -50,17 +53,17 @@ with b as (
 select (select status from b) as status, exists (select 1 from ins) as marked`;
 
 /**
- * Fenced by the token ($2): records a page done (cursor $3, counts $4 and $5) and extends the lease
- * by $8 ms from the store's clock ($9); the last page ($6) completes the batch and ends the lease.
+ * Fenced by the token ($2): records a page done (cursor $3, runs skipped $4) and extends the lease
+ * by $7 ms from the store's clock ($8); the last page ($5) completes the batch and ends the lease.
  */
 export const ADVANCE_BATCH = `
 update reel.batches
-   set cursor = $3, done = done + $4, skipped = skipped + $5, updated_at = $7,
-       status = case when $6::boolean then 'completed' else status end,
-       closed_at = case when $6::boolean then $7::timestamptz end,
-       lease_owner = case when $6::boolean then null else lease_owner end,
-       lease_expires_at = case when $6::boolean then null
-                               else coalesce($9::timestamptz, now()) + $8::float8 * interval '1 millisecond' end
+   set cursor = $3, skipped = skipped + $4, updated_at = $6,
+       status = case when $5::boolean then 'completed' else status end,
+       closed_at = case when $5::boolean then $6::timestamptz end,
+       lease_owner = case when $5::boolean then null else lease_owner end,
+       lease_expires_at = case when $5::boolean then null
+                               else coalesce($8::timestamptz, now()) + $7::float8 * interval '1 millisecond' end
  where id = $1 and fencing_token = $2 and status = 'running' and lease_owner is not null`;
 
 export const STOP_BATCH = `
@@ -73,3 +76,10 @@ with b as (
   returning 1
 )
 select (select status from b) as status, exists (select 1 from stopped) as stopped`;
+
+/** Running batches no runner holds, oldest first. $1: the store's clock; $2: how many. */
+export const ORPHANED_BATCHES = `
+select id from reel.batches
+ where status = 'running' and (lease_expires_at is null or lease_expires_at <= coalesce($1::timestamptz, now()))
+ order by created_at, id
+ limit $2`;

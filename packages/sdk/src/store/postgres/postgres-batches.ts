@@ -94,7 +94,6 @@ export class PostgresBatches {
       lease.batchId,
       lease.fencingToken,
       step.cursor ?? null,
-      step.done,
       step.skipped,
       step.last,
       now,
@@ -102,6 +101,11 @@ export class PostgresBatches {
       this.clock(now),
     ]);
     return (res.rowCount ?? 0) > 0;
+  }
+
+  async orphaned(now: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query(q.ORPHANED_BATCHES, [this.clock(now), limit]);
+    return rows.map((r) => r.id);
   }
 
   async stop(id: string, now: Date): Promise<boolean | undefined> {

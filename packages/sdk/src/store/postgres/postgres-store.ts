@@ -308,6 +308,10 @@ export class PostgresStore implements Store {
     return this.batches.advance(lease, step, now, leaseMs);
   }
 
+  orphanedBatches(now: Date, limit: number): Promise<string[]> {
+    return this.batches.orphaned(now, limit);
+  }
+
   stopBatch(id: string, now: Date): Promise<boolean | undefined> {
     return this.batches.stop(id, now);
   }

@@ -12,7 +12,6 @@ create table reel.batches (
   -- the list cursor after the last page done (null before the first)
   cursor            text,
   matched           bigint not null,
-  done              bigint not null default 0,
   skipped           bigint not null default 0,
   lease_owner       text,
   lease_expires_at  timestamptz,
@@ -24,7 +23,7 @@ create table reel.batches (
 );
 
 -- The workflows a batch has reached, written in the transaction that applies its operation: a page
--- done again after a crash reaches each of them at most once.
+-- done again after a crash reaches each of them at most once, and their count is the batch's progress.
 create table reel.batch_runs (
   batch_id     text not null references reel.batches (id) on delete cascade,
   workflow_id  text not null,
