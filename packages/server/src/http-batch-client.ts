@@ -22,7 +22,10 @@ export class HttpBatchClient {
   constructor(private readonly request: HttpRequest) {}
 
   /** Asks every run the filter matches to cancel; resolves when the batch is done. */
-  cancel(filter: BatchFilter, options: BatchOptions & { reason?: string } = {}): Promise<BatchDescription> {
+  async cancel(
+    filter: BatchFilter,
+    options: BatchOptions & { reason?: string } = {},
+  ): Promise<BatchDescription> {
     return this.execute({ kind: 'cancel', reason: options.reason } as BatchOperation, filter, options);
   }
 
@@ -35,7 +38,7 @@ export class HttpBatchClient {
   }
 
   /** Sends a signal to every run the filter matches; resolves when the batch is done. */
-  signal(
+  async signal(
     filter: BatchFilter,
     name: string,
     payload?: unknown,

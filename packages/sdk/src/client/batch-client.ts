@@ -47,12 +47,15 @@ export class BatchClient {
   ) {}
 
   /** Asks every run the filter matches to cancel, as `client.cancel`; resolves when the batch is done. */
-  cancel(filter: BatchFilter, options: BatchOptions & { reason?: string } = {}): Promise<BatchDescription> {
+  async cancel(
+    filter: BatchFilter,
+    options: BatchOptions & { reason?: string } = {},
+  ): Promise<BatchDescription> {
     return this.execute({ kind: 'cancel', ...reason(options.reason, 'cancellation') }, filter, options);
   }
 
   /** Terminates every run the filter matches, as `client.terminate`; resolves when the batch is done. */
-  terminate(
+  async terminate(
     filter: BatchFilter,
     options: BatchOptions & { reason?: string } = {},
   ): Promise<BatchDescription> {
@@ -60,7 +63,7 @@ export class BatchClient {
   }
 
   /** Sends a signal to every run the filter matches, as `client.signal`; resolves when the batch is done. */
-  signal(
+  async signal(
     filter: BatchFilter,
     name: string,
     payload?: unknown,
@@ -82,6 +85,8 @@ export class BatchClient {
    * if it has the same operation and filter; `REEL_BATCH_EXISTS` if another batch has the id.
    */
   async start(options: NewBatchOptions): Promise<BatchDescription> {
+    if (!options || typeof options !== 'object')
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'batches.start expects an options object.');
     const { operation, filter } = options;
     checkOperation(operation);
     checkFilter(filter);
@@ -115,7 +120,7 @@ export class BatchClient {
    * Runs a batch from its last page done to its end, and resolves with it: the way to go on with a
    * batch whose runner died. Waits while another process runs it.
    */
-  resume(id: string, options: Pick<BatchOptions, 'lease'> = {}): Promise<BatchDescription> {
+  async resume(id: string, options: Pick<BatchOptions, 'lease'> = {}): Promise<BatchDescription> {
     const leaseMs = options.lease === undefined ? DEFAULT_LEASE_MS : toMs(options.lease, 'lease');
     if (leaseMs < 1)
       throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The batch lease must be at least 1 ms.');
