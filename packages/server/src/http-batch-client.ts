@@ -30,7 +30,7 @@ export class HttpBatchClient {
   }
 
   /** Terminates every run the filter matches (admin scope); resolves when the batch is done. */
-  terminate(
+  async terminate(
     filter: BatchFilter,
     options: BatchOptions & { reason?: string } = {},
   ): Promise<BatchDescription> {
