@@ -12,6 +12,8 @@ import { after, msUntil } from './memory-time.ts';
 /** A batch as the memory store holds it: a row of `reel.batches` and its rows of `reel.batch_runs`. */
 interface Batch extends Omit<BatchDescription, 'done'> {
   fencingToken: number;
+  /** Kept from `orphaned` until then, unless a runner claims it (store clock). */
+  reservedUntil?: Date;
   reached: Set<string>;
 }
 
@@ -29,7 +31,7 @@ export class MemoryBatches {
 
   constructor(private readonly deps: BatchDeps) {}
 
-  create(batch: NewBatch, now: Date): boolean {
+  create(batch: NewBatch, now: Date, reserveMs: number): boolean {
     if (this.batches.has(batch.id)) return false;
     // structuredClone rather than a JSON copy: the filter's time range stays dates, as the Postgres store reads it back.
     const { id, operation, filter, pageSize, matched } = structuredClone(batch);
@@ -44,6 +46,7 @@ export class MemoryBatches {
       createdAt: now,
       updatedAt: now,
       fencingToken: 0,
+      reservedUntil: after(this.deps.storeNow(now), reserveMs),
       reached: new Set(),
     });
     return true;
@@ -64,6 +67,7 @@ export class MemoryBatches {
     const before = describe(b);
     b.fencingToken++;
     b.runner = { owner, leaseExpiresAt: after(storeNow, leaseMs) };
+    delete b.reservedUntil;
     b.updatedAt = now;
     return { claimed: { batchId: id, fencingToken: b.fencingToken }, batch: { ...before, runner: b.runner } };
   }
@@ -102,7 +106,12 @@ export class MemoryBatches {
   orphaned(now: Date, limit: number): string[] {
     const storeNow = this.deps.storeNow(now);
     return [...this.batches.values()]
-      .filter((b) => b.status === 'running' && !(b.runner && b.runner.leaseExpiresAt > storeNow))
+      .filter(
+        (b) =>
+          b.status === 'running' &&
+          !(b.runner && b.runner.leaseExpiresAt > storeNow) &&
+          !(b.reservedUntil && b.reservedUntil > storeNow),
+      )
       .sort(
         (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
       )
@@ -123,6 +132,6 @@ export class MemoryBatches {
 }
 
 function describe(b: Batch): BatchDescription {
-  const { fencingToken: _token, reached, ...d } = b;
+  const { fencingToken: _token, reservedUntil: _reserved, reached, ...d } = b;
   return { ...structuredClone(d), done: reached.size };
 }

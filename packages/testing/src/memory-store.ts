@@ -341,8 +341,8 @@ export class MemoryStore implements Store {
     return this.runs.count(filter);
   }
 
-  async createBatch(batch: NewBatch, now: Date): Promise<boolean> {
-    return this.batches.create(batch, now);
+  async createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean> {
+    return this.batches.create(batch, now, reserveMs);
   }
 
   async getBatch(id: string): Promise<BatchDescription | undefined> {

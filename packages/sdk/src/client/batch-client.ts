@@ -101,7 +101,8 @@ export class BatchClient {
     const existing = await this.store.getBatch(id);
     if (!existing) {
       const matched = await this.store.countRuns(filter);
-      await this.store.createBatch({ id, operation, filter, pageSize, matched }, this.clock());
+      const batch = { id, operation, filter, pageSize, matched };
+      await this.store.createBatch(batch, this.clock(), leaseMsOf(options));
     }
     const batch = existing ?? (await this.describe(id));
     if (
@@ -121,10 +122,7 @@ export class BatchClient {
    * batch whose runner died. Waits while another process runs it.
    */
   async resume(id: string, options: Pick<BatchOptions, 'lease'> = {}): Promise<BatchDescription> {
-    const leaseMs = options.lease === undefined ? DEFAULT_LEASE_MS : toMs(options.lease, 'lease');
-    if (leaseMs < 1)
-      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The batch lease must be at least 1 ms.');
-    return runBatch(this.store, checkName(id, 'batch id'), this.clock, leaseMs);
+    return runBatch(this.store, checkName(id, 'batch id'), this.clock, leaseMsOf(options));
   }
 
   /** The batch and its progress; `REEL_BATCH_NOT_FOUND` if no batch has this id. */
@@ -149,6 +147,12 @@ export class BatchClient {
     const batch = await this.start({ ...options, operation, filter });
     return this.resume(batch.id, options);
   }
+}
+
+function leaseMsOf(options: Pick<BatchOptions, 'lease'>): number {
+  const leaseMs = options.lease === undefined ? DEFAULT_LEASE_MS : toMs(options.lease, 'lease');
+  if (leaseMs < 1) throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The batch lease must be at least 1 ms.');
+  return leaseMs;
 }
 
 function reason(value: unknown, what: string): { reason?: string } {

@@ -384,8 +384,11 @@ export interface Store {
   // Batches (see docs/operations.md#bulk-actions): one operation on every run a filter matches.
   /** How many runs match `filter` (a batch's dry run). */
   countRuns(filter: BatchFilter): Promise<number>;
-  /** Stores a running batch with no progress; false (nothing written) when the id is taken. */
-  createBatch(batch: NewBatch, now: Date): Promise<boolean>;
+  /**
+   * Stores a running batch with no progress, kept from `orphanedBatches` for `reserveMs` (store clock)
+   * so that its creator may claim it first; false (nothing written) when the id is taken.
+   */
+  createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean>;
   getBatch(id: string): Promise<BatchDescription | undefined>;
   /**
    * Leases a running batch to `owner` for `leaseMs` (store clock) if no other lease on it lasts,
@@ -409,7 +412,10 @@ export interface Store {
    * lost or the batch is no longer running.
    */
   advanceBatch(lease: BatchLease, step: BatchStep, now: Date, leaseMs: number): Promise<boolean>;
-  /** Up to `limit` running batches no runner holds: never claimed, or their lease lapsed (store clock). */
+  /**
+   * Up to `limit` running batches no runner holds, oldest first: their lease lapsed, or they were never
+   * claimed and their reservation has passed (store clock).
+   */
   orphanedBatches(now: Date, limit: number): Promise<string[]>;
   /** Stops a running batch (`cancelled`): no page is done after it. Same answers as `enqueue`. */
   stopBatch(id: string, now: Date): Promise<boolean | undefined>;

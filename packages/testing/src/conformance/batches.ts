@@ -46,8 +46,8 @@ export function batchBehaviour(h: Harness): void {
         filter: { type: 'x', status: ['running'], attributes: { a: 1 }, createdBefore: at(5) },
         operation: { kind: 'signal', name: 'go', payload: { n: [1, null] } },
       });
-      expect(await h.store.createBatch(batch, at(0))).toBe(true);
-      expect(await h.store.createBatch({ ...batch, matched: 99 }, at(1))).toBe(false);
+      expect(await h.store.createBatch(batch, at(0), 0)).toBe(true);
+      expect(await h.store.createBatch({ ...batch, matched: 99 }, at(1), 0)).toBe(false);
       expect(await h.store.getBatch(batch.id)).toEqual({
         ...batch,
         status: 'running',
@@ -62,7 +62,7 @@ export function batchBehaviour(h: Harness): void {
 
     it('leases a batch to one runner at a time, by the store clock, with a new token each claim', async () => {
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       const first = await h.store.claimBatch(batch.id, 'r1', at(0), LEASE);
       if (!first || !('claimed' in first)) throw new Error(`expected a claim, got ${JSON.stringify(first)}`);
       expect(first.batch).toMatchObject({ id: batch.id, status: 'running', runner: { owner: 'r1' } });
@@ -83,32 +83,44 @@ export function batchBehaviour(h: Harness): void {
       });
     });
 
-    it('lists the running batches no runner holds: never claimed, or their lease lapsed', async () => {
+    it('lists the running batches no runner holds: their lease lapsed, or never claimed once reserved no more', async () => {
       const fresh = newBatch();
+      const reserved = newBatch();
       const held = newBatch();
       const ended = newBatch();
-      for (const b of [fresh, held, ended]) await h.store.createBatch(b, at(0));
+      for (const b of [fresh, held, ended]) await h.store.createBatch(b, at(0), 0);
+      await h.store.createBatch(reserved, at(0), LEASE);
       await h.store.claimBatch(held.id, 'r1', at(0), LEASE);
       await h.store.stopBatch(ended.id, at(0));
       const orphans = await h.store.orphanedBatches(at(1000), 1000);
       expect(orphans).toContain(fresh.id);
+      expect(orphans).not.toContain(reserved.id);
       expect(orphans).not.toContain(held.id);
       expect(orphans).not.toContain(ended.id);
-      expect(await h.store.orphanedBatches(at(LEASE), 1000)).toContain(held.id);
+      expect(await h.store.orphanedBatches(at(LEASE), 1000)).toEqual(
+        expect.arrayContaining([reserved.id, held.id]),
+      );
       expect(await h.store.orphanedBatches(at(LEASE), 1)).toHaveLength(1);
+      // A reservation keeps workers off, not runners: any runner may claim a reserved batch.
+      const claim = await h.store.claimBatch(reserved.id, 'r2', at(1000), LEASE);
+      expect(claim && 'claimed' in claim).toBe(true);
+      expect((await h.store.getBatch(reserved.id))?.runner).toEqual({
+        owner: 'r2',
+        leaseExpiresAt: at(1000 + LEASE),
+      });
     });
 
     it('applies a cancel once per workflow, however often the page is done', async () => {
       const type = await h.type();
       const run = await h.start(type);
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       expect(await h.store.applyBatch(batch.id, run.workflowId, cancel, at(1))).toBe('applied');
       expect(await h.store.applyBatch(batch.id, run.workflowId, cancel, at(2))).toBe('already');
       expect(await inbox(run.runId)).toEqual([{ kind: 'cancel', name: null, payload: 'bulk' }]);
       // Another batch is another operation: it reaches the workflow too.
       const other = newBatch();
-      await h.store.createBatch(other, at(0));
+      await h.store.createBatch(other, at(0), 0);
       expect(await h.store.applyBatch(other.id, run.workflowId, { kind: 'cancel' }, at(3))).toBe('applied');
       expect(await inbox(run.runId)).toHaveLength(2);
     });
@@ -118,7 +130,7 @@ export function batchBehaviour(h: Harness): void {
       const a = await h.start(type);
       const b = await h.start(type);
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       const signal: BatchOperation = { kind: 'signal', name: 'go', payload: { x: 1 } };
       expect(await h.store.applyBatch(batch.id, a.workflowId, signal, at(1))).toBe('applied');
       expect(await inbox(a.runId)).toEqual([{ kind: 'signal', name: 'go', payload: { x: 1 } }]);
@@ -136,7 +148,7 @@ export function batchBehaviour(h: Harness): void {
       const run = await h.start(type);
       await h.store.terminate(run.workflowId, 'gone', at(1));
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       expect(await h.store.applyBatch(batch.id, run.workflowId, cancel, at(2))).toBe('closed');
       expect(await h.store.applyBatch(batch.id, run.workflowId, cancel, at(3))).toBe('closed');
       expect(await h.store.applyBatch(batch.id, h.id('missing'), cancel, at(3))).toBe('missing');
@@ -146,7 +158,7 @@ export function batchBehaviour(h: Harness): void {
       const type = await h.type();
       const [a, b, run] = [await h.start(type), await h.start(type), await h.start(type)];
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       const claim = await h.store.claimBatch(batch.id, 'r1', at(0), LEASE);
       if (!claim || !('claimed' in claim)) throw new Error('expected a claim');
       await h.store.applyBatch(batch.id, a.workflowId, cancel, at(1));
@@ -175,7 +187,7 @@ export function batchBehaviour(h: Harness): void {
       const type = await h.type();
       const run = await h.start(type);
       const batch = newBatch();
-      await h.store.createBatch(batch, at(0));
+      await h.store.createBatch(batch, at(0), 0);
       const claim = await h.store.claimBatch(batch.id, 'r1', at(0), LEASE);
       if (!claim || !('claimed' in claim)) throw new Error('expected a claim');
       expect(await h.store.stopBatch(batch.id, at(1))).toBe(true);

@@ -4,9 +4,13 @@
  * a parameter that is null in production, so `coalesce($n::timestamptz, now())` is the database's.
  */
 
+/**
+ * A new batch, reserved for $7 ms by the store's clock ($8): a lease with no owner, which keeps the
+ * batch from `ORPHANED_BATCHES` (workers) while any runner may claim it.
+ */
 export const CREATE_BATCH = `
-insert into reel.batches (id, operation, filter, page_size, matched, created_at, updated_at)
-values ($1, $2, $3, $4, $5, $6, $6)
+insert into reel.batches (id, operation, filter, page_size, matched, created_at, updated_at, lease_expires_at)
+values ($1, $2, $3, $4, $5, $6, $6, coalesce($8::timestamptz, now()) + $7::float8 * interval '1 millisecond')
 on conflict (id) do nothing
 returning id`;
 
@@ -16,7 +20,8 @@ const DONE = `(select count(*) from reel.batch_runs r where r.batch_id = b.id) a
 export const GET_BATCH = `select b.*, ${DONE} from reel.batches b where b.id = $1`;
 
 /**
- * Leases a running batch whose lease is free or has lapsed, to $2 for $3 ms. Returns the batch as it
+ * Leases a running batch that has no runner (only a reservation, if anything) or whose runner's lease
+ * has lapsed, to $2 for $3 ms. Returns the batch as it
  * was, the new token when claimed, and how long another runner's lease still lasts. $4: the store's
  * clock; $5: the engine's now.
  */
@@ -30,7 +35,7 @@ with b as (
      set lease_owner = $2, fencing_token = fencing_token + 1, updated_at = $5,
          lease_expires_at = coalesce($4::timestamptz, now()) + $3::float8 * interval '1 millisecond'
    where id = $1 and status = 'running'
-     and (lease_expires_at is null or lease_expires_at <= coalesce($4::timestamptz, now()))
+     and (lease_owner is null or lease_expires_at <= coalesce($4::timestamptz, now()))
   returning fencing_token, lease_expires_at
 )
 select b.*, c.fencing_token as claimed_token, c.lease_expires_at as claimed_until

@@ -33,7 +33,7 @@ export class PostgresBatches {
     return this.runs.count(filter);
   }
 
-  async create(batch: NewBatch, now: Date): Promise<boolean> {
+  async create(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean> {
     const { rows } = await this.pool.query(q.CREATE_BATCH, [
       batch.id,
       json(batch.operation),
@@ -41,6 +41,8 @@ export class PostgresBatches {
       batch.pageSize,
       batch.matched,
       now,
+      reserveMs,
+      this.clock(now),
     ]);
     return rows.length > 0;
   }

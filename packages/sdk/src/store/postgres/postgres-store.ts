@@ -283,8 +283,8 @@ export class PostgresStore implements Store {
     return this.batches.count(filter);
   }
 
-  createBatch(batch: NewBatch, now: Date): Promise<boolean> {
-    return this.batches.create(batch, now);
+  createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean> {
+    return this.batches.create(batch, now, reserveMs);
   }
 
   getBatch(id: string): Promise<BatchDescription | undefined> {
