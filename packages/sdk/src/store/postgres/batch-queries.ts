@@ -21,9 +21,8 @@ export const GET_BATCH = `select b.*, ${DONE} from reel.batches b where b.id = $
 
 /**
  * Leases a running batch that has no runner (only a reservation, if anything) or whose runner's lease
- * has lapsed, to $2 for $3 ms. Returns the batch as it
- * was, the new token when claimed, and how long another runner's lease still lasts. $4: the store's
- * clock; $5: the engine's now.
+ * has lapsed, to $2 for $3 ms. Returns the batch as it was, the new token when claimed, and how long
+ * another runner's lease still lasts. $4: the store's clock; $5: the engine's now.
  */
 export const CLAIM_BATCH = `
 with b as (
