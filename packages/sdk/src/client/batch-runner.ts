@@ -5,10 +5,10 @@ import type { BatchDescription, BatchLease } from '../store/batches.ts';
 import { OPEN_STATUSES, type Store } from '../store/store.ts';
 
 /**
- * Runs of a page applied at once: each is a short transaction of its own, so a page takes a few
- * round trips' time rather than a few per run. Below the pool's 10 connections.
+ * Runs of a page applied at once, each a short transaction of its own, rather than one after another;
+ * few enough that the process (a server, a worker) keeps most of its pool's 10 connections.
  */
-const APPLY_CONCURRENCY = 8;
+const APPLY_CONCURRENCY = 4;
 
 /** How often a runner waiting for another's lease to lapse looks again, at most. */
 const HELD_POLL_MS = 1000;
