@@ -37,6 +37,8 @@ export const ErrorCodes = {
   INVALID_SCHEDULE: 'REEL_INVALID_SCHEDULE',
   SCHEDULE_NOT_FOUND: 'REEL_SCHEDULE_NOT_FOUND',
   SCHEDULE_EXISTS: 'REEL_SCHEDULE_EXISTS',
+  BATCH_NOT_FOUND: 'REEL_BATCH_NOT_FOUND',
+  BATCH_EXISTS: 'REEL_BATCH_EXISTS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,6 @@
 export { type ActivityContext, activityContext, activityStorage } from './activity-context.ts';
+export { BatchClient, type BatchOptions, type NewBatchOptions } from './client/batch-client.ts';
+export { runBatch, tryRunBatch } from './client/batch-runner.ts';
 export {
   Client,
   type ClientMetrics,
@@ -26,6 +28,7 @@ export {
 export { checkCron, nextFireTime } from './schedules/cron.ts';
 export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';
 export * from './schedules/types.ts';
+export * from './store/batches.ts';
 export { migrate } from './store/postgres/migrate.ts';
 export type { SessionLimits } from './store/postgres/pool.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';

@@ -20,6 +20,7 @@ import {
   workflowTypeOf,
 } from '@reel/sdk';
 import { reelError, ServerErrorCodes } from './errors.ts';
+import { HttpBatchClient } from './http-batch-client.ts';
 import { HttpScheduleClient } from './http-schedule-client.ts';
 import { MAX_WAIT_MS } from './routes/result.ts';
 
@@ -46,6 +47,8 @@ type Query = Record<string, string | number | undefined>;
 export class HttpClient {
   /** Cron schedules that start workflows, as `client.schedules`: same methods, same errors. */
   readonly schedules: HttpScheduleClient;
+  /** Bulk actions, run by the server, as `client.batches`: same methods, same errors. */
+  readonly batches: HttpBatchClient;
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
@@ -64,6 +67,7 @@ export class HttpClient {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     };
     this.requestTimeoutMs = options.requestTimeoutMs ?? MAX_WAIT_MS + 30_000;
+    this.batches = new HttpBatchClient((method, route, body) => this.request(method, route, body));
     this.schedules = new HttpScheduleClient(
       (method, route, body) => this.request(method, route, body),
       (workflowId, runId) => this.getHandle(workflowId, runId),

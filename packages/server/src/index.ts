@@ -1,6 +1,7 @@
 export { allows, createAuthenticator, parseApiKeys, type RouteScope } from './auth.ts';
 export { clientErrorHandler, type ErrorBody, frameworkErrors, toHttpError } from './error-handler.ts';
 export { reelError, type ServerErrorCode, ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
+export type { HttpBatchClient } from './http-batch-client.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
 export type { HttpScheduleClient } from './http-schedule-client.ts';
 export { type PrometheusMetrics, prometheusMetrics, Registry } from './metrics.ts';
@@ -8,7 +9,9 @@ export type { ApiKey, ReelPluginOptions, Scope, ServerOptions } from './options.
 export { reelPlugin } from './plugin.ts';
 export { buildServer, isLoopback, type StartServerOptions, startServer } from './server.ts';
 export type {
+  BatchClientMethod,
   ScheduleClientMethod,
+  WorkflowBatchClient,
   WorkflowClient,
   WorkflowClientMethod,
   WorkflowScheduleClient,

@@ -7,6 +7,7 @@ import { installErrorHandling } from './error-handler.ts';
 import { prometheusMetrics } from './metrics.ts';
 import { registerDocs, registerOpenApi } from './openapi.ts';
 import type { ReelPluginOptions } from './options.ts';
+import { batchRoutes } from './routes/batches.ts';
 import type { RouteContext } from './routes/context.ts';
 import { controlRoutes } from './routes/control.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -48,6 +49,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   historyRoutes(app, context);
   controlRoutes(app, context);
   scheduleRoutes(app, context);
+  batchRoutes(app, context);
 }
 
 /**

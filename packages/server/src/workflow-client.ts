@@ -1,4 +1,4 @@
-import type { Client, ScheduleClient } from '@reel/sdk';
+import type { BatchClient, Client, ScheduleClient } from '@reel/sdk';
 
 /** The methods `Client` and `HttpClient` share. `query` joins as soon as the SDK's `Client` has it. */
 export type WorkflowClientMethod =
@@ -34,4 +34,20 @@ export type WorkflowScheduleClient = Pick<ScheduleClient, ScheduleClientMethod>;
 export type WorkflowClient = Pick<Client, Extract<WorkflowClientMethod, keyof Client>> & {
   /** Cron schedules that start workflows. */
   readonly schedules: WorkflowScheduleClient;
+  /** Bulk actions: cancel, terminate or signal every run a filter matches. */
+  readonly batches: WorkflowBatchClient;
 };
+
+/** The methods of `client.batches` that `HttpClient.batches` has too: all of them. */
+export type BatchClientMethod =
+  | 'cancel'
+  | 'terminate'
+  | 'signal'
+  | 'count'
+  | 'start'
+  | 'resume'
+  | 'describe'
+  | 'stop';
+
+/** `client.batches` as both clients have it. */
+export type WorkflowBatchClient = Pick<BatchClient, BatchClientMethod>;

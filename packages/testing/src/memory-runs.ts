@@ -1,4 +1,5 @@
 import {
+  type BatchFilter,
   ErrorCodes,
   type ListFilter,
   type ListPage,
@@ -108,16 +109,10 @@ export class MemoryRuns {
 
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
-    const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
     // Newest first by (createdAt, runId), keyset-paginated, as the Postgres store orders and pages.
     const rows = [...this.tables.runs.values()]
-      .filter(
-        (r) =>
-          (!statuses || statuses.includes(r.status)) &&
-          (filter.type === undefined || r.type === filter.type) &&
-          (!filter.attributes || contains(r.attributes, filter.attributes)),
-      )
+      .filter((r) => matches(r, filter))
       .filter((r) => !after || newerFirst(r, after) > 0)
       .sort(newerFirst);
     const items = rows.slice(0, limit).map(describe);
@@ -130,6 +125,11 @@ export class MemoryRuns {
           ),
         }
       : { items };
+  }
+
+  /** How many runs `list` would return over all its pages. */
+  count(filter: BatchFilter): number {
+    return [...this.tables.runs.values()].filter((r) => matches(r, filter)).length;
   }
 
   /** Retention: deletes up to `limit` runs closed before `closedBefore`, oldest first; returns their ids. */
@@ -207,6 +207,18 @@ function describe(r: Run): WorkflowDescription {
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;
+}
+
+/** `list`'s filter, as `LIST_FILTER` in the Postgres store's `run-queries.ts`. */
+function matches(r: Run, filter: BatchFilter): boolean {
+  const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
+  return (
+    (!statuses || statuses.includes(r.status)) &&
+    (filter.type === undefined || r.type === filter.type) &&
+    (!filter.attributes || contains(r.attributes, filter.attributes)) &&
+    (!filter.createdAfter || r.createdAt >= filter.createdAfter) &&
+    (!filter.createdBefore || r.createdAt < filter.createdBefore)
+  );
 }
 
 /** jsonb's `@>` on objects: every key of `wanted` is in `have` with a containing value. */

@@ -1,4 +1,11 @@
 import {
+  type BatchClaim,
+  type BatchDescription,
+  type BatchFilter,
+  type BatchLease,
+  type BatchOperation,
+  type BatchRunOutcome,
+  type BatchStep,
   type ClaimedRun,
   type ClaimedTask,
   type CommitOutcome,
@@ -11,6 +18,7 @@ import {
   type Lease,
   type ListFilter,
   type ListPage,
+  type NewBatch,
   type NewSchedule,
   type NewTask,
   OPEN_STATUSES,
@@ -29,6 +37,7 @@ import {
   type WorkflowDescription,
   type WorkflowStatus,
 } from '@reel/sdk';
+import { MemoryBatches } from './memory-batches.ts';
 import { MemoryCommits } from './memory-commits.ts';
 import { MemoryInbox } from './memory-inbox.ts';
 import { MemoryLeases } from './memory-leases.ts';
@@ -53,7 +62,7 @@ export interface MemoryStoreOptions {
  * A `Store` in memory, with the same rules as the Postgres store (the conformance suite runs against
  * both): idempotent start, fenced commits, conditional release, ready_at semantics. Values are copied
  * through JSON on the way in and out, as a database would. Its parts follow the Postgres store's:
- * runs, inboxes, leases, commits, workers and their queries, schedules, tasks.
+ * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, batches.
  */
 export class MemoryStore implements Store {
   private readonly tables: MemoryTables;
@@ -64,6 +73,7 @@ export class MemoryStore implements Store {
   private readonly leases: MemoryLeases;
   private readonly commits: MemoryCommits;
   private readonly workers: MemoryWorkers;
+  private readonly batches: MemoryBatches;
 
   constructor(options: MemoryStoreOptions = {}) {
     const tables = new MemoryTables(options.clock);
@@ -103,6 +113,18 @@ export class MemoryStore implements Store {
     this.leases = new MemoryLeases(tables);
     this.commits = new MemoryCommits(tables, this.inbox, this.runs);
     this.workers = new MemoryWorkers(tables);
+    this.batches = new MemoryBatches({
+      enqueue: (workflowId, op, now) =>
+        this.inbox.enqueue(
+          workflowId,
+          op.kind === 'signal'
+            ? { kind: 'signal', name: op.name, payload: op.payload }
+            : { kind: 'cancel', name: null, payload: op.kind === 'cancel' ? (op.reason ?? null) : null },
+          now,
+        ),
+      terminate: (workflowId, reason, now) => this.runs.terminate(workflowId, reason, now),
+      storeNow: (now) => tables.storeNow(now),
+    });
   }
 
   async migrate(): Promise<void> {}
@@ -317,6 +339,43 @@ export class MemoryStore implements Store {
       this.workers.forget(runId);
     }
     return purged.length;
+  }
+
+  async countRuns(filter: BatchFilter): Promise<number> {
+    return this.runs.count(filter);
+  }
+
+  async createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean> {
+    return this.batches.create(batch, now, reserveMs);
+  }
+
+  async getBatch(id: string): Promise<BatchDescription | undefined> {
+    return this.batches.get(id);
+  }
+
+  async claimBatch(id: string, owner: string, now: Date, leaseMs: number): Promise<BatchClaim | undefined> {
+    return this.batches.claim(id, owner, now, leaseMs);
+  }
+
+  applyBatch(
+    batchId: string,
+    workflowId: string,
+    operation: BatchOperation,
+    now: Date,
+  ): Promise<BatchRunOutcome> {
+    return this.batches.apply(batchId, workflowId, operation, now);
+  }
+
+  async advanceBatch(lease: BatchLease, step: BatchStep, now: Date, leaseMs: number): Promise<boolean> {
+    return this.batches.advance(lease, step, now, leaseMs);
+  }
+
+  async orphanedBatches(now: Date, limit: number): Promise<string[]> {
+    return this.batches.orphaned(now, limit);
+  }
+
+  async stopBatch(id: string, now: Date): Promise<boolean | undefined> {
+    return this.batches.stop(id, now);
   }
 
   async close(): Promise<void> {

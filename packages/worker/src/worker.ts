@@ -19,6 +19,7 @@ import {
   toMs,
   untilReachable,
 } from '@reel/sdk';
+import { BatchAdopter } from './batch-adopter.ts';
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
 import { timerDelay } from './driver-timers.ts';
@@ -167,6 +168,7 @@ export class Worker implements LocalWorker {
     let renewal: NodeJS.Timeout | undefined;
     let scheduler: Scheduler | undefined;
     let retention: Retention | undefined;
+    let batches: BatchAdopter | undefined;
     let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
@@ -199,6 +201,8 @@ export class Worker implements LocalWorker {
         retention = new Retention({ ...background, retentionMs });
         retention.start();
       }
+      batches = new BatchAdopter({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
+      batches.start();
       if (this.options.taskQueues?.length) {
         tasks = new TaskWorker({
           ...background,
@@ -231,6 +235,7 @@ export class Worker implements LocalWorker {
       clearInterval(renewal);
       await scheduler?.stop();
       await retention?.stop();
+      await batches?.stop();
       clearTimeout(this.wakeTimer);
       await unlisten();
       await this.store.removeWorker(this.identity).catch(() => undefined);

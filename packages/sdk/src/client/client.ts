@@ -5,24 +5,23 @@ import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
-import {
-  type ListFilter,
-  type ListPage,
-  type StartRequest,
-  type StartResult,
-  type Store,
-  WORKFLOW_STATUSES,
-  type WorkflowDescription,
-  type WorkflowStatus,
+import type {
+  ListFilter,
+  ListPage,
+  StartRequest,
+  StartResult,
+  Store,
+  WorkflowDescription,
 } from '../store/store.ts';
 import { inSpan, TraceAttributes, traceCarrier } from '../tracing.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import { BatchClient } from './batch-client.ts';
 import { ClientNotifications } from './notifications.ts';
 import { QuerySender } from './query-sender.ts';
 import { type ClosedRun, ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
-import { checkId, checkName, checkRunId, notFound, workflowTypeOf } from './validate.ts';
+import { checkFilter, checkId, checkName, checkRunId, notFound, workflowTypeOf } from './validate.ts';
 
 /**
  * Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock.
@@ -115,6 +114,8 @@ export class Client {
   readonly store: Store;
   /** Cron schedules that start workflows: create, pause, resume, trigger, delete, list, describe. */
   readonly schedules: ScheduleClient;
+  /** Bulk actions: cancel, terminate or signal every run a filter matches; describe, resume, stop. */
+  readonly batches: BatchClient;
   private readonly clock: () => Date;
   private readonly worker: LocalWorker | undefined;
   private readonly ownsStore: boolean;
@@ -135,6 +136,7 @@ export class Client {
       (id, runId) => this.getHandle(id, runId),
       this.metrics,
     );
+    this.batches = new BatchClient(this.store, () => this.clock());
     this.notifications = new ClientNotifications(this.store);
     this.results = new ResultWaiter(this.store, this.worker, this.notifications, (id, runId) =>
       this.describe(id, { runId }),
@@ -274,7 +276,10 @@ export class Client {
     return found;
   }
 
-  /** Runs, newest first, filtered by status and type; pass `nextCursor` back for the next page. */
+  /**
+   * Runs, newest first, filtered by status, type, attributes and creation time; pass `nextCursor` back
+   * for the next page.
+   */
   async list(filter: ListFilter = {}): Promise<ListPage> {
     if (
       filter.limit !== undefined &&
@@ -285,17 +290,7 @@ export class Client {
         `limit must be an integer from 1 to 1000, not ${filter.limit}.`,
       );
     }
-    // An unknown status would match nothing: an empty page that hides the typo.
-    const statuses = ([] as unknown[]).concat(filter.status ?? []);
-    const unknown = statuses.find((s) => !WORKFLOW_STATUSES.includes(s as WorkflowStatus));
-    if (unknown !== undefined) {
-      throw new ReelError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `status must be one or more of ${WORKFLOW_STATUSES.join(', ')}, not ${JSON.stringify(unknown)}.`,
-      );
-    }
-    if (filter.type !== undefined) checkName(filter.type, 'workflow type');
-    assertJson(filter.attributes, 'The attributes filter');
+    checkFilter(filter);
     return this.store.list(filter);
   }
 

@@ -1,4 +1,7 @@
+import { assertJson } from '../codec.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import type { BatchFilter } from '../store/batches.ts';
+import { WORKFLOW_STATUSES, type WorkflowStatus } from '../store/store.ts';
 
 const MAX_ID = 256;
 
@@ -55,4 +58,24 @@ export function notFound(workflowId: string): ReelError {
     ErrorCodes.WORKFLOW_NOT_FOUND,
     `No workflow with id ${JSON.stringify(workflowId)}. Check the id, or list workflows with client.list().`,
   );
+}
+
+/** The filter of `list` and of a batch: known statuses, a type name, JSON attributes, dates. */
+export function checkFilter(filter: BatchFilter): void {
+  if (typeof filter !== 'object' || filter === null) throw invalid('The filter must be an object.');
+  // An unknown status would match nothing: an empty page that hides the typo.
+  const statuses = ([] as unknown[]).concat(filter.status ?? []);
+  const unknown = statuses.find((s) => !WORKFLOW_STATUSES.includes(s as WorkflowStatus));
+  if (unknown !== undefined) {
+    throw invalid(
+      `status must be one or more of ${WORKFLOW_STATUSES.join(', ')}, not ${JSON.stringify(unknown)}.`,
+    );
+  }
+  if (filter.type !== undefined) checkName(filter.type, 'workflow type');
+  assertJson(filter.attributes, 'The attributes filter');
+  for (const key of ['createdAfter', 'createdBefore'] as const) {
+    const at = filter[key];
+    if (at !== undefined && !(at instanceof Date && !Number.isNaN(at.getTime())))
+      throw invalid(`${key} must be a valid Date, not ${JSON.stringify(at)}.`);
+  }
 }

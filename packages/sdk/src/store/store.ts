@@ -8,6 +8,16 @@ import type {
   ScheduleTick,
 } from '../schedules/types.ts';
 import type { HistoryEvent, RecordedEvent, RunTrace } from '../workflow/events.ts';
+import type {
+  BatchClaim,
+  BatchDescription,
+  BatchFilter,
+  BatchLease,
+  BatchOperation,
+  BatchRunOutcome,
+  BatchStep,
+  NewBatch,
+} from './batches.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
 /** `running` and `parked` are open; the others are closed for good. */
@@ -195,6 +205,10 @@ export interface ListFilter {
   type?: string;
   /** Runs whose attributes contain all of these. */
   attributes?: Record<string, Json>;
+  /** Runs created at or after this time. */
+  createdAfter?: Date;
+  /** Runs created before this time. */
+  createdBefore?: Date;
   /** Page size, 1–1000. Default 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */
@@ -376,4 +390,43 @@ export interface Store {
   ): Promise<boolean>;
   /** Deletes the run's tasks (those of `cmds` only, if given) and notifies their workers. */
   deleteTasks(runId: string, cmds?: number[]): Promise<void>;
+
+  // Batches (see docs/operations.md#bulk-actions): one operation on every run a filter matches.
+  /** How many runs match `filter` (a batch's dry run). */
+  countRuns(filter: BatchFilter): Promise<number>;
+  /**
+   * Stores a running batch with no progress, kept from `orphanedBatches` for `reserveMs` (store clock)
+   * so that its creator may claim it first; false (nothing written) when the id is taken.
+   */
+  createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean>;
+  getBatch(id: string): Promise<BatchDescription | undefined>;
+  /**
+   * Leases a running batch to `owner` for `leaseMs` (store clock) if no other lease on it lasts,
+   * incrementing its fencing token; undefined when no batch has this id.
+   */
+  claimBatch(id: string, owner: string, now: Date, leaseMs: number): Promise<BatchClaim | undefined>;
+  /**
+   * Applies the batch's operation to the latest run of `workflowId` as `enqueue` (cancel, signal) or
+   * `terminate` do, at most once per batch and workflow id whatever the number of calls: the mark
+   * that the batch reached this workflow is written in the same transaction as the operation.
+   */
+  applyBatch(
+    batchId: string,
+    workflowId: string,
+    operation: BatchOperation,
+    now: Date,
+  ): Promise<BatchRunOutcome>;
+  /**
+   * Fenced: records a page done (cursor and counts) and extends the lease to `leaseMs` from now; on
+   * the last page, completes the batch and ends the lease. False (nothing written) when the lease was
+   * lost or the batch is no longer running.
+   */
+  advanceBatch(lease: BatchLease, step: BatchStep, now: Date, leaseMs: number): Promise<boolean>;
+  /**
+   * Up to `limit` running batches no runner holds, oldest first: their lease lapsed, or they were never
+   * claimed and their reservation has passed (store clock).
+   */
+  orphanedBatches(now: Date, limit: number): Promise<string[]>;
+  /** Stops a running batch (`cancelled`): no page is done after it. Same answers as `enqueue`. */
+  stopBatch(id: string, now: Date): Promise<boolean | undefined>;
 }

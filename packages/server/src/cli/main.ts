@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   worker: async () => (await import('./serve-commands.ts')).workerCommand,
   migrate: async () => (await import('./serve-commands.ts')).migrateCommand,
   workflow: async () => (await import('./workflow-commands.ts')).workflowCommand,
+  batch: async () => (await import('./batch-commands.ts')).batchCommand,
 };
 
 /** Runs one `reel` command; resolves to the exit code (long-running commands keep the process alive). */

@@ -20,6 +20,14 @@ Usage:
       list [--status running,parked] [--type TYPE] [--limit N] [--cursor C]
       history <id> [--run-id UUID]
       result <id> [--run-id UUID] [--timeout 30s]
+  reel batch <command> ... [--url URL] [--api-key KEY] [--json]
+      cancel [FILTER] [--reason TEXT] [--id ID] [--page-size 100] [--dry-run] [--wait]
+      terminate [FILTER] [--reason TEXT] [--id ID] [--page-size 100] [--dry-run] [--wait]
+      signal <name> [FILTER] [--payload JSON] [--id ID] [--page-size 100] [--dry-run] [--wait]
+      describe <batch-id>
+      resume <batch-id> [--wait]
+      stop <batch-id>
+    FILTER: [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after DATE] [--created-before DATE]
 
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 

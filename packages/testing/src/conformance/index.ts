@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { batchBehaviour } from './batches.ts';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
@@ -63,6 +64,7 @@ export function storeConformance(
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
+    batchBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

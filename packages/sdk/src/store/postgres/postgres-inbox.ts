@@ -12,9 +12,15 @@ export class PostgresInbox {
     private readonly clock: (now: Date) => Date | null,
   ) {}
 
-  async enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
+  /** `db`: the pool, or a client inside a transaction (a batch's mark commits with the input). */
+  async enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    db: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<boolean | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.pool.query(prepared(q.ENQUEUE), [
+      const { rows } = await db.query(prepared(q.ENQUEUE), [
         workflowId,
         item.kind,
         item.name,

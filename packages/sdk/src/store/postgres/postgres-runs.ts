@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ErrorCodes, ReelError } from '../../errors.ts';
+import type { BatchFilter } from '../batches.ts';
 import {
   type ListFilter,
   type ListPage,
@@ -79,10 +80,16 @@ export class PostgresRuns {
     }
   }
 
-  async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+  /** `db`: the pool, or a client inside a transaction (a batch's mark commits with the termination). */
+  async terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    db: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<boolean | undefined> {
     const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.pool.query(q.TERMINATE, [
+      const { rows } = await db.query(q.TERMINATE, [
         workflowId,
         json(error),
         now,
@@ -104,16 +111,8 @@ export class PostgresRuns {
 
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
-    const statuses = filter.status === undefined ? null : ([] as string[]).concat(filter.status);
     const [after, afterRun] = filter.cursor === undefined ? [null, null] : decodeCursor(filter.cursor);
-    const { rows } = await this.pool.query(q.LIST, [
-      statuses,
-      filter.type ?? null,
-      after,
-      afterRun,
-      limit + 1,
-      json(filter.attributes),
-    ]);
+    const { rows } = await this.pool.query(q.LIST, [...filterParams(filter), after, afterRun, limit + 1]);
     const items = rows.slice(0, limit).map(toDescription);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return last
@@ -126,10 +125,26 @@ export class PostgresRuns {
       : { items };
   }
 
+  async count(filter: BatchFilter): Promise<number> {
+    const { rows } = await this.pool.query(q.COUNT_RUNS, filterParams(filter));
+    return rows[0].n;
+  }
+
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
     const res = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
     return res.rowCount ?? 0;
   }
+}
+
+/** The parameters of `list`'s filter, in `LIST_FILTER`'s order. */
+function filterParams(filter: BatchFilter): unknown[] {
+  return [
+    filter.status === undefined ? null : ([] as string[]).concat(filter.status),
+    filter.type ?? null,
+    json(filter.attributes),
+    filter.createdAfter ?? null,
+    filter.createdBefore ?? null,
+  ];
 }
 
 function decodeCursor(cursor: string): [string, string] {

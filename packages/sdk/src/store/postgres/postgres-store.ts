@@ -11,6 +11,16 @@ import type {
 } from '../../schedules/types.ts';
 import type { RecordedEvent } from '../../workflow/events.ts';
 import type {
+  BatchClaim,
+  BatchDescription,
+  BatchFilter,
+  BatchLease,
+  BatchOperation,
+  BatchRunOutcome,
+  BatchStep,
+  NewBatch,
+} from '../batches.ts';
+import type {
   ClaimedRun,
   CommitOutcome,
   CommitRequest,
@@ -30,6 +40,7 @@ import type {
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
 import { migrate } from './migrate.ts';
 import { ownPool, type SessionLimits } from './pool.ts';
+import { PostgresBatches } from './postgres-batches.ts';
 import { PostgresCommits } from './postgres-commits.ts';
 import { PostgresInbox } from './postgres-inbox.ts';
 import { PostgresLeases } from './postgres-leases.ts';
@@ -69,7 +80,8 @@ export type PostgresOptions = (
 
 /**
  * The production `Store`: schema `reel` in Postgres. One part per concept, each on the store's pool:
- * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, and the notifications.
+ * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, batches, and the
+ * notifications.
  */
 export class PostgresStore implements Store {
   readonly pool: pg.Pool;
@@ -82,6 +94,7 @@ export class PostgresStore implements Store {
   private readonly workers: PostgresWorkers;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
+  private readonly batches: PostgresBatches;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
   private readonly engineClock: boolean;
 
@@ -105,6 +118,7 @@ export class PostgresStore implements Store {
     // the store's own `start`: a subclass that hooks it sees the starts of schedule ticks too
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.tasks = new PostgresTasks(this.pool, clock);
+    this.batches = new PostgresBatches(this.pool, clock, this.runs, this.inbox);
   }
 
   async migrate(): Promise<void> {
@@ -275,6 +289,43 @@ export class PostgresStore implements Store {
 
   deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     return this.tasks.delete(runId, cmds);
+  }
+
+  countRuns(filter: BatchFilter): Promise<number> {
+    return this.batches.count(filter);
+  }
+
+  createBatch(batch: NewBatch, now: Date, reserveMs: number): Promise<boolean> {
+    return this.batches.create(batch, now, reserveMs);
+  }
+
+  getBatch(id: string): Promise<BatchDescription | undefined> {
+    return this.batches.get(id);
+  }
+
+  claimBatch(id: string, owner: string, now: Date, leaseMs: number): Promise<BatchClaim | undefined> {
+    return this.batches.claim(id, owner, now, leaseMs);
+  }
+
+  applyBatch(
+    batchId: string,
+    workflowId: string,
+    operation: BatchOperation,
+    now: Date,
+  ): Promise<BatchRunOutcome> {
+    return this.batches.apply(batchId, workflowId, operation, now);
+  }
+
+  advanceBatch(lease: BatchLease, step: BatchStep, now: Date, leaseMs: number): Promise<boolean> {
+    return this.batches.advance(lease, step, now, leaseMs);
+  }
+
+  orphanedBatches(now: Date, limit: number): Promise<string[]> {
+    return this.batches.orphaned(now, limit);
+  }
+
+  stopBatch(id: string, now: Date): Promise<boolean | undefined> {
+    return this.batches.stop(id, now);
   }
 
   /** The store's clock for a call made at engine time `now`: null stands for the database's `now()`. */

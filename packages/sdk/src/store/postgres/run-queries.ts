@@ -110,15 +110,23 @@ select *, input is null as no_input, result is null as no_result from reel.workf
  where workflow_id = $1 and ($2::uuid is null or run_id = $2)
  order by run_seq desc limit 1`;
 
-/** Newest first, keyset-paginated on (created_at, run_id). */
+/** `list`'s filter: $1 statuses, $2 type, $3 attributes contained, $4–$5 the creation time range. */
+const LIST_FILTER = `($1::text[] is null or status = any($1))
+   and ($2::text is null or type = $2)
+   and ($3::jsonb is null or attributes @> $3)
+   and ($4::timestamptz is null or created_at >= $4)
+   and ($5::timestamptz is null or created_at < $5)`;
+
+/** Newest first, keyset-paginated on (created_at, run_id): $6–$7 the cursor, $8 the page size. */
 export const LIST = `
 select *, input is null as no_input, result is null as no_result from reel.workflows
- where ($1::text[] is null or status = any($1))
-   and ($2::text is null or type = $2)
-   and ($3::timestamptz is null or (created_at, run_id) < ($3, $4::uuid))
-   and ($6::jsonb is null or attributes @> $6)
+ where ${LIST_FILTER}
+   and ($6::timestamptz is null or (created_at, run_id) < ($6, $7::uuid))
  order by created_at desc, run_id desc
- limit $5`;
+ limit $8`;
+
+/** How many runs `list` would return over all its pages (a batch's dry run). */
+export const COUNT_RUNS = `select count(*)::int as n from reel.workflows where ${LIST_FILTER}`;
 
 /**
  * Retention: deletes up to `$2` runs closed before `$1`, oldest first; history, inbox and queries go

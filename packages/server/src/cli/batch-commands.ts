@@ -1,0 +1,136 @@
+import type { BatchDescription, BatchFilter, BatchOperation, Json, WorkflowStatus } from '@reel/sdk';
+import { HttpClient } from '../http-client.ts';
+import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { brief, printFields, printJson, when } from './format.ts';
+import { DEFAULT_URL } from './workflow-commands.ts';
+
+const SUBCOMMANDS = ['cancel', 'terminate', 'signal', 'describe', 'resume', 'stop'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+const OPTIONS = {
+  ...REMOTE,
+  status: { type: 'string' },
+  type: { type: 'string' },
+  attributes: { type: 'string' },
+  'created-after': { type: 'string' },
+  'created-before': { type: 'string' },
+  id: { type: 'string' },
+  'page-size': { type: 'string' },
+  reason: { type: 'string' },
+  payload: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  wait: { type: 'boolean' },
+} as const;
+
+/**
+ * `reel batch <subcommand>`: bulk actions through a running server, which runs each batch. Without
+ * `--wait` a command answers once the batch is created; `describe` shows its progress.
+ */
+export async function batchCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (!SUBCOMMANDS.includes(sub as Subcommand)) {
+    throw new UsageError(
+      `reel batch needs one of: ${SUBCOMMANDS.join(', ')}${sub ? ` (not ${JSON.stringify(sub)})` : ''}.`,
+    );
+  }
+  const command = `batch ${sub}`;
+  const parsed = parse(command, rest, OPTIONS);
+  const client = new HttpClient({
+    baseUrl: str(parsed, 'url') ?? process.env.REEL_URL ?? DEFAULT_URL,
+    apiKey: str(parsed, 'api-key') ?? process.env.REEL_API_KEY,
+  });
+  const asJson = parsed.values.json === true;
+  const wait = parsed.values.wait === true;
+  const show = (batch: BatchDescription) => (asJson ? printJson(batch) : print(batch));
+  switch (sub as Subcommand) {
+    case 'cancel':
+    case 'terminate':
+    case 'signal': {
+      const filter = filterOf(parsed);
+      if (parsed.values['dry-run']) {
+        const matched = await client.batches.count(filter);
+        return asJson ? printJson({ dryRun: true, matched }) : say(`${matched} runs match; nothing changed.`);
+      }
+      const operation: BatchOperation =
+        sub === 'signal'
+          ? {
+              kind: 'signal',
+              name: positional(parsed, 0, 'signal-name', command),
+              payload: (json(parsed, 'payload') ?? null) as Json,
+            }
+          : { kind: sub as 'cancel' | 'terminate', ...reasonOf(parsed) };
+      const batch = await client.batches.start({
+        operation,
+        filter,
+        id: str(parsed, 'id'),
+        pageSize: int(parsed, 'page-size'),
+      });
+      return show(wait ? await client.batches.resume(batch.id) : batch);
+    }
+    case 'describe':
+      return show(await client.batches.describe(positional(parsed, 0, 'batch-id', command)));
+    case 'resume': {
+      const id = positional(parsed, 0, 'batch-id', command);
+      return show(await client.batches.resume(id, { wait }));
+    }
+    case 'stop': {
+      const id = positional(parsed, 0, 'batch-id', command);
+      await client.batches.stop(id);
+      return show(await client.batches.describe(id));
+    }
+  }
+}
+
+function filterOf(parsed: Parsed): BatchFilter {
+  const filter: BatchFilter = {};
+  const status = str(parsed, 'status');
+  if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
+  const type = str(parsed, 'type');
+  if (type !== undefined) filter.type = type;
+  const attributes = json(parsed, 'attributes');
+  if (attributes !== undefined) {
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+      throw new UsageError(`--attributes must be a JSON object, e.g. --attributes '{"tenant":"acme"}'.`);
+    filter.attributes = attributes as Record<string, Json>;
+  }
+  for (const [flag, key] of [
+    ['created-after', 'createdAfter'],
+    ['created-before', 'createdBefore'],
+  ] as const) {
+    const text = str(parsed, flag);
+    if (text === undefined) continue;
+    const at = new Date(text);
+    if (Number.isNaN(at.getTime()))
+      throw new UsageError(
+        `--${flag} must be a date, e.g. 2026-11-30T08:00:00Z, not ${JSON.stringify(text)}.`,
+      );
+    filter[key] = at;
+  }
+  return filter;
+}
+
+function reasonOf(parsed: Parsed): { reason?: string } {
+  const reason = str(parsed, 'reason');
+  return reason === undefined ? {} : { reason };
+}
+
+function print(b: BatchDescription): void {
+  const op = b.operation;
+  printFields([
+    ['batch', b.id],
+    ['operation', op.kind === 'signal' ? `signal '${op.name}' ${brief(op.payload, 80)}` : op.kind],
+    ['reason', op.kind === 'signal' ? undefined : op.reason],
+    ['filter', brief(b.filter, 200)],
+    ['status', b.status],
+    ['progress', `${b.done + b.skipped} of ${b.matched} (${b.done} done, ${b.skipped} skipped)`],
+    ['page size', String(b.pageSize)],
+    ['runner', b.runner && `${b.runner.owner} (lease until ${when(b.runner.leaseExpiresAt)})`],
+    ['created', when(b.createdAt)],
+    ['updated', when(b.updatedAt)],
+    ['closed', when(b.closedAt)],
+  ]);
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
