@@ -37,6 +37,7 @@ export const ErrorCodes = {
   INVALID_SCHEDULE: 'REEL_INVALID_SCHEDULE',
   SCHEDULE_NOT_FOUND: 'REEL_SCHEDULE_NOT_FOUND',
   SCHEDULE_EXISTS: 'REEL_SCHEDULE_EXISTS',
+  INVALID_RESET_POINT: 'REEL_INVALID_RESET_POINT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -17,6 +17,8 @@ import {
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
+  type ResetOutcome,
+  type ResetRequest,
   type ScheduleDescription,
   type ScheduledRun,
   type ScheduleTick,
@@ -32,6 +34,7 @@ import {
 import { MemoryCommits } from './memory-commits.ts';
 import { MemoryInbox } from './memory-inbox.ts';
 import { MemoryLeases } from './memory-leases.ts';
+import { MemoryOperations } from './memory-operations.ts';
 import { MemoryRuns } from './memory-runs.ts';
 import { MemorySchedules } from './memory-schedules.ts';
 import { MemoryTables } from './memory-tables.ts';
@@ -64,6 +67,7 @@ export class MemoryStore implements Store {
   private readonly leases: MemoryLeases;
   private readonly commits: MemoryCommits;
   private readonly workers: MemoryWorkers;
+  private readonly operations: MemoryOperations;
 
   constructor(options: MemoryStoreOptions = {}) {
     const tables = new MemoryTables(options.clock);
@@ -103,6 +107,7 @@ export class MemoryStore implements Store {
     this.leases = new MemoryLeases(tables);
     this.commits = new MemoryCommits(tables, this.inbox, this.runs);
     this.workers = new MemoryWorkers(tables);
+    this.operations = new MemoryOperations(tables, this.inbox, this.tasks, this.runs);
   }
 
   async migrate(): Promise<void> {}
@@ -197,6 +202,14 @@ export class MemoryStore implements Store {
 
   list(filter: ListFilter): Promise<ListPage> {
     return this.runs.list(filter);
+  }
+
+  retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {
+    return this.operations.retryNow(workflowId, now);
+  }
+
+  reset(req: ResetRequest): Promise<ResetOutcome> {
+    return this.operations.reset(req);
   }
 
   async listen(listener: StoreListener): Promise<() => Promise<void>> {

@@ -20,6 +20,8 @@ import type {
   ListPage,
   PostedQuery,
   QueryAnswer,
+  ResetOutcome,
+  ResetRequest,
   StartRequest,
   StartResult,
   Store,
@@ -33,6 +35,7 @@ import { PostgresCommits } from './postgres-commits.ts';
 import { PostgresInbox } from './postgres-inbox.ts';
 import { PostgresLeases } from './postgres-leases.ts';
 import { PostgresListener } from './postgres-listener.ts';
+import { PostgresOperations } from './postgres-operations.ts';
 import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
@@ -61,7 +64,8 @@ export type PostgresOptions = (
 
 /**
  * The production `Store`: schema `reel` in Postgres. One part per concept, each on the store's pool:
- * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, and the notifications.
+ * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, operator actions, and
+ * the notifications.
  */
 export class PostgresStore implements Store {
   readonly pool: pg.Pool;
@@ -74,6 +78,7 @@ export class PostgresStore implements Store {
   private readonly workers: PostgresWorkers;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
+  private readonly operations: PostgresOperations;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
   private readonly engineClock: boolean;
 
@@ -97,6 +102,7 @@ export class PostgresStore implements Store {
     // the store's own `start`: a subclass that hooks it sees the starts of schedule ticks too
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.tasks = new PostgresTasks(this.pool, clock);
+    this.operations = new PostgresOperations(this.pool, clock);
   }
 
   async migrate(): Promise<void> {
@@ -187,6 +193,14 @@ export class PostgresStore implements Store {
 
   list(filter: ListFilter): Promise<ListPage> {
     return this.runs.list(filter);
+  }
+
+  retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {
+    return this.operations.retryNow(workflowId, now);
+  }
+
+  reset(req: ResetRequest): Promise<ResetOutcome> {
+    return this.operations.reset(req);
   }
 
   /**
