@@ -93,32 +93,40 @@ update reel.workflows c set parent_run_id = $2
                          where h.run_id = $1 and h.seq <= $3 and h.type = 'child_scheduled')`;
 
 /**
- * Closes the open old run $1 as `reset`: its closing event ($5), its lease fenced out, its tasks and
- * inbox gone, its remaining children under their parent-close policy. Its parent is not told: the new
- * run carries the parent link and reports when it closes. $2 new run, $3 engine now, $4 store clock.
+ * Closes the open old run $1 as `reset`, first, so the new run may be the workflow id's one open run:
+ * its closing event ($5), its lease fenced out, its tasks gone. Its parent is not told: the new run
+ * carries the parent link and reports when it closes. $2 new run, $3 engine now.
  */
-const RESET_POLICY = parentClosePolicy(
-  '(select run_id from closed)',
-  '$3::timestamptz',
-  'coalesce($4::timestamptz, now())',
-);
-
 export const CLOSE_RESET_RUN = `
-with recursive closed as (
+with closed as (
   update reel.workflows w
      set status = 'reset', reset_to = $2, closed_at = $3, updated_at = $3, ready_at = null, lease_owner = null,
          parked_error = null, fencing_token = w.fencing_token + 1, history_length = w.history_length + 1
    where w.run_id = $1
   returning w.run_id, w.workflow_id, w.history_length - 1 as seq
 ), last_event as (
-  insert into reel.history (run_id, seq, type, data, at) select run_id, seq, 'workflow_reset', $5::json, $3 from closed
-), inbox_gone as (
-  delete from reel.inbox where run_id = $1
+  insert into reel.history (run_id, seq, type, data, at) select run_id, seq, 'workflow_reset', $4::json, $3 from closed
 ), tasks_gone as (
   delete from reel.tasks t where t.run_id = $1 returning t.id
-)${RESET_POLICY.ctes}
+)
 select (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(pg_notify('reel_closed', workflow_id)) from closed) as closed${RESET_POLICY.notify}`;
+       (select count(pg_notify('reel_closed', workflow_id)) from closed) as closed`;
+
+/**
+ * Last, once the new run has what it takes over: the old run's inbox goes, and its children the new
+ * run did not adopt meet their parent-close policy. $2 engine now, $3 store clock.
+ */
+const RESET_POLICY = parentClosePolicy(
+  '(select $1::uuid as run_id)',
+  '$2::timestamptz',
+  'coalesce($3::timestamptz, now())',
+);
+
+export const LEAVE_RESET_RUN = `
+with recursive inbox_gone as (
+  delete from reel.inbox where run_id = $1
+)${RESET_POLICY.ctes}
+select 1 as done${RESET_POLICY.notify}`;
 
 /** A closed run that was reset keeps its status and names the run that took over. */
 export const MARK_RESET = `update reel.workflows set reset_to = $2, updated_at = $3 where run_id = $1`;

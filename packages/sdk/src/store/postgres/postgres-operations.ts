@@ -56,14 +56,13 @@ export class PostgresOperations {
       ...reason,
     };
     const clock = this.clock(now);
+    if (open) await db.query(q.CLOSE_RESET_RUN, [old, newRunId, now, json({ newRunId, toEvent, ...reason })]);
+    else await db.query(q.MARK_RESET, [old, newRunId, now]);
     await db.query(q.INSERT_RESET_RUN, [old, newRunId, toEvent, now, clock, json(point)]);
     await db.query(q.HAND_ON_INBOX, [old, newRunId, toEvent, open]);
     if (open) {
       await db.query(q.ADOPT_CHILDREN, [old, newRunId, toEvent]);
-      const closing = { newRunId, toEvent, ...reason };
-      await db.query(q.CLOSE_RESET_RUN, [old, newRunId, now, clock, json(closing)]);
-    } else {
-      await db.query(q.MARK_RESET, [old, newRunId, now]);
+      await db.query(q.LEAVE_RESET_RUN, [old, now, clock]);
     }
     await db.query(`select pg_notify('reel_wake', $1)`, [newRunId]);
     return 'ok';
