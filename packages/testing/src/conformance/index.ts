@@ -9,6 +9,7 @@ import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
 import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
+import { operatorActionBehaviour } from './operator-actions.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
@@ -61,6 +62,7 @@ export function storeConformance(
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
+    operatorActionBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }
