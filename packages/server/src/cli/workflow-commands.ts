@@ -141,7 +141,7 @@ async function describe(
       run.parked &&
         `${run.parked.error.message} (attempt ${run.parked.attempts}, retry at ${when(run.parked.retryAt) ?? 'on input'})`,
     ],
-    ['reset to', run.resetTo],
+    ['reset', run.resetTo && `to run ${run.resetTo}`],
     ['events', String(run.historyLength)],
     ['created', when(run.createdAt)],
     ['updated', when(run.updatedAt)],

@@ -112,6 +112,8 @@ export class ClientPool {
       case 'describe':
         await client.describe(op.workflowId);
         return;
+      case 'retryNow':
+        return client.retryNow(op.workflowId);
       case 'result':
         ledger.results.push(await this.result(client, op.workflowId, op.timeoutMs));
         return;

@@ -117,6 +117,7 @@ export class StoreChecks {
         return;
       }
       case 'enqueue':
+      case 'retryNow':
       case 'terminate': {
         const workflowId = args[0] as string;
         const item = args[1] as Omit<InboxItem, 'id'> | undefined;
@@ -192,7 +193,8 @@ export class StoreChecks {
 
 /** The workflow id a call addresses by id alone (its newest run), if it is one of those. */
 function byWorkflowId(method: string, args: unknown[]): string | undefined {
-  if (method === 'enqueue' || method === 'terminate' || method === 'postQuery') return args[0] as string;
+  if (method === 'enqueue' || method === 'retryNow' || method === 'terminate' || method === 'postQuery')
+    return args[0] as string;
   if (method === 'describe' && args[1] === undefined) return args[0] as string;
   if (method === 'start' && !(args[0] as StartRequest).newRun) return (args[0] as StartRequest).workflowId;
   return undefined;
