@@ -39,7 +39,20 @@ const shipOnce = defineActivity(
   { retry: { maxAttempts: 2, initialInterval: 10 } },
 );
 
+/** `ship` on a task queue: a worker serving the queue runs it. */
+const shipByCarrier = defineActivity(
+  async function shipByCarrier(id: string) {
+    count(`ship:${id}`);
+    if (!fixed.has(id)) throw new Error('carrier down');
+    return `shipped ${id}`;
+  },
+  { taskQueue: 'carrier', retry: { maxAttempts: Number.POSITIVE_INFINITY, initialInterval: '1h' } },
+);
+
 const workflows = {
+  orderByCarrier: async function orderByCarrier(ctx: WorkflowContext, id: string) {
+    return ctx.activity(shipByCarrier, id);
+  },
   order: async function order(ctx: WorkflowContext, id: string) {
     const reserved = await ctx.activity(reserve, id);
     const charged = await ctx.activity(charge, id);
@@ -58,7 +71,8 @@ async function startWorker(options: { stickyMs?: number } = {}) {
   const worker = await Worker.create({
     connectionString: db.connectionString,
     workflows,
-    activities: { reserve, charge, ship, shipOnce },
+    activities: { reserve, charge, ship, shipOnce, shipByCarrier },
+    taskQueues: ['carrier'],
     pollIntervalMs: 100,
     ...options,
   });
@@ -136,6 +150,21 @@ describe('retry now', () => {
       await worker.shutdown();
     });
   }
+
+  it('skips the backoff of a task-queue attempt: the queued task is claimable now', async () => {
+    const id = 'retry-queue';
+    const worker = await startWorker();
+    const handle = await client.start(workflows.orderByCarrier, id, { id });
+    await untilRecorded(client, id, 'activity_retrying');
+    expect((await client.describe(id)).pending?.activities).toMatchObject([
+      { name: 'shipByCarrier', attempt: 2, taskQueue: 'carrier' },
+    ]);
+    fixed.add(id);
+    await client.retryNow(id);
+    expect(await handle.result({ timeout: '15s' })).toBe(`shipped ${id}`);
+    expect(calls.get(`ship:${id}`)).toBe(2);
+    await worker.shutdown();
+  });
 
   it('refuses a closed workflow and an unknown one', async () => {
     await client.start(workflows.order, 'retry-closed', { id: 'retry-closed' });
