@@ -1,4 +1,4 @@
-import { OPEN_STATUSES, type ResetOutcome, type ResetRequest } from '@reel/sdk';
+import { type Json, OPEN_STATUSES, type ResetOutcome, type ResetRequest } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
 import type { MemoryRuns } from './memory-runs.ts';
 import { copy, type MemoryTables } from './memory-tables.ts';
@@ -47,14 +47,32 @@ export class MemoryOperations {
           ? [{ kind: 'signal' as const, name: e.name, payload: copy(e.payload) }]
           : [],
       );
-    const unread = open
-      ? old.inbox.filter(
-          (i) =>
-            i.kind === 'signal' ||
-            i.kind === 'cancel' ||
-            (i.kind === 'child' && keptChildren.has((i.payload as { cmd: number }).cmd)),
-        )
-      : [];
+    const unread = open ? old.inbox.filter((i) => i.kind === 'signal' || i.kind === 'cancel') : [];
+    // the kept children (every run of their chains) report to the new run; a closed one whose outcome
+    // the kept events lack gives it now, as its close gave it to the old run
+    const settled = new Set(
+      kept.flatMap((e) => (e.type === 'child_completed' || e.type === 'child_failed' ? [e.cmd] : [])),
+    );
+    const adopted = [...runs.values()].filter(
+      (c) => c.parent?.runId === old.runId && keptChildren.has(c.parent.cmd),
+    );
+    const outcomes = adopted.flatMap((c) =>
+      ['completed', 'failed', 'cancelled', 'terminated'].includes(c.status) &&
+      !settled.has(c.parent?.cmd ?? -1)
+        ? [
+            {
+              kind: 'child' as const,
+              name: null,
+              payload: copy({
+                cmd: c.parent?.cmd,
+                status: c.status,
+                result: c.result ?? null,
+                error: c.error ?? null,
+              }) as unknown as Json,
+            },
+          ]
+        : [],
+    );
     runs.set(req.newRunId, {
       runId: req.newRunId,
       workflowId: old.workflowId,
@@ -79,7 +97,7 @@ export class MemoryOperations {
           at: req.now.toISOString(),
         },
       ],
-      inbox: [...signals, ...unread].map((i) => ({ ...copy(i), id: this.tables.inboxId() })),
+      inbox: [...signals, ...unread, ...outcomes].map((i) => ({ ...copy(i), id: this.tables.inboxId() })),
       parkAttempts: 0,
       createdAt: req.now,
       updatedAt: req.now,
@@ -87,14 +105,8 @@ export class MemoryOperations {
     });
     old.resetTo = req.newRunId;
     old.updatedAt = req.now;
+    for (const child of adopted) if (child.parent) child.parent.runId = req.newRunId;
     if (open) {
-      for (const child of runs.values())
-        if (
-          child.parent?.runId === old.runId &&
-          OPEN_STATUSES.includes(child.status) &&
-          keptChildren.has(child.parent.cmd)
-        )
-          child.parent.runId = req.newRunId;
       old.history.push({
         type: 'workflow_reset',
         newRunId: req.newRunId,

@@ -1,22 +1,15 @@
 import { ErrorCodes, ReelError } from '../errors.ts';
 import { CLOSING_EVENTS, type RecordedEvent } from '../workflow/events.ts';
 
-/** The events that settle a command (or move it on) after the event that scheduled it. */
-const FOLLOW_UPS = new Set([
-  'activity_retrying',
-  'activity_completed',
-  'activity_failed',
-  'child_started',
-  'child_completed',
-  'child_failed',
-]);
+/** The events that settle an activity (or move it on) after the event that scheduled it. */
+const FOLLOW_UPS = new Set(['activity_retrying', 'activity_completed', 'activity_failed']);
 
 /**
  * Checks that a run reset to event `toEvent` of `history` (keeping it and those before) can go on:
- * the point is an event of the history and not its close, and it splits no activity or child from
- * what followed its scheduling (an activity's retries and outcome, a child's start and outcome), which
- * the new run could neither replay nor redo. Throws `REEL_INVALID_RESET_POINT`, naming the nearest
- * points that would do.
+ * the point is an event of the history and not its close, and it splits no activity from its retries
+ * and outcome: the new run could neither replay the half it keeps nor redo it (the attempt and its
+ * outcome are gone). A child is never split: the new run takes over the children of the kept events
+ * (`Store.reset`). Throws `REEL_INVALID_RESET_POINT`, naming the nearest points that would do.
  */
 export function checkResetPoint(workflowId: string, history: RecordedEvent[], toEvent: unknown): number {
   const last = history.length - 1;
@@ -30,16 +23,15 @@ export function checkResetPoint(workflowId: string, history: RecordedEvent[], to
   }
   const point = toEvent as number;
   const scheduled = new Map<number, RecordedEvent>();
-  for (const e of history.slice(0, point + 1))
-    if (e.type === 'activity_scheduled' || e.type === 'child_scheduled') scheduled.set(e.cmd, e);
+  for (const e of history.slice(0, point + 1)) if (e.type === 'activity_scheduled') scheduled.set(e.cmd, e);
   const split = history
     .slice(point + 1)
     .find((e) => FOLLOW_UPS.has(e.type) && 'cmd' in e && scheduled.has(e.cmd)) as
     | (RecordedEvent & { cmd: number })
     | undefined;
   if (!split) return point;
-  const start = scheduled.get(split.cmd) as RecordedEvent & { cmd: number };
-  const what = start.type === 'activity_scheduled' ? `activity '${start.name}'` : 'child workflow';
+  const start = scheduled.get(split.cmd) as Extract<RecordedEvent, { type: 'activity_scheduled' }>;
+  const what = `activity '${start.name}'`;
   const ends = history.filter((e) => 'cmd' in e && e.cmd === split.cmd && FOLLOW_UPS.has(e.type));
   throw new ReelError(
     ErrorCodes.INVALID_RESET_POINT,

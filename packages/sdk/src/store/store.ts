@@ -339,10 +339,12 @@ export interface Store {
   /**
    * Starts run `newRunId` from a point of run `runId`'s history, in one transaction: the new run (same
    * type, input, attributes and parent link) gets the events up to `toEvent` and a `reset_point`, and
-   * the signals recorded after the point again, in its inbox. The old run records `resetTo`; if it is
-   * open, it closes as `reset` (appending `workflow_reset`, fencing out its holder, deleting its tasks),
-   * hands its unread signals, cancel requests and its prefix's children (with their outcomes waiting in
-   * its inbox) to the new run, and applies the parent-close policy to its other children.
+   * the signals recorded after the point again, in its inbox. The children the kept events scheduled
+   * (every run of their chains) take the new run for parent, and one that has closed without its
+   * outcome among the kept events puts that outcome in the new run's inbox. The old run records
+   * `resetTo`; if it is open, it closes as `reset` (appending `workflow_reset`, fencing out its holder,
+   * deleting its tasks), hands its unread signals and cancel requests to the new run, and applies the
+   * parent-close policy to its other children.
    */
   reset(req: ResetRequest): Promise<ResetOutcome>;
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */

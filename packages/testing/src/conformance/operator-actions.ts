@@ -214,7 +214,7 @@ export function operatorActionBehaviour(h: Harness): void {
       expect((await h.store.describe(other.workflowId, other.runId))?.resetTo).toBeUndefined();
     });
 
-    it('reset hands the children of the kept events to the new run; the others meet their parent-close policy', async () => {
+    it('reset hands the children of the kept events to the new run, with the outcome of a closed one; the others meet their parent-close policy', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
       const lease = await h.claimOne(type);
@@ -227,17 +227,18 @@ export function operatorActionBehaviour(h: Harness): void {
           input: null,
           parentClosePolicy: 'terminate',
         });
-      const [kept, redone] = [h.id('kept'), h.id('redone')];
+      const [kept, closed, redone] = [h.id('kept'), h.id('closed'), h.id('redone')];
       await h.store.commit({
         ...lease,
         now: at(1),
-        events: [scheduled(0, 1, kept), scheduled(1, 2, redone)],
+        events: [scheduled(0, 1, kept), scheduled(1, 2, closed), scheduled(2, 3, redone)],
         consumedInbox: [],
         leaseMs: LEASE,
       });
       for (const [cmd, childId] of [
         [0, kept],
-        [1, redone],
+        [1, closed],
+        [2, redone],
       ] as const)
         await h.store.start({
           workflowId: childId,
@@ -248,10 +249,26 @@ export function operatorActionBehaviour(h: Harness): void {
           newRun: true,
           parent: { runId, cmd, closePolicy: 'terminate', fencingToken: lease.fencingToken },
         });
-      const req = resetRequest(workflowId, runId, { historyLength: 3, toEvent: 1 });
+      await h.store.terminate(closed, 'done with', at(3));
+      const req = resetRequest(workflowId, runId, { historyLength: 4, toEvent: 2 });
       expect(await h.store.reset(req)).toBe('ok');
       expect(await h.store.describe(kept)).toMatchObject({ status: 'running', parentRunId: req.newRunId });
+      expect(await h.store.describe(closed)).toMatchObject({
+        status: 'terminated',
+        parentRunId: req.newRunId,
+      });
       expect(await h.store.describe(redone)).toMatchObject({ status: 'terminated', parentRunId: runId });
+      const { items } = await h.store.readInbox(req.newRunId);
+      expect(items).toEqual([
+        expect.objectContaining({
+          kind: 'child',
+          payload: expect.objectContaining({
+            cmd: 1,
+            status: 'terminated',
+            error: expect.objectContaining({ message: 'done with' }),
+          }),
+        }),
+      ]);
     });
   });
 }

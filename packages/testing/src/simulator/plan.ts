@@ -26,7 +26,9 @@ export type Op =
   | { kind: 'query'; workflowId: string }
   | { kind: 'result'; workflowId: string; timeoutMs: number }
   | { kind: 'describe'; workflowId: string }
-  | { kind: 'retryNow'; workflowId: string };
+  | { kind: 'retryNow'; workflowId: string }
+  /** Reset to the valid point at this fraction of the run's valid points (drawn before the run exists). */
+  | { kind: 'reset'; workflowId: string; point: number };
 
 export interface TimedOp {
   at: number;
@@ -102,8 +104,8 @@ export function planScenario(seed: number): Plan {
 }
 
 /**
- * Retry now aimed at some of the workflows, while they may wait out a backoff, hold a lease or have
- * closed: drawn apart from the rest of the plan, so that each seed's scenario otherwise stays as it was.
+ * Retry now and reset aimed at some of the workflows, while they may wait out a backoff, hold a lease
+ * or have closed: drawn apart from the rest of the plan, so that each seed's scenario otherwise stays as it was.
  */
 function withOperatorActions(seed: number, ops: TimedOp[], clients: number): TimedOp[] {
   const rng = new Prng(seed).fork(4);
@@ -117,6 +119,12 @@ function withOperatorActions(seed: number, ops: TimedOp[], clients: number): Tim
         at: at + rng.int(1, 3000),
         client: rng.int(0, clients - 1),
         op: { kind: 'retryNow', workflowId: op.wf.id },
+      });
+    if (rng.chance(0.2))
+      added.push({
+        at: at + rng.int(200, 6000),
+        client: rng.int(0, clients - 1),
+        op: { kind: 'reset', workflowId: op.wf.id, point: rng.next() },
       });
   }
   return [...ops, ...added].sort((a, b) => a.at - b.at);

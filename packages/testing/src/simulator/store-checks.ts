@@ -4,6 +4,7 @@ import {
   type Json,
   type QueryAnswer,
   type RecordedEvent,
+  type ResetRequest,
   type StartRequest,
   type StartResult,
   type Store,
@@ -56,7 +57,8 @@ export class StoreChecks {
     try {
       if ('value' in outcome) await this.after(method, args, outcome.value, before);
       for (const [runId, lease] of held ?? []) {
-        if ((await this.rows(runId))?.status === 'terminated')
+        // closed from outside while held: its holder learns so at its next write
+        if (['terminated', 'reset'].includes((await this.rows(runId))?.status as string))
           this.ledger.terminatedHolders.set(runId, lease);
       }
     } catch (err) {
@@ -114,6 +116,14 @@ export class StoreChecks {
             `${workflowId}: run ${req.newRunId} inherits a '${item.kind}' outcome ${JSON.stringify(item.payload)} from its predecessor ${req.runId}, which continued as new`,
           );
         }
+        return;
+      }
+      case 'reset': {
+        const req = args[0] as ResetRequest;
+        if (value !== 'ok') return;
+        ledger.created(req.workflowId, req.newRunId);
+        // An open run reset hands over to the new one, which result() then follows; a closed one keeps its outcome.
+        if ((await this.rows(req.runId))?.status === 'reset') ledger.successor.set(req.runId, req.newRunId);
         return;
       }
       case 'enqueue':
@@ -208,6 +218,6 @@ export function signalId(payload: Json | undefined): string | undefined {
 
 /** Calls that may terminate runs: a terminate, and every close (by its children's parent-close policy). */
 function closes(method: string, args: unknown[]): boolean {
-  if (method === 'terminate' || method === 'continueAsNew') return true;
+  if (method === 'terminate' || method === 'continueAsNew' || method === 'reset') return true;
   return method === 'commit' && (args[0] as { close?: unknown }).close !== undefined;
 }

@@ -64,8 +64,7 @@ insert into reel.history (run_id, seq, type, data, at) select $2, $3::int + 1, '
 
 /**
  * The new run's inbox: the signals the old run recorded after the point, in order; then, if the old
- * run is open ($4), what its inbox holds for the new one: unread signals and cancel requests, and the
- * outcomes of children its kept events started (their commands are in the new run's history too).
+ * run is open ($4), its unread signals and cancel requests.
  */
 export const HAND_ON_INBOX = `
 insert into reel.inbox (run_id, kind, name, payload, created_at)
@@ -77,20 +76,31 @@ select $2, kind, name, payload, created_at from (
   union all
   select 1, i.id, i.kind, i.name, i.payload, i.created_at
     from reel.inbox i
-   where $4::boolean and i.run_id = $1
-     and (i.kind in ('signal', 'cancel')
-          or (i.kind = 'child' and (i.payload ->> 'cmd')::int in (
-                select (h.data ->> 'cmd')::int from reel.history h
-                 where h.run_id = $1 and h.seq <= $3 and h.type = 'child_scheduled')))
+   where $4::boolean and i.run_id = $1 and i.kind in ('signal', 'cancel')
 ) items
 order by part, pos`;
 
-/** The old run's open children its kept events started: they report to the new run from now on. */
+/**
+ * The children the kept events scheduled, open or closed (each run of their chains), report to the
+ * new run from now on: the new run finds them when it starts them again, and a child that has closed
+ * and whose outcome the kept events lack gives it to the new run's inbox, as its close did to the old
+ * run. $1 old run, $2 new run, $3 the last event kept, $4 engine now.
+ */
 export const ADOPT_CHILDREN = `
-update reel.workflows c set parent_run_id = $2
- where c.parent_run_id = $1 and c.status in ('running', 'parked')
-   and c.parent_cmd in (select (h.data ->> 'cmd')::int from reel.history h
-                         where h.run_id = $1 and h.seq <= $3 and h.type = 'child_scheduled')`;
+with kept as (
+  select (data ->> 'cmd')::int as cmd from reel.history where run_id = $1 and seq <= $3 and type = 'child_scheduled'
+), adopted as (
+  update reel.workflows c set parent_run_id = $2
+   where c.parent_run_id = $1 and c.parent_cmd in (select cmd from kept)
+  returning c.parent_cmd, c.status, c.result, c.error
+)
+insert into reel.inbox (run_id, kind, payload, created_at)
+select $2, 'child', json_build_object('cmd', a.parent_cmd, 'status', a.status, 'result', a.result, 'error', a.error), $4
+  from adopted a
+ where a.status in ('completed', 'failed', 'cancelled', 'terminated')
+   and not exists (select 1 from reel.history h
+                    where h.run_id = $1 and h.seq <= $3 and h.type in ('child_completed', 'child_failed')
+                      and (h.data ->> 'cmd')::int = a.parent_cmd)`;
 
 /**
  * Closes the open old run $1 as `reset`, first, so the new run may be the workflow id's one open run:

@@ -60,10 +60,8 @@ export class PostgresOperations {
     else await db.query(q.MARK_RESET, [old, newRunId, now]);
     await db.query(q.INSERT_RESET_RUN, [old, newRunId, toEvent, now, clock, json(point)]);
     await db.query(q.HAND_ON_INBOX, [old, newRunId, toEvent, open]);
-    if (open) {
-      await db.query(q.ADOPT_CHILDREN, [old, newRunId, toEvent]);
-      await db.query(q.LEAVE_RESET_RUN, [old, now, clock]);
-    }
+    await db.query(q.ADOPT_CHILDREN, [old, newRunId, toEvent, now]);
+    if (open) await db.query(q.LEAVE_RESET_RUN, [old, now, clock]);
     await db.query(`select pg_notify('reel_wake', $1)`, [newRunId]);
     return 'ok';
   }
