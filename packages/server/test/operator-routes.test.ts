@@ -1,5 +1,8 @@
 import { useTestDatabase } from '@reel/testing/vitest';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { parseApiKeys } from '../src/auth.ts';
+import { buildServer } from '../src/server.ts';
 import { codeOf, useHarness } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -69,5 +72,26 @@ describe('POST /v1/workflows/:id/reset', () => {
     expect([split.statusCode, codeOf(split)]).toEqual([400, 'REEL_INVALID_RESET_POINT']);
     expect(codeOf(await post('/v1/workflows/reset-bad/reset', {}))).toBe('REEL_INVALID_REQUEST');
     expect(codeOf(await post('/v1/workflows/reset-bad/reset', { toEvent: -1 }))).toBe('REEL_INVALID_REQUEST');
+  });
+});
+
+describe('scopes', () => {
+  it('lets a write key ask for a retry now, and keeps reset to admin keys', async () => {
+    const apiKeys = parseApiKeys('writer-key-0123:write;admin-key-0123:admin');
+    const app = buildServer({ client: h.client, apiKeys, metrics: new Registry() });
+    try {
+      await greetingWaiting('scoped');
+      const as = (key: string) => ({ authorization: `Bearer ${key}` });
+      const send = (url: string, key: string, payload: object) =>
+        app.inject({ method: 'POST', url, headers: as(key), payload });
+      expect((await send('/v1/workflows/scoped/retry', 'writer-key-0123', {})).statusCode).toBe(202);
+      const denied = await send('/v1/workflows/scoped/reset', 'writer-key-0123', { toEvent: 0 });
+      expect([denied.statusCode, codeOf(denied)]).toEqual([403, 'REEL_FORBIDDEN']);
+      expect((await send('/v1/workflows/scoped/reset', 'admin-key-0123', { toEvent: 0 })).statusCode).toBe(
+        201,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -85,7 +85,9 @@ it('fails at once on an error that waiting cannot fix, and with REEL_DATABASE_UN
     }),
   ).rejects.toMatchObject({
     code: 'REEL_DATABASE_NOT_FOUND',
-    message: expect.stringMatching(/"no_such_database" does not exist: create it, or point the connection string/),
+    message: expect.stringMatching(
+      /"no_such_database" does not exist: create it, or point the connection string/,
+    ),
     cause: { code: '3D000' },
   });
   expect(Date.now() - startedAt).toBeLessThan(10_000);

@@ -49,7 +49,19 @@ const shipByCarrier = defineActivity(
   { taskQueue: 'carrier', retry: { maxAttempts: Number.POSITIVE_INFINITY, initialInterval: '1h' } },
 );
 
+/** Attempts of `pack` wait here until the test lets them go. */
+const gates: (() => void)[] = [];
+async function pack(id: string) {
+  count(`pack:${id}`);
+  await new Promise<void>((resolve) => gates.push(resolve));
+  return `packed ${id}`;
+}
+
 const workflows = {
+  packThenShip: async function packThenShip(ctx: WorkflowContext, id: string) {
+    const reserved = await ctx.activity(reserve, id);
+    return [reserved, await ctx.activity(pack, id)];
+  },
   orderByCarrier: async function orderByCarrier(ctx: WorkflowContext, id: string) {
     return ctx.activity(shipByCarrier, id);
   },
@@ -71,7 +83,7 @@ async function startWorker(options: { stickyMs?: number } = {}) {
   const worker = await Worker.create({
     connectionString: db.connectionString,
     workflows,
-    activities: { reserve, charge, ship, shipOnce, shipByCarrier },
+    activities: { reserve, charge, ship, shipOnce, shipByCarrier, pack },
     taskQueues: ['carrier'],
     pollIntervalMs: 100,
     ...options,
@@ -213,6 +225,22 @@ describe('reset', () => {
       `charged ${id}`,
       `shipped ${id}`,
     ]);
+  });
+
+  it('fences out the worker of an open run reset mid-attempt: that attempt is never recorded, and the new run runs it again', async () => {
+    await startWorker();
+    const id = 'reset-held';
+    await client.start(workflows.packThenShip, id, { id });
+    await until(() => gates.length === 1, 'the first pack attempt to start');
+    const old = await client.describe(id);
+    const handle = await client.reset(id, { toEvent: await completedSeq(id, 0) });
+    await until(() => gates.length === 2, 'the new run to start pack again');
+    for (const open of gates.splice(0)) open();
+    expect(await handle.result({ timeout: '15s' })).toEqual([`reserved ${id}`, `packed ${id}`]);
+    expect(calls.get(`reserve:${id}`)).toBe(1);
+    const oldEvents = (await client.history(id, { runId: old.runId })).events;
+    expect(oldEvents.filter((e) => e.type === 'activity_completed' && e.cmd === 1)).toEqual([]);
+    expect(oldEvents.at(-1)?.type).toBe('workflow_reset');
   });
 
   it('resets a failed run: it keeps its status and names the run that took over', async () => {
