@@ -214,6 +214,52 @@ export function operatorActionBehaviour(h: Harness): void {
       expect((await h.store.describe(other.workflowId, other.runId))?.resetTo).toBeUndefined();
     });
 
+    it('a child the reset left to its old parent tells that parent nothing once it is closed as reset', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const lease = await h.claimOne(type);
+      const childId = h.id('abandoned');
+      await h.store.commit({
+        ...lease,
+        now: at(1),
+        events: [
+          event(1, 1, {
+            type: 'child_scheduled',
+            cmd: 0,
+            workflowType: type,
+            workflowId: childId,
+            input: null,
+            parentClosePolicy: 'abandon',
+          }),
+        ],
+        consumedInbox: [],
+        leaseMs: LEASE,
+      });
+      await h.store.start({
+        workflowId: childId,
+        runId: randomUUID(),
+        type,
+        input: null,
+        now: at(2),
+        newRun: true,
+        parent: { runId, cmd: 0, closePolicy: 'abandon', fencingToken: lease.fencingToken },
+      });
+      expect(await h.store.reset(resetRequest(workflowId, runId, { historyLength: 2, toEvent: 0 }))).toBe(
+        'ok',
+      );
+      const child = await h.claimOne(type, at(200));
+      expect(child.workflowId).toBe(childId);
+      const closed = await h.store.commit({
+        ...child,
+        now: at(201),
+        events: [event(1, 201, { type: 'workflow_completed', result: 1 })],
+        consumedInbox: [],
+        close: { inboxVersion: 0, status: 'completed', result: 1 },
+      });
+      expect(closed).toBe('ok');
+      expect((await h.store.readInbox(runId)).items).toEqual([]);
+    });
+
     it('reset hands the children of the kept events to the new run, with the outcome of a closed one; the others meet their parent-close policy', async () => {
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
