@@ -39,6 +39,7 @@ export const ErrorCodes = {
   SCHEDULE_EXISTS: 'REEL_SCHEDULE_EXISTS',
   BATCH_NOT_FOUND: 'REEL_BATCH_NOT_FOUND',
   BATCH_EXISTS: 'REEL_BATCH_EXISTS',
+  INVALID_RESET_POINT: 'REEL_INVALID_RESET_POINT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -10,6 +10,9 @@ export {
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
+export type { ResetOptions } from './client/operator-actions.ts';
+export type { PendingActivity, PendingWork } from './client/pending.ts';
+export { checkResetPoint } from './client/reset-point.ts';
 export { type ClosedRun, closedResult } from './client/result-waiter.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';

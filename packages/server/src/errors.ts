@@ -52,6 +52,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.INVALID_DURATION]: 400,
   [ErrorCodes.INVALID_SCHEDULE]: 400,
   [ErrorCodes.NOT_SERIALIZABLE]: 400,
+  [ErrorCodes.INVALID_RESET_POINT]: 400,
   [ServerErrorCodes.INVALID_REQUEST]: 400,
   [ErrorCodes.UNKNOWN_WORKFLOW_TYPE]: 422,
   [ErrorCodes.UNKNOWN_QUERY]: 422,

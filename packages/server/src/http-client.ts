@@ -8,7 +8,9 @@ import {
   type ErrorInfo,
   type ListFilter,
   type ListPage,
+  type PendingWork,
   ReelError,
+  type ResetOptions,
   type StartOptions,
   toMs,
   type WorkflowDescription,
@@ -113,6 +115,21 @@ export class HttpClient {
     await this.request('POST', `${path(workflowId)}/terminate`, { reason });
   }
 
+  /** Operator action: the latest run skips the backoff it waits out (see `Client.retryNow`). Write scope. */
+  async retryNow(workflowId: string): Promise<void> {
+    await this.request('POST', `${path(workflowId)}/retry`, {});
+  }
+
+  /** Operator action: a new run from event `toEvent` of a run's history (see `Client.reset`). Admin scope. */
+  async reset(workflowId: string, options: ResetOptions): Promise<WorkflowHandle<unknown>> {
+    const { body } = await this.request<{ workflowId: string; runId: string }>(
+      'POST',
+      `${path(workflowId)}/reset`,
+      options,
+    );
+    return this.handle(body.workflowId, body.runId, true);
+  }
+
   /** Asks a running workflow's query handler `name` for an answer. */
   async query<R = unknown>(
     workflowId: string,
@@ -130,10 +147,18 @@ export class HttpClient {
     return answer.result;
   }
 
-  async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {
-    const { body } = await this.request<WorkflowDescription>('GET', path(workflowId), undefined, {
-      runId: options.runId,
-    });
+  async describe(
+    workflowId: string,
+    options: { runId?: string } = {},
+  ): Promise<WorkflowDescription & { pending?: PendingWork }> {
+    const { body } = await this.request<WorkflowDescription & { pending?: PendingWork }>(
+      'GET',
+      path(workflowId),
+      undefined,
+      {
+        runId: options.runId,
+      },
+    );
     return reviveDates(body);
   }
 
@@ -243,9 +268,17 @@ export class HttpClient {
 
 const path = (workflowId: string) => `/v1/workflows/${encodeURIComponent(checkId(workflowId))}`;
 
-function reviveDates(run: WorkflowDescription): WorkflowDescription {
+function reviveDates<T extends WorkflowDescription & { pending?: PendingWork }>(run: T): T {
   const d = (v: unknown) => new Date(v as string);
-  const revived: WorkflowDescription = { ...run, createdAt: d(run.createdAt), updatedAt: d(run.updatedAt) };
+  const revived: T = { ...run, createdAt: d(run.createdAt), updatedAt: d(run.updatedAt) };
+  if (run.pending)
+    revived.pending = {
+      ...run.pending,
+      activities: run.pending.activities.map((a) =>
+        a.nextAttemptAt === undefined ? a : { ...a, nextAttemptAt: d(a.nextAttemptAt) },
+      ),
+      timers: run.pending.timers.map((t) => ({ ...t, fireAt: d(t.fireAt) })),
+    };
   if (run.closedAt !== undefined) revived.closedAt = d(run.closedAt);
   if (run.parked)
     revived.parked = { ...run.parked, retryAt: run.parked.retryAt === null ? null : d(run.parked.retryAt) };

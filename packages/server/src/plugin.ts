@@ -12,6 +12,7 @@ import type { RouteContext } from './routes/context.ts';
 import { controlRoutes } from './routes/control.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
+import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { workflowRoutes } from './routes/workflows.ts';
@@ -48,6 +49,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
+  operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);
 }

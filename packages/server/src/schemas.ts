@@ -1,8 +1,56 @@
 /** JSON schemas shared by the routes; they validate requests and document the API in OpenAPI. */
 
-import { OVERLAP_POLICIES } from '@reel/sdk';
+import { OVERLAP_POLICIES, WORKFLOW_STATUSES } from '@reel/sdk';
 
-const STATUSES = ['running', 'parked', 'completed', 'failed', 'cancelled', 'terminated'];
+const STATUSES = [...WORKFLOW_STATUSES];
+
+const date = { type: 'string', format: 'date-time' } as const;
+
+/** What an open run waits on (`describe`), read from its history. */
+const pendingWork = {
+  type: 'object',
+  description:
+    "What the open run waits on: activities (attempt, last error, next attempt time while it backs off, task queue), timers (a signal wait's timeout names the signal), children.",
+  properties: {
+    activities: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          cmd: { type: 'integer' },
+          name: { type: 'string' },
+          attempt: { type: 'integer' },
+          lastError: { $ref: 'ReelErrorInfo#' },
+          nextAttemptAt: date,
+          taskQueue: { type: 'string' },
+        },
+        required: ['cmd', 'name', 'attempt'],
+      },
+    },
+    timers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { cmd: { type: 'integer' }, fireAt: date, signal: { type: 'string' } },
+        required: ['cmd', 'fireAt'],
+      },
+    },
+    children: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          cmd: { type: 'integer' },
+          workflowId: { type: 'string' },
+          workflowType: { type: 'string' },
+          runId: { type: 'string', format: 'uuid' },
+        },
+        required: ['cmd', 'workflowId', 'workflowType'],
+      },
+    },
+  },
+  required: ['activities', 'timers', 'children'],
+} as const;
 
 export const errorResponse = {
   $id: 'ReelErrorResponse',
@@ -56,6 +104,12 @@ export const workflowDescription = {
       },
     },
     historyLength: { type: 'integer' },
+    resetTo: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Set once the run was reset: the run that took over.',
+    },
+    pending: pendingWork,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     closedAt: { type: 'string', format: 'date-time' },

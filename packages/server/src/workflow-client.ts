@@ -7,6 +7,8 @@ export type WorkflowClientMethod =
   | 'signal'
   | 'cancel'
   | 'terminate'
+  | 'retryNow'
+  | 'reset'
   | 'query'
   | 'describe'
   | 'list'

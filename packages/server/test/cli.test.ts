@@ -138,6 +138,28 @@ describe('reel workflow', () => {
     // No input, result, error, parking or close time: each line is left out, not printed blank.
     expect(keys).toEqual(['workflow', 'run', 'type', 'status', 'events', 'created', 'updated']);
   });
+
+  it('retries and resets a workflow, and describe names the run that took over', async () => {
+    await h.client.start('greeting', { name: 'Ada' }, { id: 'cli-reset' });
+    await expect
+      .poll(async () =>
+        (await h.client.history('cli-reset')).events.some((e) => e.type === 'activity_completed'),
+      )
+      .toBe(true);
+    const old = await h.client.describe('cli-reset');
+    expect(await reel(['workflow', 'retry', 'cli-reset', ...remote()])).toMatchObject({
+      code: 0,
+      stdout: 'cli-reset retries now.\n',
+    });
+    const missing = await reel(['workflow', 'reset', 'cli-reset', ...remote()]);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--to-event') });
+    const reset = await reel(['workflow', 'reset', 'cli-reset', '--to-event', '0', '--json', ...remote()]);
+    expect(reset.code).toBe(0);
+    const { runId } = JSON.parse(reset.stdout) as { runId: string };
+    const described = await reel(['workflow', 'describe', 'cli-reset', '--run-id', old.runId, ...remote()]);
+    expect(described.stdout).toMatch(/^status: +reset$/m);
+    expect(described.stdout).toContain(`reset:    to run ${runId}`);
+  });
 });
 
 describe('reel worker, migrate and dev', () => {

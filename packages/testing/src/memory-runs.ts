@@ -204,6 +204,7 @@ function describe(r: Run): WorkflowDescription {
   if (r.closedAt) d.closedAt = r.closedAt;
   if (r.attributes !== undefined) d.attributes = copy(r.attributes);
   if (r.parent) d.parentRunId = r.parent.runId;
+  if (r.resetTo) d.resetTo = r.resetTo;
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;

@@ -25,6 +25,8 @@ import {
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
+  type ResetOutcome,
+  type ResetRequest,
   type ScheduleDescription,
   type ScheduledRun,
   type ScheduleTick,
@@ -41,6 +43,7 @@ import { MemoryBatches } from './memory-batches.ts';
 import { MemoryCommits } from './memory-commits.ts';
 import { MemoryInbox } from './memory-inbox.ts';
 import { MemoryLeases } from './memory-leases.ts';
+import { MemoryOperations } from './memory-operations.ts';
 import { MemoryRuns } from './memory-runs.ts';
 import { MemorySchedules } from './memory-schedules.ts';
 import { MemoryTables } from './memory-tables.ts';
@@ -74,6 +77,7 @@ export class MemoryStore implements Store {
   private readonly commits: MemoryCommits;
   private readonly workers: MemoryWorkers;
   private readonly batches: MemoryBatches;
+  private readonly operations: MemoryOperations;
 
   constructor(options: MemoryStoreOptions = {}) {
     const tables = new MemoryTables(options.clock);
@@ -125,6 +129,7 @@ export class MemoryStore implements Store {
       terminate: (workflowId, reason, now) => this.runs.terminate(workflowId, reason, now),
       storeNow: (now) => tables.storeNow(now),
     });
+    this.operations = new MemoryOperations(tables, this.inbox, this.tasks, this.runs);
   }
 
   async migrate(): Promise<void> {}
@@ -219,6 +224,14 @@ export class MemoryStore implements Store {
 
   list(filter: ListFilter): Promise<ListPage> {
     return this.runs.list(filter);
+  }
+
+  retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {
+    return this.operations.retryNow(workflowId, now);
+  }
+
+  reset(req: ResetRequest): Promise<ResetOutcome> {
+    return this.operations.reset(req);
   }
 
   async listen(listener: StoreListener): Promise<() => Promise<void>> {

@@ -24,6 +24,8 @@ export interface Run {
   order: number;
   attributes?: Record<string, Json>;
   parent?: { runId: string; cmd: number; closePolicy: string };
+  /** Set once the run was reset: the run that took over. */
+  resetTo?: string;
 }
 
 /**

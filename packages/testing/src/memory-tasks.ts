@@ -62,6 +62,16 @@ export class MemoryTasks {
     return true;
   }
 
+  /** Retry now: the run's queued tasks that wait out a backoff become claimable now. */
+  dueNow(runId: string, now: Date): void {
+    for (const t of this.rows.values()) {
+      if (t.runId !== runId || t.claimedBy !== null || t.availableAt <= now) continue;
+      t.availableAt = now;
+      t.readyAt = this.host.storeNow(now);
+      this.host.emit((l) => l.onTask?.(t.queue));
+    }
+  }
+
   async claim(
     owner: string,
     queues: string[],

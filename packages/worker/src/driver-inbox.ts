@@ -86,6 +86,8 @@ export function inboxEvent(item: InboxItem): HistoryEvent {
   switch (item.kind) {
     case 'signal':
       return { type: 'signal_received', name: item.name as string, payload: item.payload };
+    case 'retry':
+      return { type: 'retry_requested' };
     case 'cancel':
       return {
         type: 'cancel_requested',

@@ -5,19 +5,22 @@ import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
-import type {
-  ListFilter,
-  ListPage,
-  StartRequest,
-  StartResult,
-  Store,
-  WorkflowDescription,
+import {
+  type ListFilter,
+  type ListPage,
+  OPEN_STATUSES,
+  type StartRequest,
+  type StartResult,
+  type Store,
+  type WorkflowDescription,
 } from '../store/store.ts';
 import { inSpan, TraceAttributes, traceCarrier } from '../tracing.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 import { BatchClient } from './batch-client.ts';
 import { ClientNotifications } from './notifications.ts';
+import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
+import { type PendingWork, pendingWork } from './pending.ts';
 import { QuerySender } from './query-sender.ts';
 import { type ClosedRun, ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
@@ -96,7 +99,7 @@ export interface WorkflowHandle<R> {
   readonly created: boolean;
   /** Waits for the run to close; throws `WorkflowFailedError` or `CancelledError` when it did not complete. */
   result(options?: { timeout?: Duration }): Promise<R>;
-  describe(): Promise<WorkflowDescription>;
+  describe(): Promise<WorkflowDescription & { pending?: PendingWork }>;
   signal(name: string, payload?: unknown): Promise<void>;
   cancel(reason?: string): Promise<void>;
   terminate(reason?: string): Promise<void>;
@@ -139,7 +142,7 @@ export class Client {
     this.batches = new BatchClient(this.store, () => this.clock());
     this.notifications = new ClientNotifications(this.store);
     this.results = new ResultWaiter(this.store, this.worker, this.notifications, (id, runId) =>
-      this.describe(id, { runId }),
+      this.describeRun(id, runId),
     );
     this.queries = new QuerySender(this.store, () => this.clock(), this.notifications);
   }
@@ -269,11 +272,49 @@ export class Client {
       );
   }
 
-  async describe(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowDescription> {
-    const runId = options.runId === undefined ? undefined : checkRunId(options.runId);
-    const found = await this.store.describe(checkId(workflowId), runId);
+  /**
+   * The run (the latest, or `runId`). For an open run, `pending` says what it waits on: activities
+   * (attempt, last error, next attempt time, task queue), timers, children, read from its history.
+   */
+  async describe(
+    workflowId: string,
+    options: { runId?: string } = {},
+  ): Promise<WorkflowDescription & { pending?: PendingWork }> {
+    const found = await this.describeRun(workflowId, options.runId);
+    if (!OPEN_STATUSES.includes(found.status)) return found;
+    return { ...found, pending: pendingWork(await this.store.loadHistory(found.runId)) };
+  }
+
+  /** The run's row alone: what `result()` polls. */
+  private async describeRun(workflowId: string, runId?: string): Promise<WorkflowDescription> {
+    const found = await this.store.describe(
+      checkId(workflowId),
+      runId === undefined ? undefined : checkRunId(runId),
+    );
     if (!found) throw notFound(workflowId);
     return found;
+  }
+
+  /**
+   * Operator action: the workflow's latest run skips the backoff it waits out (an activity's retry, or
+   * its own while parked) and tries again now.
+   * @example await client.retryNow('order-42'); // after deploying the fix for what it kept failing on
+   */
+  retryNow(workflowId: string): Promise<void> {
+    return retryNow(this.store, workflowId, this.clock());
+  }
+
+  /**
+   * Operator action: starts a new run of the workflow from event `toEvent` of a run's history (the
+   * latest run's by default). The new run replays the events up to that point, so the activities they
+   * record never run again, and redoes the rest with the code deployed now; an open old run closes as
+   * `reset`, and `describe` of it names the new one (`resetTo`). Throws `REEL_INVALID_RESET_POINT` for
+   * a point between an activity's scheduling and its outcome.
+   * @example const handle = await client.reset('order-42', { toEvent: 7, reason: 'card service fixed' });
+   */
+  async reset(workflowId: string, options: ResetOptions): Promise<WorkflowHandle<unknown>> {
+    const runId = await reset(this.store, workflowId, options, () => this.clock());
+    return this.handle(workflowId, runId, true);
   }
 
   /**
@@ -296,7 +337,7 @@ export class Client {
 
   /** The run's full history as plain JSON: save it as a fixture and replay it against new code. */
   async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
-    const run = await this.describe(workflowId, options);
+    const run = await this.describeRun(workflowId, options.runId);
     return {
       workflowId: run.workflowId,
       runId: run.runId,

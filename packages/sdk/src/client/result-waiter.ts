@@ -55,12 +55,12 @@ export class ResultWaiter {
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const stopWaiting = this.notifications.onClosed(workflowId, wake);
       try {
-        // A run that continued as new names its successor: follow it by run id. A successor not
+        // A run that continued as new (or was reset) names its successor: follow it by run id. A successor not
         // visible yet is waited for like an open run (a notification or the next poll), never spun on.
         const run = following
           ? await this.store.describe(workflowId, runId)
           : await this.describe(workflowId, runId);
-        if (run && run.status !== 'continued' && !OPEN_STATUSES.includes(run.status))
+        if (run && !HANDED_OVER.includes(run.status) && !OPEN_STATUSES.includes(run.status))
           return closedResult(run) as R;
         const status = run?.status ?? 'continuing as new';
         const next = run && successorOf(run);
@@ -86,8 +86,12 @@ export class ResultWaiter {
   }
 }
 
-/** The run a `continued` run handed over to (its result is `{ continuedAs }`). */
+/** Closed statuses whose run handed its work to another. */
+const HANDED_OVER = ['continued', 'reset'];
+
+/** The run a `continued` run (its result is `{ continuedAs }`) or a `reset` one handed over to. */
 function successorOf(run: WorkflowDescription): string | undefined {
+  if (run.status === 'reset') return run.resetTo;
   if (run.status !== 'continued') return undefined;
   const next = (run.result as { continuedAs?: unknown } | undefined)?.continuedAs;
   return typeof next === 'string' ? next : undefined;

@@ -28,7 +28,8 @@ export type WorkflowStatus =
   | 'failed'
   | 'cancelled'
   | 'terminated'
-  | 'continued';
+  | 'continued'
+  | 'reset';
 
 export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
 
@@ -41,6 +42,7 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'cancelled',
   'terminated',
   'continued',
+  'reset',
 ];
 
 /** What `describe()` and `list()` return about one run. */
@@ -59,6 +61,8 @@ export interface WorkflowDescription {
   attributes?: Record<string, Json>;
   /** Set for a child workflow: its parent's run. */
   parentRunId?: string;
+  /** Set once the run was reset: the run that took over from a point of its history. */
+  resetTo?: string;
   createdAt: Date;
   updatedAt: Date;
   closedAt?: Date;
@@ -134,7 +138,8 @@ export interface ClaimedRun {
 
 export interface InboxItem {
   id: string;
-  kind: 'signal' | 'cancel' | 'child' | 'activity_result';
+  /** `retry`: an operator's retry now, recorded as `retry_requested`. */
+  kind: 'signal' | 'cancel' | 'child' | 'activity_result' | 'retry';
   name: string | null;
   payload: Json;
 }
@@ -199,6 +204,29 @@ export interface ContinueRequest extends Lease {
  * `unread`: asked to close, but new input arrived, so nothing was written; `lost`: fenced out.
  */
 export type CommitOutcome = 'ok' | 'kept' | 'unread' | 'lost';
+
+/**
+ * What `reset` writes: run `newRunId` of the same workflow id, whose history is `runId`'s events up to
+ * `toEvent` followed by a `reset_point`. The caller checked the point against the history it read, of
+ * `historyLength` events: the store writes nothing (`changed`) if the run has moved on since.
+ */
+export interface ResetRequest {
+  workflowId: string;
+  runId: string;
+  historyLength: number;
+  toEvent: number;
+  newRunId: string;
+  /** `ctx.random()`'s seed, kept across the chain (the `reset_point`'s `seed`). */
+  seed: string;
+  reason?: string;
+  now: Date;
+}
+
+/**
+ * `ok`; `not_found`: no such run of this workflow id; `changed`: its history grew since it was read;
+ * `open_elsewhere`: another run of the workflow id is open.
+ */
+export type ResetOutcome = 'ok' | 'not_found' | 'changed' | 'open_elsewhere';
 
 export interface ListFilter {
   status?: WorkflowStatus | WorkflowStatus[];
@@ -325,6 +353,24 @@ export interface Store {
   deleteQuery(queryId: string): Promise<void>;
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
+  /**
+   * Operator's retry now for the latest run of `workflowId`, if open: puts a `retry` item in its inbox
+   * (waking its holder, or making it claimable), makes a parked run no worker holds claimable now, and
+   * makes its queued tasks that wait out a backoff claimable now, notifying their queues. Same answers
+   * as `enqueue`.
+   */
+  retryNow(workflowId: string, now: Date): Promise<boolean | undefined>;
+  /**
+   * Starts run `newRunId` from a point of run `runId`'s history, in one transaction: the new run (same
+   * type, input, attributes and parent link) gets the events up to `toEvent` and a `reset_point`, and
+   * the signals recorded after the point again, in its inbox. The children the kept events scheduled
+   * (every run of their chains) take the new run for parent, and one that has closed without its
+   * outcome among the kept events puts that outcome in the new run's inbox. The old run records
+   * `resetTo`; if it is open, it closes as `reset` (appending `workflow_reset`, fencing out its holder,
+   * deleting its tasks), hands its unread signals and cancel requests to the new run, and applies the
+   * parent-close policy to its other children.
+   */
+  reset(req: ResetRequest): Promise<ResetOutcome>;
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */
   listen(listener: StoreListener): Promise<() => Promise<void>>;
   close(): Promise<void>;

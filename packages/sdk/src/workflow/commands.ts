@@ -60,7 +60,10 @@ export interface OpenChild {
 /** What the command table needs from the replayer. */
 export interface CommandsHost {
   readonly workflowId: string;
-  /** True while the code re-walks recorded history: a command history lacks is then non-determinism. */
+  /**
+   * True while the code re-walks recorded history whose reactions are recorded too: a command history
+   * lacks is then non-determinism.
+   */
   isReplaying(): boolean;
   /** Records a new command event. */
   append(event: HistoryEvent): void;
@@ -172,6 +175,10 @@ export class Commands {
       }
       case 'timer_fired':
         this.complete(event.cmd, 'timer')?.resolve(undefined);
+        return;
+      case 'retry_requested':
+        for (const open of this.openActivities())
+          if (open.retryAt && open.retryAt > new Date(event.at)) open.retryAt = new Date(event.at);
         return;
       case 'child_scheduled': {
         this.checkIssued(event, { kind: 'child', name: event.workflowType });

@@ -81,11 +81,14 @@ export function createContext(host: ContextHost): WorkflowContext {
           );
         }
         const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
+        const { taskQueue } = activityOptions(fn);
         return host.issue('activity', name, (cmd) => ({
           type: 'activity_scheduled',
           cmd,
           name,
           args: json,
+          // for describe(): where the activity waits, readable without the worker's registry
+          ...(taskQueue === undefined ? {} : { taskQueue }),
         })) as never;
       }),
     sleep: (duration) =>

@@ -32,7 +32,7 @@ export type HistoryEvent =
       /** The trace the run's spans join (see docs/tracing.md); absent when none was active. */
       trace?: RunTrace;
     }
-  | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[] }
+  | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[]; taskQueue?: string }
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
   | { type: 'activity_completed'; cmd: number; result: Json | undefined }
   | { type: 'activity_failed'; cmd: number; attempts: number; error: ErrorInfo }
@@ -58,11 +58,20 @@ export type HistoryEvent =
   | { type: 'cancel_requested'; reason?: string }
   /** The run first reached `ctx.patched(patchId)` with code that knows the patch. */
   | { type: 'patch_marker'; patchId: string }
+  /** An operator asked for retry now: open activities waiting out a retry backoff are due from this event. */
+  | { type: 'retry_requested' }
+  /**
+   * Begins the part of a reset run that is its own: the events before it are a copy of run `fromRunId`'s
+   * history up to `toEvent`. `seed` keeps `ctx.random()` as the first run of the chain drew it.
+   */
+  | { type: 'reset_point'; fromRunId: string; toEvent: number; seed: string; reason?: string }
   | { type: 'workflow_completed'; result: Json | undefined }
   | { type: 'workflow_failed'; error: ErrorInfo }
   | { type: 'workflow_cancelled'; error: ErrorInfo }
   | { type: 'workflow_terminated'; reason?: string }
-  | { type: 'workflow_continued_as_new'; input: Json | undefined };
+  | { type: 'workflow_continued_as_new'; input: Json | undefined }
+  /** The run was reset: run `newRunId` took over from its event `toEvent`. */
+  | { type: 'workflow_reset'; newRunId: string; toEvent: number; reason?: string };
 
 /** A history event with its position (`seq`, from 0) and the engine-clock time it was recorded. */
 export type RecordedEvent = HistoryEvent & { seq: number; at: string };
@@ -76,4 +85,5 @@ export const CLOSING_EVENTS = new Set<EventType>([
   'workflow_cancelled',
   'workflow_terminated',
   'workflow_continued_as_new',
+  'workflow_reset',
 ]);

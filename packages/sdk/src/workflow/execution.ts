@@ -55,6 +55,12 @@ export class WorkflowExecution {
    * command history lacks is non-determinism. `workflow_started` alone, written by `start`, is not one.
    */
   private readonly replayLength: number;
+  /**
+   * In a reset run, the position of its last `reset_point`: the events before it are copied from the
+   * reset run, whose reactions to the last of them were cut off with the rest, so a command history
+   * lacks there is new code's work, not non-determinism.
+   */
+  private readonly resetAt: number;
   private cursor = 0;
   /** The log length when the code ended (its outcome was decided): later events reached no code. */
   private endedAt: number | undefined;
@@ -82,10 +88,12 @@ export class WorkflowExecution {
     this.log = [...options.history];
     this.durable = this.log.length;
     this.replayLength = this.log.length > 1 ? this.log.length : 0;
+    this.resetAt = this.log.findLastIndex((e) => e.type === 'reset_point');
+    const reset = this.log[this.resetAt];
     this.lastAt = first.at;
     this.commands = new Commands({
       workflowId: options.workflowId,
-      isReplaying: () => this.cursor <= this.replayLength,
+      isReplaying: () => this.cursor <= this.replayLength && this.cursor > this.resetAt + 1,
       append: (event) => this.append(event),
       engineNow: () => this.engineNow(),
       fail: (err) => {
@@ -93,7 +101,7 @@ export class WorkflowExecution {
       },
     });
     for (const e of this.log) this.index(e);
-    this.random = seededRandom(options.runId);
+    this.random = seededRandom(reset?.type === 'reset_point' ? reset.seed : options.runId);
     this.context = createContext({
       workflowId: options.workflowId,
       runId: options.runId,

@@ -16,6 +16,8 @@ Usage:
       query <id> <name> [--args JSON-array] [--timeout 10s]
       cancel <id> [--reason TEXT]
       terminate <id> [--reason TEXT]
+      retry <id>
+      reset <id> --to-event SEQ [--run-id UUID] [--reason TEXT]
       describe <id> [--run-id UUID]
       list [--status running,parked] [--type TYPE] [--limit N] [--cursor C]
       history <id> [--run-id UUID]

@@ -1,4 +1,4 @@
-import { ErrorCodes, ReelError, type WorkflowStatus } from '@reel/sdk';
+import { ErrorCodes, type PendingWork, ReelError, type WorkflowStatus } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
 import { brief, printFields, printJson, printTable, when } from './format.ts';
@@ -11,6 +11,8 @@ const SUBCOMMANDS = [
   'query',
   'cancel',
   'terminate',
+  'retry',
+  'reset',
   'describe',
   'list',
   'history',
@@ -28,6 +30,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   reason: { type: 'string' },
   'run-id': { type: 'string' },
+  'to-event': { type: 'string' },
   status: { type: 'string' },
   type: { type: 'string' },
   limit: { type: 'string' },
@@ -85,6 +88,19 @@ export async function workflowCommand(argv: string[]): Promise<void> {
     case 'terminate':
       await client.terminate(id(), str(parsed, 'reason'));
       return asJson ? printJson({ ok: true }) : say(`Terminated ${id()}.`);
+    case 'retry':
+      await client.retryNow(id());
+      return asJson ? printJson({ ok: true }) : say(`${id()} retries now.`);
+    case 'reset': {
+      const toEvent = int(parsed, 'to-event');
+      if (toEvent === undefined)
+        throw new UsageError(
+          'reel workflow reset needs --to-event SEQ: the last event the new run keeps (see reel workflow history).',
+        );
+      const handle = await client.reset(id(), { toEvent, runId, reason: str(parsed, 'reason') });
+      if (asJson) return printJson({ workflowId: handle.id, runId: handle.runId });
+      return say(`Reset ${handle.id} to event ${toEvent}: new run ${handle.runId}.`);
+    }
     case 'describe':
       return describe(client, id(), runId, asJson);
     case 'list':
@@ -125,11 +141,38 @@ async function describe(
       run.parked &&
         `${run.parked.error.message} (attempt ${run.parked.attempts}, retry at ${when(run.parked.retryAt) ?? 'on input'})`,
     ],
+    ['reset', run.resetTo && `to run ${run.resetTo}`],
     ['events', String(run.historyLength)],
     ['created', when(run.createdAt)],
     ['updated', when(run.updatedAt)],
     ['closed', when(run.closedAt)],
+    ...waitingOn(run.pending),
   ]);
+}
+
+/** One line per thing an open run waits on, for `describe`. */
+function waitingOn(pending: PendingWork | undefined): [string, string][] {
+  if (!pending) return [];
+  const activities = pending.activities.map((a): [string, string] => [
+    'activity',
+    [
+      `${a.name} (command ${a.cmd}) attempt ${a.attempt}`,
+      a.taskQueue && `on queue ${a.taskQueue}`,
+      a.lastError && `last error ${a.lastError.name}: ${a.lastError.message}`,
+      a.nextAttemptAt && `next attempt ${when(a.nextAttemptAt)}`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  ]);
+  const timers = pending.timers.map((t): [string, string] => [
+    'timer',
+    `command ${t.cmd} fires ${when(t.fireAt)}${t.signal ? ` (waiting for signal '${t.signal}')` : ''}`,
+  ]);
+  const children = pending.children.map((c): [string, string] => [
+    'child',
+    `${c.workflowType} ${c.workflowId} (command ${c.cmd})${c.runId ? ` run ${c.runId}` : ', starting'}`,
+  ]);
+  return [...activities, ...timers, ...children];
 }
 
 async function list(client: HttpClient, parsed: Parsed, asJson: boolean): Promise<void> {

@@ -10,6 +10,7 @@ import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
 import { historyBehaviour } from './history.ts';
 import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
+import { operatorActionBehaviour } from './operator-actions.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
 import { queryBehaviour } from './queries.ts';
 import { scheduleBehaviour } from './schedules.ts';
@@ -65,6 +66,7 @@ export function storeConformance(
     notificationBehaviour(h);
     taskBehaviour(h);
     batchBehaviour(h);
+    operatorActionBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

@@ -33,7 +33,8 @@ function startProblem(
   const row = a.row;
   if (!row) return undefined;
   const holder = ledger.terminatedHolders.get(a.runId);
-  if (row.status === 'terminated' && holder?.identity === a.identity && a.at < holder.until) return undefined;
+  const closedFromOutside = row.status === 'terminated' || row.status === 'reset';
+  if (closedFromOutside && holder?.identity === a.identity && a.at < holder.until) return undefined;
   if (!OPEN_STATUSES.includes(row.status))
     return { kind: 'attempt-after-close', why: `after the run had closed (${row.status})` };
   const scheduled = state.history.find(

@@ -21,6 +21,11 @@ export function checkChildren(snapshot: StoreSnapshot): Violation[] {
     const where = `${run.workflowId} run ${run.runId}`;
     const scheduled = new Map<number, string>();
     const outcomes = new Set<number>();
+    // A reset run's copied events are the run it was reset from: their children are checked there.
+    const copied = history.findLastIndex((e) => e.type === 'reset_point');
+    const copiedChildren = new Set(
+      history.slice(0, Math.max(copied, 0)).flatMap((e) => (e.type === 'child_scheduled' ? [e.cmd] : [])),
+    );
     for (const e of history) {
       if (e.type === 'child_scheduled') scheduled.set(e.cmd, e.workflowId);
       if (e.type !== 'child_completed' && e.type !== 'child_failed') continue;
@@ -39,12 +44,16 @@ export function checkChildren(snapshot: StoreSnapshot): Violation[] {
       outcomes.add(e.cmd);
     }
     for (const [cmd, childId] of scheduled) {
+      if (copiedChildren.has(cmd)) continue;
       const runs = startedBy.get(`${run.runId}#${cmd}`) ?? [];
       const started = history.some((e) => e.type === 'child_started' && e.cmd === cmd);
       const failedToStart =
         history.some((e) => e.type === 'child_failed' && e.cmd === cmd) && runs.length === 0;
       const stopped =
-        !started && (run.status === 'terminated' || history.some((e) => e.type === 'cancel_requested'));
+        !started &&
+        (run.status === 'terminated' ||
+          run.status === 'reset' ||
+          history.some((e) => e.type === 'cancel_requested'));
       if (runs.length > 1)
         violations.push({
           invariant: 3,

@@ -27,8 +27,8 @@ export async function checkHistories(snapshot: StoreSnapshot): Promise<Violation
       continue;
     }
     const fn = simWorkflows[run.type as keyof typeof simWorkflows];
-    // A terminated run's history is an ordinary one up to the termination, which no code reacted to.
-    const events = history.filter((e) => e.type !== 'workflow_terminated');
+    // A terminated (or reset) run's history is an ordinary one up to its closing event, which no code reacted to.
+    const events = history.filter((e) => e.type !== 'workflow_terminated' && e.type !== 'workflow_reset');
     try {
       await replayHistory(fn, {
         workflowId: run.workflowId,
@@ -60,7 +60,7 @@ export async function checkHistories(snapshot: StoreSnapshot): Promise<Violation
 
 function outcomeProblem({ run, history }: RunState): string | undefined {
   const ending = history.find((e) => CLOSING_EVENTS.has(e.type));
-  if (!ending || ending.type === 'workflow_terminated') return undefined;
+  if (!ending || ending.type === 'workflow_terminated' || ending.type === 'workflow_reset') return undefined;
   const expected = predict(run.type, run.workflowId, history);
   if (!expected) return `it ended with ${show(ending)}, but by the model it still waits`;
   return matches(expected, ending)
@@ -87,7 +87,7 @@ function show(e: RecordedEvent): string {
 
 /** The legs a trip booked and did not unbook, if it did not complete. */
 function uncompensated({ run, history }: RunState): string[] {
-  if (run.type !== 'trip' || run.status === 'completed' || run.status === 'terminated') return [];
+  if (run.type !== 'trip' || ['completed', 'terminated', 'reset'].includes(run.status)) return [];
   const booked = history.flatMap((e) =>
     e.type === 'activity_completed' && typeof e.result === 'string' && e.result.startsWith('bk:')
       ? [e.result]

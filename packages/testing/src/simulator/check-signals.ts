@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '@reel/sdk';
 import type { Ledger, Violation } from './ledger.ts';
 import { OPEN_STATUSES, type StoreSnapshot } from './snapshot.ts';
 import { signalId } from './store-checks.ts';
@@ -5,7 +6,8 @@ import { traceJson } from './trace.ts';
 
 /**
  * Invariant 1: a signal whose send returned is in the history of the run it reached, or of that
- * run's continue-as-new successor, exactly once; and no closed run keeps input in its inbox (a
+ * run's continue-as-new (or reset) successor, exactly once (a reset run's copies of its origin's
+ * events, and the signals it delivers again, are not deliveries of its own); and no closed run keeps input in its inbox (a
  * terminated run excepted: no code of it ran to read its input).
  */
 export function checkSignals(ledger: Ledger, snapshot: StoreSnapshot): Violation[] {
@@ -13,10 +15,8 @@ export function checkSignals(ledger: Ledger, snapshot: StoreSnapshot): Violation
   const inHistory = new Map<string, string[]>();
   const inInbox = new Map<string, string>();
   for (const { run, history, inbox } of snapshot.runs.values()) {
-    for (const e of history) {
-      const id = e.type === 'signal_received' ? signalId(e.payload) : undefined;
-      if (id) inHistory.set(id, [...(inHistory.get(id) ?? []), run.runId]);
-    }
+    for (const id of delivered(history, snapshot))
+      inHistory.set(id, [...(inHistory.get(id) ?? []), run.runId]);
     for (const item of inbox) {
       const id = item.kind === 'signal' ? signalId(item.payload) : undefined;
       if (id) inInbox.set(id, run.runId);
@@ -67,4 +67,26 @@ export function checkSignals(ledger: Ledger, snapshot: StoreSnapshot): Violation
     });
   }
   return violations;
+}
+
+/**
+ * The ids of the signals a run's history delivered first: after its last `reset_point`, if it has one
+ * (what precedes it is copied from the run it was reset from), and not delivered again by the reset
+ * (in that run's history after the point).
+ */
+function delivered(history: RecordedEvent[], snapshot: StoreSnapshot): string[] {
+  const at = history.findLastIndex((e) => e.type === 'reset_point');
+  const point = history[at];
+  const origin = point?.type === 'reset_point' ? snapshot.runs.get(point.fromRunId)?.history : undefined;
+  const again = new Set(
+    (origin ?? []).flatMap((e) =>
+      point?.type === 'reset_point' && e.seq > point.toEvent && e.type === 'signal_received'
+        ? [signalId(e.payload)]
+        : [],
+    ),
+  );
+  return history.slice(at + 1).flatMap((e) => {
+    const id = e.type === 'signal_received' ? signalId(e.payload) : undefined;
+    return id && !again.has(id) ? [id] : [];
+  });
 }

@@ -1,6 +1,7 @@
 import {
   CancelledError,
   Client,
+  checkResetPoint,
   ReelError,
   WorkflowFailedError,
   type WorkflowFn,
@@ -112,6 +113,21 @@ export class ClientPool {
       case 'describe':
         await client.describe(op.workflowId);
         return;
+      case 'retryNow':
+        return client.retryNow(op.workflowId);
+      case 'reset': {
+        const { events } = await client.history(op.workflowId);
+        const valid = events.flatMap((e) => {
+          try {
+            return [checkResetPoint(op.workflowId, events, e.seq)];
+          } catch {
+            return [];
+          }
+        });
+        const toEvent = valid[Math.floor(op.point * valid.length)];
+        if (toEvent !== undefined) await client.reset(op.workflowId, { toEvent });
+        return;
+      }
       case 'result':
         ledger.results.push(await this.result(client, op.workflowId, op.timeoutMs));
         return;

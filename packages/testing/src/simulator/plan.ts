@@ -25,7 +25,10 @@ export type Op =
   | { kind: 'terminate'; workflowId: string }
   | { kind: 'query'; workflowId: string }
   | { kind: 'result'; workflowId: string; timeoutMs: number }
-  | { kind: 'describe'; workflowId: string };
+  | { kind: 'describe'; workflowId: string }
+  | { kind: 'retryNow'; workflowId: string }
+  /** Reset to the valid point at this fraction of the run's valid points (drawn before the run exists). */
+  | { kind: 'reset'; workflowId: string; point: number };
 
 export interface TimedOp {
   at: number;
@@ -96,8 +99,35 @@ export function planScenario(seed: number): Plan {
     freezeMs: [LEASE_MS * 1.2, LEASE_MS * 4],
     restartMs: [200, 2000],
     databaseRestarts: databaseRestarts(seed),
-    ops: planOps(rng, clients.length),
+    ops: withOperatorActions(seed, planOps(rng, clients.length), clients.length),
   };
+}
+
+/**
+ * Retry now and reset aimed at some of the workflows, while they may wait out a backoff, hold a lease
+ * or have closed: drawn apart from the rest of the plan, so that each seed's scenario otherwise stays as it was.
+ */
+function withOperatorActions(seed: number, ops: TimedOp[], clients: number): TimedOp[] {
+  const rng = new Prng(seed).fork(4);
+  const aimed = new Set<string>();
+  const added: TimedOp[] = [];
+  for (const { at, op } of ops) {
+    if ((op.kind !== 'start' && op.kind !== 'signalWithStart') || aimed.has(op.wf.id)) continue;
+    aimed.add(op.wf.id);
+    for (let k = rng.chance(0.4) ? rng.int(1, 3) : 0; k > 0; k--)
+      added.push({
+        at: at + rng.int(1, 3000),
+        client: rng.int(0, clients - 1),
+        op: { kind: 'retryNow', workflowId: op.wf.id },
+      });
+    if (rng.chance(0.2))
+      added.push({
+        at: at + rng.int(200, 6000),
+        client: rng.int(0, clients - 1),
+        op: { kind: 'reset', workflowId: op.wf.id, point: rng.next() },
+      });
+  }
+  return [...ops, ...added].sort((a, b) => a.at - b.at);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type Json,
   type QueryAnswer,
   type RecordedEvent,
+  type ResetRequest,
   type StartRequest,
   type StartResult,
   type Store,
@@ -56,7 +57,8 @@ export class StoreChecks {
     try {
       if ('value' in outcome) await this.after(method, args, outcome.value, before);
       for (const [runId, lease] of held ?? []) {
-        if ((await this.rows(runId))?.status === 'terminated')
+        // closed from outside while held: its holder learns so at its next write
+        if (['terminated', 'reset'].includes((await this.rows(runId))?.status as string))
           this.ledger.terminatedHolders.set(runId, lease);
       }
     } catch (err) {
@@ -116,7 +118,16 @@ export class StoreChecks {
         }
         return;
       }
+      case 'reset': {
+        const req = args[0] as ResetRequest;
+        if (value !== 'ok') return;
+        ledger.created(req.workflowId, req.newRunId);
+        // An open run reset hands over to the new one, which result() then follows; a closed one keeps its outcome.
+        if ((await this.rows(req.runId))?.status === 'reset') ledger.successor.set(req.runId, req.newRunId);
+        return;
+      }
       case 'enqueue':
+      case 'retryNow':
       case 'terminate': {
         const workflowId = args[0] as string;
         const item = args[1] as Omit<InboxItem, 'id'> | undefined;
@@ -192,7 +203,8 @@ export class StoreChecks {
 
 /** The workflow id a call addresses by id alone (its newest run), if it is one of those. */
 function byWorkflowId(method: string, args: unknown[]): string | undefined {
-  if (method === 'enqueue' || method === 'terminate' || method === 'postQuery') return args[0] as string;
+  if (method === 'enqueue' || method === 'retryNow' || method === 'terminate' || method === 'postQuery')
+    return args[0] as string;
   if (method === 'describe' && args[1] === undefined) return args[0] as string;
   if (method === 'start' && !(args[0] as StartRequest).newRun) return (args[0] as StartRequest).workflowId;
   return undefined;
@@ -206,6 +218,6 @@ export function signalId(payload: Json | undefined): string | undefined {
 
 /** Calls that may terminate runs: a terminate, and every close (by its children's parent-close policy). */
 function closes(method: string, args: unknown[]): boolean {
-  if (method === 'terminate' || method === 'continueAsNew') return true;
+  if (method === 'terminate' || method === 'continueAsNew' || method === 'reset') return true;
   return method === 'commit' && (args[0] as { close?: unknown }).close !== undefined;
 }

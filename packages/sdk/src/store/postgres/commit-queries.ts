@@ -55,7 +55,7 @@ with recursive fence as (
    where $7::text is not null and p.run_id = f.parent_run_id
      -- "open" spelled so that it cannot match the partial index workflows_open_id, which a stale
      -- estimate once made the planner scan, every open run, on every commit
-     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued')
+     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued', 'reset')
   returning p.run_id, f.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)

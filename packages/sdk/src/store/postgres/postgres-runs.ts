@@ -173,6 +173,7 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
   if (!r.no_result) d.result = r.result;
   if (r.attributes !== null) d.attributes = r.attributes;
   if (r.parent_run_id !== null) d.parentRunId = r.parent_run_id;
+  if (r.reset_to !== null) d.resetTo = r.reset_to;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
   if (r.status === 'parked')

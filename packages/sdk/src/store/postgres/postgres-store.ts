@@ -31,6 +31,8 @@ import type {
   ListPage,
   PostedQuery,
   QueryAnswer,
+  ResetOutcome,
+  ResetRequest,
   StartRequest,
   StartResult,
   Store,
@@ -45,6 +47,7 @@ import { PostgresCommits } from './postgres-commits.ts';
 import { PostgresInbox } from './postgres-inbox.ts';
 import { PostgresLeases } from './postgres-leases.ts';
 import { PostgresListener } from './postgres-listener.ts';
+import { PostgresOperations } from './postgres-operations.ts';
 import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
@@ -80,8 +83,8 @@ export type PostgresOptions = (
 
 /**
  * The production `Store`: schema `reel` in Postgres. One part per concept, each on the store's pool:
- * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, batches, and the
- * notifications.
+ * runs, inboxes, leases, commits, workers and their queries, schedules, tasks, batches, operator
+ * actions, and the notifications.
  */
 export class PostgresStore implements Store {
   readonly pool: pg.Pool;
@@ -95,6 +98,7 @@ export class PostgresStore implements Store {
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
   private readonly batches: PostgresBatches;
+  private readonly operations: PostgresOperations;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
   private readonly engineClock: boolean;
 
@@ -119,6 +123,7 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.tasks = new PostgresTasks(this.pool, clock);
     this.batches = new PostgresBatches(this.pool, clock, this.runs, this.inbox);
+    this.operations = new PostgresOperations(this.pool, clock);
   }
 
   async migrate(): Promise<void> {
@@ -213,6 +218,14 @@ export class PostgresStore implements Store {
 
   list(filter: ListFilter): Promise<ListPage> {
     return this.runs.list(filter);
+  }
+
+  retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {
+    return this.operations.retryNow(workflowId, now);
+  }
+
+  reset(req: ResetRequest): Promise<ResetOutcome> {
+    return this.operations.reset(req);
   }
 
   /**
