@@ -158,7 +158,9 @@ describe('OpenAPI', () => {
       '/v1/workflows/{id}/cancel',
       '/v1/workflows/{id}/history',
       '/v1/workflows/{id}/queries/{name}',
+      '/v1/workflows/{id}/reset',
       '/v1/workflows/{id}/result',
+      '/v1/workflows/{id}/retry',
       '/v1/workflows/{id}/signals/{name}',
       '/v1/workflows/{id}/terminate',
     ]);
