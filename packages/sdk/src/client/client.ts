@@ -3,107 +3,43 @@ import { SpanKind } from '@opentelemetry/api';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { type PostgresOptions, PostgresStore } from '../store/postgres/postgres-store.ts';
+import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import {
   type ListFilter,
   type ListPage,
   OPEN_STATUSES,
   type StartRequest,
-  type StartResult,
   type Store,
   type WorkflowDescription,
 } from '../store/store.ts';
 import { inSpan, TraceAttributes, traceCarrier } from '../tracing.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
-import type { RecordedEvent } from '../workflow/events.ts';
 import { BatchClient } from './batch-client.ts';
+import type {
+  ClientMetrics,
+  ClientOptions,
+  LocalWorker,
+  StartOptions,
+  WorkflowHandle,
+  WorkflowHistory,
+} from './client-types.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
 import { QuerySender } from './query-sender.ts';
-import { type ClosedRun, ResultWaiter } from './result-waiter.ts';
+import { ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
-import { checkFilter, checkId, checkName, checkRunId, notFound, workflowTypeOf } from './validate.ts';
+import {
+  checkFilter,
+  checkId,
+  checkName,
+  checkRunId,
+  checkStarted,
+  notFound,
+  workflowTypeOf,
+} from './validate.ts';
 
-/**
- * Connect to Postgres, or pass a `Store` (e.g. the test environment's); `clock` is the engine clock.
- * `worker`: a `Worker` of this process on the same database, which then runs the workflows this
- * client starts at once when it serves their type and has room (see `LocalWorker`).
- */
-export type ClientOptions = (PostgresOptions | { store: Store }) & {
-  clock?: () => Date;
-  worker?: LocalWorker;
-  /** Counts the runs this client creates and terminates; `prometheusMetrics()` implements it. */
-  metrics?: ClientMetrics;
-  /**
-   * A pino-compatible logger, for what the client's Postgres connection goes through (lost,
-   * regained). Default: pino to stdout at `REEL_LOG_LEVEL`, else `info`.
-   */
-  logger?: Logger;
-};
-
-/** Hooks a client calls, for metrics; each optional, and none may throw or block. */
-export interface ClientMetrics {
-  /** This client created a run of `type` (a start that returned an existing run creates none). */
-  workflowStarted?(type: string): void;
-  /** This client terminated an open run of `type`. */
-  workflowTerminated?(type: string): void;
-}
-
-/**
- * A worker in the client's process that takes the runs the client starts (`Worker` is one). Such a run
- * is created already claimed by that worker, which runs it at once, and `result()` gets its outcome
- * from the worker as soon as it is durable: no notification, claim or history read in between.
- */
-export interface LocalWorker {
-  /** Starts the run leased to this worker and runs it; undefined when it cannot take it now. */
-  startLocally(req: StartRequest): Promise<StartResult | undefined>;
-  /**
-   * While this worker holds the run: resolves with it once it has closed durably here, or with
-   * undefined when the worker lets it go still open. Undefined when the worker does not hold it.
-   */
-  closing(runId: string): Promise<ClosedRun | undefined> | undefined;
-}
-
-export interface StartOptions {
-  /** The workflow id; generated when absent. Starting an id that exists returns the existing run. */
-  id?: string;
-  /**
-   * When a run with this id exists: return it (`useExisting`, default, even if it has closed), `fail`,
-   * or `terminateExisting` (terminate it if open, then start a new run).
-   */
-  onConflict?: 'useExisting' | 'fail' | 'terminateExisting';
-  /** Start later: the run is created now and becomes runnable after this delay. */
-  startDelay?: Duration;
-  /** The run fails with REEL_WORKFLOW_TIMEOUT if still open this long after it started. */
-  executionTimeout?: Duration;
-  /** Attributes stored with the run and usable as `list({ attributes })` filters. */
-  attributes?: Record<string, Json>;
-}
-
-/** A recorded history, as exported by `client.history()`; replayable against new code. */
-export interface WorkflowHistory {
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  events: RecordedEvent[];
-}
-
-/** A started workflow. `R` is the workflow function's result type. */
-export interface WorkflowHandle<R> {
-  readonly id: string;
-  /** The run this handle is bound to; undefined for `getHandle(id)`, which follows the latest run. */
-  readonly runId: string | undefined;
-  /** False when `start` found an existing run with this id and returned it. */
-  readonly created: boolean;
-  /** Waits for the run to close; throws `WorkflowFailedError` or `CancelledError` when it did not complete. */
-  result(options?: { timeout?: Duration }): Promise<R>;
-  describe(): Promise<WorkflowDescription & { pending?: PendingWork }>;
-  signal(name: string, payload?: unknown): Promise<void>;
-  cancel(reason?: string): Promise<void>;
-  terminate(reason?: string): Promise<void>;
-}
+export type * from './client-types.ts';
 
 /**
  * Starts, signals, cancels and inspects workflows, straight against Postgres.
@@ -412,27 +348,5 @@ export class Client {
       cancel: (reason) => this.cancel(id, reason),
       terminate: (reason) => this.terminate(id, reason),
     };
-  }
-}
-
-/** Throws if `start` returned no run, or a run this start must not accept (`policy`: its onConflict). */
-function checkStarted(started: StartResult, workflowId: string, type: string, policy: string): void {
-  if (!started.knownType) {
-    throw new ReelError(
-      ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
-      `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
-    );
-  }
-  if (!started.created && started.type !== type) {
-    throw new ReelError(
-      ErrorCodes.WORKFLOW_ALREADY_STARTED,
-      `Workflow id ${workflowId} belongs to a '${started.type}' workflow, not '${type}'. Use another id.`,
-    );
-  }
-  if (!started.created && policy === 'fail') {
-    throw new ReelError(
-      ErrorCodes.WORKFLOW_ALREADY_STARTED,
-      `Workflow ${workflowId} already exists (run ${started.runId}). Use another id, or omit onConflict to get the existing run.`,
-    );
   }
 }

@@ -1,6 +1,7 @@
 import { assertJson } from '../codec.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import type { BatchFilter } from '../store/batches.ts';
+import type { StartResult } from '../store/store.ts';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../store/store.ts';
 
 const MAX_ID = 256;
@@ -77,5 +78,27 @@ export function checkFilter(filter: BatchFilter): void {
     const at = filter[key];
     if (at !== undefined && !(at instanceof Date && !Number.isNaN(at.getTime())))
       throw invalid(`${key} must be a valid Date, not ${JSON.stringify(at)}.`);
+  }
+}
+
+/** Throws if `start` returned no run, or a run this start must not accept (`policy`: its onConflict). */
+export function checkStarted(started: StartResult, workflowId: string, type: string, policy: string): void {
+  if (!started.knownType) {
+    throw new ReelError(
+      ErrorCodes.UNKNOWN_WORKFLOW_TYPE,
+      `No worker has registered workflow type '${type}'. Register it in Worker.create({ workflows: { ${type} } }) and start that worker, or check the name.`,
+    );
+  }
+  if (!started.created && started.type !== type) {
+    throw new ReelError(
+      ErrorCodes.WORKFLOW_ALREADY_STARTED,
+      `Workflow id ${workflowId} belongs to a '${started.type}' workflow, not '${type}'. Use another id.`,
+    );
+  }
+  if (!started.created && policy === 'fail') {
+    throw new ReelError(
+      ErrorCodes.WORKFLOW_ALREADY_STARTED,
+      `Workflow ${workflowId} already exists (run ${started.runId}). Use another id, or omit onConflict to get the existing run.`,
+    );
   }
 }

@@ -7,7 +7,7 @@ import type {
   ScheduledRun,
   ScheduleTick,
 } from '../schedules/types.ts';
-import type { HistoryEvent, RecordedEvent, RunTrace } from '../workflow/events.ts';
+import type { RecordedEvent } from '../workflow/events.ts';
 import type {
   BatchClaim,
   BatchDescription,
@@ -18,236 +18,21 @@ import type {
   BatchStep,
   NewBatch,
 } from './batches.ts';
+import type {
+  ClaimedRun,
+  CommitOutcome,
+  CommitRequest,
+  ContinueRequest,
+  InboxItem,
+  Lease,
+  ResetOutcome,
+  ResetRequest,
+} from './commits.ts';
+import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescription } from './runs.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
-/** `running` and `parked` are open; the others are closed for good. */
-export type WorkflowStatus =
-  | 'running'
-  | 'parked'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'terminated'
-  | 'continued'
-  | 'reset';
-
-export const OPEN_STATUSES: readonly WorkflowStatus[] = ['running', 'parked'];
-
-/** Every `WorkflowStatus`, for checking a status that came from outside. */
-export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
-  'running',
-  'parked',
-  'completed',
-  'failed',
-  'cancelled',
-  'terminated',
-  'continued',
-  'reset',
-];
-
-/** What `describe()` and `list()` return about one run. */
-export interface WorkflowDescription {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: WorkflowStatus;
-  input: Json | undefined;
-  result?: Json;
-  error?: ErrorInfo;
-  /** Set while the run is parked: why, how many times, and when it is tried again. */
-  parked?: { error: ErrorInfo; attempts: number; retryAt: Date | null };
-  historyLength: number;
-  /** User attributes given at start. */
-  attributes?: Record<string, Json>;
-  /** Set for a child workflow: its parent's run. */
-  parentRunId?: string;
-  /** Set once the run was reset: the run that took over from a point of its history. */
-  resetTo?: string;
-  createdAt: Date;
-  updatedAt: Date;
-  closedAt?: Date;
-}
-
-import type { ParentClosePolicy } from '../workflow/context.ts';
-
-type StartedEvent = Extract<HistoryEvent, { type: 'workflow_started' }>;
-
-export interface StartRequest {
-  workflowId: string;
-  runId: string;
-  type: string;
-  input: Json | undefined;
-  now: Date;
-  /** Start a new run unless one is open (default: return the latest run, even a closed one). */
-  newRun?: boolean;
-  /** Claimable from this time (a delayed start). */
-  readyAt?: Date;
-  attributes?: Record<string, Json>;
-  /** Recorded in `workflow_started`: the run fails if still open this long after it started. */
-  executionTimeoutMs?: number;
-  /**
-   * For a child: its parent's run, the command that starts it, its parent-close policy, and the
-   * parent's lease. The start is fenced by that lease (a worker that lost its parent starts nothing:
-   * `parentLost`), and a run already started for this parent command is returned, even closed.
-   */
-  parent?: { runId: string; cmd: number; closePolicy: ParentClosePolicy; fencingToken: number };
-  /**
-   * Create the run already claimed by worker `owner` for `ms` (by the store's clock), with fencing
-   * token 1, and wake no other worker: a worker in the starting process runs it at once (see `LocalWorker`).
-   */
-  lease?: { owner: string; ms: number };
-  /** Recorded in `workflow_started`: the trace the run's spans join. */
-  trace?: RunTrace;
-}
-
-/** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
-export function startedData(req: StartRequest): Omit<StartedEvent, 'type'> {
-  return {
-    workflowType: req.type,
-    input: req.input,
-    ...(req.executionTimeoutMs === undefined ? {} : { executionTimeoutMs: req.executionTimeoutMs }),
-    ...(req.parent ? { parent: { runId: req.parent.runId, cmd: req.parent.cmd } } : {}),
-    ...(req.trace ? { trace: req.trace } : {}),
-  };
-}
-
-export interface StartResult {
-  runId: string;
-  /** False when a run with this workflow id already existed and was returned instead. */
-  created: boolean;
-  /** False when no worker has ever registered the type (nothing was created). */
-  knownType: boolean;
-  /** The type of the run returned (differs from the requested one if the id belongs to another workflow). */
-  type: string;
-  /** For a child start: the run returned was started for this parent command (now or before). */
-  ofParent?: boolean;
-  /** For a child start: the parent's lease is lost, so nothing was started. */
-  parentLost?: boolean;
-}
-
-/** A run a worker has just claimed, with its lease's fencing token. */
-export interface ClaimedRun {
-  workflowId: string;
-  runId: string;
-  type: string;
-  fencingToken: number;
-  parkAttempts: number;
-  /** When the run became claimable (for schedule-to-start latency). */
-  readySince: Date;
-}
-
-export interface InboxItem {
-  id: string;
-  /** `retry`: an operator's retry now, recorded as `retry_requested`. */
-  kind: 'signal' | 'cancel' | 'child' | 'activity_result' | 'retry';
-  name: string | null;
-  payload: Json;
-}
-
-/** A lease: the run and the fencing token every write must present. */
-export interface Lease {
-  runId: string;
-  fencingToken: number;
-}
-
-export interface CommitRequest extends Lease {
-  now: Date;
-  /** New history events, in order, continuing the durable history. */
-  events: RecordedEvent[];
-  /** Inbox items these events consumed; deleted in the same transaction. */
-  consumedInbox: string[];
-  /**
-   * Set when the last event closes the run. The close is conditional on `inboxVersion`, the version of
-   * the inbox the events were computed from: if input arrived since, nothing is written (`unread`), and
-   * the run, which cannot close over input it never read, reads its inbox again.
-   */
-  close?: {
-    status: 'completed' | 'failed' | 'cancelled';
-    result?: Json;
-    error?: ErrorInfo;
-    inboxVersion: number;
-  };
-  /**
-   * Give the lease up, making the run claimable again at `readyAt` (null: only input wakes it) —
-   * unless the inbox moved past `inboxVersion`, in which case the lease is kept.
-   */
-  release?: { readyAt: Date | null; inboxVersion: number };
-  /** Otherwise, extend the lease to this many ms from now, by the store's clock. */
-  leaseMs?: number;
-}
-
-/** What `continueAsNew` writes: the run's last events, and its successor's id and input. */
-export interface ContinueRequest extends Lease {
-  now: Date;
-  /** The run's last events, the last one `workflow_continued_as_new`. */
-  events: RecordedEvent[];
-  /** Inbox items these events consumed; the successor inherits the signals and cancels among the rest. */
-  consumedInbox: string[];
-  /**
-   * The inbox version the events were computed from: if input arrived since, nothing is written
-   * (`unread`), so that the hand-off to the successor covers it.
-   */
-  inboxVersion: number;
-  /**
-   * Signals the run received and its code never took (no handler, no `ctx.signal` waiting): handed to
-   * the successor first, in order, before the unread ones of the inbox.
-   */
-  carriedSignals?: { name: string; payload: Json }[];
-  newRunId: string;
-  input: Json | undefined;
-  /** Recorded in the successor's `workflow_started`: the trace its spans join. */
-  trace?: RunTrace;
-}
-
-/**
- * `ok`; `kept`: asked to release, but new input arrived so the lease was kept (the events are written);
- * `unread`: asked to close, but new input arrived, so nothing was written; `lost`: fenced out.
- */
-export type CommitOutcome = 'ok' | 'kept' | 'unread' | 'lost';
-
-/**
- * What `reset` writes: run `newRunId` of the same workflow id, whose history is `runId`'s events up to
- * `toEvent` followed by a `reset_point`. The caller checked the point against the history it read, of
- * `historyLength` events: the store writes nothing (`changed`) if the run has moved on since.
- */
-export interface ResetRequest {
-  workflowId: string;
-  runId: string;
-  historyLength: number;
-  toEvent: number;
-  newRunId: string;
-  /** `ctx.random()`'s seed, kept across the chain (the `reset_point`'s `seed`). */
-  seed: string;
-  reason?: string;
-  now: Date;
-}
-
-/**
- * `ok`; `not_found`: no such run of this workflow id; `changed`: its history grew since it was read;
- * `open_elsewhere`: another run of the workflow id is open.
- */
-export type ResetOutcome = 'ok' | 'not_found' | 'changed' | 'open_elsewhere';
-
-export interface ListFilter {
-  status?: WorkflowStatus | WorkflowStatus[];
-  type?: string;
-  /** Runs whose attributes contain all of these. */
-  attributes?: Record<string, Json>;
-  /** Runs created at or after this time. */
-  createdAfter?: Date;
-  /** Runs created before this time. */
-  createdBefore?: Date;
-  /** Page size, 1–1000. Default 50. */
-  limit?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-}
-
-export interface ListPage {
-  items: WorkflowDescription[];
-  /** Pass as `cursor` for the next page; absent on the last page. */
-  nextCursor?: string;
-}
+export * from './commits.ts';
+export * from './runs.ts';
 
 /** Notifications a store delivers to workers and clients. */
 export interface StoreListener {
