@@ -82,12 +82,30 @@ describe('GET /v1/workflows', () => {
     expect(none.json()).toEqual({ items: [] });
   });
 
+  it('filters by attributes and by a creation time range, as bulk actions do', async () => {
+    await h.client.start('waiting', undefined, { id: 'list-tenant-a', attributes: { tenant: 'a' } });
+    await h.client.start('waiting', undefined, { id: 'list-tenant-b', attributes: { tenant: 'b' } });
+    const ids = async (query: string) => {
+      const res = await h.app.inject({ url: `/v1/workflows?${query}` });
+      expect(res.statusCode).toBe(200);
+      return res.json().items.map((r: { workflowId: string }) => r.workflowId);
+    };
+    expect(await ids(`attributes=${encodeURIComponent('{"tenant":"a"}')}`)).toEqual(['list-tenant-a']);
+    const { createdAt } = await h.client.describe('list-tenant-b');
+    expect(await ids(`type=waiting&createdAfter=${createdAt.toISOString()}`)).toEqual(['list-tenant-b']);
+    const before = await ids(`type=waiting&createdBefore=${createdAt.toISOString()}`);
+    expect(before).toContain('list-tenant-a');
+    expect(before).not.toContain('list-tenant-b');
+  });
+
   it.each([
     ['an unknown status', 'status=sleeping'],
     ['a limit of 0', 'limit=0'],
     ['a limit over 1000', 'limit=1001'],
     ['a limit that is not a number', 'limit=ten'],
     ['an unknown parameter', 'order=asc'],
+    ['attributes that are not a JSON object', 'attributes=tenant'],
+    ['a creation time that is no ISO 8601 time', 'createdAfter=yesterday'],
   ])('answers 400 REEL_INVALID_REQUEST for %s', async (_what, query) => {
     const res = await h.app.inject({ url: `/v1/workflows?${query}` });
     expect(res.statusCode).toBe(400);

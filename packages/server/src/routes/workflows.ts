@@ -1,5 +1,6 @@
-import type { ListFilter, WorkflowStatus } from '@reel/sdk';
+import type { Json, ListFilter, WorkflowStatus } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
+import { reelError, ServerErrorCodes } from '../errors.ts';
 import { errorResponses, idParams, runIdQuery, STATUSES } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 
@@ -63,7 +64,7 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
     },
   );
 
-  app.get<{ Querystring: { status?: string; type?: string; limit?: string; cursor?: string } }>(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/workflows',
     {
       schema: {
@@ -78,6 +79,13 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
               description: `One status or several, comma-separated: ${STATUSES.join(', ')}.`,
             },
             type: { type: 'string', minLength: 1, maxLength: 256 },
+            attributes: {
+              type: 'string',
+              maxLength: 4096,
+              description: 'A JSON object: runs whose attributes contain all of it.',
+            },
+            createdAfter: { type: 'string', format: 'date-time', description: 'Runs created at or after.' },
+            createdBefore: { type: 'string', format: 'date-time', description: 'Runs created before.' },
             limit: { type: 'string', pattern: LIMIT, description: 'Page size, 1 to 1000. Default 50.' },
             cursor: {
               type: 'string',
@@ -102,10 +110,13 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       },
     },
     async (request) => {
-      const { status, type, limit, cursor } = request.query;
+      const { status, type, attributes, createdAfter, createdBefore, limit, cursor } = request.query;
       const filter: ListFilter = { limit: limit === undefined ? undefined : Number(limit) };
       if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
       if (type !== undefined) filter.type = type;
+      if (attributes !== undefined) filter.attributes = jsonObject(attributes, 'attributes');
+      if (createdAfter !== undefined) filter.createdAfter = new Date(createdAfter);
+      if (createdBefore !== undefined) filter.createdBefore = new Date(createdBefore);
       if (cursor !== undefined) filter.cursor = cursor;
       return client.list(filter);
     },
@@ -124,4 +135,28 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
     },
     async (request) => client.describe(request.params.id, { runId: request.query.runId }),
   );
+}
+
+interface ListQuery {
+  status?: string;
+  type?: string;
+  attributes?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** A query parameter holding a JSON object. */
+function jsonObject(text: string, name: string): Record<string, Json> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw reelError(
+      ServerErrorCodes.INVALID_REQUEST,
+      `Invalid request: ${name} must be a JSON object, such as {"tenant":"acme"}.`,
+    );
+  return value as Record<string, Json>;
 }
