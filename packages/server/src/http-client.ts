@@ -163,8 +163,18 @@ export class HttpClient {
   }
 
   async list(filter: ListFilter = {}): Promise<ListPage> {
-    const status = filter.status === undefined ? undefined : ([] as string[]).concat(filter.status).join(',');
-    const query = { status, type: filter.type, limit: filter.limit, cursor: filter.cursor };
+    const { status, attributes, createdAfter, createdBefore } = filter;
+    // An invalid Date goes as text, for the server to refuse with a coded error.
+    const iso = (at: Date | undefined) => (at === undefined ? undefined : (at.toJSON?.() ?? String(at)));
+    const query = {
+      status: status === undefined ? undefined : ([] as string[]).concat(status).join(','),
+      type: filter.type,
+      attributes: attributes === undefined ? undefined : JSON.stringify(attributes),
+      createdAfter: iso(createdAfter),
+      createdBefore: iso(createdBefore),
+      limit: filter.limit,
+      cursor: filter.cursor,
+    };
     const { body } = await this.request<ListPage>('GET', '/v1/workflows', undefined, query);
     return { ...body, items: body.items.map(reviveDates) };
   }

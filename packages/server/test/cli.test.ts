@@ -66,12 +66,14 @@ describe('reel workflow', () => {
     expect(terminate).toMatchObject({ code: 0, stdout: '{"ok":true}\n' });
     expect((await h.client.describe('cli-terminate')).status).toBe('terminated');
 
-    const [list, describe, query] = await Promise.all([
+    const [list, later, describe, query] = await Promise.all([
       reel(['workflow', 'list', '--type', 'greeting', '--json', ...remote()]),
+      reel(['workflow', 'list', '--created-after', '2999-01-01T00:00:00Z', '--json', ...remote()]),
       reel(['workflow', 'describe', 'cli-1', ...remote()]),
       reel(['workflow', 'query', 'cli-1', 'stage', '--args', '["?"]', '--json', ...remote()]),
     ]);
     expect(JSON.parse(list.stdout).items.map((r: { workflowId: string }) => r.workflowId)).toEqual(['cli-1']);
+    expect(JSON.parse(later.stdout)).toEqual({ items: [] }); // the filter reached the server
     expect(describe.stdout).toMatch(/^workflow: cli-1\n/);
     expect(describe.stdout).toMatch(/status: +running/);
     expect(JSON.parse(query.stdout)).toEqual({ result: expect.stringMatching(/\?$/) });

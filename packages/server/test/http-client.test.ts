@@ -60,6 +60,20 @@ describe('HttpClient over a real socket', () => {
     expect(next.items[0]?.workflowId).not.toBe(page.items[0]?.workflowId);
   });
 
+  it('filters by attributes and creation time like Client, not dropping either', async () => {
+    await h.client.start(waiting, undefined, { id: 'http-list-x', attributes: { region: 'x' } });
+    const { createdAt } = await h.client.describe('http-list-x');
+    await h.client.start(waiting, undefined, { id: 'http-list-y', attributes: { region: 'y' } });
+    const ids = async (client: WorkflowClient, filter: Parameters<WorkflowClient['list']>[0]) =>
+      (await client.list(filter)).items.map((r) => r.workflowId);
+    for (const client of [http, h.client]) {
+      expect(await ids(client, { attributes: { region: 'x' } })).toEqual(['http-list-x']);
+      const after = new Date(createdAt.getTime() + 1);
+      expect(await ids(client, { type: 'waiting', createdAfter: after })).toEqual(['http-list-y']);
+      expect(await ids(client, { type: 'waiting', createdBefore: after })).toContain('http-list-x');
+    }
+  });
+
   it("throws ReelErrors with the server's codes, and Client's errors for closed runs", async () => {
     const code = (p: Promise<unknown>) =>
       p.then(

@@ -1,6 +1,7 @@
-import type { BatchDescription, BatchFilter, BatchOperation, Json, WorkflowStatus } from '@reel/sdk';
+import type { BatchDescription, BatchOperation, Json, } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
 import { brief, printFields, printJson, when } from './format.ts';
 import { DEFAULT_URL } from './workflow-commands.ts';
 
@@ -9,11 +10,7 @@ type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const OPTIONS = {
   ...REMOTE,
-  status: { type: 'string' },
-  type: { type: 'string' },
-  attributes: { type: 'string' },
-  'created-after': { type: 'string' },
-  'created-before': { type: 'string' },
+  ...FILTER_OPTIONS,
   id: { type: 'string' },
   'page-size': { type: 'string' },
   reason: { type: 'string' },
@@ -79,34 +76,6 @@ export async function batchCommand(argv: string[]): Promise<void> {
       return show(await client.batches.describe(id));
     }
   }
-}
-
-function filterOf(parsed: Parsed): BatchFilter {
-  const filter: BatchFilter = {};
-  const status = str(parsed, 'status');
-  if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
-  const type = str(parsed, 'type');
-  if (type !== undefined) filter.type = type;
-  const attributes = json(parsed, 'attributes');
-  if (attributes !== undefined) {
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
-      throw new UsageError(`--attributes must be a JSON object, e.g. --attributes '{"tenant":"acme"}'.`);
-    filter.attributes = attributes as Record<string, Json>;
-  }
-  for (const [flag, key] of [
-    ['created-after', 'createdAfter'],
-    ['created-before', 'createdBefore'],
-  ] as const) {
-    const text = str(parsed, flag);
-    if (text === undefined) continue;
-    const at = new Date(text);
-    if (Number.isNaN(at.getTime()))
-      throw new UsageError(
-        `--${flag} must be a date, e.g. 2026-11-30T08:00:00Z, not ${JSON.stringify(text)}.`,
-      );
-    filter[key] = at;
-  }
-  return filter;
 }
 
 function reasonOf(parsed: Parsed): { reason?: string } {

@@ -19,7 +19,8 @@ Usage:
       retry <id>
       reset <id> --to-event SEQ [--run-id UUID] [--reason TEXT]
       describe <id> [--run-id UUID]
-      list [--status running,parked] [--type TYPE] [--limit N] [--cursor C]
+      list [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after T]
+           [--created-before T] [--limit N] [--cursor C]
       history <id> [--run-id UUID]
       result <id> [--run-id UUID] [--timeout 30s]
   reel batch <command> ... [--url URL] [--api-key KEY] [--json]

@@ -1,6 +1,7 @@
-import { ErrorCodes, type PendingWork, ReelError, type WorkflowStatus } from '@reel/sdk';
+import { ErrorCodes, type PendingWork, ReelError, } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
 import { brief, printFields, printJson, printTable, when } from './format.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -31,8 +32,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   'run-id': { type: 'string' },
   'to-event': { type: 'string' },
-  status: { type: 'string' },
-  type: { type: 'string' },
+  ...FILTER_OPTIONS,
   limit: { type: 'string' },
   cursor: { type: 'string' },
 } as const;
@@ -176,10 +176,8 @@ function waitingOn(pending: PendingWork | undefined): [string, string][] {
 }
 
 async function list(client: HttpClient, parsed: Parsed, asJson: boolean): Promise<void> {
-  const status = str(parsed, 'status')?.split(',') as WorkflowStatus[] | undefined;
   const page = await client.list({
-    status,
-    type: str(parsed, 'type'),
+    ...filterOf(parsed),
     limit: int(parsed, 'limit'),
     cursor: str(parsed, 'cursor'),
   });
