@@ -1,5 +1,5 @@
 import type { Logger, Store } from '@reel/sdk';
-import { LoopLog } from './loop-log.ts';
+import { Periodic } from './periodic.ts';
 
 /** Rows one statement deletes at most: short statements never hold up live work for long. */
 export const RETENTION_BATCH = 500;
@@ -39,45 +39,16 @@ export interface RetentionOptions {
  * A worker's retention loop: at start, then every 10 minutes, deletes closed runs (completed,
  * failed, cancelled, terminated) older than the retention period, with their history.
  */
-export class Retention {
-  private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> = Promise.resolve();
-  private readonly passes: LoopLog;
-
-  constructor(private readonly options: RetentionOptions) {
-    this.passes = new LoopLog(options.logger, 'deleting expired runs');
-  }
-
-  start(): void {
-    this.pass = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
-  }
-
-  private async run(): Promise<void> {
-    const { store, clock, retentionMs, logger } = this.options;
-    try {
-      const closedBefore = new Date(clock().getTime() - retentionMs);
-      const startedAt = performance.now();
-      const deleted = await purgeExpired(store, closedBefore, { stopped: () => this.stopped });
-      this.passes.succeeded();
-      const fields = { deleted, closedBefore: closedBefore.toISOString(), ms: performance.now() - startedAt };
-      // A pass that found nothing is the common case: it stays out of the info log.
-      if (deleted > 0) logger.info(fields, `retention deleted ${deleted} closed run(s)`);
-      else logger.debug(fields, 'retention found no expired runs');
-    } catch (err) {
-      this.passes.failed(err);
-    }
-    if (!this.stopped) {
-      this.timer = setTimeout(() => {
-        this.pass = this.run();
-      }, INTERVAL_MS);
-      this.timer.unref();
-    }
-  }
+export function retentionLoop(options: RetentionOptions): Periodic {
+  const { store, clock, retentionMs, logger } = options;
+  const loop: Periodic = new Periodic(logger, 'deleting expired runs', INTERVAL_MS, async () => {
+    const closedBefore = new Date(clock().getTime() - retentionMs);
+    const startedAt = performance.now();
+    const deleted = await purgeExpired(store, closedBefore, { stopped: () => loop.stopped });
+    const fields = { deleted, closedBefore: closedBefore.toISOString(), ms: performance.now() - startedAt };
+    // A pass that found nothing is the common case: it stays out of the info log.
+    if (deleted > 0) logger.info(fields, `retention deleted ${deleted} closed run(s)`);
+    else logger.debug(fields, 'retention found no expired runs');
+  });
+  return loop;
 }

@@ -19,12 +19,13 @@ import {
   toMs,
   untilReachable,
 } from '@reel/sdk';
-import { BatchAdopter } from './batch-adopter.ts';
+import { batchLoop } from './batch-loop.ts';
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
 import { timerDelay } from './driver-timers.ts';
 import { LoopLog } from './loop-log.ts';
-import { Retention } from './retention.ts';
+import type { Periodic } from './periodic.ts';
+import { retentionLoop } from './retention.ts';
 import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
@@ -167,8 +168,8 @@ export class Worker implements LocalWorker {
     let unlisten = async () => {};
     let renewal: NodeJS.Timeout | undefined;
     let scheduler: Scheduler | undefined;
-    let retention: Retention | undefined;
-    let batches: BatchAdopter | undefined;
+    let retention: Periodic | undefined;
+    let batches: Periodic | undefined;
     let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
@@ -198,10 +199,10 @@ export class Worker implements LocalWorker {
       await scheduler.start();
       if (this.options.retention !== false) {
         const retentionMs = toMs(this.options.retention ?? '30 days', 'retention');
-        retention = new Retention({ ...background, retentionMs });
+        retention = retentionLoop({ ...background, retentionMs });
         retention.start();
       }
-      batches = new BatchAdopter({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
+      batches = batchLoop({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
       batches.start();
       if (this.options.taskQueues?.length) {
         tasks = new TaskWorker({
