@@ -44,8 +44,11 @@ function renderFrameOn(worker: string) {
     const { workflowId, attempt, lastHeartbeat, heartbeat, signal } = activityContext();
     ran.push({ worker, workflowId, attempt, ...(lastHeartbeat === undefined ? {} : { lastHeartbeat }) });
     heartbeat({ attempt, progress: 'half' });
-    if (plan.stallOn?.includes(attempt)) {
+    if (plan.stallOn?.includes(attempt) || plan.hangOn?.includes(attempt)) {
+      // Stalled, it stops heartbeating (its heartbeat times out); hung, it heartbeats until aborted.
+      const beating = plan.hangOn?.includes(attempt) && setInterval(() => heartbeat({ attempt }), 100);
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      if (beating) clearInterval(beating);
       aborts.set(`${workflowId}#${attempt}`, signal.reason?.code);
       throw signal.reason;
     }
@@ -59,6 +62,7 @@ const renderFrame = renderFrameOn('workflow-worker');
 
 interface Plan {
   stallOn?: number[];
+  hangOn?: number[];
   failOn?: number[];
 }
 async function render(ctx: WorkflowContext, job: { frame: number; plan?: Plan }) {
@@ -250,7 +254,8 @@ describe('activity task queues on Postgres', () => {
   it('a cancelled workflow deletes its task, and the task worker’s attempt is aborted', async () => {
     await startWorker({});
     const gpu = await startWorker({ label: 'gpu-worker', taskQueues: ['gpu'], workflows: false });
-    const handle = await client.start(render, { frame: 11, plan: { stallOn: [1] } }, { id: 'render-11' });
+    // Heartbeating: only the cancellation can abort it, however slowly that arrives.
+    const handle = await client.start(render, { frame: 11, plan: { hangOn: [1] } }, { id: 'render-11' });
     await until(() => runsOf('render-11').length > 0, 'the attempt to start');
     const reports = counts(gpu).reports;
     await handle.cancel();
