@@ -60,21 +60,51 @@ export function Actions({ run, scopes, reload }) {
     html`<button data-action=${label} onClick=${() => act(question, call, setOutcome, reload)}>${label}</button>`;
   const actions = [];
   if (can(scopes, 'write') && open) {
-    actions.push(button('Cancel', `Cancel ${run.workflowId}? Its cancellation handlers run.`, post('cancel', {})));
-    actions.push(button('Retry now', `Retry ${run.workflowId} now, skipping the backoff it waits out?`, post('retry')));
+    actions.push(
+      button('Cancel', `Cancel ${run.workflowId}? Its cancellation handlers run.`, post('cancel', {})),
+    );
+    actions.push(
+      button('Retry now', `Retry ${run.workflowId} now, skipping the backoff it waits out?`, post('retry')),
+    );
   }
   if (can(scopes, 'admin') && open)
-    actions.push(button('Terminate', `Terminate ${run.workflowId}? It stops at once; no handler runs.`, post('terminate', {})));
+    actions.push(
+      button(
+        'Terminate',
+        `Terminate ${run.workflowId}? It stops at once; no handler runs.`,
+        post('terminate', {}),
+      ),
+    );
   return html`<section class="actions">
     ${actions.length > 0 && html`<div class="buttons">${actions}</div>`}
-    ${can(scopes, 'write') && open &&
-    html`<${NamedJsonForm} kind="signal" label="Send signal" hint="payload (JSON), optional"
+    ${
+      can(scopes, 'write') &&
+      open &&
+      html`<${NamedJsonForm} kind="signal" label="Send signal" hint="payload (JSON), optional"
       onSend=${(name, payload) =>
-        act(`Send signal ${name} to ${run.workflowId}?`, post(`signals/${enc(name)}`, payload === undefined ? {} : { payload }), setOutcome, reload)} />`}
-    ${can(scopes, 'read') && open &&
-    html`<${NamedJsonForm} kind="query" label="Query" hint="arguments (a JSON array), optional"
+        act(
+          `Send signal ${name} to ${run.workflowId}?`,
+          post(`signals/${enc(name)}`, payload === undefined ? {} : { payload }),
+          setOutcome,
+          reload,
+        )} />`
+    }
+    ${
+      can(scopes, 'read') &&
+      open &&
+      html`<${NamedJsonForm} kind="query" label="Query" hint="arguments (a JSON array), optional"
       onSend=${(name, args) =>
-        act(`Run query ${name} on ${run.workflowId}?`, () => api('POST', `v1/workflows/${id}/queries/${enc(name)}`, args === undefined ? {} : { args: [].concat(args) }), setOutcome)} />`}
+        act(
+          `Run query ${name} on ${run.workflowId}?`,
+          () =>
+            api(
+              'POST',
+              `v1/workflows/${id}/queries/${enc(name)}`,
+              args === undefined ? {} : { args: [].concat(args) },
+            ),
+          setOutcome,
+        )} />`
+    }
     <${Outcome} outcome=${outcome} />
   </section>`;
 }

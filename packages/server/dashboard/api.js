@@ -1,6 +1,7 @@
 // Calls to the server's public /v1 API, with the API key kept for this browser tab.
-import { h, render } from 'preact';
+
 import htm from 'htm';
+import { h, render } from 'preact';
 
 export const html = htm.bind(h);
 export { render };

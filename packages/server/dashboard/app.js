@@ -37,6 +37,10 @@ function App() {
     api('GET', 'v1/whoami').then(setAuth, (err) => setAuth({ error: err.message }));
   }, [version]);
   const relogin = () => setVersion((v) => v + 1);
+  const forget = () => {
+    setApiKey('');
+    relogin();
+  };
 
   if (!auth) return html`<p class="muted">Loading…</p>`;
   if (auth.error) return html`<p class="error">${auth.error}</p>`;
@@ -50,23 +54,27 @@ function App() {
         <a href="#/schedules" class=${page === 'schedules' ? 'active' : ''}>Schedules</a>
       </nav>
       <span class="who">
-        ${auth.keysRequired
-          ? html`${auth.scopes.length ? `key: ${auth.scopes.join(', ')}` : 'no key'}
-              ${apiKey() && html` <button class="link" onClick=${() => (setApiKey(''), relogin())}>forget key</button>`}`
-          : 'no keys needed'}
+        ${
+          auth.keysRequired
+            ? html`${auth.scopes.length ? `key: ${auth.scopes.join(', ')}` : 'no key'}
+              ${apiKey() && html` <button class="link" onClick=${forget}>forget key</button>`}`
+            : 'no keys needed'
+        }
       </span>
     </header>
     <main>
-      ${!signedIn
-        ? html`<${KeyForm}
+      ${
+        !signedIn
+          ? html`<${KeyForm}
             onKey=${relogin}
             message=${apiKey() ? 'The server does not know this key.' : 'This server needs an API key.'}
           />`
-        : page === 'schedules'
-          ? html`<${SchedulesPage} scopes=${auth.scopes} />`
-          : page === 'workflows' && id !== undefined
-            ? html`<${WorkflowPage} key=${`${id}/${runId}`} id=${id} runId=${runId} scopes=${auth.scopes} />`
-            : html`<${WorkflowList} />`}
+          : page === 'schedules'
+            ? html`<${SchedulesPage} scopes=${auth.scopes} />`
+            : page === 'workflows' && id !== undefined
+              ? html`<${WorkflowPage} key=${`${id}/${runId}`} id=${id} runId=${runId} scopes=${auth.scopes} />`
+              : html`<${WorkflowList} />`
+      }
     </main>`;
 }
 

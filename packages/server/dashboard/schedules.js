@@ -35,11 +35,15 @@ export function SchedulesPage({ scopes }) {
             <td>${s.paused ? html`<span class="status parked">paused</span>` : when(s.nextFireAt)}</td>
             <td>${s.recentRuns.slice(-3).map((r) => html`<a href=${link('workflows', r.workflowId, r.runId)}>${r.workflowId}</a> `)}</td>
             <td class="buttons">
-              ${can(scopes, 'write') &&
-              html`${s.paused
-                ? button('Resume', `Resume schedule ${s.id}?`, 'POST', `${path}/resume`)
-                : button('Pause', `Pause schedule ${s.id}?`, 'POST', `${path}/pause`)}
-                ${button('Trigger', `Start one run of ${s.id} now?`, 'POST', `${path}/trigger`)}`}
+              ${
+                can(scopes, 'write') &&
+                html`${
+                  s.paused
+                    ? button('Resume', `Resume schedule ${s.id}?`, 'POST', `${path}/resume`)
+                    : button('Pause', `Pause schedule ${s.id}?`, 'POST', `${path}/pause`)
+                }
+                ${button('Trigger', `Start one run of ${s.id} now?`, 'POST', `${path}/trigger`)}`
+              }
               ${can(scopes, 'admin') && button('Delete', `Delete schedule ${s.id}? Runs it started go on.`, 'DELETE', path)}
             </td>
           </tr>`;

@@ -142,7 +142,11 @@ export function Timeline({ events, closedAt, pendingKeys }) {
 
 function segmentTitle(row, s, start) {
   const what =
-    s.kind === 'attempt' ? `${row.label}: attempt ${s.attempt}` : s.kind === 'backoff' ? `${row.label}: backoff` : row.label;
+    s.kind === 'attempt'
+      ? `${row.label}: attempt ${s.attempt}`
+      : s.kind === 'backoff'
+        ? `${row.label}: backoff`
+        : row.label;
   const state = s.open ? 'still open' : s.outcome;
   const error = s.error ? `: ${s.error.message}` : '';
   return `${what}, +${duration(s.start - start)} for ${duration(s.end - s.start)} (${state}${error})`;

@@ -3,7 +3,16 @@ import { useState } from 'preact/hooks';
 import { api, html, link, query, when } from './api.js';
 import { usePoll } from './poll.js';
 
-const STATUSES = ['running', 'parked', 'completed', 'failed', 'cancelled', 'terminated', 'continued', 'reset'];
+const STATUSES = [
+  'running',
+  'parked',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+  'continued',
+  'reset',
+];
 
 function Filters({ filter, onChange }) {
   const [draft, setDraft] = useState(filter);

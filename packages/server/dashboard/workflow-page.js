@@ -26,10 +26,12 @@ function Waiting({ pending }) {
         ${a.lastError && html`<div class="error">last failure: ${a.lastError.message}</div>`}</li>`,
     ),
     ...pending.timers.map(
-      (t) => html`<li key=${`t${t.cmd}`}>${t.signal ? html`signal <b>${t.signal}</b>, until` : 'sleep until'} ${when(t.fireAt)}</li>`,
+      (t) =>
+        html`<li key=${`t${t.cmd}`}>${t.signal ? html`signal <b>${t.signal}</b>, until` : 'sleep until'} ${when(t.fireAt)}</li>`,
     ),
     ...pending.children.map(
-      (c) => html`<li key=${`c${c.cmd}`}>child <a href=${link('workflows', c.workflowId)}>${c.workflowId}</a> (${c.workflowType})</li>`,
+      (c) =>
+        html`<li key=${`c${c.cmd}`}>child <a href=${link('workflows', c.workflowId)}>${c.workflowId}</a> (${c.workflowType})</li>`,
     ),
   ];
   return html`<section class="waiting"><h2>Waiting on</h2>
@@ -107,17 +109,21 @@ export function WorkflowPage({ id, runId, scopes }) {
       ${run.closedAt && html`<dt>Closed</dt><dd>${when(run.closedAt)}</dd>`}
       ${run.attributes && html`<dt>Attributes</dt><dd><code>${pretty(run.attributes)}</code></dd>`}
       ${started?.parent && html`<dt>Parent run</dt><dd><code>${started.parent.runId}</code></dd>`}
-      ${children.length > 0 &&
-      html`<dt>Children</dt><dd>${children.map((c) => html`<a href=${link('workflows', c.workflowId)}>${c.workflowId}</a> `)}</dd>`}
+      ${
+        children.length > 0 &&
+        html`<dt>Children</dt><dd>${children.map((c) => html`<a href=${link('workflows', c.workflowId)}>${c.workflowId}</a> `)}</dd>`
+      }
       ${continued && html`<dt>Continued as new</dt><dd><a href=${link('workflows', run.workflowId)}>latest run</a></dd>`}
       ${resetPoint && html`<dt>Reset from</dt><dd><a href=${link('workflows', run.workflowId, resetPoint.fromRunId)}>run ${resetPoint.fromRunId}</a> at event ${resetPoint.toEvent}</dd>`}
       ${run.resetTo && html`<dt>Reset to</dt><dd><a href=${link('workflows', run.workflowId, run.resetTo)}>run ${run.resetTo}</a></dd>`}
     </dl>
     <${Actions} run=${run} scopes=${scopes} reload=${reload} />
-    ${run.parked &&
-    html`<section class="parked"><h2>Parked</h2>
+    ${
+      run.parked &&
+      html`<section class="parked"><h2>Parked</h2>
       <p>After ${run.parked.attempts} attempts${run.parked.retryAt ? `; next try at ${when(run.parked.retryAt)}` : ''}.</p>
-      <${ErrorInfo} error=${run.parked.error} /></section>`}
+      <${ErrorInfo} error=${run.parked.error} /></section>`
+    }
     ${open && html`<${Waiting} pending=${pending} />`}
     <section><h2>Timeline</h2><${Timeline} events=${events} closedAt=${run.closedAt} pendingKeys=${pendingKeys} /></section>
     <section class="data">

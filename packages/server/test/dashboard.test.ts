@@ -55,11 +55,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(pageErrors).toEqual([]);
   await browser?.close();
   await app?.close();
   await worker?.shutdown();
   await client?.close();
+  expect(pageErrors).toEqual([]);
 });
 
 const status = (p: Page, text: string) =>
@@ -91,7 +91,7 @@ describe('the dashboard', () => {
     await screenshot('dashboard-list.png');
   });
 
-  it("draws one timeline bar per activity of a run, with its history", async () => {
+  it('draws one timeline bar per activity of a run, with its history', async () => {
     await page.click('a:has-text("order-1")');
     await status(page, 'completed');
     await page.locator('svg.timeline g.row.activity').nth(2).waitFor();
@@ -157,7 +157,7 @@ describe('the dashboard', () => {
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
           body: '{}',
         });
-        return { status: res.status, body: await res.json() };
+        return { status: res.status, body: (await res.json()) as { error: { code: string } } };
       }, READER);
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('REEL_FORBIDDEN');
