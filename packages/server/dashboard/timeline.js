@@ -115,7 +115,7 @@ export function Timeline({ events, closedAt, pendingKeys }) {
     ${ticks.map(
       (t) => html`<g class="tick">
         <line x1=${x(t)} x2=${x(t)} y1=${AXIS_H - 6} y2=${height} />
-        <text x=${x(t)} y=${14} text-anchor="middle">+${duration(t - start)}</text>
+        <text x=${x(t)} y=${14} text-anchor=${t === end ? 'end' : 'middle'}>+${duration(t - start)}</text>
       </g>`,
     )}
     ${signals.map(
