@@ -131,12 +131,30 @@ describe('the dashboard', () => {
     const firstDone = events.find((e) => e.type === 'activity_completed');
     await page.goto(`${url}/#/workflows/order-1`);
     await status(page, 'completed');
+    // Inside an activity's attempt is no point to reset to: the page shows the API's refusal.
+    const scheduled = events.find((e) => e.type === 'activity_scheduled');
+    await page.click(`table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
+    await page.locator('[role=alert]', { hasText: 'REEL_INVALID_RESET_POINT' }).waitFor();
     await page.click(`table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
     await page.locator('.facts dt', { hasText: 'Reset from' }).waitFor();
     await status(page, 'completed');
     const after = await client.describe('order-1');
     expect(after.runId).not.toBe(before.runId);
     expect((await client.describe('order-1', { runId: before.runId })).status).toBe('completed');
+  });
+
+  it('pauses, resumes and triggers a schedule from the schedules page', async () => {
+    await client.schedules.create({ id: 'nightly', workflow: 'threeSteps', cron: '0 3 * * *', input: 'tea' });
+    await page.goto(`${url}/#/schedules`);
+    await page.locator('td', { hasText: 'nightly' }).waitFor();
+    await page.click('[data-action=Pause]');
+    await page.locator('[data-action=Resume]').waitFor();
+    expect((await client.schedules.describe('nightly')).paused).toBe(true);
+    await page.click('[data-action=Resume]');
+    await page.locator('[data-action=Pause]').waitFor();
+    await page.click('[data-action=Trigger]');
+    await page.locator('td a', { hasText: 'nightly@' }).waitFor();
+    expect((await client.schedules.describe('nightly')).recentRuns).toHaveLength(1);
   });
 
   it('shows a read-only key no action, and the API refuses the actions anyway', async () => {
