@@ -90,6 +90,16 @@ describe('the installed CLIs', () => {
       expect(JSON.parse(result.stdout)).toEqual({
         followUp: 'message to grace@example.com: How is it going?',
       });
+      // The dashboard's files and the Preact and htm modules it imports ship in the package.
+      const dashboard = /Dashboard +(\S+)/.exec(banner)?.[1] as string;
+      for (const file of [
+        '',
+        'dashboard/app.js',
+        'dashboard/vendor/preact.mjs',
+        'dashboard/vendor/htm.mjs',
+      ]) {
+        expect((await fetch(`${dashboard}${file}`)).status, file).toBe(200);
+      }
 
       const worker = start(
         bin('reel'),

@@ -60,9 +60,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * Digests are compared, never the keys, so neither a key's content nor its length leaks through
  * timing; every configured key is compared on every call.
  */
-export function createAuthenticator(
-  keys: ApiKey[],
-): (authorization: string | undefined) => Scope[] | undefined {
+export function createAuthenticator(keys: ApiKey[]): Authenticator {
   const known = keys.map((k) => ({ digest: digest(checkKey(k).key), scopes: [...k.scopes] }));
   return (authorization) => {
     const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
@@ -79,9 +77,15 @@ export function allows(granted: readonly Scope[], needed: Scope): boolean {
   return granted.includes('admin') || granted.includes(needed);
 }
 
-/** Adds the hook that checks keys and scopes on every route of `app`'s context. No-op without keys. */
-export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): void {
-  if (!keys || keys.length === 0) return;
+/** Checks an `Authorization` header: the scopes it grants, or undefined for no or a bad key. */
+export type Authenticator = (authorization: string | undefined) => Scope[] | undefined;
+
+/**
+ * Adds the hook that checks keys and scopes on every route of `app`'s context, and returns its
+ * authenticator. Without keys, adds nothing and returns one that grants every scope.
+ */
+export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): Authenticator {
+  if (!keys || keys.length === 0) return () => [...SCOPES];
   const authenticate = createAuthenticator(keys);
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
@@ -109,4 +113,5 @@ export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): v
       );
     }
   });
+  return authenticate;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { installAuth } from './auth.ts';
+import { registerDashboard } from './dashboard.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { prometheusMetrics } from './metrics.ts';
 import { registerDocs, registerOpenApi } from './openapi.ts';
@@ -10,11 +11,13 @@ import type { ReelPluginOptions } from './options.ts';
 import { batchRoutes } from './routes/batches.ts';
 import type { RouteContext } from './routes/context.ts';
 import { controlRoutes } from './routes/control.ts';
+import { countRoutes } from './routes/counts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { sharedSchemas } from './schemas.ts';
 
@@ -39,19 +42,22 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   app.removeContentTypeParser('text/plain');
   for (const schema of sharedSchemas) app.addSchema(schema);
   installErrorHandling(app);
-  installAuth(app, options.apiKeys);
+  const authenticate = installAuth(app, options.apiKeys);
   await registerOpenApi(app);
   await registerDocs(app, options.publicDocs ?? false);
 
   const context: RouteContext = { client, metrics, pool, bodyLimit: options.bodyLimit };
   healthRoutes(app, context);
   workflowRoutes(app, context);
+  countRoutes(app, context);
+  whoamiRoutes(app, authenticate, (options.apiKeys?.length ?? 0) > 0);
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
   operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);
+  await registerDashboard(app);
 }
 
 /**

@@ -103,6 +103,11 @@ export const workflowDescription = {
         retryAt: { type: 'string', format: 'date-time', nullable: true },
       },
     },
+    attributes: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The attributes it was started with, to filter lists by.',
+    },
     historyLength: { type: 'integer' },
     resetTo: {
       type: 'string',

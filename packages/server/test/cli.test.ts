@@ -332,6 +332,10 @@ describe('reel worker, migrate and dev', () => {
       const client = new HttpClient({ baseUrl: devUrl });
       const handle = await client.start('quick', 9);
       expect(await handle.result({ timeout: '10s' })).toBe('Hello, #9!');
+      // The dashboard it prints needs no key, as the API it calls.
+      const dashboard = await fetch(/Dashboard +(\S+)/.exec(stdout)?.[1] as string);
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain('dashboard/app.js');
 
       dev.kill('SIGINT');
       expect(await exited).toBe(0);

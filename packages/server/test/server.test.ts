@@ -153,6 +153,8 @@ describe('OpenAPI', () => {
       '/v1/schedules/{id}/pause',
       '/v1/schedules/{id}/resume',
       '/v1/schedules/{id}/trigger',
+      '/v1/whoami',
+      '/v1/workflow-counts',
       '/v1/workflows',
       '/v1/workflows/{id}',
       '/v1/workflows/{id}/cancel',

@@ -63,6 +63,7 @@ export async function devCommand(argv: string[]): Promise<void> {
     process.stdout.write(
       [
         `Reel dev server: ${url}`,
+        `  Dashboard  ${url}/`,
         `  API docs   ${url}/docs`,
         `  Postgres   ${postgres.connectionString} (data in ${postgres.dir})`,
         `  Workflows  ${Object.keys(workflows).join(', ')}`,

@@ -1,4 +1,4 @@
-import type { Json, ListFilter, WorkflowStatus } from '@reel/sdk';
+import type { BatchFilter, Json, ListFilter, WorkflowStatus } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
 import { reelError, ServerErrorCodes } from '../errors.ts';
 import { errorResponses, idParams, runIdQuery, STATUSES } from '../schemas.ts';
@@ -8,6 +8,18 @@ import type { RouteContext } from './context.ts';
 export const LIMIT = '^([1-9][0-9]{0,2}|1000)$';
 
 const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
+
+/** The query parameters that filter runs by other than their status. */
+export const FILTER_PROPERTIES = {
+  type: { type: 'string', minLength: 1, maxLength: 256 },
+  attributes: {
+    type: 'string',
+    maxLength: 4096,
+    description: 'A JSON object: runs whose attributes contain all of it.',
+  },
+  createdAfter: { type: 'string', format: 'date-time', description: 'Runs created at or after.' },
+  createdBefore: { type: 'string', format: 'date-time', description: 'Runs created before.' },
+} as const;
 
 /** Start, list and describe. */
 export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: RouteContext): void {
@@ -78,14 +90,7 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
               pattern: STATUS_LIST,
               description: `One status or several, comma-separated: ${STATUSES.join(', ')}.`,
             },
-            type: { type: 'string', minLength: 1, maxLength: 256 },
-            attributes: {
-              type: 'string',
-              maxLength: 4096,
-              description: 'A JSON object: runs whose attributes contain all of it.',
-            },
-            createdAfter: { type: 'string', format: 'date-time', description: 'Runs created at or after.' },
-            createdBefore: { type: 'string', format: 'date-time', description: 'Runs created before.' },
+            ...FILTER_PROPERTIES,
             limit: { type: 'string', pattern: LIMIT, description: 'Page size, 1 to 1000. Default 50.' },
             cursor: {
               type: 'string',
@@ -110,13 +115,9 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       },
     },
     async (request) => {
-      const { status, type, attributes, createdAfter, createdBefore, limit, cursor } = request.query;
-      const filter: ListFilter = { limit: limit === undefined ? undefined : Number(limit) };
-      if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
-      if (type !== undefined) filter.type = type;
-      if (attributes !== undefined) filter.attributes = jsonObject(attributes, 'attributes');
-      if (createdAfter !== undefined) filter.createdAfter = new Date(createdAfter);
-      if (createdBefore !== undefined) filter.createdBefore = new Date(createdBefore);
+      const { limit, cursor } = request.query;
+      const filter: ListFilter = { ...listFilter(request.query) };
+      if (limit !== undefined) filter.limit = Number(limit);
       if (cursor !== undefined) filter.cursor = cursor;
       return client.list(filter);
     },
@@ -137,7 +138,19 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
   );
 }
 
-interface ListQuery {
+/** The run filter of a list query string, without its paging. */
+export function listFilter(query: ListQuery): BatchFilter {
+  const { status, type, attributes, createdAfter, createdBefore } = query;
+  const filter: BatchFilter = {};
+  if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
+  if (type !== undefined) filter.type = type;
+  if (attributes !== undefined) filter.attributes = jsonObject(attributes, 'attributes');
+  if (createdAfter !== undefined) filter.createdAfter = new Date(createdAfter);
+  if (createdBefore !== undefined) filter.createdBefore = new Date(createdBefore);
+  return filter;
+}
+
+export interface ListQuery {
   status?: string;
   type?: string;
   attributes?: string;

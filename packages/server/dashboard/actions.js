@@ -1,0 +1,126 @@
+// Actions on a run: signal, query, cancel, terminate, retry now, reset. Each asks first and shows
+// the API's own message when it refuses.
+import { useState } from 'preact/hooks';
+import { api, can, enc, html, link, pretty } from './api.js';
+
+/** The JSON a textarea holds: `{ value }`, `{ error }`, or `{}` when empty (no payload). */
+export function parseJson(text) {
+  if (text.trim() === '') return {};
+  try {
+    return { value: JSON.parse(text) };
+  } catch (err) {
+    return { error: err.message };
+  }
+}
+
+/** Runs `call` once the user confirms `question`; its outcome shows in `setOutcome`. */
+async function act(question, call, setOutcome, onDone) {
+  if (!confirm(question)) return;
+  setOutcome({ busy: true });
+  try {
+    const answer = await call();
+    setOutcome({ ok: answer });
+    onDone?.(answer);
+  } catch (err) {
+    setOutcome({ error: err.code ? `${err.code}: ${err.message}` : err.message });
+  }
+}
+
+function Outcome({ outcome }) {
+  if (!outcome) return null;
+  if (outcome.busy) return html`<p class="muted">Sending…</p>`;
+  if (outcome.error) return html`<p class="error" role="alert">${outcome.error}</p>`;
+  return html`<p class="ok" role="status">Done.${outcome.ok?.result !== undefined ? html` Answer: <code>${pretty(outcome.ok.result)}</code>` : ''}</p>`;
+}
+
+/** A name and a JSON editor; the send button stays disabled while the JSON does not parse. */
+function NamedJsonForm({ kind, label, hint, onSend }) {
+  const [name, setName] = useState('');
+  const [text, setText] = useState('');
+  const parsed = parseJson(text);
+  const submit = (e) => {
+    e.preventDefault();
+    onSend(name.trim(), parsed.value);
+  };
+  return html`<form class=${`json-form ${kind}`} onSubmit=${submit}>
+    <input name=${`${kind}Name`} placeholder=${`${kind} name`} value=${name} onInput=${(e) => setName(e.target.value)} />
+    <textarea name=${`${kind}Json`} rows="3" placeholder=${hint} value=${text} onInput=${(e) => setText(e.target.value)}></textarea>
+    ${parsed.error && html`<span class="error">Not JSON: ${parsed.error}</span>`}
+    <button type="submit" disabled=${!name.trim() || parsed.error !== undefined}>${label}</button>
+  </form>`;
+}
+
+/** The action bar of a run's page; only the actions the key's scopes allow are offered. */
+export function Actions({ run, scopes, reload }) {
+  const [outcome, setOutcome] = useState(undefined);
+  const id = enc(run.workflowId);
+  const open = run.status === 'running' || run.status === 'parked';
+  const post = (path, body) => () => api('POST', `v1/workflows/${id}/${path}`, body);
+  const button = (label, question, call) =>
+    html`<button data-action=${label} onClick=${() => act(question, call, setOutcome, reload)}>${label}</button>`;
+  const actions = [];
+  if (can(scopes, 'write') && open) {
+    actions.push(
+      button('Cancel', `Cancel ${run.workflowId}? Its cancellation handlers run.`, post('cancel', {})),
+    );
+    actions.push(
+      button('Retry now', `Retry ${run.workflowId} now, skipping the backoff it waits out?`, post('retry')),
+    );
+  }
+  if (can(scopes, 'admin') && open)
+    actions.push(
+      button(
+        'Terminate',
+        `Terminate ${run.workflowId}? It stops at once; no handler runs.`,
+        post('terminate', {}),
+      ),
+    );
+  return html`<section class="actions">
+    ${actions.length > 0 && html`<div class="buttons">${actions}</div>`}
+    ${
+      can(scopes, 'write') &&
+      open &&
+      html`<${NamedJsonForm} kind="signal" label="Send signal" hint="payload (JSON), optional"
+      onSend=${(name, payload) =>
+        act(
+          `Send signal ${name} to ${run.workflowId}?`,
+          post(`signals/${enc(name)}`, payload === undefined ? {} : { payload }),
+          setOutcome,
+          reload,
+        )} />`
+    }
+    ${
+      can(scopes, 'read') &&
+      open &&
+      html`<${NamedJsonForm} kind="query" label="Query" hint="arguments (a JSON array), optional"
+      onSend=${(name, args) =>
+        act(
+          `Run query ${name} on ${run.workflowId}?`,
+          () =>
+            api(
+              'POST',
+              `v1/workflows/${id}/queries/${enc(name)}`,
+              args === undefined ? {} : { args: [].concat(args) },
+            ),
+          setOutcome,
+        )} />`
+    }
+    <${Outcome} outcome=${outcome} />
+  </section>`;
+}
+
+/** The reset button of a history row: a new run keeps the events up to this one and redoes the rest. */
+export function ResetButton({ run, seq, onOutcome }) {
+  const reset = () =>
+    act(
+      `Reset ${run.workflowId} to event ${seq}? A new run keeps events up to ${seq} and redoes the rest${run.status === 'running' || run.status === 'parked' ? '; this run closes as reset' : ''}.`,
+      () => api('POST', `v1/workflows/${enc(run.workflowId)}/reset`, { toEvent: seq, runId: run.runId }),
+      onOutcome,
+      (answer) => {
+        location.hash = link('workflows', answer.workflowId);
+      },
+    );
+  return html`<button class="small" data-action="reset" onClick=${reset}>reset here</button>`;
+}
+
+export { Outcome };

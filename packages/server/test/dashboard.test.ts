@@ -1,0 +1,187 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@reel/sdk';
+import { recordingLogger } from '@reel/testing';
+import { useTestDatabase } from '@reel/testing/vitest';
+import { Worker } from '@reel/worker';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseApiKeys } from '../src/auth.ts';
+import { startServer } from '../src/server.ts';
+import { dashboardActivities, dashboardWorkflows } from './fixtures/dashboard-workflows.ts';
+
+/** Debian's Chromium, or the one REEL_CHROMIUM names; never a downloaded browser. */
+const CHROMIUM = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
+/** Set by `pnpm docs:screenshots`: where the pictures of docs/dashboard.md are written. */
+const SCREENSHOTS = process.env.REEL_SCREENSHOTS;
+
+const db = useTestDatabase();
+const ADMIN = 'dash-admin-key';
+const READER = 'dash-reader-key';
+let worker: Worker;
+let client: Client;
+let app: FastifyInstance;
+let url: string;
+let browser: Browser;
+let page: Page;
+/** Errors the page's scripts threw; none is expected. */
+const pageErrors: Error[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set REEL_CHROMIUM to one.`,
+    );
+  }
+  worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows: dashboardWorkflows,
+    activities: dashboardActivities,
+    handleSignals: false,
+    stickyMs: 50,
+    logger: recordingLogger(),
+  });
+  void worker.run();
+  client = new Client({ connectionString: db.connectionString });
+  const apiKeys = parseApiKeys(`${ADMIN}:admin;${READER}:read`);
+  ({ app, url } = await startServer({ client, apiKeys, logger: false, port: 0 }));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Every confirmation is accepted: the test is the person who clicked.
+  page.on('dialog', (dialog) => void dialog.accept());
+  page.setDefaultTimeout(8000);
+  page.on('pageerror', (error) => pageErrors.push(error));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await worker?.shutdown();
+  await client?.close();
+  expect(pageErrors).toEqual([]);
+});
+
+const status = (p: Page, text: string) =>
+  p.locator('[data-testid=status]', { hasText: new RegExp(`^${text}$`) }).waitFor();
+
+async function screenshot(name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, name) });
+}
+
+describe('the dashboard', () => {
+  it('asks for the key, then lists a started workflow with counts by status', async () => {
+    const handle = await client.start('threeSteps', 'book', { id: 'order-1' });
+    await handle.result();
+    await client.start('approval', undefined, { id: 'order-2' });
+    await page.goto(url);
+    await page.fill('input[name=apiKey]', ADMIN);
+    await page.click('text=Use this key');
+    await page.locator('a', { hasText: 'order-1' }).waitFor();
+    await page.locator('a', { hasText: 'order-2' }).waitFor();
+    await page.locator('[data-status=completed] .count', { hasText: '1' }).waitFor();
+    await page.locator('[data-status=running] .count', { hasText: '1' }).waitFor();
+    await page.click('[data-status=completed]');
+    await page.locator('a', { hasText: 'order-2' }).waitFor({ state: 'detached' });
+    expect(await page.locator('table.runs tbody tr').count()).toBe(1);
+    await page.click('[data-status=all]');
+    await page.locator('a', { hasText: 'order-2' }).waitFor();
+    await screenshot('dashboard-list.png');
+  });
+
+  it('draws one timeline bar per activity of a run, with its history', async () => {
+    await page.click('a:has-text("order-1")');
+    await status(page, 'completed');
+    await page.locator('svg.timeline g.row.activity').nth(2).waitFor();
+    expect(await page.locator('svg.timeline g.row.activity').count()).toBe(3);
+    expect(await page.locator('svg.timeline g.row.activity rect.attempt.completed').count()).toBe(3);
+    expect(await page.locator('table.history tbody tr').count()).toBe(
+      (await client.history('order-1')).events.length,
+    );
+    await screenshot('dashboard-workflow.png');
+  });
+
+  it('sends a signal from its JSON editor, and the run goes on', async () => {
+    await page.goto(`${url}/#/workflows/order-2`);
+    await status(page, 'running');
+    await page.fill('input[name=signalName]', 'approve');
+    await page.fill('textarea[name=signalJson]', '{"item": ');
+    await page.locator('.json-form.signal .error', { hasText: 'Not JSON' }).waitFor();
+    expect(await page.locator('.json-form.signal button').isDisabled()).toBe(true);
+    await page.fill('textarea[name=signalJson]', '{"item": "lamp"}');
+    await page.click('text=Send signal');
+    await status(page, 'completed');
+    expect(await client.result('order-2')).toBe('shipped lamp');
+  });
+
+  it('cancels a run from its page', async () => {
+    await client.start('approval', undefined, { id: 'order-3' });
+    await page.goto(`${url}/#/workflows/order-3`);
+    await status(page, 'running');
+    await page.click('[data-action=Cancel]');
+    await status(page, 'cancelled');
+    expect((await client.describe('order-3')).status).toBe('cancelled');
+  });
+
+  it('resets a run to a chosen event: a new run redoes the rest', async () => {
+    const before = await client.describe('order-1');
+    const events = (await client.history('order-1')).events;
+    const firstDone = events.find((e) => e.type === 'activity_completed');
+    await page.goto(`${url}/#/workflows/order-1`);
+    await status(page, 'completed');
+    // Inside an activity's attempt is no point to reset to: the page shows the API's refusal.
+    const scheduled = events.find((e) => e.type === 'activity_scheduled');
+    await page.click(`table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
+    await page.locator('[role=alert]', { hasText: 'REEL_INVALID_RESET_POINT' }).waitFor();
+    await page.click(`table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
+    await page.locator('.facts dt', { hasText: 'Reset from' }).waitFor();
+    await status(page, 'completed');
+    const after = await client.describe('order-1');
+    expect(after.runId).not.toBe(before.runId);
+    expect((await client.describe('order-1', { runId: before.runId })).status).toBe('completed');
+  });
+
+  it('pauses, resumes and triggers a schedule from the schedules page', async () => {
+    await client.schedules.create({ id: 'nightly', workflow: 'threeSteps', cron: '0 3 * * *', input: 'tea' });
+    await page.goto(`${url}/#/schedules`);
+    await page.locator('td', { hasText: 'nightly' }).waitFor();
+    await page.click('[data-action=Pause]');
+    await page.locator('[data-action=Resume]').waitFor();
+    expect((await client.schedules.describe('nightly')).paused).toBe(true);
+    await page.click('[data-action=Resume]');
+    await page.locator('[data-action=Pause]').waitFor();
+    await page.click('[data-action=Trigger]');
+    await page.locator('td a', { hasText: 'nightly@' }).waitFor();
+    expect((await client.schedules.describe('nightly')).recentRuns).toHaveLength(1);
+  });
+
+  it('shows a read-only key no action, and the API refuses the actions anyway', async () => {
+    await client.start('approval', undefined, { id: 'order-4' });
+    const reader = await browser.newPage();
+    try {
+      await reader.goto(url);
+      await reader.fill('input[name=apiKey]', READER);
+      await reader.click('text=Use this key');
+      await reader.goto(`${url}/#/workflows/order-4`);
+      await status(reader, 'running');
+      await reader.locator('svg.timeline').waitFor();
+      expect(await reader.locator('[data-action]').count()).toBe(0);
+      expect(await reader.locator('.json-form.signal').count()).toBe(0);
+      const refused = await reader.evaluate(async (key) => {
+        const res = await fetch('v1/workflows/order-4/cancel', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return { status: res.status, body: (await res.json()) as { error: { code: string } } };
+      }, READER);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('REEL_FORBIDDEN');
+      expect((await client.describe('order-4')).status).toBe('running');
+    } finally {
+      await reader.close();
+    }
+  });
+});
