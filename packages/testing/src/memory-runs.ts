@@ -1,10 +1,10 @@
 import {
   type BatchFilter,
-  ErrorCodes,
+  decodeListCursor,
+  encodeListCursor,
   type ListFilter,
   type ListPage,
   OPEN_STATUSES,
-  ReelError,
   type StartRequest,
   type StartResult,
   startedData,
@@ -109,7 +109,7 @@ export class MemoryRuns {
 
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const after = filter.cursor === undefined ? undefined : decodeListCursor(filter.cursor);
     // Newest first by (createdAt, runId), keyset-paginated, as the Postgres store orders and pages.
     const rows = [...this.tables.runs.values()]
       .filter((r) => matches(r, filter))
@@ -117,14 +117,7 @@ export class MemoryRuns {
       .sort(newerFirst);
     const items = rows.slice(0, limit).map(describe);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last
-      ? {
-          items,
-          nextCursor: Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.runId])).toString(
-            'base64url',
-          ),
-        }
-      : { items };
+    return last ? { items, nextCursor: encodeListCursor(last) } : { items };
   }
 
   /** How many runs `list` would return over all its pages. */
@@ -173,18 +166,6 @@ type Position = Pick<Run, 'createdAt' | 'runId'>;
 function newerFirst(a: Position, b: Position): number {
   return (
     b.createdAt.getTime() - a.createdAt.getTime() || (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0)
-  );
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId))
-      return { createdAt: new Date(at), runId };
-  } catch {}
-  throw new ReelError(
-    ErrorCodes.INVALID_ARGUMENT,
-    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
   );
 }
 

@@ -32,6 +32,7 @@ import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescripti
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
 
 export * from './commits.ts';
+export * from './list-cursor.ts';
 export * from './runs.ts';
 
 /** Notifications a store delivers to workers and clients. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { ErrorCodes, ReelError } from '../../errors.ts';
 import type { BatchFilter } from '../batches.ts';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.ts';
 import {
   type ListFilter,
   type ListPage,
@@ -111,17 +111,17 @@ export class PostgresRuns {
 
   async list(filter: ListFilter): Promise<ListPage> {
     const limit = filter.limit ?? 50;
-    const [after, afterRun] = filter.cursor === undefined ? [null, null] : decodeCursor(filter.cursor);
-    const { rows } = await this.pool.query(q.LIST, [...filterParams(filter), after, afterRun, limit + 1]);
+    const after = filter.cursor === undefined ? undefined : decodeListCursor(filter.cursor);
+    const { rows } = await this.pool.query(q.LIST, [
+      ...filterParams(filter),
+      after?.createdAt.toISOString() ?? null,
+      after?.runId ?? null,
+      limit + 1,
+    ]);
     const items = rows.slice(0, limit).map(toDescription);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return last
-      ? {
-          items,
-          nextCursor: Buffer.from(JSON.stringify([last.created_at.toISOString(), last.run_id])).toString(
-            'base64url',
-          ),
-        }
+      ? { items, nextCursor: encodeListCursor({ createdAt: last.created_at, runId: last.run_id }) }
       : { items };
   }
 
@@ -145,17 +145,6 @@ function filterParams(filter: BatchFilter): unknown[] {
     filter.createdAfter ?? null,
     filter.createdBefore ?? null,
   ];
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const [at, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(runId)) return [at, runId];
-  } catch {}
-  throw new ReelError(
-    ErrorCodes.INVALID_ARGUMENT,
-    'This list cursor is not one Reel returned: pass nextCursor from the previous page unchanged.',
-  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a row of reel.workflows, shaped by the migration.
