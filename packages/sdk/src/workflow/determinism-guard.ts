@@ -12,6 +12,8 @@ export interface WorkflowScope {
   random(): number;
   /** Workflow code started `resource`; `origin()` gives the stack from the user's frame on. */
   violation(resource: string, origin: () => string): void;
+  /** True once a violation was reported: later ones are not looked at (nor their stacks taken). */
+  reported(): boolean;
 }
 
 /** Workflow code started I/O or a real timer, which replay cannot reproduce. */
@@ -118,7 +120,7 @@ function install(): void {
 /** Tells the current workflow's scope, if any, that its code started `resource`, with the stack here. */
 function report(resource: string): void {
   const scope = storage.getStore();
-  if (!scope) return;
+  if (!scope || scope.reported()) return;
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 50; // deep enough to get past the library frames to the user's
   const trace = new Error();

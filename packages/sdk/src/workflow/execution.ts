@@ -363,6 +363,7 @@ export class WorkflowExecution {
         random: () => this.random(),
         // The first violation is the cause (what follows is often the same I/O going on): only it is
         // reported, and in `throw` mode it parks the run whatever the code then did with the I/O.
+        reported: () => this.violation !== undefined,
         violation: (resource, origin) => {
           if (this.violation) return;
           this.violation = new DeterminismViolationError(this.options.workflowId, resource, origin());
