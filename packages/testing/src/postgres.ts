@@ -36,6 +36,16 @@ export async function createTestDatabase(adminUrl: string): Promise<TestDatabase
       dropped = true;
       await withClient(adminUrl, async (client) => {
         const quoted = client.escapeIdentifier(name);
+        // A pool ended just before resolves before its sessions have closed: wait for them (up to
+        // 1 s), so that the drop ends only sessions left open. Ending a closing session sends its
+        // client an error that nothing listens to any more, which would crash the test process.
+        for (let waited = 0; waited < 1000; waited += 20) {
+          const open = await client.query('select 1 from pg_stat_activity where datname = $1 limit 1', [
+            name,
+          ]);
+          if (open.rowCount === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         const { rows } = await client.query<{ version: number }>(
           `SELECT current_setting('server_version_num')::int AS version`,
         );
