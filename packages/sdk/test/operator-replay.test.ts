@@ -60,7 +60,7 @@ describe('a reset run replays the copied events and redoes the rest', () => {
     const copied = [started, scheduled(0, 'reserve'), completed(0), scheduled(1, 'charge'), completed(1)];
     const reset = execution(threeSteps, recorded(...copied, resetPoint(4)));
     await reset.advance();
-    expect(reset.openActivities()).toEqual([{ cmd: 2, name: 'ship', args: [], attempt: 1 }]);
+    expect(reset.openActivities()).toEqual([{ cmd: 2, name: 'ship', args: [], attempt: 1, shielded: false }]);
     expect(reset.unflushed()).toMatchObject([{ seq: 6, type: 'activity_scheduled', cmd: 2, name: 'ship' }]);
 
     const plain = execution(threeSteps, recorded(...copied));

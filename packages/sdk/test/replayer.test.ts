@@ -133,7 +133,9 @@ describe('replay', () => {
 
     expect(exec.outcome).toBeUndefined();
     expect(exec.unflushed()).toEqual([]);
-    expect(exec.openActivities()).toEqual([{ cmd: 1, name: 'charge', args: ['book'], attempt: 1 }]);
+    expect(exec.openActivities()).toEqual([
+      { cmd: 1, name: 'charge', args: ['book'], attempt: 1, shielded: false },
+    ]);
     expect(exec.isOpen(0)).toBe(false);
     expect(exec.isOpen(1)).toBe(true);
   });
@@ -190,7 +192,9 @@ describe('live execution', () => {
         at: clock.now().toISOString(),
       },
     ]);
-    expect(exec.openActivities()).toEqual([{ cmd: 0, name: 'reserve', args: ['book'], attempt: 1 }]);
+    expect(exec.openActivities()).toEqual([
+      { cmd: 0, name: 'reserve', args: ['book'], attempt: 1, shielded: false },
+    ]);
     expect(exec.outcome).toBeUndefined();
 
     exec.markFlushed(1);
@@ -201,7 +205,9 @@ describe('live execution', () => {
       [2, 'activity_completed', 0],
       [3, 'activity_scheduled', 1],
     ]);
-    expect(exec.openActivities()).toEqual([{ cmd: 1, name: 'charge', args: ['book'], attempt: 1 }]);
+    expect(exec.openActivities()).toEqual([
+      { cmd: 1, name: 'charge', args: ['book'], attempt: 1, shielded: false },
+    ]);
     expect(ran).toEqual([]);
   });
 
@@ -229,7 +235,7 @@ describe('live execution', () => {
     );
     await exec.advance();
     expect(exec.openActivities()).toEqual([
-      { cmd: 0, name: 'charge', args: ['book'], attempt: 2, retryAt: new Date(retryAt) },
+      { cmd: 0, name: 'charge', args: ['book'], attempt: 2, retryAt: new Date(retryAt), shielded: false },
     ]);
 
     exec.append({ type: 'activity_failed', cmd: 0, attempts: 2, error });
@@ -507,7 +513,9 @@ describe('cancellation', () => {
     exec.append({ type: 'cancel_requested', reason: 'customer asked' });
     await exec.advance();
     expect(exec.isOpen(0)).toBe(false);
-    expect(exec.openActivities()).toEqual([{ cmd: 1, name: 'refund', args: ['book'], attempt: 1 }]);
+    expect(exec.openActivities()).toEqual([
+      { cmd: 1, name: 'refund', args: ['book'], attempt: 1, shielded: false },
+    ]);
     expect(exec.outcome).toBeUndefined();
 
     exec.append(completed(1, 'refunded book'));

@@ -22,10 +22,21 @@ export interface HeartbeatOptions {
   onDetails?(details: Json): void;
 }
 
+/** How the engine ends an attempt before its function returns. */
+export interface AttemptSignals {
+  /** Ends the attempt at once (the lease is lost, the run closed); its outcome is not recorded. */
+  stop: AbortSignal;
+  /**
+   * Asks the function to stop (the workflow was cancelled): the attempt's `AbortSignal` fires, and the
+   * attempt still ends only when the function settles or a timeout fires, so that what it did is known.
+   */
+  cancel?: AbortSignal;
+}
+
 /**
  * Runs one attempt of an activity with its start-to-close and heartbeat timeouts. The attempt's
- * `AbortSignal` fires on either timeout or when `cancel` fires, and the attempt ends then, whether or
- * not the function stops. A result that is not JSON fails the attempt without retry. A failed
+ * `AbortSignal` fires on either timeout or when `stop` fires, and the attempt ends then, whether or
+ * not the function stops; it fires too when `cancel` does. A result that is not JSON fails the attempt without retry. A failed
  * attempt's error carries the last heartbeat details (of this attempt or an earlier one) as
  * `details.lastHeartbeat`, so history keeps them for the next attempt, on any worker.
  */
@@ -34,7 +45,7 @@ export async function runAttempt(
   args: Json[],
   context: Omit<ActivityContext, 'signal' | 'heartbeat' | 'lastHeartbeat'>,
   timeoutMs: number,
-  cancel: AbortSignal,
+  { stop: hardStop, cancel }: AttemptSignals,
   heartbeat: HeartbeatOptions = {},
 ): Promise<AttemptResult> {
   const controller = new AbortController();
@@ -45,9 +56,12 @@ export async function runAttempt(
     controller.abort(reason);
     stop(reason);
   };
-  const abort = () => end(cancel.reason);
-  if (cancel.aborted) abort();
-  else cancel.addEventListener('abort', abort, { once: true });
+  const abort = () => end(hardStop.reason);
+  const ask = () => controller.abort(cancel?.reason);
+  if (hardStop.aborted) abort();
+  else hardStop.addEventListener('abort', abort, { once: true });
+  if (cancel?.aborted) ask();
+  else cancel?.addEventListener('abort', ask, { once: true });
   const timer = setTimeout(() => {
     end(
       new ReelError(
@@ -105,6 +119,7 @@ export async function runAttempt(
   } finally {
     clearTimeout(timer);
     clearTimeout(beatTimer);
-    cancel.removeEventListener('abort', abort);
+    hardStop.removeEventListener('abort', abort);
+    cancel?.removeEventListener('abort', ask);
   }
 }

@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import {
   type ActivityFn,
   activityOptions,
+  CancelledError,
   type ClaimedRun,
   ErrorCodes,
   type Logger,
@@ -38,7 +39,7 @@ export interface ActivitiesHost {
  * just proved it holds.
  */
 export class LocalActivities {
-  private readonly running = new Map<number, AbortController>();
+  private readonly running = new Map<number, RunningAttempt>();
 
   constructor(
     private readonly host: ActivitiesHost,
@@ -80,22 +81,36 @@ export class LocalActivities {
 
   /** Aborts every running attempt; their outcomes are never recorded. */
   abortAll(err: ReelError): void {
-    for (const controller of this.running.values()) controller.abort(err);
+    for (const { stop } of this.running.values()) stop.abort(err);
   }
 
-  /** Aborts the attempts of activities the workflow no longer waits for (cancellation). */
+  /** Aborts the attempts of activities the workflow no longer waits for. */
   abortAbandoned(): void {
-    for (const [cmd, controller] of this.running) {
+    for (const [cmd, { stop }] of this.running) {
       if (!this.exec().isOpen(cmd))
-        controller.abort(
-          new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
-        );
+        stop.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'));
     }
+  }
+
+  /**
+   * Asks the running attempts a cancellation reaches (all but those under `ctx.uncancellable`) to
+   * stop, through their `AbortSignal`; true while any still runs. Their outcomes are recorded when they
+   * end, before the cancellation, so the code sees what they did.
+   */
+  cancelUnderWay(reason: string): boolean {
+    let any = false;
+    for (const attempt of this.running.values()) {
+      if (attempt.shielded) continue;
+      any = true;
+      attempt.cancel.abort(new CancelledError(reason));
+    }
+    return any;
   }
 
   start(activity: OpenActivity, ended: () => boolean): void {
     const controller = new AbortController();
-    this.running.set(activity.cmd, controller);
+    const cancel = new AbortController();
+    this.running.set(activity.cmd, { stop: controller, cancel, shielded: activity.shielded });
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
     const exec = this.exec();
@@ -109,7 +124,14 @@ export class LocalActivities {
     const startedAt = performance.now();
     this.host.metrics.activityStarted?.(activity.name);
     void tracedAttempt(this.host.traceContext(), context, () =>
-      runAttempt(fn, activity.args, context, timeoutMs, controller.signal, heartbeat),
+      runAttempt(
+        fn,
+        activity.args,
+        context,
+        timeoutMs,
+        { stop: controller.signal, cancel: cancel.signal },
+        heartbeat,
+      ),
     )
       .then((result) => {
         this.running.delete(activity.cmd);
@@ -139,4 +161,10 @@ export class LocalActivities {
       })
       .catch((err) => this.host.fail(err));
   }
+}
+
+interface RunningAttempt {
+  stop: AbortController;
+  cancel: AbortController;
+  shielded: boolean;
 }

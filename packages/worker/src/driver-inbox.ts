@@ -13,6 +13,8 @@ export class DriverInbox {
   version = 0;
   /** New input may be waiting: read before the next step decides anything. */
   dirty = true;
+  /** A cancellation was read and held back, with what came after it: they stay in the store, unread. */
+  held = false;
   /** Items taken whose consumption is not durable yet, with the event each became (if any). */
   private consumed: Consumed[] = [];
   private readonly seen = new Set<string>();
@@ -20,7 +22,7 @@ export class DriverInbox {
   /** The items not seen before, in order of arrival; records the version. Pass each to `consume`. */
   take({ items, version }: InboxRead): InboxItem[] {
     this.version = version;
-    this.dirty = false;
+    this.dirty = this.held = false;
     const fresh = items.filter((item) => !this.seen.has(item.id));
     for (const item of fresh) this.seen.add(item.id);
     return fresh;
@@ -29,15 +31,23 @@ export class DriverInbox {
   /**
    * Appends the items of `read` not seen before to `exec` as history events, each consumed by the next
    * flush; returns the events. A task's outcome becomes the event `taskResult` makes of it (none:
-   * stale, dropped).
+   * stale, dropped). A cancellation `holdCancel` says must wait is left unread, with the items after
+   * it, until a later read.
    */
   apply(
     read: InboxRead,
     exec: WorkflowExecution,
     taskResult: (payload: InboxItem['payload']) => HistoryEvent | undefined,
+    holdCancel: (item: InboxItem) => boolean,
   ): RecordedEvent[] {
     const events: RecordedEvent[] = [];
-    for (const item of this.take(read)) {
+    const fresh = this.take(read);
+    for (const [i, item] of fresh.entries()) {
+      if (item.kind === 'cancel' && holdCancel(item)) {
+        for (const later of fresh.slice(i)) this.seen.delete(later.id);
+        this.held = this.dirty = true;
+        break;
+      }
       const event = item.kind === 'activity_result' ? taskResult(item.payload) : inboxEvent(item);
       const recorded = event && exec.append(event);
       this.consume(item.id, recorded?.seq);

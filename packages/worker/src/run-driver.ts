@@ -174,7 +174,8 @@ export class RunDriver {
 
     this.activities.abortAbandoned();
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
-    const due = this.host.draining ? [] : this.activities.due(now);
+    // Nor does a run whose cancellation waits for the attempts under way.
+    const due = this.host.draining || this.inbox.held ? [] : this.activities.due(now);
     const unregistered = this.activities.unregistered(due);
     if (unregistered) return this.park(unregistered);
     if (this.writes.mustFlush(due) && !(await this.flushed(this.writes.flush()))) return;
@@ -187,7 +188,7 @@ export class RunDriver {
     if (due.length > 0 && !(await this.writes.leaseHeld())) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
     await this.tasks.sync();
-    const startChildren = !this.host.draining && this.children.unstarted();
+    const startChildren = !this.host.draining && !this.inbox.held && this.children.unstarted();
     if (startChildren && !(await this.writes.leaseHeld())) return;
     // Started children appended `child_started` events: deliver them before deciding to wait.
     const children = startChildren ? await this.children.start() : 'none';
@@ -225,7 +226,19 @@ export class RunDriver {
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
   private applyInbox(read: InboxRead): void {
-    for (const event of this.inbox.apply(read, this.exec, (payload) => this.tasks.resultEvent(payload))) {
+    const events = this.inbox.apply(
+      read,
+      this.exec,
+      (payload) => this.tasks.resultEvent(payload),
+      // A cancellation reaches the code once the attempts it stops have ended and their outcomes are
+      // recorded: a step that did its work is never hidden from the code (a saga then undoes it).
+      (item) =>
+        !this.exec.outcome &&
+        this.activities.cancelUnderWay(
+          `The workflow was cancelled${typeof item.payload === 'string' ? `: ${item.payload}` : '.'}`,
+        ),
+    );
+    for (const event of events) {
       this.span?.received(event);
       // Children are known only once history has replayed: cancel them after the next advance.
       if (event.type === 'cancel_requested') this.cancelChildrenPending = true;
@@ -233,6 +246,11 @@ export class RunDriver {
   }
 
   private async close(outcome: Outcome): Promise<void> {
+    // A cancellation held back for an attempt goes into history first; it reaches no code now.
+    if (this.inbox.held) {
+      this.inbox.dirty = this.stepper.again = true;
+      return;
+    }
     const closed = await closeRun(
       {
         ...this.run,

@@ -175,10 +175,17 @@ export class TaskWorker {
     entry.done = (async () => {
       const parent = runParentContext(task.trace && { parent: task.trace });
       const result = await tracedAttempt(parent, { ...context, taskQueue: task.queue }, () =>
-        runAttempt(fn, task.args, context, timeoutMs, entry.controller.signal, {
-          ...heartbeat,
-          onDetails: (value) => (entry.details = { value, stored: false }),
-        }),
+        runAttempt(
+          fn,
+          task.args,
+          context,
+          timeoutMs,
+          { stop: entry.controller.signal },
+          {
+            ...heartbeat,
+            onDetails: (value) => (entry.details = { value, stored: false }),
+          },
+        ),
       );
       if (entry.abandoned) return;
       const outcome: TaskOutcome = result.ok

@@ -81,7 +81,7 @@ const waitForever = async () => {
   record({ attempt });
   const reason = await aborted(signal);
   record({ attempt, aborted: { code: reason?.code ?? 'none', message: reason?.message ?? '' } });
-  return 'not cancelled';
+  throw reason; // it stops: had it returned, the code would see its result before the cancellation
 };
 
 async function renderMovie(ctx: WorkflowContext, ms: number) {

@@ -78,3 +78,10 @@ export async function untilSleeping(client: Client, pool: pg.Pool, workflowId: s
   await until(() => suspendedUntil(pool, runId, wake), `${workflowId} to sleep, suspended`);
   return wake;
 }
+
+/** A promise and the function that resolves it, for a test to say when something may go on. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import { GatedStore } from './gated-store.ts';
-import { suspendedUntil, until, untilRecorded } from './helpers.ts';
+import { deferred, suspendedUntil, until, untilRecorded } from './helpers.ts';
 
 // stickyMs 0: every wait suspends the run, so every step below is resumed by replaying its history.
 const db = useTestDatabase();
@@ -78,6 +78,30 @@ async function booking(ctx: WorkflowContext, failAt: string) {
   });
 }
 
+/** An attempt that is told of a cancellation, and finishes its work anyway when the test says. */
+const stubborn = {
+  started: deferred(),
+  asked: deferred<unknown>(),
+  finish: deferred(),
+};
+async function reserveStubbornly(name: string): Promise<string> {
+  const { signal } = activityContext();
+  signal.addEventListener('abort', () => stubborn.asked.resolve(signal.reason), { once: true });
+  stubborn.started.resolve();
+  await stubborn.finish.promise;
+  calls.push(name);
+  return name;
+}
+
+async function bookingUnderWay(ctx: WorkflowContext) {
+  const saga = new Saga(ctx);
+  return saga.run(async () => {
+    const seat = await ctx.activity(reserveStubbornly, 'reserve-seat');
+    saga.add(() => ctx.activity(step, `release-${seat}`));
+    await ctx.sleep('1 day');
+  });
+}
+
 /** A workflow as first deployed: charges, then ships. */
 async function versioned(ctx: WorkflowContext) {
   await ctx.activity(step, 'charge');
@@ -86,7 +110,7 @@ async function versioned(ctx: WorkflowContext) {
   return 'v1';
 }
 
-const workflows: Record<string, WorkflowFn> = { cart, idle, fanOut, booking, versioned };
+const workflows: Record<string, WorkflowFn> = { cart, idle, fanOut, booking, bookingUnderWay, versioned };
 let client: Client;
 let worker: Worker;
 let pool: pg.Pool;
@@ -95,7 +119,7 @@ const startWorker = async (w = workflows) => {
   worker = await Worker.create({
     store,
     workflows: w,
-    activities: { step, failing },
+    activities: { step, failing, reserveStubbornly },
     stickyMs: 0,
     handleSignals: false,
     pollIntervalMs: 50,
@@ -187,6 +211,20 @@ describe('sagas', () => {
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(CancelledError);
     expect(calls).toEqual(['reserve-flight', 'reserve-hotel', 'cancel-hotel', 'cancel-flight']);
+  });
+
+  it('compensates a step whose attempt was under way when the cancellation came', async () => {
+    calls.length = 0;
+    const handle = await client.start(bookingUnderWay, undefined, { id: 'booking-under-way' });
+    await stubborn.started.promise;
+    await handle.cancel('changed plans');
+    // The attempt is asked to stop; it finishes its work anyway, and the code sees that it did.
+    expect(await stubborn.asked.promise).toMatchObject({ code: 'REEL_CANCELLED' });
+    stubborn.finish.resolve();
+    await expect(handle.result()).rejects.toBeInstanceOf(CancelledError);
+    expect(calls).toEqual(['reserve-seat', 'release-reserve-seat']);
+    const types = (await client.history('booking-under-way')).events.map((e) => e.type);
+    expect(types.indexOf('activity_completed')).toBeLessThan(types.indexOf('cancel_requested'));
   });
 
   it('reports compensation failures instead of swallowing them', async () => {

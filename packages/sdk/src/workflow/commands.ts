@@ -32,6 +32,8 @@ export interface OpenActivity {
   retryAt?: Date;
   /** The heartbeat details the last failed attempt recorded, for the next one. */
   lastHeartbeat?: Json;
+  /** Scheduled inside `ctx.uncancellable`: a cancellation neither waits for nor stops its attempt. */
+  shielded: boolean;
 }
 
 /** A timer the workflow is waiting for. */
@@ -144,7 +146,14 @@ export class Commands {
       case 'activity_scheduled':
         this.checkIssued(event, { kind: 'activity', name: event.name });
         if (this.issued[event.cmd]?.settled === false) {
-          this.open.set(event.cmd, { cmd: event.cmd, name: event.name, args: event.args, attempt: 1 });
+          const { shielded } = this.issued[event.cmd] as Command;
+          this.open.set(event.cmd, {
+            cmd: event.cmd,
+            name: event.name,
+            args: event.args,
+            attempt: 1,
+            shielded,
+          });
         }
         return;
       case 'timer_started':

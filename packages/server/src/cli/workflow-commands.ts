@@ -1,4 +1,4 @@
-import { ErrorCodes, type PendingWork, ReelError, } from '@reel/sdk';
+import { ErrorCodes, type PendingWork, ReelError } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
 import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
