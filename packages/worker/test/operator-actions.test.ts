@@ -243,6 +243,22 @@ describe('reset', () => {
     expect(oldEvents.at(-1)?.type).toBe('workflow_reset');
   });
 
+  it('a reset run keeps the execution timeout of the run it copies, counted from the first start', async () => {
+    await startWorker();
+    const id = 'reset-after-deadline';
+    const first = await client.start(workflows.order, id, { id, executionTimeout: '1s' });
+    await expect(first.result({ timeout: '15s' })).rejects.toMatchObject({
+      failure: { code: 'REEL_WORKFLOW_TIMEOUT' },
+    });
+    fixed.add(id);
+    const shipped = calls.get(`ship:${id}`);
+    const handle = await client.reset(id, { toEvent: await completedSeq(id, 1) });
+    await expect(handle.result({ timeout: '15s' })).rejects.toMatchObject({
+      failure: { code: 'REEL_WORKFLOW_TIMEOUT' },
+    });
+    expect(calls.get(`ship:${id}`)).toBe(shipped); // it timed out before starting anything
+  });
+
   it('resets a failed run: it keeps its status and names the run that took over', async () => {
     await startWorker();
     const id = 'reset-failed';
