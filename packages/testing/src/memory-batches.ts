@@ -52,6 +52,14 @@ export class MemoryBatches {
     return true;
   }
 
+  /** Deletes up to `limit` batches closed before `closedBefore`, oldest first. */
+  purgeClosed(closedBefore: Date, limit: number): void {
+    const done = [...this.batches.values()]
+      .filter((b) => b.closedAt && b.closedAt < closedBefore)
+      .sort((a, b) => (a.closedAt as Date).getTime() - (b.closedAt as Date).getTime());
+    for (const b of done.slice(0, limit)) this.batches.delete(b.id);
+  }
+
   get(id: string): BatchDescription | undefined {
     const b = this.batches.get(id);
     return b && describe(b);

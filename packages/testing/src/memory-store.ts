@@ -346,6 +346,7 @@ export class MemoryStore implements Store {
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
+    this.batches.purgeClosed(closedBefore, limit);
     const purged = this.runs.purgeClosed(closedBefore, limit);
     for (const runId of purged) {
       this.tasks.forget(runId);

@@ -181,7 +181,10 @@ export interface Store {
   /** The earliest `nextFireAt` of the schedules that are not paused. */
   nextScheduleAt(): Promise<Date | undefined>;
 
-  /** Deletes up to `limit` runs closed before `closedBefore`, with their history; returns how many. */
+  /**
+   * Deletes up to `limit` runs closed before `closedBefore`, with their history, and up to `limit`
+   * batches closed before it; returns how many runs.
+   */
   purgeClosed(closedBefore: Date, limit: number): Promise<number>;
 
   // Task queues (see docs/workflows.md#task-queues): activity attempts run by workers serving a queue.

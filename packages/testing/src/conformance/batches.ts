@@ -183,6 +183,20 @@ export function batchBehaviour(h: Harness): void {
       expect(await inbox(run.runId)).toEqual([]);
     });
 
+    it('retention deletes the batches closed before its cutoff, and keeps running ones', async () => {
+      const [closed, running] = [newBatch(), newBatch()];
+      await h.store.createBatch(closed, at(0), 0);
+      await h.store.createBatch(running, at(0), 0);
+      const claim = await h.store.claimBatch(closed.id, 'r1', at(0), LEASE);
+      if (!claim || !('claimed' in claim)) throw new Error('expected a claim');
+      await h.store.advanceBatch(claim.claimed, { cursor: undefined, skipped: 0, last: true }, at(1), LEASE);
+      await h.store.purgeClosed(at(1), 100);
+      expect(await h.store.getBatch(closed.id)).toBeDefined(); // closed at the cutoff, not before
+      await h.store.purgeClosed(at(2), 100);
+      expect(await h.store.getBatch(closed.id)).toBeUndefined();
+      expect(await h.store.getBatch(running.id)).toMatchObject({ status: 'running' });
+    });
+
     it('stops a running batch: no operation or cursor move after it', async () => {
       const type = await h.type();
       const run = await h.start(type);

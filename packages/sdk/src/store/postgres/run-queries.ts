@@ -130,12 +130,20 @@ export const COUNT_RUNS = `select count(*)::int as n from reel.workflows where $
 
 /**
  * Retention: deletes up to `$2` runs closed before `$1`, oldest first; history, inbox and queries go
- * with them (on delete cascade). SKIP LOCKED and a small batch keep each statement short, so it
+ * with them (on delete cascade). Batches closed before `$1` go too (up to `$2`), with the workflows
+ * they reached. SKIP LOCKED and a small batch keep each statement short, so it
  * never waits on, or holds up, live work. Measured: 24–43 ms per batch of 500 among 200,000 runs
  * (25.8 s before the foreign keys pointing at a run were indexed: 0007_retention_foreign_keys.sql).
  */
 export const PURGE_CLOSED = `
-with doomed as (
+with done_batches as (
+  delete from reel.batches where id in (
+    select id from reel.batches
+     where closed_at < $1
+     order by closed_at
+     limit $2
+       for update skip locked)
+), doomed as (
   select run_id from reel.workflows
    where closed_at < $1 and status not in ('running', 'parked')
    order by closed_at
