@@ -159,8 +159,9 @@ export class World implements Network, ActivityHost {
   /** Once the faults stop: finished when every run has closed and every operation returned. */
   private async settle(): Promise<void> {
     if (this.finished) return;
-    const open = await this.base.list({ status: ['running', 'parked'], limit: 1 });
-    if (open.items.length === 0 && this.clients.settled()) this.finish('settled');
+    // A restart begun while the faults lasted may still have the database down: look again later.
+    const open = await this.base.list({ status: ['running', 'parked'], limit: 1 }).catch(() => undefined);
+    if (open?.items.length === 0 && this.clients.settled()) this.finish('settled');
     else this.timers.after(undefined, SETTLE_CHECK_MS, () => this.settleSoon());
   }
 }
