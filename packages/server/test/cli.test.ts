@@ -4,8 +4,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import { closedPort, useHarness } from './helpers.ts';
 
@@ -197,6 +198,29 @@ describe('reel worker, migrate and dev', () => {
       code: 1,
       stderr: expect.stringContaining('Refusing to listen on 0.0.0.0 without API keys'),
     });
+  });
+
+  it('prints the SQL of pending migrations; applied with psql, reel migrate then has nothing to apply', async () => {
+    const empty = await createTestDatabase(inject('databaseUrl'));
+    try {
+      const printed = await reel(['migrate', '--print-sql', '--database-url', empty.connectionString]);
+      expect(printed).toMatchObject({ code: 0, stdout: expect.stringContaining('-- 0001_init.sql\nbegin;') });
+      const psql = await new Promise<Run>((resolve) => {
+        const child = execFile(
+          'psql',
+          ['-v', 'ON_ERROR_STOP=1', '-q', '-d', empty.connectionString],
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+        );
+        child.stdin?.end(printed.stdout);
+      });
+      expect(psql).toMatchObject({ code: 0, stderr: '' });
+      expect(await reel(['migrate', '--json', '--database-url', empty.connectionString])).toMatchObject({
+        code: 0,
+        stdout: '{"applied":[]}\n',
+      });
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('says why Postgres refused the connection, with a code, for every command that connects', async () => {

@@ -1,4 +1,4 @@
-import { loggerOptions, migrate, PostgresStore } from '@reel/sdk';
+import { loggerOptions, migrate, PostgresStore, pendingMigrationsSql } from '@reel/sdk';
 import { Worker } from '@reel/worker';
 import { prometheusMetrics, Registry, serveMetrics } from '@reel/worker/prometheus';
 import pg from 'pg';
@@ -17,13 +17,20 @@ import { onShutdown } from './shutdown.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `reel migrate`: applies the schema migrations Postgres has not seen. */
+/**
+ * `reel migrate`: applies the schema migrations Postgres has not seen; with `--print-sql`, prints
+ * their SQL instead, changing nothing.
+ */
 export async function migrateCommand(argv: string[]): Promise<void> {
-  const parsed = parse('migrate', argv, DATABASE);
+  const parsed = parse('migrate', argv, { ...DATABASE, 'print-sql': { type: 'boolean' } });
   const connection = connectionString(parsed);
   await checkConnection(connection, waitForDatabase(parsed));
   const pool = new pg.Pool({ connectionString: connection, max: 1 });
   try {
+    if (parsed.values['print-sql']) {
+      process.stdout.write(await pendingMigrationsSql(pool));
+      return;
+    }
     const applied = await migrate(pool);
     if (parsed.values.json) process.stdout.write(`${JSON.stringify({ applied })}\n`);
     else

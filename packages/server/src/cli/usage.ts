@@ -8,8 +8,8 @@ Usage:
       The HTTP API (/v1, /docs, /metrics) against Postgres.
   reel worker --workflows <module> [--database-url URL] [--wait-for-database 2m] [--concurrency N] [--metrics-port PORT] [--metrics-host HOST]
       Runs the module's workflows and activities; drains on Ctrl-C or SIGTERM. --metrics-port serves /metrics and /healthz.
-  reel migrate [--database-url URL] [--wait-for-database 2m]
-      Applies the schema migrations the database has not seen.
+  reel migrate [--database-url URL] [--wait-for-database 2m] [--print-sql]
+      Applies the schema migrations the database has not seen; --print-sql prints their SQL instead.
   reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
       start <type> [--id ID] [--input JSON] [--fail-if-exists]
       signal <id> <name> [--payload JSON]
