@@ -5,7 +5,7 @@ export type { HttpBatchClient } from './http-batch-client.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
 export type { HttpScheduleClient } from './http-schedule-client.ts';
 export { type PrometheusMetrics, prometheusMetrics, Registry } from './metrics.ts';
-export type { ApiKey, ReelPluginOptions, Scope, ServerOptions } from './options.ts';
+export type { ApiKey, JwtAuthOptions, ReelPluginOptions, Scope, ServerOptions } from './options.ts';
 export { reelPlugin } from './plugin.ts';
 export { buildServer, isLoopback, type StartServerOptions, startServer } from './server.ts';
 export type {

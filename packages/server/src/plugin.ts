@@ -42,7 +42,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   app.removeContentTypeParser('text/plain');
   for (const schema of sharedSchemas) app.addSchema(schema);
   installErrorHandling(app);
-  const authenticate = installAuth(app, options.apiKeys);
+  const authenticate = installAuth(app, options.apiKeys, options.jwt);
   await registerOpenApi(app);
   await registerDocs(app, options.publicDocs ?? false);
 
@@ -50,7 +50,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   healthRoutes(app, context);
   workflowRoutes(app, context);
   countRoutes(app, context);
-  whoamiRoutes(app, authenticate, (options.apiKeys?.length ?? 0) > 0);
+  whoamiRoutes(app, authenticate, (options.apiKeys?.length ?? 0) > 0 || options.jwt !== undefined);
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);

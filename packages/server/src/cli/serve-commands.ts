@@ -12,6 +12,7 @@ import {
   describeDatabase,
   waitForDatabase,
 } from './database.ts';
+import { JWT_FLAGS, jwtFromFlags } from './jwt-flags.ts';
 import { loadWorkflowModule } from './load-module.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -51,15 +52,18 @@ export async function serverCommand(argv: string[]): Promise<void> {
     'api-keys': { type: 'string' },
     'allow-insecure': { type: 'boolean' },
     'public-docs': { type: 'boolean' },
+    ...JWT_FLAGS,
   });
   const connection = connectionString(parsed);
   const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
+  const jwt = jwtFromFlags(parsed);
   await checkConnection(connection, waitForDatabase(parsed));
   const { app, url } = await startServer({
     client: { connectionString: connection },
     host: str(parsed, 'host') ?? process.env.REEL_HOST ?? '127.0.0.1',
     port: int(parsed, 'port') ?? Number(process.env.REEL_PORT ?? 8080),
     apiKeys,
+    jwt,
     allowInsecure: parsed.values['allow-insecure'] === true,
     publicDocs: parsed.values['public-docs'] === true,
     logger: loggerOptions(process.env.REEL_LOG_LEVEL || 'info'),
@@ -67,7 +71,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   // Before saying it runs: whoever reads that may signal it at once.
   onShutdown('closing the server: no new requests, those in progress finish first', () => app.close(), say);
   say(
-    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}.`,
+    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}.`,
   );
 }
 
