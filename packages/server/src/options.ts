@@ -1,6 +1,7 @@
 import type { Client } from '@reel/sdk';
 import type { Registry } from '@reel/worker/prometheus';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { HookOptions } from './hooks/hook-options.ts';
 
 /**
  * What an API key may do: `read` the GET routes and queries, `write` start/signal/cancel and
@@ -41,6 +42,11 @@ export interface ReelPluginOptions {
   apiKeys?: ApiKey[];
   /** Accept bearer JWTs, their scopes taken from a claim; with or without `apiKeys`. */
   jwt?: JwtAuthOptions;
+  /**
+   * Named webhook triggers, served at `POST /v1/hooks/<name>`: each checks its provider's signature,
+   * then starts (or signals) a workflow once per delivery id. See docs/webhooks.md.
+   */
+  hooks?: Record<string, HookOptions>;
   /** Largest accepted request body, in bytes. Default Fastify's 1 MiB. */
   bodyLimit?: number;
   /** The prom-client registry `/metrics` exposes; pass the worker's to share one. Default prom-client's global registry. */

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { installAuth } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { checkHooks } from './hooks/hook-options.ts';
 import { prometheusMetrics } from './metrics.ts';
 import { registerDocs, registerOpenApi } from './openapi.ts';
 import type { ReelPluginOptions } from './options.ts';
@@ -14,6 +15,7 @@ import { controlRoutes } from './routes/control.ts';
 import { countRoutes } from './routes/counts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -57,6 +59,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);
+  await hookRoutes(app, context, checkHooks(options.hooks ?? {}));
   await registerDashboard(app);
 }
 

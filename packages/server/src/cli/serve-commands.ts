@@ -13,7 +13,7 @@ import {
   waitForDatabase,
 } from './database.ts';
 import { JWT_FLAGS, jwtFromFlags } from './jwt-flags.ts';
-import { loadWorkflowModule } from './load-module.ts';
+import { loadHooksModule, loadWorkflowModule } from './load-module.ts';
 import { onShutdown } from './shutdown.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -53,10 +53,13 @@ export async function serverCommand(argv: string[]): Promise<void> {
     'allow-insecure': { type: 'boolean' },
     'public-docs': { type: 'boolean' },
     ...JWT_FLAGS,
+    hooks: { type: 'string' },
   });
   const connection = connectionString(parsed);
   const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
   const jwt = jwtFromFlags(parsed);
+  const hooksModule = str(parsed, 'hooks') ?? process.env.REEL_HOOKS;
+  const hooks = hooksModule ? await loadHooksModule(hooksModule) : undefined;
   await checkConnection(connection, waitForDatabase(parsed));
   const { app, url } = await startServer({
     client: { connectionString: connection },
@@ -64,6 +67,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
     port: int(parsed, 'port') ?? Number(process.env.REEL_PORT ?? 8080),
     apiKeys,
     jwt,
+    hooks,
     allowInsecure: parsed.values['allow-insecure'] === true,
     publicDocs: parsed.values['public-docs'] === true,
     logger: loggerOptions(process.env.REEL_LOG_LEVEL || 'info'),
@@ -71,7 +75,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   // Before saying it runs: whoever reads that may signal it at once.
   onShutdown('closing the server: no new requests, those in progress finish first', () => app.close(), say);
   say(
-    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}.`,
+    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}${hooks ? `, webhooks ${Object.keys(hooks).join(', ')}` : ''}.`,
   );
 }
 
