@@ -37,7 +37,8 @@ Usage:
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 
 Environment: DATABASE_URL, REEL_URL (default http://127.0.0.1:8080), REEL_API_KEY,
-REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_HOST, REEL_PORT, REEL_METRICS_PORT,
+REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_JWT_SECRET, REEL_JWT_JWKS_URL (and the other
+--jwt-* flags as REEL_JWT_*), REEL_HOOKS, REEL_HOST, REEL_PORT, REEL_METRICS_PORT,
 REEL_METRICS_HOST, REEL_LOG_LEVEL (debug, info, warn, error, silent; default info),
 REEL_WAIT_FOR_DATABASE (how long server, worker and migrate wait for Postgres to come up).
 Exit codes: 0 done, 1 failed, 2 wrong usage.
