@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { describe, expect, it } from 'vitest';
 import { checkHooks, type HookOptions } from '../src/hooks/hook-options.ts';
+import { readValue } from '../src/hooks/hook-values.ts';
 import { codeOf, useHarness } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -204,6 +205,20 @@ describe('webhook triggers', () => {
     });
     expect(noId.statusCode).toBe(400);
     expect(noId.json().error.message).toMatch(/deliveryId from JSON pointer '\/id'/);
+  });
+
+  it('reads values by RFC 6901 JSON pointer, header or function', () => {
+    const request = {
+      body: { 'a/b': { 'c~d': [10, 20] }, n: 0 },
+      headers: { 'x-id': 'h-1' },
+      rawBody: Buffer.from(''),
+    };
+    expect(readValue('/a~1b/c~0d/1', request)).toBe(20);
+    expect(readValue('/n', request)).toBe(0);
+    expect(readValue('/missing/deeper', request)).toBeUndefined();
+    expect(readValue('', request)).toBe(request.body);
+    expect(readValue({ header: 'X-Id' }, request)).toBe('h-1');
+    expect(readValue((r) => (r.body as { n: number }).n + 1, request)).toBe(1);
   });
 
   it('refuses hook options that could not work, when the server is built', () => {
