@@ -32,7 +32,7 @@ export { checkCron, nextFireTime } from './schedules/cron.ts';
 export { planTick, type TickPlan, tickWorkflowId, withRecent } from './schedules/plan-tick.ts';
 export * from './schedules/types.ts';
 export * from './store/batches.ts';
-export { migrate } from './store/postgres/migrate.ts';
+export { migrate, pendingMigrationsSql } from './store/postgres/migrate.ts';
 export type { SessionLimits } from './store/postgres/pool.ts';
 export { type PostgresOptions, PostgresStore } from './store/postgres/postgres-store.ts';
 export {

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@reel/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Client, ErrorCodes, migrate, PostgresStore, ReelError } from '../src/index.ts';
+import { Client, ErrorCodes, migrate, PostgresStore, pendingMigrationsSql, ReelError } from '../src/index.ts';
 
 /** A fresh database for each case: some are migrated part way, one not at all. */
 const databases: TestDatabase[] = [];
@@ -79,5 +79,35 @@ describe('a database without the schema this code needs', () => {
       await oldStore?.close();
       await currentStore?.close();
     }
+  });
+});
+
+describe('pendingMigrationsSql', () => {
+  it('prints every migration for an empty database; applied by hand, Reel finds nothing left to do', async () => {
+    const empty = await database();
+    const sql = await withPool(empty, pendingMigrationsSql);
+    expect(sql).toContain("insert into reel.migrations (version, name) values (1, '0001_init.sql');");
+    await withPool(empty, async (pool) => {
+      await pool.query(sql);
+      await expect(migrate(pool)).resolves.toEqual([]);
+      await expect(pendingMigrationsSql(pool)).resolves.toMatch(/^-- The database has every Reel migration/);
+    });
+    const store = new PostgresStore({ connectionString: empty });
+    try {
+      await expect(store.registerTypes(['welcomeWorkflow'], new Date())).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('prints only the migrations the database lacks', async () => {
+    await withPool(await database(), async (pool) => {
+      await migrate(pool);
+      const { rows } = await pool.query(
+        'delete from reel.migrations where version = (select max(version) from reel.migrations) returning name',
+      );
+      const sql = await pendingMigrationsSql(pool);
+      expect(sql.match(/^-- \d{4}_.*\.sql$/gm)).toEqual([`-- ${rows[0].name}`]);
+    });
   });
 });

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCodes } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
 import { reelError, ServerErrorCodes } from './errors.ts';
-import type { ApiKey, Scope } from './options.ts';
+import { createJwtVerifier } from './jwt.ts';
+import type { ApiKey, JwtAuthOptions, Scope } from './options.ts';
 
 /** The scope a route needs; `public` routes need no key. */
 export type RouteScope = Scope | 'public';
@@ -81,12 +82,32 @@ export function allows(granted: readonly Scope[], needed: Scope): boolean {
 export type Authenticator = (authorization: string | undefined) => Scope[] | undefined;
 
 /**
- * Adds the hook that checks keys and scopes on every route of `app`'s context, and returns its
- * authenticator. Without keys, adds nothing and returns one that grants every scope.
+ * Checks an `Authorization` header against the API keys, then as a JWT: the scopes it grants,
+ * undefined for no or an unknown key, or a thrown `REEL_UNAUTHENTICATED` for a bad token.
  */
-export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): Authenticator {
-  if (!keys || keys.length === 0) return () => [...SCOPES];
-  const authenticate = createAuthenticator(keys);
+export type RequestAuthenticator = (authorization: string | undefined) => Promise<Scope[] | undefined>;
+
+/** A JWT's three base64url parts; anything else is taken as an API key. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/**
+ * Adds the hook that checks credentials and scopes on every route of `app`'s context, and returns
+ * its authenticator. Without keys or JWT options, adds nothing and returns one that grants every scope.
+ */
+export function installAuth(
+  app: FastifyInstance,
+  keys: ApiKey[] | undefined,
+  jwt: JwtAuthOptions | undefined,
+): RequestAuthenticator {
+  if (!keys?.length && !jwt) return async () => [...SCOPES];
+  const byKey = createAuthenticator(keys ?? []);
+  const byToken = jwt && createJwtVerifier(jwt);
+  const authenticate: RequestAuthenticator = async (authorization) => {
+    const granted = byKey(authorization);
+    const token = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+    if (granted || !byToken || !token || !JWT_SHAPE.test(token)) return granted;
+    return byToken(token);
+  };
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
     const needed =
@@ -94,13 +115,13 @@ export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): A
       (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
     if (needed === 'public') return;
     const { authorization } = request.headers;
-    const granted = authenticate(authorization);
+    const granted = await authenticate(authorization);
     if (!granted) {
       // Both are 401, but the fix differs: send a key, or fix the one sent.
       throw reelError(
         ServerErrorCodes.UNAUTHENTICATED,
         authorization === undefined
-          ? 'This server needs an API key: send "Authorization: Bearer <key>".'
+          ? `This server needs ${jwt ? 'an API key or a JWT' : 'an API key'}: send "Authorization: Bearer <${jwt ? 'key or token' : 'key'}>".`
           : /^Bearer +\S+ *$/i.test(authorization)
             ? 'This API key is not one the server knows: check it for a typo, or whether it was rotated.'
             : 'The Authorization header must be "Bearer <key>".',
@@ -109,7 +130,7 @@ export function installAuth(app: FastifyInstance, keys: ApiKey[] | undefined): A
     if (!allows(granted, needed)) {
       throw reelError(
         ServerErrorCodes.FORBIDDEN,
-        `This API key lacks the '${needed}' scope that ${request.method} ${request.routeOptions.url} needs.`,
+        `These credentials lack the '${needed}' scope that ${request.method} ${request.routeOptions.url} needs.`,
       );
     }
   });

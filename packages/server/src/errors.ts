@@ -19,6 +19,10 @@ export const ServerErrorCodes = {
   /** The client did not send a whole request within Node's `requestTimeout`. */
   REQUEST_TIMEOUT: 'REEL_REQUEST_TIMEOUT',
   ROUTE_NOT_FOUND: 'REEL_ROUTE_NOT_FOUND',
+  /** `POST /v1/hooks/:name` names no configured webhook. */
+  WEBHOOK_NOT_FOUND: 'REEL_WEBHOOK_NOT_FOUND',
+  /** A webhook delivery's signature is missing, wrong, or too old. */
+  WEBHOOK_SIGNATURE_INVALID: 'REEL_WEBHOOK_SIGNATURE_INVALID',
   /** Postgres is unreachable (readiness check, or a request that needed it). */
   UNAVAILABLE: 'REEL_UNAVAILABLE',
   INTERNAL: 'REEL_INTERNAL',
@@ -58,11 +62,13 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.UNKNOWN_QUERY]: 422,
   [ErrorCodes.QUERY_FAILED]: 422,
   [ServerErrorCodes.UNAUTHENTICATED]: 401,
+  [ServerErrorCodes.WEBHOOK_SIGNATURE_INVALID]: 401,
   [ServerErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.WORKFLOW_NOT_FOUND]: 404,
   [ErrorCodes.SCHEDULE_NOT_FOUND]: 404,
   [ErrorCodes.BATCH_NOT_FOUND]: 404,
   [ServerErrorCodes.ROUTE_NOT_FOUND]: 404,
+  [ServerErrorCodes.WEBHOOK_NOT_FOUND]: 404,
   [ErrorCodes.WORKFLOW_ALREADY_STARTED]: 409,
   [ErrorCodes.WORKFLOW_CLOSED]: 409,
   [ErrorCodes.SCHEDULE_EXISTS]: 409,

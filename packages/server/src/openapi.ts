@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'control', description: 'Signal, cancel, terminate and query running workflows' },
         { name: 'schedules', description: 'Cron schedules that start workflows' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
+        { name: 'hooks', description: 'Webhook triggers, authenticated by their signature' },
       ],
     },
     refResolver: {

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { installAuth } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { checkHooks } from './hooks/hook-options.ts';
 import { prometheusMetrics } from './metrics.ts';
 import { registerDocs, registerOpenApi } from './openapi.ts';
 import type { ReelPluginOptions } from './options.ts';
@@ -14,6 +15,7 @@ import { controlRoutes } from './routes/control.ts';
 import { countRoutes } from './routes/counts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
+import { hookRoutes } from './routes/hooks.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
@@ -42,7 +44,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   app.removeContentTypeParser('text/plain');
   for (const schema of sharedSchemas) app.addSchema(schema);
   installErrorHandling(app);
-  const authenticate = installAuth(app, options.apiKeys);
+  const authenticate = installAuth(app, options.apiKeys, options.jwt);
   await registerOpenApi(app);
   await registerDocs(app, options.publicDocs ?? false);
 
@@ -50,13 +52,14 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   healthRoutes(app, context);
   workflowRoutes(app, context);
   countRoutes(app, context);
-  whoamiRoutes(app, authenticate, (options.apiKeys?.length ?? 0) > 0);
+  whoamiRoutes(app, authenticate, (options.apiKeys?.length ?? 0) > 0 || options.jwt !== undefined);
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
   operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);
+  await hookRoutes(app, context, checkHooks(options.hooks ?? {}));
   await registerDashboard(app);
 }
 

@@ -45,7 +45,7 @@ export interface StartServerOptions extends ServerOptions {
   host?: string;
   /** Default 8080; 0 picks a free port. */
   port?: number;
-  /** Listen beyond loopback without API keys (e.g. behind an authenticating proxy). Default false. */
+  /** Listen beyond loopback without API keys or JWT auth (e.g. behind an authenticating proxy). Default false. */
   allowInsecure?: boolean;
 }
 
@@ -68,11 +68,11 @@ export async function startServer(
   options: StartServerOptions,
 ): Promise<{ app: FastifyInstance; url: string }> {
   const { host = '127.0.0.1', port = 8080, allowInsecure = false, ...serverOptions } = options;
-  if (!isLoopback(host) && !options.apiKeys?.length && !allowInsecure) {
+  if (!isLoopback(host) && !options.apiKeys?.length && !options.jwt && !allowInsecure) {
     throw reelError(
       ServerErrorCodes.INSECURE_BIND,
-      `Refusing to listen on ${host} without API keys: anyone who can reach it could start, signal and terminate workflows. ` +
-        'Configure apiKeys (REEL_API_KEYS for the CLI), listen on 127.0.0.1, or pass allowInsecure: true (--allow-insecure) when a proxy in front authenticates.',
+      `Refusing to listen on ${host} without API keys or JWT auth: anyone who can reach it could start, signal and terminate workflows. ` +
+        'Configure apiKeys (REEL_API_KEYS for the CLI) or jwt, listen on 127.0.0.1, or pass allowInsecure: true (--allow-insecure) when a proxy in front authenticates.',
     );
   }
   const app = buildServer(serverOptions);

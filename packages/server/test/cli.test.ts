@@ -1,11 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import { closedPort, useHarness } from './helpers.ts';
 
@@ -199,6 +202,29 @@ describe('reel worker, migrate and dev', () => {
     });
   });
 
+  it('prints the SQL of pending migrations; applied with psql, reel migrate then has nothing to apply', async () => {
+    const empty = await createTestDatabase(inject('databaseUrl'));
+    try {
+      const printed = await reel(['migrate', '--print-sql', '--database-url', empty.connectionString]);
+      expect(printed).toMatchObject({ code: 0, stdout: expect.stringContaining('-- 0001_init.sql\nbegin;') });
+      const psql = await new Promise<Run>((resolve) => {
+        const child = execFile(
+          'psql',
+          ['-v', 'ON_ERROR_STOP=1', '-q', '-d', empty.connectionString],
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+        );
+        child.stdin?.end(printed.stdout);
+      });
+      expect(psql).toMatchObject({ code: 0, stderr: '' });
+      expect(await reel(['migrate', '--json', '--database-url', empty.connectionString])).toMatchObject({
+        code: 0,
+        stdout: '{"applied":[]}\n',
+      });
+    } finally {
+      await empty.drop();
+    }
+  });
+
   it('says why Postgres refused the connection, with a code, for every command that connects', async () => {
     const at = (change: (url: URL) => void) => {
       const url = new URL(db.connectionString);
@@ -289,6 +315,60 @@ describe('reel worker, migrate and dev', () => {
     expect(stderr).toContain('SIGTERM: closing the server');
     // It runs no worker, so it has none to drain.
     expect(stderr).not.toContain('worker');
+  });
+
+  it('reel server takes webhooks from --hooks and JWT auth from REEL_JWT_SECRET', async () => {
+    const secret = 'cli-jwt-secret-of-at-least-32-bytes';
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', main, 'server', '--port', '0', '--hooks', `${fixtures}/hooks.ts`],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: db.connectionString,
+          REEL_API_KEYS: '',
+          REEL_JWT_SECRET: secret,
+          GITHUB_WEBHOOK_SECRET: 'gh-secret',
+          REEL_LOG_LEVEL: 'warn',
+        },
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    try {
+      const serverUrl = await new Promise<string>((resolve, reject) => {
+        let stderr = '';
+        server.stderr.on('data', (chunk) => {
+          stderr += chunk;
+          const found = /Reel server on (\S+) .*JWT auth, webhooks github\./.exec(stderr);
+          if (found) resolve(found[1] as string);
+        });
+        void exited.then(() => reject(new Error(`reel server exited early:\n${stderr}`)));
+      });
+      const body = JSON.stringify({ n: 7 });
+      const delivery = await fetch(`${serverUrl}/v1/hooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-delivery': 'cli-1',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', 'gh-secret').update(body).digest('hex')}`,
+        },
+        body,
+      });
+      expect(delivery.status).toBe(201);
+      const token = await new SignJWT({ scope: 'read' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1m')
+        .sign(new TextEncoder().encode(secret));
+      const read = await fetch(`${serverUrl}/v1/workflows/github-cli-1`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(read.status).toBe(200);
+      expect((await fetch(`${serverUrl}/v1/workflows/github-cli-1`)).status).toBe(401);
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
   });
 
   describe('reel dev', () => {

@@ -148,6 +148,7 @@ describe('OpenAPI', () => {
       '/v1/batches/{id}',
       '/v1/batches/{id}/resume',
       '/v1/batches/{id}/stop',
+      '/v1/hooks/{name}',
       '/v1/schedules',
       '/v1/schedules/{id}',
       '/v1/schedules/{id}/pause',

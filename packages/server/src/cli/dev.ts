@@ -6,7 +6,7 @@ import { Worker } from '@reel/worker';
 import { prometheusMetrics, Registry } from '@reel/worker/prometheus';
 import { startServer } from '../server.ts';
 import { int, parse, str } from './args.ts';
-import { loadWorkflowModule } from './load-module.ts';
+import { loadHooksModule, loadWorkflowModule } from './load-module.ts';
 import { onShutdown } from './shutdown.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -21,8 +21,11 @@ export async function devCommand(argv: string[]): Promise<void> {
     host: { type: 'string' },
     port: { type: 'string' },
     dir: { type: 'string' },
+    hooks: { type: 'string' },
   });
   const { workflows, activities } = await loadWorkflowModule(str(parsed, 'workflows'));
+  const hooksModule = str(parsed, 'hooks');
+  const hooks = hooksModule ? await loadHooksModule(hooksModule) : undefined;
   await requireEmbeddedPostgres();
   const dir = join(str(parsed, 'dir') ?? '.reel', 'pg');
   say(`Starting Postgres in ${dir}…`);
@@ -47,6 +50,7 @@ export async function devCommand(argv: string[]): Promise<void> {
       logger,
       host: str(parsed, 'host') ?? '127.0.0.1',
       port: int(parsed, 'port') ?? 8080,
+      hooks,
     });
     const running = worker.run();
     onShutdown(

@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ActivityFn, WorkflowFn } from '@reel/sdk';
+import type { HookOptions } from '../hooks/hook-options.ts';
 import { UsageError } from './args.ts';
 
 /** What `reel dev` and `reel worker` need from the user's module. */
@@ -40,6 +41,28 @@ export async function loadWorkflowModule(path: string | undefined): Promise<Work
     workflows: workflows as WorkflowModule['workflows'],
     activities: (functions(mod.activities, 'activities', path) ?? {}) as WorkflowModule['activities'],
   };
+}
+
+/**
+ * Imports the module at `path` (`--hooks`) and returns its `hooks` export, the server's `hooks`
+ * option: an object of webhook triggers by name. Checked in full when the server is built.
+ */
+export async function loadHooksModule(path: string): Promise<Record<string, HookOptions>> {
+  const file = resolve(path);
+  try {
+    await access(file);
+  } catch {
+    throw new UsageError(
+      `No module at ${path} (looked for ${file}). Pass --hooks with a module that exports { hooks }.`,
+    );
+  }
+  const { hooks } = (await importModule(file, path)) as { hooks?: unknown };
+  if (typeof hooks !== 'object' || hooks === null) {
+    throw new UsageError(
+      `${path} exports no hooks. Add: export const hooks = { github: { workflowType, signature, deliveryId } };`,
+    );
+  }
+  return hooks as Record<string, HookOptions>;
 }
 
 function functions(value: unknown, what: string, path: string): Record<string, unknown> | undefined {

@@ -1,4 +1,4 @@
-import { loggerOptions, migrate, PostgresStore } from '@reel/sdk';
+import { loggerOptions, migrate, PostgresStore, pendingMigrationsSql } from '@reel/sdk';
 import { Worker } from '@reel/worker';
 import { prometheusMetrics, Registry, serveMetrics } from '@reel/worker/prometheus';
 import pg from 'pg';
@@ -12,18 +12,26 @@ import {
   describeDatabase,
   waitForDatabase,
 } from './database.ts';
-import { loadWorkflowModule } from './load-module.ts';
+import { JWT_FLAGS, jwtFromFlags } from './jwt-flags.ts';
+import { loadHooksModule, loadWorkflowModule } from './load-module.ts';
 import { onShutdown } from './shutdown.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `reel migrate`: applies the schema migrations Postgres has not seen. */
+/**
+ * `reel migrate`: applies the schema migrations Postgres has not seen; with `--print-sql`, prints
+ * their SQL instead, changing nothing.
+ */
 export async function migrateCommand(argv: string[]): Promise<void> {
-  const parsed = parse('migrate', argv, DATABASE);
+  const parsed = parse('migrate', argv, { ...DATABASE, 'print-sql': { type: 'boolean' } });
   const connection = connectionString(parsed);
   await checkConnection(connection, waitForDatabase(parsed));
   const pool = new pg.Pool({ connectionString: connection, max: 1 });
   try {
+    if (parsed.values['print-sql']) {
+      process.stdout.write(await pendingMigrationsSql(pool));
+      return;
+    }
     const applied = await migrate(pool);
     if (parsed.values.json) process.stdout.write(`${JSON.stringify({ applied })}\n`);
     else
@@ -44,15 +52,22 @@ export async function serverCommand(argv: string[]): Promise<void> {
     'api-keys': { type: 'string' },
     'allow-insecure': { type: 'boolean' },
     'public-docs': { type: 'boolean' },
+    ...JWT_FLAGS,
+    hooks: { type: 'string' },
   });
   const connection = connectionString(parsed);
   const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
+  const jwt = jwtFromFlags(parsed);
+  const hooksModule = str(parsed, 'hooks') ?? process.env.REEL_HOOKS;
+  const hooks = hooksModule ? await loadHooksModule(hooksModule) : undefined;
   await checkConnection(connection, waitForDatabase(parsed));
   const { app, url } = await startServer({
     client: { connectionString: connection },
     host: str(parsed, 'host') ?? process.env.REEL_HOST ?? '127.0.0.1',
     port: int(parsed, 'port') ?? Number(process.env.REEL_PORT ?? 8080),
     apiKeys,
+    jwt,
+    hooks,
     allowInsecure: parsed.values['allow-insecure'] === true,
     publicDocs: parsed.values['public-docs'] === true,
     logger: loggerOptions(process.env.REEL_LOG_LEVEL || 'info'),
@@ -60,7 +75,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   // Before saying it runs: whoever reads that may signal it at once.
   onShutdown('closing the server: no new requests, those in progress finish first', () => app.close(), say);
   say(
-    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}.`,
+    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}${hooks ? `, webhooks ${Object.keys(hooks).join(', ')}` : ''}.`,
   );
 }
 

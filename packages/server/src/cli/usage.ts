@@ -2,14 +2,16 @@
 export const USAGE = `reel: run and drive Reel durable workflows
 
 Usage:
-  reel dev --workflows <module> [--port 8080] [--host 127.0.0.1] [--dir .reel]
+  reel dev --workflows <module> [--port 8080] [--host 127.0.0.1] [--dir .reel] [--hooks <module>]
       Embedded Postgres under ./.reel, the API server and a worker in one process.
   reel server [--database-url URL] [--wait-for-database 2m] [--host 127.0.0.1] [--port 8080] [--api-keys KEYS] [--allow-insecure] [--public-docs]
-      The HTTP API (/v1, /docs, /metrics) against Postgres.
+              [--jwt-secret S | --jwt-jwks-url URL] [--jwt-issuer I] [--jwt-audience A] [--jwt-scope-claim C]
+              [--jwt-scope-prefix P] [--hooks <module>]
+      The HTTP API (/v1, /docs, /metrics) against Postgres. --hooks: a module exporting { hooks } (webhook triggers).
   reel worker --workflows <module> [--database-url URL] [--wait-for-database 2m] [--concurrency N] [--metrics-port PORT] [--metrics-host HOST]
       Runs the module's workflows and activities; drains on Ctrl-C or SIGTERM. --metrics-port serves /metrics and /healthz.
-  reel migrate [--database-url URL] [--wait-for-database 2m]
-      Applies the schema migrations the database has not seen.
+  reel migrate [--database-url URL] [--wait-for-database 2m] [--print-sql]
+      Applies the schema migrations the database has not seen; --print-sql prints their SQL instead.
   reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
       start <type> [--id ID] [--input JSON] [--fail-if-exists]
       signal <id> <name> [--payload JSON]
@@ -35,7 +37,8 @@ Usage:
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 
 Environment: DATABASE_URL, REEL_URL (default http://127.0.0.1:8080), REEL_API_KEY,
-REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_HOST, REEL_PORT, REEL_METRICS_PORT,
+REEL_API_KEYS ("key1:read,write;key2:admin"), REEL_JWT_SECRET, REEL_JWT_JWKS_URL (and the other
+--jwt-* flags as REEL_JWT_*), REEL_HOOKS, REEL_HOST, REEL_PORT, REEL_METRICS_PORT,
 REEL_METRICS_HOST, REEL_LOG_LEVEL (debug, info, warn, error, silent; default info),
 REEL_WAIT_FOR_DATABASE (how long server, worker and migrate wait for Postgres to come up).
 Exit codes: 0 done, 1 failed, 2 wrong usage.

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { Authenticator } from '../auth.ts';
+import type { RequestAuthenticator } from '../auth.ts';
 
 /**
- * What the presented key may do, so a UI shows only the actions it can take. Public: it answers
+ * What the presented key or token may do, so a UI shows only the actions it can take. Public: it answers
  * an unknown or missing key with no scopes rather than 401, and reveals nothing but that key's scopes.
  */
-export function whoamiRoutes(app: FastifyInstance, authenticate: Authenticator, keysRequired: boolean): void {
+export function whoamiRoutes(
+  app: FastifyInstance,
+  authenticate: RequestAuthenticator,
+  keysRequired: boolean,
+): void {
   app.get(
     '/v1/whoami',
     {
@@ -27,6 +31,9 @@ export function whoamiRoutes(app: FastifyInstance, authenticate: Authenticator, 
         },
       },
     },
-    async (request) => ({ keysRequired, scopes: authenticate(request.headers.authorization) ?? [] }),
+    async (request) => ({
+      keysRequired,
+      scopes: (await authenticate(request.headers.authorization).catch(() => undefined)) ?? [],
+    }),
   );
 }
