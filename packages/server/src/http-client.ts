@@ -179,6 +179,17 @@ export class HttpClient {
     return { ...body, items: body.items.map(reviveDates) };
   }
 
+  /** The runs of a workflow id, the latest first, as `Client.runs` returns them. */
+  async runs(workflowId: string, options: { limit?: number } = {}): Promise<WorkflowDescription[]> {
+    const { body } = await this.request<{ items: WorkflowDescription[] }>(
+      'GET',
+      `${path(workflowId)}/runs`,
+      undefined,
+      { limit: options.limit },
+    );
+    return body.items.map(reviveDates);
+  }
+
   /** The run's full history, as `Client.history` returns it: save it and replay it against new code. */
   async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
     return (

@@ -50,6 +50,7 @@ describe('HttpClient over a real socket', () => {
     });
     expect(await http.history('e2e-http')).toEqual(await h.client.history('e2e-http'));
     expect(await http.describe('e2e-direct')).toEqual(await h.client.describe('e2e-direct'));
+    expect(await http.runs('e2e-http')).toEqual(await h.client.runs('e2e-http'));
   });
 
   it('lists and pages like Client', async () => {
@@ -81,6 +82,8 @@ describe('HttpClient over a real socket', () => {
         (e: ReelError) => (e instanceof ReelError ? e.code : String(e)),
       );
     expect(await code(http.describe('nobody'))).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect(await code(http.runs('nobody'))).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect(await code(http.runs('e2e-http', { limit: 0 }))).toBe('REEL_INVALID_REQUEST');
     expect(await code(http.signal('e2e-http', 'approve', {}))).toBe('REEL_WORKFLOW_CLOSED');
     expect(await code(http.start('noSuchType', {}))).toBe('REEL_UNKNOWN_WORKFLOW_TYPE');
     expect(await code(http.start(waiting, new Date() as never))).toBe('REEL_NOT_SERIALIZABLE');

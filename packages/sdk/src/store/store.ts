@@ -140,6 +140,11 @@ export interface Store {
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
   /**
+   * The runs of a workflow id, the latest first (the order they started in, reversed: a continue-as-new
+   * chain and resets, newest to oldest), at most `limit`.
+   */
+  listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]>;
+  /**
    * Operator's retry now for the latest run of `workflowId`, if open: puts a `retry` item in its inbox
    * (waking its holder, or making it claimable), makes a parked run no worker holds claimable now, and
    * makes its queued tasks that wait out a backoff claimable now, notifying their queues. Same answers

@@ -220,6 +220,10 @@ export class PostgresStore implements Store {
     return this.runs.list(filter);
   }
 
+  listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]> {
+    return this.runs.listRuns(workflowId, limit);
+  }
+
   retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {
     return this.operations.retryNow(workflowId, now);
   }
