@@ -1,20 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, NonDeterminismError, toErrorInfo } from '@reel/sdk';
 import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { Worker } from '@reel/worker';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';
 import { startServer } from '../src/server.ts';
+import { act, launchChromium, status } from './browser.ts';
 import { dashboardActivities, dashboardWorkflows } from './fixtures/dashboard-workflows.ts';
-
-/** Debian's Chromium, or the one REEL_CHROMIUM names; never a downloaded browser. */
-const CHROMIUM = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
-/** Set by `pnpm docs:screenshots`: where the pictures of docs/dashboard.md are written. */
-const SCREENSHOTS = process.env.REEL_SCREENSHOTS;
 
 const db = useTestDatabase();
 const ADMIN = 'dash-admin-key';
@@ -29,11 +23,6 @@ let page: Page;
 const pageErrors: Error[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set REEL_CHROMIUM to one.`,
-    );
-  }
   worker = await Worker.create({
     connectionString: db.connectionString,
     workflows: dashboardWorkflows,
@@ -46,7 +35,7 @@ beforeAll(async () => {
   client = new Client({ connectionString: db.connectionString });
   const apiKeys = parseApiKeys(`${ADMIN}:admin;${READER}:read`);
   ({ app, url } = await startServer({ client, apiKeys, logger: false, port: 0 }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(8000);
   page.on('pageerror', (error) => pageErrors.push(error));
@@ -65,21 +54,6 @@ afterAll(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-const status = (p: Page, text: string) =>
-  p.locator('[data-testid=status]', { hasText: new RegExp(`^${text}$`) }).waitFor();
-
-/** Clicks the action `selector` and confirms it in the page's dialog. */
-async function act(selector: string): Promise<void> {
-  await page.click(selector);
-  await page.click('dialog[open] [data-dialog=confirm]');
-}
-
-async function screenshot(name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, name) });
-}
-
 describe('the dashboard', () => {
   it('asks for the key, then lists a started workflow with counts by status', async () => {
     const handle = await client.start('threeSteps', 'book', { id: 'order-1' });
@@ -97,7 +71,6 @@ describe('the dashboard', () => {
     expect(await page.locator('table.runs tbody tr').count()).toBe(1);
     await page.click('[data-status=all]');
     await page.locator('a', { hasText: 'order-2' }).waitFor();
-    await screenshot('dashboard-list.png');
   });
 
   it('draws one timeline bar per activity of a run, with its history', async () => {
@@ -109,7 +82,6 @@ describe('the dashboard', () => {
     expect(await page.locator('table.history tbody tr').count()).toBe(
       (await client.history('order-1')).events.length,
     );
-    await screenshot('dashboard-workflow.png');
   });
 
   it('shows a run that waits on a signal as waiting for input, and asks only for new events', async () => {
@@ -128,10 +100,10 @@ describe('the dashboard', () => {
 
   it('runs a query from its page and shows the answer, or the refusal in the dialog', async () => {
     await page.fill('input[name=queryName]', 'stage');
-    await act('.json-form.query button');
+    await act(page, '.json-form.query button');
     await page.locator('[data-testid=answer]', { hasText: '"awaiting approval"' }).waitFor();
     await page.fill('input[name=queryName]', 'nope');
-    await act('.json-form.query button');
+    await act(page, '.json-form.query button');
     await page.locator('dialog[open] [role=alert]', { hasText: 'REEL_UNKNOWN_QUERY' }).waitFor();
     await page.click('dialog[open] [data-dialog=close]');
     await page.locator('dialog').waitFor({ state: 'detached' });
@@ -145,7 +117,7 @@ describe('the dashboard', () => {
     await page.locator('.json-form.signal .error', { hasText: 'Not JSON' }).waitFor();
     expect(await page.locator('.json-form.signal button').isDisabled()).toBe(true);
     await page.fill('textarea[name=signalJson]', '{"item": "lamp"}');
-    await act('text=Send signal');
+    await act(page, 'text=Send signal');
     await status(page, 'completed');
     expect(await client.result('order-2')).toBe('shipped lamp');
     await page.locator('.waiting').waitFor({ state: 'detached' });
@@ -169,7 +141,7 @@ describe('the dashboard', () => {
     await page.click('dialog[open] [data-dialog=close]');
     await page.locator('dialog').waitFor({ state: 'detached' });
     expect((await client.describe('order-3')).status).toBe('running');
-    await act('[data-action=Cancel]');
+    await act(page, '[data-action=Cancel]');
     await status(page, 'cancelled');
     expect((await client.describe('order-3')).status).toBe('cancelled');
   });
@@ -182,10 +154,10 @@ describe('the dashboard', () => {
     await status(page, 'completed');
     // Inside an activity's attempt is no point to reset to: the page shows the API's refusal.
     const scheduled = events.find((e) => e.type === 'activity_scheduled');
-    await act(`table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
+    await act(page, `table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
     await page.locator('dialog[open] [role=alert]', { hasText: 'REEL_INVALID_RESET_POINT' }).waitFor();
     await page.click('dialog[open] [data-dialog=close]');
-    await act(`table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
+    await act(page, `table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
     await page.locator('.facts dt', { hasText: 'Reset from' }).waitFor();
     await status(page, 'completed');
     const after = await client.describe('order-1');
@@ -243,12 +215,12 @@ describe('the dashboard', () => {
     await client.schedules.create({ id: 'nightly', workflow: 'threeSteps', cron: '0 3 * * *', input: 'tea' });
     await page.goto(`${url}/#/schedules`);
     await page.locator('td', { hasText: 'nightly' }).waitFor();
-    await act('[data-action=Pause]');
+    await act(page, '[data-action=Pause]');
     await page.locator('[data-action=Resume]').waitFor();
     expect((await client.schedules.describe('nightly')).paused).toBe(true);
-    await act('[data-action=Resume]');
+    await act(page, '[data-action=Resume]');
     await page.locator('[data-action=Pause]').waitFor();
-    await act('[data-action=Trigger]');
+    await act(page, '[data-action=Trigger]');
     await page.locator('td a', { hasText: 'nightly@' }).waitFor();
     expect((await client.schedules.describe('nightly')).recentRuns).toHaveLength(1);
   });
