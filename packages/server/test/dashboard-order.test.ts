@@ -1,50 +1,25 @@
-import { Client, WorkflowFailedError } from '@reel/sdk';
-import { recordingLogger } from '@reel/testing';
+import { type Client, WorkflowFailedError } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, type Order, workflows } from '../../../examples/order/workflows.ts';
-import { startServer } from '../src/server.ts';
-import { act, launchChromium, screenshot, status } from './browser.ts';
+import { act, type Dashboard, openDashboard, screenshot, status } from './browser.ts';
 
 // The order example as `reel dev` serves it (no API keys), followed and acted on from the dashboard.
 // `pnpm docs:screenshots` takes docs/dashboard.md's pictures from here.
 
 const db = useTestDatabase();
-let worker: Worker;
+let dashboard: Dashboard;
 let client: Client;
-let app: FastifyInstance;
 let url: string;
-let browser: Browser;
 let page: Page;
-const pageErrors: Error[] = [];
 
 beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-    logger: recordingLogger(),
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-  ({ app, url } = await startServer({ client, logger: false, port: 0 }));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  page.setDefaultTimeout(8000);
-  page.on('pageerror', (error) => pageErrors.push(error));
+  dashboard = await openDashboard(db.connectionString, { workflows, activities });
+  ({ client, url, page } = dashboard);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await worker?.shutdown();
-  await client?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => dashboard?.close());
 
 const order = (id: string, fields: Partial<Order> = {}): Order => ({
   id,

@@ -1,58 +1,30 @@
-import { Client, NonDeterminismError, toErrorInfo } from '@reel/sdk';
-import { recordingLogger } from '@reel/testing';
+import { type Client, NonDeterminismError, toErrorInfo } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';
-import { startServer } from '../src/server.ts';
-import { act, launchChromium, status } from './browser.ts';
+import { act, type Dashboard, openDashboard, status } from './browser.ts';
 import { dashboardActivities, dashboardWorkflows } from './fixtures/dashboard-workflows.ts';
 
 const db = useTestDatabase();
 const ADMIN = 'dash-admin-key';
 const READER = 'dash-reader-key';
-let worker: Worker;
+let dashboard: Dashboard;
 let client: Client;
-let app: FastifyInstance;
 let url: string;
 let browser: Browser;
 let page: Page;
-/** Errors the page's scripts threw; none is expected. */
-const pageErrors: Error[] = [];
 
 beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
+  dashboard = await openDashboard(db.connectionString, {
     workflows: dashboardWorkflows,
     activities: dashboardActivities,
-    handleSignals: false,
-    stickyMs: 50,
-    logger: recordingLogger(),
+    apiKeys: parseApiKeys(`${ADMIN}:admin;${READER}:read`),
   });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-  const apiKeys = parseApiKeys(`${ADMIN}:admin;${READER}:read`);
-  ({ app, url } = await startServer({ client, apiKeys, logger: false, port: 0 }));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(8000);
-  page.on('pageerror', (error) => pageErrors.push(error));
-  // No action may fall back to the browser's own confirm(): it would block the page.
-  page.on('dialog', (dialog) => {
-    pageErrors.push(new Error(`a browser dialog opened: ${dialog.message()}`));
-    void dialog.dismiss();
-  });
+  ({ client, url, browser, page } = dashboard);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await worker?.shutdown();
-  await client?.close();
-  expect(pageErrors).toEqual([]);
-});
+afterAll(() => dashboard?.close());
 
 describe('the dashboard', () => {
   it('asks for the key, then lists a started workflow with counts by status', async () => {
