@@ -1,7 +1,7 @@
 // Actions on a run: signal, query, cancel, terminate, retry now, reset. Each asks first and shows
 // the API's own message when it refuses (see confirm.js).
 import { useState } from 'preact/hooks';
-import { api, can, enc, html, link, pretty } from './api.js';
+import { api, can, enc, html, isOpen, link, pretty } from './api.js';
 import { act } from './confirm.js';
 
 /** The JSON a textarea holds: `{ value }`, `{ error }`, or `{}` when empty (no payload). */
@@ -42,7 +42,7 @@ function NamedJsonForm({ kind, label, hint, onSend }) {
 export function Actions({ run, scopes, reload }) {
   const [outcome, setOutcome] = useState(undefined);
   const id = enc(run.workflowId);
-  const open = run.status === 'running' || run.status === 'parked';
+  const open = isOpen(run);
   const post = (path, body) => () => api('POST', `v1/workflows/${id}/${path}`, body);
   const button = (label, question, call) =>
     html`<button data-action=${label} onClick=${() => act(question, label, call, setOutcome, reload)}>${label}</button>`;
@@ -103,7 +103,7 @@ export function Actions({ run, scopes, reload }) {
 export function ResetButton({ run, seq, onOutcome }) {
   const reset = () =>
     act(
-      `Reset ${run.workflowId} to event ${seq}? A new run keeps events up to ${seq} and redoes the rest${run.status === 'running' || run.status === 'parked' ? '; this run closes as reset' : ''}.`,
+      `Reset ${run.workflowId} to event ${seq}? A new run keeps events up to ${seq} and redoes the rest${isOpen(run) ? '; this run closes as reset' : ''}.`,
       'Reset',
       () => api('POST', `v1/workflows/${enc(run.workflowId)}/reset`, { toEvent: seq, runId: run.runId }),
       onOutcome,

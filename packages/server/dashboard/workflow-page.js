@@ -1,7 +1,7 @@
 // A run's page: its status and data, what it waits on, the timeline, the history and the actions.
 import { useRef } from 'preact/hooks';
 import { Actions } from './actions.js';
-import { api, can, enc, html, pretty, query } from './api.js';
+import { api, can, enc, html, isOpen, pretty, query } from './api.js';
 import { History } from './history-table.js';
 import { usePoll } from './poll.js';
 import { Facts } from './run-facts.js';
@@ -14,7 +14,6 @@ const CLOSED_EVERY_MS = 30_000;
 /** The runs of the workflow id the page lists, the latest first. */
 const RUNS_SHOWN = 20;
 
-const isOpen = (run) => run.status === 'running' || run.status === 'parked';
 const NONE = { activities: [], timers: [], children: [] };
 
 function Json({ value }) {
