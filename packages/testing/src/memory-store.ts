@@ -194,8 +194,8 @@ export class MemoryStore implements Store {
     );
   }
 
-  loadHistory(runId: string): Promise<RecordedEvent[]> {
-    return this.commits.loadHistory(runId);
+  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
+    return this.commits.loadHistory(runId, afterSeq);
   }
 
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {

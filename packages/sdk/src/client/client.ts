@@ -276,14 +276,23 @@ export class Client {
     return runs;
   }
 
-  /** The run's full history as plain JSON: save it as a fixture and replay it against new code. */
-  async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
+  /**
+   * The run's full history as plain JSON: save it as a fixture and replay it against new code. With
+   * `after`, only the events after that seq: what a reader that has the others lacks.
+   */
+  async history(
+    workflowId: string,
+    options: { runId?: string; after?: number } = {},
+  ): Promise<WorkflowHistory> {
+    const { after } = options;
+    if (after !== undefined && !(Number.isInteger(after) && after >= 0))
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `after is a seq, an integer from 0, not ${after}.`);
     const run = await this.describeRun(workflowId, options.runId);
     return {
       workflowId: run.workflowId,
       runId: run.runId,
       workflowType: run.type,
-      events: await this.store.loadHistory(run.runId),
+      events: await this.store.loadHistory(run.runId, after),
     };
   }
 

@@ -156,8 +156,8 @@ export class PostgresStore implements Store {
     return this.leases.nextReadyIn(types, now);
   }
 
-  loadHistory(runId: string): Promise<RecordedEvent[]> {
-    return this.commits.loadHistory(runId);
+  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
+    return this.commits.loadHistory(runId, afterSeq);
   }
 
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
