@@ -169,6 +169,9 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     if (typeof code === 'string') info.code = code;
     if (err.stack) info.stack = err.stack;
     if ((err as { nonRetryable?: unknown }).nonRetryable === true) info.nonRetryable = true;
+    // A parked run's describe shows where replay diverged, for people and tools to read without parsing the message.
+    if (err instanceof NonDeterminismError)
+      info.details = { seq: err.seq, expected: err.expected ?? null, recorded: err.recorded ?? null };
     return info;
   }
   return { name: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)) };

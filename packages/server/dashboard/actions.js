@@ -1,7 +1,8 @@
 // Actions on a run: signal, query, cancel, terminate, retry now, reset. Each asks first and shows
-// the API's own message when it refuses.
+// the API's own message when it refuses (see confirm.js).
 import { useState } from 'preact/hooks';
-import { api, can, enc, html, link, pretty } from './api.js';
+import { api, can, enc, html, isOpen, link, pretty } from './api.js';
+import { act } from './confirm.js';
 
 /** The JSON a textarea holds: `{ value }`, `{ error }`, or `{}` when empty (no payload). */
 export function parseJson(text) {
@@ -13,24 +14,11 @@ export function parseJson(text) {
   }
 }
 
-/** Runs `call` once the user confirms `question`; its outcome shows in `setOutcome`. */
-async function act(question, call, setOutcome, onDone) {
-  if (!confirm(question)) return;
-  setOutcome({ busy: true });
-  try {
-    const answer = await call();
-    setOutcome({ ok: answer });
-    onDone?.(answer);
-  } catch (err) {
-    setOutcome({ error: err.code ? `${err.code}: ${err.message}` : err.message });
-  }
-}
-
-function Outcome({ outcome }) {
+/** What the last confirmed action answered: done, or a query's answer. */
+export function Outcome({ outcome }) {
   if (!outcome) return null;
-  if (outcome.busy) return html`<p class="muted">Sending…</p>`;
-  if (outcome.error) return html`<p class="error" role="alert">${outcome.error}</p>`;
-  return html`<p class="ok" role="status">Done.${outcome.ok?.result !== undefined ? html` Answer: <code>${pretty(outcome.ok.result)}</code>` : ''}</p>`;
+  const answer = outcome.ok?.result;
+  return html`<p class="ok" role="status">Done.${answer !== undefined ? html` Answer: <code data-testid="answer">${pretty(answer)}</code>` : ''}</p>`;
 }
 
 /** A name and a JSON editor; the send button stays disabled while the JSON does not parse. */
@@ -54,10 +42,10 @@ function NamedJsonForm({ kind, label, hint, onSend }) {
 export function Actions({ run, scopes, reload }) {
   const [outcome, setOutcome] = useState(undefined);
   const id = enc(run.workflowId);
-  const open = run.status === 'running' || run.status === 'parked';
+  const open = isOpen(run);
   const post = (path, body) => () => api('POST', `v1/workflows/${id}/${path}`, body);
   const button = (label, question, call) =>
-    html`<button data-action=${label} onClick=${() => act(question, call, setOutcome, reload)}>${label}</button>`;
+    html`<button data-action=${label} onClick=${() => act(question, label, call, setOutcome, reload)}>${label}</button>`;
   const actions = [];
   if (can(scopes, 'write') && open) {
     actions.push(
@@ -84,6 +72,7 @@ export function Actions({ run, scopes, reload }) {
       onSend=${(name, payload) =>
         act(
           `Send signal ${name} to ${run.workflowId}?`,
+          'Send signal',
           post(`signals/${enc(name)}`, payload === undefined ? {} : { payload }),
           setOutcome,
           reload,
@@ -96,6 +85,7 @@ export function Actions({ run, scopes, reload }) {
       onSend=${(name, args) =>
         act(
           `Run query ${name} on ${run.workflowId}?`,
+          'Query',
           () =>
             api(
               'POST',
@@ -113,14 +103,13 @@ export function Actions({ run, scopes, reload }) {
 export function ResetButton({ run, seq, onOutcome }) {
   const reset = () =>
     act(
-      `Reset ${run.workflowId} to event ${seq}? A new run keeps events up to ${seq} and redoes the rest${run.status === 'running' || run.status === 'parked' ? '; this run closes as reset' : ''}.`,
+      `Reset ${run.workflowId} to event ${seq}? A new run keeps events up to ${seq} and redoes the rest${isOpen(run) ? '; this run closes as reset' : ''}.`,
+      'Reset',
       () => api('POST', `v1/workflows/${enc(run.workflowId)}/reset`, { toEvent: seq, runId: run.runId }),
       onOutcome,
       (answer) => {
-        location.hash = link('workflows', answer.workflowId);
+        location.hash = link('workflows', answer.workflowId, answer.runId);
       },
     );
   return html`<button class="small" data-action="reset" onClick=${reset}>reset here</button>`;
 }
-
-export { Outcome };

@@ -72,5 +72,8 @@ export function when(iso) {
 
 export const pretty = (value) => (value === undefined ? '' : JSON.stringify(value, null, 2));
 
+/** Whether the run is open: running or parked. */
+export const isOpen = (run) => run.status === 'running' || run.status === 'parked';
+
 /** Whether the scopes allow an action that needs `scope`; admin implies every scope. */
 export const can = (scopes, scope) => scopes.includes('admin') || scopes.includes(scope);

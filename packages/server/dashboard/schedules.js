@@ -2,23 +2,15 @@
 import { useState } from 'preact/hooks';
 import { Outcome } from './actions.js';
 import { api, can, enc, html, link, when } from './api.js';
+import { act } from './confirm.js';
 import { usePoll } from './poll.js';
 
 export function SchedulesPage({ scopes }) {
   const { data, error, reload } = usePoll(() => api('GET', 'v1/schedules'), []);
   const [outcome, setOutcome] = useState(undefined);
-  const act = async (question, method, path) => {
-    if (!confirm(question)) return;
-    setOutcome({ busy: true });
-    try {
-      setOutcome({ ok: await api(method, path) });
-      reload();
-    } catch (err) {
-      setOutcome({ error: err.code ? `${err.code}: ${err.message}` : err.message });
-    }
-  };
   const button = (label, question, method, path) =>
-    html`<button class="small" data-action=${label} onClick=${() => act(question, method, path)}>${label}</button>`;
+    html`<button class="small" data-action=${label}
+      onClick=${() => act(question, label, () => api(method, path), setOutcome, reload)}>${label}</button>`;
   return html`<section>
     <h1>Schedules</h1>
     ${error && html`<p class="error">${error.message}</p>`}

@@ -101,12 +101,26 @@ export function duration(msecs) {
   return m < 60 ? `${m}m ${Math.round((msecs % 60_000) / 1000)}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-/** The SVG picture. `pendingKeys` are the rows the run waits on now (from describe's `pending`). */
-export function Timeline({ events, closedAt, pendingKeys }) {
+/**
+ * The SVG picture. `pendingKeys` are the rows the run waits on now (from describe's `pending`);
+ * `forInput`: it waits for a signal or a condition, which records no event, so a row of its own
+ * shows that wait from the last event on.
+ */
+export function Timeline({ events, closedAt, pendingKeys, forInput }) {
   if (!events?.length) return null;
   const start = ms(events[0].at);
   const end = closedAt ? ms(closedAt) : Date.now();
   const { rows, signals } = timelineRows(events, end);
+  if (forInput) {
+    const since = ms(events.at(-1).at);
+    rows.push({
+      key: 'input',
+      kind: 'input-wait',
+      label: 'waiting for input',
+      open: true,
+      segments: [{ kind: 'wait', start: since, end, open: true }],
+    });
+  }
   const span = Math.max(end - start, 1);
   const x = (t) => LABEL_W + ((Math.min(Math.max(t, start), end) - start) / span) * (WIDTH - LABEL_W - 10);
   const height = AXIS_H + Math.max(rows.length, 1) * ROW_H + 8;
@@ -125,7 +139,7 @@ export function Timeline({ events, closedAt, pendingKeys }) {
     ${rows.length === 0 && html`<text x=${LABEL_W} y=${AXIS_H + 16} class="muted">No activities, timers or children yet.</text>`}
     ${rows.map((r, i) => {
       const y = AXIS_H + i * ROW_H;
-      const waiting = pendingKeys.has(r.key);
+      const waiting = pendingKeys.has(r.key) || r.kind === 'input-wait';
       return html`<g class=${`row ${r.kind}${waiting ? ' waiting' : ''}`} data-kind=${r.kind} data-key=${r.key}>
         <text x=${4} y=${y + 16} class="label">${r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label}</text>
         ${r.segments.map(

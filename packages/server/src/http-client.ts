@@ -179,13 +179,33 @@ export class HttpClient {
     return { ...body, items: body.items.map(reviveDates) };
   }
 
+  /** The runs of a workflow id, the latest first, as `Client.runs` returns them. */
+  async runs(workflowId: string, options: { limit?: number } = {}): Promise<WorkflowDescription[]> {
+    const { body } = await this.request<{ items: WorkflowDescription[] }>(
+      'GET',
+      `${path(workflowId)}/runs`,
+      undefined,
+      { limit: options.limit },
+    );
+    return body.items.map(reviveDates);
+  }
+
   /** The run's full history, as `Client.history` returns it: save it and replay it against new code. */
-  async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
-    return (
-      await this.request<WorkflowHistory>('GET', `${path(workflowId)}/history`, undefined, {
-        runId: options.runId,
-      })
-    ).body;
+  async history(
+    workflowId: string,
+    options: { runId?: string; after?: number } = {},
+  ): Promise<WorkflowHistory> {
+    type Page = WorkflowHistory & { nextAfter?: number };
+    const page = async (runId: string | undefined, after: number | undefined) =>
+      (await this.request<Page>('GET', `${path(workflowId)}/history`, undefined, { runId, after })).body;
+    const { nextAfter, ...history } = await page(options.runId, options.after);
+    // With `after`, the server answers page by page; the rest is read from the same run.
+    for (let next = nextAfter; next !== undefined; ) {
+      const more = await page(history.runId, next);
+      history.events.push(...more.events);
+      next = more.nextAfter;
+    }
+    return history;
   }
 
   /** Waits for the run to close, long-polling in steps of at most 60 s; same errors as `Client.result`. */

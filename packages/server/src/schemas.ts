@@ -109,6 +109,15 @@ export const workflowDescription = {
       description: 'The attributes it was started with, to filter lists by.',
     },
     historyLength: { type: 'integer' },
+    parentRunId: {
+      type: 'string',
+      format: 'uuid',
+      description: "Set for a child workflow: its parent's run.",
+    },
+    parentWorkflowId: {
+      type: 'string',
+      description: "Set for a child workflow while its parent's run is kept: the parent's workflow id.",
+    },
     resetTo: {
       type: 'string',
       format: 'uuid',

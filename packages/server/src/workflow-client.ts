@@ -12,6 +12,7 @@ export type WorkflowClientMethod =
   | 'query'
   | 'describe'
   | 'list'
+  | 'runs'
   | 'history'
   | 'result'
   | 'close';

@@ -165,6 +165,18 @@ describe('reel workflow', () => {
     const described = await reel(['workflow', 'describe', 'cli-reset', '--run-id', old.runId, ...remote()]);
     expect(described.stdout).toMatch(/^status: +reset$/m);
     expect(described.stdout).toContain(`reset:    to run ${runId}`);
+    const runs = await reel(['workflow', 'runs', 'cli-reset', ...remote()]);
+    expect(runs.code).toBe(0);
+    // The latest first: the run the reset started, then the one it reset.
+    expect(
+      runs.stdout
+        .split('\n')
+        .slice(1, 3)
+        .map((line) => line.split(/ +/).slice(0, 2)),
+    ).toEqual([
+      [runId, expect.any(String)],
+      [old.runId, 'reset'],
+    ]);
   });
 });
 

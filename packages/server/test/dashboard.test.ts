@@ -1,75 +1,30 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { Client } from '@reel/sdk';
-import { recordingLogger } from '@reel/testing';
+import { type Client, NonDeterminismError, toErrorInfo } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';
-import { startServer } from '../src/server.ts';
+import { act, type Dashboard, openDashboard, status } from './browser.ts';
 import { dashboardActivities, dashboardWorkflows } from './fixtures/dashboard-workflows.ts';
-
-/** Debian's Chromium, or the one REEL_CHROMIUM names; never a downloaded browser. */
-const CHROMIUM = process.env.REEL_CHROMIUM || '/usr/bin/chromium';
-/** Set by `pnpm docs:screenshots`: where the pictures of docs/dashboard.md are written. */
-const SCREENSHOTS = process.env.REEL_SCREENSHOTS;
 
 const db = useTestDatabase();
 const ADMIN = 'dash-admin-key';
 const READER = 'dash-reader-key';
-let worker: Worker;
+let dashboard: Dashboard;
 let client: Client;
-let app: FastifyInstance;
 let url: string;
 let browser: Browser;
 let page: Page;
-/** Errors the page's scripts threw; none is expected. */
-const pageErrors: Error[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set REEL_CHROMIUM to one.`,
-    );
-  }
-  worker = await Worker.create({
-    connectionString: db.connectionString,
+  dashboard = await openDashboard(db.connectionString, {
     workflows: dashboardWorkflows,
     activities: dashboardActivities,
-    handleSignals: false,
-    stickyMs: 50,
-    logger: recordingLogger(),
+    apiKeys: parseApiKeys(`${ADMIN}:admin;${READER}:read`),
   });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-  const apiKeys = parseApiKeys(`${ADMIN}:admin;${READER}:read`);
-  ({ app, url } = await startServer({ client, apiKeys, logger: false, port: 0 }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  // Every confirmation is accepted: the test is the person who clicked.
-  page.on('dialog', (dialog) => void dialog.accept());
-  page.setDefaultTimeout(8000);
-  page.on('pageerror', (error) => pageErrors.push(error));
+  ({ client, url, browser, page } = dashboard);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await worker?.shutdown();
-  await client?.close();
-  expect(pageErrors).toEqual([]);
-});
-
-const status = (p: Page, text: string) =>
-  p.locator('[data-testid=status]', { hasText: new RegExp(`^${text}$`) }).waitFor();
-
-async function screenshot(name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, name) });
-}
+afterAll(() => dashboard?.close());
 
 describe('the dashboard', () => {
   it('asks for the key, then lists a started workflow with counts by status', async () => {
@@ -88,7 +43,6 @@ describe('the dashboard', () => {
     expect(await page.locator('table.runs tbody tr').count()).toBe(1);
     await page.click('[data-status=all]');
     await page.locator('a', { hasText: 'order-2' }).waitFor();
-    await screenshot('dashboard-list.png');
   });
 
   it('draws one timeline bar per activity of a run, with its history', async () => {
@@ -100,7 +54,31 @@ describe('the dashboard', () => {
     expect(await page.locator('table.history tbody tr').count()).toBe(
       (await client.history('order-1')).events.length,
     );
-    await screenshot('dashboard-workflow.png');
+  });
+
+  it('shows a run that waits on a signal as waiting for input, and asks only for new events', async () => {
+    const historyAsked: string[] = [];
+    const asked = (r: Request) => r.url().includes('/order-2/history') && historyAsked.push(r.url());
+    page.on('request', asked);
+    await page.goto(`${url}/#/workflows/order-2`);
+    await status(page, 'running');
+    await page.locator('.waiting', { hasText: 'Waiting for input (a signal or a condition)' }).waitFor();
+    await page.locator('svg.timeline g.row.input-wait.waiting').waitFor();
+    // The next look asks for the events after the last one it has, not the whole history again.
+    await page.waitForRequest((r) => r.url().includes('/order-2/history') && /after=\d/.test(r.url()));
+    page.off('request', asked);
+    expect(historyAsked[0]).not.toContain('after=');
+  });
+
+  it('runs a query from its page and shows the answer, or the refusal in the dialog', async () => {
+    await page.fill('input[name=queryName]', 'stage');
+    await act(page, '.json-form.query button');
+    await page.locator('[data-testid=answer]', { hasText: '"awaiting approval"' }).waitFor();
+    await page.fill('input[name=queryName]', 'nope');
+    await act(page, '.json-form.query button');
+    await page.locator('dialog[open] [role=alert]', { hasText: 'REEL_UNKNOWN_QUERY' }).waitFor();
+    await page.click('dialog[open] [data-dialog=close]');
+    await page.locator('dialog').waitFor({ state: 'detached' });
   });
 
   it('sends a signal from its JSON editor, and the run goes on', async () => {
@@ -111,9 +89,19 @@ describe('the dashboard', () => {
     await page.locator('.json-form.signal .error', { hasText: 'Not JSON' }).waitFor();
     expect(await page.locator('.json-form.signal button').isDisabled()).toBe(true);
     await page.fill('textarea[name=signalJson]', '{"item": "lamp"}');
-    await page.click('text=Send signal');
+    await act(page, 'text=Send signal');
     await status(page, 'completed');
     expect(await client.result('order-2')).toBe('shipped lamp');
+    await page.locator('.waiting').waitFor({ state: 'detached' });
+    expect(await page.locator('svg.timeline g.row.input-wait').count()).toBe(0);
+    // Every event, read a few at a time, once each.
+    await page
+      .locator('table.history tbody tr')
+      .nth((await client.history('order-2')).events.length - 1)
+      .waitFor();
+    expect(await page.locator('table.history tbody tr').count()).toBe(
+      (await client.history('order-2')).events.length,
+    );
   });
 
   it('cancels a run from its page', async () => {
@@ -121,6 +109,11 @@ describe('the dashboard', () => {
     await page.goto(`${url}/#/workflows/order-3`);
     await status(page, 'running');
     await page.click('[data-action=Cancel]');
+    // Asked first: cancelling the dialog does nothing.
+    await page.click('dialog[open] [data-dialog=close]');
+    await page.locator('dialog').waitFor({ state: 'detached' });
+    expect((await client.describe('order-3')).status).toBe('running');
+    await act(page, '[data-action=Cancel]');
     await status(page, 'cancelled');
     expect((await client.describe('order-3')).status).toBe('cancelled');
   });
@@ -133,9 +126,10 @@ describe('the dashboard', () => {
     await status(page, 'completed');
     // Inside an activity's attempt is no point to reset to: the page shows the API's refusal.
     const scheduled = events.find((e) => e.type === 'activity_scheduled');
-    await page.click(`table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
-    await page.locator('[role=alert]', { hasText: 'REEL_INVALID_RESET_POINT' }).waitFor();
-    await page.click(`table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
+    await act(page, `table.history tbody tr:nth-child(${(scheduled?.seq ?? 0) + 1}) [data-action=reset]`);
+    await page.locator('dialog[open] [role=alert]', { hasText: 'REEL_INVALID_RESET_POINT' }).waitFor();
+    await page.click('dialog[open] [data-dialog=close]');
+    await act(page, `table.history tbody tr:nth-child(${(firstDone?.seq ?? 0) + 1}) [data-action=reset]`);
     await page.locator('.facts dt', { hasText: 'Reset from' }).waitFor();
     await status(page, 'completed');
     const after = await client.describe('order-1');
@@ -143,16 +137,62 @@ describe('the dashboard', () => {
     expect((await client.describe('order-1', { runId: before.runId })).status).toBe('completed');
   });
 
+  it("links a child to its parent and back, and shows a workflow id's runs, each one's page a click away", async () => {
+    await (await client.start('family', 'kettle', { id: 'family-1' })).result();
+    await page.goto(`${url}/#/workflows/family-1-child`);
+    await status(page, 'completed');
+    await page.click('[data-testid=parent] a');
+    await page.locator('h1', { hasText: /^family-1$/ }).waitFor();
+    await page.click('[data-testid=children] a');
+    await page.locator('h1', { hasText: 'family-1-child' }).waitFor();
+
+    await (await client.start('counter', 0, { id: 'counter-1' })).result();
+    const runs = await client.runs('counter-1');
+    await page.goto(`${url}/#/workflows/counter-1`);
+    await status(page, 'completed');
+    await page.locator('.runs-chain li').nth(2).waitFor();
+    expect(await page.locator('.runs-chain li .status').allTextContents()).toEqual([
+      'completed',
+      'continued',
+      'continued',
+    ]);
+    await page.click('.runs-chain li:nth-child(3) a');
+    await status(page, 'continued');
+    await page.locator('.facts code', { hasText: runs[2]?.runId ?? 'none' }).waitFor();
+    expect(await page.locator('.runs-chain li.current').textContent()).toContain('continued');
+  });
+
+  it("shows a parked run's nondeterminism as the code's command beside history's", async () => {
+    // A run parked as a worker parks it, with a type no worker here serves, so it stays parked.
+    const now = new Date();
+    await client.store.registerTypes(['drifting'], now);
+    await client.start('drifting', null, { id: 'drift-1' });
+    const [lease] = await client.store.claim('test', ['drifting'], 1, now, 60_000);
+    if (!lease) throw new Error('expected to claim drift-1');
+    const diverged = new NonDeterminismError(
+      'drift-1',
+      3,
+      { kind: 'activity', name: 'charge' },
+      { kind: 'timer' },
+    );
+    await client.store.park(lease, toErrorInfo(diverged), now, new Date(now.getTime() + 3_600_000));
+    await page.goto(`${url}/#/workflows/drift-1`);
+    await status(page, 'parked');
+    await page.locator('.parked table.divergence td.expected', { hasText: 'activity charge' }).waitFor();
+    expect(await page.locator('.parked table.divergence td.recorded').textContent()).toBe('timer');
+    expect(await page.locator('.parked table.divergence td').first().textContent()).toBe('#3');
+  });
+
   it('pauses, resumes and triggers a schedule from the schedules page', async () => {
     await client.schedules.create({ id: 'nightly', workflow: 'threeSteps', cron: '0 3 * * *', input: 'tea' });
     await page.goto(`${url}/#/schedules`);
     await page.locator('td', { hasText: 'nightly' }).waitFor();
-    await page.click('[data-action=Pause]');
+    await act(page, '[data-action=Pause]');
     await page.locator('[data-action=Resume]').waitFor();
     expect((await client.schedules.describe('nightly')).paused).toBe(true);
-    await page.click('[data-action=Resume]');
+    await act(page, '[data-action=Resume]');
     await page.locator('[data-action=Pause]').waitFor();
-    await page.click('[data-action=Trigger]');
+    await act(page, '[data-action=Trigger]');
     await page.locator('td a', { hasText: 'nightly@' }).waitFor();
     expect((await client.schedules.describe('nightly')).recentRuns).toHaveLength(1);
   });

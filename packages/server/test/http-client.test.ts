@@ -50,6 +50,10 @@ describe('HttpClient over a real socket', () => {
     });
     expect(await http.history('e2e-http')).toEqual(await h.client.history('e2e-http'));
     expect(await http.describe('e2e-direct')).toEqual(await h.client.describe('e2e-direct'));
+    expect(await http.runs('e2e-http')).toEqual(await h.client.runs('e2e-http'));
+    const later = await h.client.history('e2e-http', { after: 2 });
+    expect(later.events.map((e) => e.seq)[0]).toBe(3);
+    expect(await http.history('e2e-http', { after: 2 })).toEqual(later);
   });
 
   it('lists and pages like Client', async () => {
@@ -81,6 +85,9 @@ describe('HttpClient over a real socket', () => {
         (e: ReelError) => (e instanceof ReelError ? e.code : String(e)),
       );
     expect(await code(http.describe('nobody'))).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect(await code(http.runs('nobody'))).toBe('REEL_WORKFLOW_NOT_FOUND');
+    expect(await code(h.client.history('e2e-http', { after: -1 }))).toBe('REEL_INVALID_ARGUMENT');
+    expect(await code(http.runs('e2e-http', { limit: 0 }))).toBe('REEL_INVALID_REQUEST');
     expect(await code(http.signal('e2e-http', 'approve', {}))).toBe('REEL_WORKFLOW_CLOSED');
     expect(await code(http.start('noSuchType', {}))).toBe('REEL_UNKNOWN_WORKFLOW_TYPE');
     expect(await code(http.start(waiting, new Date() as never))).toBe('REEL_NOT_SERIALIZABLE');

@@ -164,6 +164,7 @@ describe('OpenAPI', () => {
       '/v1/workflows/{id}/reset',
       '/v1/workflows/{id}/result',
       '/v1/workflows/{id}/retry',
+      '/v1/workflows/{id}/runs',
       '/v1/workflows/{id}/signals/{name}',
       '/v1/workflows/{id}/terminate',
     ]);

@@ -15,8 +15,8 @@ export class MemoryCommits {
     private readonly runs: MemoryRuns,
   ) {}
 
-  async loadHistory(runId: string): Promise<RecordedEvent[]> {
-    return copy(this.tables.runs.get(runId)?.history ?? []);
+  async loadHistory(runId: string, afterSeq = -1): Promise<RecordedEvent[]> {
+    return copy((this.tables.runs.get(runId)?.history ?? []).filter((e) => e.seq > afterSeq));
   }
 
   async commit(req: CommitRequest): Promise<CommitOutcome> {

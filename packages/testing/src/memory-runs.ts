@@ -104,7 +104,7 @@ export class MemoryRuns {
 
   async describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined> {
     const run = runId === undefined ? this.tables.latest(workflowId) : this.tables.runs.get(runId);
-    return run && run.workflowId === workflowId ? describe(run) : undefined;
+    return run && run.workflowId === workflowId ? this.describeRun(run) : undefined;
   }
 
   async list(filter: ListFilter): Promise<ListPage> {
@@ -115,9 +115,17 @@ export class MemoryRuns {
       .filter((r) => matches(r, filter))
       .filter((r) => !after || newerFirst(r, after) > 0)
       .sort(newerFirst);
-    const items = rows.slice(0, limit).map(describe);
+    const items = rows.slice(0, limit).map((r) => this.describeRun(r));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return last ? { items, nextCursor: encodeListCursor(last) } : { items };
+  }
+
+  async listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]> {
+    return [...this.tables.runs.values()]
+      .filter((r) => r.workflowId === workflowId)
+      .sort((a, b) => b.order - a.order)
+      .slice(0, limit)
+      .map((r) => this.describeRun(r));
   }
 
   /** How many runs `list` would return over all its pages. */
@@ -135,6 +143,10 @@ export class MemoryRuns {
       .slice(0, limit);
     for (const r of doomed) this.tables.runs.delete(r.runId);
     return doomed.map((r) => r.runId);
+  }
+
+  private describeRun(run: Run): WorkflowDescription {
+    return describe(run, run.parent && this.tables.runs.get(run.parent.runId));
   }
 
   private terminateRun(run: Run, reason: string | undefined, now: Date): void {
@@ -169,7 +181,8 @@ function newerFirst(a: Position, b: Position): number {
   );
 }
 
-function describe(r: Run): WorkflowDescription {
+/** What describe and list say of a run; a child names its parent's workflow id while that run is kept. */
+function describe(r: Run, parent: Run | undefined): WorkflowDescription {
   const d: WorkflowDescription = {
     workflowId: r.workflowId,
     runId: r.runId,
@@ -185,6 +198,7 @@ function describe(r: Run): WorkflowDescription {
   if (r.closedAt) d.closedAt = r.closedAt;
   if (r.attributes !== undefined) d.attributes = copy(r.attributes);
   if (r.parent) d.parentRunId = r.parent.runId;
+  if (parent) d.parentWorkflowId = parent.workflowId;
   if (r.resetTo) d.resetTo = r.resetTo;
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };

@@ -57,6 +57,11 @@ it('parks a workflow whose new code issues commands in another order, then resum
   expect(parked.parked?.error.message).toContain(
     "issues activity 'charge' but history recorded activity 'reserve'",
   );
+  expect(parked.parked?.error.details).toEqual({
+    seq: 0,
+    expected: { kind: 'activity', name: 'charge' },
+    recorded: { kind: 'activity', name: 'reserve' },
+  });
   expect(parked.parked?.retryAt).toBeInstanceOf(Date);
   expect(parked.error).toBeUndefined();
   expect((await client.history('checkout-1')).events).toEqual(recorded); // nothing written, nothing lost

@@ -258,27 +258,41 @@ export class Client {
    * for the next page.
    */
   async list(filter: ListFilter = {}): Promise<ListPage> {
-    if (
-      filter.limit !== undefined &&
-      !(Number.isInteger(filter.limit) && filter.limit >= 1 && filter.limit <= 1000)
-    ) {
-      throw new ReelError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `limit must be an integer from 1 to 1000, not ${filter.limit}.`,
-      );
-    }
+    if (filter.limit !== undefined) checkLimit(filter.limit);
     checkFilter(filter);
     return this.store.list(filter);
   }
 
-  /** The run's full history as plain JSON: save it as a fixture and replay it against new code. */
-  async history(workflowId: string, options: { runId?: string } = {}): Promise<WorkflowHistory> {
+  /**
+   * The runs of a workflow id, the latest first: its continue-as-new chain and the runs its resets
+   * started, with their status and run ids; at most `limit` (1 to 1000, default 50).
+   * @example const [latest, previous] = await client.runs('nightly-report');
+   */
+  async runs(workflowId: string, options: { limit?: number } = {}): Promise<WorkflowDescription[]> {
+    const limit = options.limit ?? 50;
+    checkLimit(limit);
+    const runs = await this.store.listRuns(checkId(workflowId), limit);
+    if (runs.length === 0) throw notFound(workflowId);
+    return runs;
+  }
+
+  /**
+   * The run's full history as plain JSON: save it as a fixture and replay it against new code. With
+   * `after`, only the events after that seq: what a reader that has the others lacks.
+   */
+  async history(
+    workflowId: string,
+    options: { runId?: string; after?: number } = {},
+  ): Promise<WorkflowHistory> {
+    const { after } = options;
+    if (after !== undefined && !(Number.isInteger(after) && after >= 0))
+      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, `after is a seq, an integer from 0, not ${after}.`);
     const run = await this.describeRun(workflowId, options.runId);
     return {
       workflowId: run.workflowId,
       runId: run.runId,
       workflowType: run.type,
-      events: await this.store.loadHistory(run.runId),
+      events: await this.store.loadHistory(run.runId, after),
     };
   }
 
@@ -349,4 +363,13 @@ export class Client {
       terminate: (reason) => this.terminate(id, reason),
     };
   }
+}
+
+/** A page size: an integer from 1 to 1000. */
+function checkLimit(limit: number): void {
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `limit must be an integer from 1 to 1000, not ${limit}.`,
+    );
 }

@@ -46,6 +46,8 @@ export interface WorkflowDescription {
   attributes?: Record<string, Json>;
   /** Set for a child workflow: its parent's run. */
   parentRunId?: string;
+  /** Set for a child workflow while its parent's run is kept: the parent's workflow id. */
+  parentWorkflowId?: string;
   /** Set once the run was reset: the run that took over from a point of its history. */
   resetTo?: string;
   createdAt: Date;

@@ -94,7 +94,8 @@ export interface Store {
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
   /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */
   nextReadyIn(types: string[], now: Date): Promise<number | undefined>;
-  loadHistory(runId: string): Promise<RecordedEvent[]>;
+  /** The run's events in seq order; only those after `afterSeq` when given (what a reader has not seen yet). */
+  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]>;
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
   /**
    * A close (and `continueAsNew`, and `terminate`) applies the closed run's children's parent-close
@@ -139,6 +140,11 @@ export interface Store {
   deleteQuery(queryId: string): Promise<void>;
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
+  /**
+   * The runs of a workflow id, the latest first (the order they started in, reversed: a continue-as-new
+   * chain and resets, newest to oldest), at most `limit`.
+   */
+  listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]>;
   /**
    * Operator's retry now for the latest run of `workflowId`, if open: puts a `retry` item in its inbox
    * (waking its holder, or making it claimable), makes a parked run no worker holds claimable now, and

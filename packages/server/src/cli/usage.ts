@@ -23,6 +23,7 @@ Usage:
       describe <id> [--run-id UUID]
       list [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after T]
            [--created-before T] [--limit N] [--cursor C]
+      runs <id> [--limit N]
       history <id> [--run-id UUID]
       result <id> [--run-id UUID] [--timeout 30s]
   reel batch <command> ... [--url URL] [--api-key KEY] [--json]

@@ -16,6 +16,7 @@ const SUBCOMMANDS = [
   'reset',
   'describe',
   'list',
+  'runs',
   'history',
   'result',
 ] as const;
@@ -105,6 +106,14 @@ export async function workflowCommand(argv: string[]): Promise<void> {
       return describe(client, id(), runId, asJson);
     case 'list':
       return list(client, parsed, asJson);
+    case 'runs': {
+      const runs = await client.runs(id(), { limit: int(parsed, 'limit') });
+      if (asJson) return printJson(runs);
+      return printTable(
+        ['run', 'status', 'created', 'closed'],
+        runs.map((r) => [r.runId, r.status, when(r.createdAt) ?? '', when(r.closedAt) ?? '']),
+      );
+    }
     case 'history': {
       const history = await client.history(id(), { runId });
       if (asJson) return printJson(history, true);
@@ -141,6 +150,7 @@ async function describe(
       run.parked &&
         `${run.parked.error.message} (attempt ${run.parked.attempts}, retry at ${when(run.parked.retryAt) ?? 'on input'})`,
     ],
+    ['parent', run.parentRunId && `${run.parentWorkflowId ?? '(deleted)'} run ${run.parentRunId}`],
     ['reset', run.resetTo && `to run ${run.resetTo}`],
     ['events', String(run.historyLength)],
     ['created', when(run.createdAt)],

@@ -52,10 +52,9 @@ export function historyRoutes(app: FastifyInstance, { client }: RouteContext): v
       const { runId } = request.query;
       const after = request.query.after === undefined ? undefined : Number(request.query.after);
       const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
-      const history = await client.history(request.params.id, { runId });
+      const history = await client.history(request.params.id, { runId, after });
       if (after === undefined && limit === undefined) return history;
-      // The store reads whole histories; paging here keeps answers small until it can page itself.
-      const rest = history.events.filter((e) => e.seq > (after ?? -1));
+      const rest = history.events;
       const events = rest.slice(0, limit ?? 1000);
       const page: typeof history & { nextAfter?: number } = { ...history, events };
       if (rest.length > events.length) page.nextAfter = events.at(-1)?.seq;

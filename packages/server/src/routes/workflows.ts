@@ -136,6 +136,41 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
     },
     async (request) => client.describe(request.params.id, { runId: request.query.runId }),
   );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+    '/v1/workflows/:id/runs',
+    {
+      schema: {
+        summary: 'The runs of a workflow id, the latest first',
+        description: 'Its continue-as-new chain and the runs its resets started, with their status.',
+        tags: ['workflows'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'string', pattern: LIMIT, description: 'At most, 1 to 1000. Default 50.' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { $ref: 'ReelWorkflow#' } } },
+            required: ['items'],
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query;
+      return {
+        items: await client.runs(request.params.id, {
+          limit: limit === undefined ? undefined : Number(limit),
+        }),
+      };
+    },
+  );
 }
 
 /** The run filter of a list query string, without its paging. */

@@ -31,6 +31,9 @@ export function historyBehaviour(h: Harness): void {
       const history = await h.store.loadHistory(lease.runId);
       expect(history.slice(1)).toEqual([...events, event(4, 50)]);
       expect(await h.store.loadHistory(lease.runId)).toEqual(history);
+      // A reader that has seen up to seq 2 gets only the events after it.
+      expect(await h.store.loadHistory(lease.runId, 2)).toEqual(history.slice(3));
+      expect(await h.store.loadHistory(lease.runId, 4)).toEqual([]);
       const described = await h.store.describe(lease.workflowId);
       expect(described).toMatchObject({ historyLength: 5 });
       expect(described?.updatedAt).toEqual(at(50));

@@ -13,6 +13,7 @@ import { notificationBehaviour } from './notifications.ts';
 import { operatorActionBehaviour } from './operator-actions.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
 import { queryBehaviour } from './queries.ts';
+import { runLinkBehaviour } from './run-links.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
@@ -63,6 +64,7 @@ export function storeConformance(
     parentCloseBehaviour(h);
     queryBehaviour(h);
     describeListBehaviour(h);
+    runLinkBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
     batchBehaviour(h);

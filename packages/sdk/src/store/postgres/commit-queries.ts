@@ -14,7 +14,7 @@ import { parentClosePolicy } from './parent-close-policy.ts';
 export const LOAD_HISTORY = `
 select json_agg(json_build_array(seq, type, data, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                 order by seq)::text as events
-  from reel.history where run_id = $1`;
+  from reel.history where run_id = $1 and ($2::int is null or seq > $2)`;
 
 /**
  * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one

@@ -38,8 +38,8 @@ export class PostgresCommits {
     this.group = new GroupCommit((reqs) => this.writeCommits(reqs), onBatch);
   }
 
-  async loadHistory(runId: string): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId]);
+  async loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId, afterSeq ?? null]);
     const events: [number, string, Record<string, unknown>, string][] = JSON.parse(rows[0].events ?? '[]');
     // Each parsed `data` completed in place: spread copies of 10,000 objects took 50 ms, this 1 ms.
     return events.map(([seq, type, data, at]) => {

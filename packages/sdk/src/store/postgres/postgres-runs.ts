@@ -125,6 +125,11 @@ export class PostgresRuns {
       : { items };
   }
 
+  async listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]> {
+    const { rows } = await this.pool.query(prepared(q.RUNS_OF), [workflowId, limit]);
+    return rows.map(toDescription);
+  }
+
   async count(filter: BatchFilter): Promise<number> {
     const { rows } = await this.pool.query(q.COUNT_RUNS, filterParams(filter));
     return rows[0].n;
@@ -162,6 +167,7 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
   if (!r.no_result) d.result = r.result;
   if (r.attributes !== null) d.attributes = r.attributes;
   if (r.parent_run_id !== null) d.parentRunId = r.parent_run_id;
+  if (r.parent_workflow_id !== null) d.parentWorkflowId = r.parent_workflow_id;
   if (r.reset_to !== null) d.resetTo = r.reset_to;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;

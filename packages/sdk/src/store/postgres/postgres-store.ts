@@ -156,8 +156,8 @@ export class PostgresStore implements Store {
     return this.leases.nextReadyIn(types, now);
   }
 
-  loadHistory(runId: string): Promise<RecordedEvent[]> {
-    return this.commits.loadHistory(runId);
+  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
+    return this.commits.loadHistory(runId, afterSeq);
   }
 
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
@@ -218,6 +218,10 @@ export class PostgresStore implements Store {
 
   list(filter: ListFilter): Promise<ListPage> {
     return this.runs.list(filter);
+  }
+
+  listRuns(workflowId: string, limit: number): Promise<WorkflowDescription[]> {
+    return this.runs.listRuns(workflowId, limit);
   }
 
   retryNow(workflowId: string, now: Date): Promise<boolean | undefined> {

@@ -104,11 +104,22 @@ export const REGISTER_TYPES = `
 insert into reel.workflow_types (name, registered_at) select unnest($1::text[]), $2
 on conflict (name) do update set registered_at = excluded.registered_at`;
 
-/** `pg` reads SQL null and JSON null alike; the flags tell "no input/result" from a JSON null. */
+/**
+ * What describe and list read of a run `w`. `pg` reads SQL null and JSON null alike; the flags tell
+ * "no input/result" from a JSON null. A child's parent's workflow id comes from the parent's row
+ * (null once retention deleted it).
+ */
+const DESCRIPTION = `w.*, w.input is null as no_input, w.result is null as no_result,
+       (select p.workflow_id from reel.workflows p where p.run_id = w.parent_run_id) as parent_workflow_id`;
+
 export const DESCRIBE = `
-select *, input is null as no_input, result is null as no_result from reel.workflows
+select ${DESCRIPTION} from reel.workflows w
  where workflow_id = $1 and ($2::uuid is null or run_id = $2)
  order by run_seq desc limit 1`;
+
+/** The runs of workflow id $1, the latest first, at most $2 (the `workflows_latest` index's order). */
+export const RUNS_OF = `
+select ${DESCRIPTION} from reel.workflows w where workflow_id = $1 order by run_seq desc limit $2`;
 
 /** `list`'s filter: $1 statuses, $2 type, $3 attributes contained, $4–$5 the creation time range. */
 const LIST_FILTER = `($1::text[] is null or status = any($1))
@@ -119,7 +130,7 @@ const LIST_FILTER = `($1::text[] is null or status = any($1))
 
 /** Newest first, keyset-paginated on (created_at, run_id): $6–$7 the cursor, $8 the page size. */
 export const LIST = `
-select *, input is null as no_input, result is null as no_result from reel.workflows
+select ${DESCRIPTION} from reel.workflows w
  where ${LIST_FILTER}
    and ($6::timestamptz is null or (created_at, run_id) < ($6, $7::uuid))
  order by created_at desc, run_id desc
