@@ -40,6 +40,7 @@ export const ErrorCodes = {
   BATCH_NOT_FOUND: 'REEL_BATCH_NOT_FOUND',
   BATCH_EXISTS: 'REEL_BATCH_EXISTS',
   INVALID_RESET_POINT: 'REEL_INVALID_RESET_POINT',
+  TRANSACTION_UNSUPPORTED: 'REEL_TRANSACTION_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
 import type {
@@ -67,6 +68,12 @@ export interface QueryAnswer {
 }
 
 /**
+ * A `pg` client of the caller's, inside a transaction the caller commits or rolls back: a start or a
+ * signal given one runs its statement on it, so it takes effect if and only if that transaction commits.
+ */
+export type CallerTransaction = pg.ClientBase;
+
+/**
  * The port between the engine and its storage. The Postgres store is the production adapter; an
  * in-memory store serves the test environment, and one conformance suite keeps them in step.
  *
@@ -81,15 +88,29 @@ export interface QueryAnswer {
 export interface Store {
   migrate(): Promise<void>;
   registerTypes(types: string[], now: Date): Promise<void>;
-  start(req: StartRequest): Promise<StartResult>;
-  /** Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when it is closed. */
-  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
+  /** `transaction`: the caller's own, for a run that exists if and only if it commits (Postgres only). */
+  start(req: StartRequest, transaction?: CallerTransaction): Promise<StartResult>;
+  /**
+   * Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when
+   * it is closed. `transaction`: as for `start`.
+   */
+  enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined>;
   /**
    * Closes an open run at once as `terminated`, without running workflow code: appends
    * `workflow_terminated`, fences out the lease holder, deletes the run's tasks, notifying their
    * workers (as `deleteTasks`), and applies its children's parent-close policy. Same answers as `enqueue`.
    */
-  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
+  terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined>;
   /** Claims runs of `types` claimable now, each leased to `owner` for `leaseMs` (store clock). */
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
   /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */

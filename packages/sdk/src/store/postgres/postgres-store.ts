@@ -21,6 +21,7 @@ import type {
   NewBatch,
 } from '../batches.ts';
 import type {
+  CallerTransaction,
   ClaimedRun,
   CommitOutcome,
   CommitRequest,
@@ -135,17 +136,27 @@ export class PostgresStore implements Store {
     return this.runs.registerTypes(types, now);
   }
 
-  /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick). */
-  start(req: StartRequest, db: pg.Pool | pg.PoolClient = this.pool): Promise<StartResult> {
+  /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick, the caller's). */
+  start(req: StartRequest, db: pg.Pool | pg.ClientBase = this.pool): Promise<StartResult> {
     return this.runs.start(req, db);
   }
 
-  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
-    return this.inbox.enqueue(workflowId, item, now);
+  enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    return this.inbox.enqueue(workflowId, item, now, transaction);
   }
 
-  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
-    return this.runs.terminate(workflowId, reason, now);
+  terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    return this.runs.terminate(workflowId, reason, now, transaction);
   }
 
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]> {
