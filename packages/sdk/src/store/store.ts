@@ -68,6 +68,16 @@ export interface QueryAnswer {
 }
 
 /**
+ * How a `ctx.transaction` step's transaction ended: committed with its outcome's record; rolled back
+ * because the lease was lost (`lost`); or its commit's answer never came (`unknown`: the connection
+ * failed during the commit), so only the run's inbox can tell whether it committed.
+ */
+export type TransactionOutcome =
+  | { outcome: 'committed'; value: Json | undefined }
+  | { outcome: 'lost' }
+  | { outcome: 'unknown'; error: Error };
+
+/**
  * A `pg` client of the caller's, inside a transaction the caller commits or rolls back: a start or a
  * signal given one runs its statement on it, so it takes effect if and only if that transaction commits.
  */
@@ -243,6 +253,22 @@ export interface Store {
   ): Promise<boolean>;
   /** Deletes the run's tasks (those of `cmds` only, if given) and notifies their workers. */
   deleteTasks(runId: string, cmds?: number[]): Promise<void>;
+
+  /**
+   * `ctx.transaction`'s step: runs `work` with a client inside a transaction on the store's database,
+   * whose last statement records the value `work` returned as the outcome of attempt `step.attempt` of
+   * command `step.cmd` (an `activity_result` inbox item), fenced by `lease`: the work's writes and that
+   * record commit together, or not at all. `signal` rolls the work back, unless its commit is under
+   * way. Rejects, rolled back, with the error of `work` or of its statements. Absent from a store with
+   * no database.
+   */
+  transaction?(
+    lease: Lease,
+    step: { cmd: number; attempt: number },
+    now: Date,
+    signal: AbortSignal,
+    work: (client: pg.PoolClient) => Promise<Json | undefined>,
+  ): Promise<TransactionOutcome>;
 
   // Batches (see docs/operations.md#bulk-actions): one operation on every run a filter matches.
   /** How many runs match `filter` (a batch's dry run). */

@@ -34,6 +34,8 @@ export interface OpenActivity {
   lastHeartbeat?: Json;
   /** Scheduled inside `ctx.uncancellable`: a cancellation neither waits for nor stops its attempt. */
   shielded: boolean;
+  /** Scheduled by `ctx.transaction`. */
+  transaction: boolean;
 }
 
 /** A timer the workflow is waiting for. */
@@ -153,6 +155,7 @@ export class Commands {
             args: event.args,
             attempt: 1,
             shielded,
+            transaction: event.transaction === true,
           });
         }
         return;

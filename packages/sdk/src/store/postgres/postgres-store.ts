@@ -38,6 +38,7 @@ import type {
   StartResult,
   Store,
   StoreListener,
+  TransactionOutcome,
   WorkflowDescription,
 } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
@@ -52,6 +53,7 @@ import { PostgresOperations } from './postgres-operations.ts';
 import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
+import { PostgresTransactions } from './postgres-transactions.ts';
 import { PostgresWorkers } from './postgres-workers.ts';
 
 /**
@@ -98,6 +100,7 @@ export class PostgresStore implements Store {
   private readonly workers: PostgresWorkers;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
+  private readonly transactions: PostgresTransactions;
   private readonly batches: PostgresBatches;
   private readonly operations: PostgresOperations;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
@@ -123,6 +126,7 @@ export class PostgresStore implements Store {
     // the store's own `start`: a subclass that hooks it sees the starts of schedule ticks too
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.tasks = new PostgresTasks(this.pool, clock);
+    this.transactions = new PostgresTransactions(this.pool);
     this.batches = new PostgresBatches(this.pool, clock, this.runs, this.inbox);
     this.operations = new PostgresOperations(this.pool, clock);
   }
@@ -313,6 +317,16 @@ export class PostgresStore implements Store {
 
   deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     return this.tasks.delete(runId, cmds);
+  }
+
+  transaction(
+    lease: Lease,
+    step: { cmd: number; attempt: number },
+    now: Date,
+    signal: AbortSignal,
+    work: (client: pg.PoolClient) => Promise<Json | undefined>,
+  ): Promise<TransactionOutcome> {
+    return this.transactions.run(lease, step, now, signal, work);
   }
 
   countRuns(filter: BatchFilter): Promise<number> {
