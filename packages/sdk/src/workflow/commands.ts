@@ -35,7 +35,7 @@ export interface OpenActivity {
   /** Scheduled inside `ctx.uncancellable`: a cancellation neither waits for nor stops its attempt. */
   shielded: boolean;
   /** Scheduled by `ctx.transaction`. */
-  transaction: boolean;
+  transaction?: true;
 }
 
 /** A timer the workflow is waiting for. */
@@ -155,7 +155,7 @@ export class Commands {
             args: event.args,
             attempt: 1,
             shielded,
-            transaction: event.transaction === true,
+            ...(event.transaction ? { transaction: true as const } : {}),
           });
         }
         return;
