@@ -222,7 +222,7 @@ function scheduleActivity(
   }
   const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
   const { taskQueue } = activityOptions(fn);
-  return host.issue('activity', name, (cmd) => ({
+  return host.issue(transaction ? 'transaction' : 'activity', name, (cmd) => ({
     type: 'activity_scheduled',
     cmd,
     name,
