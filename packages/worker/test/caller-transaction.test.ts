@@ -148,6 +148,19 @@ describe('client.signal inside the caller transaction', () => {
   });
 });
 
+describe('client.signalWithStart inside the caller transaction', () => {
+  it('starts and signals with the commit, and leaves nothing after a rollback', async () => {
+    await inTransaction('ROLLBACK', (tx) =>
+      client.signalWithStart(waitForGo, undefined, { id: 'sws', transaction: tx }, 'go', 'rolled back'),
+    );
+    await expect(client.describe('sws')).rejects.toMatchObject({ code: ErrorCodes.WORKFLOW_NOT_FOUND });
+    const handle = await inTransaction('COMMIT', (tx) =>
+      client.signalWithStart(waitForGo, undefined, { id: 'sws', transaction: tx }, 'go', 'committed'),
+    );
+    expect(await handle.result()).toBe('committed');
+  });
+});
+
 describe('a transaction that cannot be used', () => {
   it('refuses a value that is not a pg client, a pool, and a client outside any transaction', async () => {
     const invalid = { code: ErrorCodes.INVALID_ARGUMENT };
