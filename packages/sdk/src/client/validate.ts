@@ -54,7 +54,7 @@ export function checkTransaction(tx: unknown): CallerTransaction {
   const client = tx as Partial<CallerTransaction> & { totalCount?: unknown };
   if (typeof tx !== 'object' || tx === null || typeof client.query !== 'function')
     throw invalid(
-      `transaction must be a pg client inside a transaction, not ${String(tx)}. ${TAKE_A_CLIENT}`,
+      `transaction must be a pg client inside a transaction, not ${tx === null ? 'null' : typeof tx}. ${TAKE_A_CLIENT}`,
     );
   if (client.totalCount !== undefined)
     throw invalid(`transaction is a pg pool, whose queries each commit on their own. ${TAKE_A_CLIENT}`);
