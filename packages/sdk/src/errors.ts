@@ -40,6 +40,7 @@ export const ErrorCodes = {
   BATCH_NOT_FOUND: 'REEL_BATCH_NOT_FOUND',
   BATCH_EXISTS: 'REEL_BATCH_EXISTS',
   INVALID_RESET_POINT: 'REEL_INVALID_RESET_POINT',
+  TRANSACTION_UNSUPPORTED: 'REEL_TRANSACTION_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -85,13 +86,16 @@ export class NonDeterminismError extends ReelError {
 
 /** One command as shown in non-determinism reports. */
 export interface CommandSummary {
-  kind: 'activity' | 'timer' | 'child';
+  kind: 'activity' | 'transaction' | 'timer' | 'child';
   name?: string;
 }
 
-function describeCommand(c: CommandSummary | undefined): string {
+const COMMAND_LABELS = { activity: 'activity', transaction: 'transaction step', child: 'child workflow' };
+
+/** A command as a non-determinism report names it: `activity 'chargeCard'`, `a timer`, `nothing`. */
+export function describeCommand(c: CommandSummary | undefined): string {
   if (!c) return 'nothing';
-  return c.kind === 'timer' ? 'a timer' : `${c.kind === 'child' ? 'child workflow' : 'activity'} '${c.name}'`;
+  return c.kind === 'timer' ? 'a timer' : `${COMMAND_LABELS[c.kind]} '${c.name}'`;
 }
 
 /** Rejects the workflow's pending awaits when it is cancelled; rethrow it to end the workflow as `cancelled`. */

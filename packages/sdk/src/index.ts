@@ -6,6 +6,7 @@ export {
   type ClientMetrics,
   type ClientOptions,
   type LocalWorker,
+  type SignalSendOptions,
   type StartOptions,
   type WorkflowHandle,
   type WorkflowHistory,

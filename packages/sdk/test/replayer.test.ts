@@ -318,6 +318,27 @@ describe('non-determinism', () => {
     );
   });
 
+  it('tells a transaction step from an activity, and replays its result as an activity result', async () => {
+    async function reserveInTransaction(ctx: WorkflowContext, item: string) {
+      const reserve = async (_tx: unknown, what: string) => what; // named 'reserve', as recorded
+      return ctx.transaction(reserve, item);
+    }
+    const err = await advanceError(
+      execution(reserveInTransaction, recorded(started(), scheduled(0, 'reserve'), completed(0, 'R'))),
+    );
+    expect(err).toMatchObject({
+      expected: { kind: 'transaction', name: 'reserve' },
+      recorded: { kind: 'activity', name: 'reserve' },
+    });
+    expect((err as NonDeterminismError).message).toContain(
+      "issues transaction step 'reserve' but history recorded activity 'reserve'",
+    );
+    const asStep = { ...scheduled(0, 'reserve'), transaction: true } as HistoryEvent;
+    const exec = execution(reserveInTransaction, recorded(started(), asStep, completed(0, 'R')));
+    await exec.advance();
+    expect(exec.outcome).toMatchObject({ type: 'workflow_completed', result: 'R' });
+  });
+
   it('raises it when a result event names a command of another kind, instead of delivering it', async () => {
     // A timer's firing recorded for an activity's command: never a value for the activity.
     const exec = execution(

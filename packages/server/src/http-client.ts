@@ -11,6 +11,7 @@ import {
   type PendingWork,
   ReelError,
   type ResetOptions,
+  type SignalSendOptions,
   type StartOptions,
   toMs,
   type WorkflowDescription,
@@ -83,6 +84,7 @@ export class HttpClient {
     options: StartOptions = {},
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
+    refuseTransaction(options);
     const body = {
       type,
       id: options.id,
@@ -101,8 +103,14 @@ export class HttpClient {
     return this.handle(checkId(workflowId), runId, false);
   }
 
-  async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
+  async signal(
+    workflowId: string,
+    name: string,
+    payload?: unknown,
+    options: SignalSendOptions = {},
+  ): Promise<void> {
     checkName(name, 'signal name');
+    refuseTransaction(options);
     const json = assertJson(payload, `The payload of signal '${name}'`);
     await this.request('POST', `${path(workflowId)}/signals/${encodeURIComponent(name)}`, { payload: json });
   }
@@ -286,7 +294,8 @@ export class HttpClient {
       created,
       result: (options?: { timeout?: Duration }) => this.result<R>(id, { ...options, runId }),
       describe: () => this.describe(id, { runId }),
-      signal: (name: string, payload?: unknown) => this.signal(id, name, payload),
+      signal: (name: string, payload?: unknown, options?: SignalSendOptions) =>
+        this.signal(id, name, payload, options),
       cancel: (reason?: string) => this.cancel(id, reason),
       terminate: (reason?: string) => this.terminate(id, reason),
       query: (name: string, args?: unknown[], options?: { timeout?: Duration }) =>
@@ -313,4 +322,13 @@ function reviveDates<T extends WorkflowDescription & { pending?: PendingWork }>(
   if (run.parked)
     revived.parked = { ...run.parked, retryAt: run.parked.retryAt === null ? null : d(run.parked.retryAt) };
   return revived;
+}
+
+/** The server has its own connections: it cannot join a transaction of the caller's. */
+function refuseTransaction(options: { transaction?: unknown }): void {
+  if (options.transaction === undefined) return;
+  throw new ReelError(
+    ErrorCodes.TRANSACTION_UNSUPPORTED,
+    'HttpClient cannot start or signal inside your transaction: the server writes on its own connections. Use a Client on the same database (new Client({ pool })) for that.',
+  );
 }

@@ -161,6 +161,16 @@ describe('HttpClient over a real socket', () => {
     expect(await code(http.schedules.delete('s'.repeat(201)))).toBe('REEL_INVALID_ARGUMENT');
   });
 
+  it("refuses the caller's transaction, which the server cannot join, and starts nothing", async () => {
+    const transaction = {} as never;
+    const unsupported = { code: 'REEL_TRANSACTION_UNSUPPORTED' };
+    await expect(http.start(greeting, { name: 'Tx' }, { id: 'e2e-tx', transaction })).rejects.toMatchObject(
+      unsupported,
+    );
+    await expect(http.signal('e2e-tx', 'approve', {}, { transaction })).rejects.toMatchObject(unsupported);
+    await expect(http.describe('e2e-tx')).rejects.toMatchObject({ code: 'REEL_WORKFLOW_NOT_FOUND' });
+  });
+
   it('reports a missing or wrong key and an unreachable server with stable codes', async () => {
     const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
     await expect(new HttpClient({ baseUrl: url }).list()).rejects.toMatchObject({

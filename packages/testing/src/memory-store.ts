@@ -6,12 +6,14 @@ import {
   type BatchOperation,
   type BatchRunOutcome,
   type BatchStep,
+  type CallerTransaction,
   type ClaimedRun,
   type ClaimedTask,
   type CommitOutcome,
   type CommitRequest,
   type ContinueRequest,
   type CreateScheduleOutcome,
+  ErrorCodes,
   type ErrorInfo,
   type InboxItem,
   type Json,
@@ -25,6 +27,7 @@ import {
   type PostedQuery,
   type QueryAnswer,
   type RecordedEvent,
+  ReelError,
   type ResetOutcome,
   type ResetRequest,
   type ScheduleDescription,
@@ -138,15 +141,28 @@ export class MemoryStore implements Store {
     return this.runs.registerTypes(types);
   }
 
-  start(req: StartRequest): Promise<StartResult> {
+  async start(req: StartRequest, transaction?: CallerTransaction): Promise<StartResult> {
+    refuseTransaction(transaction, 'start');
     return this.runs.start(req);
   }
 
-  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
+  async enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    refuseTransaction(transaction, item.kind);
     return this.inbox.enqueue(workflowId, item, now);
   }
 
-  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
+  async terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    refuseTransaction(transaction, 'terminate');
     return this.runs.terminate(workflowId, reason, now);
   }
 
@@ -399,4 +415,13 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     this.tables.listeners.clear();
   }
+}
+
+/** A caller's transaction is a Postgres client: nothing in memory can commit with it. */
+function refuseTransaction(transaction: CallerTransaction | undefined, what: string): void {
+  if (transaction === undefined) return;
+  throw new ReelError(
+    ErrorCodes.TRANSACTION_UNSUPPORTED,
+    `A ${what} inside your transaction needs a Postgres store; the in-memory store has no transaction to join. Test it with createTestEnv({ store: 'postgres' }) and a client of (env.store as PostgresStore).pool.`,
+  );
 }

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   type ActivityFn,
   CLOSING_EVENTS,
+  describeCommand,
   ErrorCodes,
   NonDeterminismError,
   type RecordedEvent,
@@ -66,8 +67,8 @@ export async function replayHistory(
       );
       throw new ReplayMismatchError(
         `Replay of ${where} diverged at command ${err.seq}:\n` +
-          `  history recorded: ${show(err.recorded)}\n` +
-          `  the code now issues: ${show(err.expected)}\n` +
+          `  history recorded: ${describeCommand(err.recorded)}\n` +
+          `  the code now issues: ${describeCommand(err.expected)}\n` +
           `History around it:\n${excerpt(history.events, at === -1 ? history.events.length - 1 : at)}`,
         history,
         { cause: err },
@@ -118,11 +119,6 @@ export async function replayHistories(
     );
   }
   return files;
-}
-
-function show(c: { kind: string; name?: string } | undefined): string {
-  if (!c) return 'nothing';
-  return c.kind === 'timer' ? 'a timer' : `${c.kind === 'child' ? 'child workflow' : 'activity'} '${c.name}'`;
 }
 
 function excerpt(events: RecordedEvent[], at: number): string {

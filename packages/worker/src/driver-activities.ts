@@ -8,15 +8,18 @@ import {
   type Logger,
   type OpenActivity,
   ReelError,
+  type Store,
   type WorkflowExecution,
 } from '@reel/sdk';
 import { attemptEvent, attemptSettings, logFailedAttempt } from './activity-outcome.ts';
-import { runAttempt } from './activity-runner.ts';
+import { type AttemptResult, runAttempt } from './activity-runner.ts';
 import { tracedAttempt } from './activity-span.ts';
+import { transactionAttempt, unsupported } from './driver-transactions.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
 /** What a run's local activities need from its worker and driver. */
 export interface ActivitiesHost {
+  store: Store;
   activities: Map<string, ActivityFn>;
   clock(): Date;
   metrics: WorkerMetrics;
@@ -26,6 +29,10 @@ export interface ActivitiesHost {
   finished(): void;
   /** An attempt failed in a way the engine did not expect. */
   fail(err: unknown): void;
+  /** A `ctx.transaction` step found the lease lost: another worker has the run. */
+  lost(): void;
+  /** A `ctx.transaction` step's outcome is in the run's inbox too: the next read drops it as stale. */
+  inboxChanged(): void;
   /** The activity runs on a task queue, not here. */
   isRemote(activity: { name: string }): boolean;
   /** The context the run's attempt spans are children of. */
@@ -67,8 +74,13 @@ export class LocalActivities {
     return this.waiting().flatMap((a) => (a.retryAt ? [a.retryAt.getTime()] : []));
   }
 
-  /** The error that parks a run calling an activity this worker does not register, if it does. */
-  unregistered(due: OpenActivity[]): ReelError | undefined {
+  /**
+   * The error that parks a run calling an activity this worker does not register, or a
+   * `ctx.transaction` step on a store with no database, if it does.
+   */
+  cannotRun(due: OpenActivity[]): ReelError | undefined {
+    const transaction = due.find((a) => a.transaction);
+    if (transaction && !this.host.store.transaction) return unsupported(transaction.name);
     const missing = due.find((a) => !this.host.activities.has(a.name));
     return (
       missing &&
@@ -123,9 +135,13 @@ export class LocalActivities {
     };
     const startedAt = performance.now();
     this.host.metrics.activityStarted?.(activity.name);
+    const lease = { runId: this.run.runId, fencingToken: this.run.fencingToken };
+    const transaction = activity.transaction
+      ? transactionAttempt(this.host.store, lease, activity, () => this.host.clock(), fn)
+      : undefined;
     void tracedAttempt(this.host.traceContext(), context, () =>
       runAttempt(
-        fn,
+        transaction?.run ?? fn,
         activity.args,
         context,
         timeoutMs,
@@ -133,8 +149,12 @@ export class LocalActivities {
         heartbeat,
       ),
     )
-      .then((result) => {
+      .then(async (attempt) => {
+        const committed = await transaction?.settled();
         this.running.delete(activity.cmd);
+        if (committed?.outcome === 'lost') return this.host.lost();
+        if (committed?.outcome === 'unknown') return this.host.fail(committed.error);
+        const result: AttemptResult = committed ? { ok: true, value: committed.value } : attempt;
         if (ended() || !exec.isOpen(activity.cmd)) return;
         const now = this.host.clock();
         const event = attemptEvent(activity, result, options.retry, now);
@@ -157,6 +177,7 @@ export class LocalActivities {
               : 'failed',
         );
         exec.append(event);
+        if (committed) this.host.inboxChanged();
         this.host.finished();
       })
       .catch((err) => this.host.fail(err));

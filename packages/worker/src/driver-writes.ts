@@ -89,7 +89,9 @@ export class RunWrites {
   /**
    * What led to the `due` activities must be durable before they start: true if a flush must come
    * first. The run's first activities follow from `workflow_started` alone, which is durable since
-   * `start`: their `activity_scheduled` events may wait and go with the first result. Later commands
+   * `start`: their `activity_scheduled` events may wait and go with the first result, except a
+   * `ctx.transaction` step's, whose outcome its transaction records for a command history must
+   * already hold (a worker taking over reads it from the inbox before anything runs). Later commands
    * go with the event that led to them, which replay relies on to tell a changed workflow from an
    * unflushed one (`WorkflowExecution`).
    */
@@ -98,7 +100,9 @@ export class RunWrites {
     const unflushed = exec.unflushed();
     const firstCommands =
       exec.log.length - unflushed.length === 1 &&
-      unflushed.every((e) => due.some((a) => e.type === 'activity_scheduled' && e.cmd === a.cmd));
+      unflushed.every((e) =>
+        due.some((a) => !a.transaction && e.type === 'activity_scheduled' && e.cmd === a.cmd),
+      );
     return (unflushed.length > 0 && !firstCommands) || this.inbox.pending;
   }
 

@@ -81,6 +81,8 @@ export class RunDriver {
         activities: host.activities,
         finished: () => this.poke(),
         fail: (err) => this.fail(err),
+        lost: () => this.leaseLost(),
+        inboxChanged: () => this.inboxChanged(),
         isRemote: (a) => this.tasks.isRemote(a),
         traceContext,
       },
@@ -176,8 +178,8 @@ export class RunDriver {
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
     // Nor does a run whose cancellation waits for the attempts under way.
     const due = this.host.draining || this.inbox.held ? [] : this.activities.due(now);
-    const unregistered = this.activities.unregistered(due);
-    if (unregistered) return this.park(unregistered);
+    const cannotRun = this.activities.cannotRun(due);
+    if (cannotRun) return this.park(cannotRun);
     if (this.writes.mustFlush(due) && !(await this.flushed(this.writes.flush()))) return;
     // Each side effect goes right after the lease is proven, with nothing awaited in between.
     if (this.cancelChildrenPending) {

@@ -2,7 +2,13 @@ import type { Json } from '../codec.ts';
 import type { Duration } from '../duration.ts';
 import type { Logger } from '../logger.ts';
 import type { PostgresOptions } from '../store/postgres/postgres-store.ts';
-import type { StartRequest, StartResult, Store, WorkflowDescription } from '../store/store.ts';
+import type {
+  CallerTransaction,
+  StartRequest,
+  StartResult,
+  Store,
+  WorkflowDescription,
+} from '../store/store.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 import type { PendingWork } from './pending.ts';
 import type { ClosedRun } from './result-waiter.ts';
@@ -63,6 +69,17 @@ export interface StartOptions {
   executionTimeout?: Duration;
   /** Attributes stored with the run and usable as `list({ attributes })` filters. */
   attributes?: Record<string, Json>;
+  /**
+   * Your own `pg` client, inside a transaction (after `BEGIN`): the start runs on it, so the run exists
+   * if and only if your transaction commits, and workers hear of it at the commit. Postgres store only.
+   */
+  transaction?: CallerTransaction;
+}
+
+/** Options of `client.signal`. */
+export interface SignalSendOptions {
+  /** Your own `pg` client, inside a transaction: the signal arrives if and only if it commits. */
+  transaction?: CallerTransaction;
 }
 
 /** A recorded history, as exported by `client.history()`; replayable against new code. */
@@ -83,7 +100,7 @@ export interface WorkflowHandle<R> {
   /** Waits for the run to close; throws `WorkflowFailedError` or `CancelledError` when it did not complete. */
   result(options?: { timeout?: Duration }): Promise<R>;
   describe(): Promise<WorkflowDescription & { pending?: PendingWork }>;
-  signal(name: string, payload?: unknown): Promise<void>;
+  signal(name: string, payload?: unknown, options?: SignalSendOptions): Promise<void>;
   cancel(reason?: string): Promise<void>;
   terminate(reason?: string): Promise<void>;
 }

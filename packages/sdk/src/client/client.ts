@@ -5,6 +5,7 @@ import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import {
+  type CallerTransaction,
   type ListFilter,
   type ListPage,
   OPEN_STATUSES,
@@ -19,6 +20,7 @@ import type {
   ClientMetrics,
   ClientOptions,
   LocalWorker,
+  SignalSendOptions,
   StartOptions,
   WorkflowHandle,
   WorkflowHistory,
@@ -35,6 +37,7 @@ import {
   checkName,
   checkRunId,
   checkStarted,
+  checkTransaction,
   notFound,
   workflowTypeOf,
 } from './validate.ts';
@@ -83,7 +86,15 @@ export class Client {
     this.queries = new QuerySender(this.store, () => this.clock(), this.notifications);
   }
 
-  /** Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. */
+  /**
+   * Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. With
+   * `{ transaction }` (your `pg` client after `BEGIN`) the run exists if and only if that commits.
+   * @example
+   * await tx.query('BEGIN');
+   * await tx.query('insert into orders (id) values ($1)', [order.id]);
+   * await client.start(orderWorkflow, order, { id: `order-${order.id}`, transaction: tx });
+   * await tx.query('COMMIT'); // the order and its workflow, or neither
+   */
   async start<W extends WorkflowFn>(
     workflow: W | string,
     input: WorkflowInput<W>,
@@ -119,8 +130,9 @@ export class Client {
     const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
+    const tx = options.transaction === undefined ? undefined : checkTransaction(options.transaction);
     if (policy === 'terminateExisting') {
-      await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now);
+      await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now, tx);
     }
     const spanAttributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.workflowType]: type };
     const started = await inSpan(
@@ -141,7 +153,9 @@ export class Client {
           ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
           ...(trace ? { trace: { parent: trace } } : {}),
         };
-        const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
+        // A run inside the caller's transaction is no one's to hand to a worker before it commits.
+        const local = tx ? undefined : await this.worker?.startLocally(request);
+        const started = local ?? (await this.store.start(request, tx));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
           [TraceAttributes.runId]: started.runId,
@@ -167,7 +181,7 @@ export class Client {
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     checkName(signal, 'signal name');
     const handle = await this.begin(workflow, input, options, true);
-    await this.signal(handle.id, signal, payload);
+    await this.signal(handle.id, signal, payload, options);
     return handle;
   }
 
@@ -176,13 +190,23 @@ export class Client {
     return this.handle(checkId(workflowId), runId, false);
   }
 
-  /** Sends a signal; it is buffered until the workflow waits for it. Throws if the workflow is closed. */
-  async signal(workflowId: string, name: string, payload?: unknown): Promise<void> {
+  /**
+   * Sends a signal; it is buffered until the workflow waits for it. Throws if the workflow is closed.
+   * With `{ transaction }` (your `pg` client after `BEGIN`) it arrives if and only if that commits.
+   * @example await client.signal('order-42', 'paid', { amount }, { transaction: tx });
+   */
+  async signal(
+    workflowId: string,
+    name: string,
+    payload?: unknown,
+    options: SignalSendOptions = {},
+  ): Promise<void> {
     checkName(name, 'signal name');
     const json = assertJson(payload, `The payload of signal '${name}'`) ?? null;
+    const tx = options.transaction === undefined ? undefined : checkTransaction(options.transaction);
     const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.signalName]: name };
     await inSpan(`reel.signal ${name}`, { kind: SpanKind.PRODUCER, attributes }, () =>
-      this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`),
+      this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`, tx),
     );
   }
 
@@ -328,10 +352,11 @@ export class Client {
     workflowId: string,
     reason: string | undefined,
     now: Date,
+    tx?: CallerTransaction,
   ): Promise<boolean | undefined> {
     // Only when counted: the type costs a read, and terminating is rare.
     const type = this.metrics.workflowTerminated && (await this.store.describe(workflowId))?.type;
-    const done = await this.store.terminate(workflowId, reason, now);
+    const done = await this.store.terminate(workflowId, reason, now, tx);
     if (done && type) this.metrics.workflowTerminated?.(type);
     return done;
   }
@@ -340,8 +365,9 @@ export class Client {
     workflowId: string,
     item: Parameters<Store['enqueue']>[1],
     what: string,
+    tx?: CallerTransaction,
   ): Promise<void> {
-    const delivered = await this.store.enqueue(checkId(workflowId), item, this.clock());
+    const delivered = await this.store.enqueue(checkId(workflowId), item, this.clock(), tx);
     if (delivered === undefined) throw notFound(workflowId);
     if (!delivered) {
       throw new ReelError(
@@ -358,7 +384,7 @@ export class Client {
       created,
       result: (options) => this.result<R>(id, { ...options, runId }),
       describe: () => this.describe(id, { runId }),
-      signal: (name, payload) => this.signal(id, name, payload),
+      signal: (name, payload, options) => this.signal(id, name, payload, options),
       cancel: (reason) => this.cancel(id, reason),
       terminate: (reason) => this.terminate(id, reason),
     };

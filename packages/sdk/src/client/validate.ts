@@ -1,7 +1,7 @@
 import { assertJson } from '../codec.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import type { BatchFilter } from '../store/batches.ts';
-import type { StartResult } from '../store/store.ts';
+import type { CallerTransaction, StartResult } from '../store/store.ts';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../store/store.ts';
 
 const MAX_ID = 256;
@@ -40,6 +40,32 @@ export function checkRunId(runId: unknown): string {
   if (typeof runId !== 'string' || !UUID.test(runId))
     throw invalid(`A run id is a UUID, not ${JSON.stringify(runId)}.`);
   return runId;
+}
+
+const TAKE_A_CLIENT =
+  "Take a client with `const tx = await pool.connect()`, run `await tx.query('BEGIN')`, pass `{ transaction: tx }`, then COMMIT or ROLLBACK.";
+
+/**
+ * The caller's transaction: a `pg` client (not a pool: a pool's query is a transaction of its own), and,
+ * where its `pg` can tell (`getTransactionStatus`), inside a transaction block that has
+ * not failed.
+ */
+export function checkTransaction(tx: unknown): CallerTransaction {
+  const client = tx as Partial<CallerTransaction> & { totalCount?: unknown };
+  if (typeof tx !== 'object' || tx === null || typeof client.query !== 'function')
+    throw invalid(
+      `transaction must be a pg client inside a transaction, not ${tx === null ? 'null' : typeof tx}. ${TAKE_A_CLIENT}`,
+    );
+  if (client.totalCount !== undefined)
+    throw invalid(`transaction is a pg pool, whose queries each commit on their own. ${TAKE_A_CLIENT}`);
+  const status = client.getTransactionStatus?.();
+  if (status === 'I')
+    throw invalid(
+      `transaction is a pg client outside any transaction: run BEGIN on it first. ${TAKE_A_CLIENT}`,
+    );
+  if (status === 'E')
+    throw invalid('transaction is a pg client whose transaction failed: roll it back and start again.');
+  return tx as CallerTransaction;
 }
 
 /** The type name a workflow is registered and recorded under: its function's name. */

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
 import type {
@@ -67,6 +68,22 @@ export interface QueryAnswer {
 }
 
 /**
+ * How a `ctx.transaction` step's transaction ended: committed with its outcome's record; rolled back
+ * because the lease was lost (`lost`); or its commit's answer never came (`unknown`: the connection
+ * failed during the commit), so only the run's inbox can tell whether it committed.
+ */
+export type TransactionOutcome =
+  | { outcome: 'committed'; value: Json | undefined }
+  | { outcome: 'lost' }
+  | { outcome: 'unknown'; error: Error };
+
+/**
+ * A `pg` client of the caller's, inside a transaction the caller commits or rolls back: a start or a
+ * signal given one runs its statement on it, so it takes effect if and only if that transaction commits.
+ */
+export type CallerTransaction = pg.ClientBase;
+
+/**
  * The port between the engine and its storage. The Postgres store is the production adapter; an
  * in-memory store serves the test environment, and one conformance suite keeps them in step.
  *
@@ -81,15 +98,29 @@ export interface QueryAnswer {
 export interface Store {
   migrate(): Promise<void>;
   registerTypes(types: string[], now: Date): Promise<void>;
-  start(req: StartRequest): Promise<StartResult>;
-  /** Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when it is closed. */
-  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined>;
+  /** `transaction`: the caller's own, for a run that exists if and only if it commits (Postgres only). */
+  start(req: StartRequest, transaction?: CallerTransaction): Promise<StartResult>;
+  /**
+   * Puts input in an open run's inbox and wakes it; `undefined` when no run has this id, `false` when
+   * it is closed. `transaction`: as for `start`.
+   */
+  enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined>;
   /**
    * Closes an open run at once as `terminated`, without running workflow code: appends
    * `workflow_terminated`, fences out the lease holder, deletes the run's tasks, notifying their
    * workers (as `deleteTasks`), and applies its children's parent-close policy. Same answers as `enqueue`.
    */
-  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined>;
+  terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined>;
   /** Claims runs of `types` claimable now, each leased to `owner` for `leaseMs` (store clock). */
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
   /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */
@@ -231,6 +262,22 @@ export interface Store {
   ): Promise<boolean>;
   /** Deletes the run's tasks (those of `cmds` only, if given) and notifies their workers. */
   deleteTasks(runId: string, cmds?: number[]): Promise<void>;
+
+  /**
+   * `ctx.transaction`'s step: runs `work` with a client inside a transaction on the store's database,
+   * whose last statement records the value `work` returned as the outcome of attempt `step.attempt` of
+   * command `step.cmd` (an `activity_result` inbox item), fenced by `lease`: the work's writes and that
+   * record commit together, or not at all. `signal` rolls the work back, unless its commit is under
+   * way. Rejects, rolled back, with the error of `work` or of its statements. Absent from a store with
+   * no database.
+   */
+  transaction?(
+    lease: Lease,
+    step: { cmd: number; attempt: number },
+    now: Date,
+    signal: AbortSignal,
+    work: (client: pg.PoolClient) => Promise<Json | undefined>,
+  ): Promise<TransactionOutcome>;
 
   // Batches (see docs/operations.md#bulk-actions): one operation on every run a filter matches.
   /** How many runs match `filter` (a batch's dry run). */

@@ -55,6 +55,19 @@ export interface ActivityOptions {
 // biome-ignore lint/suspicious/noExplicitAny: activity arguments are checked at the call site.
 export type ActivityFn = (...args: any[]) => unknown;
 
+/**
+ * A function `ctx.transaction` runs: its first parameter is a `pg` client inside a transaction on Reel's
+ * database (typed by the function itself; `never` here keeps `pg` out of workflow code), the rest are
+ * the arguments the workflow passes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments are checked at the call site.
+export type TransactionFn = (client: never, ...args: any[]) => unknown;
+
+/** The arguments a workflow passes to `ctx.transaction(fn, ...)`: `fn`'s parameters after the client. */
+export type TransactionArgs<F extends TransactionFn> = F extends (client: never, ...args: infer A) => unknown
+  ? A
+  : never;
+
 const OPTIONS = Symbol.for('reel.activityOptions');
 
 /**

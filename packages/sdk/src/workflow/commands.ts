@@ -13,7 +13,8 @@ import { shielded } from './uncancellable.ts';
 /** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
 export interface Command {
   cmd: number;
-  kind: 'activity' | 'timer' | 'child';
+  /** `transaction`: an activity command issued by `ctx.transaction`, whose results are an activity's. */
+  kind: 'activity' | 'transaction' | 'timer' | 'child';
   name?: string;
   settled: boolean;
   /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
@@ -34,6 +35,8 @@ export interface OpenActivity {
   lastHeartbeat?: Json;
   /** Scheduled inside `ctx.uncancellable`: a cancellation neither waits for nor stops its attempt. */
   shielded: boolean;
+  /** Scheduled by `ctx.transaction`. */
+  transaction?: true;
 }
 
 /** A timer the workflow is waiting for. */
@@ -144,7 +147,7 @@ export class Commands {
   deliver(event: RecordedEvent): void {
     switch (event.type) {
       case 'activity_scheduled':
-        this.checkIssued(event, { kind: 'activity', name: event.name });
+        this.checkIssued(event, commandOf(event));
         if (this.issued[event.cmd]?.settled === false) {
           const { shielded } = this.issued[event.cmd] as Command;
           this.open.set(event.cmd, {
@@ -153,6 +156,7 @@ export class Commands {
             args: event.args,
             attempt: 1,
             shielded,
+            ...(event.transaction ? { transaction: true as const } : {}),
           });
         }
         return;
@@ -310,7 +314,8 @@ export class Commands {
    */
   private command(cmd: number, kind: Command['kind']): Command | undefined {
     const command = this.issued[cmd];
-    if (command && command.kind !== kind) {
+    // A transaction step's results are an activity's.
+    if (command && (command.kind === 'transaction' ? 'activity' : command.kind) !== kind) {
       this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, summary(command), { kind }));
       return undefined;
     }
@@ -331,7 +336,8 @@ export class Commands {
 
 /** The command a recorded `*_scheduled`/`*_started` event stands for. */
 function commandOf(e: RecordedEvent): CommandSummary {
-  if (e.type === 'activity_scheduled') return { kind: 'activity', name: e.name };
+  if (e.type === 'activity_scheduled')
+    return { kind: e.transaction ? 'transaction' : 'activity', name: e.name };
   if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
   return { kind: 'timer' };
 }

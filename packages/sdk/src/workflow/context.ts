@@ -1,5 +1,5 @@
 import type { Duration } from '../duration.ts';
-import type { ActivityFn } from './activity.ts';
+import type { ActivityFn, TransactionArgs, TransactionFn } from './activity.ts';
 import type { MapOptions, Settled } from './map.ts';
 
 /** What happens to a child workflow still running when its parent closes. Default `terminate`. */
@@ -48,6 +48,14 @@ export interface WorkflowContext {
    * @example const receipt = await ctx.activity(chargeCard, order.card, order.total);
    */
   activity<F extends ActivityFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /**
+   * A step that runs `fn(client, ...args)` with a `pg` client inside a transaction on Reel's database,
+   * and commits its writes together with the record of its result: exactly once for effects on that
+   * database. Registered, retried and timed like an activity (`defineActivity` options, but no
+   * `taskQueue`); a crash before the commit leaves no trace and the step runs again.
+   * @example const id = await ctx.transaction(recordPayment, order.id, order.total);
+   */
+  transaction<F extends TransactionFn>(fn: F, ...args: TransactionArgs<F>): Promise<Awaited<ReturnType<F>>>;
   /** Waits durably: milliseconds or a string such as `'90s'` or `'3 days'`. Long sleeps free the worker. */
   sleep(duration: Duration): Promise<void>;
   /**

@@ -70,26 +70,14 @@ export function createContext(host: ContextHost): WorkflowContext {
   const patches = new Map<string, boolean>();
   const ctx: WorkflowContext = {
     info,
-    activity: (fn, ...args) =>
+    activity: (fn, ...args) => guard(() => scheduleActivity(host, 'ctx.activity', fn, args) as never),
+    transaction: (fn, ...args) =>
       guard(() => {
-        if (typeof fn !== 'function')
-          throw invalid('ctx.activity expects the activity function as its first argument.');
-        const name = host.activityName(fn) || activityOptions(fn).name || fn.name;
-        if (!name) {
+        if (typeof fn === 'function' && activityOptions(fn as ActivityFn).taskQueue !== undefined)
           throw invalid(
-            "This activity has no name: register it in the worker's activities ({ chargeCard }) or give it one with defineActivity(fn, { name }).",
+            "ctx.transaction runs on the workflow's worker, in a transaction on its database: define its function without taskQueue.",
           );
-        }
-        const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
-        const { taskQueue } = activityOptions(fn);
-        return host.issue('activity', name, (cmd) => ({
-          type: 'activity_scheduled',
-          cmd,
-          name,
-          args: json,
-          // for describe(): where the activity waits, readable without the worker's registry
-          ...(taskQueue === undefined ? {} : { taskQueue }),
-        })) as never;
+        return scheduleActivity(host, 'ctx.transaction', fn as ActivityFn, args, true) as never;
       }),
     sleep: (duration) =>
       guard(async () => {
@@ -215,4 +203,32 @@ function guard<T>(body: () => Promise<T>): Promise<T> {
 
 function invalid(message: string): ReelError {
   return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
+}
+
+/** Issues an activity command (`transaction`: from `ctx.transaction`) once its arguments are checked. */
+function scheduleActivity(
+  host: ContextHost,
+  call: string,
+  fn: ActivityFn,
+  args: unknown[],
+  transaction = false,
+): Promise<unknown> {
+  if (typeof fn !== 'function') throw invalid(`${call} expects the activity function as its first argument.`);
+  const name = host.activityName(fn) || activityOptions(fn).name || fn.name;
+  if (!name) {
+    throw invalid(
+      "This activity has no name: register it in the worker's activities ({ chargeCard }) or give it one with defineActivity(fn, { name }).",
+    );
+  }
+  const json = assertJson(args, `The arguments of activity '${name}'`) as Json[];
+  const { taskQueue } = activityOptions(fn);
+  return host.issue(transaction ? 'transaction' : 'activity', name, (cmd) => ({
+    type: 'activity_scheduled',
+    cmd,
+    name,
+    args: json,
+    // for describe(): where the activity waits, readable without the worker's registry
+    ...(taskQueue === undefined ? {} : { taskQueue }),
+    ...(transaction ? { transaction: true as const } : {}),
+  }));
 }

@@ -32,7 +32,15 @@ export type HistoryEvent =
       /** The trace the run's spans join (see docs/tracing.md); absent when none was active. */
       trace?: RunTrace;
     }
-  | { type: 'activity_scheduled'; cmd: number; name: string; args: Json[]; taskQueue?: string }
+  | {
+      type: 'activity_scheduled';
+      cmd: number;
+      name: string;
+      args: Json[];
+      taskQueue?: string;
+      /** Scheduled by `ctx.transaction`: the worker runs it in a transaction with its outcome's record. */
+      transaction?: true;
+    }
   | { type: 'activity_retrying'; cmd: number; attempt: number; error: ErrorInfo; retryAt: string }
   | { type: 'activity_completed'; cmd: number; result: Json | undefined }
   | { type: 'activity_failed'; cmd: number; attempts: number; error: ErrorInfo }

@@ -11,12 +11,12 @@ export interface WorkflowWalk {
   reached: Set<LintedFunction>;
 }
 
-/** `ctx.activity(fn, …)` and `ctx.sideEffect(fn)` run `fn` outside the replay, where I/O is allowed. */
-const RECORDED_CALLS = new Set(['activity', 'sideEffect']);
+/** `ctx.activity(fn, …)`, `ctx.transaction(fn, …)` and `ctx.sideEffect(fn)` run `fn` outside the replay, where I/O is allowed. */
+const RECORDED_CALLS = new Set(['activity', 'transaction', 'sideEffect']);
 
 /**
  * Checks a workflow's code and, transitively, every project function it calls or passes on (each once),
- * except the functions handed to `ctx.activity`/`ctx.sideEffect`, whose results history records.
+ * except the functions handed to `ctx.activity`/`ctx.transaction`/`ctx.sideEffect`, whose results history records.
  */
 export function walkWorkflow(entry: WorkflowEntry): WorkflowWalk {
   const reached = new Set<LintedFunction>([entry.fn]);

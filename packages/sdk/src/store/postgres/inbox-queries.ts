@@ -33,3 +33,18 @@ select w.inbox_version, i.id, i.kind, i.name, i.payload
   from reel.workflows w left join reel.inbox i on i.run_id = w.run_id
  where w.run_id = $1
  order by i.id`;
+
+/**
+ * The last statement of a `ctx.transaction` step's transaction: its outcome, as a task's outcome is
+ * reported (`COMPLETE_TASK`), in the inbox of the run its worker holds. The update is the fence: it
+ * matches only while the lease is held, and its row lock keeps a claim or a terminate from moving the
+ * token until the transaction ends. Inserts no row (the caller rolls back) when the lease was lost.
+ */
+export const RECORD_TRANSACTION_OUTCOME = `
+with held as (
+  update reel.workflows w set inbox_version = w.inbox_version + 1, updated_at = $4
+   where w.run_id = $1 and w.fencing_token = $2 and w.lease_owner is not null
+  returning w.run_id
+)
+insert into reel.inbox (run_id, kind, name, payload, created_at)
+select run_id, 'activity_result', null, $3::json, $4 from held`;

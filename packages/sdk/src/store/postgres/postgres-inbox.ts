@@ -17,7 +17,7 @@ export class PostgresInbox {
     workflowId: string,
     item: Omit<InboxItem, 'id'>,
     now: Date,
-    db: pg.Pool | pg.PoolClient = this.pool,
+    db: pg.Pool | pg.ClientBase = this.pool,
   ): Promise<boolean | undefined> {
     for (let attempt = 0; ; attempt++) {
       const { rows } = await db.query(prepared(q.ENQUEUE), [

@@ -32,14 +32,14 @@ export class PostgresRuns {
   }
 
   /** `db`: the pool, or a client inside a transaction (see `PostgresStore.start`). */
-  async start(req: StartRequest, db: pg.Pool | pg.PoolClient): Promise<StartResult> {
+  async start(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
     // Often a client's first call: a missing or old schema says so.
     return this.insertRun(req, db).catch(async (err) => {
       throw await explainSchemaError(this.pool, err);
     });
   }
 
-  private async insertRun(req: StartRequest, db: pg.Pool | pg.PoolClient): Promise<StartResult> {
+  private async insertRun(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
     const first = json(startedData(req));
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
@@ -85,7 +85,7 @@ export class PostgresRuns {
     workflowId: string,
     reason: string | undefined,
     now: Date,
-    db: pg.Pool | pg.PoolClient = this.pool,
+    db: pg.Pool | pg.ClientBase = this.pool,
   ): Promise<boolean | undefined> {
     const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
     for (let attempt = 0; ; attempt++) {

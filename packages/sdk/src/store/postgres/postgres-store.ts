@@ -21,6 +21,7 @@ import type {
   NewBatch,
 } from '../batches.ts';
 import type {
+  CallerTransaction,
   ClaimedRun,
   CommitOutcome,
   CommitRequest,
@@ -37,6 +38,7 @@ import type {
   StartResult,
   Store,
   StoreListener,
+  TransactionOutcome,
   WorkflowDescription,
 } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
@@ -51,6 +53,7 @@ import { PostgresOperations } from './postgres-operations.ts';
 import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
+import { PostgresTransactions } from './postgres-transactions.ts';
 import { PostgresWorkers } from './postgres-workers.ts';
 
 /**
@@ -97,6 +100,7 @@ export class PostgresStore implements Store {
   private readonly workers: PostgresWorkers;
   private readonly schedules: PostgresSchedules;
   private readonly tasks: PostgresTasks;
+  private readonly transactions: PostgresTransactions;
   private readonly batches: PostgresBatches;
   private readonly operations: PostgresOperations;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
@@ -122,6 +126,7 @@ export class PostgresStore implements Store {
     // the store's own `start`: a subclass that hooks it sees the starts of schedule ticks too
     this.schedules = new PostgresSchedules(this.pool, (req, db) => this.start(req, db));
     this.tasks = new PostgresTasks(this.pool, clock);
+    this.transactions = new PostgresTransactions(this.pool);
     this.batches = new PostgresBatches(this.pool, clock, this.runs, this.inbox);
     this.operations = new PostgresOperations(this.pool, clock);
   }
@@ -135,17 +140,27 @@ export class PostgresStore implements Store {
     return this.runs.registerTypes(types, now);
   }
 
-  /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick). */
-  start(req: StartRequest, db: pg.Pool | pg.PoolClient = this.pool): Promise<StartResult> {
+  /** `db`: a client inside a transaction, for a start that must commit with other writes (a schedule's tick, the caller's). */
+  start(req: StartRequest, db: pg.Pool | pg.ClientBase = this.pool): Promise<StartResult> {
     return this.runs.start(req, db);
   }
 
-  enqueue(workflowId: string, item: Omit<InboxItem, 'id'>, now: Date): Promise<boolean | undefined> {
-    return this.inbox.enqueue(workflowId, item, now);
+  enqueue(
+    workflowId: string,
+    item: Omit<InboxItem, 'id'>,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    return this.inbox.enqueue(workflowId, item, now, transaction);
   }
 
-  terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
-    return this.runs.terminate(workflowId, reason, now);
+  terminate(
+    workflowId: string,
+    reason: string | undefined,
+    now: Date,
+    transaction?: CallerTransaction,
+  ): Promise<boolean | undefined> {
+    return this.runs.terminate(workflowId, reason, now, transaction);
   }
 
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]> {
@@ -306,6 +321,16 @@ export class PostgresStore implements Store {
 
   deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     return this.tasks.delete(runId, cmds);
+  }
+
+  transaction(
+    lease: Lease,
+    step: { cmd: number; attempt: number },
+    now: Date,
+    signal: AbortSignal,
+    work: (client: pg.PoolClient) => Promise<Json | undefined>,
+  ): Promise<TransactionOutcome> {
+    return this.transactions.run(lease, step, now, signal, work);
   }
 
   countRuns(filter: BatchFilter): Promise<number> {
