@@ -29,6 +29,7 @@ import { type PendingWork, pendingWork } from './pending.ts';
 import { QuerySender } from './query-sender.ts';
 import { ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
+import { type UpdateOptions, UpdateSender } from './update-sender.ts';
 import {
   checkFilter,
   checkId,
@@ -61,6 +62,7 @@ export class Client {
   private readonly notifications: ClientNotifications;
   private readonly results: ResultWaiter;
   private readonly queries: QuerySender;
+  private readonly updates: UpdateSender;
   private readonly metrics: ClientMetrics;
 
   constructor(options: ClientOptions) {
@@ -81,6 +83,7 @@ export class Client {
       this.describeRun(id, runId),
     );
     this.queries = new QuerySender(this.store, () => this.clock(), this.notifications);
+    this.updates = new UpdateSender(this.store, () => this.clock(), this.notifications);
   }
 
   /** Starts a workflow by function (typed) or by registered type name. Idempotent by `id`. */
@@ -302,6 +305,22 @@ export class Client {
     return inSpan(`reel.query ${name}`, { kind: SpanKind.CLIENT, attributes }, () =>
       this.queries.query<R>(workflowId, name, args, options),
     );
+  }
+
+  /**
+   * Sends an update to a workflow and waits for its `ctx.onUpdate` handler's result. Its validator
+   * may reject it first (`REEL_UPDATE_REJECTED`, nothing recorded); a handler that throws gives
+   * `REEL_UPDATE_FAILED`. Once accepted, the update is in history: it outlives crashes, and sending
+   * the same `updateId` again returns its outcome instead of running it twice.
+   * @example const total = await client.update<number>('cart-7', 'addItem', { sku: 'A-1' }, { updateId: 'req-81' });
+   */
+  update<R = unknown>(
+    workflowId: string,
+    name: string,
+    arg?: unknown,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    return this.updates.update<R>(workflowId, name, arg, options);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { assertJson } from '../codec.ts';
+import { type Duration, toMs } from '../duration.ts';
+import { type ErrorCode, ErrorCodes, type ErrorInfo, ReelError } from '../errors.ts';
+import type { Store, UpdateState } from '../store/store.ts';
+import { type ClientNotifications, POLL_MS } from './notifications.ts';
+import { checkId, checkName, notFound } from './validate.ts';
+
+/** Options of `client.update`. */
+export interface UpdateOptions {
+  /**
+   * Identifies the update within its workflow id: sending the same id again sends nothing and returns
+   * the first one's outcome. Default: a random UUID.
+   */
+  updateId?: string;
+  /** How long to wait for the outcome (`REEL_UPDATE_TIMEOUT` after it; the update goes on). Default: no limit. */
+  timeout?: Duration;
+}
+
+/**
+ * Sends `client.update` requests: puts the update in the run's inbox (once per update id), then waits
+ * for its outcome, woken by the store's update and close notifications, or a poll.
+ */
+export class UpdateSender {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => Date,
+    private readonly notifications: ClientNotifications,
+  ) {}
+
+  /** Sends update `name` with `arg` to `workflowId` and returns its handler's result; see `Client.update`. */
+  async update<R>(workflowId: string, name: string, arg: unknown, options: UpdateOptions): Promise<R> {
+    checkId(workflowId);
+    checkName(name, 'update name');
+    const updateId = checkName(options.updateId ?? randomUUID(), 'update id');
+    const json = assertJson(arg, `The argument of update '${name}'`);
+    const deadline =
+      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'update timeout');
+    await this.notifications.listen();
+    const sent = await this.store.sendUpdate(workflowId, { updateId, name, arg: json }, this.clock());
+    if (sent === 'not_found') throw notFound(workflowId);
+    if (sent === 'closed')
+      throw closedError(`Workflow ${workflowId} has closed, so update '${name}' cannot run`);
+    for (;;) {
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const stopUpdates = this.notifications.onUpdate(workflowId, wake);
+      const stopCloses = this.notifications.onClosed(workflowId, wake);
+      try {
+        const state = await this.store.readUpdate(workflowId, updateId);
+        if (state && state.status !== 'pending') return outcome(workflowId, name, state) as R;
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new ReelError(
+            ErrorCodes.UPDATE_TIMEOUT,
+            `Update '${name}' (${updateId}) of workflow ${workflowId} has no outcome within the timeout; it is still pending. Call update again with the same updateId to wait for it.`,
+          );
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
+        clearTimeout(timer);
+      } finally {
+        stopUpdates();
+        stopCloses();
+      }
+    }
+  }
+}
+
+/** The handler's result, or the error an update's outcome stands for. */
+function outcome(
+  workflowId: string,
+  name: string,
+  state: Exclude<UpdateState, { status: 'pending' }>,
+): unknown {
+  switch (state.status) {
+    case 'completed':
+      return state.result;
+    case 'rejected':
+      throw reelError(ErrorCodes.UPDATE_REJECTED, state.error);
+    case 'failed':
+      // a handler's own codes (e.g. ENOENT) are not Reel's: they become REEL_UPDATE_FAILED
+      throw reelError(
+        state.error.code?.startsWith('REEL_') ? (state.error.code as ErrorCode) : ErrorCodes.UPDATE_FAILED,
+        state.error,
+      );
+    case 'closed':
+      throw closedError(
+        `Workflow ${workflowId} closed (${state.runStatus}) before update '${name}' completed`,
+      );
+  }
+}
+
+function reelError(code: ErrorCode, error: ErrorInfo): ReelError {
+  return Object.assign(
+    new ReelError(code, error.message),
+    error.details === undefined ? {} : { details: error.details },
+  );
+}
+
+function closedError(what: string): ReelError {
+  return new ReelError(ErrorCodes.WORKFLOW_CLOSED, `${what}; updates reach open runs only: start a new run.`);
+}
