@@ -57,6 +57,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.UNKNOWN_WORKFLOW_TYPE]: 422,
   [ErrorCodes.UNKNOWN_QUERY]: 422,
   [ErrorCodes.QUERY_FAILED]: 422,
+  [ErrorCodes.UPDATE_REJECTED]: 422,
+  [ErrorCodes.UPDATE_FAILED]: 422,
   [ServerErrorCodes.UNAUTHENTICATED]: 401,
   [ServerErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.WORKFLOW_NOT_FOUND]: 404,
@@ -78,4 +80,5 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.NO_WORKER]: 503,
   [ErrorCodes.TIMEOUT]: 504,
   [ErrorCodes.QUERY_TIMEOUT]: 504,
+  [ErrorCodes.UPDATE_TIMEOUT]: 504,
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   assertJson,
   checkId,
@@ -13,6 +14,8 @@ import {
   type ResetOptions,
   type StartOptions,
   toMs,
+  type UpdateOptions,
+  updateTimeout,
   type WorkflowDescription,
   type WorkflowFn,
   type WorkflowHandle,
@@ -145,6 +148,34 @@ export class HttpClient {
       body,
     );
     return answer.result;
+  }
+
+  /**
+   * Sends an update and waits for its handler's result, long-polling in steps of at most 60 s with the
+   * same update id (it runs once); same errors as `Client.update`.
+   */
+  async update<R = unknown>(
+    workflowId: string,
+    name: string,
+    arg?: unknown,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    checkId(workflowId);
+    checkName(name, 'update name');
+    const updateId = checkName(options.updateId ?? randomUUID(), 'update id');
+    const json = assertJson(arg, `The argument of update '${name}'`);
+    const deadline =
+      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'update timeout');
+    for (;;) {
+      const wait = Math.floor(Math.max(0, Math.min(deadline - Date.now(), MAX_WAIT_MS)));
+      const { status, body } = await this.request<{ result?: R }>(
+        'POST',
+        `${path(workflowId)}/updates/${encodeURIComponent(name)}`,
+        { arg: json, updateId, wait },
+      );
+      if (status === 200) return body.result as R;
+      if (Date.now() >= deadline) throw updateTimeout(workflowId, name, updateId);
+    }
   }
 
   async describe(

@@ -17,6 +17,7 @@ import { historyRoutes } from './routes/history.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { updateRoutes } from './routes/updates.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -54,6 +55,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
+  updateRoutes(app, context);
   operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);

@@ -50,11 +50,7 @@ export class UpdateSender {
         const state = await this.store.readUpdate(workflowId, updateId);
         if (state && state.status !== 'pending') return outcome(workflowId, name, state) as R;
         const left = deadline - Date.now();
-        if (left <= 0)
-          throw new ReelError(
-            ErrorCodes.UPDATE_TIMEOUT,
-            `Update '${name}' (${updateId}) of workflow ${workflowId} has no outcome within the timeout; it is still pending. Call update again with the same updateId to wait for it.`,
-          );
+        if (left <= 0) throw updateTimeout(workflowId, name, updateId);
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(left, POLL_MS))))]);
         clearTimeout(timer);
@@ -88,6 +84,14 @@ function outcome(
         `Workflow ${workflowId} closed (${state.runStatus}) before update '${name}' completed`,
       );
   }
+}
+
+/** `REEL_UPDATE_TIMEOUT`: no outcome yet (shared with `HttpClient`). */
+export function updateTimeout(workflowId: string, name: string, updateId: string): ReelError {
+  return new ReelError(
+    ErrorCodes.UPDATE_TIMEOUT,
+    `Update '${name}' (${updateId}) of workflow ${workflowId} has no outcome within the timeout; it is still pending. Call update again with the same updateId to wait for it.`,
+  );
 }
 
 function reelError(code: ErrorCode, error: ErrorInfo): ReelError {

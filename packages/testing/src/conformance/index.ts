@@ -17,6 +17,7 @@ import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
 import { timerBehaviour } from './timers.ts';
+import { updateBehaviour } from './updates.ts';
 
 export type { StoreFactory } from './harness.ts';
 
@@ -62,6 +63,7 @@ export function storeConformance(
     continueAsNewBehaviour(h);
     parentCloseBehaviour(h);
     queryBehaviour(h);
+    updateBehaviour(h);
     describeListBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
