@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import {
   assertJson,
   checkId,
   checkName,
+  checkUpdate,
   closedResult,
   type Duration,
   ErrorCodes,
@@ -160,12 +160,7 @@ export class HttpClient {
     arg?: unknown,
     options: UpdateOptions = {},
   ): Promise<R> {
-    checkId(workflowId);
-    checkName(name, 'update name');
-    const updateId = checkName(options.updateId ?? randomUUID(), 'update id');
-    const json = assertJson(arg, `The argument of update '${name}'`);
-    const deadline =
-      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'update timeout');
+    const { updateId, json, deadline } = checkUpdate(workflowId, name, arg, options);
     for (;;) {
       const wait = Math.floor(Math.max(0, Math.min(deadline - Date.now(), MAX_WAIT_MS)));
       const { status, body } = await this.request<{ result?: R }>(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertJson } from '../codec.ts';
+import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
 import { type ErrorCode, ErrorCodes, type ErrorInfo, ReelError } from '../errors.ts';
 import type { Store, UpdateState } from '../store/store.ts';
@@ -30,12 +30,7 @@ export class UpdateSender {
 
   /** Sends update `name` with `arg` to `workflowId` and returns its handler's result; see `Client.update`. */
   async update<R>(workflowId: string, name: string, arg: unknown, options: UpdateOptions): Promise<R> {
-    checkId(workflowId);
-    checkName(name, 'update name');
-    const updateId = checkName(options.updateId ?? randomUUID(), 'update id');
-    const json = assertJson(arg, `The argument of update '${name}'`);
-    const deadline =
-      options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'update timeout');
+    const { updateId, json, deadline } = checkUpdate(workflowId, name, arg, options);
     await this.notifications.listen();
     const sent = await this.store.sendUpdate(workflowId, { updateId, name, arg: json }, this.clock());
     if (sent === 'not_found') throw notFound(workflowId);
@@ -60,6 +55,25 @@ export class UpdateSender {
       }
     }
   }
+}
+
+/**
+ * Checks `update`'s arguments (shared with `HttpClient`): the update id to send (given, or a random
+ * UUID), the argument as JSON, and the `Date.now()` time the wait ends.
+ */
+export function checkUpdate(
+  workflowId: string,
+  name: string,
+  arg: unknown,
+  options: UpdateOptions,
+): { updateId: string; json: Json | undefined; deadline: number } {
+  checkId(workflowId);
+  checkName(name, 'update name');
+  return {
+    updateId: checkName(options.updateId ?? randomUUID(), 'update id'),
+    json: assertJson(arg, `The argument of update '${name}'`),
+    deadline: options.timeout === undefined ? Infinity : Date.now() + toMs(options.timeout, 'update timeout'),
+  };
 }
 
 /** The handler's result, or the error an update's outcome stands for. */
