@@ -33,8 +33,8 @@ export class DriverInbox {
   /**
    * Appends the items of `read` not seen before to `exec` as history events, each consumed by the next
    * flush; returns the events. A task's outcome becomes the event `taskResult` makes of it (none:
-   * stale, dropped). An update waits in `updates` for its validation. A cancellation `holdCancel` says must wait is left unread, with the items after
-   * it, until a later read.
+   * stale, dropped). An update waits in `updates` for its validation. A cancellation `holdCancel` says
+   * must wait is left unread, with the items after it, until a later read.
    */
   apply(
     read: InboxRead,

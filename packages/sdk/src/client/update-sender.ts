@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertJson, type Json } from '../codec.ts';
 import { type Duration, toMs } from '../duration.ts';
-import { type ErrorCode, ErrorCodes, type ErrorInfo, ReelError } from '../errors.ts';
+import { type ErrorCode, ErrorCodes, ReelError } from '../errors.ts';
 import type { Store, UpdateState } from '../store/store.ts';
 import { type ClientNotifications, POLL_MS } from './notifications.ts';
 import { checkId, checkName, notFound } from './validate.ts';
@@ -86,12 +86,12 @@ function outcome(
     case 'completed':
       return state.result;
     case 'rejected':
-      throw reelError(ErrorCodes.UPDATE_REJECTED, state.error);
+      throw new ReelError(ErrorCodes.UPDATE_REJECTED, state.error.message);
     case 'failed':
       // a handler's own codes (e.g. ENOENT) are not Reel's: they become REEL_UPDATE_FAILED
-      throw reelError(
+      throw new ReelError(
         state.error.code?.startsWith('REEL_') ? (state.error.code as ErrorCode) : ErrorCodes.UPDATE_FAILED,
-        state.error,
+        state.error.message,
       );
     case 'closed':
       throw closedError(
@@ -105,13 +105,6 @@ export function updateTimeout(workflowId: string, name: string, updateId: string
   return new ReelError(
     ErrorCodes.UPDATE_TIMEOUT,
     `Update '${name}' (${updateId}) of workflow ${workflowId} has no outcome within the timeout; it is still pending. Call update again with the same updateId to wait for it.`,
-  );
-}
-
-function reelError(code: ErrorCode, error: ErrorInfo): ReelError {
-  return Object.assign(
-    new ReelError(code, error.message),
-    error.details === undefined ? {} : { details: error.details },
   );
 }
 

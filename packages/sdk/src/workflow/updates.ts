@@ -31,7 +31,7 @@ export interface UpdatesHost {
  */
 export class Updates {
   private readonly handlers = new Map<string, Handler>();
-  private readonly buffered: AcceptedUpdate[] = [];
+  private buffered: AcceptedUpdate[] = [];
 
   constructor(private readonly host: UpdatesHost) {}
 
@@ -39,7 +39,7 @@ export class Updates {
   register(name: string, handler: Handler): void {
     this.handlers.set(name, handler);
     const waiting = this.buffered.filter((u) => u.name === name);
-    this.buffered.splice(0, this.buffered.length, ...this.buffered.filter((u) => u.name !== name));
+    this.buffered = this.buffered.filter((u) => u.name !== name);
     for (const update of waiting) this.run(handler, update);
   }
 
