@@ -80,5 +80,4 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.NO_WORKER]: 503,
   [ErrorCodes.TIMEOUT]: 504,
   [ErrorCodes.QUERY_TIMEOUT]: 504,
-  [ErrorCodes.UPDATE_TIMEOUT]: 504,
 };
