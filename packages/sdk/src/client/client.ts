@@ -320,7 +320,10 @@ export class Client {
     arg?: unknown,
     options: UpdateOptions = {},
   ): Promise<R> {
-    return this.updates.update<R>(workflowId, name, arg, options);
+    const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.updateName]: name };
+    return inSpan(`reel.update ${name}`, { kind: SpanKind.CLIENT, attributes }, () =>
+      this.updates.update<R>(workflowId, name, arg, options),
+    );
   }
 
   async close(): Promise<void> {
