@@ -170,8 +170,8 @@ export interface Store {
    * (every run of their chains) take the new run for parent, and one that has closed without its
    * outcome among the kept events puts that outcome in the new run's inbox. The old run records
    * `resetTo`; if it is open, it closes as `reset` (appending `workflow_reset`, fencing out its holder,
-   * deleting its tasks), hands its unread signals and cancel requests to the new run, and applies the
-   * parent-close policy to its other children.
+   * deleting its tasks), hands its unread signals, cancel requests and updates to the new run, and
+   * applies the parent-close policy to its other children.
    */
   reset(req: ResetRequest): Promise<ResetOutcome>;
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */
