@@ -28,7 +28,8 @@ export class MemoryUpdates {
     if (!OPEN_STATUSES.includes(run.status)) return 'closed';
     run.updates ??= new Map();
     run.updates.set(update.updateId, { rejection: null });
-    const payload = copy({ updateId: update.updateId, arg: update.arg ?? null });
+    // through JSON, as the Postgres store sends it: an undefined argument is left out
+    const payload = copy({ updateId: update.updateId, arg: update.arg }) as Json;
     this.inbox.deliver(run, { kind: 'update', name: update.name, payload }, now);
     return 'sent';
   }
