@@ -48,5 +48,7 @@ export function updateState(facts: UpdateFacts): UpdateState {
   if (completed?.error) return { status: 'failed', error: completed.error };
   if (completed) return { status: 'completed', result: completed.result };
   const runStatus = acceptedIn ?? latestStatus;
-  return OPEN_STATUSES.includes(runStatus as never) ? { status: 'pending' } : { status: 'closed', runStatus };
+  return (OPEN_STATUSES as readonly string[]).includes(runStatus)
+    ? { status: 'pending' }
+    : { status: 'closed', runStatus };
 }
