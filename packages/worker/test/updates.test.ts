@@ -1,4 +1,4 @@
-import { Client, type WorkflowContext } from '@reel/sdk';
+import { Client, PostgresStore, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -44,6 +44,31 @@ async function lateCart(ctx: WorkflowContext) {
   });
   await ctx.signal('checkout');
   return items;
+}
+
+/** Lets its `enter` update in only once the signal `open` has come; stays held in memory meanwhile. */
+async function gate(ctx: WorkflowContext) {
+  let open = false;
+  ctx.onSignal('open', () => {
+    open = true;
+  });
+  ctx.onUpdate('enter', (who: string) => `welcome ${who}`, {
+    validate: () => {
+      if (!open) throw new Error('the gate is closed');
+    },
+  });
+  await ctx.waitFor(() => false, { timeout: '1 minute' });
+}
+
+/** A store whose inbox reads a test can hold, so that input sent meanwhile is read in one batch. */
+class HeldInboxStore extends PostgresStore {
+  held: Promise<void> | undefined;
+  reading = 0;
+  override async readInbox(runId: string) {
+    this.reading++;
+    while (this.held) await this.held;
+    return super.readInbox(runId);
+  }
 }
 
 let client: Client;
@@ -174,4 +199,30 @@ it('tells the caller when the run closes before the update could run', async () 
     code: 'REEL_WORKFLOW_CLOSED',
     message: expect.stringContaining('terminated'),
   });
+});
+
+it('validates an update against the state the input read with it, and before it, made', async () => {
+  const store = new HeldInboxStore({ connectionString: db.connectionString });
+  const w = await Worker.create({ store, workflows: { gate }, stickyMs: 120_000, handleSignals: false });
+  void w.run();
+  const handle = await client.start(gate, undefined, { id: 'up-8' });
+  // the run waits in the worker's memory, its handler registered and the gate closed
+  await until(async () => (await eventsOf(client, 'up-8', 'timer_started')).length === 1, 'the run to wait');
+  let release!: () => void;
+  store.held = new Promise((resolve) => (release = resolve));
+  const reads = store.reading;
+  await client.signal('up-8', 'open');
+  const answer = client.update('up-8', 'enter', 'Ada');
+  await until(
+    async () =>
+      (await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId])).rowCount === 2,
+    'both inputs in the inbox',
+  );
+  await until(() => store.reading > reads, 'the worker to read its inbox');
+  store.held = undefined;
+  release();
+  // one read took both: the signal reached the code before the validator ran
+  expect(await answer).toBe('welcome Ada');
+  await w.shutdown();
+  await store.close();
 });
