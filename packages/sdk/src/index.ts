@@ -16,6 +16,7 @@ export type { PendingActivity, PendingWork } from './client/pending.ts';
 export { checkResetPoint } from './client/reset-point.ts';
 export { type ClosedRun, closedResult } from './client/result-waiter.ts';
 export { checkScheduleId, type ScheduleClient, type ScheduleOptions } from './client/schedule-client.ts';
+export { checkUpdate, type UpdateOptions, updateTimeout } from './client/update-sender.ts';
 export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
 export { type Duration, MAX_DURATION_MS, toMs } from './duration.ts';

@@ -35,6 +35,7 @@ export const TraceAttributes = {
   taskQueue: 'reel.task_queue',
   signalName: 'reel.signal.name',
   queryName: 'reel.query.name',
+  updateName: 'reel.update.name',
   errorCode: 'reel.error.code',
 } as const;
 

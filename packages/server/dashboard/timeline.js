@@ -1,4 +1,4 @@
-// The timeline picture: one row per activity, timer and child workflow of a run, as bars on a
+// The timeline picture: one row per activity, timer, child workflow and update of a run, as bars on a
 // time axis drawn from its history; what the run waits on now is highlighted.
 import { html } from './api.js';
 
@@ -65,6 +65,12 @@ export function timelineRows(events, now) {
         break;
       case 'child_failed':
         close(row(`c${e.cmd}`, 'child'), at, 'failed');
+        break;
+      case 'update_accepted':
+        row(`u${e.updateId}`, 'update', `update ${e.name}`, at).segments.push({ kind: 'update', start: at });
+        break;
+      case 'update_completed':
+        close(row(`u${e.updateId}`, 'update'), at, e.error ? 'failed' : 'completed');
         break;
       case 'retry_requested':
         // Retry now cuts every backoff still running short.

@@ -61,6 +61,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.UNKNOWN_WORKFLOW_TYPE]: 422,
   [ErrorCodes.UNKNOWN_QUERY]: 422,
   [ErrorCodes.QUERY_FAILED]: 422,
+  [ErrorCodes.UPDATE_REJECTED]: 422,
+  [ErrorCodes.UPDATE_FAILED]: 422,
   [ServerErrorCodes.UNAUTHENTICATED]: 401,
   [ServerErrorCodes.WEBHOOK_SIGNATURE_INVALID]: 401,
   [ServerErrorCodes.FORBIDDEN]: 403,

@@ -2,6 +2,7 @@ import {
   assertJson,
   checkId,
   checkName,
+  checkUpdate,
   closedResult,
   type Duration,
   ErrorCodes,
@@ -14,6 +15,8 @@ import {
   type SignalSendOptions,
   type StartOptions,
   toMs,
+  type UpdateOptions,
+  updateTimeout,
   type WorkflowDescription,
   type WorkflowFn,
   type WorkflowHandle,
@@ -153,6 +156,29 @@ export class HttpClient {
       body,
     );
     return answer.result;
+  }
+
+  /**
+   * Sends an update and waits for its handler's result, long-polling in steps of at most 60 s with the
+   * same update id (it runs once); same errors as `Client.update`.
+   */
+  async update<R = unknown>(
+    workflowId: string,
+    name: string,
+    arg?: unknown,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    const { updateId, json, deadline } = checkUpdate(workflowId, name, arg, options);
+    for (;;) {
+      const wait = Math.floor(Math.max(0, Math.min(deadline - Date.now(), MAX_WAIT_MS)));
+      const { status, body } = await this.request<{ result?: R }>(
+        'POST',
+        `${path(workflowId)}/updates/${encodeURIComponent(name)}`,
+        { arg: json, updateId, wait },
+      );
+      if (status === 200) return body.result as R;
+      if (Date.now() >= deadline) throw updateTimeout(workflowId, name, updateId);
+    }
   }
 
   async describe(

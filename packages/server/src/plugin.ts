@@ -19,6 +19,7 @@ import { hookRoutes } from './routes/hooks.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { resultRoutes } from './routes/result.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { updateRoutes } from './routes/updates.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { sharedSchemas } from './schemas.ts';
@@ -56,6 +57,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   resultRoutes(app, context);
   historyRoutes(app, context);
   controlRoutes(app, context);
+  updateRoutes(app, context);
   operatorRoutes(app, context);
   scheduleRoutes(app, context);
   batchRoutes(app, context);

@@ -10,6 +10,7 @@ export type WorkflowClientMethod =
   | 'retryNow'
   | 'reset'
   | 'query'
+  | 'update'
   | 'describe'
   | 'list'
   | 'runs'

@@ -100,6 +100,40 @@ describe('reel workflow', () => {
     expect(history.stdout).toContain('signal_received');
   });
 
+  it("sends an update and prints the handler's result; the same --update-id gets the first result", async () => {
+    await h.client.start('guestbook', undefined, { id: 'cli-update' });
+    const first = await reel([
+      'workflow',
+      'update',
+      'cli-update',
+      'sign',
+      '"Ada"',
+      '--update-id',
+      'once',
+      '--json',
+      ...remote(),
+    ]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(first.stdout)).toEqual({ result: { greeting: 'Hello, Ada!', count: 1 } });
+    const again = await reel([
+      'workflow',
+      'update',
+      'cli-update',
+      'sign',
+      '"Bob"',
+      '--update-id',
+      'once',
+      ...remote(),
+    ]);
+    expect(JSON.parse(again.stdout)).toEqual({ greeting: 'Hello, Ada!', count: 1 });
+    const rejected = await reel(['workflow', 'update', 'cli-update', 'sign', '""', ...remote()]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toBe('reel: a guest needs a name\n');
+    const bad = await reel(['workflow', 'update', 'cli-update', 'sign', 'Ada', ...remote()]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('The update argument must be JSON');
+  });
+
   it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
     const port = await closedPort();
     await h.client.start('waiting', undefined, { id: 'cli-exists' });

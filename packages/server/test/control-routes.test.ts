@@ -124,3 +124,38 @@ describe('POST /v1/workflows/:id/queries/:name', () => {
     expect(codeOf(badTimeout)).toBe('REEL_INVALID_DURATION');
   });
 });
+
+describe('POST /v1/workflows/:id/updates/:name', () => {
+  it("answers 200 with the handler's result, and the first result again for the same updateId", async () => {
+    await startRun('guestbook', 'update-me');
+    const first = await post('/v1/workflows/update-me/updates/sign', { arg: 'Ada', updateId: 'u-1' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ updateId: 'u-1', result: { greeting: 'Hello, Ada!', count: 1 } });
+    const again = await post('/v1/workflows/update-me/updates/sign', { arg: 'Bob', updateId: 'u-1' });
+    expect(again.json()).toEqual(first.json());
+    const fresh = await post('/v1/workflows/update-me/updates/sign', { arg: 'Bob' });
+    expect(fresh.json()).toMatchObject({ updateId: expect.any(String), result: { count: 2 } });
+  });
+
+  it('answers 422 REEL_UPDATE_REJECTED from the validator, 202 pending after the wait, 409 when closed', async () => {
+    await startRun('guestbook', 'update-bad');
+    const rejected = await post('/v1/workflows/update-bad/updates/sign', { arg: '' });
+    expect(rejected.statusCode).toBe(422);
+    expect(codeOf(rejected)).toBe('REEL_UPDATE_REJECTED');
+    // no handler of that name: the update waits, and the route answers while it does
+    const pending = await post('/v1/workflows/update-bad/updates/unknown', {
+      arg: 1,
+      updateId: 'p-1',
+      wait: 0,
+    });
+    expect(pending.statusCode).toBe(202);
+    expect(pending.json()).toEqual({ updateId: 'p-1', status: 'pending' });
+    await closedRun('update-closed');
+    const closed = await post('/v1/workflows/update-closed/updates/sign', { arg: 'Ada' });
+    expect(closed.statusCode).toBe(409);
+    expect(codeOf(closed)).toBe('REEL_WORKFLOW_CLOSED');
+    expect(codeOf(await post('/v1/workflows/update-bad/updates/sign', { args: [] }))).toBe(
+      'REEL_INVALID_REQUEST',
+    );
+  });
+});

@@ -62,6 +62,25 @@ describe("the dashboard's timeline", () => {
     expect(signals).toEqual([{ at: t(50), name: 'approve' }]);
   });
 
+  it('draws an update from its acceptance to its outcome, open while its handler runs', () => {
+    const { rows } = timelineRows(
+      [
+        { seq: 0, at: at(0), type: 'workflow_started', workflowType: 'w', input: null },
+        { seq: 1, at: at(10), type: 'update_accepted', updateId: 'u1', name: 'addItem', arg: 1 },
+        { seq: 2, at: at(20), type: 'update_accepted', updateId: 'u2', name: 'addItem', arg: 2 },
+        { seq: 3, at: at(30), type: 'update_completed', updateId: 'u1', result: 1 },
+      ],
+      t(100),
+    );
+    expect(
+      rows.map((r: { kind: string; label: string; open: boolean }) => [r.kind, r.label, r.open]),
+    ).toEqual([
+      ['update', 'update addItem', false],
+      ['update', 'update addItem', true],
+    ]);
+    expect(rows[0].segments[0]).toMatchObject({ start: t(10), end: t(30), outcome: 'completed' });
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 2400, 185_000, 7_380_000].map(duration)).toEqual(['850ms', '2.4s', '3m 5s', '2h 3m']);
   });

@@ -3,7 +3,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import type { WorkflowClient } from '../src/workflow-client.ts';
-import { failing, greeting, quick, waiting } from './fixtures/workflows.ts';
+import { failing, greeting, guestbook, quick, waiting } from './fixtures/workflows.ts';
 import { closedPort, useHarness } from './helpers.ts';
 
 const db = useTestDatabase();
@@ -54,6 +54,24 @@ describe('HttpClient over a real socket', () => {
     const later = await h.client.history('e2e-http', { after: 2 });
     expect(later.events.map((e) => e.seq)[0]).toBe(3);
     expect(await http.history('e2e-http', { after: 2 })).toEqual(later);
+  });
+
+  it("sends an update and returns the handler's result, with Client's errors, exactly as Client does", async () => {
+    for (const [client, id] of [
+      [http, 'e2e-update-http'],
+      [h.client, 'e2e-update-direct'],
+    ] as const) {
+      await client.start(guestbook, undefined, { id });
+      expect(await client.update(id, 'sign', 'Ada', { updateId: 'once' })).toEqual({
+        greeting: 'Hello, Ada!',
+        count: 1,
+      });
+      expect(await client.update(id, 'sign', 'Bob', { updateId: 'once' })).toMatchObject({ count: 1 });
+      await expect(client.update(id, 'sign', '')).rejects.toMatchObject({ code: 'REEL_UPDATE_REJECTED' });
+      await expect(client.update(id, 'unknown', 1, { timeout: 100 })).rejects.toMatchObject({
+        code: 'REEL_UPDATE_TIMEOUT',
+      });
+    }
   });
 
   it('lists and pages like Client', async () => {

@@ -167,6 +167,7 @@ describe('OpenAPI', () => {
       '/v1/workflows/{id}/runs',
       '/v1/workflows/{id}/signals/{name}',
       '/v1/workflows/{id}/terminate',
+      '/v1/workflows/{id}/updates/{name}',
     ]);
     expect(doc.components.schemas).toHaveProperty('ReelWorkflow');
     expect(doc.components.schemas).toHaveProperty('ReelSchedule');

@@ -32,6 +32,8 @@ export class MemoryCommits {
     });
     if (req.close && run.inboxVersion !== req.close.inboxVersion) return 'unread';
     run.history.push(...req.events.map(copy));
+    if (req.events.some((e) => e.type === 'update_completed'))
+      this.tables.emit((l) => l.onUpdate?.(run.workflowId));
     run.inbox = run.inbox.filter((i) => !req.consumedInbox.includes(i.id));
     run.updatedAt = req.now;
     run.status = req.close?.status ?? 'running';
@@ -68,7 +70,7 @@ export class MemoryCommits {
     if (!run || run.fencingToken !== req.fencingToken || run.leaseOwner === null) return 'lost' as const;
     if (run.inboxVersion !== req.inboxVersion) return 'unread' as const;
     run.history.push(...req.events.map(copy));
-    // signals and cancel requests the old run never read go to its successor; nothing else does
+    // signals, cancel requests and updates the old run never read go to its successor; nothing else does
     const carried = (req.carriedSignals ?? []).map(({ name, payload }) => ({
       id: this.tables.inboxId(),
       kind: 'signal' as const,
@@ -76,7 +78,7 @@ export class MemoryCommits {
       payload: copy(payload),
     }));
     const unread = run.inbox.filter(
-      (i) => !req.consumedInbox.includes(i.id) && (i.kind === 'signal' || i.kind === 'cancel'),
+      (i) => !req.consumedInbox.includes(i.id) && ['signal', 'cancel', 'update'].includes(i.kind),
     );
     // Handed on with ids in their new order, as the Postgres store inserts them.
     const handedOn = [...carried, ...unread.map((i) => ({ ...i, id: this.tables.inboxId() }))];
@@ -118,6 +120,7 @@ export class MemoryCommits {
       order: this.tables.order(),
     });
     this.tables.emit((l) => l.onWake?.(req.newRunId));
+    this.tables.emit((l) => l.onUpdate?.(run.workflowId));
     this.runs.parentClosed(run.runId, req.now);
     return 'ok' as const;
   }

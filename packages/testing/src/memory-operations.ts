@@ -47,7 +47,7 @@ export class MemoryOperations {
           ? [{ kind: 'signal' as const, name: e.name, payload: copy(e.payload) }]
           : [],
       );
-    const unread = open ? old.inbox.filter((i) => i.kind === 'signal' || i.kind === 'cancel') : [];
+    const unread = open ? old.inbox.filter((i) => ['signal', 'cancel', 'update'].includes(i.kind)) : [];
     // the kept children (every run of their chains) report to the new run; a closed one whose outcome
     // the kept events lack gives it now, as its close gave it to the old run
     const settled = new Set(

@@ -23,6 +23,7 @@ import {
   type NewBatch,
   type NewSchedule,
   type NewTask,
+  type NewUpdate,
   OPEN_STATUSES,
   type PostedQuery,
   type QueryAnswer,
@@ -33,12 +34,14 @@ import {
   type ScheduleDescription,
   type ScheduledRun,
   type ScheduleTick,
+  type SendUpdateOutcome,
   type StartRequest,
   type StartResult,
   type Store,
   type StoreListener,
   type TaskClaim,
   type TaskOutcome,
+  type UpdateState,
   type WorkflowDescription,
   type WorkflowStatus,
 } from '@reel/sdk';
@@ -51,6 +54,7 @@ import { MemoryRuns } from './memory-runs.ts';
 import { MemorySchedules } from './memory-schedules.ts';
 import { MemoryTables } from './memory-tables.ts';
 import { MemoryTasks } from './memory-tasks.ts';
+import { MemoryUpdates } from './memory-updates.ts';
 import { MemoryWorkers } from './memory-workers.ts';
 
 /** Options of {@link MemoryStore}. */
@@ -81,6 +85,7 @@ export class MemoryStore implements Store {
   private readonly workers: MemoryWorkers;
   private readonly batches: MemoryBatches;
   private readonly operations: MemoryOperations;
+  private readonly updates: MemoryUpdates;
 
   constructor(options: MemoryStoreOptions = {}) {
     const tables = new MemoryTables(options.clock);
@@ -133,6 +138,7 @@ export class MemoryStore implements Store {
       storeNow: (now) => tables.storeNow(now),
     });
     this.operations = new MemoryOperations(tables, this.inbox, this.tasks, this.runs);
+    this.updates = new MemoryUpdates(tables, this.inbox);
   }
 
   async migrate(): Promise<void> {}
@@ -283,6 +289,18 @@ export class MemoryStore implements Store {
 
   answerQuery(queryId: string, answer: QueryAnswer): Promise<void> {
     return this.workers.answerQuery(queryId, answer);
+  }
+
+  sendUpdate(workflowId: string, update: NewUpdate, now: Date): Promise<SendUpdateOutcome> {
+    return this.updates.send(workflowId, update, now);
+  }
+
+  readUpdate(workflowId: string, updateId: string): Promise<UpdateState | undefined> {
+    return this.updates.read(workflowId, updateId);
+  }
+
+  rejectUpdate(lease: Lease, updateId: string, error: ErrorInfo): Promise<void> {
+    return this.updates.reject(lease, updateId, error);
   }
 
   readQuery(queryId: string): Promise<QueryAnswer | undefined> {

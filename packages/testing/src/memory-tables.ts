@@ -26,6 +26,8 @@ export interface Run {
   parent?: { runId: string; cmd: number; closePolicy: string };
   /** Set once the run was reset: the run that took over. */
   resetTo?: string;
+  /** The updates sent to this run, by id (`reel.updates`), with a validator's rejection. */
+  updates?: Map<string, { rejection: ErrorInfo | null }>;
 }
 
 /**

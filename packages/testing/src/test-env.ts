@@ -13,6 +13,7 @@ import {
   replaceActivity,
   type Store,
   toMs,
+  type UpdateOptions,
   type WorkflowFn,
 } from '@reel/sdk';
 import { Worker } from '@reel/worker';
@@ -166,21 +167,32 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
     }
   };
 
+  /** Skips time while `wait` runs; a parked run of `workflowId` rejects it. */
+  const whileSkipping = async <R>(workflowId: string, wait: Promise<R>): Promise<R> => {
+    let reject!: (err: Error) => void;
+    const parked = new Promise<never>((_, r) => (reject = r));
+    const waiter = { workflowId, reject };
+    waiting.add(waiter);
+    void skip();
+    try {
+      return await Promise.race([wait, parked]);
+    } finally {
+      waiting.delete(waiter);
+    }
+  };
+
   class SkippingClient extends Client {
-    override async result<R>(
+    override result<R>(workflowId: string, opts: { runId?: string; timeout?: Duration } = {}): Promise<R> {
+      return whileSkipping(workflowId, super.result<R>(workflowId, opts));
+    }
+
+    override update<R>(
       workflowId: string,
-      opts: { runId?: string; timeout?: Duration } = {},
+      name: string,
+      arg?: unknown,
+      opts: UpdateOptions = {},
     ): Promise<R> {
-      let reject!: (err: Error) => void;
-      const parked = new Promise<never>((_, r) => (reject = r));
-      const waiter = { workflowId, reject };
-      waiting.add(waiter);
-      void skip();
-      try {
-        return await Promise.race([super.result<R>(workflowId, opts), parked]);
-      } finally {
-        waiting.delete(waiter);
-      }
+      return whileSkipping(workflowId, super.update<R>(workflowId, name, arg, opts));
     }
   }
   const client = new SkippingClient({ store, clock });

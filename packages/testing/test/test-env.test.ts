@@ -46,6 +46,23 @@ async function cancellable(ctx: WorkflowContext) {
   return 'slept';
 }
 
+/** Its `book` update waits two days for a slot, then answers when; a slot must be named. */
+async function booking(ctx: WorkflowContext) {
+  ctx.onUpdate(
+    'book',
+    async (slot: string) => {
+      await ctx.sleep('2 days');
+      return { slot, at: ctx.now().toISOString() };
+    },
+    {
+      validate: (slot) => {
+        if (!slot) throw new Error('name a slot');
+      },
+    },
+  );
+  await ctx.signal('done');
+}
+
 const start = '2030-01-01T00:00:00.000Z';
 const days = (n: number) => new Date(Date.parse(start) + n * 86_400_000).toISOString();
 
@@ -57,6 +74,17 @@ describe('createTestEnv (in memory)', () => {
     expect(await handle.result()).toBe(days(30));
     expect(Date.now() - wall).toBeLessThan(5000);
     expect(env.now().toISOString()).toBe(days(30));
+  });
+
+  it('answers an update whose handler sleeps, in virtual time; rejects by its validator; once per update id', async () => {
+    await using env = await createTestEnv({ workflows: { booking }, startTime: start });
+    await env.client.start(booking, undefined, { id: 'b1' });
+    const booked = { slot: 'am', at: days(2) };
+    expect(await env.client.update('b1', 'book', 'am', { updateId: 'r1' })).toEqual(booked);
+    expect(await env.client.update('b1', 'book', 'pm', { updateId: 'r1' })).toEqual(booked);
+    await expect(env.client.update('b1', 'book', '')).rejects.toMatchObject({ code: 'REEL_UPDATE_REJECTED' });
+    const types = (await env.client.history('b1')).events.map((e) => e.type);
+    expect(types.filter((t) => t.startsWith('update_'))).toEqual(['update_accepted', 'update_completed']);
   });
 
   it('takes the signal timeout path after 3 virtual days, with mocks by function', async () => {

@@ -15,6 +15,8 @@ export class DriverInbox {
   dirty = true;
   /** A cancellation was read and held back, with what came after it: they stay in the store, unread. */
   held = false;
+  /** Updates taken and not yet validated (`DriverUpdates`): they stay in the store until they are. */
+  readonly updates: InboxItem[] = [];
   /** Items taken whose consumption is not durable yet, with the event each became (if any). */
   private consumed: Consumed[] = [];
   private readonly seen = new Set<string>();
@@ -31,8 +33,8 @@ export class DriverInbox {
   /**
    * Appends the items of `read` not seen before to `exec` as history events, each consumed by the next
    * flush; returns the events. A task's outcome becomes the event `taskResult` makes of it (none:
-   * stale, dropped). A cancellation `holdCancel` says must wait is left unread, with the items after
-   * it, until a later read.
+   * stale, dropped). An update waits in `updates` for its validation. A cancellation `holdCancel` says
+   * must wait is left unread, with the items after it, until a later read.
    */
   apply(
     read: InboxRead,
@@ -47,6 +49,10 @@ export class DriverInbox {
         for (const later of fresh.slice(i)) this.seen.delete(later.id);
         this.held = this.dirty = true;
         break;
+      }
+      if (item.kind === 'update') {
+        this.updates.push(item);
+        continue;
       }
       const event = item.kind === 'activity_result' ? taskResult(item.payload) : inboxEvent(item);
       const recorded = event && exec.append(event);

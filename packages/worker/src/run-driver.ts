@@ -18,6 +18,7 @@ import { type DriverHost, replayerOf } from './driver-host.ts';
 import { DriverInbox, type InboxRead } from './driver-inbox.ts';
 import { fail, leaseLost, park } from './driver-stops.ts';
 import { enforceDeadline, fireDueTimers, nextWake, timerDelay } from './driver-timers.ts';
+import { DriverUpdates } from './driver-updates.ts';
 import { RunWrites } from './driver-writes.ts';
 import { RunSpan } from './run-span.ts';
 import { Stepper } from './stepper.ts';
@@ -39,6 +40,7 @@ export class RunDriver {
   /** Activities that run on a task queue: enqueued as tasks, their outcomes read from the inbox. */
   private readonly tasks: TaskDispatch;
   private readonly writes: RunWrites;
+  private readonly updates: DriverUpdates;
   private cancelChildrenPending = false;
   /** This segment's span: set once the history is loaded. */
   private span: RunSpan | undefined;
@@ -66,6 +68,8 @@ export class RunDriver {
     const exec = () => this.exec;
     const writesHost = { ...host, lost: () => this.leaseLost() };
     this.writes = new RunWrites(writesHost, run, exec, this.inbox, leaseDeadline);
+    const leaseHeld = () => this.writes.leaseHeld();
+    this.updates = new DriverUpdates({ store: host.store, leaseHeld }, run, exec, this.inbox);
     // Not `host` itself: what they log names the run.
     const runHost = { store: host.store, clock: host.clock, metrics: host.metrics, logger: this.log };
     this.tasks = new TaskDispatch(
@@ -173,6 +177,13 @@ export class RunDriver {
       throw err;
     }
     if (this.exec.outcome) return this.close(this.exec.outcome);
+    // Validated against the state everything delivered so far made; an accepted update reaches the
+    // code before the next flush, which records its handler's first steps with it (the replay rule).
+    if (await this.updates.settle()) {
+      this.stepper.again = true;
+      return;
+    }
+    if (this.ended) return;
 
     this.activities.abortAbandoned();
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.

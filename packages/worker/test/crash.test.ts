@@ -23,10 +23,10 @@ afterAll(() => {
 /** The worker that takes over, in the test's process, running the same workflow. */
 async function workerInThisProcess(): Promise<Worker> {
   process.env.DATABASE_URL = db.connectionString; // read by the fixture's activity pool
-  const { crashable, recordStep } = await import('./fixtures/crash-workflow.ts');
+  const { crashable, recordStep, updatable } = await import('./fixtures/crash-workflow.ts');
   const worker = await Worker.create({
     connectionString: db.connectionString,
-    workflows: { crashable },
+    workflows: { crashable, updatable },
     activities: { recordStep },
     handleSignals: false,
   });
@@ -83,6 +83,36 @@ it('a crash during the first activity, whose scheduling waits for its result, re
     { step: 1, n: 2 },
     { step: 2, n: 1 },
   ]);
+  await client.close();
+  await pool.end();
+});
+
+it('answers an update in flight when its worker is SIGKILLed, once, after another worker takes over', async () => {
+  const pool = new pg.Pool({ connectionString: db.connectionString });
+  const first = startWorkerProcess(7);
+  await first.printed('ready');
+  const client = new Client({ connectionString: db.connectionString });
+  await client.start('updatable', undefined, { id: 'crash-update' });
+  const answer = client.update('crash-update', 'step', 7, { updateId: 'in-flight', timeout: '60s' });
+  await first.printed('holding step 7');
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
+  // Accepted and durable before its activity started; no outcome yet.
+  const types = async () => (await client.history('crash-update')).events.map((e) => e.type);
+  expect(await types()).toEqual(['workflow_started', 'update_accepted', 'activity_scheduled']);
+
+  const second = await workerInThisProcess();
+  expect(await answer).toBe(70);
+  // The same update again: its outcome, not a second run of it.
+  expect(await client.update('crash-update', 'step', 7, { updateId: 'in-flight' })).toBe(70);
+  await client.signal('crash-update', 'stop');
+  expect(await client.result('crash-update', { timeout: '30s' })).toBe('stopped');
+  await second.shutdown();
+  const recorded = await types();
+  expect(recorded.filter((t) => t === 'update_accepted')).toHaveLength(1);
+  expect(recorded.filter((t) => t === 'update_completed')).toHaveLength(1);
+  // The activity under way at the crash ran again (at least once), the handler's outcome was recorded once.
+  expect(await sideEffects(pool, 'crash-update')).toEqual([{ step: 7, n: 2 }]);
   await client.close();
   await pool.end();
 });

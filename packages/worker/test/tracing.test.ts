@@ -76,6 +76,7 @@ async function parentOrder(ctx: WorkflowContext) {
 
 async function status(ctx: WorkflowContext) {
   ctx.onQuery('status', () => 'waiting');
+  ctx.onUpdate('poke', (n: number) => n + 1);
   await ctx.signal('done');
 }
 
@@ -279,6 +280,22 @@ describe('OpenTelemetry traces', () => {
       expect(query?.attributes).toMatchObject({
         [TraceAttributes.workflowId]: 'traced-query',
         [TraceAttributes.queryName]: 'status',
+      });
+      await handle.signal('done');
+      await handle.result();
+    });
+
+    it('an update is a client span of the active context', async () => {
+      const handle = await client.start(status, undefined, { id: 'traced-update' });
+      await appTracer.startActiveSpan('checkout', async (span) => {
+        expect(await client.update('traced-update', 'poke', 1)).toBe(2);
+        span.end();
+      });
+      const [update] = named('reel.update poke');
+      expect(parentOf(update as ReadableSpan)).toBe(named('checkout')[0]?.spanContext().spanId);
+      expect(update?.attributes).toMatchObject({
+        [TraceAttributes.workflowId]: 'traced-update',
+        [TraceAttributes.updateName]: 'poke',
       });
       await handle.signal('done');
       await handle.result();

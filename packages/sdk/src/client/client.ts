@@ -31,6 +31,7 @@ import { type PendingWork, pendingWork } from './pending.ts';
 import { QuerySender } from './query-sender.ts';
 import { ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
+import { type UpdateOptions, UpdateSender } from './update-sender.ts';
 import {
   checkFilter,
   checkId,
@@ -64,6 +65,7 @@ export class Client {
   private readonly notifications: ClientNotifications;
   private readonly results: ResultWaiter;
   private readonly queries: QuerySender;
+  private readonly updates: UpdateSender;
   private readonly metrics: ClientMetrics;
 
   constructor(options: ClientOptions) {
@@ -84,6 +86,7 @@ export class Client {
       this.describeRun(id, runId),
     );
     this.queries = new QuerySender(this.store, () => this.clock(), this.notifications);
+    this.updates = new UpdateSender(this.store, () => this.clock(), this.notifications);
   }
 
   /**
@@ -339,6 +342,25 @@ export class Client {
     const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.queryName]: name };
     return inSpan(`reel.query ${name}`, { kind: SpanKind.CLIENT, attributes }, () =>
       this.queries.query<R>(workflowId, name, args, options),
+    );
+  }
+
+  /**
+   * Sends an update to a workflow and waits for its `ctx.onUpdate` handler's result. Its validator
+   * may reject it first (`REEL_UPDATE_REJECTED`, nothing recorded); a handler that throws gives
+   * `REEL_UPDATE_FAILED`. Once accepted, the update is in history: it outlives crashes, and sending
+   * the same `updateId` again returns its outcome instead of running it twice.
+   * @example const total = await client.update<number>('cart-7', 'addItem', { sku: 'A-1' }, { updateId: 'req-81' });
+   */
+  update<R = unknown>(
+    workflowId: string,
+    name: string,
+    arg?: unknown,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.updateName]: name };
+    return inSpan(`reel.update ${name}`, { kind: SpanKind.CLIENT, attributes }, () =>
+      this.updates.update<R>(workflowId, name, arg, options),
     );
   }
 

@@ -17,8 +17,11 @@ export interface ClaimedRun {
 
 export interface InboxItem {
   id: string;
-  /** `retry`: an operator's retry now, recorded as `retry_requested`. */
-  kind: 'signal' | 'cancel' | 'child' | 'activity_result' | 'retry';
+  /**
+   * `retry`: an operator's retry now, recorded as `retry_requested`; `update`: `client.update`, recorded
+   * as `update_accepted` once its validator accepts it.
+   */
+  kind: 'signal' | 'cancel' | 'child' | 'activity_result' | 'retry' | 'update';
   name: string | null;
   payload: Json;
 }

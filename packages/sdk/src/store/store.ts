@@ -31,10 +31,12 @@ import type {
 } from './commits.ts';
 import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescription } from './runs.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
+import type { NewUpdate, SendUpdateOutcome, UpdateState } from './updates.ts';
 
 export * from './commits.ts';
 export * from './list-cursor.ts';
 export * from './runs.ts';
+export * from './updates.ts';
 
 /** Notifications a store delivers to workers and clients. */
 export interface StoreListener {
@@ -46,6 +48,8 @@ export interface StoreListener {
   onQuery?(runId: string, queryId: string): void;
   /** A query was answered. */
   onQueryAnswered?(queryId: string): void;
+  /** An update of a run of `workflowId` was completed (its handler ended) or rejected. */
+  onUpdate?(workflowId: string): void;
   /** A task was enqueued on `queue` (it may be claimable only later). */
   onTask?(queue: string): void;
   /** A task was deleted because its workflow no longer waits for it: its worker should stop it. */
@@ -169,6 +173,19 @@ export interface Store {
   /** The answer, once there is one. */
   readQuery(queryId: string): Promise<QueryAnswer | undefined>;
   deleteQuery(queryId: string): Promise<void>;
+  /**
+   * Sends an update to the latest run of `workflowId`, if open and if no update of this id was sent to
+   * the workflow id before: an inbox item of kind `update` (name, payload `{ updateId, arg }`), which
+   * wakes it as `enqueue` does.
+   */
+  sendUpdate(workflowId: string, update: NewUpdate, now: Date): Promise<SendUpdateOutcome>;
+  /** Where update `updateId` of `workflowId` stands; undefined if none was sent. */
+  readUpdate(workflowId: string, updateId: string): Promise<UpdateState | undefined>;
+  /**
+   * Records that the validator rejected update `updateId` of the leased run's workflow id (nothing goes
+   * to history), and notifies; fenced by the lease: a worker that lost the run writes nothing.
+   */
+  rejectUpdate(lease: Lease, updateId: string, error: ErrorInfo): Promise<void>;
   describe(workflowId: string, runId?: string): Promise<WorkflowDescription | undefined>;
   list(filter: ListFilter): Promise<ListPage>;
   /**
@@ -190,8 +207,8 @@ export interface Store {
    * (every run of their chains) take the new run for parent, and one that has closed without its
    * outcome among the kept events puts that outcome in the new run's inbox. The old run records
    * `resetTo`; if it is open, it closes as `reset` (appending `workflow_reset`, fencing out its holder,
-   * deleting its tasks), hands its unread signals and cancel requests to the new run, and applies the
-   * parent-close policy to its other children.
+   * deleting its tasks), hands its unread signals, cancel requests and updates to the new run, and
+   * applies the parent-close policy to its other children.
    */
   reset(req: ResetRequest): Promise<ResetOutcome>;
   /** Subscribes to notifications; resolves once listening, returns the unsubscribe function. */

@@ -353,4 +353,5 @@ export const COMMAND_EVENTS = new Set<EventType>([
   'timer_started',
   'child_scheduled',
   'patch_marker',
+  'update_completed',
 ]);

@@ -30,6 +30,12 @@ export interface WorkflowInfo {
   readonly isReplaying: boolean;
 }
 
+/** Options of `ctx.onUpdate`. */
+export interface UpdateHandlerOptions<A> {
+  /** Throws to reject the update before anything is recorded; synchronous, must not change state. */
+  validate?: (arg: A) => void;
+}
+
 /** Options of `ctx.signal` with a timeout. */
 export interface SignalOptions {
   /** How long to wait; on timeout the signal resolves to `undefined`. */
@@ -133,6 +139,19 @@ export interface WorkflowContext {
    */
   // biome-ignore lint/suspicious/noExplicitAny: query arguments are JSON chosen by the caller.
   onQuery(name: string, handler: (...args: any[]) => unknown): void;
+  /**
+   * Handles `client.update(id, name, arg)`: `handler(arg)` runs as workflow code (it may run activities,
+   * sleep and wait) and what it returns, or throws, goes back to the caller. `validate(arg)`, synchronous
+   * and read-only, runs first: if it throws, the update is rejected and nothing is recorded. Updates
+   * sent before the handler is registered wait for it, like signals.
+   * @example ctx.onUpdate('addItem', async (item: Item) => { cart.push(item); return cart.length; },
+   *   { validate: (item) => { if (!item.sku) throw new Error('an item needs a sku'); } });
+   */
+  onUpdate<A = unknown, R = unknown>(
+    name: string,
+    handler: (arg: A) => R | Promise<R>,
+    options?: UpdateHandlerOptions<A>,
+  ): void;
   /** The time of the history event the workflow last received: stable across replays. */
   now(): Date;
   /** A number in [0, 1), the same sequence on every replay of this run. */

@@ -8,6 +8,7 @@ import type { HistoryEvent } from './events.ts';
 import { mapDurably } from './map.ts';
 import { uuidFrom } from './random.ts';
 import { shielded, uncancellable } from './uncancellable.ts';
+import type { Updates } from './updates.ts';
 import type { Waits } from './waits.ts';
 
 /** Thrown by `ctx.continueAsNew` to end the run; the engine starts its successor. Do not catch it. */
@@ -49,6 +50,7 @@ export interface ContextHost {
   readonly children: Map<number, OpenChild>;
   readonly queries: Map<string, (...args: unknown[]) => unknown>;
   readonly waits: Waits;
+  readonly updates: Updates;
 }
 
 /**
@@ -181,6 +183,17 @@ export function createContext(host: ContextHost): WorkflowContext {
         throw invalid('ctx.onQuery expects a query name and a handler function.');
       }
       host.queries.set(name, handler);
+    },
+    onUpdate: (name, handler, options) => {
+      if (typeof name !== 'string' || name === '' || typeof handler !== 'function')
+        throw invalid('ctx.onUpdate expects an update name and a handler function.');
+      const validate = options?.validate;
+      if (validate !== undefined && typeof validate !== 'function')
+        throw invalid('The validate option of ctx.onUpdate must be a function.');
+      host.updates.register(name, {
+        run: handler as (arg: unknown) => unknown,
+        ...(validate ? { validate: validate as (arg: unknown) => void } : {}),
+      });
     },
     now: () => host.now(),
     random: () => host.random(),

@@ -64,6 +64,10 @@ export type HistoryEvent =
   | { type: 'child_failed'; cmd: number; status: string; error: ErrorInfo }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }
+  /** An update passed its validator: its handler runs from here. */
+  | { type: 'update_accepted'; updateId: string; name: string; arg: Json | undefined }
+  /** An update's handler returned (`result`) or threw (`error`). */
+  | { type: 'update_completed'; updateId: string; result?: Json; error?: ErrorInfo }
   /** The run first reached `ctx.patched(patchId)` with code that knows the patch. */
   | { type: 'patch_marker'; patchId: string }
   /** An operator asked for retry now: open activities waiting out a retry backoff are due from this event. */

@@ -12,6 +12,7 @@ import {
 } from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
 import { seededRandom } from './random.ts';
+import { Updates } from './updates.ts';
 import { Waits } from './waits.ts';
 
 /** How a run ended, once its function has returned or thrown. */
@@ -74,6 +75,15 @@ export class WorkflowExecution {
     callHandler: (handler, payload) => this.callHandler(handler, payload),
     runGuarded: (fn) => this.runGuarded(fn),
   });
+  private readonly updates = new Updates({
+    runGuarded: (fn) => this.runGuarded(fn),
+    complete: (updateId, outcome) => {
+      if (!this.completedUpdates.has(updateId))
+        this.append({ type: 'update_completed', updateId, ...outcome });
+    },
+  });
+  /** The updates whose `update_completed` is in the log: replay does not record them again. */
+  private readonly completedUpdates = new Set<string>();
   private failure: ReelError | undefined;
   /** The first violation: in `warn` mode it parks the run if the code is left waiting on it. */
   private violation: DeterminismViolationError | undefined;
@@ -119,6 +129,7 @@ export class WorkflowExecution {
       children: this.commands.children,
       queries: this.queries,
       waits: this.waits,
+      updates: this.updates,
     });
   }
 
@@ -180,6 +191,14 @@ export class WorkflowExecution {
       );
     }
     return assertJson(handler(...args), `The answer to query '${name}'`);
+  }
+
+  /**
+   * Runs update `name`'s validator against the current state (live only: nothing is recorded).
+   * `accepted`: append `update_accepted`; `unhandled`: no handler yet, ask again after the next advance.
+   */
+  validateUpdate(name: string, arg: Json | undefined): ReturnType<Updates['validate']> {
+    return this.updates.validate(name, arg);
   }
 
   /** Appends a new event (stamped with the engine clock); it reaches the code on the next `advance()`. */
@@ -283,6 +302,7 @@ export class WorkflowExecution {
   private index(e: RecordedEvent): void {
     this.commands.index(e);
     if (e.type === 'patch_marker') this.recordedPatches.add(e.patchId);
+    if (e.type === 'update_completed') this.completedUpdates.add(e.updateId);
   }
 
   private deliver(event: RecordedEvent): void {
@@ -295,6 +315,9 @@ export class WorkflowExecution {
         return;
       case 'signal_received':
         this.waits.deliverSignal(event.name, event.payload);
+        return;
+      case 'update_accepted':
+        this.updates.deliver(event);
         return;
       case 'cancel_requested': {
         const error = new CancelledError(

@@ -83,12 +83,14 @@ export function duration(parsed: Parsed, name: string, value = str(parsed, name)
 /** A JSON option (`--input '{"a":1}'`), or undefined; invalid JSON is a usage error. */
 export function json(parsed: Parsed, name: string): unknown {
   const text = str(parsed, name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseJson(text, `--${name}`, `--${name} '"text"'`);
+}
+
+/** `text` as JSON, or a usage error naming `what` and how to quote a string (`example`). */
+export function parseJson(text: string, what: string, example: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(
-      `--${name} must be JSON (quote strings: --${name} '"text"'): ${(err as Error).message}.`,
-    );
+    throw new UsageError(`${what} must be JSON (quote strings: ${example}): ${(err as Error).message}.`);
   }
 }

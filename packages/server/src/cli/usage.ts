@@ -16,6 +16,7 @@ Usage:
       start <type> [--id ID] [--input JSON] [--fail-if-exists]
       signal <id> <name> [--payload JSON]
       query <id> <name> [--args JSON-array] [--timeout 10s]
+      update <id> <name> [JSON] [--update-id ID] [--timeout 30s]
       cancel <id> [--reason TEXT]
       terminate <id> [--reason TEXT]
       retry <id>

@@ -1,6 +1,6 @@
 import { ErrorCodes, type PendingWork, ReelError } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
-import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { int, json, type Parsed, parse, parseJson, positional, REMOTE, str, UsageError } from './args.ts';
 import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
 import { brief, printFields, printJson, printTable, when } from './format.ts';
 
@@ -10,6 +10,7 @@ const SUBCOMMANDS = [
   'start',
   'signal',
   'query',
+  'update',
   'cancel',
   'terminate',
   'retry',
@@ -32,6 +33,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   reason: { type: 'string' },
   'run-id': { type: 'string' },
+  'update-id': { type: 'string' },
   'to-event': { type: 'string' },
   ...FILTER_OPTIONS,
   limit: { type: 'string' },
@@ -81,6 +83,20 @@ export async function workflowCommand(argv: string[]): Promise<void> {
       const args = json(parsed, 'args') ?? [];
       if (!Array.isArray(args)) throw new UsageError(`--args must be a JSON array, e.g. --args '["eu", 2]'.`);
       const result = await client.query(id(), name, args, { timeout: str(parsed, 'timeout') });
+      return asJson ? printJson({ result }) : printJson(result, true);
+    }
+    case 'update': {
+      const name = positional(parsed, 1, 'update-name', command);
+      const arg = parsed.positionals[2];
+      const result = await client.update(
+        id(),
+        name,
+        arg === undefined ? undefined : parseJson(arg, 'The update argument', `'"text"'`),
+        {
+          updateId: str(parsed, 'update-id'),
+          timeout: str(parsed, 'timeout'),
+        },
+      );
       return asJson ? printJson({ result }) : printJson(result, true);
     }
     case 'cancel':

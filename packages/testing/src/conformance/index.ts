@@ -18,6 +18,7 @@ import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
 import { timerBehaviour } from './timers.ts';
+import { updateBehaviour } from './updates.ts';
 
 export type { StoreFactory } from './harness.ts';
 
@@ -63,6 +64,7 @@ export function storeConformance(
     continueAsNewBehaviour(h);
     parentCloseBehaviour(h);
     queryBehaviour(h);
+    updateBehaviour(h);
     describeListBehaviour(h);
     runLinkBehaviour(h);
     notificationBehaviour(h);

@@ -119,13 +119,14 @@ export function operatorActionBehaviour(h: Harness): void {
       expect(await h.store.retryNow(h.id(), at(2))).toBeUndefined();
     });
 
-    it('reset of a held run closes it as reset, fenced, and starts the new run from the point with the signals after it', async () => {
+    it('reset of a held run closes it as reset, fenced, and starts the new run from the point with the signals after it and the unread input', async () => {
       const { type, workflowId, runId, lease } = await retrying();
       const signal = event(5, 5, { type: 'signal_received', name: 'late', payload: { n: 1 } });
       expect(
         await h.store.commit({ ...lease, now: at(5), events: [signal], consumedInbox: [], leaseMs: LEASE }),
       ).toBe('ok');
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'unread', payload: 2 }, at(6));
+      await h.store.sendUpdate(workflowId, { updateId: 'u', name: 'add', arg: 3 }, at(6));
       const req = resetRequest(workflowId, runId, { historyLength: 6, reason: 'fixed' });
       expect(await h.store.reset(req)).toBe('ok');
 
@@ -158,6 +159,7 @@ export function operatorActionBehaviour(h: Harness): void {
       expect(items.map((i) => [i.kind, i.name, i.payload])).toEqual([
         ['signal', 'late', { n: 1 }],
         ['signal', 'unread', 2],
+        ['update', 'add', { updateId: 'u', arg: 3 }],
       ]);
       // the old holder is fenced out; the new run is claimable now
       const write = await h.store.commit({

@@ -70,7 +70,10 @@ select (select released from fence) as released,
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
        (select inbox_version from reel.workflows
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version,
-       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified${policy.notify}`;
+       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified,
+       -- wakes the callers waiting on the run's updates (client.update)
+       (select count(pg_notify('reel_update', workflow_id)) from fence
+         where 'update_completed' = any($4::text[])) as updates_notified${policy.notify}`;
 
 export const COMMIT = commitWith({ ctes: '', notify: '' });
 
@@ -129,6 +132,10 @@ with req as (
   delete from reel.inbox where id = any($18::bigint[]) and run_id in (select run_id from fence)
 ), notified as (
   select count(pg_notify('reel_closed', workflow_id)) as n from fence where status is not null
+), updates_notified as (
+  select count(pg_notify('reel_update', f.workflow_id)) as n from fence f
+   where exists (select 1 from unnest($13::uuid[], $15::text[]) as e(run_id, type)
+                  where e.run_id = f.run_id and e.type = 'update_completed')
 )
 select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
        w.inbox_version as held_inbox_version,
@@ -136,7 +143,7 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
          and (w.parent_run_id is not null
               or exists (select 1 from reel.workflows c
                           where c.parent_run_id = w.run_id and c.status in ('running', 'parked'))) as alone,
-       (select n from notified) as notified
+       (select n from notified) as notified, (select n from updates_notified) as updates_notified
   from req r
   left join fence f on f.run_id = r.run_id
   left join reel.workflows w on w.run_id = any($1::uuid[])
@@ -144,8 +151,8 @@ select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as
 
 /**
  * Closes a run as `continued` (appending its last events) and starts its successor under the same
- * workflow id, carrying over attributes, the parent link, and the signals and cancel requests the run
- * never read (nothing else: a successor inherits no child's outcome), in one fenced statement. The
+ * workflow id, carrying over attributes, the parent link, and the signals, cancel requests and updates
+ * the run never read (nothing else: a successor inherits no child's outcome), in one fenced statement. The
  * successor is claimable at once: $12 is the store's clock (null: the database's). Its
  * `workflow_started` records its input ($9) and trace ($16) when they are given.
  */
@@ -191,7 +198,7 @@ with recursive old as (
   returning id, kind, name, payload, created_at, id = any($11::bigint[]) as read
 ), handed_on as (
   -- first the signals the old run received and its code never took ($14, $15), then the unread
-  -- signals and cancel requests of its inbox, in order of arrival
+  -- signals, cancel requests and updates of its inbox, in order of arrival
   insert into reel.inbox (run_id, kind, name, payload, created_at)
   select $8, kind, name, payload, created_at from (
     select 0 as part, c.ord as pos, 'signal' as kind, c.name, c.payload, $6::timestamptz as created_at
@@ -199,10 +206,12 @@ with recursive old as (
      where exists (select 1 from successor)
     union all
     select 1, g.id, g.kind, g.name, g.payload, g.created_at from gone g
-     where not g.read and g.kind in ('signal', 'cancel')
+     where not g.read and g.kind in ('signal', 'cancel', 'update')
   ) h
   order by part, pos
 )${CONTINUE_POLICY.ctes}
 select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started,
+       -- the run's updates completed, or left behind unfinished: their callers look again
+       (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified,
        (select inbox_version from reel.workflows
          where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version${CONTINUE_POLICY.notify}`;

@@ -64,7 +64,7 @@ insert into reel.history (run_id, seq, type, data, at) select $2, $3::int + 1, '
 
 /**
  * The new run's inbox: the signals the old run recorded after the point, in order; then, if the old
- * run is open ($4), its unread signals and cancel requests.
+ * run is open ($4), its unread signals, cancel requests and updates.
  */
 export const HAND_ON_INBOX = `
 insert into reel.inbox (run_id, kind, name, payload, created_at)
@@ -76,7 +76,7 @@ select $2, kind, name, payload, created_at from (
   union all
   select 1, i.id, i.kind, i.name, i.payload, i.created_at
     from reel.inbox i
-   where $4::boolean and i.run_id = $1 and i.kind in ('signal', 'cancel')
+   where $4::boolean and i.run_id = $1 and i.kind in ('signal', 'cancel', 'update')
 ) items
 order by part, pos`;
 

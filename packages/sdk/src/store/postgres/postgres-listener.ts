@@ -10,6 +10,7 @@ const CHANNELS = {
   onClosed: 'reel_closed',
   onQuery: 'reel_query',
   onQueryAnswered: 'reel_query_answered',
+  onUpdate: 'reel_update',
   onTask: 'reel_task',
   onTaskCancelled: 'reel_task_cancelled',
 } as const;
@@ -98,6 +99,7 @@ export class PostgresListener {
         else if (n.channel === 'reel_closed') l.onClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
+        else if (n.channel === 'reel_update') l.onUpdate?.(payload);
         else if (n.channel === 'reel_task') l.onTask?.(payload);
         else if (n.channel === 'reel_task_cancelled') l.onTaskCancelled?.(payload);
       }

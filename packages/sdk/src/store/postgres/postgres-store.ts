@@ -42,6 +42,7 @@ import type {
   WorkflowDescription,
 } from '../store.ts';
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
+import type { NewUpdate, SendUpdateOutcome, UpdateState } from '../updates.ts';
 import { migrate } from './migrate.ts';
 import { ownPool, type SessionLimits } from './pool.ts';
 import { PostgresBatches } from './postgres-batches.ts';
@@ -54,6 +55,7 @@ import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
 import { PostgresTransactions } from './postgres-transactions.ts';
+import { PostgresUpdates } from './postgres-updates.ts';
 import { PostgresWorkers } from './postgres-workers.ts';
 
 /**
@@ -103,6 +105,7 @@ export class PostgresStore implements Store {
   private readonly transactions: PostgresTransactions;
   private readonly batches: PostgresBatches;
   private readonly operations: PostgresOperations;
+  private readonly updates: PostgresUpdates;
   /** Whether leases and claims are timed by the callers' `now` rather than the database's clock. */
   private readonly engineClock: boolean;
 
@@ -129,6 +132,7 @@ export class PostgresStore implements Store {
     this.transactions = new PostgresTransactions(this.pool);
     this.batches = new PostgresBatches(this.pool, clock, this.runs, this.inbox);
     this.operations = new PostgresOperations(this.pool, clock);
+    this.updates = new PostgresUpdates(this.pool, clock);
   }
 
   async migrate(): Promise<void> {
@@ -217,6 +221,18 @@ export class PostgresStore implements Store {
 
   answerQuery(queryId: string, answer: QueryAnswer, now: Date): Promise<void> {
     return this.workers.answerQuery(queryId, answer, now);
+  }
+
+  sendUpdate(workflowId: string, update: NewUpdate, now: Date): Promise<SendUpdateOutcome> {
+    return this.updates.send(workflowId, update, now);
+  }
+
+  readUpdate(workflowId: string, updateId: string): Promise<UpdateState | undefined> {
+    return this.updates.read(workflowId, updateId);
+  }
+
+  rejectUpdate(lease: Lease, updateId: string, error: ErrorInfo): Promise<void> {
+    return this.updates.reject(lease, updateId, error);
   }
 
   readQuery(queryId: string): Promise<QueryAnswer | undefined> {
