@@ -262,11 +262,13 @@ describe('OpenTelemetry traces', () => {
     it('the segment in which a run fails has its status and error', async () => {
       const handle = await client.start(refund, undefined, { id: 'traced-refund' });
       await expect(handle.result()).rejects.toThrow('refunds are closed');
-      const runs = named('reel.run refund');
-      const closing = runs.filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
-      expect(closing).toHaveLength(1);
-      expect(closing[0]?.attributes[TraceAttributes.runStatus]).toBe('failed');
-      expect(closing[0]?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refunds are closed' });
+      // The worker ends the span once its close commit has returned, which may be after the client saw it.
+      const closing = () =>
+        named('reel.run refund').filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
+      await until(() => closing().length > 0, 'the span of the closing segment to end');
+      expect(closing()).toHaveLength(1);
+      expect(closing()[0]?.attributes[TraceAttributes.runStatus]).toBe('failed');
+      expect(closing()[0]?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refunds are closed' });
     });
 
     it('a query is a client span of the active context', async () => {
