@@ -1,6 +1,7 @@
 import type { CommitOutcome, CommitRequest, ContinueRequest, RecordedEvent } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
 import type { MemoryRuns } from './memory-runs.ts';
+import { leaveSlot } from './memory-slots.ts';
 import { copy, type MemoryTables } from './memory-tables.ts';
 import { after } from './memory-time.ts';
 
@@ -45,6 +46,7 @@ export class MemoryCommits {
         readyAt: null,
         leaseOwner: null,
       });
+      leaveSlot(this.tables, run, req.now);
       this.inbox.tellParent(
         run,
         { status: req.close.status, result: req.close.result, error: req.close.error },
@@ -89,6 +91,8 @@ export class MemoryCommits {
       readyAt: null,
       leaseOwner: null,
     });
+    const slot = run.slot;
+    leaveSlot(this.tables, run, req.now);
     const input = copy(req.input);
     this.tables.runs.set(req.newRunId, {
       ...run,
@@ -116,6 +120,7 @@ export class MemoryCommits {
       createdAt: req.now,
       updatedAt: req.now,
       order: this.tables.order(),
+      slot, // its predecessor's
     });
     this.tables.emit((l) => l.onWake?.(req.newRunId));
     this.runs.parentClosed(run.runId, req.now);

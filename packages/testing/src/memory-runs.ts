@@ -12,6 +12,7 @@ import {
   type WorkflowStatus,
 } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
+import { admit, leaveSlot } from './memory-slots.ts';
 import { copy, type MemoryTables, type Run } from './memory-tables.ts';
 import type { MemoryTasks } from './memory-tasks.ts';
 import { after } from './memory-time.ts';
@@ -55,7 +56,7 @@ export class MemoryRuns {
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
     const input = copy(req.input);
     const started = copy(startedData(req));
-    runs.set(req.runId, {
+    const run: Run = {
       runId: req.runId,
       workflowId: req.workflowId,
       type: req.type,
@@ -75,8 +76,11 @@ export class MemoryRuns {
       createdAt: req.now,
       updatedAt: req.now,
       order: this.tables.order(),
-    });
-    if (!req.lease) this.tables.emit((l) => l.onWake?.(req.runId));
+      ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
+    };
+    admit(this.tables, run);
+    runs.set(req.runId, run);
+    if (!req.lease && run.slot !== 'waiting') this.tables.emit((l) => l.onWake?.(req.runId));
     return { runId: req.runId, created: true, knownType: true, type: req.type, ...child() };
   }
 
@@ -153,6 +157,7 @@ export class MemoryRuns {
       leaseOwner: null,
     });
     run.fencingToken++;
+    leaveSlot(this.tables, run, now);
     this.tasks.delete(run.runId);
     this.inbox.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.tables.emit((l) => l.onClosed?.(run.workflowId));
@@ -186,6 +191,7 @@ function describe(r: Run): WorkflowDescription {
   if (r.attributes !== undefined) d.attributes = copy(r.attributes);
   if (r.parent) d.parentRunId = r.parent.runId;
   if (r.resetTo) d.resetTo = r.resetTo;
+  if (r.slot === 'waiting' && r.concurrency) d.waitingFor = { concurrencyKey: r.concurrency.key };
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;

@@ -1,4 +1,12 @@
-import type { ErrorInfo, InboxItem, Json, RecordedEvent, StoreListener, WorkflowStatus } from '@reel/sdk';
+import type {
+  ConcurrencyLimit,
+  ErrorInfo,
+  InboxItem,
+  Json,
+  RecordedEvent,
+  StoreListener,
+  WorkflowStatus,
+} from '@reel/sdk';
 
 /** A run as the memory store holds it: a row of `reel.workflows`, with its history and inbox. */
 export interface Run {
@@ -26,6 +34,9 @@ export interface Run {
   parent?: { runId: string; cmd: number; closePolicy: string };
   /** Set once the run was reset: the run that took over. */
   resetTo?: string;
+  concurrency?: ConcurrencyLimit;
+  /** Whether the open run holds a slot of its concurrency key or waits for one. */
+  slot?: 'held' | 'waiting';
 }
 
 /**

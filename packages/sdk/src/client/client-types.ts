@@ -2,7 +2,13 @@ import type { Json } from '../codec.ts';
 import type { Duration } from '../duration.ts';
 import type { Logger } from '../logger.ts';
 import type { PostgresOptions } from '../store/postgres/postgres-store.ts';
-import type { StartRequest, StartResult, Store, WorkflowDescription } from '../store/store.ts';
+import type {
+  ConcurrencyLimit,
+  StartRequest,
+  StartResult,
+  Store,
+  WorkflowDescription,
+} from '../store/store.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 import type { PendingWork } from './pending.ts';
 import type { ClosedRun } from './result-waiter.ts';
@@ -63,6 +69,12 @@ export interface StartOptions {
   executionTimeout?: Duration;
   /** Attributes stored with the run and usable as `list({ attributes })` filters. */
   attributes?: Record<string, Json>;
+  /**
+   * At most `limit` open runs of `key` have started, across all workers; a run started beyond that
+   * waits (`describe().waitingFor`) until a run of the key closes, in start order. Not with `startDelay`.
+   * @example { concurrency: { key: `customer-${customerId}`, limit: 1 } }
+   */
+  concurrency?: ConcurrencyLimit;
 }
 
 /** A recorded history, as exported by `client.history()`; replayable against new code. */

@@ -23,6 +23,7 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
+import { checkConcurrency } from './flow-options.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
@@ -117,6 +118,7 @@ export class Client {
     }
     const now = this.clock();
     const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
+    const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     if (policy === 'terminateExisting') {
@@ -140,8 +142,11 @@ export class Client {
           ...(attributes ? { attributes } : {}),
           ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
           ...(trace ? { trace: { parent: trace } } : {}),
+          ...(concurrency ? { concurrency } : {}),
         };
-        const started = (await this.worker?.startLocally(request)) ?? (await this.store.start(request));
+        // a run that may have to wait for a slot is not started already claimed
+        const local = concurrency ? undefined : await this.worker?.startLocally(request);
+        const started = local ?? (await this.store.start(request));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
           [TraceAttributes.runId]: started.runId,

@@ -48,6 +48,8 @@ export interface WorkflowDescription {
   parentRunId?: string;
   /** Set once the run was reset: the run that took over from a point of its history. */
   resetTo?: string;
+  /** Set while the run waits to start: for a slot of its concurrency key (see docs/flow-control.md). */
+  waitingFor?: { concurrencyKey: string };
   createdAt: Date;
   updatedAt: Date;
   closedAt?: Date;
@@ -81,6 +83,17 @@ export interface StartRequest {
   lease?: { owner: string; ms: number };
   /** Recorded in `workflow_started`: the trace the run's spans join. */
   trace?: RunTrace;
+  /**
+   * At most `limit` runs of `key` hold a slot (from start to close); a run started when all are held
+   * waits, unclaimable, and takes the slot the next holder's close frees, in start order.
+   */
+  concurrency?: ConcurrencyLimit;
+}
+
+/** A start's concurrency limit: a key and how many open runs of that key may have started. */
+export interface ConcurrencyLimit {
+  key: string;
+  limit: number;
 }
 
 /** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { batchBehaviour } from './batches.ts';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
+import { concurrencyBehaviour } from './concurrency.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { databaseClockBehaviour } from './database-clock.ts';
 import { describeListBehaviour } from './describe-list.ts';
@@ -67,6 +68,7 @@ export function storeConformance(
     taskBehaviour(h);
     batchBehaviour(h);
     operatorActionBehaviour(h);
+    concurrencyBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

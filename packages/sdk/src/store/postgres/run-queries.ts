@@ -35,15 +35,16 @@ with existing as (
                                           and lease_owner is not null) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
-                              attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token)
+                              attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token,
+                              concurrency_key, concurrency_limit)
   select $2, $1, $3, 'running', $4,
          coalesce(coalesce($15::timestamptz, now()) + $14::float8 * interval '1 millisecond', $8::timestamptz,
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
-         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end
+         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int
   where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
-  returning run_id
+  returning run_id, slot
 ), first_event as (
   insert into reel.history (run_id, seq, type, data, at)
   select run_id, 0, 'workflow_started', $6, $5 from ins
@@ -54,7 +55,8 @@ select (select run_id from ins) as created,
        (select of_parent from existing) as of_parent,
        (select ok from known) as known,
        (select ok from parent_held) as parent_held,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins where $13 is null) as notified`;
+       (select count(pg_notify('reel_wake', run_id::text)) from ins
+         where $13 is null and slot is distinct from 'waiting') as notified`;
 
 /**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
