@@ -1,0 +1,45 @@
+import { ErrorCodes, type WorkflowContext } from '@reel/sdk';
+import { expect, inject, it } from 'vitest';
+import { createTestEnv, type TestEnvOptions } from '../src/index.ts';
+
+async function monthLong(ctx: WorkflowContext) {
+  await ctx.sleep('30 days');
+  return ctx.now().toISOString();
+}
+
+const start = '2030-01-01T00:00:00.000Z';
+const days = (n: number) => new Date(Date.parse(start) + n * 86_400_000).toISOString();
+
+for (const store of ['memory', 'postgres'] as const) {
+  it(`the test environment (${store}) runs runs of a key one at a time on its virtual clock`, async () => {
+    const options: TestEnvOptions = { workflows: { monthLong }, startTime: start };
+    if (store === 'postgres') Object.assign(options, { store, connectionString: inject('databaseUrl') });
+    await using env = await createTestEnv(options);
+    const concurrency = { key: 'tenant-1', limit: 1 };
+    const handles = [];
+    for (let i = 0; i < 3; i++) handles.push(await env.client.start(monthLong, undefined, { concurrency }));
+    expect((await handles[2]?.describe())?.waitingFor).toEqual({ concurrencyKey: 'tenant-1' });
+    expect(await Promise.all(handles.map((h) => h.result()))).toEqual([days(30), days(60), days(90)]);
+  });
+}
+
+it('start rejects a bad concurrency option with REEL_INVALID_ARGUMENT, saying what to give', async () => {
+  await using env = await createTestEnv({ workflows: { monthLong } });
+  const bad = [
+    [{ key: '', limit: 1 }, /concurrency.key must be a non-empty string/],
+    [{ limit: 1 }, /concurrency.key must be a non-empty string/],
+    [{ key: 'k', limit: 0 }, /concurrency.limit must be a positive integer/],
+    [{ key: 'k', limit: 1.5 }, /concurrency.limit must be a positive integer/],
+    [null, /concurrency.key/],
+  ] as const;
+  for (const [concurrency, message] of bad) {
+    const started = env.client.start(monthLong, undefined, { concurrency } as never);
+    await expect(started).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, message });
+  }
+  const delayed = env.client.start(monthLong, undefined, {
+    concurrency: { key: 'k', limit: 1 },
+    startDelay: '1 hour',
+  });
+  await expect(delayed).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+  expect((await env.client.list({})).items).toEqual([]);
+});
