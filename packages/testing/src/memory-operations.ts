@@ -104,6 +104,7 @@ export class MemoryOperations {
       updatedAt: req.now,
       order: this.tables.order(),
       ...(old.concurrency ? { concurrency: { ...old.concurrency } } : {}),
+      ...(old.priority ? { priority: old.priority } : {}),
     };
     runs.set(req.newRunId, successor);
     old.resetTo = req.newRunId;

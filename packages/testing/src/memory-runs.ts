@@ -77,6 +77,7 @@ export class MemoryRuns {
       updatedAt: req.now,
       order: this.tables.order(),
       ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
+      ...(req.priority ? { priority: req.priority } : {}),
     };
     admit(this.tables, run);
     runs.set(req.runId, run);
@@ -191,6 +192,7 @@ function describe(r: Run): WorkflowDescription {
   if (r.attributes !== undefined) d.attributes = copy(r.attributes);
   if (r.parent) d.parentRunId = r.parent.runId;
   if (r.resetTo) d.resetTo = r.resetTo;
+  if (r.priority) d.priority = r.priority;
   if (r.slot === 'waiting' && r.concurrency) d.waitingFor = { concurrencyKey: r.concurrency.key };
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };

@@ -35,6 +35,8 @@ export interface Run {
   /** Set once the run was reset: the run that took over. */
   resetTo?: string;
   concurrency?: ConcurrencyLimit;
+  /** 0 to 10, as started; orders claims (`claimOrder`). */
+  priority?: number;
   /** Whether the open run holds a slot of its concurrency key or waits for one. */
   slot?: 'held' | 'waiting';
 }

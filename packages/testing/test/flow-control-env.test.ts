@@ -43,3 +43,16 @@ it('start rejects a bad concurrency option with REEL_INVALID_ARGUMENT, saying wh
   await expect(delayed).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
   expect((await env.client.list({})).items).toEqual([]);
 });
+
+it('start rejects a priority that is not an integer from 0 to 10 with REEL_INVALID_ARGUMENT', async () => {
+  await using env = await createTestEnv({ workflows: { monthLong } });
+  for (const priority of [-1, 11, 1.5, '5', null]) {
+    const started = env.client.start(monthLong, undefined, { priority } as never);
+    await expect(started).rejects.toMatchObject({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: /priority must be an integer from 0 to 10/,
+    });
+  }
+  const handle = await env.client.start(monthLong, undefined, { priority: 10 });
+  expect((await handle.describe()).priority).toBe(10);
+});

@@ -75,6 +75,11 @@ export interface StartOptions {
    * @example { concurrency: { key: `customer-${customerId}`, limit: 1 } }
    */
   concurrency?: ConcurrencyLimit;
+  /**
+   * 0 (default) to 10, higher first: a run is claimed before runs of lower priority that became
+   * ready up to one minute per level later; one that has waited longer goes first (no starvation).
+   */
+  priority?: number;
 }
 
 /** A recorded history, as exported by `client.history()`; replayable against new code. */

@@ -23,7 +23,7 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
-import { checkConcurrency } from './flow-options.ts';
+import { checkConcurrency, checkPriority } from './flow-options.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
@@ -119,6 +119,7 @@ export class Client {
     const now = this.clock();
     const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
     const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
+    const priority = checkPriority(options.priority);
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     if (policy === 'terminateExisting') {
@@ -143,6 +144,7 @@ export class Client {
           ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
           ...(trace ? { trace: { parent: trace } } : {}),
           ...(concurrency ? { concurrency } : {}),
+          ...(priority ? { priority } : {}),
         };
         // a run that may have to wait for a slot is not started already claimed
         const local = concurrency ? undefined : await this.worker?.startLocally(request);

@@ -25,3 +25,12 @@ export function checkConcurrency(concurrency: unknown, delayed: boolean): Concur
   if (delayed) throw invalid('concurrency cannot be combined with startDelay: leave one of them out.');
   return { key, limit: limit as number };
 }
+
+/** `priority`: an integer from 0 (the default) to 10. */
+export function checkPriority(priority: unknown): number | undefined {
+  if (priority === undefined) return undefined;
+  if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 10) {
+    throw invalid(`priority must be an integer from 0 to 10, not ${JSON.stringify(priority)}.`);
+  }
+  return priority as number;
+}

@@ -48,6 +48,8 @@ export interface WorkflowDescription {
   parentRunId?: string;
   /** Set once the run was reset: the run that took over from a point of its history. */
   resetTo?: string;
+  /** Its start's priority, when not 0. */
+  priority?: number;
   /** Set while the run waits to start: for a slot of its concurrency key (see docs/flow-control.md). */
   waitingFor?: { concurrencyKey: string };
   createdAt: Date;
@@ -88,6 +90,22 @@ export interface StartRequest {
    * waits, unclaimable, and takes the slot the next holder's close frees, in start order.
    */
   concurrency?: ConcurrencyLimit;
+  /**
+   * 0 (default) to 10: claims take ready runs in order of the time they became ready less one minute
+   * per level ({@link claimOrder}).
+   */
+  priority?: number;
+}
+
+/** How long a priority level is worth: a run outranks lower ones that became ready this much later per level. */
+export const PRIORITY_STEP_MS = 60_000;
+
+/**
+ * The order in which claims take ready runs: `readyAt` less {@link PRIORITY_STEP_MS} per priority
+ * level for a run no worker holds (a held run's `readyAt` is its lease expiry, and an orphan has none).
+ */
+export function claimOrder(readyAt: Date, held: boolean, priority: number): number {
+  return readyAt.getTime() - (held ? 0 : priority * PRIORITY_STEP_MS);
 }
 
 /** A start's concurrency limit: a key and how many open runs of that key may have started. */

@@ -13,6 +13,7 @@ import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
 import { operatorActionBehaviour } from './operator-actions.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
+import { priorityBehaviour } from './priority.ts';
 import { queryBehaviour } from './queries.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
@@ -69,6 +70,7 @@ export function storeConformance(
     batchBehaviour(h);
     operatorActionBehaviour(h);
     concurrencyBehaviour(h);
+    priorityBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

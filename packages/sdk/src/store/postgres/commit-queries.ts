@@ -164,7 +164,7 @@ with recursive old as (
      and history_length = coalesce(($3::int[])[1], history_length)
      and inbox_version = $13::bigint -- input that came since goes to the successor: retried with it
   returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key,
-            concurrency_limit
+            concurrency_limit, priority
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select $1, e.seq, e.type, e.data, e.at
@@ -173,9 +173,9 @@ with recursive old as (
 ), successor as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key,
-                              concurrency_limit, slot)
+                              concurrency_limit, priority, slot)
   select $8, workflow_id, type, 'running', $9::json, coalesce($12::timestamptz, now()), 1, $6, $6, attributes,
-         parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit,
+         parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit, priority,
          case when concurrency_key is not null then 'held' end -- its predecessor's slot
     from old
   returning run_id, type

@@ -53,9 +53,9 @@ export const INSERT_RESET_RUN = `
 with successor as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at,
                               updated_at, attributes, parent_run_id, parent_cmd, parent_close_policy,
-                              concurrency_key, concurrency_limit)
+                              concurrency_key, concurrency_limit, priority)
   select $2, workflow_id, type, 'running', input, coalesce($5::timestamptz, now()), $3::int + 2, $4, $4,
-         attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit
+         attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit, priority
     from reel.workflows where run_id = $1
   returning run_id
 ), copied as (

@@ -62,6 +62,7 @@ export class PostgresRuns {
         req.parent?.fencingToken ?? null,
         req.concurrency?.key ?? null,
         req.concurrency?.limit ?? null,
+        req.priority ?? null,
       ]);
       const row = rows[0];
       const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};
@@ -167,6 +168,7 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
   if (r.reset_to !== null) d.resetTo = r.reset_to;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
+  if (r.priority !== 0) d.priority = r.priority;
   if (r.slot === 'waiting') d.waitingFor = { concurrencyKey: r.concurrency_key };
   if (r.status === 'parked')
     d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };

@@ -36,12 +36,13 @@ with existing as (
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token,
-                              concurrency_key, concurrency_limit)
+                              concurrency_key, concurrency_limit, priority)
   select $2, $1, $3, 'running', $4,
          coalesce(coalesce($15::timestamptz, now()) + $14::float8 * interval '1 millisecond', $8::timestamptz,
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
-         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int
+         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int,
+         coalesce($19::smallint, 0)
   where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id, slot

@@ -68,3 +68,23 @@ end $$;
 create trigger hand_over_slot after update of status on reel.workflows
   for each row when (old.slot = 'held' and new.status not in ('running', 'parked', 'continued'))
   execute function reel.hand_over_slot();
+
+-- Priority, 0 to 10 (default 0), higher first, with ageing: claims take ready runs in the order of
+-- ready_at less one minute per priority level, so a run outranks the runs of lower priority that
+-- became ready up to that much later, and a run that has waited longer than that goes first
+-- whatever the priority of newer ones: nothing starves. A held run's order is its lease expiry, so
+-- orphans are found as before; only runs that no worker holds carry their head start. Declared
+-- immutable for the index: minutes do not depend on the time zone.
+alter table reel.workflows add column priority smallint not null default 0 check (priority between 0 and 10);
+
+create function reel.claim_order(ready_at timestamptz, held boolean, priority smallint) returns timestamptz
+  language sql immutable as $$
+  select ready_at - case when held then 0 else priority end * interval '1 minute'
+$$;
+
+create index workflows_claim_order on reel.workflows (reel.claim_order(ready_at, lease_owner is not null, priority))
+  where ready_at is not null;
+create index workflows_claim_order_by_type
+  on reel.workflows (type, reel.claim_order(ready_at, lease_owner is not null, priority))
+  where ready_at is not null;
+drop index reel.workflows_ready;
