@@ -121,6 +121,7 @@ export class MemoryCommits {
       updatedAt: req.now,
       order: this.tables.order(),
       slot, // its predecessor's
+      debounceKey: undefined,
     });
     this.tables.emit((l) => l.onWake?.(req.newRunId));
     this.runs.parentClosed(run.runId, req.now);

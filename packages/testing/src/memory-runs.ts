@@ -51,6 +51,21 @@ export class MemoryRuns {
         ...child(existing),
       };
     if (!types.has(req.type)) return { runId: req.runId, created: false, knownType: false, type: req.type };
+    const pending = req.debounce && this.pendingDebounced(req.type, req.debounce.key);
+    if (pending) {
+      // joins it, as `DEBOUNCE` does: this start's input, and claimable only from its readyAt
+      pending.input = copy(req.input);
+      pending.history[0] = {
+        type: 'workflow_started',
+        ...copy(startedData(req)),
+        seq: 0,
+        at: req.now.toISOString(),
+      };
+      pending.readyAt = req.readyAt ?? this.tables.storeNow(req.now);
+      pending.updatedAt = req.now;
+      const { runId, workflowId } = pending;
+      return { runId, workflowId, created: false, knownType: true, type: req.type };
+    }
     const held = parent && runs.get(parent.runId);
     if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
@@ -78,11 +93,21 @@ export class MemoryRuns {
       order: this.tables.order(),
       ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
       ...(req.priority ? { priority: req.priority } : {}),
+      ...(req.debounce ? { debounceKey: req.debounce.key } : {}),
     };
     admit(this.tables, run);
     runs.set(req.runId, run);
     if (!req.lease && run.slot !== 'waiting') this.tables.emit((l) => l.onWake?.(req.runId));
     return { runId: req.runId, created: true, knownType: true, type: req.type, ...child() };
+  }
+
+  /** The run of `type` and debounce `key` no worker has claimed yet: the latest, as `DEBOUNCE` takes. */
+  private pendingDebounced(type: string, key: string): Run | undefined {
+    let found: Run | undefined;
+    for (const r of this.tables.runs.values())
+      if (r.type === type && r.debounceKey === key && r.fencingToken === 0 && r.status === 'running')
+        if (!found || r.order > found.order) found = r;
+    return found;
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {

@@ -37,6 +37,8 @@ export interface Run {
   concurrency?: ConcurrencyLimit;
   /** 0 to 10, as started; orders claims (`claimOrder`). */
   priority?: number;
+  /** A debounced start's key: later starts of its type and key join it until a worker claims it. */
+  debounceKey?: string;
   /** Whether the open run holds a slot of its concurrency key or waits for one. */
   slot?: 'held' | 'waiting';
 }

@@ -10,6 +10,7 @@ import type {
   WorkflowDescription,
 } from '../store/store.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import type { DebounceOptions } from './flow-options.ts';
 import type { PendingWork } from './pending.ts';
 import type { ClosedRun } from './result-waiter.ts';
 
@@ -80,6 +81,13 @@ export interface StartOptions {
    * ready up to one minute per level later; one that has waited longer goes first (no starvation).
    */
   priority?: number;
+  /**
+   * Coalesces a burst: the run of this workflow type and `key` that no worker has started yet takes
+   * this start's input (the last input wins) and starts `period` after it; without one, a run is
+   * created that starts after `period`. Not with `id`, `startDelay` or `concurrency`.
+   * @example { debounce: { key: `reindex-${userId}`, period: '10s' } }
+   */
+  debounce?: DebounceOptions;
 }
 
 /** A recorded history, as exported by `client.history()`; replayable against new code. */

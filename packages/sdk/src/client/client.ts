@@ -23,7 +23,7 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
-import { checkConcurrency, checkPriority } from './flow-options.ts';
+import { checkConcurrency, checkDebounce, checkPriority } from './flow-options.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
@@ -120,6 +120,11 @@ export class Client {
     const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
     const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
     const priority = checkPriority(options.priority);
+    const debounce = checkDebounce(options.debounce, {
+      id: options.id !== undefined,
+      delayed: delayMs > 0,
+      concurrency: !!concurrency,
+    });
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     if (policy === 'terminateExisting') {
@@ -140,14 +145,17 @@ export class Client {
           now,
           newRun: newRun || policy === 'terminateExisting',
           ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
+          ...(debounce
+            ? { debounce: { key: debounce.key }, readyAt: new Date(now.getTime() + debounce.periodMs) }
+            : {}),
           ...(attributes ? { attributes } : {}),
           ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
           ...(trace ? { trace: { parent: trace } } : {}),
           ...(concurrency ? { concurrency } : {}),
           ...(priority ? { priority } : {}),
         };
-        // a run that may have to wait for a slot is not started already claimed
-        const local = concurrency ? undefined : await this.worker?.startLocally(request);
+        // a run that may have to wait (for a slot, or for more starts to join it) is not started claimed
+        const local = concurrency || debounce ? undefined : await this.worker?.startLocally(request);
         const started = local ?? (await this.store.start(request));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
@@ -158,7 +166,7 @@ export class Client {
         return started;
       },
     );
-    return this.handle(workflowId, started.runId, started.created);
+    return this.handle(started.workflowId ?? workflowId, started.runId, started.created);
   }
 
   /**

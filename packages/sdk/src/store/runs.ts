@@ -95,6 +95,11 @@ export interface StartRequest {
    * per level ({@link claimOrder}).
    */
   priority?: number;
+  /**
+   * Joins the run of this type and key that no worker has claimed yet, if one exists: it takes this
+   * start's input and `readyAt`, and the result names it (`created` false). Otherwise starts one.
+   */
+  debounce?: { key: string };
 }
 
 /** How long a priority level is worth: a run outranks lower ones that became ready this much later per level. */
@@ -137,6 +142,8 @@ export interface StartResult {
   ofParent?: boolean;
   /** For a child start: the parent's lease is lost, so nothing was started. */
   parentLost?: boolean;
+  /** For a debounced start that joined a pending run: that run's workflow id. */
+  workflowId?: string;
 }
 
 export interface ListFilter {

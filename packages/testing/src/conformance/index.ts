@@ -5,6 +5,7 @@ import { closeAndParkBehaviour } from './close-and-park.ts';
 import { concurrencyBehaviour } from './concurrency.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { databaseClockBehaviour } from './database-clock.ts';
+import { debounceBehaviour } from './debounce.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
 import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
@@ -71,6 +72,7 @@ export function storeConformance(
     operatorActionBehaviour(h);
     concurrencyBehaviour(h);
     priorityBehaviour(h);
+    debounceBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

@@ -88,3 +88,9 @@ create index workflows_claim_order_by_type
   on reel.workflows (type, reel.claim_order(ready_at, lease_owner is not null, priority))
   where ready_at is not null;
 drop index reel.workflows_ready;
+
+-- Debounce: a start with a debounce key joins the run of its type and key that no worker has
+-- claimed yet (fencing_token 0), if there is one, giving it its input and pushing back its start.
+alter table reel.workflows add column debounce_key text;
+create index workflows_debounce_pending on reel.workflows (type, debounce_key)
+  where debounce_key is not null and fencing_token = 0 and status = 'running';
