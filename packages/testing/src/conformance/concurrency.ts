@@ -7,19 +7,8 @@ import { at, event, type Harness, LEASE } from './harness.ts';
 export function concurrencyBehaviour(h: Harness): void {
   const { it } = h;
   const key = () => `key-${randomUUID()}`;
-  const startKeyed = async (type: string, concurrency: ConcurrencyLimit, ms = 0) => {
-    const workflowId = h.id();
-    const started = await h.store.start({
-      workflowId,
-      runId: randomUUID(),
-      type,
-      input: null,
-      now: at(ms),
-      concurrency,
-    });
-    expect(started).toMatchObject({ created: true });
-    return { workflowId, runId: started.runId };
-  };
+  const startKeyed = (type: string, concurrency: ConcurrencyLimit, ms = 0) =>
+    h.start(type, { now: at(ms), input: null, concurrency });
   const close = (lease: ClaimedRun, ms: number) =>
     h.store.commit({
       ...lease,

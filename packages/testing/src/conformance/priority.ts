@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { at, type Harness } from './harness.ts';
 
@@ -7,20 +6,8 @@ const MINUTE = 60_000;
 /** Priority: claims take ready runs in order of readiness less a minute per priority level. */
 export function priorityBehaviour(h: Harness): void {
   const { it } = h;
-  const startWith = async (type: string, priority: number, ms: number) => {
-    const workflowId = h.id();
-    const started = await h.store.start({
-      workflowId,
-      runId: randomUUID(),
-      type,
-      input: null,
-      now: at(ms),
-      readyAt: at(ms),
-      priority,
-    });
-    expect(started).toMatchObject({ created: true });
-    return started.runId;
-  };
+  const startWith = async (type: string, priority: number, ms: number) =>
+    (await h.start(type, { now: at(ms), readyAt: at(ms), input: null, priority })).runId;
 
   describe('priority', () => {
     it('claims a higher priority first, ahead of runs ready up to a minute per level sooner', async () => {
@@ -45,16 +32,7 @@ export function priorityBehaviour(h: Harness): void {
 
     it('priority never makes a run claimable before its time, and describe shows it', async () => {
       const type = await h.type();
-      const workflowId = h.id();
-      await h.store.start({
-        workflowId,
-        runId: randomUUID(),
-        type,
-        input: null,
-        now: at(0),
-        readyAt: at(MINUTE),
-        priority: 10,
-      });
+      const { workflowId } = await h.start(type, { readyAt: at(MINUTE), priority: 10 });
       expect(await h.store.claim('w', [type], 1, at(MINUTE - 1), 30_000)).toEqual([]);
       expect((await h.store.describe(workflowId))?.priority).toBe(10);
       expect(await h.store.claim('w', [type], 1, at(MINUTE), 30_000)).toHaveLength(1);
