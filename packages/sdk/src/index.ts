@@ -11,6 +11,7 @@ export {
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
+export type { DebounceOptions } from './client/flow-options.ts';
 export type { ResetOptions } from './client/operator-actions.ts';
 export type { PendingActivity, PendingWork } from './client/pending.ts';
 export { checkResetPoint } from './client/reset-point.ts';

@@ -1,6 +1,7 @@
 import type { CommitOutcome, CommitRequest, ContinueRequest, RecordedEvent } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
 import type { MemoryRuns } from './memory-runs.ts';
+import { leaveSlot } from './memory-slots.ts';
 import { copy, type MemoryTables } from './memory-tables.ts';
 import { after } from './memory-time.ts';
 
@@ -47,6 +48,7 @@ export class MemoryCommits {
         readyAt: null,
         leaseOwner: null,
       });
+      leaveSlot(this.tables, run, req.now);
       this.inbox.tellParent(
         run,
         { status: req.close.status, result: req.close.result, error: req.close.error },
@@ -91,6 +93,8 @@ export class MemoryCommits {
       readyAt: null,
       leaseOwner: null,
     });
+    const slot = run.slot;
+    leaveSlot(this.tables, run, req.now);
     const input = copy(req.input);
     this.tables.runs.set(req.newRunId, {
       ...run,
@@ -118,6 +122,8 @@ export class MemoryCommits {
       createdAt: req.now,
       updatedAt: req.now,
       order: this.tables.order(),
+      slot, // its predecessor's
+      debounceKey: undefined,
     });
     this.tables.emit((l) => l.onWake?.(req.newRunId));
     this.tables.emit((l) => l.onUpdate?.(run.workflowId));

@@ -1,4 +1,4 @@
-import { type ClaimedRun, type ErrorInfo, type Lease, OPEN_STATUSES } from '@reel/sdk';
+import { type ClaimedRun, claimOrder, type ErrorInfo, type Lease, OPEN_STATUSES } from '@reel/sdk';
 import { copy, type MemoryTables, type Run } from './memory-tables.ts';
 import { after, msUntil } from './memory-time.ts';
 
@@ -19,7 +19,7 @@ export class MemoryLeases {
     const at = this.tables.storeNow(now);
     const ready = [...this.tables.runs.values()]
       .filter((r) => r.readyAt !== null && r.readyAt <= at && types.includes(r.type))
-      .sort((a, b) => (a.readyAt as Date).getTime() - (b.readyAt as Date).getTime())
+      .sort((a, b) => order(a) - order(b))
       .slice(0, limit);
     return ready.map((r) => {
       const readySince = r.readyAt as Date;
@@ -90,3 +90,6 @@ function earliest(runs: Run[]): Date | undefined {
     if (r.readyAt !== null && OPEN_STATUSES.includes(r.status) && (!min || r.readyAt < min)) min = r.readyAt;
   return min;
 }
+
+/** Where a ready run comes in claims, as `reel.claim_order` (0016) says. */
+const order = (r: Run) => claimOrder(r.readyAt as Date, r.leaseOwner !== null, r.priority ?? 0);

@@ -1,7 +1,8 @@
 import { type Json, OPEN_STATUSES, type ResetOutcome, type ResetRequest } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
 import type { MemoryRuns } from './memory-runs.ts';
-import { copy, type MemoryTables } from './memory-tables.ts';
+import { admit, leaveSlot } from './memory-slots.ts';
+import { copy, type MemoryTables, type Run } from './memory-tables.ts';
 import type { MemoryTasks } from './memory-tasks.ts';
 
 /** `MemoryStore`'s operator actions, as the Postgres store's `RETRY_NOW` and reset transaction do them. */
@@ -73,7 +74,7 @@ export class MemoryOperations {
           ]
         : [],
     );
-    runs.set(req.newRunId, {
+    const successor: Run = {
       runId: req.newRunId,
       workflowId: old.workflowId,
       type: old.type,
@@ -102,7 +103,10 @@ export class MemoryOperations {
       createdAt: req.now,
       updatedAt: req.now,
       order: this.tables.order(),
-    });
+      ...(old.concurrency ? { concurrency: { ...old.concurrency } } : {}),
+      ...(old.priority ? { priority: old.priority } : {}),
+    };
+    runs.set(req.newRunId, successor);
     old.resetTo = req.newRunId;
     old.updatedAt = req.now;
     for (const child of adopted) if (child.parent) child.parent.runId = req.newRunId;
@@ -124,11 +128,14 @@ export class MemoryOperations {
         inbox: [],
       });
       old.fencingToken++;
+      leaveSlot(this.tables, old, req.now);
       this.tasks.delete(old.runId);
       this.tables.emit((l) => l.onClosed?.(old.workflowId));
       this.runs.parentClosed(old.runId, req.now);
     }
-    this.tables.emit((l) => l.onWake?.(req.newRunId));
+    // admitted as a new start is, once the old run's close freed its slot
+    admit(this.tables, successor);
+    if (successor.slot !== 'waiting') this.tables.emit((l) => l.onWake?.(req.newRunId));
     return 'ok';
   }
 }

@@ -12,6 +12,7 @@ import {
   type WorkflowStatus,
 } from '@reel/sdk';
 import type { MemoryInbox } from './memory-inbox.ts';
+import { admit, leaveSlot } from './memory-slots.ts';
 import { copy, type MemoryTables, type Run } from './memory-tables.ts';
 import type { MemoryTasks } from './memory-tasks.ts';
 import { after } from './memory-time.ts';
@@ -50,12 +51,27 @@ export class MemoryRuns {
         ...child(existing),
       };
     if (!types.has(req.type)) return { runId: req.runId, created: false, knownType: false, type: req.type };
+    const pending = req.debounce && this.pendingDebounced(req.type, req.debounce.key);
+    if (pending) {
+      // joins it, as `DEBOUNCE` does: this start's input, and claimable only from its readyAt
+      pending.input = copy(req.input);
+      pending.history[0] = {
+        type: 'workflow_started',
+        ...copy(startedData(req)),
+        seq: 0,
+        at: req.now.toISOString(),
+      };
+      pending.readyAt = req.readyAt ?? this.tables.storeNow(req.now);
+      pending.updatedAt = req.now;
+      const { runId, workflowId } = pending;
+      return { runId, workflowId, created: false, knownType: true, type: req.type };
+    }
     const held = parent && runs.get(parent.runId);
     if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
     const input = copy(req.input);
     const started = copy(startedData(req));
-    runs.set(req.runId, {
+    const run: Run = {
       runId: req.runId,
       workflowId: req.workflowId,
       type: req.type,
@@ -75,9 +91,23 @@ export class MemoryRuns {
       createdAt: req.now,
       updatedAt: req.now,
       order: this.tables.order(),
-    });
-    if (!req.lease) this.tables.emit((l) => l.onWake?.(req.runId));
+      ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
+      ...(req.priority ? { priority: req.priority } : {}),
+      ...(req.debounce ? { debounceKey: req.debounce.key } : {}),
+    };
+    admit(this.tables, run);
+    runs.set(req.runId, run);
+    if (!req.lease && run.slot !== 'waiting') this.tables.emit((l) => l.onWake?.(req.runId));
     return { runId: req.runId, created: true, knownType: true, type: req.type, ...child() };
+  }
+
+  /** The run of `type` and debounce `key` no worker has claimed yet: the latest, as `DEBOUNCE` takes. */
+  private pendingDebounced(type: string, key: string): Run | undefined {
+    let found: Run | undefined;
+    for (const r of this.tables.runs.values())
+      if (r.type === type && r.debounceKey === key && r.fencingToken === 0 && r.status === 'running')
+        if (!found || r.order > found.order) found = r;
+    return found;
   }
 
   async terminate(workflowId: string, reason: string | undefined, now: Date): Promise<boolean | undefined> {
@@ -165,6 +195,7 @@ export class MemoryRuns {
       leaseOwner: null,
     });
     run.fencingToken++;
+    leaveSlot(this.tables, run, now);
     this.tasks.delete(run.runId);
     this.inbox.tellParent(run, { status: 'terminated', error: run.error }, now);
     this.tables.emit((l) => l.onClosed?.(run.workflowId));
@@ -200,6 +231,8 @@ function describe(r: Run, parent: Run | undefined): WorkflowDescription {
   if (r.parent) d.parentRunId = r.parent.runId;
   if (parent) d.parentWorkflowId = parent.workflowId;
   if (r.resetTo) d.resetTo = r.resetTo;
+  if (r.priority) d.priority = r.priority;
+  if (r.slot === 'waiting' && r.concurrency) d.waitingFor = { concurrencyKey: r.concurrency.key };
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;

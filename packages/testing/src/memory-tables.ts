@@ -1,4 +1,12 @@
-import type { ErrorInfo, InboxItem, Json, RecordedEvent, StoreListener, WorkflowStatus } from '@reel/sdk';
+import type {
+  ConcurrencyLimit,
+  ErrorInfo,
+  InboxItem,
+  Json,
+  RecordedEvent,
+  StoreListener,
+  WorkflowStatus,
+} from '@reel/sdk';
 
 /** A run as the memory store holds it: a row of `reel.workflows`, with its history and inbox. */
 export interface Run {
@@ -28,6 +36,13 @@ export interface Run {
   resetTo?: string;
   /** The updates sent to this run, by id (`reel.updates`), with a validator's rejection. */
   updates?: Map<string, { rejection: ErrorInfo | null }>;
+  concurrency?: ConcurrencyLimit;
+  /** 0 to 10, as started; orders claims (`claimOrder`). */
+  priority?: number;
+  /** A debounced start's key: later starts of its type and key join it until a worker claims it. */
+  debounceKey?: string;
+  /** Whether the open run holds a slot of its concurrency key or waits for one. */
+  slot?: 'held' | 'waiting';
 }
 
 /**

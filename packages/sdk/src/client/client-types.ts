@@ -4,12 +4,14 @@ import type { Logger } from '../logger.ts';
 import type { PostgresOptions } from '../store/postgres/postgres-store.ts';
 import type {
   CallerTransaction,
+  ConcurrencyLimit,
   StartRequest,
   StartResult,
   Store,
   WorkflowDescription,
 } from '../store/store.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
+import type { DebounceOptions } from './flow-options.ts';
 import type { PendingWork } from './pending.ts';
 import type { ClosedRun } from './result-waiter.ts';
 
@@ -74,6 +76,24 @@ export interface StartOptions {
    * if and only if your transaction commits, and workers hear of it at the commit. Postgres store only.
    */
   transaction?: CallerTransaction;
+  /**
+   * At most `limit` open runs of `key` have started, across all workers; a run started beyond that
+   * waits (`describe().waitingFor`) until a run of the key closes, in start order. Not with `startDelay`.
+   * @example { concurrency: { key: `customer-${customerId}`, limit: 1 } }
+   */
+  concurrency?: ConcurrencyLimit;
+  /**
+   * 0 (default) to 10, higher first: a run is claimed before runs of lower priority that became
+   * ready up to one minute per level later; one that has waited longer goes first (no starvation).
+   */
+  priority?: number;
+  /**
+   * Coalesces a burst: the run of this workflow type and `key` that no worker has started yet takes
+   * this start's input (the last input wins) and starts `period` after it; without one, a run is
+   * created that starts after `period`. Not with `id`, `startDelay` or `concurrency`.
+   * @example { debounce: { key: `reindex-${userId}`, period: '10s' } }
+   */
+  debounce?: DebounceOptions;
 }
 
 /** Options of `client.signal`. */

@@ -25,6 +25,7 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
+import { checkConcurrency, checkDebounce, checkPriority } from './flow-options.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
@@ -131,6 +132,13 @@ export class Client {
     }
     const now = this.clock();
     const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
+    const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
+    const priority = checkPriority(options.priority);
+    const debounce = checkDebounce(options.debounce, {
+      id: options.id !== undefined,
+      delayed: delayMs > 0,
+      concurrency: !!concurrency,
+    });
     const executionTimeoutMs =
       options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
     const tx = options.transaction === undefined ? undefined : checkTransaction(options.transaction);
@@ -152,12 +160,18 @@ export class Client {
           now,
           newRun: newRun || policy === 'terminateExisting',
           ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
+          ...(debounce
+            ? { debounce: { key: debounce.key }, readyAt: new Date(now.getTime() + debounce.periodMs) }
+            : {}),
           ...(attributes ? { attributes } : {}),
           ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
           ...(trace ? { trace: { parent: trace } } : {}),
+          ...(concurrency ? { concurrency } : {}),
+          ...(priority ? { priority } : {}),
         };
-        // A run inside the caller's transaction is no one's to hand to a worker before it commits.
-        const local = tx ? undefined : await this.worker?.startLocally(request);
+        // A run inside the caller's transaction is no one's to hand to a worker before it commits, nor
+        // is one that may have to wait (for a slot, or for more starts to join it).
+        const local = tx || concurrency || debounce ? undefined : await this.worker?.startLocally(request);
         const started = local ?? (await this.store.start(request, tx));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
@@ -168,7 +182,7 @@ export class Client {
         return started;
       },
     );
-    return this.handle(workflowId, started.runId, started.created);
+    return this.handle(started.workflowId ?? workflowId, started.runId, started.created);
   }
 
   /**

@@ -50,6 +50,10 @@ export interface WorkflowDescription {
   parentWorkflowId?: string;
   /** Set once the run was reset: the run that took over from a point of its history. */
   resetTo?: string;
+  /** Its start's priority, when not 0. */
+  priority?: number;
+  /** Set while the run waits to start: for a slot of its concurrency key (see docs/flow-control.md). */
+  waitingFor?: { concurrencyKey: string };
   createdAt: Date;
   updatedAt: Date;
   closedAt?: Date;
@@ -83,6 +87,38 @@ export interface StartRequest {
   lease?: { owner: string; ms: number };
   /** Recorded in `workflow_started`: the trace the run's spans join. */
   trace?: RunTrace;
+  /**
+   * At most `limit` runs of `key` hold a slot (from start to close); a run started when all are held
+   * waits, unclaimable, and takes the slot the next holder's close frees, in start order.
+   */
+  concurrency?: ConcurrencyLimit;
+  /**
+   * 0 (default) to 10: claims take ready runs in order of the time they became ready less one minute
+   * per level ({@link claimOrder}).
+   */
+  priority?: number;
+  /**
+   * Joins the run of this type and key that no worker has claimed yet, if one exists: it takes this
+   * start's input and `readyAt`, and the result names it (`created` false). Otherwise starts one.
+   */
+  debounce?: { key: string };
+}
+
+/** How long a priority level is worth: a run outranks lower ones that became ready this much later per level. */
+export const PRIORITY_STEP_MS = 60_000;
+
+/**
+ * The order in which claims take ready runs: `readyAt` less {@link PRIORITY_STEP_MS} per priority
+ * level for a run no worker holds (a held run's `readyAt` is its lease expiry, and an orphan has none).
+ */
+export function claimOrder(readyAt: Date, held: boolean, priority: number): number {
+  return readyAt.getTime() - (held ? 0 : priority * PRIORITY_STEP_MS);
+}
+
+/** A start's concurrency limit: a key and how many open runs of that key may have started. */
+export interface ConcurrencyLimit {
+  key: string;
+  limit: number;
 }
 
 /** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
@@ -108,6 +144,8 @@ export interface StartResult {
   ofParent?: boolean;
   /** For a child start: the parent's lease is lost, so nothing was started. */
   parentLost?: boolean;
+  /** For a debounced start that joined a pending run: that run's workflow id. */
+  workflowId?: string;
 }
 
 export interface ListFilter {

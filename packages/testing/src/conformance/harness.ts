@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClaimedRun, Json, RecordedEvent, Store } from '@reel/sdk';
+import type { ClaimedRun, Json, RecordedEvent, StartRequest, Store } from '@reel/sdk';
 import { afterEach, beforeEach, expect, it as vitestIt } from 'vitest';
 
 /** Makes a ready (migrated) store for one test; `cleanup` runs after the test. */
@@ -34,10 +34,10 @@ export interface Harness {
   id(prefix?: string): string;
   /** A registered workflow type no other test uses. */
   type(): Promise<string>;
-  /** Starts a new run of `type` and checks it was created. */
+  /** Starts a new run of `type` and checks it was created; `options` may add to the start request. */
   start(
     type: string,
-    options?: { now?: Date; input?: Json; workflowId?: string },
+    options?: { now?: Date; input?: Json; workflowId?: string } & Partial<StartRequest>,
   ): Promise<{ workflowId: string; runId: string }>;
   /** Claims exactly one run of `type` at `now`, leased for `leaseMs`, and returns its lease. */
   claimOne(type: string, now?: Date, leaseMs?: number, owner?: string): Promise<ClaimedRun>;
@@ -64,8 +64,8 @@ export function createHarness(current: () => Store): Harness {
       await h.store.registerTypes([type], at(0));
       return type;
     },
-    async start(type, { now = at(0), input = { n: 1 }, workflowId = h.id() } = {}) {
-      const started = await h.store.start({ workflowId, runId: randomUUID(), type, input, now });
+    async start(type, { now = at(0), input = { n: 1 }, workflowId = h.id(), ...request } = {}) {
+      const started = await h.store.start({ workflowId, runId: randomUUID(), type, input, now, ...request });
       expect(started).toMatchObject({ created: true, knownType: true });
       return { workflowId, runId: started.runId };
     },

@@ -2,8 +2,10 @@ import { describe } from 'vitest';
 import { batchBehaviour } from './batches.ts';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
+import { concurrencyBehaviour } from './concurrency.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { databaseClockBehaviour } from './database-clock.ts';
+import { debounceBehaviour } from './debounce.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
 import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
@@ -12,6 +14,7 @@ import { inboxBehaviour } from './inbox.ts';
 import { notificationBehaviour } from './notifications.ts';
 import { operatorActionBehaviour } from './operator-actions.ts';
 import { parentCloseBehaviour } from './parent-close.ts';
+import { priorityBehaviour } from './priority.ts';
 import { queryBehaviour } from './queries.ts';
 import { runLinkBehaviour } from './run-links.ts';
 import { scheduleBehaviour } from './schedules.ts';
@@ -71,6 +74,9 @@ export function storeConformance(
     taskBehaviour(h);
     batchBehaviour(h);
     operatorActionBehaviour(h);
+    concurrencyBehaviour(h);
+    priorityBehaviour(h);
+    debounceBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

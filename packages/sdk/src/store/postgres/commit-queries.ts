@@ -170,7 +170,8 @@ with recursive old as (
    where run_id = $1 and fencing_token = $2 and lease_owner is not null
      and history_length = coalesce(($3::int[])[1], history_length)
      and inbox_version = $13::bigint -- input that came since goes to the successor: retried with it
-  returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy
+  returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key,
+            concurrency_limit, priority
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select $1, e.seq, e.type, e.data, e.at
@@ -178,9 +179,11 @@ with recursive old as (
    where exists (select 1 from old)
 ), successor as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
-                              attributes, parent_run_id, parent_cmd, parent_close_policy)
+                              attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key,
+                              concurrency_limit, priority, slot)
   select $8, workflow_id, type, 'running', $9::json, coalesce($12::timestamptz, now()), 1, $6, $6, attributes,
-         parent_run_id, parent_cmd, parent_close_policy
+         parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit, priority,
+         case when concurrency_key is not null then 'held' end -- its predecessor's slot
     from old
   returning run_id, type
 ), first_event as (

@@ -46,14 +46,16 @@ select exists (select 1 from reel.workflows
 
 /**
  * The new run: $1 old run, $2 new run, $3 the last event kept, $4 the engine's now, $5 the store's
- * clock, $6 the `reset_point` data. Claimable at once.
+ * clock, $6 the `reset_point` data. Claimable at once, or, with a concurrency key, when admitted as a
+ * new start is (after the old run's close freed its slot).
  */
 export const INSERT_RESET_RUN = `
 with successor as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at,
-                              updated_at, attributes, parent_run_id, parent_cmd, parent_close_policy)
+                              updated_at, attributes, parent_run_id, parent_cmd, parent_close_policy,
+                              concurrency_key, concurrency_limit, priority)
   select $2, workflow_id, type, 'running', input, coalesce($5::timestamptz, now()), $3::int + 2, $4, $4,
-         attributes, parent_run_id, parent_cmd, parent_close_policy
+         attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key, concurrency_limit, priority
     from reel.workflows where run_id = $1
   returning run_id
 ), copied as (

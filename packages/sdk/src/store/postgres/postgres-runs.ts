@@ -10,6 +10,8 @@ import {
   startedData,
   type WorkflowDescription,
 } from '../store.ts';
+import { DEBOUNCE, LOCK_DEBOUNCE_KEY } from './flow-queries.ts';
+import { withClient } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
 import { json, prepared } from './statements.ts';
@@ -33,10 +35,44 @@ export class PostgresRuns {
 
   /** `db`: the pool, or a client inside a transaction (see `PostgresStore.start`). */
   async start(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
+    // A debounced start is a transaction of its own, unless it runs in the caller's.
+    const started = !req.debounce
+      ? this.insertRun(req, db)
+      : db === this.pool
+        ? withClient(this.pool, async (client) => {
+            await client.query('begin');
+            const result = await this.debounced(req, client);
+            await client.query('commit');
+            return result;
+          })
+        : this.debounced(req, db as pg.ClientBase);
     // Often a client's first call: a missing or old schema says so.
-    return this.insertRun(req, db).catch(async (err) => {
+    return started.catch(async (err) => {
       throw await explainSchemaError(this.pool, err);
     });
+  }
+
+  /** Joins the pending run of the debounce key, or starts it, under the key's lock (in `db`'s transaction). */
+  private async debounced(req: StartRequest, db: pg.ClientBase): Promise<StartResult> {
+    const key = req.debounce?.key as string;
+    await db.query(LOCK_DEBOUNCE_KEY, [req.type, key]);
+    const { rows } = await db.query(prepared(DEBOUNCE), [
+      req.type,
+      key,
+      json(req.input),
+      req.readyAt ?? null,
+      req.now,
+      json(startedData(req)),
+    ]);
+    const joined = rows[0];
+    if (!joined) return this.insertRun(req, db);
+    return {
+      runId: joined.run_id,
+      workflowId: joined.workflow_id,
+      created: false,
+      knownType: true,
+      type: req.type,
+    };
   }
 
   private async insertRun(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
@@ -60,6 +96,10 @@ export class PostgresRuns {
         req.lease?.ms ?? null,
         this.clock(req.now),
         req.parent?.fencingToken ?? null,
+        req.concurrency?.key ?? null,
+        req.concurrency?.limit ?? null,
+        req.priority ?? null,
+        req.debounce?.key ?? null,
       ]);
       const row = rows[0];
       const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};
@@ -171,6 +211,8 @@ function toDescription(r: Record<string, any>): WorkflowDescription {
   if (r.reset_to !== null) d.resetTo = r.reset_to;
   if (r.error !== null) d.error = r.error;
   if (r.closed_at !== null) d.closedAt = r.closed_at;
+  if (r.priority !== 0) d.priority = r.priority;
+  if (r.slot === 'waiting') d.waitingFor = { concurrencyKey: r.concurrency_key };
   if (r.status === 'parked')
     d.parked = { error: r.parked_error, attempts: r.park_attempts, retryAt: r.ready_at };
   return d;

@@ -19,7 +19,10 @@ import { parentClosePolicy } from './parent-close-policy.ts';
  * $13/$14 insert it already leased to a worker of this process for $14 ms (fencing token 1): nobody
  * is woken. $15: the store's clock (null: the database's). A child's start ($10 set) is fenced by its
  * parent's lease ($16), and returns the run started for the same parent command if there is one, open
- * or closed: a parent that starts a child again after a crash never gets a second run.
+ * or closed: a parent that starts a child again after a crash never gets a second run. $17/$18: the
+ * concurrency key and limit, by which the `admit_to_slot` trigger (0016) admits the run or makes it
+ * wait, unclaimable and not notified, for a slot; $19 the priority; $20 the debounce key (see
+ * `flow-queries.ts`).
  */
 export const START = `
 with existing as (
@@ -35,15 +38,17 @@ with existing as (
                                           and lease_owner is not null) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
-                              attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token)
+                              attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token,
+                              concurrency_key, concurrency_limit, priority, debounce_key)
   select $2, $1, $3, 'running', $4,
          coalesce(coalesce($15::timestamptz, now()) + $14::float8 * interval '1 millisecond', $8::timestamptz,
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
-         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end
+         $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int,
+         coalesce($19::smallint, 0), $20::text
   where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
-  returning run_id
+  returning run_id, slot
 ), first_event as (
   insert into reel.history (run_id, seq, type, data, at)
   select run_id, 0, 'workflow_started', $6, $5 from ins
@@ -54,7 +59,8 @@ select (select run_id from ins) as created,
        (select of_parent from existing) as of_parent,
        (select ok from known) as known,
        (select ok from parent_held) as parent_held,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins where $13 is null) as notified`;
+       (select count(pg_notify('reel_wake', run_id::text)) from ins
+         where $13 is null and slot is distinct from 'waiting') as notified`;
 
 /**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
