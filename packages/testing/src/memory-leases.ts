@@ -91,5 +91,5 @@ function earliest(runs: Run[]): Date | undefined {
   return min;
 }
 
-/** Where a ready run comes in claims, as `reel.claim_order` (0016) says. */
+/** Where a ready run comes in claims, as `reel.claim_order` (0015) says. */
 const order = (r: Run) => claimOrder(r.readyAt as Date, r.leaseOwner !== null, r.priority ?? 0);

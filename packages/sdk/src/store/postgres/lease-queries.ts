@@ -7,10 +7,10 @@
 /**
  * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers
  * claim without blocking. $4: the store's clock (null: the database's, so that a worker whose clock
- * runs ahead cannot take a lease that is still live). Runs go in `claim_order` (0016): ready_at less
+ * runs ahead cannot take a lease that is still live). Runs go in `claim_order` (0015): ready_at less
  * a minute per priority level; `claim_order <= now` is implied by `ready_at <= now` and bounds the
  * index scan. Among 100,000 ready runs of priorities 0 to 10, 20,000 held and 20,000 sleeping:
- * 1.7 ms (median, prepared) to claim 10 on workflows_claim_order, the scan 0.2 ms. Before 0016, among
+ * 1.7 ms (median, prepared) to claim 10 on workflows_claim_order, the scan 0.2 ms. Before 0015, among
  * 400,000 runs of which 200,000 of other types were ready, claiming 10 of the 50 of its type: 73.7 ms
  * walking the index in ready_at order, 0.6 ms on the one by type, which the planner picks when the
  * types are rare (0009).

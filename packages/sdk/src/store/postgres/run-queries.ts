@@ -20,7 +20,7 @@ import { parentClosePolicy } from './parent-close-policy.ts';
  * is woken. $15: the store's clock (null: the database's). A child's start ($10 set) is fenced by its
  * parent's lease ($16), and returns the run started for the same parent command if there is one, open
  * or closed: a parent that starts a child again after a crash never gets a second run. $17/$18: the
- * concurrency key and limit, by which the `admit_to_slot` trigger (0016) admits the run or makes it
+ * concurrency key and limit, by which the `admit_to_slot` trigger (0015) admits the run or makes it
  * wait, unclaimable and not notified, for a slot; $19 the priority; $20 the debounce key (see
  * `flow-queries.ts`).
  */
