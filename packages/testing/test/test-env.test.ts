@@ -1,5 +1,5 @@
 import { CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { createTestEnv, recordingLogger } from '../src/index.ts';
 
 async function chargeCard(card: string, cents: number): Promise<{ id: string }> {
@@ -133,6 +133,27 @@ describe('createTestEnv (in memory)', () => {
     await env.sleep('1 hour');
     await handle.cancel();
     expect(await handle.result()).toBe('cleaned up');
+  });
+
+  it('ends a run cancelled while ctx.map has attempts under way, after their outcomes', async () => {
+    let started = 0;
+    async function slowStep(n: number) {
+      started++;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // real work, in real time
+      return n;
+    }
+    async function mapped(ctx: WorkflowContext) {
+      return ctx.map([1, 2, 3, 4, 5, 6], (n) => ctx.activity(slowStep, n), { concurrency: 2 });
+    }
+    await using env = await createTestEnv({ workflows: { mapped }, activities: { slowStep } });
+    const handle = await env.client.start(mapped, undefined);
+    await vi.waitUntil(() => started > 0);
+    await handle.cancel();
+    await expect(handle.result({ timeout: '10s' })).rejects.toBeInstanceOf(CancelledError);
+    const types = (await env.client.history(handle.id)).events.map((e) => e.type);
+    // The two attempts under way finished and were recorded before the cancellation reached the code.
+    expect(types.filter((t) => t === 'activity_completed')).toHaveLength(2);
+    expect(types.indexOf('cancel_requested')).toBeGreaterThan(types.lastIndexOf('activity_completed'));
   });
 
   it('rejects result() of a parked workflow instead of hanging', async () => {

@@ -212,7 +212,8 @@ export class RunDriver {
     }
     // An activity that finished while this step awaited a flush appended its result: it must reach
     // the code before the run may wait, or releasing the run would strand it with a result unseen.
-    if (this.exec.hasUndelivered()) {
+    // So must a cancellation held for attempts that have all ended since, or it would wait unread.
+    if (this.exec.hasUndelivered() || (this.inbox.held && this.activities.size === 0)) {
       this.stepper.again = true;
       return;
     }
