@@ -34,6 +34,7 @@ import { ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
 import { type UpdateOptions, UpdateSender } from './update-sender.ts';
 import {
+  callerTransactionError,
   checkFilter,
   checkId,
   checkName,
@@ -172,7 +173,7 @@ export class Client {
         // A run inside the caller's transaction is no one's to hand to a worker before it commits, nor
         // is one that may have to wait (for a slot, or for more starts to join it).
         const local = tx || concurrency || debounce ? undefined : await this.worker?.startLocally(request);
-        const started = local ?? (await this.store.start(request, tx));
+        const started = local ?? (await this.store.start(request, tx).catch(rethrowFor(tx)));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
           [TraceAttributes.runId]: started.runId,
@@ -392,7 +393,7 @@ export class Client {
   ): Promise<boolean | undefined> {
     // Only when counted: the type costs a read, and terminating is rare.
     const type = this.metrics.workflowTerminated && (await this.store.describe(workflowId))?.type;
-    const done = await this.store.terminate(workflowId, reason, now, tx);
+    const done = await this.store.terminate(workflowId, reason, now, tx).catch(rethrowFor(tx));
     if (done && type) this.metrics.workflowTerminated?.(type);
     return done;
   }
@@ -403,7 +404,9 @@ export class Client {
     what: string,
     tx?: CallerTransaction,
   ): Promise<void> {
-    const delivered = await this.store.enqueue(checkId(workflowId), item, this.clock(), tx);
+    const delivered = await this.store
+      .enqueue(checkId(workflowId), item, this.clock(), tx)
+      .catch(rethrowFor(tx));
     if (delivered === undefined) throw notFound(workflowId);
     if (!delivered) {
       throw new ReelError(
@@ -434,4 +437,11 @@ function checkLimit(limit: number): void {
       ErrorCodes.INVALID_ARGUMENT,
       `limit must be an integer from 1 to 1000, not ${limit}.`,
     );
+}
+
+/** Rethrows a store's error, made plain when it came from the caller's failed transaction `tx`. */
+function rethrowFor(tx: CallerTransaction | undefined): (err: unknown) => never {
+  return (err) => {
+    throw tx ? callerTransactionError(err) : err;
+  };
 }

@@ -63,9 +63,20 @@ export function checkTransaction(tx: unknown): CallerTransaction {
     throw invalid(
       `transaction is a pg client outside any transaction: run BEGIN on it first. ${TAKE_A_CLIENT}`,
     );
-  if (status === 'E')
-    throw invalid('transaction is a pg client whose transaction failed: roll it back and start again.');
+  if (status === 'E') throw invalid(FAILED_TRANSACTION);
   return tx as CallerTransaction;
+}
+
+const FAILED_TRANSACTION =
+  'transaction is a pg client whose transaction failed: roll it back and start again.';
+
+/**
+ * A write on the caller's transaction refused because an earlier statement of it had failed: the
+ * error `checkTransaction` gives, which it cannot always give itself (pg reports a failed statement
+ * before it learns that the transaction is aborted).
+ */
+export function callerTransactionError(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code === '25P02' ? invalid(FAILED_TRANSACTION) : err;
 }
 
 /** The type name a workflow is registered and recorded under: its function's name. */
