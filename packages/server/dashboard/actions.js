@@ -1,4 +1,4 @@
-// Actions on a run: signal, query, cancel, terminate, retry now, reset. Each asks first and shows
+// Actions on a run: signal, update, query, cancel, terminate, retry now, reset. Each asks first and shows
 // the API's own message when it refuses (see confirm.js).
 import { useState } from 'preact/hooks';
 import { api, can, enc, html, isOpen, link, pretty } from './api.js';
@@ -14,7 +14,7 @@ export function parseJson(text) {
   }
 }
 
-/** What the last confirmed action answered: done, or a query's answer. */
+/** What the last confirmed action answered: done, or a query's or an update's answer. */
 export function Outcome({ outcome }) {
   if (!outcome) return null;
   const answer = outcome.ok?.result;
@@ -74,6 +74,19 @@ export function Actions({ run, scopes, reload }) {
           `Send signal ${name} to ${run.workflowId}?`,
           'Send signal',
           post(`signals/${enc(name)}`, payload === undefined ? {} : { payload }),
+          setOutcome,
+          reload,
+        )} />`
+    }
+    ${
+      can(scopes, 'write') &&
+      open &&
+      html`<${NamedJsonForm} kind="update" label="Send update" hint="argument (JSON), optional"
+      onSend=${(name, arg) =>
+        act(
+          `Send update ${name} to ${run.workflowId}, and wait for its result?`,
+          'Send update',
+          post(`updates/${enc(name)}`, arg === undefined ? {} : { arg }),
           setOutcome,
           reload,
         )} />`

@@ -81,6 +81,20 @@ describe('the dashboard', () => {
     await page.locator('dialog').waitFor({ state: 'detached' });
   });
 
+  it("sends an update from its page and shows the handler's answer, or the validator's refusal", async () => {
+    await page.fill('input[name=updateName]', 'note');
+    await page.fill('textarea[name=updateJson]', '"fragile"');
+    await act(page, '.json-form.update button');
+    await page.locator('[data-testid=answer]', { hasText: '1' }).waitFor();
+    await page.fill('textarea[name=updateJson]', '42');
+    await act(page, '.json-form.update button');
+    await page.locator('dialog[open] [role=alert]', { hasText: 'A note is a JSON string.' }).waitFor();
+    await page.click('dialog[open] [data-dialog=close]');
+    await page.locator('dialog').waitFor({ state: 'detached' });
+    const accepted = (await client.history('order-2')).events.filter((e) => e.type === 'update_accepted');
+    expect(accepted).toHaveLength(1); // the refused one left nothing in history
+  });
+
   it('sends a signal from its JSON editor, and the run goes on', async () => {
     await page.goto(`${url}/#/workflows/order-2`);
     await status(page, 'running');
@@ -208,7 +222,7 @@ describe('the dashboard', () => {
       await status(reader, 'running');
       await reader.locator('svg.timeline').waitFor();
       expect(await reader.locator('[data-action]').count()).toBe(0);
-      expect(await reader.locator('.json-form.signal').count()).toBe(0);
+      expect(await reader.locator('.json-form.signal, .json-form.update').count()).toBe(0);
       const refused = await reader.evaluate(async (key) => {
         const res = await fetch('v1/workflows/order-4/cancel', {
           method: 'POST',
