@@ -38,7 +38,7 @@ it('sends a campaign over several runs and counts what was sent and what bounced
     { id: 'campaign-pg-1' },
   );
 
-  expect(await handle.result()).toMatchObject({ cursor: 150, sent: 196, failed: 4, runs: 2 });
+  expect(await handle.result()).toMatchObject({ cursor: 200, sent: 196, failed: 4, runs: 2 });
   expect(deliveredFor('pg-1')).toBe(196);
   const { items } = await client.list({ type: 'bulkEmail' });
   expect(items.filter((r) => r.workflowId === 'campaign-pg-1').map((r) => r.status)).toEqual([

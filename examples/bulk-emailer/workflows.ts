@@ -16,6 +16,7 @@ export interface Campaign {
 }
 
 export interface Progress {
+  /** Where the next page starts: at the end, the list's length. */
   cursor: number;
   sent: number;
   failed: number;
@@ -57,8 +58,8 @@ export async function bulkEmail(ctx: WorkflowContext, campaign: Campaign): Promi
       progress.failed++;
       if (progress.failures.length < 5) progress.failures.push(messageOf(outcome.reason));
     }
+    progress.cursor = next ?? progress.cursor + recipients.length;
     if (next === null) return progress;
-    progress.cursor = next;
   }
   return ctx.continueAsNew({ ...campaign, progress });
 }
