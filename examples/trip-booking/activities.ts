@@ -9,7 +9,7 @@ import { defineActivity, NonRetryableError } from '@reel/sdk';
 export const bookings = new Map<string, 'held' | 'cancelled'>();
 
 /** Charges the fake payment provider has taken, by idempotency key: a retried charge is taken once. */
-export const charges = new Map<string, string>();
+const charges = new Map<string, string>();
 
 /** The card was refused: retrying cannot help, so the retry policy names it as non-retryable. */
 export class CardDeclinedError extends Error {
