@@ -1,0 +1,21 @@
+// Records the golden histories in ./histories from the example, on the time-skipping test
+// environment: `pnpm --filter @reel/example-daily-report record-histories`. Run it after a
+// deliberate change of the workflow; histories.test.ts replays them against the current code in CI.
+import { writeFile } from 'node:fs/promises';
+import { createTestEnv } from '@reel/testing';
+import { dailyReportSchedule } from './schedule.ts';
+import { activities, workflows } from './workflows.ts';
+
+await using env = await createTestEnv({ workflows, activities, startTime: '2026-01-05T12:00:00Z' });
+await env.client.schedules.create(dailyReportSchedule(['ops@example.com', 'gone@invalid.example']));
+await env.sleep('1 day'); // the tick of 09:00 in New York
+
+const { items } = await env.client.list({ type: 'dailyReport' });
+const [run] = items;
+if (!run) throw new Error('The schedule did not fire.');
+const history = await env.client.history(run.workflowId);
+await writeFile(
+  new URL('./histories/scheduled.json', import.meta.url),
+  `${JSON.stringify(history, null, 2)}\n`,
+);
+console.log(`recorded histories/scheduled.json (${history.events.length} events) from ${run.workflowId}`);
