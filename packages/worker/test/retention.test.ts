@@ -154,6 +154,24 @@ describe('retention', () => {
     }
   });
 
+  it('deletes the webhook deliveries done before the cutoff, and keeps later and unfinished ones', async () => {
+    const cutoff = new Date('2030-01-01T00:00:00Z');
+    const day = (days: number) => new Date(cutoff.getTime() + days * DAY);
+    await pool.query(
+      `insert into reel.hook_deliveries (hook, delivery_id, claimed_at, done_at)
+       values ('orders', 'old', $1, $1), ('orders', 'recent', $2, $2), ('orders', 'claimed', $1, null)`,
+      [day(-1), day(1)],
+    );
+    const store = new PostgresStore({ connectionString: db.connectionString });
+    try {
+      await store.purgeClosed(cutoff, 500);
+    } finally {
+      await store.close();
+    }
+    const { rows } = await pool.query('select delivery_id from reel.hook_deliveries order by delivery_id');
+    expect(rows.map((r) => r.delivery_id)).toEqual(['claimed', 'recent']);
+  });
+
   it('rejects a retention that is not a duration', async () => {
     const code = (retention: unknown) =>
       Worker.create({

@@ -8,3 +8,6 @@ create table reel.hook_deliveries (
   done_at timestamptz,
   primary key (hook, delivery_id)
 );
+
+-- Retention deletes the deliveries done before its cutoff, oldest first.
+create index hook_deliveries_done on reel.hook_deliveries (done_at) where done_at is not null;
