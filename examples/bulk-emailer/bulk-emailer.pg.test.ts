@@ -1,12 +1,12 @@
-import { Client } from '@reel/sdk';
+import { CancelledError, Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { Worker } from '@reel/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { delivered } from './activities.ts';
 import { activities, bulkEmail, workflows } from './workflows.ts';
 
-// On a real Postgres with a real worker: a campaign that continues as new; bulk-emailer.test.ts
-// covers the other paths.
+// On a real Postgres with a real worker: a campaign that continues as new, and one stopped by a
+// cancel; bulk-emailer.test.ts covers the other paths.
 const db = useTestDatabase();
 let worker: Worker;
 let client: Client;
@@ -45,4 +45,18 @@ it('sends a campaign over several runs and counts what was sent and what bounced
     'completed',
     'continued',
   ]);
+});
+
+it('stops a campaign that is cancelled halfway', async () => {
+  const handle = await client.start(
+    bulkEmail,
+    { id: 'pg-2', listId: 'demo-5000', pageSize: 50, concurrency: 5 },
+    { id: 'campaign-pg-2' },
+  );
+  const stopped = expect(handle.result()).rejects.toBeInstanceOf(CancelledError);
+  await expect.poll(() => deliveredFor('pg-2'), { interval: 10 }).toBeGreaterThan(0);
+  await handle.cancel('wrong subject');
+
+  await stopped;
+  expect(deliveredFor('pg-2')).toBeLessThan(100); // the page it was on, and no further
 });
