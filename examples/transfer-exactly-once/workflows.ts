@@ -1,4 +1,4 @@
-import { ActivityFailure, NonRetryableError, type WorkflowContext } from '@reel/sdk';
+import { ActivityFailure, type WorkflowContext } from '@reel/sdk';
 import { type Balances, bookTransfer, createAccounts, type Transfer } from './bank.ts';
 
 export type { Balances, Transfer } from './bank.ts';
@@ -18,9 +18,7 @@ export async function openAccounts(ctx: WorkflowContext, balances: Balances): Pr
  */
 export async function transfer(ctx: WorkflowContext, t: Transfer): Promise<TransferResult> {
   if (t.from === t.to || !Number.isInteger(t.cents) || t.cents <= 0) {
-    throw new NonRetryableError(
-      'A transfer needs two different accounts and a positive whole number of cents.',
-    );
+    throw new Error('A transfer needs two different accounts and a positive whole number of cents.');
   }
   try {
     return { status: 'booked', balances: await ctx.transaction(bookTransfer, ctx.info.workflowId, t) };
