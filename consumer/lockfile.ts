@@ -67,8 +67,13 @@ export async function untypedDeclarationImports(app: string, name: string): Prom
   for (const file of await readdir(join(dir, 'dist'), { recursive: true })) {
     if (!file.endsWith('.d.ts')) continue;
     const text = await readFile(join(dir, 'dist', file), 'utf8');
-    for (const [, specifier] of text.matchAll(/(?:from |import\()['"]([^'".\s][^'"\s]*)['"]/g)) {
-      const parts = (specifier as string).split('/');
+    // Import and export statements, and import types; not text that merely reads like them (a SQL
+    // string's type, such as `distinct from 'waiting'`).
+    const specifiers = text.matchAll(
+      /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'".\s][^'"\s]*)['"]|import\(['"]([^'".\s][^'"\s]*)['"]\)/gm,
+    );
+    for (const [, statement, type] of specifiers) {
+      const parts = (statement ?? type ?? '').split('/');
       imported.add(parts[0]?.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string));
     }
   }

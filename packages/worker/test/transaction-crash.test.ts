@@ -11,7 +11,7 @@ import { insertRow, transactional } from './fixtures/transaction-workflow.ts';
 import { until } from './helpers.ts';
 
 const db = useTestDatabase();
-const REPETITIONS = 6; // of each kill point
+const REPETITIONS = 3; // of each kill point (examples/transfer-exactly-once kills one more)
 let pool: pg.Pool;
 let client: Client;
 beforeAll(async () => {
