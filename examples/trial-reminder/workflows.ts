@@ -19,13 +19,13 @@ export type TrialResult = { status: 'converted' } | { status: 'reminded' };
  * Both sleeps are durable timers: a trial of 14 days holds no worker for 14 days.
  */
 export async function trialReminder(ctx: WorkflowContext, trial: Trial): Promise<TrialResult> {
-  const endsAt = Date.parse(trial.endsAt);
-  if (Number.isNaN(endsAt)) throw new Error(`The trial's endsAt '${trial.endsAt}' is not a date.`);
+  if (Number.isNaN(Date.parse(trial.endsAt)))
+    throw new Error(`The trial's endsAt '${trial.endsAt}' is not a date.`);
 
   await ctx.activity(sendEmail, trial.email, 'welcome');
   await ctx.sleep(trial.tipsAfter ?? '3 days');
   await ctx.activity(sendEmail, trial.email, 'tips');
-  await sleepUntil(ctx, endsAt);
+  await ctx.sleepUntil(trial.endsAt); // at once if the trial has already ended
 
   if (await ctx.activity(hasCard, trial.userId)) {
     await ctx.activity(convertToPro, trial.userId);
@@ -34,15 +34,6 @@ export async function trialReminder(ctx: WorkflowContext, trial: Trial): Promise
   }
   await ctx.activity(sendEmail, trial.email, 'trial-ended-add-a-card');
   return { status: 'reminded' };
-}
-
-/**
- * Sleeps until `time` (epoch milliseconds), or not at all if it has passed. `ctx.now()` is the
- * same on every replay, so the recorded commands are too.
- */
-async function sleepUntil(ctx: WorkflowContext, time: number): Promise<void> {
-  const ms = time - ctx.now().getTime();
-  if (ms > 0) await ctx.sleep(ms);
 }
 
 /** What `reel dev --workflows examples/trial-reminder/workflows.ts` and `reel worker` run. */

@@ -127,6 +127,34 @@ describe('createTestEnv (in memory)', () => {
     });
   });
 
+  it('sleeps until a date, by ctx.now(), and not at all for a date that has passed', async () => {
+    async function untilDates(ctx: WorkflowContext, dates: (string | number)[]) {
+      const woke: string[] = [];
+      for (const date of dates) {
+        await ctx.sleepUntil(date);
+        woke.push(ctx.now().toISOString());
+      }
+      return woke;
+    }
+    await using env = await createTestEnv({ workflows: { untilDates }, startTime: start });
+    const handle = await env.client.start(untilDates, [
+      '2030-01-15T09:00:00Z',
+      '2029-12-31T00:00:00Z',
+      Date.parse('2030-02-01T00:00:00Z'),
+    ]);
+    expect(await handle.result()).toEqual([
+      '2030-01-15T09:00:00.000Z',
+      '2030-01-15T09:00:00.000Z',
+      '2030-02-01T00:00:00.000Z',
+    ]);
+    const timers = (await env.client.history(handle.id)).events.filter((e) => e.type === 'timer_started');
+    expect(timers).toHaveLength(2); // none for the date that had passed
+    const bad = await env.client.start(untilDates, ['next tuesday']);
+    await expect(bad.result()).rejects.toMatchObject({
+      failure: { code: 'REEL_INVALID_ARGUMENT', message: expect.stringContaining('ctx.sleepUntil') },
+    });
+  });
+
   it('cancels a sleeping workflow', async () => {
     await using env = await createTestEnv({ workflows: { cancellable }, startTime: start });
     const handle = await env.client.start(cancellable, undefined);

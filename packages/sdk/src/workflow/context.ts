@@ -65,6 +65,12 @@ export interface WorkflowContext {
   /** Waits durably: milliseconds or a string such as `'90s'` or `'3 days'`. Long sleeps free the worker. */
   sleep(duration: Duration): Promise<void>;
   /**
+   * Waits durably until `time` (a `Date`, an ISO 8601 string or epoch milliseconds), by `ctx.now()`;
+   * returns at once, with no timer, when that time has passed.
+   * @example await ctx.sleepUntil(trial.endsAt);
+   */
+  sleepUntil(time: Date | string | number): Promise<void>;
+  /**
    * Waits for the next signal named `name` and returns its payload (`null` when sent without one).
    * Signals sent before the workflow waits are buffered in order, never lost.
    * With a `timeout`, resolves to `undefined` if no signal came in time.

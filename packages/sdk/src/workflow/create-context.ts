@@ -70,6 +70,10 @@ export function createContext(host: ContextHost): WorkflowContext {
     },
   };
   const patches = new Map<string, boolean>();
+  const sleepFor = async (ms: number) => {
+    const timer = host.startTimer(ms);
+    await new Promise((resolve, reject) => Object.assign(timer, { resolve, reject }));
+  };
   const ctx: WorkflowContext = {
     info,
     activity: (fn, ...args) => guard(() => scheduleActivity(host, 'ctx.activity', fn, args) as never),
@@ -81,11 +85,16 @@ export function createContext(host: ContextHost): WorkflowContext {
           );
         return scheduleActivity(host, 'ctx.transaction', fn as ActivityFn, args, true) as never;
       }),
-    sleep: (duration) =>
+    sleep: (duration) => guard(() => sleepFor(toMs(duration, 'ctx.sleep duration'))),
+    sleepUntil: (time) =>
       guard(async () => {
-        const ms = toMs(duration, 'ctx.sleep duration');
-        const timer = host.startTimer(ms);
-        await new Promise((resolve, reject) => Object.assign(timer, { resolve, reject }));
+        const at = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : time;
+        if (typeof at !== 'number' || !Number.isFinite(at))
+          throw invalid(
+            `ctx.sleepUntil expects a Date, an ISO 8601 string or epoch milliseconds, not ${JSON.stringify(time)}.`,
+          );
+        const ms = at - host.now().getTime();
+        if (ms > 0) await sleepFor(ms);
       }),
     signal: <T>(name: string, options?: SignalOptions) =>
       guard(() => {
