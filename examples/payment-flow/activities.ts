@@ -37,9 +37,9 @@ export async function fulfil(invoiceId: string): Promise<string> {
   return tracking;
 }
 
-/** Cancels the invoice, so that the customer can no longer pay it. */
+/** Cancels the invoice, so that the customer can no longer pay it; a paid invoice stays paid. */
 export async function cancelInvoice(invoiceId: string): Promise<void> {
   await delay(10);
   const invoice = invoices.get(invoiceId);
-  if (invoice) invoice.status = 'cancelled';
+  if (invoice?.status === 'open') invoice.status = 'cancelled';
 }

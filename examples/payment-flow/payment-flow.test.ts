@@ -62,4 +62,24 @@ describe('paymentFlow', () => {
     expect(await handle.result()).toEqual({ status: 'fulfilled', trackingId: 'track_p4' });
     expect(invoices.get('p4')).toMatchObject({ status: 'paid' });
   });
+
+  it('keeps a paid invoice paid when a late payment.failed starts a new run for it', async () => {
+    await using env = await createTestEnv({ workflows, activities, startTime });
+    const inv = invoice('p5');
+    const first = await env.client.start(paymentFlow, inv, { id: 'invoice-p5' });
+    await first.signal('payment', event('payment.success', inv));
+    expect(await first.result()).toMatchObject({ status: 'fulfilled' });
+
+    // What the hook does with an event for a closed run: signal-with-start starts a new one.
+    const late = await env.client.signalWithStart(
+      paymentFlow,
+      inv,
+      { id: 'invoice-p5' },
+      'payment',
+      event('payment.failed', inv, 'card declined'),
+    );
+    expect(late.runId).not.toBe(first.runId);
+    expect(await late.result()).toEqual({ status: 'cancelled', reason: 'card declined' });
+    expect(invoices.get('p5')).toMatchObject({ status: 'paid' });
+  });
 });
