@@ -154,6 +154,8 @@ export async function createTestEnv(options: TestEnvOptions): Promise<TestEnv> {
             );
         }
         const next = await probe.nextWake();
+        // The last wait may have ended meanwhile (a rejected update): then time must stay where it is.
+        if (waiting.size === 0 || closed) break;
         if (next && next.getTime() > time) {
           await jump(next.getTime());
         } else {

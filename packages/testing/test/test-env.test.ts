@@ -155,6 +155,27 @@ describe('createTestEnv (in memory)', () => {
     });
   });
 
+  it('leaves virtual time alone after an update its validator rejects', async () => {
+    async function door(ctx: WorkflowContext) {
+      let open = false;
+      ctx.onQuery('open', () => open);
+      ctx.onUpdate('open', () => (open = true), {
+        validate: () => {
+          throw new Error('locked');
+        },
+      });
+      return ctx.waitFor(() => open, { timeout: '30 minutes' });
+    }
+    await using env = await createTestEnv({ workflows: { door }, startTime: start });
+    const handle = await env.client.start(door, undefined);
+    await expect(env.client.update(handle.id, 'open')).rejects.toMatchObject({
+      code: 'REEL_UPDATE_REJECTED',
+    });
+    expect(await env.client.query(handle.id, 'open')).toBe(false);
+    expect((await handle.describe()).status).toBe('running');
+    expect(env.now().toISOString()).toBe(start);
+  });
+
   it('cancels a sleeping workflow', async () => {
     await using env = await createTestEnv({ workflows: { cancellable }, startTime: start });
     const handle = await env.client.start(cancellable, undefined);
