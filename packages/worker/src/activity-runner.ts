@@ -36,9 +36,10 @@ export interface AttemptSignals {
 /**
  * Runs one attempt of an activity with its start-to-close and heartbeat timeouts. The attempt's
  * `AbortSignal` fires on either timeout or when `stop` fires, and the attempt ends then, whether or
- * not the function stops; it fires too when `cancel` does. A result that is not JSON fails the attempt without retry. A failed
- * attempt's error carries the last heartbeat details (of this attempt or an earlier one) as
- * `details.lastHeartbeat`, so history keeps them for the next attempt, on any worker.
+ * not the function stops; it fires too when `cancel` does, and the attempt goes on. A result that is
+ * not JSON fails the attempt without retry. A failed attempt's error carries the last heartbeat
+ * details (of this attempt or an earlier one) as `details.lastHeartbeat`, so history keeps them for
+ * the next attempt, on any worker.
  */
 export async function runAttempt(
   fn: ActivityFn,
