@@ -1,11 +1,14 @@
 import type { PostgresStore } from '@reel/sdk';
 import { createTestEnv } from '@reel/testing';
+import { useTestDatabase } from '@reel/testing/vitest';
 import { expect, it } from 'vitest';
 import { activities, openAccounts, transfer, workflows } from './workflows.ts';
 
 // A ctx.transaction step needs a database to run in: on the default in-memory store the run is
 // parked and result() says how to test it; createTestEnv({ store: 'postgres' }) runs it on the test
-// database, with the virtual clock as usual.
+// database, with the virtual clock as usual. The database is this file's own, on the server the
+// test run shares (DATABASE_URL, else one embedded Postgres for the whole run).
+const db = useTestDatabase();
 
 it('tells how to test a ctx.transaction step on the in-memory store', async () => {
   await using env = await createTestEnv({ workflows, activities });
@@ -17,7 +20,12 @@ it('tells how to test a ctx.transaction step on the in-memory store', async () =
 });
 
 it("books a transfer once and refuses an overdraft, on the test environment's Postgres", async () => {
-  await using env = await createTestEnv({ workflows, activities, store: 'postgres' });
+  await using env = await createTestEnv({
+    workflows,
+    activities,
+    store: 'postgres',
+    connectionString: db.connectionString,
+  });
   const pool = (env.store as PostgresStore).pool;
   const opened = await env.client.start(openAccounts, { alice: 10_000, bob: 2_500 });
   expect(await opened.result()).toEqual({ alice: 10_000, bob: 2_500 });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowContext } from '@reel/sdk';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createTestEnv, recordingLogger } from '../src/index.ts';
 
 /** Answers at once, and keeps connections alive: a later fetch of it reuses the pooled socket. */
@@ -54,6 +54,7 @@ async function runParked(
   await using env = await createTestEnv({
     workflows: { [workflow.name]: workflow },
     store: 'postgres',
+    connectionString: inject('databaseUrl'),
     determinismGuard,
     logger,
   });
