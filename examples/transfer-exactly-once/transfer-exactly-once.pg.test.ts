@@ -6,7 +6,7 @@ import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { Worker } from '@reel/worker';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTables } from './bank.ts';
 import { activities, transfer, workflows } from './workflows.ts';
 
@@ -42,17 +42,17 @@ async function workerProcess() {
 
 /** Resolves once a session waits for a row lock in a statement starting with `statement`. */
 async function waitingOnLock(statement: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const { rowCount } = await pool.query(
-      `select 1 from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock' and query like $1 || '%'`,
-      [statement],
-    );
-    if (rowCount) return;
-    if (Date.now() > deadline) throw new Error(`No session waited on a lock in '${statement}…'.`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await vi.waitUntil(
+    async () =>
+      (
+        await pool.query(
+          `select 1 from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like $1 || '%'`,
+          [statement],
+        )
+      ).rowCount,
+    { timeout: 15_000, interval: 20 },
+  );
 }
 
 const balances = async () =>

@@ -1,4 +1,4 @@
-import { CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
+import { activityContext, CancelledError, defineActivity, type WorkflowContext } from '@reel/sdk';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { createTestEnv, recordingLogger } from '../src/index.ts';
 
@@ -186,9 +186,13 @@ describe('createTestEnv (in memory)', () => {
 
   it('ends a run cancelled while ctx.map has attempts under way, after their outcomes', async () => {
     let started = 0;
+    // Told to stop, it finishes its work anyway, in the next turn of the event loop: both attempts
+    // end in the same turn, the second while the step the first one woke is under way.
     async function slowStep(n: number) {
       started++;
-      await new Promise((resolve) => setTimeout(resolve, 200)); // real work, in real time
+      const { signal } = activityContext();
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await new Promise(setImmediate);
       return n;
     }
     async function mapped(ctx: WorkflowContext) {
@@ -196,7 +200,7 @@ describe('createTestEnv (in memory)', () => {
     }
     await using env = await createTestEnv({ workflows: { mapped }, activities: { slowStep } });
     const handle = await env.client.start(mapped, undefined);
-    await vi.waitUntil(() => started > 0);
+    await vi.waitUntil(() => started === 2);
     await handle.cancel();
     await expect(handle.result({ timeout: '10s' })).rejects.toBeInstanceOf(CancelledError);
     const types = (await env.client.history(handle.id)).events.map((e) => e.type);
