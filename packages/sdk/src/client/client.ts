@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import { assertJson, type Json } from '../codec.ts';
-import { type Duration, toMs } from '../duration.ts';
+import { assertJson } from '../codec.ts';
+import type { Duration } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import {
@@ -25,23 +24,24 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
-import { checkConcurrency, checkDebounce, checkPriority } from './flow-options.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
 import { QuerySender } from './query-sender.ts';
 import { ResultWaiter } from './result-waiter.ts';
 import { ScheduleClient } from './schedule-client.ts';
+import { startRequest } from './start-request.ts';
 import { type UpdateOptions, UpdateSender } from './update-sender.ts';
 import {
-  callerTransactionError,
   checkFilter,
   checkId,
+  checkLimit,
   checkName,
   checkRunId,
   checkStarted,
   checkTransaction,
   notFound,
+  rethrowFor,
   workflowTypeOf,
 } from './validate.ts';
 
@@ -115,34 +115,8 @@ export class Client {
     newRun: boolean,
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
-    const workflowId = options.id === undefined ? randomUUID() : checkId(options.id);
-    const policy = options.onConflict ?? 'useExisting';
-    if (!['useExisting', 'fail', 'terminateExisting'].includes(policy)) {
-      throw new ReelError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `onConflict must be 'useExisting', 'fail' or 'terminateExisting', not ${JSON.stringify(policy)}.`,
-      );
-    }
-    const json = assertJson(input, 'The workflow input');
-    const attributes = assertJson(options.attributes, 'The attributes') as Record<string, Json> | undefined;
-    if (
-      attributes !== undefined &&
-      (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
-    ) {
-      throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'attributes must be an object of JSON values.');
-    }
     const now = this.clock();
-    const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
-    const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
-    const priority = checkPriority(options.priority);
-    const debounce = checkDebounce(options.debounce, {
-      id: options.id !== undefined,
-      delayed: delayMs > 0,
-      concurrency: !!concurrency,
-    });
-    const executionTimeoutMs =
-      options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
-    const tx = options.transaction === undefined ? undefined : checkTransaction(options.transaction);
+    const { workflowId, policy, tx, mayWait, request } = startRequest(type, input, options, now, newRun);
     if (policy === 'terminateExisting') {
       await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now, tx);
     }
@@ -153,27 +127,11 @@ export class Client {
       async (span) => {
         // The start span's context is stored with the run: every worker's spans for it join its trace.
         const trace = traceCarrier(span);
-        const request: StartRequest = {
-          workflowId,
-          runId: randomUUID(),
-          type,
-          input: json,
-          now,
-          newRun: newRun || policy === 'terminateExisting',
-          ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
-          ...(debounce
-            ? { debounce: { key: debounce.key }, readyAt: new Date(now.getTime() + debounce.periodMs) }
-            : {}),
-          ...(attributes ? { attributes } : {}),
-          ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
-          ...(trace ? { trace: { parent: trace } } : {}),
-          ...(concurrency ? { concurrency } : {}),
-          ...(priority ? { priority } : {}),
-        };
+        const req: StartRequest = { ...request, ...(trace ? { trace: { parent: trace } } : {}) };
         // A run inside the caller's transaction is no one's to hand to a worker before it commits, nor
         // is one that may have to wait (for a slot, or for more starts to join it).
-        const local = tx || concurrency || debounce ? undefined : await this.worker?.startLocally(request);
-        const started = local ?? (await this.store.start(request, tx).catch(rethrowFor(tx)));
+        const local = tx || mayWait ? undefined : await this.worker?.startLocally(req);
+        const started = local ?? (await this.store.start(req, tx).catch(rethrowFor(tx)));
         if (started.created) this.metrics.workflowStarted?.(type);
         span.setAttributes({
           [TraceAttributes.runId]: started.runId,
@@ -428,20 +386,4 @@ export class Client {
       terminate: (reason) => this.terminate(id, reason),
     };
   }
-}
-
-/** A page size: an integer from 1 to 1000. */
-function checkLimit(limit: number): void {
-  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
-    throw new ReelError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `limit must be an integer from 1 to 1000, not ${limit}.`,
-    );
-}
-
-/** Rethrows a store's error, made plain when it came from the caller's failed transaction `tx`. */
-function rethrowFor(tx: CallerTransaction | undefined): (err: unknown) => never {
-  return (err) => {
-    throw tx ? callerTransactionError(err) : err;
-  };
 }

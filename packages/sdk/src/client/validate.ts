@@ -139,3 +139,19 @@ export function checkStarted(started: StartResult, workflowId: string, type: str
     );
   }
 }
+
+/** A page size: an integer from 1 to 1000. */
+export function checkLimit(limit: number): void {
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
+    throw new ReelError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `limit must be an integer from 1 to 1000, not ${limit}.`,
+    );
+}
+
+/** Rethrows a store's error, made plain when it came from the caller's failed transaction `tx`. */
+export function rethrowFor(tx: CallerTransaction | undefined): (err: unknown) => never {
+  return (err) => {
+    throw tx ? callerTransactionError(err) : err;
+  };
+}

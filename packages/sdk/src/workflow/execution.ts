@@ -1,43 +1,16 @@
 import { assertJson, type Json } from '../codec.ts';
-import { CancelledError, ErrorCodes, type ErrorInfo, ReelError, toErrorInfo } from '../errors.ts';
-import type { ActivityFn } from './activity.ts';
+import { CancelledError, ErrorCodes, ReelError, toErrorInfo } from '../errors.ts';
 import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenTimer } from './commands.ts';
-import type { WorkflowContext, WorkflowFn } from './context.ts';
+import type { WorkflowContext } from './context.ts';
 import { ContinueAsNew, createContext } from './create-context.ts';
-import {
-  DeterminismViolationError,
-  type GuardMode,
-  outsideWorkflowScope,
-  runInWorkflowScope,
-} from './determinism-guard.ts';
+import { DeterminismViolationError, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
 import type { HistoryEvent, RecordedEvent } from './events.ts';
+import type { ExecutionOptions, Outcome } from './execution-options.ts';
 import { seededRandom } from './random.ts';
 import { Updates } from './updates.ts';
 import { Waits } from './waits.ts';
 
-/** How a run ended, once its function has returned or thrown. */
-export type Outcome =
-  | { type: 'workflow_completed'; result: Json | undefined }
-  | { type: 'workflow_failed'; error: ErrorInfo }
-  | { type: 'workflow_cancelled'; error: ErrorInfo }
-  | { type: 'workflow_continued_as_new'; input: Json | undefined };
-
-export interface ExecutionOptions {
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  fn: WorkflowFn;
-  /** The durable history; it starts with `workflow_started`. */
-  history: RecordedEvent[];
-  /** The engine clock, read only to stamp new events. */
-  clock: () => Date;
-  /** The name an activity function is registered under (defaults to its own name). */
-  activityName?: (fn: ActivityFn) => string;
-  /** What to do when workflow code starts I/O or a real timer. Default `throw`. */
-  guard?: GuardMode;
-  /** Told of the first violation the guard sees (in `warn` mode, the only effect); later ones are not reported. */
-  onViolation?: (err: DeterminismViolationError) => void;
-}
+export type { ExecutionOptions, Outcome } from './execution-options.ts';
 
 /**
  * The replayer: runs a workflow function against its history. Recorded and new events go through the

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Json } from '../../codec.ts';
 import { ErrorCodes, type ErrorInfo, ReelError } from '../../errors.ts';
-import { defaultLogger, type Logger } from '../../logger.ts';
+import { defaultLogger } from '../../logger.ts';
 import type {
   CreateScheduleOutcome,
   NewSchedule,
@@ -44,47 +44,20 @@ import type {
 import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from '../updates.ts';
 import { migrate } from './migrate.ts';
-import { ownPool, type SessionLimits } from './pool.ts';
+import { ownPool } from './pool.ts';
 import { PostgresBatches } from './postgres-batches.ts';
 import { PostgresCommits } from './postgres-commits.ts';
 import { PostgresInbox } from './postgres-inbox.ts';
 import { PostgresLeases } from './postgres-leases.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { PostgresOperations } from './postgres-operations.ts';
+import type { PostgresOptions } from './postgres-options.ts';
 import { PostgresRuns } from './postgres-runs.ts';
 import { PostgresSchedules } from './postgres-schedules.ts';
 import { PostgresTasks } from './postgres-tasks.ts';
 import { PostgresTransactions } from './postgres-transactions.ts';
 import { PostgresUpdates } from './postgres-updates.ts';
 import { PostgresWorkers } from './postgres-workers.ts';
-
-/**
- * Connect with a connection string (Reel owns the pool, its sessions bounded by `SessionLimits`) or
- * pass your own `pg.Pool` (used as it is).
- */
-export type PostgresOptions = (
-  | ({
-      /** e.g. `process.env.DATABASE_URL`; checked when the store is made. */ connectionString:
-        | string
-        | undefined;
-      pool?: never;
-    } & SessionLimits)
-  | { pool: pg.Pool; connectionString?: never }
-) & {
-  /**
-   * The clock that times leases and claims. `database` (default): Postgres's `now()`, one clock for
-   * every worker, so a worker whose clock runs ahead cannot take a live lease. `engine`: the `now`
-   * each call passes, for an engine on a virtual clock (the test environment).
-   */
-  claimClock?: 'database' | 'engine';
-  /**
-   * Where the store says that its Postgres connection was lost and regained (a pino-compatible
-   * logger). Default: pino to stdout at `REEL_LOG_LEVEL`, else `info`.
-   */
-  logger?: Logger;
-  /** Told how many runs' flushes each group-commit statement carried (a worker's metrics). */
-  onCommitBatch?: (runs: number) => void;
-};
 
 /**
  * The production `Store`: schema `reel` in Postgres. One part per concept, each on the store's pool:
@@ -400,3 +373,5 @@ export class PostgresStore implements Store {
     if (this.ownsPool) await this.pool.end();
   }
 }
+
+export type { PostgresOptions } from './postgres-options.ts';

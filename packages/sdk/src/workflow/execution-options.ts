@@ -1,0 +1,30 @@
+import type { Json } from '../codec.ts';
+import type { ErrorInfo } from '../errors.ts';
+import type { ActivityFn } from './activity.ts';
+import type { WorkflowFn } from './context.ts';
+import type { DeterminismViolationError, GuardMode } from './determinism-guard.ts';
+import type { RecordedEvent } from './events.ts';
+
+/** How a run ended, once its function has returned or thrown. */
+export type Outcome =
+  | { type: 'workflow_completed'; result: Json | undefined }
+  | { type: 'workflow_failed'; error: ErrorInfo }
+  | { type: 'workflow_cancelled'; error: ErrorInfo }
+  | { type: 'workflow_continued_as_new'; input: Json | undefined };
+
+export interface ExecutionOptions {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  fn: WorkflowFn;
+  /** The durable history; it starts with `workflow_started`. */
+  history: RecordedEvent[];
+  /** The engine clock, read only to stamp new events. */
+  clock: () => Date;
+  /** The name an activity function is registered under (defaults to its own name). */
+  activityName?: (fn: ActivityFn) => string;
+  /** What to do when workflow code starts I/O or a real timer. Default `throw`. */
+  guard?: GuardMode;
+  /** Told of the first violation the guard sees (in `warn` mode, the only effect); later ones are not reported. */
+  onViolation?: (err: DeterminismViolationError) => void;
+}
