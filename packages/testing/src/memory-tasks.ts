@@ -47,7 +47,12 @@ export class MemoryTasks {
     if (lease.runId !== task.runId || !this.host.leased(lease)) return false;
     if (this.host.resultWaiting(task.runId, task.cmd, task.attempt)) return false;
     const existing = this.find(task.runId, task.cmd);
-    if (existing && existing.attempt >= task.attempt) return false;
+    // The same attempt again is only made available earlier while unclaimed (after a retry now).
+    const earlier =
+      existing?.attempt === task.attempt &&
+      existing.claimedBy === null &&
+      task.availableAt < existing.availableAt;
+    if (existing && existing.attempt >= task.attempt && !earlier) return false;
     const row: Task = {
       ...copy(task),
       availableAt: task.availableAt,

@@ -33,8 +33,8 @@ export interface DispatchHost {
  * suspends like any wait: the inbox insert wakes it.
  */
 export class TaskDispatch {
-  /** The attempt this driver enqueued, by command. */
-  private readonly enqueued = new Map<number, number>();
+  /** The attempt this driver enqueued, and from when it is available, by command. */
+  private readonly enqueued = new Map<number, { attempt: number; at: number }>();
   /** Set once `sync` has run: the execution has delivered its history, so `isOpen` is reliable. */
   private synced = false;
 
@@ -51,8 +51,9 @@ export class TaskDispatch {
 
   /**
    * Call after a flush (the events are durable): enqueues each open task-queue activity's current
-   * attempt, once, and deletes the tasks of activities the workflow gave up on. An enqueue that fails
-   * throws: the run must not suspend waiting on a task that does not exist.
+   * attempt, once, and again when it became available earlier (an operator's retry now, which may
+   * come before the first enqueue), and deletes the tasks of activities the workflow gave up on. An
+   * enqueue that fails throws: the run must not suspend waiting on a task that does not exist.
    */
   async sync(): Promise<void> {
     const exec = this.exec();
@@ -60,7 +61,9 @@ export class TaskDispatch {
     const trace = this.host.traceCarrier();
     for (const a of exec.openActivities()) {
       const queue = this.queueOf(a.name);
-      if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
+      const availableAt = a.retryAt && a.retryAt > now ? a.retryAt : now;
+      const last = this.enqueued.get(a.cmd);
+      if (queue === undefined || (last?.attempt === a.attempt && last.at <= availableAt.getTime())) continue;
       const heartbeat = a.lastHeartbeat;
       await this.host.store.enqueueTask(
         { runId: this.run.runId, fencingToken: this.run.fencingToken },
@@ -71,13 +74,13 @@ export class TaskDispatch {
           name: a.name,
           args: a.args,
           queue,
-          availableAt: a.retryAt && a.retryAt > now ? a.retryAt : now,
+          availableAt,
           ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
           ...(trace ? { trace } : {}),
         },
         now,
       );
-      this.enqueued.set(a.cmd, a.attempt);
+      this.enqueued.set(a.cmd, { attempt: a.attempt, at: availableAt.getTime() });
     }
     this.synced = true;
     // Settled without a result (cancelled): its task, if still queued or running, is deleted.

@@ -1,8 +1,8 @@
-import { Client, defineActivity, type PostgresStore, type ReelError, type WorkflowContext } from '@reel/sdk';
+import { Client, defineActivity, PostgresStore, type ReelError, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
-import { eventsOf, leaseOf, until, untilRecorded } from './helpers.ts';
+import { deferred, eventsOf, leaseOf, until, untilRecorded } from './helpers.ts';
 
 const db = useTestDatabase();
 
@@ -176,6 +176,40 @@ describe('retry now', () => {
     expect(await handle.result({ timeout: '15s' })).toBe(`shipped ${id}`);
     expect(calls.get(`ship:${id}`)).toBe(2);
     await worker.shutdown();
+  });
+
+  it('skips the backoff of a task-queue attempt whose task is queued only after the retry now came', async () => {
+    const id = 'retry-queue-late';
+    // The real store, but the run's enqueue of attempt 2 waits until the operator has retried.
+    const retried = deferred();
+    const real = new PostgresStore({ connectionString: db.connectionString });
+    const store = new Proxy(real, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'enqueueTask') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<PostgresStore['enqueueTask']>) => {
+          if (args[1].attempt === 2) await retried.promise;
+          return target.enqueueTask(...args);
+        };
+      },
+    });
+    const worker = await Worker.create({
+      store,
+      workflows,
+      activities: { shipByCarrier },
+      taskQueues: ['carrier'],
+      pollIntervalMs: 100,
+    });
+    void worker.run();
+    const handle = await client.start(workflows.orderByCarrier, id, { id });
+    await untilRecorded(client, id, 'activity_retrying');
+    fixed.add(id);
+    await client.retryNow(id);
+    retried.resolve();
+    expect(await handle.result({ timeout: '15s' })).toBe(`shipped ${id}`);
+    expect(calls.get(`ship:${id}`)).toBe(2);
+    await worker.shutdown();
+    await real.close();
   });
 
   it('refuses a closed workflow and an unknown one', async () => {

@@ -174,6 +174,18 @@ export function taskBehaviour(h: Harness): void {
       expect(await h.store.enqueueTask(lease, task, at(6))).toBe(false); // an older attempt never comes back
     });
 
+    it('the same attempt enqueued available earlier moves forward while unclaimed, never once claimed', async () => {
+      const { lease, task } = await setup({ attempt: 2, availableAt: at(100 * LEASE) });
+      expect(await h.store.enqueueTask(lease, task, at(0))).toBe(true);
+      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(200 * LEASE) }, at(1))).toBe(false);
+      // a retry now read by the run after its task was queued with the backoff
+      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(2) }, at(2))).toBe(true);
+      const claimed = await claimOne(task, at(2));
+      expect(claimed).toMatchObject({ attempt: 2 });
+      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(3) }, at(3))).toBe(false);
+      expect(await h.store.renewTasks([claimed], at(4), LEASE - 4)).toEqual([]);
+    });
+
     it('an attempt whose result waits in the inbox is not enqueued again', async () => {
       const { lease, task } = await setup();
       await h.store.enqueueTask(lease, task, at(0));

@@ -6,9 +6,10 @@
 
 /**
  * Enqueues an activity attempt, fenced by the run's lease. Nothing is inserted when this attempt is
- * already queued (`on conflict`, older attempts only are replaced) or its result already waits in the
- * inbox (a worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps
- * `claim`, so a worker still running the older attempt loses its claim. An attempt available from
+ * already queued (`on conflict`: older attempts are replaced, and the same attempt is only made
+ * available earlier while unclaimed, after a retry now) or its result already waits in the inbox (a
+ * worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps `claim`,
+ * so a worker still running the older attempt loses its claim. An attempt available from
  * no later than the enqueue's `now` ($10) is claimable at once by the store's clock ($11; null: the database's).
  */
 export const ENQUEUE_TASK = `
@@ -31,6 +32,8 @@ with fence as (
          last_heartbeat = excluded.last_heartbeat, claim = reel.tasks.claim + 1, claimed_by = null,
          created_at = excluded.created_at, trace = excluded.trace
    where reel.tasks.attempt < excluded.attempt
+      or (reel.tasks.attempt = excluded.attempt and reel.tasks.claimed_by is null
+          and excluded.available_at < reel.tasks.available_at)
   returning queue
 )
 select count(pg_notify('reel_task', queue)) as enqueued from ins`;
