@@ -230,6 +230,37 @@ describe('PostgresStore', () => {
     await held.end();
   });
 
+  it('a close that waited for a signal being delivered answers "unread", not "lost": the run stays held', async () => {
+    const type = await freshType();
+    const { workflowId, runId } = await startRun(type, at(0));
+    const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
+    // The signal is delivered in a transaction held open, so the close starts before it commits and
+    // waits for the run's row.
+    const held = new pg.Pool({ connectionString: db.connectionString, max: 1 });
+    const signalling = new PostgresStore({ pool: held, claimClock: 'engine' });
+    await held.query('begin');
+    expect(await signalling.enqueue(workflowId, { kind: 'signal', name: 'late', payload: 1 }, at(1))).toBe(
+      true,
+    );
+    const close = store.commit({
+      ...(lease as ClaimedRun),
+      now: at(2),
+      events: [event(1, 2, { type: 'workflow_completed', result: null })],
+      consumedInbox: [],
+      close: { status: 'completed', inboxVersion: 0 },
+    });
+    await until(async () => {
+      const { rows } = await pool.query(
+        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+      );
+      return rows[0].n > 0;
+    });
+    await held.query('commit');
+    expect(await close).toBe('unread');
+    expect(await row(runId)).toMatchObject({ status: 'running', lease_owner: 'w', history_length: 1 });
+    await held.end();
+  });
+
   it('never hands the same run to two concurrent claimers (SKIP LOCKED)', async () => {
     const type = await freshType();
     const runIds = new Set<string>();

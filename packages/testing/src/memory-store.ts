@@ -287,6 +287,10 @@ export class MemoryStore implements Store {
     return this.parts.tasks.enqueue(lease, task, now);
   }
 
+  async tasksDueNow(lease: Lease, now: Date): Promise<void> {
+    this.parts.tasks.dueNow(lease.runId, now, lease);
+  }
+
   claimTasks(
     owner: string,
     queues: string[],

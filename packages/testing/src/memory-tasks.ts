@@ -47,12 +47,7 @@ export class MemoryTasks {
     if (lease.runId !== task.runId || !this.host.leased(lease)) return false;
     if (this.host.resultWaiting(task.runId, task.cmd, task.attempt)) return false;
     const existing = this.find(task.runId, task.cmd);
-    // The same attempt again is only made available earlier while unclaimed (after a retry now).
-    const earlier =
-      existing?.attempt === task.attempt &&
-      existing.claimedBy === null &&
-      task.availableAt < existing.availableAt;
-    if (existing && existing.attempt >= task.attempt && !earlier) return false;
+    if (existing && existing.attempt >= task.attempt) return false;
     const row: Task = {
       ...copy(task),
       availableAt: task.availableAt,
@@ -67,8 +62,12 @@ export class MemoryTasks {
     return true;
   }
 
-  /** Retry now: the run's queued tasks that wait out a backoff become claimable now. */
-  dueNow(runId: string, now: Date): void {
+  /**
+   * Retry now: the run's queued tasks that wait out a backoff become claimable now (with `lease`:
+   * fenced by it, as the run's own `tasksDueNow`).
+   */
+  dueNow(runId: string, now: Date, lease?: Lease): void {
+    if (lease && !this.host.leased(lease)) return;
     for (const t of this.rows.values()) {
       if (t.runId !== runId || t.claimedBy !== null || t.availableAt <= now) continue;
       t.availableAt = now;

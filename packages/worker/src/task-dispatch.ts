@@ -34,7 +34,7 @@ export interface DispatchHost {
  */
 export class TaskDispatch {
   /** The attempt this driver enqueued, and from when it is available, by command. */
-  private readonly enqueued = new Map<number, { attempt: number; at: number }>();
+  private readonly enqueued = new Map<number, { attempt: number; availableAt: Date }>();
   /** Set once `sync` has run: the execution has delivered its history, so `isOpen` is reliable. */
   private synced = false;
 
@@ -51,22 +51,31 @@ export class TaskDispatch {
 
   /**
    * Call after a flush (the events are durable): enqueues each open task-queue activity's current
-   * attempt, once, and again when it became available earlier (an operator's retry now, which may
-   * come before the first enqueue), and deletes the tasks of activities the workflow gave up on. An
-   * enqueue that fails throws: the run must not suspend waiting on a task that does not exist.
+   * attempt, once, and deletes the tasks of activities the workflow gave up on. An enqueue that fails
+   * throws: the run must not suspend waiting on a task that does not exist. A retry now read after
+   * its attempt was queued (it may come before the first enqueue) makes the queued task claimable now;
+   * a driver new to the run does so for every due retry, not knowing when its task was queued for.
    */
   async sync(): Promise<void> {
     const exec = this.exec();
     const now = this.host.clock();
     const trace = this.host.traceCarrier();
+    const lease = { runId: this.run.runId, fencingToken: this.run.fencingToken };
+    let dueNow = false;
     for (const a of exec.openActivities()) {
       const queue = this.queueOf(a.name);
+      if (queue === undefined) continue;
       const availableAt = a.retryAt && a.retryAt > now ? a.retryAt : now;
       const last = this.enqueued.get(a.cmd);
-      if (queue === undefined || (last?.attempt === a.attempt && last.at <= availableAt.getTime())) continue;
+      if (last?.attempt === a.attempt) {
+        if (availableAt < last.availableAt) dueNow = true;
+        last.availableAt = availableAt;
+        continue;
+      }
+      if (!this.synced && a.retryAt && a.retryAt <= now) dueNow = true;
       const heartbeat = a.lastHeartbeat;
       await this.host.store.enqueueTask(
-        { runId: this.run.runId, fencingToken: this.run.fencingToken },
+        lease,
         {
           runId: this.run.runId,
           cmd: a.cmd,
@@ -80,8 +89,10 @@ export class TaskDispatch {
         },
         now,
       );
-      this.enqueued.set(a.cmd, { attempt: a.attempt, at: availableAt.getTime() });
+      this.enqueued.set(a.cmd, { attempt: a.attempt, availableAt });
     }
+    // An update, never an enqueue again: an enqueue could queue once more an attempt just completed.
+    if (dueNow) await this.host.store.tasksDueNow(lease, now);
     this.synced = true;
     // Settled without a result (cancelled): its task, if still queued or running, is deleted.
     const abandoned: number[] = [];

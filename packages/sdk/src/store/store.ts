@@ -249,6 +249,11 @@ export interface Store {
    */
   enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean>;
   /**
+   * The run's queued tasks that wait out a backoff, unclaimed, become claimable now (fenced by the
+   * lease): the run read an operator's retry now that came before it queued them.
+   */
+  tasksDueNow(lease: Lease, now: Date): Promise<void>;
+  /**
    * Claims up to `limit` tasks of open runs, on `queues`, for activities in `names`, claimable now
    * (FOR UPDATE SKIP LOCKED); each stays hidden from other claims for `lockMs` (store clock).
    */

@@ -174,16 +174,20 @@ export function taskBehaviour(h: Harness): void {
       expect(await h.store.enqueueTask(lease, task, at(6))).toBe(false); // an older attempt never comes back
     });
 
-    it('the same attempt enqueued available earlier moves forward while unclaimed, never once claimed', async () => {
+    it("tasksDueNow makes the run's unclaimed tasks in backoff claimable now, fenced by its lease", async () => {
       const { lease, task } = await setup({ attempt: 2, availableAt: at(100 * LEASE) });
       expect(await h.store.enqueueTask(lease, task, at(0))).toBe(true);
-      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(200 * LEASE) }, at(1))).toBe(false);
-      // a retry now read by the run after its task was queued with the backoff
-      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(2) }, at(2))).toBe(true);
+      await h.store.tasksDueNow({ ...lease, fencingToken: lease.fencingToken - 1 }, at(1));
+      expect(await claimAt(task, at(2))).toEqual([]);
+      await h.store.tasksDueNow(lease, at(2));
       const claimed = await claimOne(task, at(2));
-      expect(claimed).toMatchObject({ attempt: 2 });
-      expect(await h.store.enqueueTask(lease, { ...task, availableAt: at(3) }, at(3))).toBe(false);
+      expect(claimed).toMatchObject({ attempt: 2, availableAt: at(2) });
+      await h.store.tasksDueNow(lease, at(3)); // a claimed task is left alone
       expect(await h.store.renewTasks([claimed], at(4), LEASE - 4)).toEqual([]);
+      // completed, the task is gone: an update cannot queue it again
+      expect(await h.store.completeTask(claimed, { ok: true, result: 1 }, at(5))).toBe(true);
+      await h.store.tasksDueNow(lease, at(6));
+      expect(await claimAt(task, at(100 * LEASE))).toEqual([]);
     });
 
     it('an attempt whose result waits in the inbox is not enqueued again', async () => {

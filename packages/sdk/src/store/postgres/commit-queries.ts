@@ -66,10 +66,6 @@ with recursive fence as (
 select (select released from fence) as released,
        (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
        (select count(*) from fence) as fenced,
-       (select history_length from reel.workflows
-         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_length,
-       (select inbox_version from reel.workflows
-         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version,
        (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified,
        -- wakes the callers waiting on the run's updates (client.update)
        (select count(pg_notify('reel_update', workflow_id)) from fence
@@ -137,8 +133,7 @@ with req as (
    where exists (select 1 from unnest($13::uuid[], $15::text[]) as e(run_id, type)
                   where e.run_id = f.run_id and e.type = 'update_completed')
 )
-select r.run_id, f.run_id is not null as fenced, f.released, w.history_length as held_length,
-       w.inbox_version as held_inbox_version,
+select r.run_id, f.run_id is not null as fenced, f.released,
        r.status is not null
          and (w.parent_run_id is not null
               or exists (select 1 from reel.workflows c
@@ -215,6 +210,9 @@ with recursive old as (
 )${CONTINUE_POLICY.ctes}
 select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started,
        -- the run's updates completed, or left behind unfinished: their callers look again
-       (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified,
-       (select inbox_version from reel.workflows
-         where run_id = $1 and fencing_token = $2 and lease_owner is not null) as held_inbox_version${CONTINUE_POLICY.notify}`;
+       (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified${CONTINUE_POLICY.notify}`;
+
+/** The run's state if the lease ($2) still holds it: why a fenced write wrote nothing (`PostgresCommits`). */
+export const HELD = `
+select history_length, inbox_version from reel.workflows
+ where run_id = $1 and fencing_token = $2 and lease_owner is not null`;

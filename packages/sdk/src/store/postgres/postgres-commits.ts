@@ -9,9 +9,6 @@ import { json, prepared } from './statements.ts';
 interface CommitRow {
   fenced: boolean;
   released: boolean | null;
-  held_length: number | null;
-  /** The inbox version of the run, if this worker still holds it. */
-  held_inbox_version: string | null;
   /** `COMMIT_MANY` left this child's close to be written alone. */
   alone?: boolean;
 }
@@ -66,22 +63,33 @@ export class PostgresCommits {
   private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
     const rows =
       reqs.length === 1 ? await this.commitOne(reqs[0] as CommitRequest) : await this.commitMany(reqs);
-    return reqs.map((req, i) => {
-      const row = rows[i] as CommitRow;
-      if (!row.fenced) {
-        // A history that did continue where these events start (read in the statement's snapshot)
-        // means the lease changed hands while the statement waited for the row, or new input came.
-        const held = row.held_length !== null;
-        if (held && row.held_length !== (req.events[0]?.seq ?? row.held_length))
+    return Promise.all(
+      reqs.map(async (req, i) => {
+        const row = rows[i] as CommitRow;
+        if (row.fenced) return req.release && !row.released ? 'kept' : 'ok';
+        const held = await this.held(req.runId, req.fencingToken);
+        if (held && held.historyLength !== (req.events[0]?.seq ?? held.historyLength))
           return new Error(
-            `history of ${req.runId} continues at seq ${row.held_length}, not ${req.events[0]?.seq}`,
+            `history of ${req.runId} continues at seq ${held.historyLength}, not ${req.events[0]?.seq}`,
           );
-        return held && req.close && Number(row.held_inbox_version) !== req.close.inboxVersion
-          ? 'unread'
-          : 'lost';
-      }
-      return req.release && !row.released ? 'kept' : 'ok';
-    });
+        return held && req.close && held.inboxVersion !== req.close.inboxVersion ? 'unread' : 'lost';
+      }),
+    );
+  }
+
+  /**
+   * The run's history length and inbox version if the lease `token` still holds it, read after a
+   * fenced write that wrote nothing, to tell why. A statement of its own: one that waited for the
+   * run's row sees the row as the writer it waited for left it (an inbox item added, say), but reads
+   * the rest in the snapshot it began with, where the lease may look held with nothing unread.
+   */
+  private async held(
+    runId: string,
+    token: number,
+  ): Promise<{ historyLength: number; inboxVersion: number } | undefined> {
+    const { rows } = await this.pool.query(q.HELD, [runId, token]);
+    const row = rows[0];
+    return row && { historyLength: row.history_length, inboxVersion: Number(row.inbox_version) };
   }
 
   private async commitOne(req: CommitRequest): Promise<CommitRow[]> {
@@ -158,10 +166,8 @@ export class PostgresCommits {
       (req.carriedSignals ?? []).map((s) => json(s.payload)),
       req.trace ? json(req.trace) : null,
     ]);
-    const row = rows[0];
-    if (Number(row.started) > 0) return 'ok' as const;
-    return row.held_inbox_version !== null && Number(row.held_inbox_version) !== req.inboxVersion
-      ? ('unread' as const)
-      : ('lost' as const);
+    if (Number(rows[0].started) > 0) return 'ok' as const;
+    const held = await this.held(req.runId, req.fencingToken);
+    return held && held.inboxVersion !== req.inboxVersion ? ('unread' as const) : ('lost' as const);
   }
 }

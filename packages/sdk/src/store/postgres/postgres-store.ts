@@ -281,6 +281,10 @@ export class PostgresStore implements Store {
     return this.tasks.enqueue(lease, task, now);
   }
 
+  tasksDueNow(lease: Lease, now: Date): Promise<void> {
+    return this.tasks.dueNow(lease, now);
+  }
+
   claimTasks(
     owner: string,
     queues: string[],

@@ -38,6 +38,10 @@ export class PostgresTasks {
     return Number(rows[0].enqueued) > 0;
   }
 
+  async dueNow(lease: Lease, now: Date): Promise<void> {
+    await this.pool.query(q.TASKS_DUE_NOW, [lease.runId, lease.fencingToken, now, this.clock(now)]);
+  }
+
   async claim(
     owner: string,
     queues: string[],

@@ -6,10 +6,9 @@
 
 /**
  * Enqueues an activity attempt, fenced by the run's lease. Nothing is inserted when this attempt is
- * already queued (`on conflict`: older attempts are replaced, and the same attempt is only made
- * available earlier while unclaimed, after a retry now) or its result already waits in the inbox (a
- * worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps `claim`,
- * so a worker still running the older attempt loses its claim. An attempt available from
+ * already queued (`on conflict`, older attempts only are replaced) or its result already waits in the
+ * inbox (a worker that takes a run over re-enqueues what it cannot know was queued). Replacing bumps
+ * `claim`, so a worker still running the older attempt loses its claim. An attempt available from
  * no later than the enqueue's `now` ($10) is claimable at once by the store's clock ($11; null: the database's).
  */
 export const ENQUEUE_TASK = `
@@ -32,11 +31,24 @@ with fence as (
          last_heartbeat = excluded.last_heartbeat, claim = reel.tasks.claim + 1, claimed_by = null,
          created_at = excluded.created_at, trace = excluded.trace
    where reel.tasks.attempt < excluded.attempt
-      or (reel.tasks.attempt = excluded.attempt and reel.tasks.claimed_by is null
-          and excluded.available_at < reel.tasks.available_at)
   returning queue
 )
 select count(pg_notify('reel_task', queue)) as enqueued from ins`;
+
+/**
+ * Makes the run's unclaimed tasks that wait out a backoff claimable now ($3; $4 the store's clock,
+ * null: the database's), fenced by the run's lease. An update only: a task completed meanwhile stays
+ * gone, where an enqueue could queue its attempt again.
+ */
+export const TASKS_DUE_NOW = `
+with due as (
+  update reel.tasks k set available_at = $3, ready_at = coalesce($4::timestamptz, now())
+    from reel.workflows w
+   where w.run_id = $1 and w.fencing_token = $2 and w.lease_owner is not null
+     and k.run_id = $1 and k.claimed_by is null and k.available_at > $3
+  returning k.queue
+)
+select count(pg_notify('reel_task', queue)) from due`;
 
 /**
  * Claims claimable tasks of open runs on the given queues and activity names, each for $6 ms. SKIP
