@@ -39,52 +39,59 @@ function startWorkerProcess(holdAfter = 0) {
 }
 
 const LIMITS = { one: 1, two: 2, three: 3 } as const;
-const RUNS_PER_KEY = 100;
+/** 100 in CI; `FLOW_RUNS_PER_KEY=1000` runs the same check over 3,000 runs (docs/flow-control.md). */
+const RUNS_PER_KEY = Number(process.env.FLOW_RUNS_PER_KEY ?? 100);
 
-it('three worker processes never run more than the limit of a key at once, one SIGKILLed mid-activity', async () => {
-  const workers = [startWorkerProcess(12), startWorkerProcess(), startWorkerProcess()];
-  for (const w of workers) await until(() => w.lines.includes('ready'), 'a worker process to be ready');
-  const client = new Client({ connectionString: db.connectionString });
-  // Each key's runs start one after another, so their start order is known.
-  const handles = (
-    await Promise.all(
-      Object.entries(LIMITS).map(async ([key, limit]) => {
-        const started = [];
-        for (let i = 0; i < RUNS_PER_KEY; i++)
-          started.push(
-            await client.start('limited', key, { id: `${key}-${i}`, concurrency: { key, limit } }),
-          );
-        return started;
-      }),
-    )
-  ).flat();
+it(
+  'three worker processes never run more than the limit of a key at once, one SIGKILLed mid-activity',
+  async () => {
+    const workers = [startWorkerProcess(12), startWorkerProcess(), startWorkerProcess()];
+    for (const w of workers) await until(() => w.lines.includes('ready'), 'a worker process to be ready');
+    const client = new Client({ connectionString: db.connectionString });
+    // Each key's runs start one after another, so their start order is known.
+    const handles = (
+      await Promise.all(
+        Object.entries(LIMITS).map(async ([key, limit]) => {
+          const started = [];
+          for (let i = 0; i < RUNS_PER_KEY; i++)
+            started.push(
+              await client.start('limited', key, { id: `${key}-${i}`, concurrency: { key, limit } }),
+            );
+          return started;
+        }),
+      )
+    ).flat();
 
-  const killed = workers[0] as ReturnType<typeof startWorkerProcess>;
-  await until(
-    () => killed.lines.some((l) => l.startsWith('holding ')),
-    'the first worker to hold an activity',
-    60_000,
-  );
-  const heldRun = (killed.lines.find((l) => l.startsWith('holding ')) as string).slice('holding '.length);
-  killed.child.kill('SIGKILL');
-  await once(killed.child, 'exit');
+    const killed = workers[0] as ReturnType<typeof startWorkerProcess>;
+    await until(
+      () => killed.lines.some((l) => l.startsWith('holding ')),
+      'the first worker to hold an activity',
+      60_000,
+    );
+    const heldRun = (killed.lines.find((l) => l.startsWith('holding ')) as string).slice('holding '.length);
+    killed.child.kill('SIGKILL');
+    await once(killed.child, 'exit');
 
-  await Promise.all(handles.map((h) => h.result({ timeout: '120s' })));
+    await Promise.all(handles.map((h) => h.result({ timeout: RUNS_PER_KEY * 1200 })));
 
-  const { rows: peaks } = await pool.query<{ key: string; max: number }>(
-    'select key, max(n)::int as max from peaks group by key order by key',
-  );
-  // Each limit was reached (so runs did overlap) and never passed.
-  expect(Object.fromEntries(peaks.map((p) => [p.key, p.max]))).toEqual(LIMITS);
-  // The run whose worker died kept its slot until another worker took it over and ran its activity again.
-  const { rows: heldStarts } = await pool.query('select 1 from starts where workflow_id = $1', [heldRun]);
-  expect(heldStarts).toHaveLength(2);
-  // With a limit of 1, runs went strictly in start order.
-  const { rows: order } = await pool.query<{ workflow_id: string }>(
-    `select workflow_id from starts where key = 'one' group by workflow_id order by min(id)`,
-  );
-  expect(order.map((r) => r.workflow_id)).toEqual(Array.from({ length: RUNS_PER_KEY }, (_, i) => `one-${i}`));
-  const { rows: slots } = await pool.query('select 1 from reel.workflows where slot is not null');
-  expect(slots).toEqual([]);
-  await client.close();
-}, 180_000);
+    const { rows: peaks } = await pool.query<{ key: string; max: number }>(
+      'select key, max(n)::int as max from peaks group by key order by key',
+    );
+    // Each limit was reached (so runs did overlap) and never passed.
+    expect(Object.fromEntries(peaks.map((p) => [p.key, p.max]))).toEqual(LIMITS);
+    // The run whose worker died kept its slot until another worker took it over and ran its activity again.
+    const { rows: heldStarts } = await pool.query('select 1 from starts where workflow_id = $1', [heldRun]);
+    expect(heldStarts).toHaveLength(2);
+    // With a limit of 1, runs went strictly in start order.
+    const { rows: order } = await pool.query<{ workflow_id: string }>(
+      `select workflow_id from starts where key = 'one' group by workflow_id order by min(id)`,
+    );
+    expect(order.map((r) => r.workflow_id)).toEqual(
+      Array.from({ length: RUNS_PER_KEY }, (_, i) => `one-${i}`),
+    );
+    const { rows: slots } = await pool.query('select 1 from reel.workflows where slot is not null');
+    expect(slots).toEqual([]);
+    await client.close();
+  },
+  60_000 + RUNS_PER_KEY * 1200,
+);
