@@ -66,6 +66,11 @@ export class MemoryRuns {
       const { runId, workflowId } = pending;
       return { runId, workflowId, created: false, knownType: true, type: req.type };
     }
+    const recent = req.throttle && this.throttled(req.type, req.throttle, req.now);
+    if (recent) {
+      const { runId, workflowId } = recent;
+      return { runId, workflowId, created: false, knownType: true, type: req.type };
+    }
     const held = parent && runs.get(parent.runId);
     if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
@@ -94,6 +99,7 @@ export class MemoryRuns {
       ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
       ...(req.priority ? { priority: req.priority } : {}),
       ...(req.debounce ? { debounceKey: req.debounce.key } : {}),
+      ...(req.throttle ? { throttleKey: req.throttle.key } : {}),
     };
     admit(this.tables, run);
     runs.set(req.runId, run);
@@ -107,6 +113,19 @@ export class MemoryRuns {
     for (const r of this.tables.runs.values())
       if (r.type === type && r.debounceKey === key && r.fencingToken === 0 && r.status === 'running')
         if (!found || r.order > found.order) found = r;
+    return found;
+  }
+
+  /** The latest run of `type` and throttle key created less than the period before `now`, as `THROTTLED` finds it. */
+  private throttled(type: string, throttle: { key: string; periodMs: number }, now: Date): Run | undefined {
+    let found: Run | undefined;
+    for (const r of this.tables.runs.values())
+      if (
+        r.type === type &&
+        r.throttleKey === throttle.key &&
+        now.getTime() - r.createdAt.getTime() < throttle.periodMs
+      )
+        if (!found || r.createdAt > found.createdAt) found = r;
     return found;
   }
 

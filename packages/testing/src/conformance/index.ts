@@ -20,6 +20,7 @@ import { runLinkBehaviour } from './run-links.ts';
 import { scheduleBehaviour } from './schedules.ts';
 import { startBehaviour } from './start.ts';
 import { taskBehaviour } from './tasks.ts';
+import { throttleBehaviour } from './throttle.ts';
 import { timerBehaviour } from './timers.ts';
 import { updateBehaviour } from './updates.ts';
 
@@ -77,6 +78,7 @@ export function storeConformance(
     concurrencyBehaviour(h);
     priorityBehaviour(h);
     debounceBehaviour(h);
+    throttleBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }
