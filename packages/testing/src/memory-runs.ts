@@ -76,6 +76,7 @@ export class MemoryRuns {
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
     const input = copy(req.input);
     const started = copy(startedData(req));
+    const priority = req.priority ?? held?.priority; // a child's, unless given: its parent's
     const run: Run = {
       runId: req.runId,
       workflowId: req.workflowId,
@@ -97,7 +98,7 @@ export class MemoryRuns {
       updatedAt: req.now,
       order: this.tables.order(),
       ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
-      ...(req.priority ? { priority: req.priority } : {}),
+      ...(priority ? { priority } : {}),
       ...(req.debounce ? { debounceKey: req.debounce.key } : {}),
       ...(req.throttle ? { throttleKey: req.throttle.key } : {}),
     };

@@ -96,8 +96,8 @@ export interface StartRequest {
    */
   concurrency?: ConcurrencyLimit;
   /**
-   * 0 (default) to 10: claims take ready runs in order of the time they became ready less one minute
-   * per level ({@link claimOrder}).
+   * 0 to 10: claims take ready runs in order of the time they became ready less one minute per level
+   * ({@link claimOrder}). Unset: its parent's for a child, else 0.
    */
   priority?: number;
   /**

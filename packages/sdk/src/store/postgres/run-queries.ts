@@ -21,7 +21,7 @@ import { parentClosePolicy } from './parent-close-policy.ts';
  * parent's lease ($16), and returns the run started for the same parent command if there is one, open
  * or closed: a parent that starts a child again after a crash never gets a second run. $17/$18: the
  * concurrency key and limit, by which the `admit_to_slot` trigger (0015) admits the run or makes it
- * wait, unclaimable and not notified, for a slot; $19 the priority; $20 the debounce key and $21 the
+ * wait, unclaimable and not notified, for a slot; $19 the priority (null: the parent's, or 0); $20 the debounce key and $21 the
  * throttle key (see `flow-queries.ts`).
  */
 export const START = `
@@ -45,7 +45,8 @@ with existing as (
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
          $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int,
-         coalesce($19::smallint, 0), $20::text, $21::text
+         coalesce($19::smallint, (select priority from reel.workflows where run_id = $10::uuid), 0), $20::text,
+         $21::text
   where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id, slot
