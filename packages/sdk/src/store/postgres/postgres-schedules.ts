@@ -125,16 +125,8 @@ async function startTick(
   now: Date,
 ): Promise<ScheduledRun> {
   const workflowId = tickWorkflowId(s.id, fireAt);
-  const { concurrency, priority } = s;
-  const req = {
-    workflowId,
-    runId: randomUUID(),
-    type: s.workflowType,
-    input: s.input,
-    now,
-    concurrency,
-    priority,
-  };
+  const { workflowType: type, input, concurrency, priority } = s;
+  const req = { workflowId, runId: randomUUID(), type, input, now, concurrency, priority };
   const started = await start(req, client);
   if (!started.knownType)
     throw new Error(

@@ -21,8 +21,8 @@ import { parentClosePolicy } from './parent-close-policy.ts';
  * parent's lease ($16), and returns the run started for the same parent command if there is one, open
  * or closed: a parent that starts a child again after a crash never gets a second run. $17/$18: the
  * concurrency key and limit, by which the `admit_to_slot` trigger (0015) admits the run or makes it
- * wait, unclaimable and not notified, for a slot; $19 the priority (null: the parent's, or 0); $20 the debounce key and $21 the
- * throttle key (see `flow-queries.ts`).
+ * wait, unclaimable and not notified, for a slot; $19 the priority (null: the parent's, or 0); $20
+ * the debounce key and $21 the throttle key (see `flow-queries.ts`).
  */
 export const START = `
 with existing as (

@@ -4,7 +4,6 @@ alter table reel.workflows add column throttle_key text;
 create index workflows_throttle on reel.workflows (type, throttle_key, created_at)
   where throttle_key is not null;
 
-
 -- The flow control a schedule gives each run it starts: a concurrency key and limit, a priority.
 alter table reel.schedules
   add column concurrency_key text,
