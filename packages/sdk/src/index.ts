@@ -11,7 +11,6 @@ export {
   type WorkflowHandle,
   type WorkflowHistory,
 } from './client/client.ts';
-export type { DebounceOptions } from './client/flow-options.ts';
 export type { ResetOptions } from './client/operator-actions.ts';
 export type { PendingActivity, PendingWork } from './client/pending.ts';
 export { checkResetPoint } from './client/reset-point.ts';
@@ -22,6 +21,7 @@ export { checkId, checkName, workflowTypeOf } from './client/validate.ts';
 export { assertJson, type Json, MAX_JSON_DEPTH } from './codec.ts';
 export { type Duration, MAX_DURATION_MS, toMs } from './duration.ts';
 export * from './errors.ts';
+export type { DebounceOptions, ThrottleOptions } from './flow-options.ts';
 export {
   defaultLogger,
   errorFields,

@@ -174,6 +174,29 @@ describe('replay', () => {
     expect(replay.outcome).toEqual(live.outcome);
     expect(replay.unflushed()).toEqual([]);
   });
+  it("records a child's flow control, and starts a child as history scheduled it, though the code now gives other options", async () => {
+    async function render(ctx: WorkflowContext) {
+      await ctx.child('frame', 1, { concurrency: { key: 'gpu', limit: 2 }, priority: 5 });
+    }
+    const live = execution(render, recorded(started()));
+    await live.advance();
+    expect(live.unflushed()).toMatchObject([
+      { type: 'child_scheduled', concurrency: { key: 'gpu', limit: 2 }, priority: 5 },
+    ]);
+    // Scheduled by code that gave none (an older deploy): replays, and the child starts without them.
+    const old: HistoryEvent = {
+      type: 'child_scheduled',
+      cmd: 0,
+      workflowType: 'frame',
+      workflowId: `${WORKFLOW_ID}-child-0`,
+      input: 1,
+      parentClosePolicy: 'terminate',
+    };
+    const replay = execution(render, recorded(started(), old));
+    await replay.advance();
+    expect(replay.unflushed()).toEqual([]);
+    expect(replay.openChildren()).toMatchObject([{ cmd: 0, concurrency: undefined, priority: undefined }]);
+  });
 });
 
 describe('live execution', () => {

@@ -22,6 +22,7 @@ export function Facts({ run, events, runs }) {
     <dt>Run</dt><dd><code>${run.runId}</code></dd>
     <dt>Created</dt><dd>${when(run.createdAt)}</dd>
     ${run.closedAt && html`<dt>Closed</dt><dd>${when(run.closedAt)}</dd>`}
+    ${run.priority && html`<dt>Priority</dt><dd data-testid="priority">${run.priority}</dd>`}
     ${run.attributes && html`<dt>Attributes</dt><dd><code>${pretty(run.attributes)}</code></dd>`}
     ${
       run.parentRunId &&

@@ -47,12 +47,17 @@ export function pendingKeys(pending) {
   ]);
 }
 
+/** Why a run has not started: it waits for a slot of its concurrency key (describe's `waitingFor`). */
+export function SlotWait({ waitingFor }) {
+  return html`<span class="slot-wait" data-testid="slot-wait">waiting for a slot of <b>${waitingFor.concurrencyKey}</b></span>`;
+}
+
 /**
  * What an open run waits on now, from describe's `pending`. A signal or condition awaited without a
  * timeout records no event, so a running run with nothing pending is waiting for input, as far as
- * its history can tell.
+ * its history can tell; one that has not started waits for a concurrency slot (`waitingFor`).
  */
-export function Waiting({ pending, forInput }) {
+export function Waiting({ pending, forInput, waitingFor }) {
   const items = [
     ...pending.activities.map(
       (a) => html`<li key=${`a${a.cmd}`}>activity <b>${a.name}</b>, attempt ${a.attempt}
@@ -69,12 +74,16 @@ export function Waiting({ pending, forInput }) {
     ),
   ];
   return html`<section class="waiting"><h2>Waiting on</h2>
+    ${
+      waitingFor &&
+      html`<p><${SlotWait} waitingFor=${waitingFor} />. <span class="muted">It starts when a run of the key closes, in start order.</span></p>`
+    }
     ${items.length > 0 && html`<ul>${items}</ul>`}
     ${
       forInput &&
       html`<p class="input-wait"><b>Waiting for input (a signal or a condition).</b>
         <span class="muted">Nothing else is pending; such a wait records no event, so which one is not known.</span></p>`
     }
-    ${items.length === 0 && !forInput && html`<p class="muted">Nothing pending.</p>`}
+    ${items.length === 0 && !forInput && !waitingFor && html`<p class="muted">Nothing pending.</p>`}
   </section>`;
 }

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, html, link, query, when } from './api.js';
 import { usePoll } from './poll.js';
+import { SlotWait } from './run-state.js';
 
 const STATUSES = [
   'running',
@@ -80,13 +81,15 @@ export function WorkflowList() {
     <${Filters} filter=${filter} onChange=${(f) => restart(() => setFilter(f))} />
     ${list.error && html`<p class="error">${list.error.message}</p>`}
     <table class="runs">
-      <thead><tr><th>Workflow id</th><th>Type</th><th>Status</th><th>Created</th><th>Closed</th></tr></thead>
+      <thead><tr><th>Workflow id</th><th>Type</th><th>Status</th><th>Priority</th><th>Created</th><th>Closed</th></tr></thead>
       <tbody>
         ${(list.data?.items ?? []).map(
           (w) => html`<tr key=${w.runId}>
             <td><a href=${link('workflows', w.workflowId)}>${w.workflowId}</a></td>
             <td>${w.type}</td>
-            <td><span class=${`status ${w.status}`}>${w.status}</span></td>
+            <td><span class=${`status ${w.status}`}>${w.status}</span>
+              ${w.waitingFor && html` <${SlotWait} waitingFor=${w.waitingFor} />`}</td>
+            <td>${w.priority ?? ''}</td>
             <td>${when(w.createdAt)}</td>
             <td>${when(w.closedAt)}</td>
           </tr>`,

@@ -48,7 +48,8 @@ export function WorkflowPage({ id, runId, scopes }) {
   const { run, runs, events } = data;
   const pending = run.pending ?? NONE;
   const waitingKeys = pendingKeys(pending);
-  const forInput = run.status === 'running' && waitingKeys.size === 0;
+  // A run waiting for a concurrency slot has not started: it waits for no input yet.
+  const forInput = run.status === 'running' && waitingKeys.size === 0 && !run.waitingFor;
   return html`<article class="workflow">
     ${error && html`<p class="error">${error.message}</p>`}
     <div class="toolbar">
@@ -58,7 +59,7 @@ export function WorkflowPage({ id, runId, scopes }) {
     <${Facts} run=${run} events=${events} runs=${runs} />
     <${Actions} run=${run} scopes=${scopes} reload=${reload} />
     ${run.parked && html`<${Parked} parked=${run.parked} />`}
-    ${isOpen(run) && html`<${Waiting} pending=${pending} forInput=${forInput} />`}
+    ${isOpen(run) && html`<${Waiting} pending=${pending} forInput=${forInput} waitingFor=${run.waitingFor} />`}
     <section><h2>Timeline</h2>
       <${Timeline} events=${events} closedAt=${run.closedAt} pendingKeys=${waitingKeys} forInput=${forInput} />
     </section>

@@ -88,12 +88,9 @@ export class HttpClient {
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
     refuseTransaction(options);
-    const body = {
-      type,
-      id: options.id,
-      input: assertJson(input, 'The workflow input'),
-      onConflict: options.onConflict,
-    };
+    const { id, onConflict, concurrency, priority, debounce, throttle } = options;
+    const json = assertJson(input, 'The workflow input');
+    const body = { type, id, input: json, onConflict, concurrency, priority, debounce, throttle };
     const { body: started } = await this.request<{ workflowId: string; runId: string; created: boolean }>(
       'POST',
       '/v1/workflows',

@@ -42,6 +42,8 @@ export class HttpScheduleClient implements WorkflowScheduleClient {
       timezone: options.timezone,
       input: assertJson(options.input, `The input of schedule ${id}`),
       overlap: options.overlap,
+      concurrency: options.concurrency,
+      priority: options.priority,
       paused: options.paused,
     };
     return revive((await this.request<ScheduleDescription>('POST', '/v1/schedules', body)).body);

@@ -84,6 +84,43 @@ export const errorInfo = {
   required: ['name', 'message'],
 } as const;
 
+const flowKey = { type: 'string', minLength: 1, maxLength: 256 } as const;
+
+/** A start's `concurrency` (docs/flow-control.md). */
+export const concurrencyOption = {
+  type: 'object',
+  description:
+    'At most `limit` open runs of `key` have started, across all workers; the others wait in start order.',
+  properties: { key: flowKey, limit: { type: 'integer', minimum: 1 } },
+  required: ['key', 'limit'],
+  additionalProperties: false,
+} as const;
+
+/** A start's `priority`. */
+export const priorityOption = {
+  type: 'integer',
+  minimum: 0,
+  maximum: 10,
+  description: 'Higher first, with ageing: each level is worth a minute of waiting. Default 0.',
+} as const;
+
+/** A start's `debounce` or `throttle`: a key and a period. */
+export function coalescingOption(description: string) {
+  return {
+    type: 'object',
+    description,
+    properties: {
+      key: flowKey,
+      period: {
+        type: ['string', 'integer'],
+        description: "Milliseconds, or a duration such as '10s' or '1 minute'.",
+      },
+    },
+    required: ['key', 'period'],
+    additionalProperties: false,
+  } as const;
+}
+
 export const workflowDescription = {
   $id: 'ReelWorkflow',
   type: 'object',
@@ -123,6 +160,13 @@ export const workflowDescription = {
       format: 'uuid',
       description: 'Set once the run was reset: the run that took over.',
     },
+    priority: { type: 'integer', description: "Its start's priority, when not 0." },
+    waitingFor: {
+      type: 'object',
+      description: 'Set while the run waits to start: for a slot of its concurrency key.',
+      properties: { concurrencyKey: { type: 'string' } },
+      required: ['concurrencyKey'],
+    },
     pending: pendingWork,
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -144,6 +188,8 @@ export const scheduleDescription = {
     timezone: { type: 'string', description: 'The IANA time zone the cron expression is read in.' },
     input: { description: 'The JSON input every run gets; absent when it has none.' },
     overlap: { type: 'string', enum: OVERLAP_POLICIES },
+    concurrency: { ...concurrencyOption, description: 'The concurrency limit of each run it starts.' },
+    priority: { type: 'integer', description: 'The priority of each run it starts, when not 0.' },
     paused: { type: 'boolean' },
     nextFireAt: { ...nullableDate, description: 'The next tick; null while paused.' },
     bufferedAt: { ...nullableDate, description: 'A tick bufferOne holds back, if any.' },

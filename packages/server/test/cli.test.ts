@@ -137,11 +137,12 @@ describe('reel workflow', () => {
   it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
     const port = await closedPort();
     await h.client.start('waiting', undefined, { id: 'cli-exists' });
-    const [unreachable, missing, badInput, exists] = await Promise.all([
+    const [unreachable, missing, badInput, exists, halfFlow] = await Promise.all([
       reel(['workflow', 'list', '--url', `http://127.0.0.1:${port}`, '--json']),
       reel(['workflow', 'describe', 'nobody', ...remote()]),
       reel(['workflow', 'start', 'quick', '--input', '{oops', ...remote()]),
       reel(['workflow', 'start', 'waiting', '--id', 'cli-exists', '--fail-if-exists', '--json', ...remote()]),
+      reel(['workflow', 'start', 'quick', '--throttle-key', 'k', ...remote()]),
     ]);
     // The hint names the CLI's flags, not the options of the SDK it calls.
     expect(exists.code).toBe(1);
@@ -162,6 +163,31 @@ describe('reel workflow', () => {
       stderr: expect.stringContaining('No workflow with id "nobody"'),
     });
     expect(badInput).toMatchObject({ code: 2, stderr: expect.stringContaining('--input must be JSON') });
+    expect(halfFlow).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Give --throttle-key and --throttle-period together.'),
+    });
+  });
+
+  it('starts with flow-control flags, and describe says what a run waits for', async () => {
+    await h.client.start('waiting', undefined, { concurrency: { key: 'cli-key', limit: 1 } });
+    const flags = ['--concurrency-key', 'cli-key', '--concurrency-limit', '1', '--priority', '3'];
+    const throttled = ['workflow', 'start', 'quick', '--throttle-key', 'cli-t', '--throttle-period', '1h'];
+    const [started, first] = await Promise.all([
+      reel(['workflow', 'start', 'waiting', '--id', 'cli-queued', ...flags, ...remote()]),
+      reel([...throttled, ...remote()]),
+    ]);
+    const [second, described] = await Promise.all([
+      reel([...throttled, ...remote()]),
+      reel(['workflow', 'describe', 'cli-queued', ...remote()]),
+    ]);
+    expect(started).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Started waiting cli-queued/) });
+    expect([first.stdout, second.stdout]).toEqual([
+      expect.stringMatching(/^Started quick/),
+      expect.stringMatching(/^Coalesced into quick/),
+    ]);
+    expect(described.stdout).toMatch(/^waiting: +for a slot of concurrency key cli-key$/m);
+    expect(described.stdout).toMatch(/^priority: +3$/m);
   });
 
   it('describes a run without printing the fields it does not have', async () => {

@@ -211,6 +211,22 @@ describe('the dashboard', () => {
     expect((await client.schedules.describe('nightly')).recentRuns).toHaveLength(1);
   });
 
+  it('shows a run waiting for a concurrency slot, with its key, and its priority, in the list and on its page', async () => {
+    const concurrency = { key: 'dash-slot', limit: 1 };
+    await client.start('approval', undefined, { id: 'slot-holder', concurrency });
+    await client.start('approval', undefined, { id: 'slot-waiter', concurrency, priority: 7 });
+    await page.goto(url);
+    const row = page.locator('table.runs tbody tr', { has: page.locator('a', { hasText: 'slot-waiter' }) });
+    await row.locator('[data-testid=slot-wait]', { hasText: 'dash-slot' }).waitFor();
+    expect(await row.locator('td').nth(3).textContent()).toBe('7');
+    await row.locator('a').click();
+    await page.locator('.waiting [data-testid=slot-wait]', { hasText: 'dash-slot' }).waitFor();
+    expect(await page.locator('[data-testid=priority]').textContent()).toBe('7');
+    // It has not started: it waits for no input yet.
+    expect(await page.locator('.input-wait').count()).toBe(0);
+    for (const id of ['slot-holder', 'slot-waiter']) await client.terminate(id);
+  });
+
   it('shows a read-only key no action, and the API refuses the actions anyway', async () => {
     await client.start('approval', undefined, { id: 'order-4' });
     const reader = await browser.newPage();

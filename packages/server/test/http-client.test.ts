@@ -132,14 +132,24 @@ describe('HttpClient over a real socket', () => {
       cron: '0 9 * * 1-5',
       timezone: 'Europe/Paris',
       input: 3,
+      concurrency: { key: 'e2e-schedule', limit: 2 },
+      priority: 6,
     });
-    expect(created).toMatchObject({ id: 'e2e-schedule', workflowType: 'quick', paused: false, input: 3 });
+    expect(created).toMatchObject({
+      id: 'e2e-schedule',
+      workflowType: 'quick',
+      paused: false,
+      input: 3,
+      concurrency: { key: 'e2e-schedule', limit: 2 },
+      priority: 6,
+    });
     expect(created.nextFireAt).toBeInstanceOf(Date);
     expect(created.createdAt).toBeInstanceOf(Date);
 
     const run = await schedules.trigger('e2e-schedule');
     expect(run.id).toMatch(/^e2e-schedule@/);
     expect(await run.result({ timeout: '10s' })).toBe('Hello, #3!');
+    expect((await http.describe(run.id)).priority).toBe(6);
 
     await schedules.pause('e2e-schedule');
     const [listed] = (await schedules.list()).filter((s) => s.id === 'e2e-schedule');
@@ -177,6 +187,14 @@ describe('HttpClient over a real socket', () => {
       expect(await code(http.schedules[method]('nobody')), method).toBe('REEL_SCHEDULE_NOT_FOUND');
     expect(await code(http.schedules.describe(''))).toBe('REEL_INVALID_ARGUMENT');
     expect(await code(http.schedules.delete('s'.repeat(201)))).toBe('REEL_INVALID_ARGUMENT');
+  });
+
+  it('starts with flow control like Client: a throttled start returns the run of the period', async () => {
+    const throttle = { key: 'e2e-throttle', period: '1 hour' };
+    const first = await http.start(quick, 1, { throttle, priority: 3 });
+    const second = await http.start(quick, 2, { throttle });
+    expect([first.created, second.created, second.id]).toEqual([true, false, first.id]);
+    expect(await http.describe(first.id)).toMatchObject({ priority: 3, input: 1 });
   });
 
   it("refuses the caller's transaction, which the server cannot join, and starts nothing", async () => {

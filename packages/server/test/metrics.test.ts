@@ -29,6 +29,8 @@ const METRICS = [
   'reel_open_runs',
   'reel_workflow_backlog',
   'reel_task_backlog',
+  'reel_concurrency_waiting',
+  'reel_concurrency_waiting_by_key',
   'process_cpu_user_seconds_total',
 ];
 
@@ -41,11 +43,14 @@ describe('prometheusMetrics', () => {
       handleSignals: false,
     });
     await idle.shutdown();
-    await h.app.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { type: 'lonely', id: 'backlogged' },
-    });
+    // Behind it, two runs of its concurrency key wait for its slot.
+    const concurrency = { key: 'lonely-key', limit: 1 };
+    for (const id of ['backlogged', 'slot-waiter-1', 'slot-waiter-2'])
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/workflows',
+        payload: { type: 'lonely', id, concurrency },
+      });
     await h.app.inject({
       method: 'POST',
       url: '/v1/workflows',
@@ -73,6 +78,8 @@ describe('prometheusMetrics', () => {
     expect(text).toMatch(/reel_schedule_to_start_seconds_count\{type="quick"\} [1-9]/);
     expect(text).toMatch(/reel_replay_duration_seconds_count\{type="quick"\} [1-9]/);
     expect(text).toContain('reel_workflow_backlog{type="lonely"} 1');
+    expect(text).toContain('reel_concurrency_waiting 2');
+    expect(text).toContain('reel_concurrency_waiting_by_key{key="lonely-key"} 2');
     expect(text).toMatch(/reel_open_runs\{status="running"\} [1-9]/);
     expect(text).toMatch(/reel_workflow_duration_seconds_count\{type="quick",status="completed"\} 1/);
     expect(text).toMatch(/reel_claim_duration_seconds_count [1-9]/);

@@ -169,6 +169,10 @@ describe('OpenAPI', () => {
       '/v1/workflows/{id}/terminate',
       '/v1/workflows/{id}/updates/{name}',
     ]);
+    const startBody = doc.paths['/v1/workflows'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(startBody.properties)).toEqual(
+      expect.arrayContaining(['concurrency', 'priority', 'debounce', 'throttle']),
+    );
     expect(doc.components.schemas).toHaveProperty('ReelWorkflow');
     expect(doc.components.schemas).toHaveProperty('ReelSchedule');
     const ui = await h.app.inject({ url: '/docs' });

@@ -35,12 +35,36 @@ describe('POST /v1/workflows', () => {
     ['an unknown onConflict', { type: 'quick', onConflict: 'replace' }],
     ['an unknown property', { type: 'quick', imput: 1 }],
     ['a body that is not an object', [1, 2]],
+    ['a priority over 10', { type: 'quick', priority: 11 }],
+    ['a concurrency without a limit', { type: 'quick', concurrency: { key: 'k' } }],
+    ['a throttle period that is not a duration', { type: 'quick', throttle: { key: 'k', period: true } }],
   ])('answers 400 REEL_INVALID_REQUEST for %s', async (_what, body) => {
     const res = await start(body);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       error: { code: 'REEL_INVALID_REQUEST', message: expect.stringMatching(/^Invalid request: body/) },
     });
+  });
+
+  it('takes concurrency, priority, debounce and throttle; describe says what a run waits for', async () => {
+    const concurrency = { key: 'http-key', limit: 1 };
+    const holder = await start({ type: 'guestbook', concurrency });
+    const queued = await start({ type: 'guestbook', concurrency, priority: 4 });
+    expect(queued.statusCode).toBe(201);
+    const described = await h.app.inject({ url: `/v1/workflows/${queued.json().workflowId}` });
+    expect(described.json()).toMatchObject({ priority: 4, waitingFor: { concurrencyKey: 'http-key' } });
+    for (const option of [
+      { throttle: { key: 'http-throttle', period: '1 hour' } },
+      { debounce: { key: 'http-debounce', period: 3_600_000 } },
+    ]) {
+      const first = await start({ type: 'quick', input: 1, ...option });
+      expect(first.statusCode).toBe(201);
+      const second = await start({ type: 'quick', input: 2, ...option });
+      expect([second.statusCode, second.json()]).toEqual([200, { ...first.json(), created: false }]);
+    }
+    const clash = await start({ type: 'quick', id: 'x', throttle: { key: 'k', period: '1s' } });
+    expect([clash.statusCode, codeOf(clash)]).toEqual([400, 'REEL_INVALID_ARGUMENT']);
+    for (const run of [holder, queued]) await h.client.terminate(run.json().workflowId);
   });
 
   it('answers 422 for a type no worker registered', async () => {

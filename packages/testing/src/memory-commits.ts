@@ -124,6 +124,7 @@ export class MemoryCommits {
       order: this.tables.order(),
       slot, // its predecessor's
       debounceKey: undefined,
+      throttleKey: undefined,
     });
     this.tables.emit((l) => l.onWake?.(req.newRunId));
     this.tables.emit((l) => l.onUpdate?.(run.workflowId));

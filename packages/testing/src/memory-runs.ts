@@ -66,11 +66,17 @@ export class MemoryRuns {
       const { runId, workflowId } = pending;
       return { runId, workflowId, created: false, knownType: true, type: req.type };
     }
+    const recent = req.throttle && this.throttled(req.type, req.throttle, req.now);
+    if (recent) {
+      const { runId, workflowId } = recent;
+      return { runId, workflowId, created: false, knownType: true, type: req.type };
+    }
     const held = parent && runs.get(parent.runId);
     if (parent && !(held?.fencingToken === parent.fencingToken && held.leaseOwner !== null))
       return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
     const input = copy(req.input);
     const started = copy(startedData(req));
+    const priority = req.priority ?? held?.priority; // a child's, unless given: its parent's
     const run: Run = {
       runId: req.runId,
       workflowId: req.workflowId,
@@ -92,8 +98,9 @@ export class MemoryRuns {
       updatedAt: req.now,
       order: this.tables.order(),
       ...(req.concurrency ? { concurrency: { ...req.concurrency } } : {}),
-      ...(req.priority ? { priority: req.priority } : {}),
+      ...(priority ? { priority } : {}),
       ...(req.debounce ? { debounceKey: req.debounce.key } : {}),
+      ...(req.throttle ? { throttleKey: req.throttle.key } : {}),
     };
     admit(this.tables, run);
     runs.set(req.runId, run);
@@ -107,6 +114,19 @@ export class MemoryRuns {
     for (const r of this.tables.runs.values())
       if (r.type === type && r.debounceKey === key && r.fencingToken === 0 && r.status === 'running')
         if (!found || r.order > found.order) found = r;
+    return found;
+  }
+
+  /** The latest run of `type` and throttle key created less than the period before `now`, as `THROTTLED` finds it. */
+  private throttled(type: string, throttle: { key: string; periodMs: number }, now: Date): Run | undefined {
+    let found: Run | undefined;
+    for (const r of this.tables.runs.values())
+      if (
+        r.type === type &&
+        r.throttleKey === throttle.key &&
+        now.getTime() - r.createdAt.getTime() < throttle.periodMs
+      )
+        if (!found || r.createdAt > found.createdAt) found = r;
     return found;
   }
 

@@ -133,7 +133,14 @@ export class MemorySchedules {
       runId: randomUUID(),
     }));
     const starts = runs.map((run) =>
-      this.host.start({ ...run, type: s.workflowType, input: copy(s.input), now }),
+      this.host.start({
+        ...run,
+        type: s.workflowType,
+        input: copy(s.input),
+        now,
+        concurrency: copy(s.concurrency),
+        priority: s.priority,
+      }),
     );
     s.recentRuns = withRecent(s.recentRuns, runs);
     s.updatedAt = now;

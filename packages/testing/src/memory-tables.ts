@@ -41,6 +41,8 @@ export interface Run {
   priority?: number;
   /** A debounced start's key: later starts of its type and key join it until a worker claims it. */
   debounceKey?: string;
+  /** A throttled start's key: later starts of its type and key within their period return this run. */
+  throttleKey?: string;
   /** Whether the open run holds a slot of its concurrency key or waits for one. */
   slot?: 'held' | 'waiting';
 }

@@ -95,3 +95,35 @@ it('start rejects a bad debounce option with REEL_INVALID_ARGUMENT', async () =>
     code: ErrorCodes.INVALID_DURATION,
   });
 });
+
+it('the test environment throttles on its virtual clock: the first start runs at once, the period is measured from it', async () => {
+  await using env = await createTestEnv({ workflows: { echo }, startTime: start });
+  const throttle = { key: 'k', period: '1 hour' };
+  const first = await env.client.start(echo, 1, { throttle });
+  expect(await first.result()).toBe(1);
+  await env.sleep('59 minutes');
+  const again = await env.client.start(echo, 2, { throttle });
+  expect(again).toMatchObject({ id: first.id, created: false });
+  await env.sleep('1 minute');
+  const next = await env.client.start(echo, 3, { throttle });
+  expect(next.created).toBe(true);
+  expect(await next.result()).toBe(3);
+});
+
+it('start rejects a bad throttle option with REEL_INVALID_ARGUMENT', async () => {
+  await using env = await createTestEnv({ workflows: { echo } });
+  const throttle = { key: 'k', period: '1s' };
+  const bad = [
+    [{ throttle: { key: '', period: '1s' } }, /throttle.key must be a non-empty string/],
+    [{ throttle: { key: 'k', period: 0 } }, /throttle.period must be at least 1 ms/],
+    [{ throttle, id: 'x' }, /throttle cannot be combined with id/],
+    [{ throttle, startDelay: '1s' }, /throttle cannot be combined with startDelay/],
+    [{ throttle, debounce: throttle }, /throttle cannot be combined with debounce/],
+  ] as const;
+  for (const [options, message] of bad) {
+    const started = env.client.start(echo, 1, options as never);
+    await expect(started).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT, message });
+  }
+  const limited = await env.client.start(echo, 1, { throttle, concurrency: { key: 'c', limit: 1 } });
+  expect(limited.created).toBe(true);
+});

@@ -109,6 +109,8 @@ export class DriverChildren {
         now: this.host.clock(),
         newRun: true,
         parent: { runId, cmd: child.cmd, closePolicy: child.parentClosePolicy, fencingToken },
+        ...(child.concurrency ? { concurrency: child.concurrency } : {}),
+        ...(child.priority === undefined ? {} : { priority: child.priority }),
         ...(trace ? { trace: { parent: trace } } : {}),
       });
       span.setAttributes({

@@ -126,3 +126,26 @@ describe.each(stores)('schedules in virtual time (%s store)', (store) => {
     expect(runs.map((r) => r.firedFor)).toEqual([t('00:00'), t('01:00'), t('05:00')]);
   });
 });
+
+// The store's part is in the conformance suite; here, the client's option reaches the scheduler's runs.
+it("a schedule's concurrency limit queues its runs, which take its priority", async () => {
+  await using e = await env('memory', '2026-01-04T23:59:00.000Z');
+  const concurrency = { key: 'nightly', limit: 1 };
+  await e.client.schedules.create({
+    id: 'limited',
+    workflow: longJob,
+    cron: '0 * * * *',
+    input: 100,
+    overlap: 'allowAll',
+    concurrency,
+    priority: 2,
+  });
+  await e.sleep('2h 30m');
+  // 00:00 ran until 01:40; 01:00 waited for it and runs; 02:00 waits for 01:00's.
+  const run = (hhmm: string) => e.client.describe(`limited@2026-01-05T${hhmm}:00.000Z`);
+  expect(await run('00:00')).toMatchObject({ status: 'completed', priority: 2 });
+  expect(await run('01:00')).toMatchObject({ status: 'running', priority: 2 });
+  expect((await run('01:00')).waitingFor).toBeUndefined();
+  expect(await run('02:00')).toMatchObject({ waitingFor: { concurrencyKey: 'nightly' } });
+  expect(await e.client.schedules.describe('limited')).toMatchObject({ concurrency, priority: 2 });
+});

@@ -231,7 +231,7 @@ describe('schedules: bad input gets a clear error code', () => {
     );
   });
 
-  it('rejects an unknown workflow type, a taken id, a bad id and input that is not JSON', async () => {
+  it('rejects an unknown workflow type, a taken id, a bad id, input that is not JSON and bad flow control', async () => {
     expect(await code(client.schedules.create({ ...base, workflow: 'noSuchWorkflow' }))).toBe(
       'REEL_UNKNOWN_WORKFLOW_TYPE',
     );
@@ -244,6 +244,9 @@ describe('schedules: bad input gets a clear error code', () => {
     expect(await code(client.schedules.create({ ...base, input: { label: 1n } as never }))).toBe(
       'REEL_NOT_SERIALIZABLE',
     );
+    const badLimit = { ...base, concurrency: { key: 'k', limit: 0 } };
+    expect(await code(client.schedules.create(badLimit))).toBe('REEL_INVALID_ARGUMENT');
+    expect(await code(client.schedules.create({ ...base, priority: 11 }))).toBe('REEL_INVALID_ARGUMENT');
     expect((await client.schedules.list()).map((s) => s.id)).not.toContain('invalid');
   });
 });

@@ -1,5 +1,6 @@
 import type { Json } from '../codec.ts';
 import type { Duration } from '../duration.ts';
+import type { DebounceOptions, ThrottleOptions } from '../flow-options.ts';
 import type { Logger } from '../logger.ts';
 import type { PostgresOptions } from '../store/postgres/postgres-store.ts';
 import type {
@@ -11,7 +12,6 @@ import type {
   WorkflowDescription,
 } from '../store/store.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
-import type { DebounceOptions } from './flow-options.ts';
 import type { PendingWork } from './pending.ts';
 import type { ClosedRun } from './result-waiter.ts';
 
@@ -94,6 +94,13 @@ export interface StartOptions {
    * @example { debounce: { key: `reindex-${userId}`, period: '10s' } }
    */
   debounce?: DebounceOptions;
+  /**
+   * At most one run per `period`: a start within `period` of the start of the latest run of this
+   * workflow type and `key` returns that run (`created` false; the first input wins); otherwise a run
+   * is created and starts at once. Not with `id`, `startDelay` or `debounce`.
+   * @example { throttle: { key: `sync-${accountId}`, period: '1 minute' } }
+   */
+  throttle?: ThrottleOptions;
 }
 
 /** Options of `client.signal`. */

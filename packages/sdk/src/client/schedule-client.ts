@@ -1,5 +1,6 @@
 import { assertJson } from '../codec.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import { type ConcurrencyLimit, checkConcurrency, checkPriority } from '../flow-options.ts';
 import { checkCron, nextFireTime } from '../schedules/cron.ts';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleDescription } from '../schedules/types.ts';
 import type { Store } from '../store/store.ts';
@@ -23,6 +24,14 @@ export interface ScheduleOptions<W extends WorkflowFn = WorkflowFn> {
   input?: WorkflowInput<W>;
   /** What a tick does while the previous run is still open. Default `skip`. */
   overlap?: OverlapPolicy;
+  /**
+   * Each run holds a slot of this key, or waits for one, as a client's start with `concurrency`
+   * (docs/flow-control.md). A run waiting for a slot is open, for `overlap`.
+   * @example { concurrency: { key: 'reports', limit: 2 } }
+   */
+  concurrency?: ConcurrencyLimit;
+  /** Each run's priority, 0 (default) to 10. */
+  priority?: number;
   /** Create the schedule paused. Default false. */
   paused?: boolean;
 }
@@ -57,6 +66,8 @@ export class ScheduleClient {
       );
     }
     const input = assertJson(options.input, `The input of schedule ${id}`);
+    const concurrency = checkConcurrency(options.concurrency, false);
+    const priority = checkPriority(options.priority);
     const now = this.clock();
     const next = checkCron(options.cron, timezone, now);
     const paused = options.paused === true;
@@ -68,6 +79,8 @@ export class ScheduleClient {
         timezone,
         input,
         overlap,
+        ...(concurrency ? { concurrency } : {}),
+        ...(priority ? { priority } : {}),
         paused,
         nextFireAt: paused ? null : next,
       },

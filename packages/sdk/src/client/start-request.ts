@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { assertJson, type Json } from '../codec.ts';
 import { toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import { checkCoalescing, checkConcurrency, checkPriority } from '../flow-options.ts';
 import type { CallerTransaction, StartRequest } from '../store/store.ts';
 import type { StartOptions } from './client-types.ts';
-import { checkConcurrency, checkDebounce, checkPriority } from './flow-options.ts';
 import { checkId, checkTransaction } from './validate.ts';
 
 /** A start's input and options, checked: the run to write, and how to write it. */
@@ -45,10 +45,16 @@ export function startRequest(
   const delayMs = options.startDelay === undefined ? 0 : toMs(options.startDelay, 'startDelay');
   const concurrency = checkConcurrency(options.concurrency, delayMs > 0);
   const priority = checkPriority(options.priority);
-  const debounce = checkDebounce(options.debounce, {
+  const debounce = checkCoalescing('debounce', options.debounce, {
     id: options.id !== undefined,
-    delayed: delayMs > 0,
+    startDelay: delayMs > 0,
     concurrency: !!concurrency,
+  });
+  // A throttled run's id is the first start's, generated; it starts at once (its period is no delay).
+  const throttle = checkCoalescing('throttle', options.throttle, {
+    id: options.id !== undefined,
+    startDelay: delayMs > 0,
+    debounce: !!debounce,
   });
   const executionTimeoutMs =
     options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout, 'executionTimeout');
@@ -66,6 +72,7 @@ export function startRequest(
       : {}),
     ...(attributes ? { attributes } : {}),
     ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),
+    ...(throttle ? { throttle } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(priority ? { priority } : {}),
   };

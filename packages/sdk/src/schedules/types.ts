@@ -1,4 +1,5 @@
 import type { Json } from '../codec.ts';
+import type { ConcurrencyLimit } from '../flow-options.ts';
 
 /**
  * What a tick does while a run an earlier tick started is still open: `skip` drops the tick,
@@ -26,6 +27,10 @@ export interface ScheduleDescription {
   /** The input every run gets. */
   input: Json | undefined;
   overlap: OverlapPolicy;
+  /** The concurrency limit each run it starts holds a slot of, or waits for (docs/flow-control.md). */
+  concurrency?: ConcurrencyLimit;
+  /** The priority of each run it starts, when not 0. */
+  priority?: number;
   paused: boolean;
   /** The next tick; `null` while paused, or when the cron expression never matches again. */
   nextFireAt: Date | null;
@@ -40,7 +45,16 @@ export interface ScheduleDescription {
 /** A schedule to store, checked by the client. */
 export type NewSchedule = Pick<
   ScheduleDescription,
-  'id' | 'workflowType' | 'cron' | 'timezone' | 'input' | 'overlap' | 'paused' | 'nextFireAt'
+  | 'id'
+  | 'workflowType'
+  | 'cron'
+  | 'timezone'
+  | 'input'
+  | 'overlap'
+  | 'concurrency'
+  | 'priority'
+  | 'paused'
+  | 'nextFireAt'
 >;
 
 /** `created`, or why not: the id is taken, or no worker has registered the workflow type. */

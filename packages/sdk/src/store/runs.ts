@@ -1,7 +1,10 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type { ConcurrencyLimit } from '../flow-options.ts';
 import type { ParentClosePolicy } from '../workflow/context.ts';
 import type { HistoryEvent, RunTrace } from '../workflow/events.ts';
+
+export type { ConcurrencyLimit } from '../flow-options.ts';
 
 // The store port's runs: their statuses, what describe and list say of them, and how one starts.
 
@@ -93,8 +96,8 @@ export interface StartRequest {
    */
   concurrency?: ConcurrencyLimit;
   /**
-   * 0 (default) to 10: claims take ready runs in order of the time they became ready less one minute
-   * per level ({@link claimOrder}).
+   * 0 to 10: claims take ready runs in order of the time they became ready less one minute per level
+   * ({@link claimOrder}). Unset: its parent's for a child, else 0.
    */
   priority?: number;
   /**
@@ -102,6 +105,11 @@ export interface StartRequest {
    * start's input and `readyAt`, and the result names it (`created` false). Otherwise starts one.
    */
   debounce?: { key: string };
+  /**
+   * Returns the latest run of this type and key if it was created less than `periodMs` before `now`
+   * (by the engine clocks that stamped them); otherwise starts one that carries the key.
+   */
+  throttle?: { key: string; periodMs: number };
 }
 
 /** How long a priority level is worth: a run outranks lower ones that became ready this much later per level. */
@@ -113,12 +121,6 @@ export const PRIORITY_STEP_MS = 60_000;
  */
 export function claimOrder(readyAt: Date, held: boolean, priority: number): number {
   return readyAt.getTime() - (held ? 0 : priority * PRIORITY_STEP_MS);
-}
-
-/** A start's concurrency limit: a key and how many open runs of that key may have started. */
-export interface ConcurrencyLimit {
-  key: string;
-  limit: number;
 }
 
 /** What `workflow_started`, the first event of the run `req` starts, records (every store the same). */
@@ -144,7 +146,7 @@ export interface StartResult {
   ofParent?: boolean;
   /** For a child start: the parent's lease is lost, so nothing was started. */
   parentLost?: boolean;
-  /** For a debounced start that joined a pending run: that run's workflow id. */
+  /** For a debounced start that joined a pending run, or a throttled one: that run's workflow id. */
   workflowId?: string;
 }
 

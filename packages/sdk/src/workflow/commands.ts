@@ -6,6 +6,7 @@ import {
   NonDeterminismError,
   type ReelError,
 } from '../errors.ts';
+import type { ConcurrencyLimit } from '../flow-options.ts';
 import type { ChildHandle, ParentClosePolicy } from './context.ts';
 import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 import { shielded } from './uncancellable.ts';
@@ -52,6 +53,9 @@ export interface OpenChild {
   workflowId: string;
   input: Json | undefined;
   parentClosePolicy: ParentClosePolicy;
+  concurrency?: ConcurrencyLimit;
+  /** Unset: its parent's. */
+  priority?: number;
   /** Set once `child_started` is recorded. */
   runId?: string;
   done: boolean;
@@ -196,8 +200,14 @@ export class Commands {
       case 'child_scheduled': {
         this.checkIssued(event, { kind: 'child', name: event.workflowType });
         const child = this.children.get(event.cmd);
+        // What history recorded wins: it is what the child was (or will be) started with.
         if (child)
-          Object.assign(child, { workflowId: event.workflowId, parentClosePolicy: event.parentClosePolicy });
+          Object.assign(child, {
+            workflowId: event.workflowId,
+            parentClosePolicy: event.parentClosePolicy,
+            concurrency: event.concurrency,
+            priority: event.priority,
+          });
         return;
       }
       case 'child_started': {

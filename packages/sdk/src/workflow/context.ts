@@ -1,4 +1,5 @@
 import type { Duration } from '../duration.ts';
+import type { ConcurrencyLimit } from '../flow-options.ts';
 import type { ActivityFn, TransactionArgs, TransactionFn } from './activity.ts';
 import type { MapOptions, Settled } from './map.ts';
 
@@ -10,6 +11,15 @@ export interface ChildOptions {
   /** The child's workflow id. Default: `<parent id>-child-<seq>`, stable across replays. */
   id?: string;
   parentClosePolicy?: ParentClosePolicy;
+  /**
+   * The child holds a slot of this key from its start to its close, or waits for one, as a client's
+   * start does (docs/flow-control.md); `startChild` resolves once the child exists, even waiting.
+   * A child that needs a slot its parent holds waits for the parent to close.
+   * @example { concurrency: { key: `render-${ctx.info.workflowId}`, limit: 4 } }
+   */
+  concurrency?: ConcurrencyLimit;
+  /** 0 to 10, as a client's start takes it. Default: its parent's priority. */
+  priority?: number;
 }
 
 /** A started child workflow. */

@@ -1,9 +1,10 @@
 import { assertJson, type Json } from '../codec.ts';
 import { toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import { checkConcurrency, checkPriority } from '../flow-options.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
 import type { Command, OpenChild } from './commands.ts';
-import type { ChildHandle, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
+import type { ChildHandle, ChildOptions, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
 import type { HistoryEvent } from './events.ts';
 import { mapDurably } from './map.ts';
 import { uuidFrom } from './random.ts';
@@ -129,6 +130,7 @@ export function createContext(host: ContextHost): WorkflowContext {
             `parentClosePolicy must be 'terminate', 'requestCancel' or 'abandon', not ${JSON.stringify(policy)}.`,
           );
         }
+        const flow = childFlow(options);
         const cmd = host.nextCmd();
         const childId = options.id ?? `${workflowId}-child-${cmd}`;
         if (typeof childId !== 'string' || childId === '')
@@ -139,6 +141,7 @@ export function createContext(host: ContextHost): WorkflowContext {
           workflowId: childId,
           input: json,
           parentClosePolicy: policy,
+          ...flow,
           done: false,
           shielded: shielded(),
         };
@@ -150,6 +153,7 @@ export function createContext(host: ContextHost): WorkflowContext {
           workflowId: childId,
           input: json,
           parentClosePolicy: policy,
+          ...flow,
         }));
         completion.catch(() => undefined);
         child.completion = completion;
@@ -221,6 +225,21 @@ function guard<T>(body: () => Promise<T>): Promise<T> {
   }
   promise.catch(() => undefined);
   return promise;
+}
+
+/**
+ * A child's flow-control options, checked. Debounce and throttle would return a run that is not this
+ * parent's child (or another parent's), so they are refused by name.
+ */
+function childFlow(options: ChildOptions): Pick<OpenChild, 'concurrency' | 'priority'> {
+  for (const name of ['debounce', 'throttle'])
+    if (name in options)
+      throw invalid(
+        `A child workflow takes no ${name}: each ctx.startChild starts its own child. Leave ${name} out, or start the workflow from a client or an activity.`,
+      );
+  const concurrency = checkConcurrency(options.concurrency, false);
+  const priority = checkPriority(options.priority);
+  return { ...(concurrency ? { concurrency } : {}), ...(priority === undefined ? {} : { priority }) };
 }
 
 function invalid(message: string): ReelError {

@@ -1,5 +1,6 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type { ConcurrencyLimit } from '../flow-options.ts';
 
 /** A span's W3C trace context (`traceparent`, `tracestate` headers), as stored with a run. */
 export interface TraceCarrier {
@@ -58,6 +59,9 @@ export type HistoryEvent =
       workflowId: string;
       input: Json | undefined;
       parentClosePolicy: 'terminate' | 'requestCancel' | 'abandon';
+      /** The child's flow control, when given: a worker that starts it after a crash starts it alike. */
+      concurrency?: ConcurrencyLimit;
+      priority?: number;
     }
   | { type: 'child_started'; cmd: number; runId: string }
   | { type: 'child_completed'; cmd: number; result: Json | undefined }

@@ -13,7 +13,9 @@ Usage:
   reel migrate [--database-url URL] [--wait-for-database 2m] [--print-sql]
       Applies the schema migrations the database has not seen; --print-sql prints their SQL instead.
   reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
-      start <type> [--id ID] [--input JSON] [--fail-if-exists]
+      start <type> [--id ID] [--input JSON] [--fail-if-exists] [--priority 0-10]
+            [--concurrency-key K --concurrency-limit N] [--debounce-key K --debounce-period 10s]
+            [--throttle-key K --throttle-period 1m]
       signal <id> <name> [--payload JSON]
       query <id> <name> [--args JSON-array] [--timeout 10s]
       update <id> <name> [JSON] [--update-id ID] [--timeout 30s]

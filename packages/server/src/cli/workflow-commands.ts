@@ -2,6 +2,7 @@ import { ErrorCodes, type PendingWork, ReelError } from '@reel/sdk';
 import { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, parseJson, positional, REMOTE, str, UsageError } from './args.ts';
 import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
+import { FLOW_OPTIONS, flowOf } from './flow-flags.ts';
 import { brief, printFields, printJson, printTable, when } from './format.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -36,6 +37,7 @@ const OPTIONS = {
   'update-id': { type: 'string' },
   'to-event': { type: 'string' },
   ...FILTER_OPTIONS,
+  ...FLOW_OPTIONS,
   limit: { type: 'string' },
   cursor: { type: 'string' },
 } as const;
@@ -60,7 +62,9 @@ export async function workflowCommand(argv: string[]): Promise<void> {
   switch (sub as Subcommand) {
     case 'start': {
       const type = positional(parsed, 0, 'workflow-type', command);
-      const handle = await client.start(type, json(parsed, 'input') as never, { id: str(parsed, 'id') });
+      const flow = flowOf(parsed);
+      const options = { id: str(parsed, 'id'), ...flow };
+      const handle = await client.start(type, json(parsed, 'input') as never, options);
       // Checked here rather than with onConflict: 'fail', so that the hint names this command's flags.
       if (!handle.created && parsed.values['fail-if-exists'])
         throw new ReelError(
@@ -69,9 +73,8 @@ export async function workflowCommand(argv: string[]): Promise<void> {
         );
       const started = { workflowId: handle.id, runId: handle.runId, created: handle.created };
       if (asJson) return printJson(started);
-      return say(
-        `${handle.created ? 'Started' : 'Already running:'} ${type} ${handle.id} (run ${handle.runId})`,
-      );
+      const found = flow.debounce || flow.throttle ? 'Coalesced into' : 'Already running:';
+      return say(`${handle.created ? 'Started' : found} ${type} ${handle.id} (run ${handle.runId})`);
     }
     case 'signal': {
       const name = positional(parsed, 1, 'signal-name', command);
@@ -158,6 +161,8 @@ async function describe(
     ['run', run.runId],
     ['type', run.type],
     ['status', run.status],
+    ['waiting', run.waitingFor && `for a slot of concurrency key ${run.waitingFor.concurrencyKey}`],
+    ['priority', run.priority === undefined ? undefined : String(run.priority)],
     ['input', brief(run.input, 200)],
     ['result', brief(run.result, 200)],
     ['error', run.error && `${run.error.name}: ${run.error.message}`],

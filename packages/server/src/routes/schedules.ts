@@ -1,6 +1,6 @@
-import { OVERLAP_POLICIES, type OverlapPolicy } from '@reel/sdk';
+import { type ConcurrencyLimit, OVERLAP_POLICIES, type OverlapPolicy } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, scheduleIdParams } from '../schemas.ts';
+import { concurrencyOption, errorResponses, priorityOption, scheduleIdParams } from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 
 const scheduleRef = { $ref: 'ReelSchedule#' } as const;
@@ -15,6 +15,8 @@ interface CreateBody {
   timezone?: string;
   input?: unknown;
   overlap?: OverlapPolicy;
+  concurrency?: ConcurrencyLimit;
+  priority?: number;
   paused?: boolean;
 }
 
@@ -65,6 +67,8 @@ export function scheduleRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
             },
             input: { description: 'The JSON input every run gets.' },
             overlap: { type: 'string', enum: OVERLAP_POLICIES, default: 'skip' },
+            concurrency: concurrencyOption,
+            priority: priorityOption,
             paused: { type: 'boolean', default: false, description: 'Create it paused.' },
           },
           required: ['id', 'workflowType', 'cron'],

@@ -1,7 +1,15 @@
-import type { BatchFilter, Json, ListFilter, WorkflowStatus } from '@reel/sdk';
+import type { BatchFilter, Json, ListFilter, StartOptions, WorkflowStatus } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
 import { reelError, ServerErrorCodes } from '../errors.ts';
-import { errorResponses, idParams, runIdQuery, STATUSES } from '../schemas.ts';
+import {
+  coalescingOption,
+  concurrencyOption,
+  errorResponses,
+  idParams,
+  priorityOption,
+  runIdQuery,
+  STATUSES,
+} from '../schemas.ts';
 import type { RouteContext } from './context.ts';
 
 /** 1 to 1000. Numbers in query strings are matched as text, so nothing depends on the app's type coercion. */
@@ -23,7 +31,7 @@ export const FILTER_PROPERTIES = {
 
 /** Start, list and describe. */
 export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: RouteContext): void {
-  app.post<{ Body: { type: string; id?: string; input?: unknown; onConflict?: 'useExisting' | 'fail' } }>(
+  app.post<{ Body: StartBody }>(
     '/v1/workflows',
     {
       bodyLimit,
@@ -31,7 +39,7 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       schema: {
         summary: 'Start a workflow',
         description:
-          'Idempotent by id: starting an id that is open returns the existing run with 200 and created false.',
+          'Idempotent by id: starting an id that is open returns the existing run with 200 and created false. A debounced or throttled start that returns an existing run answers 200 too.',
         tags: ['workflows'],
         body: {
           type: 'object',
@@ -50,6 +58,14 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
             },
             input: { description: 'Any JSON value.' },
             onConflict: { type: 'string', enum: ['useExisting', 'fail'], default: 'useExisting' },
+            concurrency: concurrencyOption,
+            priority: priorityOption,
+            debounce: coalescingOption(
+              'Starts of this type and key join the run not started yet, which takes the last input and starts a period after the last start. Not with id or concurrency.',
+            ),
+            throttle: coalescingOption(
+              "A start within the period of the start of this type and key's latest run returns that run. Not with id or debounce.",
+            ),
           },
           required: ['type'],
           additionalProperties: false,
@@ -68,8 +84,8 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       },
     },
     async (request, reply) => {
-      const { type, id, input, onConflict } = request.body;
-      const handle = await client.start(type, input as never, { id, onConflict });
+      const { type, input, ...options } = request.body;
+      const handle = await client.start(type, input as never, options);
       return reply
         .status(handle.created ? 201 : 200)
         .send({ workflowId: handle.id, runId: handle.runId, created: handle.created });
@@ -172,6 +188,12 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
     },
   );
 }
+
+/** What `POST /v1/workflows` takes: a type, an input, and the start options the API offers. */
+type StartBody = { type: string; input?: unknown } & Pick<
+  StartOptions,
+  'id' | 'concurrency' | 'priority' | 'debounce' | 'throttle'
+> & { onConflict?: 'useExisting' | 'fail' };
 
 /** The run filter of a list query string, without its paging. */
 export function listFilter(query: ListQuery): BatchFilter {

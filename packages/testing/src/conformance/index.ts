@@ -2,10 +2,10 @@ import { describe } from 'vitest';
 import { batchBehaviour } from './batches.ts';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
+import { coalescingBehaviour } from './coalescing.ts';
 import { concurrencyBehaviour } from './concurrency.ts';
 import { continueAsNewBehaviour } from './continue-as-new.ts';
 import { databaseClockBehaviour } from './database-clock.ts';
-import { debounceBehaviour } from './debounce.ts';
 import { describeListBehaviour } from './describe-list.ts';
 import { fencingBehaviour } from './fencing.ts';
 import { createHarness, type StoreFactory, storePerTest } from './harness.ts';
@@ -76,7 +76,7 @@ export function storeConformance(
     operatorActionBehaviour(h);
     concurrencyBehaviour(h);
     priorityBehaviour(h);
-    debounceBehaviour(h);
+    coalescingBehaviour(h);
     if (options.databaseClock) databaseClockBehaviour(h, options.databaseClock);
   });
 }

@@ -37,5 +37,24 @@ export function priorityBehaviour(h: Harness): void {
       expect((await h.store.describe(workflowId))?.priority).toBe(10);
       expect(await h.store.claim('w', [type], 1, at(MINUTE), 30_000)).toHaveLength(1);
     });
+
+    it("a child takes its parent's priority unless its start gives one, 0 included", async () => {
+      const type = await h.type();
+      await h.start(type, { priority: 7 });
+      const parent = await h.claimOne(type);
+      const child = async (cmd: number, priority?: number) => {
+        const parentLink = {
+          runId: parent.runId,
+          cmd,
+          closePolicy: 'abandon' as const,
+          fencingToken: parent.fencingToken,
+        };
+        const { workflowId } = await h.start(type, { parent: parentLink, newRun: true, priority });
+        return (await h.store.describe(workflowId))?.priority;
+      };
+      expect(await child(1)).toBe(7);
+      expect(await child(2, 3)).toBe(3);
+      expect(await child(3, 0)).toBeUndefined();
+    });
   });
 }

@@ -193,6 +193,20 @@ export function scheduleBehaviour(h: Harness): void {
       expect(await h.store.describe(run?.workflowId as string)).toBeDefined(); // its runs stay
     });
 
+    it("a schedule's runs take its concurrency key and priority: past the limit, a tick's run waits", async () => {
+      const concurrency = { key: h.id('key'), limit: 1 };
+      const s = await schedule({ overlap: 'allowAll', concurrency, priority: 3 });
+      expect(await h.store.getSchedule(s.id)).toMatchObject({ concurrency, priority: 3 });
+      await h.store.fireSchedules(hour(1), 100);
+      const second = await h.store.triggerSchedule(s.id, hour(1.5));
+      expect(await h.store.describe(`${s.id}@${hour(1).toISOString()}`)).toMatchObject({ priority: 3 });
+      expect(await h.store.describe(second?.workflowId as string)).toMatchObject({
+        priority: 3,
+        waitingFor: { concurrencyKey: concurrency.key },
+      });
+      await s.done();
+    });
+
     it('nextScheduleAt is the earliest tick of the schedules not paused', async () => {
       const early = new Date('2000-01-01T00:00:00.000Z');
       const s = await schedule({ nextFireAt: early });

@@ -1,6 +1,6 @@
 /**
- * The statement of debounced starts (docs/flow-control.md); concurrency slots and priority live in
- * the triggers and the claim order of 0015_flow_control.sql.
+ * The statements of debounced and throttled starts (docs/flow-control.md); concurrency slots and
+ * priority live in the triggers and the claim order of 0015_flow_control.sql.
  */
 
 /**
@@ -26,5 +26,18 @@ with pending as (
 )
 select run_id, workflow_id from joined`;
 
-/** The advisory lock of a debounce key of a type, held until the transaction ends. */
-export const LOCK_DEBOUNCE_KEY = `select pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))`;
+/**
+ * The latest run of type $1 and throttle key $2 if it was created less than $4 ms before $3 (engine
+ * times, as `created_at` is stamped); no row otherwise. The caller holds the key's advisory lock, so
+ * two starts never both find none and insert two. Reads `workflows_throttle`.
+ */
+export const THROTTLED = `
+select run_id, workflow_id from reel.workflows
+ where type = $1 and throttle_key = $2 and created_at > $3::timestamptz - $4::float8 * interval '1 millisecond'
+ order by created_at desc limit 1`;
+
+/**
+ * The advisory lock of a debounce or throttle key ($2) of a type ($1), held until the transaction
+ * ends. The two options share it: a key used for both only serializes a little more.
+ */
+export const LOCK_START_KEY = `select pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))`;

@@ -10,7 +10,7 @@ import {
   startedData,
   type WorkflowDescription,
 } from '../store.ts';
-import { DEBOUNCE, LOCK_DEBOUNCE_KEY } from './flow-queries.ts';
+import { DEBOUNCE, LOCK_START_KEY, THROTTLED } from './flow-queries.ts';
 import { withClient } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
@@ -35,40 +35,45 @@ export class PostgresRuns {
 
   /** `db`: the pool, or a client inside a transaction (see `PostgresStore.start`). */
   async start(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
-    // A debounced start is a transaction of its own, unless it runs in the caller's.
-    const started = !req.debounce
+    // A debounced or throttled start is a transaction of its own, unless it runs in the caller's.
+    const started = !(req.debounce || req.throttle)
       ? this.insertRun(req, db)
       : db === this.pool
         ? withClient(this.pool, async (client) => {
             await client.query('begin');
-            const result = await this.debounced(req, client);
+            const result = await this.coalesced(req, client);
             await client.query('commit');
             return result;
           })
-        : this.debounced(req, db as pg.ClientBase);
+        : this.coalesced(req, db as pg.ClientBase);
     // Often a client's first call: a missing or old schema says so.
     return started.catch(async (err) => {
       throw await explainSchemaError(this.pool, err);
     });
   }
 
-  /** Joins the pending run of the debounce key, or starts it, under the key's lock (in `db`'s transaction). */
-  private async debounced(req: StartRequest, db: pg.ClientBase): Promise<StartResult> {
-    const key = req.debounce?.key as string;
-    await db.query(LOCK_DEBOUNCE_KEY, [req.type, key]);
-    const { rows } = await db.query(prepared(DEBOUNCE), [
-      req.type,
-      key,
-      json(req.input),
-      req.readyAt ?? null,
-      req.now,
-      json(startedData(req)),
-    ]);
-    const joined = rows[0];
-    if (!joined) return this.insertRun(req, db);
+  /**
+   * Under the key's lock (in `db`'s transaction): joins the pending run of the debounce key, or returns
+   * the throttle key's run of the period; else starts the run.
+   */
+  private async coalesced(req: StartRequest, db: pg.ClientBase): Promise<StartResult> {
+    const { debounce, throttle } = req;
+    await db.query(LOCK_START_KEY, [req.type, debounce?.key ?? throttle?.key]);
+    const { rows } = debounce
+      ? await db.query(prepared(DEBOUNCE), [
+          req.type,
+          debounce.key,
+          json(req.input),
+          req.readyAt ?? null,
+          req.now,
+          json(startedData(req)),
+        ])
+      : await db.query(prepared(THROTTLED), [req.type, throttle?.key, req.now, throttle?.periodMs]);
+    const found = rows[0];
+    if (!found) return this.insertRun(req, db);
     return {
-      runId: joined.run_id,
-      workflowId: joined.workflow_id,
+      runId: found.run_id,
+      workflowId: found.workflow_id,
       created: false,
       knownType: true,
       type: req.type,
@@ -100,6 +105,7 @@ export class PostgresRuns {
         req.concurrency?.limit ?? null,
         req.priority ?? null,
         req.debounce?.key ?? null,
+        req.throttle?.key ?? null,
       ]);
       const row = rows[0];
       const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};

@@ -31,6 +31,9 @@ export class PostgresSchedules {
       s.paused,
       s.nextFireAt,
       now,
+      s.concurrency?.key ?? null,
+      s.concurrency?.limit ?? null,
+      s.priority ?? 0,
     ]);
     if (!rows[0].known) return 'unknown_type';
     return Number(rows[0].created) === 1 ? 'created' : 'exists';
@@ -122,7 +125,8 @@ async function startTick(
   now: Date,
 ): Promise<ScheduledRun> {
   const workflowId = tickWorkflowId(s.id, fireAt);
-  const req = { workflowId, runId: randomUUID(), type: s.workflowType, input: s.input, now };
+  const { workflowType: type, input, concurrency, priority } = s;
+  const req = { workflowId, runId: randomUUID(), type, input, now, concurrency, priority };
   const started = await start(req, client);
   if (!started.knownType)
     throw new Error(
@@ -159,6 +163,10 @@ function toSchedule(r: Record<string, any>): ScheduleDescription {
     timezone: r.timezone,
     input: r.no_input ? undefined : (r.input as Json),
     overlap: r.overlap,
+    ...(r.concurrency_key === null
+      ? {}
+      : { concurrency: { key: r.concurrency_key, limit: r.concurrency_limit } }),
+    ...(r.priority === 0 ? {} : { priority: r.priority }),
     paused: r.paused,
     nextFireAt: r.next_fire_at,
     bufferedAt: r.buffered_at,

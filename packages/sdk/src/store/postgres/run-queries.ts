@@ -21,8 +21,8 @@ import { parentClosePolicy } from './parent-close-policy.ts';
  * parent's lease ($16), and returns the run started for the same parent command if there is one, open
  * or closed: a parent that starts a child again after a crash never gets a second run. $17/$18: the
  * concurrency key and limit, by which the `admit_to_slot` trigger (0015) admits the run or makes it
- * wait, unclaimable and not notified, for a slot; $19 the priority; $20 the debounce key (see
- * `flow-queries.ts`).
+ * wait, unclaimable and not notified, for a slot; $19 the priority (null: the parent's, or 0); $20
+ * the debounce key and $21 the throttle key (see `flow-queries.ts`).
  */
 export const START = `
 with existing as (
@@ -39,13 +39,14 @@ with existing as (
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token,
-                              concurrency_key, concurrency_limit, priority, debounce_key)
+                              concurrency_key, concurrency_limit, priority, debounce_key, throttle_key)
   select $2, $1, $3, 'running', $4,
          coalesce(coalesce($15::timestamptz, now()) + $14::float8 * interval '1 millisecond', $8::timestamptz,
                   coalesce($15::timestamptz, now())),
          1, $5, $5, $9::jsonb, $10::uuid,
          $11::int, $12::text, $13::text, case when $13 is null then 0 else 1 end, $17::text, $18::int,
-         coalesce($19::smallint, 0), $20::text
+         coalesce($19::smallint, (select priority from reel.workflows where run_id = $10::uuid), 0), $20::text,
+         $21::text
   where not exists (select 1 from existing) and (select ok from known) and (select ok from parent_held)
   on conflict (workflow_id) where status in ('running', 'parked') do nothing
   returning run_id, slot

@@ -3,13 +3,17 @@
  * Every time comparison takes the engine clock's `now` as a parameter.
  */
 
-/** Inserts a schedule if its workflow type is registered; `created` is 0 when the id is taken. */
+/**
+ * Inserts a schedule if its workflow type is registered; `created` is 0 when the id is taken.
+ * $10–$12: the concurrency key and limit and the priority of the runs it starts.
+ */
 export const CREATE_SCHEDULE = `
 with known as (
   select exists (select 1 from reel.workflow_types where name = $2) as ok
 ), ins as (
-  insert into reel.schedules (id, workflow_type, cron, timezone, input, overlap, paused, next_fire_at, created_at, updated_at)
-  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $9
+  insert into reel.schedules (id, workflow_type, cron, timezone, input, overlap, paused, next_fire_at, created_at, updated_at,
+                              concurrency_key, concurrency_limit, priority)
+  select $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12
    where (select ok from known)
   on conflict (id) do nothing
   returning id

@@ -1,10 +1,28 @@
-import { type Duration, toMs } from '../duration.ts';
-import { ErrorCodes, ReelError } from '../errors.ts';
-import type { ConcurrencyLimit } from '../store/store.ts';
+import { type Duration, toMs } from './duration.ts';
+import { ErrorCodes, ReelError } from './errors.ts';
 
-// The flow-control start options, checked before anything is written (docs/flow-control.md).
+// The flow-control options of a start, checked before anything is written (docs/flow-control.md).
+// Pure: a workflow's `ctx.startChild` checks its child's options with them too.
 
 const MAX_KEY = 256;
+
+/** A start's concurrency limit: a key and how many open runs of that key may have started. */
+export interface ConcurrencyLimit {
+  key: string;
+  limit: number;
+}
+
+/** A start's `debounce` option: starts of a key within `period` of each other make one run, the last input winning. */
+export interface DebounceOptions {
+  key: string;
+  period: Duration;
+}
+
+/** A start's `throttle` option: starts of a key within `period` of its run's start return that run. */
+export interface ThrottleOptions {
+  key: string;
+  period: Duration;
+}
 
 function invalid(message: string): ReelError {
   return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
@@ -41,32 +59,21 @@ export function checkPriority(priority: unknown): number | undefined {
   return priority as number;
 }
 
-/** A start's `debounce` option. */
-export interface DebounceOptions {
-  key: string;
-  period: Duration;
-}
-
 /**
- * `debounce`: a key as `concurrency`'s and a period of at least 1 ms; not with an `id` (the run's is
- * the first start's), `startDelay` (the period is the delay) or `concurrency`. Returns the period in ms.
+ * `debounce` or `throttle`: a key as `concurrency`'s and a period of at least 1 ms, and none of the
+ * options in `clashes` that are present. Returns the period in ms.
  */
-export function checkDebounce(
-  debounce: unknown,
-  others: { id: boolean; delayed: boolean; concurrency: boolean },
+export function checkCoalescing(
+  option: 'debounce' | 'throttle',
+  value: unknown,
+  clashes: Record<string, boolean>,
 ): { key: string; periodMs: number } | undefined {
-  if (debounce === undefined) return undefined;
-  const { key, period } = (debounce ?? {}) as Partial<DebounceOptions>;
-  checkKey(key, 'debounce.key');
-  const periodMs = toMs(period as Duration, 'debounce.period');
-  if (periodMs < 1) throw invalid(`debounce.period must be at least 1 ms, not ${JSON.stringify(period)}.`);
-  const clash = others.id
-    ? 'id'
-    : others.delayed
-      ? 'startDelay'
-      : others.concurrency
-        ? 'concurrency'
-        : undefined;
-  if (clash) throw invalid(`debounce cannot be combined with ${clash}: leave one of them out.`);
+  if (value === undefined) return undefined;
+  const { key, period } = (value ?? {}) as Partial<DebounceOptions>;
+  checkKey(key, `${option}.key`);
+  const periodMs = toMs(period as Duration, `${option}.period`);
+  if (periodMs < 1) throw invalid(`${option}.period must be at least 1 ms, not ${JSON.stringify(period)}.`);
+  const clash = Object.keys(clashes).find((name) => clashes[name]);
+  if (clash) throw invalid(`${option} cannot be combined with ${clash}: leave one of them out.`);
   return { key: key as string, periodMs };
 }
