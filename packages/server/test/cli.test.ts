@@ -199,8 +199,15 @@ describe('reel workflow', () => {
     const described = await reel(['workflow', 'describe', 'cli-reset', '--run-id', old.runId, ...remote()]);
     expect(described.stdout).toMatch(/^status: +reset$/m);
     expect(described.stdout).toContain(`reset:    to run ${runId}`);
-    const runs = await reel(['workflow', 'runs', 'cli-reset', ...remote()]);
+    const [runs, latest] = await Promise.all([
+      reel(['workflow', 'runs', 'cli-reset', ...remote()]),
+      reel(['workflow', 'list', '--type', 'greeting', '--latest', '--json', ...remote()]),
+    ]);
     expect(runs.code).toBe(0);
+    // --latest leaves out the run the reset took over.
+    const listed = JSON.parse(latest.stdout).items.map((r: { runId: string }) => r.runId);
+    expect(listed).toContain(runId);
+    expect(listed).not.toContain(old.runId);
     // The latest first: the run the reset started, then the one it reset.
     expect(
       runs.stdout

@@ -23,7 +23,7 @@ Usage:
       reset <id> --to-event SEQ [--run-id UUID] [--reason TEXT]
       describe <id> [--run-id UUID]
       list [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after T]
-           [--created-before T] [--limit N] [--cursor C]
+           [--created-before T] [--latest] [--limit N] [--cursor C]
       runs <id> [--limit N]
       history <id> [--run-id UUID]
       result <id> [--run-id UUID] [--timeout 30s]
@@ -35,6 +35,7 @@ Usage:
       resume <batch-id> [--wait]
       stop <batch-id>
     FILTER: [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after DATE] [--created-before DATE]
+            [--latest]
 
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 
