@@ -36,6 +36,14 @@ Usage:
       stop <batch-id>
     FILTER: [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after DATE] [--created-before DATE]
             [--latest]
+  reel schedule <command> ... [--url URL] [--api-key KEY] [--json]
+      create <schedule-id> --type TYPE --cron EXPR [--timezone TZ] [--input JSON] [--overlap skip|bufferOne|allowAll] [--paused]
+      list
+      describe <schedule-id>
+      pause <schedule-id>
+      resume <schedule-id>
+      trigger <schedule-id>
+      delete <schedule-id>
 
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 
