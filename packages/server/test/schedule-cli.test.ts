@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { beforeAll, expect, it, vi } from 'vitest';
 import { scheduleCommand } from '../src/cli/schedule-commands.ts';
-import { useHarness } from './helpers.ts';
+import { reel, useHarness } from './helpers.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const db = useTestDatabase();
 const h = useHarness(db, { apiKeys: [{ key: 'cli-admin-key', scopes: ['admin'] }] });
 let url: string;
@@ -14,28 +11,8 @@ beforeAll(async () => {
   url = await h.app.listen({ host: '127.0.0.1', port: 0 });
 });
 
-/** Runs `reel schedule ...args` as a child process, as a user would. */
-function reel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'packages/server/src/cli/main.ts',
-        'schedule',
-        ...args,
-        '--url',
-        url,
-        '--api-key',
-        'cli-admin-key',
-      ],
-      { cwd: root },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs `reel schedule ...args` against the test's server, as a user would. */
+const schedule = (args: string[]) => reel(['schedule', ...args, '--url', url, '--api-key', 'cli-admin-key']);
 
 const errorCode = (run: { stderr: string }) => JSON.parse(run.stderr).error.code;
 
@@ -57,9 +34,9 @@ async function inProcess(args: string[]): Promise<string> {
 it('reel schedule create answers usage errors with exit code 2 before any request, and what the server refuses with 1 and its code', async () => {
   const create = ['create', 'cli-report', '--type', 'quick', '--cron', '0 9 * * 1-5'];
   const [created, noCron, badCron] = await Promise.all([
-    reel([...create, '--timezone', 'Europe/Paris', '--input', '3', '--overlap', 'bufferOne']),
-    reel(['create', 'cli-bad', '--type', 'quick', '--json']),
-    reel(['create', 'cli-bad', '--type', 'quick', '--cron', '61 * * * *', '--json']),
+    schedule([...create, '--timezone', 'Europe/Paris', '--input', '3', '--overlap', 'bufferOne']),
+    schedule(['create', 'cli-bad', '--type', 'quick', '--json']),
+    schedule(['create', 'cli-bad', '--type', 'quick', '--cron', '61 * * * *', '--json']),
   ]);
   expect(created).toMatchObject({ code: 0, stderr: '' });
   expect(created.stdout).toMatch(

@@ -195,14 +195,15 @@ export function operatorActionBehaviour(h: Harness): void {
 
     it('a reset failed run is listed among failed runs, but not among the latest runs, until its new run fails too', async () => {
       const { type, workflowId, runId, lease } = await retrying();
-      const error = { name: 'Error', message: 'down' };
-      await h.store.commit({
-        ...lease,
-        now: at(5),
-        events: [],
-        consumedInbox: [],
-        close: { inboxVersion: 0, status: 'failed', error },
-      });
+      const fail = (held: ClaimedRun, ms: number) =>
+        h.store.commit({
+          ...held,
+          now: at(ms),
+          events: [],
+          consumedInbox: [],
+          close: { inboxVersion: 0, status: 'failed', error: { name: 'Error', message: 'down' } },
+        });
+      await fail(lease, 5);
       const req = resetRequest(workflowId, runId);
       expect(await h.store.reset(req)).toBe('ok');
       const runIds = async (filter: Parameters<typeof h.store.list>[0]) =>
@@ -213,14 +214,7 @@ export function operatorActionBehaviour(h: Harness): void {
       expect(await runIds({ latest: true })).toEqual([req.newRunId]);
       expect(await runIds({ latest: false })).toHaveLength(2);
 
-      const again = await h.claimOne(type, at(200));
-      await h.store.commit({
-        ...again,
-        now: at(201),
-        events: [],
-        consumedInbox: [],
-        close: { inboxVersion: 0, status: 'failed', error },
-      });
+      await fail(await h.claimOne(type, at(200)), 201);
       expect(await runIds({ status: 'failed', latest: true })).toEqual([req.newRunId]);
       expect(await h.store.countRuns({ type, status: 'failed', latest: true })).toBe(1);
     });
