@@ -5,6 +5,7 @@ import { brief, printFields, printJson, say, when } from './format.ts';
 import { remoteClient, subcommand } from './remote.ts';
 
 const SUBCOMMANDS = ['cancel', 'terminate', 'signal', 'describe', 'resume', 'stop'] as const;
+
 const OPTIONS = {
   ...REMOTE,
   ...FILTER_OPTIONS,

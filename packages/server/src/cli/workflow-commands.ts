@@ -20,6 +20,7 @@ const SUBCOMMANDS = [
   'history',
   'result',
 ] as const;
+
 const OPTIONS = {
   ...REMOTE,
   id: { type: 'string' },
