@@ -4,7 +4,7 @@ import { Worker } from '@reel/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deliveries } from './activities.ts';
 import { dailyReportSchedule } from './schedule.ts';
-import { activities, type ReportResult, workflows } from './workflows.ts';
+import { activities, dailyReport, workflows } from './workflows.ts';
 
 // On a real Postgres with a real worker: the schedule is stored with its next 09:00 in New York,
 // and a run triggered from it reports and delivers. daily-report.test.ts lets the days pass.
@@ -40,8 +40,8 @@ it('stores the schedule for 09:00 in New York, and a triggered run sends the rep
   expect(inNewYork.format(next)).toBe('09:00');
   expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
 
-  const handle = await client.schedules.trigger('daily-report');
-  const report = (await handle.result()) as ReportResult; // trigger's handle is untyped
+  const handle = await client.schedules.trigger('daily-report', dailyReport);
+  const report = await handle.result(); // a ReportResult: the handle is typed by the schedule's workflow
   expect(report).toMatchObject({ delivered: 1, undeliverable: [] });
   expect(deliveries).toContainEqual({ to: 'pg-ops@example.com', url: report.url });
   expect((await client.schedules.describe('daily-report')).recentRuns[0]?.workflowId).toBe(handle.id);

@@ -11,16 +11,15 @@ export interface DeadLetter {
 }
 
 /**
- * The dead-letter list of a workflow type: its failed runs, newest first, leaving out those
- * already retried (a retried run keeps its status, and `resetTo` names the run that took over).
+ * The dead-letter list of a workflow type: its failed runs, newest first. `latest: true` leaves out
+ * those already retried: a reset starts a new run of the id, and the failed run is no longer its latest.
  */
 export async function listDeadLetters(client: Client, type: string): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.list({ type, status: 'failed', limit: 100, cursor });
+    const page = await client.list({ type, status: 'failed', latest: true, limit: 100, cursor });
     for (const run of page.items) {
-      if (run.resetTo) continue;
       const { events } = await client.history(run.workflowId, { runId: run.runId });
       letters.push({
         workflowId: run.workflowId,

@@ -76,3 +76,15 @@ it('starts and signals nothing for a delivery with a bad signature', async () =>
     code: 'REEL_WORKFLOW_NOT_FOUND',
   });
 });
+
+it('starts and signals nothing for a signed delivery that is not a payment event (400)', async () => {
+  const res = await deliver({ id: 'evt_3', type: 'payment.success', data: {} } as unknown as PaymentEvent);
+
+  expect(res.status).toBe(400);
+  expect(await res.json()).toMatchObject({
+    error: { code: 'REEL_INVALID_REQUEST', message: expect.stringContaining('expected { id, type') },
+  });
+  expect((await client.list({ type: 'paymentFlow' })).items.map((r) => r.workflowId)).toEqual([
+    'invoice-pg-1',
+  ]);
+});

@@ -203,6 +203,7 @@ export class HttpClient {
       attributes: attributes === undefined ? undefined : JSON.stringify(attributes),
       createdAfter: iso(createdAfter),
       createdBefore: iso(createdBefore),
+      latest: filter.latest === undefined ? undefined : String(filter.latest),
       limit: filter.limit,
       cursor: filter.cursor,
     };

@@ -7,6 +7,7 @@ import {
   type ScheduleOptions,
   type WorkflowFn,
   type WorkflowHandle,
+  type WorkflowResult,
   workflowTypeOf,
 } from '@reel/sdk';
 import type { WorkflowScheduleClient } from './workflow-client.ts';
@@ -70,10 +71,21 @@ export class HttpScheduleClient implements WorkflowScheduleClient {
     await this.request('POST', `${path(id)}/resume`);
   }
 
-  /** Starts one run now, whatever the overlap policy and even while paused; returns its handle. */
-  async trigger(id: string): Promise<WorkflowHandle<unknown>> {
-    const { body } = await this.request<{ workflowId: string; runId: string }>('POST', `${path(id)}/trigger`);
-    return this.handle(body.workflowId, body.runId);
+  /**
+   * Starts one run now, whatever the overlap policy and even while paused; returns its handle. Given
+   * the schedule's workflow, the result is typed by it, and the server refuses a schedule of
+   * another type (`REEL_INVALID_ARGUMENT`) before anything starts.
+   */
+  trigger(id: string): Promise<WorkflowHandle<unknown>>;
+  trigger<W extends WorkflowFn>(id: string, workflow: W | string): Promise<WorkflowHandle<WorkflowResult<W>>>;
+  async trigger(id: string, workflow?: WorkflowFn | string): Promise<WorkflowHandle<unknown>> {
+    const body = workflow === undefined ? undefined : { workflowType: workflowTypeOf(workflow) };
+    const run = await this.request<{ workflowId: string; runId: string }>(
+      'POST',
+      `${path(id)}/trigger`,
+      body,
+    );
+    return this.handle(run.body.workflowId, run.body.runId);
   }
 
   /** Deletes the schedule; runs it started go on. */

@@ -1,7 +1,13 @@
 export { allows, createAuthenticator, parseApiKeys, type RouteScope } from './auth.ts';
 export { clientErrorHandler, type ErrorBody, frameworkErrors, toHttpError } from './error-handler.ts';
 export { reelError, type ServerErrorCode, ServerErrorCodes, STATUS_BY_CODE } from './errors.ts';
-export type { HookOptions, HookRequest, HookSignature, HookValue } from './hooks/hook-options.ts';
+export type {
+  HookBodyCheck,
+  HookOptions,
+  HookRequest,
+  HookSignature,
+  HookValue,
+} from './hooks/hook-options.ts';
 export type { HttpBatchClient } from './http-batch-client.ts';
 export { HttpClient, type HttpClientOptions } from './http-client.ts';
 export type { HttpScheduleClient } from './http-schedule-client.ts';

@@ -34,6 +34,7 @@ describe('POST /v1/batches/:operation', () => {
     const res = await post('/v1/batches/cancel', { filter: { attributes: { group: 'dry' } }, dryRun: true });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ dryRun: true, matched: 3 });
+    expect(await http.batches.count({ attributes: { group: 'dry' }, latest: true })).toBe(3); // open runs are latest
     for (const id of ids) expect((await h.client.describe(id)).status).toBe('running');
     expect(await h.client.batches.count({ attributes: { group: 'dry' }, status: 'cancelled' })).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
-import { closedPort, useHarness } from './helpers.ts';
+import { closedPort, reel, useHarness } from './helpers.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const main = 'packages/server/src/cli/main.ts';
@@ -23,25 +23,6 @@ let url: string;
 beforeAll(async () => {
   url = await h.app.listen({ host: '127.0.0.1', port: 0 });
 });
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `reel ...args` as a child process, as a user would. */
-function reel(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', main, ...args],
-      { cwd: root, env: { ...process.env, ...env } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const remote = () => ['--url', url, '--api-key', 'cli-admin-key'];
 
@@ -225,8 +206,15 @@ describe('reel workflow', () => {
     const described = await reel(['workflow', 'describe', 'cli-reset', '--run-id', old.runId, ...remote()]);
     expect(described.stdout).toMatch(/^status: +reset$/m);
     expect(described.stdout).toContain(`reset:    to run ${runId}`);
-    const runs = await reel(['workflow', 'runs', 'cli-reset', ...remote()]);
+    const [runs, latest] = await Promise.all([
+      reel(['workflow', 'runs', 'cli-reset', ...remote()]),
+      reel(['workflow', 'list', '--type', 'greeting', '--latest', '--json', ...remote()]),
+    ]);
     expect(runs.code).toBe(0);
+    // --latest leaves out the run the reset took over.
+    const listed = JSON.parse(latest.stdout).items.map((r: { runId: string }) => r.runId);
+    expect(listed).toContain(runId);
+    expect(listed).not.toContain(old.runId);
     // The latest first: the run the reset started, then the one it reset.
     expect(
       runs.stdout

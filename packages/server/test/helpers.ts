@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@reel/sdk';
 import { recordingLogger } from '@reel/testing';
 import type { TestDatabaseHandle } from '@reel/testing/vitest';
@@ -59,4 +61,24 @@ export async function closedPort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** How a `reel` command ended: its exit code and output. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `reel ...args` as a child process from the repository root, as a user would. */
+export function reel(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'packages/server/src/cli/main.ts', ...args],
+      { cwd: fileURLToPath(new URL('../../..', import.meta.url)), env: { ...process.env, ...env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }

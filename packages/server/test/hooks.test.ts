@@ -9,6 +9,29 @@ const db = useTestDatabase();
 const GITHUB_SECRET = 'github-webhook-secret';
 const STRIPE_SECRET = 'whsec_stripe-webhook-secret';
 
+/** The body of the `notices` hook's deliveries, checked by `parseNotice`. */
+interface Notice {
+  stream: string;
+  n: number;
+}
+function parseNotice(body: unknown): Notice {
+  const { stream, n } = (body ?? {}) as Partial<Notice>;
+  if (typeof stream !== 'string' || typeof n !== 'number')
+    throw new Error('a notice is { stream: string, n: number }');
+  return { stream, n };
+}
+const notices: HookOptions<Notice> = {
+  workflowType: 'waiting',
+  signature: { secret: GITHUB_SECRET, header: 'X-Signature' },
+  body: parseNotice,
+  deliveryId: { header: 'X-Delivery' },
+  // Typed by parseNotice: no cast.
+  workflowId: (request) => `notices-${request.body.stream}`,
+  signal: { name: 'tick', payload: (request) => request.body.n, start: false },
+};
+// @ts-expect-error A typed body needs its check: HookOptions<Notice> without `body` does not compile.
+({ ...notices, body: undefined }) satisfies HookOptions<Notice>;
+
 const hooks: Record<string, HookOptions> = {
   // GitHub: X-Hub-Signature-256: sha256=<hex of the body>, delivery id in X-GitHub-Delivery.
   github: {
@@ -34,6 +57,7 @@ const hooks: Record<string, HookOptions> = {
     workflowId: '/stream',
     signal: { name: 'tick', payload: '/n' },
   },
+  notices,
 };
 const h = useHarness(db, { apiKeys: [{ key: 'admin-key-0123', scopes: ['admin'] }], hooks });
 
@@ -207,6 +231,50 @@ describe('webhook triggers', () => {
     expect(noId.json().error.message).toMatch(/deliveryId from JSON pointer '\/id'/);
   });
 
+  it('signals only with signal.start false, over HTTP: no run is 404 and unrecorded, so the retry after the start signals', async () => {
+    const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const notice = async (delivery: string, body: unknown) => {
+      const payload = JSON.stringify(body);
+      const res = await fetch(`${url}/v1/hooks/notices`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-delivery': delivery,
+          'x-signature': hmac(GITHUB_SECRET, payload),
+        },
+        body: payload,
+      });
+      return { status: res.status, body: (await res.json()) as { error: { message: string } } };
+    };
+    const early = await notice('n-1', { stream: 'orders', n: 1 });
+    expect(early).toMatchObject({ status: 404, body: { error: { code: 'REEL_WORKFLOW_NOT_FOUND' } } });
+    expect(early.body.error.message).toMatch(/only signals .*start the run, then send the delivery again/);
+    expect(await exists('notices-orders')).toBe(false);
+
+    const { runId } = await h.client.start('waiting', undefined, { id: 'notices-orders' });
+    expect(await notice('n-1', { stream: 'orders', n: 1 })).toMatchObject({
+      status: 202,
+      body: { workflowId: 'notices-orders', created: false, duplicate: false },
+    });
+    expect(await notice('n-1', { stream: 'orders', n: 1 })).toMatchObject({
+      status: 200,
+      body: { duplicate: true },
+    });
+    await expect
+      .poll(async () =>
+        (await h.client.history('notices-orders')).events.filter((e) => e.type === 'signal_received'),
+      )
+      .toEqual([expect.objectContaining({ name: 'tick', payload: 1 })]);
+
+    await h.client.terminate('notices-orders', 'done');
+    const late = await notice('n-2', { stream: 'orders', n: 2 });
+    expect(late).toMatchObject({ status: 409, body: { error: { code: 'REEL_WORKFLOW_CLOSED' } } });
+    const malformed = await notice('n-3', { stream: 'orders', n: 'three' });
+    expect(malformed).toMatchObject({ status: 400, body: { error: { code: 'REEL_INVALID_REQUEST' } } });
+    expect(malformed.body.error.message).toContain('a notice is { stream: string, n: number }');
+    expect((await h.client.runs('notices-orders')).map((r) => r.runId)).toEqual([runId]); // nothing started
+  });
+
   it('reads values by RFC 6901 JSON pointer, header or function', () => {
     const request = {
       body: { 'a/b': { 'c~d': [10, 20] }, n: 0 },
@@ -230,6 +298,9 @@ describe('webhook triggers', () => {
       { ...base, deliveryId: 'id' },
       { ...base, workflowType: '' },
       { ...base, signal: { name: 'tick' } },
+      { ...base, body: 'not a function' },
+      { ...notices, signal: { name: 'tick', start: 'no' } },
+      { ...notices, input: '/n' }, // a hook that never starts takes no input
     ];
     for (const options of bad) {
       expect(() => checkHooks({ bad: options as unknown as HookOptions }), JSON.stringify(options)).toThrow(

@@ -1,6 +1,6 @@
 import { CancelledError, ReelError, WorkflowFailedError } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import type { WorkflowClient } from '../src/workflow-client.ts';
 import { failing, greeting, guestbook, quick, waiting } from './fixtures/workflows.ts';
@@ -146,9 +146,16 @@ describe('HttpClient over a real socket', () => {
     expect(created.nextFireAt).toBeInstanceOf(Date);
     expect(created.createdAt).toBeInstanceOf(Date);
 
-    const run = await schedules.trigger('e2e-schedule');
+    // Given the schedule's workflow, the result is typed by it; another type starts nothing.
+    await expect(schedules.trigger('e2e-schedule', greeting)).rejects.toMatchObject({
+      code: 'REEL_INVALID_ARGUMENT',
+      message: expect.stringContaining("starts 'quick', not 'greeting'"),
+    });
+    const run = await schedules.trigger('e2e-schedule', quick);
     expect(run.id).toMatch(/^e2e-schedule@/);
-    expect(await run.result({ timeout: '10s' })).toBe('Hello, #3!');
+    const result = await run.result({ timeout: '10s' });
+    expectTypeOf(result).toEqualTypeOf<string>();
+    expect(result).toBe('Hello, #3!');
     expect((await http.describe(run.id)).priority).toBe(6);
 
     await schedules.pause('e2e-schedule');

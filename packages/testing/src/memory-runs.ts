@@ -162,7 +162,7 @@ export class MemoryRuns {
     const after = filter.cursor === undefined ? undefined : decodeListCursor(filter.cursor);
     // Newest first by (createdAt, runId), keyset-paginated, as the Postgres store orders and pages.
     const rows = [...this.tables.runs.values()]
-      .filter((r) => matches(r, filter))
+      .filter(this.matcher(filter))
       .filter((r) => !after || newerFirst(r, after) > 0)
       .sort(newerFirst);
     const items = rows.slice(0, limit).map((r) => this.describeRun(r));
@@ -180,7 +180,24 @@ export class MemoryRuns {
 
   /** How many runs `list` would return over all its pages. */
   count(filter: BatchFilter): number {
-    return [...this.tables.runs.values()].filter((r) => matches(r, filter)).length;
+    return [...this.tables.runs.values()].filter(this.matcher(filter)).length;
+  }
+
+  /** `list`'s filter, as `LIST_FILTER` in the Postgres store's `run-queries.ts`. */
+  private matcher(filter: BatchFilter): (r: Run) => boolean {
+    const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
+    // The latest run of each workflow id, found once rather than once a run.
+    const latest = new Map<string, Run>();
+    if (filter.latest)
+      for (const r of this.tables.runs.values())
+        if ((latest.get(r.workflowId)?.order ?? -1) < r.order) latest.set(r.workflowId, r);
+    return (r) =>
+      (!statuses || statuses.includes(r.status)) &&
+      (filter.type === undefined || r.type === filter.type) &&
+      (!filter.attributes || contains(r.attributes, filter.attributes)) &&
+      (!filter.createdAfter || r.createdAt >= filter.createdAfter) &&
+      (!filter.createdBefore || r.createdAt < filter.createdBefore) &&
+      (!filter.latest || latest.get(r.workflowId) === r);
   }
 
   /** Retention: deletes up to `limit` runs closed before `closedBefore`, oldest first; returns their ids. */
@@ -256,18 +273,6 @@ function describe(r: Run, parent: Run | undefined): WorkflowDescription {
   if (r.status === 'parked' && r.parkedError)
     d.parked = { error: copy(r.parkedError), attempts: r.parkAttempts, retryAt: r.readyAt };
   return d;
-}
-
-/** `list`'s filter, as `LIST_FILTER` in the Postgres store's `run-queries.ts`. */
-function matches(r: Run, filter: BatchFilter): boolean {
-  const statuses = filter.status === undefined ? undefined : ([] as WorkflowStatus[]).concat(filter.status);
-  return (
-    (!statuses || statuses.includes(r.status)) &&
-    (filter.type === undefined || r.type === filter.type) &&
-    (!filter.attributes || contains(r.attributes, filter.attributes)) &&
-    (!filter.createdAfter || r.createdAt >= filter.createdAfter) &&
-    (!filter.createdBefore || r.createdAt < filter.createdBefore)
-  );
 }
 
 /** jsonb's `@>` on objects: every key of `wanted` is in `have` with a containing value. */

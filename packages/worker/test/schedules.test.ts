@@ -1,7 +1,7 @@
 import { Client, PostgresStore, type ReelError, type ScheduleTick } from '@reel/sdk';
 import { recordingLogger } from '@reel/testing';
 import { useTestDatabase } from '@reel/testing/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import { scheduledWorkflows, stamp } from './fixtures/scheduled.ts';
 import { until } from './helpers.ts';
@@ -163,10 +163,16 @@ describe('schedules on Postgres', () => {
     await client.schedules.pause('ops'); // already paused: nothing changes
     expect(await client.schedules.describe('ops')).toMatchObject({ paused: true, nextFireAt: null });
 
-    // trigger starts a run now, even while paused.
-    const handle = await client.schedules.trigger('ops');
+    // trigger starts a run now, even while paused; given the schedule's workflow, its result is typed.
+    await expect(client.schedules.trigger('ops', 'longJob')).rejects.toMatchObject({
+      code: 'REEL_INVALID_ARGUMENT',
+      message: expect.stringContaining("starts 'stamp', not 'longJob'"),
+    });
+    const handle = await client.schedules.trigger('ops', stamp);
     expect(handle.id).toMatch(/^ops@/);
-    expect(await handle.result()).toEqual({ label: 'ops', workflowId: handle.id });
+    const result = await handle.result();
+    expectTypeOf(result).toEqualTypeOf<{ label: string; workflowId: string }>();
+    expect(result).toEqual({ label: 'ops', workflowId: handle.id });
     expect((await client.schedules.describe('ops')).recentRuns).toEqual([
       { workflowId: handle.id, runId: handle.runId },
     ]);

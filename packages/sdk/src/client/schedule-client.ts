@@ -4,7 +4,7 @@ import { type ConcurrencyLimit, checkConcurrency, checkPriority } from '../flow-
 import { checkCron, nextFireTime } from '../schedules/cron.ts';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleDescription } from '../schedules/types.ts';
 import type { Store } from '../store/store.ts';
-import type { WorkflowFn, WorkflowInput } from '../workflow/context.ts';
+import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
 import type { ClientMetrics, WorkflowHandle } from './client.ts';
 import { workflowTypeOf } from './validate.ts';
 
@@ -129,11 +129,21 @@ export class ScheduleClient {
     if (!(await this.store.setSchedulePaused(s.id, false, next, now))) throw notFound(id);
   }
 
-  /** Starts one run now, whatever the overlap policy and even while paused; returns its handle. */
-  async trigger(id: string): Promise<WorkflowHandle<unknown>> {
-    // Only when counted: the type costs a read, and a trigger is rare.
+  /**
+   * Starts one run now, whatever the overlap policy and even while paused; returns its handle.
+   * Given the schedule's workflow (its function or type name), the handle's result is typed by it,
+   * and a schedule of another type is refused, `REEL_INVALID_ARGUMENT`, before anything starts.
+   * @example
+   * const report = await (await client.schedules.trigger('daily-report', dailyReport)).result();
+   */
+  trigger(id: string): Promise<WorkflowHandle<unknown>>;
+  trigger<W extends WorkflowFn>(id: string, workflow: W | string): Promise<WorkflowHandle<WorkflowResult<W>>>;
+  async trigger(id: string, workflow?: WorkflowFn | string): Promise<WorkflowHandle<unknown>> {
+    const expected = workflow === undefined ? undefined : workflowTypeOf(workflow);
+    // Read only when needed: the type costs a read, and a trigger is rare.
     const type =
-      this.metrics.workflowStarted && (await this.store.getSchedule(checkScheduleId(id)))?.workflowType;
+      expected || this.metrics.workflowStarted ? (await this.describe(id)).workflowType : undefined;
+    if (expected !== undefined && type !== expected) throw otherType(id, type as string, expected);
     const run = await this.store.triggerSchedule(checkScheduleId(id), this.clock());
     if (!run) throw notFound(id);
     if (type) this.metrics.workflowStarted?.(type);
@@ -161,6 +171,14 @@ export function checkScheduleId(id: unknown): string {
     );
   }
   return id;
+}
+
+/** The error for a trigger that names another workflow than the schedule's. */
+function otherType(id: string, type: string, expected: string): ReelError {
+  return new ReelError(
+    ErrorCodes.INVALID_ARGUMENT,
+    `Schedule ${JSON.stringify(id)} starts '${type}', not '${expected}', so nothing was triggered. Pass the schedule's own workflow, or none.`,
+  );
 }
 
 function notFound(id: string): ReelError {

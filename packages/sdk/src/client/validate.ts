@@ -111,6 +111,8 @@ export function checkFilter(filter: BatchFilter): void {
   }
   if (filter.type !== undefined) checkName(filter.type, 'workflow type');
   assertJson(filter.attributes, 'The attributes filter');
+  if (filter.latest !== undefined && typeof filter.latest !== 'boolean')
+    throw invalid(`latest must be true or false, not ${JSON.stringify(filter.latest)}.`);
   for (const key of ['createdAfter', 'createdBefore'] as const) {
     const at = filter[key];
     if (at !== undefined && !(at instanceof Date && !Number.isNaN(at.getTime())))

@@ -159,6 +159,12 @@ export interface ListFilter {
   createdAfter?: Date;
   /** Runs created before this time. */
   createdBefore?: Date;
+  /**
+   * Only the latest run of each workflow id: leaves out the runs that a reset, a continue-as-new or
+   * a new start of the id took over. `{ status: 'failed', latest: true }` lists the ids whose
+   * outcome is a failure, without the ones a reset retried.
+   */
+  latest?: boolean;
   /** Page size, 1–1000. Default 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */

@@ -1,12 +1,10 @@
 import type { BatchDescription, BatchOperation, Json } from '@reel/sdk';
-import { HttpClient } from '../http-client.ts';
-import { int, json, type Parsed, parse, positional, REMOTE, str, UsageError } from './args.ts';
+import { int, json, type Parsed, parse, positional, REMOTE, str } from './args.ts';
 import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
-import { brief, printFields, printJson, when } from './format.ts';
-import { DEFAULT_URL } from './workflow-commands.ts';
+import { brief, printFields, printJson, say, when } from './format.ts';
+import { remoteClient, subcommand } from './remote.ts';
 
 const SUBCOMMANDS = ['cancel', 'terminate', 'signal', 'describe', 'resume', 'stop'] as const;
-type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const OPTIONS = {
   ...REMOTE,
@@ -24,22 +22,14 @@ const OPTIONS = {
  * `--wait` a command answers once the batch is created; `describe` shows its progress.
  */
 export async function batchCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (!SUBCOMMANDS.includes(sub as Subcommand)) {
-    throw new UsageError(
-      `reel batch needs one of: ${SUBCOMMANDS.join(', ')}${sub ? ` (not ${JSON.stringify(sub)})` : ''}.`,
-    );
-  }
+  const [sub, rest] = subcommand('batch', argv, SUBCOMMANDS);
   const command = `batch ${sub}`;
   const parsed = parse(command, rest, OPTIONS);
-  const client = new HttpClient({
-    baseUrl: str(parsed, 'url') ?? process.env.REEL_URL ?? DEFAULT_URL,
-    apiKey: str(parsed, 'api-key') ?? process.env.REEL_API_KEY,
-  });
+  const client = remoteClient(parsed);
   const asJson = parsed.values.json === true;
   const wait = parsed.values.wait === true;
   const show = (batch: BatchDescription) => (asJson ? printJson(batch) : print(batch));
-  switch (sub as Subcommand) {
+  switch (sub) {
     case 'cancel':
     case 'terminate':
     case 'signal': {
@@ -98,8 +88,4 @@ function print(b: BatchDescription): void {
     ['updated', when(b.updatedAt)],
     ['closed', when(b.closedAt)],
   ]);
-}
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
 }

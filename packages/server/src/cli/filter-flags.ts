@@ -8,9 +8,13 @@ export const FILTER_OPTIONS = {
   attributes: { type: 'string' },
   'created-after': { type: 'string' },
   'created-before': { type: 'string' },
+  latest: { type: 'boolean' },
 } as const;
 
-/** The list filter the flags give: `--status a,b`, `--type`, `--attributes JSON`, `--created-after/-before`. */
+/**
+ * The list filter the flags give: `--status a,b`, `--type`, `--attributes JSON`,
+ * `--created-after/-before`, `--latest`.
+ */
 export function filterOf(parsed: Parsed): BatchFilter {
   const filter: BatchFilter = {};
   const status = str(parsed, 'status');
@@ -36,5 +40,6 @@ export function filterOf(parsed: Parsed): BatchFilter {
       );
     filter[key] = at;
   }
+  if (parsed.values.latest === true) filter.latest = true;
   return filter;
 }

@@ -1,5 +1,10 @@
 /** Output helpers: JSON for scripts (`--json`), aligned tables and key-value lists for people. */
 
+/** One line for people. */
+export function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
 export function printJson(value: unknown, pretty = false): void {
   process.stdout.write(`${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`);
 }

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./serve-commands.ts')).migrateCommand,
   workflow: async () => (await import('./workflow-commands.ts')).workflowCommand,
   batch: async () => (await import('./batch-commands.ts')).batchCommand,
+  schedule: async () => (await import('./schedule-commands.ts')).scheduleCommand,
 };
 
 /** Runs one `reel` command; resolves to the exit code (long-running commands keep the process alive). */

@@ -25,7 +25,7 @@ Usage:
       reset <id> --to-event SEQ [--run-id UUID] [--reason TEXT]
       describe <id> [--run-id UUID]
       list [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after T]
-           [--created-before T] [--limit N] [--cursor C]
+           [--created-before T] [--latest] [--limit N] [--cursor C]
       runs <id> [--limit N]
       history <id> [--run-id UUID]
       result <id> [--run-id UUID] [--timeout 30s]
@@ -37,6 +37,15 @@ Usage:
       resume <batch-id> [--wait]
       stop <batch-id>
     FILTER: [--status running,parked] [--type TYPE] [--attributes JSON] [--created-after DATE] [--created-before DATE]
+            [--latest]
+  reel schedule <command> ... [--url URL] [--api-key KEY] [--json]
+      create <schedule-id> --type TYPE --cron EXPR [--timezone TZ] [--input JSON] [--overlap skip|bufferOne|allowAll] [--paused]
+      list
+      describe <schedule-id>
+      pause <schedule-id>
+      resume <schedule-id>
+      trigger <schedule-id>
+      delete <schedule-id>
 
 A <module> exports { workflows, activities }: export const workflows = { orderWorkflow };
 

@@ -1,11 +1,10 @@
 import { ErrorCodes, type PendingWork, ReelError } from '@reel/sdk';
-import { HttpClient } from '../http-client.ts';
+import type { HttpClient } from '../http-client.ts';
 import { int, json, type Parsed, parse, parseJson, positional, REMOTE, str, UsageError } from './args.ts';
 import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
 import { FLOW_OPTIONS, flowOf } from './flow-flags.ts';
-import { brief, printFields, printJson, printTable, when } from './format.ts';
-
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
+import { brief, printFields, printJson, printTable, say, when } from './format.ts';
+import { remoteClient, subcommand } from './remote.ts';
 
 const SUBCOMMANDS = [
   'start',
@@ -22,7 +21,6 @@ const SUBCOMMANDS = [
   'history',
   'result',
 ] as const;
-type Subcommand = (typeof SUBCOMMANDS)[number];
 
 const OPTIONS = {
   ...REMOTE,
@@ -44,22 +42,14 @@ const OPTIONS = {
 
 /** `reel workflow <subcommand>`: drives workflows through a running server with `HttpClient`. */
 export async function workflowCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (!SUBCOMMANDS.includes(sub as Subcommand)) {
-    throw new UsageError(
-      `reel workflow needs one of: ${SUBCOMMANDS.join(', ')}${sub ? ` (not ${JSON.stringify(sub)})` : ''}.`,
-    );
-  }
+  const [sub, rest] = subcommand('workflow', argv, SUBCOMMANDS);
   const command = `workflow ${sub}`;
   const parsed = parse(command, rest, OPTIONS);
-  const client = new HttpClient({
-    baseUrl: str(parsed, 'url') ?? process.env.REEL_URL ?? DEFAULT_URL,
-    apiKey: str(parsed, 'api-key') ?? process.env.REEL_API_KEY,
-  });
+  const client = remoteClient(parsed);
   const asJson = parsed.values.json === true;
   const id = () => positional(parsed, 0, 'workflow-id', command);
   const runId = str(parsed, 'run-id');
-  switch (sub as Subcommand) {
+  switch (sub) {
     case 'start': {
       const type = positional(parsed, 0, 'workflow-type', command);
       const flow = flowOf(parsed);
@@ -219,8 +209,4 @@ async function list(client: HttpClient, parsed: Parsed, asJson: boolean): Promis
     page.items.map((r) => [r.workflowId, r.type, r.status, when(r.createdAt) ?? '', r.runId]),
   );
   if (page.nextCursor) say(`More: --cursor ${page.nextCursor}`);
-}
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
 }

@@ -23,6 +23,7 @@ const filterSchema = {
     attributes: { type: 'object', description: 'Runs whose attributes contain all of these.' },
     createdAfter: { type: 'string', maxLength: 64, description: 'ISO 8601: runs created at or after.' },
     createdBefore: { type: 'string', maxLength: 64, description: 'ISO 8601: runs created before.' },
+    latest: { type: 'boolean', description: 'Only the latest run of each workflow id.' },
   },
   additionalProperties: false,
 } as const;
@@ -92,6 +93,7 @@ interface FilterBody {
   attributes?: Record<string, Json>;
   createdAfter?: string;
   createdBefore?: string;
+  latest?: boolean;
 }
 
 interface StartBody {

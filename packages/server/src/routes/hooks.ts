@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@reel/sdk';
+import { ErrorCodes, ReelError } from '@reel/sdk';
 import type { FastifyInstance } from 'fastify';
 import { reelError, ServerErrorCodes } from '../errors.ts';
 import { HookDeliveries } from '../hooks/deliveries.ts';
@@ -39,7 +39,7 @@ export async function hookRoutes(
         schema: {
           summary: 'Deliver a webhook to a named trigger',
           description:
-            "Needs no API key: the delivery's signature (configured per hook) is its authentication. Starts the hook's workflow, or signals it (signal-with-start), once per delivery id.",
+            "Needs no API key: the delivery's signature (configured per hook) is its authentication. Starts the hook's workflow, or signals it (signal-with-start), once per delivery id. A hook that only signals answers 404 REEL_WORKFLOW_NOT_FOUND (409 REEL_WORKFLOW_CLOSED) when the id has no open run, and records nothing, so a retry is handled afresh.",
           tags: ['hooks'],
           security: [],
           params: {
@@ -85,7 +85,7 @@ export async function hookRoutes(
           );
         }
         const hookRequest: HookRequest = {
-          body: parseBody(rawBody, name),
+          body: checkBody(hook, parseBody(rawBody, name), name),
           headers: request.headers,
           rawBody,
         };
@@ -104,22 +104,27 @@ export async function hookRoutes(
         const d = deliveries as HookDeliveries;
         if (!(await d.claim(name, deliveryId)))
           return reply.status(200).send({ workflowId, duplicate: true });
+        const { signal } = hook;
         try {
-          const payload = readValue(hook.signal.payload ?? '', hookRequest);
-          const handle = await client.signalWithStart(
-            hook.workflowType,
-            input as never,
-            { id: workflowId },
-            hook.signal.name,
-            payload,
-          );
+          const payload = readValue(signal.payload ?? '', hookRequest);
+          let run: { runId?: string; created: boolean } = { created: false };
+          if (signal.start === false) await client.signal(workflowId, signal.name, payload);
+          else
+            run = await client.signalWithStart(
+              hook.workflowType,
+              input as never,
+              { id: workflowId },
+              signal.name,
+              payload,
+            );
           await d.done(name, deliveryId);
           return reply
             .status(202)
-            .send({ workflowId, runId: handle.runId, created: handle.created, duplicate: false });
+            .send({ workflowId, runId: run.runId, created: run.created, duplicate: false });
         } catch (err) {
+          // Not recorded: a redelivery is handled afresh, and signals the run once it is open.
           await d.release(name, deliveryId).catch(() => undefined);
-          throw err;
+          throw signal.start === false ? noOpenRun(err, name, workflowId, signal.name) : err;
         }
       },
     );
@@ -136,6 +141,36 @@ function parseBody(rawBody: Buffer, name: string): unknown {
       `The delivery to webhook '${name}' is not JSON: ${(err as Error).message}.`,
     );
   }
+}
+
+/** The body as the hook's `body` check returns it; its refusal is the sender's mistake (400). */
+function checkBody(hook: HookOptions, body: unknown, name: string): unknown {
+  if (!hook.body) return body;
+  try {
+    return hook.body(body);
+  } catch (err) {
+    throw reelError(
+      ServerErrorCodes.INVALID_REQUEST,
+      `The delivery to webhook '${name}' does not have the body the hook expects: ${(err as Error)?.message ?? String(err)}. Nothing was started or signalled.`,
+    );
+  }
+}
+
+/** For a hook that only signals: no open run to signal, said in terms of the hook. */
+function noOpenRun(err: unknown, name: string, workflowId: string, signal: string): unknown {
+  if (!(err instanceof ReelError)) return err;
+  const onlySignals = `Webhook '${name}' only signals (signal.start is false)`;
+  if (err.code === ErrorCodes.WORKFLOW_NOT_FOUND)
+    return reelError(
+      err.code,
+      `${onlySignals}, and no workflow ${workflowId} exists to take '${signal}'. Nothing was started or recorded: start the run, then send the delivery again (a provider's retry will).`,
+    );
+  if (err.code === ErrorCodes.WORKFLOW_CLOSED)
+    return reelError(
+      err.code,
+      `${onlySignals}, and workflow ${workflowId} has closed, so it cannot take '${signal}'. Nothing was started or recorded; a redelivery gets the same answer until a new run of ${workflowId} is open.`,
+    );
+  return err;
 }
 
 /** A delivery or workflow id: a non-empty string (a number is taken as its digits). */

@@ -5,7 +5,7 @@ import type { RouteContext } from './context.ts';
 
 const scheduleRef = { $ref: 'ReelSchedule#' } as const;
 
-/** Pause, resume and trigger take no arguments; a body, if sent, must be empty (`{}` or `null`). */
+/** Pause and resume take no arguments; a body, if sent, must be empty (`{}` or `null`). */
 const noBody = { type: ['object', 'null'], properties: {}, additionalProperties: false } as const;
 
 interface CreateBody {
@@ -144,17 +144,29 @@ export function scheduleRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
     'Fires again from the next match after now; ticks that fell due while paused are not made up.',
   );
 
-  app.post<ById>(
+  app.post<ById & { Body: { workflowType?: string } | null }>(
     '/v1/schedules/:id/trigger',
     {
       bodyLimit,
       config: { scope: 'write' },
       schema: {
         summary: 'Start one run of a schedule now',
-        description: 'Whatever the overlap policy, and even while paused.',
+        description:
+          'Whatever the overlap policy, and even while paused. Given workflowType, 400 REEL_INVALID_ARGUMENT when the schedule starts another type, and nothing starts.',
         tags: ['schedules'],
         params: scheduleIdParams,
-        body: noBody,
+        body: {
+          type: ['object', 'null'],
+          properties: {
+            workflowType: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 256,
+              description: 'The workflow type the caller expects the schedule to start.',
+            },
+          },
+          additionalProperties: false,
+        },
         response: {
           201: {
             type: 'object',
@@ -166,7 +178,9 @@ export function scheduleRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       },
     },
     async (request, reply) => {
-      const handle = await schedules.trigger(request.params.id);
+      const workflowType = request.body?.workflowType;
+      const { id } = request.params;
+      const handle = await (workflowType ? schedules.trigger(id, workflowType) : schedules.trigger(id));
       return reply.status(201).send({ workflowId: handle.id, runId: handle.runId });
     },
   );

@@ -27,6 +27,12 @@ export const FILTER_PROPERTIES = {
   },
   createdAfter: { type: 'string', format: 'date-time', description: 'Runs created at or after.' },
   createdBefore: { type: 'string', format: 'date-time', description: 'Runs created before.' },
+  latest: {
+    type: 'string',
+    enum: ['true', 'false'],
+    description:
+      'true: only the latest run of each workflow id, leaving out runs a reset, a continue-as-new or a new start took over.',
+  },
 } as const;
 
 /** Start, list and describe. */
@@ -197,13 +203,14 @@ type StartBody = { type: string; input?: unknown } & Pick<
 
 /** The run filter of a list query string, without its paging. */
 export function listFilter(query: ListQuery): BatchFilter {
-  const { status, type, attributes, createdAfter, createdBefore } = query;
+  const { status, type, attributes, createdAfter, createdBefore, latest } = query;
   const filter: BatchFilter = {};
   if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
   if (type !== undefined) filter.type = type;
   if (attributes !== undefined) filter.attributes = jsonObject(attributes, 'attributes');
   if (createdAfter !== undefined) filter.createdAfter = new Date(createdAfter);
   if (createdBefore !== undefined) filter.createdBefore = new Date(createdBefore);
+  if (latest !== undefined) filter.latest = latest === 'true';
   return filter;
 }
 
@@ -213,6 +220,7 @@ export interface ListQuery {
   attributes?: string;
   createdAfter?: string;
   createdBefore?: string;
+  latest?: 'true' | 'false';
   limit?: string;
   cursor?: string;
 }

@@ -193,6 +193,32 @@ export function operatorActionBehaviour(h: Harness): void {
       expect(await h.store.describe(workflowId)).toMatchObject({ runId: req.newRunId, status: 'running' });
     });
 
+    it('a reset failed run is listed among failed runs, but not among the latest runs, until its new run fails too', async () => {
+      const { type, workflowId, runId, lease } = await retrying();
+      const fail = (held: ClaimedRun, ms: number) =>
+        h.store.commit({
+          ...held,
+          now: at(ms),
+          events: [],
+          consumedInbox: [],
+          close: { inboxVersion: 0, status: 'failed', error: { name: 'Error', message: 'down' } },
+        });
+      await fail(lease, 5);
+      const req = resetRequest(workflowId, runId);
+      expect(await h.store.reset(req)).toBe('ok');
+      const runIds = async (filter: Parameters<typeof h.store.list>[0]) =>
+        (await h.store.list({ type, ...filter })).items.map((d) => d.runId);
+      expect(await runIds({ status: 'failed' })).toEqual([runId]);
+      expect(await runIds({ status: 'failed', latest: true })).toEqual([]);
+      expect(await h.store.countRuns({ type, status: 'failed', latest: true })).toBe(0);
+      expect(await runIds({ latest: true })).toEqual([req.newRunId]);
+      expect(await runIds({ latest: false })).toHaveLength(2);
+
+      await fail(await h.claimOne(type, at(200)), 201);
+      expect(await runIds({ status: 'failed', latest: true })).toEqual([req.newRunId]);
+      expect(await h.store.countRuns({ type, status: 'failed', latest: true })).toBe(1);
+    });
+
     it('reset writes nothing when the history moved on, another run is open, or the run is unknown', async () => {
       const { type, workflowId, runId } = await retrying();
       expect(await h.store.reset(resetRequest(workflowId, runId, { historyLength: 4 }))).toBe('changed');

@@ -195,6 +195,7 @@ function filterParams(filter: BatchFilter): unknown[] {
     json(filter.attributes),
     filter.createdAfter ?? null,
     filter.createdBefore ?? null,
+    filter.latest === true,
   ];
 }
 
