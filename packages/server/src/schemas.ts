@@ -112,7 +112,7 @@ export function coalescingOption(description: string) {
     properties: {
       key: flowKey,
       period: {
-        type: ['string', 'integer'],
+        anyOf: [{ type: 'string' }, { type: 'integer' }],
         description: "Milliseconds, or a duration such as '10s' or '1 minute'.",
       },
     },
