@@ -200,7 +200,8 @@ export class RunDriver {
     }
     if (due.length > 0 && !(await this.writes.leaseHeld())) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
-    await this.tasks.sync();
+    const unqueued = await this.tasks.sync();
+    if (unqueued) return this.park(unqueued);
     const startChildren = !this.host.draining && !this.inbox.held && this.children.unstarted();
     if (startChildren && !(await this.writes.leaseHeld())) return;
     // Started children appended `child_started` events: deliver them before deciding to wait.

@@ -1,12 +1,15 @@
 import {
   type ActivityFn,
   type ActivityResultPayload,
+  attemptLimits,
+  attemptQueue,
   activityOptions,
   type ClaimedRun,
   errorFields,
   type HistoryEvent,
   type Json,
   type Logger,
+  ReelError,
   type Store,
   type TraceCarrier,
   type WorkflowExecution,
@@ -26,8 +29,9 @@ export interface DispatchHost {
 }
 
 /**
- * The workflow side of task queues, one per run driver. Activities defined with a `taskQueue` do not
- * run here: once the event that scheduled an attempt is durable, `sync` enqueues a task for it; a
+ * The workflow side of task queues, one per run driver. Activities defined with a `taskQueue`, a
+ * `concurrency` or a `rateLimit` do not run here: once the event that scheduled an attempt is
+ * durable, `sync` enqueues a task for it (with its limits' keys, computed from its arguments); a
  * worker serving the queue runs it and reports to the run's inbox; `resultEvent` turns that report
  * into the same events a local attempt produces, by the same retry policy. The run meanwhile
  * suspends like any wait: the inbox insert wakes it.
@@ -52,15 +56,25 @@ export class TaskDispatch {
   /**
    * Call after a flush (the events are durable): enqueues each open task-queue activity's current
    * attempt, once, and deletes the tasks of activities the workflow gave up on. An enqueue that fails
-   * throws: the run must not suspend waiting on a task that does not exist.
+   * throws: the run must not suspend waiting on a task that does not exist. Returns the error that
+   * parks the run when a limit's key function gives no key (`REEL_INVALID_ARGUMENT`).
    */
-  async sync(): Promise<void> {
+  async sync(): Promise<ReelError | undefined> {
     const exec = this.exec();
     const now = this.host.clock();
     const trace = this.host.traceCarrier();
     for (const a of exec.openActivities()) {
-      const queue = this.queueOf(a.name);
+      const fn = this.host.activities.get(a.name);
+      const options = fn ? activityOptions(fn) : {};
+      const queue = attemptQueue(options);
       if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
+      let limits: ReturnType<typeof attemptLimits>;
+      try {
+        limits = attemptLimits(a.name, options, a.args);
+      } catch (err) {
+        if (err instanceof ReelError) return err;
+        throw err;
+      }
       const heartbeat = a.lastHeartbeat;
       await this.host.store.enqueueTask(
         { runId: this.run.runId, fencingToken: this.run.fencingToken },
@@ -71,6 +85,7 @@ export class TaskDispatch {
           name: a.name,
           args: a.args,
           queue,
+          ...limits,
           availableAt: a.retryAt && a.retryAt > now ? a.retryAt : now,
           ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
           ...(trace ? { trace } : {}),
@@ -88,6 +103,7 @@ export class TaskDispatch {
       if (exec.activityState(cmd)?.open) abandoned.push(cmd);
     }
     if (abandoned.length > 0) await this.deleteTasks(abandoned);
+    return undefined;
   }
 
   /**
@@ -119,7 +135,7 @@ export class TaskDispatch {
 
   private queueOf(name: string): string | undefined {
     const fn = this.host.activities.get(name);
-    return fn && activityOptions(fn).taskQueue;
+    return fn && attemptQueue(activityOptions(fn));
   }
 
   /** Best effort: a task left behind runs once more, and its result is dropped as stale. */

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   type ActivityFn,
+  activityOptions,
+  attemptQueue,
   type ClaimedRun,
   type ClosedRun,
   defaultLogger,
   describeConnectionError,
   errorFields,
+  LIMITED_QUEUE,
   type LocalWorker,
   type Logger,
   PostgresStore,
@@ -204,11 +207,17 @@ export class Worker implements LocalWorker {
       }
       batches = batchLoop({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
       batches.start();
-      if (this.options.taskQueues?.length) {
+      // Also the queue of the registered activities that have a limit and no taskQueue.
+      const queues = new Set(this.options.taskQueues);
+      for (const fn of this.host.activities.values()) {
+        const queue = attemptQueue(activityOptions(fn));
+        if (queue === LIMITED_QUEUE) queues.add(queue);
+      }
+      if (queues.size > 0) {
         tasks = new TaskWorker({
           ...background,
           identity: this.identity,
-          queues: this.options.taskQueues,
+          queues: [...queues],
           activities: this.host.activities,
           concurrency: this.options.taskConcurrency ?? 10,
           claimMs: leaseMs,
