@@ -97,12 +97,14 @@ export class MemoryTasks {
     const taken: Task[] = [];
     for (const t of ready) {
       if (taken.length >= limit) break;
-      if (this.limits.admit(t, at)) taken.push(t);
-    }
-    return taken.map((t) => {
+      if (!this.limits.admit(t, at)) continue;
+      // claimed at once: the next task of its key counts it
       t.claim++;
       t.claimedBy = owner;
       t.readyAt = after(at, lockMs);
+      taken.push(t);
+    }
+    return taken.map((t) => {
       const { readyAt, claimedBy, priority, rateTurn, waitingFor, concurrency, rateLimit, ...task } = t;
       return {
         ...copy(task),
