@@ -1,9 +1,9 @@
 import {
   type ActivityFn,
   type ActivityResultPayload,
+  activityOptions,
   attemptLimits,
   attemptQueue,
-  activityOptions,
   type ClaimedRun,
   errorFields,
   type HistoryEvent,

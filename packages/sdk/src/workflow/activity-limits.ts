@@ -131,7 +131,9 @@ export function attemptLimits(name: string, options: LimitOptions, args: Json[])
   };
   const { concurrency, rateLimit, priority } = options;
   return {
-    ...(concurrency ? { concurrency: { key: key('concurrency', concurrency.key), limit: concurrency.limit } } : {}),
+    ...(concurrency
+      ? { concurrency: { key: key('concurrency', concurrency.key), limit: concurrency.limit } }
+      : {}),
     ...(rateLimit
       ? {
           rateLimit: {

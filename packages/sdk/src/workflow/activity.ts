@@ -1,10 +1,6 @@
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
-import {
-  type ActivityConcurrency,
-  type ActivityRateLimit,
-  checkLimitOptions,
-} from './activity-limits.ts';
+import { type ActivityConcurrency, type ActivityRateLimit, checkLimitOptions } from './activity-limits.ts';
 
 /**
  * How an activity is retried. The delay before attempt n + 1 follows `backoff` (default exponential:

@@ -65,7 +65,7 @@ export function activityLimitBehaviour(h: Harness): void {
       await unlisten();
     });
 
-    it("a lapsed claim frees its slot for another activity of a shared key; the lapsed task then waits, its old claim fenced out", async () => {
+    it('a lapsed claim frees its slot for another activity of a shared key; the lapsed task then waits, its old claim fenced out', async () => {
       const { base } = await setup();
       const concurrency = { key: h.id('stripe'), limit: 1 };
       const other = { ...base, name: h.id('refund'), concurrency };
@@ -108,7 +108,9 @@ export function activityLimitBehaviour(h: Harness): void {
       await claim(base, 0);
       const waiter = await enqueue(limited, 1);
       expect(await claim(base, 1)).toEqual([]);
-      expect(await h.store.enqueueTask(lease, { ...task, attempt: 2, availableAt: at(5000) }, at(2))).toBe(true);
+      expect(await h.store.enqueueTask(lease, { ...task, attempt: 2, availableAt: at(5000) }, at(2))).toBe(
+        true,
+      );
       expect(await h.store.taskWaits(waiter.lease.runId)).toEqual([]);
       expect(runsOf(await claim(base, 2))).toEqual([waiter.lease.runId]);
     });
@@ -120,7 +122,9 @@ export function activityLimitBehaviour(h: Harness): void {
       const runs = [];
       for (const ms of [0, 1, 2, 3]) runs.push((await enqueue(limited, ms)).lease.runId);
       expect(runsOf(await claim(base, 10))).toEqual(runs.slice(0, 2));
-      expect(await h.store.taskWaits(runs[2] as string)).toEqual([{ cmd: 1, waitingFor: { rateLimitKey: key } }]);
+      expect(await h.store.taskWaits(runs[2] as string)).toEqual([
+        { cmd: 1, waitingFor: { rateLimitKey: key } },
+      ]);
       expect(await h.store.nextTaskIn([base.queue], [base.name], at(10))).toBe(500);
       expect(await claim(base, 509)).toEqual([]);
       expect(runsOf(await claim(base, 510))).toEqual([runs[2]]);
@@ -140,7 +144,13 @@ export function activityLimitBehaviour(h: Harness): void {
       const lease = await h.claimOne(type);
       expect(lease.runId).toBe(runId);
       const enqueueCmd = async (cmd: number, ms: number, priority?: number) => {
-        const task = { ...base, runId, cmd, availableAt: at(ms), ...(priority === undefined ? {} : { priority }) };
+        const task = {
+          ...base,
+          runId,
+          cmd,
+          availableAt: at(ms),
+          ...(priority === undefined ? {} : { priority }),
+        };
         await h.store.enqueueTask(lease, task, at(ms));
       };
       await enqueueCmd(1, 0); // the run's 5: ordered at -5 minutes

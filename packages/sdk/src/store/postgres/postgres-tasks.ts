@@ -120,7 +120,8 @@ export class PostgresTasks {
     const { rows } = await this.pool.query(q.TASK_WAITS, [runId]);
     return rows.map((r) => ({
       cmd: r.cmd,
-      waitingFor: r.concurrency_key !== null ? { concurrencyKey: r.concurrency_key } : { rateLimitKey: r.rate_key },
+      waitingFor:
+        r.concurrency_key !== null ? { concurrencyKey: r.concurrency_key } : { rateLimitKey: r.rate_key },
     }));
   }
 }
