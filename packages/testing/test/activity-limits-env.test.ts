@@ -121,9 +121,9 @@ it('defineActivity rejects bad limits with REEL_INVALID_ARGUMENT, saying what to
 });
 
 it('ctx.transaction refuses a function with a limit', async () => {
-  const step = defineActivity(async () => 1, { concurrency: { limit: 1 } });
+  const step = defineActivity(async (_client: never) => 1, { concurrency: { limit: 1 } });
   async function transact(ctx: WorkflowContext) {
-    return ctx.transaction(step as never);
+    return ctx.transaction(step);
   }
   await using env = await createTestEnv({ workflows: { transact }, activities: { step } });
   const handle = await env.client.start(transact, undefined);
