@@ -1,7 +1,8 @@
 // The throughput cost of flow control: the same runs (one activity each) with no option, with a
 // concurrency key that never binds (100 keys, limit 1000), and with a random priority; then the same
-// activity with no option, with an activity concurrency key that never binds (100 keys, limit 1000)
-// and with a rate limit that never binds (1,000,000 a second). Interleaved over three rounds in one
+// activity with no option, on a task queue (the path an activity with a limit takes), with an
+// activity concurrency key that never binds (100 keys, limit 1000) and with a rate limit that never
+// binds (1,000,000 a second). Interleaved over three rounds in one
 // process against one database: DATABASE_URL=... node --import tsx bench/flow-control.ts
 import {
   Client,
@@ -31,6 +32,10 @@ const keyedStep = defineActivity(async (n: number) => n, {
 async function keyed(ctx: WorkflowContext, n: number) {
   return ctx.activity(keyedStep, n);
 }
+const queuedStep = defineActivity(async (n: number) => n, { taskQueue: 'bench' });
+async function queued(ctx: WorkflowContext, n: number) {
+  return ctx.activity(queuedStep, n);
+}
 const ratedStep = defineActivity(async (n: number) => n, {
   rateLimit: { limit: 1_000_000, per: '1s' },
 });
@@ -43,14 +48,16 @@ const modes: Record<string, [typeof plain, (i: number) => StartOptions]> = {
   none: [plain, () => ({})],
   concurrencyKey: [plain, (i) => ({ concurrency: { key: `k${i % 100}`, limit: 1000 } })],
   priority: [plain, (i) => ({ priority: i % 11 })],
+  activityTaskQueue: [queued, () => ({})],
   activityConcurrencyKey: [keyed, () => ({})],
   activityRateLimit: [rated, () => ({})],
 };
 
 const worker = await Worker.create({
   connectionString,
-  workflows: { plain, keyed, rated },
-  activities: { step, keyedStep, ratedStep },
+  workflows: { plain, queued, keyed, rated },
+  activities: { step, queuedStep, keyedStep, ratedStep },
+  taskQueues: ['bench'],
   concurrency: 50,
   taskConcurrency: 50, // as many attempts with a limit at once as local ones
 });

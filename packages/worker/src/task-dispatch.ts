@@ -1,6 +1,8 @@
 import {
   type ActivityFn,
+  type ActivityOptions,
   type ActivityResultPayload,
+  type AttemptLimits,
   activityOptions,
   attemptLimits,
   attemptQueue,
@@ -50,7 +52,7 @@ export class TaskDispatch {
 
   /** Whether the activity runs on a task queue, by the options of the function registered as `name`. */
   isRemote(activity: { name: string }): boolean {
-    return this.queueOf(activity.name) !== undefined;
+    return attemptQueue(this.optionsOf(activity.name)) !== undefined;
   }
 
   /**
@@ -64,11 +66,10 @@ export class TaskDispatch {
     const now = this.host.clock();
     const trace = this.host.traceCarrier();
     for (const a of exec.openActivities()) {
-      const fn = this.host.activities.get(a.name);
-      const options = fn ? activityOptions(fn) : {};
+      const options = this.optionsOf(a.name);
       const queue = attemptQueue(options);
       if (queue === undefined || this.enqueued.get(a.cmd) === a.attempt) continue;
-      let limits: ReturnType<typeof attemptLimits>;
+      let limits: AttemptLimits;
       try {
         limits = attemptLimits(a.name, options, a.args);
       } catch (err) {
@@ -133,9 +134,10 @@ export class TaskDispatch {
     if ([...open.values()].some((name) => this.isRemote({ name }))) await this.deleteTasks();
   }
 
-  private queueOf(name: string): string | undefined {
+  /** The options of the function registered as `name` (`{}` if none is). */
+  private optionsOf(name: string): ActivityOptions {
     const fn = this.host.activities.get(name);
-    return fn && attemptQueue(activityOptions(fn));
+    return fn ? activityOptions(fn) : {};
   }
 
   /** Best effort: a task left behind runs once more, and its result is dropped as stale. */
