@@ -1,12 +1,13 @@
 // A rate limit held for a full minute by three worker processes: RATE_LIMIT attempts a second (default
-// 50), a backlog of runs started ahead so that one always waits, and the starts counted over the minute
+// 20), a backlog of runs started ahead so that one always waits, and the starts counted over the minute
 // after the first five seconds: DATABASE_URL=... pnpm --filter @reel/bench bench:rate
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client, PostgresStore } from '../packages/sdk/src/index.ts';
 
-const LIMIT = Number(process.env.RATE_LIMIT ?? 50);
+const LIMIT = Number(process.env.RATE_LIMIT ?? 20);
 const WARMUP_S = 5;
 const WINDOW_S = 60;
 const RUNS = LIMIT * (WARMUP_S + WINDOW_S + 10);
@@ -54,6 +55,7 @@ console.log(
   `rate limit ${LIMIT}/s over ${WINDOW_S} s, three worker processes, ${RUNS} runs: ${measured.toFixed(2)} starts/s (${((measured / LIMIT - 1) * 100).toFixed(2)}%)`,
 );
 for (const w of workers) w.kill('SIGTERM');
+await Promise.all(workers.map((w) => once(w, 'exit')));
 await client.close();
 await store.close();
 await admin.pool.query(`drop database ${dbName} with (force)`);

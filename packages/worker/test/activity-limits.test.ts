@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Client, defineActivity, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
 import { LIMIT, RATE } from './fixtures/activity-limits-workflow.ts';
-import { until } from './helpers.ts';
+import { spawnFixture, until } from './helpers.ts';
 
 // Activity limits across three worker processes on one database: a concurrency limit holds while one
 // process is SIGKILLed mid-activity, a rate limit holds its rate, and priorities order a backlog.
@@ -20,18 +18,12 @@ let client: Client;
 
 /** A worker process serving the fixture's workflows; with `holdAfter`, its n-th limited activity never ends. */
 function startWorkerProcess(holdAfter = 0) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/activity-limits-worker-main.ts', import.meta.url))],
-    {
-      env: { ...process.env, DATABASE_URL: db.connectionString, HOLD_AFTER: String(holdAfter) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  children.push(child);
-  const lines: string[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
-  return { child, lines };
+  const worker = spawnFixture('activity-limits-worker-main.ts', {
+    DATABASE_URL: db.connectionString,
+    HOLD_AFTER: String(holdAfter),
+  });
+  children.push(worker.child);
+  return worker;
 }
 
 let workers: ReturnType<typeof startWorkerProcess>[];
