@@ -76,6 +76,13 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   logger?: Logger;
 };
 
+/** Whether some activity has a limit and no `taskQueue`: its attempts go through `LIMITED_QUEUE`. */
+export function hasLimitedActivity(activities: Record<string, ActivityFn>): boolean {
+  return Object.values(activities).some(
+    (fn) => typeof fn === 'function' && attemptQueue(activityOptions(fn)) === LIMITED_QUEUE,
+  );
+}
+
 /** Checks the options `Worker.create` was given; throws `REEL_INVALID_ARGUMENT` saying what to fix. */
 export function validateOptions(options: WorkerOptions): void {
   const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
@@ -90,10 +97,7 @@ export function validateOptions(options: WorkerOptions): void {
     !(Array.isArray(queues) && queues.every((q) => typeof q === 'string' && q !== ''))
   )
     throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
-  const limited = Object.values(options.activities ?? {}).some(
-    (fn) => typeof fn === 'function' && attemptQueue(activityOptions(fn)) === LIMITED_QUEUE,
-  );
-  if (workflows.length === 0 && !queues?.length && !limited)
+  if (workflows.length === 0 && !queues?.length && !hasLimitedActivity(options.activities ?? {}))
     throw bad(
       "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
     );

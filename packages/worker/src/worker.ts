@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   type ActivityFn,
-  activityOptions,
-  attemptQueue,
   type ClaimedRun,
   type ClosedRun,
   defaultLogger,
@@ -33,7 +31,7 @@ import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
 import { HealthTracker, type WorkerHealth } from './worker-health.ts';
-import { validateOptions, type WorkerOptions } from './worker-options.ts';
+import { hasLimitedActivity, validateOptions, type WorkerOptions } from './worker-options.ts';
 import { QueryAnswers } from './worker-queries.ts';
 
 export type { WorkerHealth, WorkerOptions };
@@ -207,17 +205,15 @@ export class Worker implements LocalWorker {
       }
       batches = batchLoop({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
       batches.start();
-      // Also the queue of the registered activities that have a limit and no taskQueue.
-      const queues = new Set(this.options.taskQueues);
-      for (const fn of this.host.activities.values()) {
-        const queue = attemptQueue(activityOptions(fn));
-        if (queue === LIMITED_QUEUE) queues.add(queue);
-      }
-      if (queues.size > 0) {
+      const queues = [
+        ...(this.options.taskQueues ?? []),
+        ...(hasLimitedActivity(this.options.activities ?? {}) ? [LIMITED_QUEUE] : []),
+      ];
+      if (queues.length > 0) {
         tasks = new TaskWorker({
           ...background,
           identity: this.identity,
-          queues: [...queues],
+          queues,
           activities: this.host.activities,
           concurrency: this.options.taskConcurrency ?? 10,
           claimMs: leaseMs,
