@@ -99,7 +99,7 @@ export function validateOptions(options: WorkerOptions): void {
     throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
   if (workflows.length === 0 && !queues?.length && !hasLimitedActivity(options.activities ?? {}))
     throw bad(
-      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
+      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, task queues to serve: { taskQueues: ['gpu'], activities }, or activities with a concurrency or rateLimit.",
     );
   for (const [name, fn] of workflows) {
     if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);
