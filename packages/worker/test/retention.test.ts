@@ -172,6 +172,22 @@ describe('retention', () => {
     expect(rows.map((r) => r.delivery_id)).toEqual(['claimed', 'recent']);
   });
 
+  it('deletes the rate buckets idle since the cutoff, and keeps the ones in use', async () => {
+    const cutoff = new Date('2030-01-01T00:00:00Z');
+    await pool.query(`insert into reel.rate_buckets (key, tat) values ('idle', $1), ('busy', $2)`, [
+      new Date(cutoff.getTime() - DAY),
+      new Date(cutoff.getTime() + 1000),
+    ]);
+    const store = new PostgresStore({ connectionString: db.connectionString });
+    try {
+      await store.purgeClosed(cutoff, 500);
+    } finally {
+      await store.close();
+    }
+    const { rows } = await pool.query('select key from reel.rate_buckets');
+    expect(rows.map((r) => r.key)).toEqual(['busy']);
+  });
+
   it('rejects a retention that is not a duration', async () => {
     const code = (retention: unknown) =>
       Worker.create({
