@@ -160,5 +160,23 @@ export function activityLimitBehaviour(h: Harness): void {
       for (let i = 0; i < 3; i++) order.push(...(await claim(base, 20 * MINUTE, 1)).map((t) => t.cmd));
       expect(order).toEqual([1, 3, 2]);
     });
+
+    it('a claim on several queues takes their tasks in one claim order', async () => {
+      const { lease, base } = await setup();
+      const other = h.id('other-queue');
+      const enqueueOn = (cmd: number, queue: string, ms: number, priority: number) =>
+        h.store.enqueueTask(lease, { ...base, cmd, queue, availableAt: at(ms), priority }, at(ms));
+      await enqueueOn(1, base.queue, 0, 0);
+      await enqueueOn(2, other, 1, 5);
+      await enqueueOn(3, base.queue, 2, 10);
+      const order = [];
+      for (let i = 0; i < 3; i++)
+        order.push(
+          ...(await h.store.claimTasks('w', [base.queue, other], [base.name], 1, at(MINUTE), LEASE)).map(
+            (t) => t.cmd,
+          ),
+        );
+      expect(order).toEqual([3, 2, 1]);
+    });
   });
 }

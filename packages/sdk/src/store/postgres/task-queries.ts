@@ -44,7 +44,8 @@ select count(pg_notify('reel_task', queue)) as enqueued from ins`;
  * order (priority as for runs), admitting a task with a limit only if its key has a free slot and its
  * rate bucket a token, and giving the others the time they may next be claimed (`reel.claim_tasks`,
  * 0016_activity_limits.sql). SKIP LOCKED lets many task workers claim at once without blocking each
- * other or taking the same task. $5: the store's clock (null: the database's).
+ * other or taking the same task. $5: the store's clock (null: the database's). Measured: 6 to 10 ms for
+ * a claim of 10 among 10,000 ready tasks (the function's comment has the comparison).
  */
 export const CLAIM_TASKS = `
 select t.id, t.claim, w.workflow_id, t.run_id, t.cmd, t.attempt, t.name, t.args, t.queue, t.available_at,

@@ -23,8 +23,8 @@ create index tasks_slot_holders on reel.tasks (concurrency_key) where claimed_by
 create index tasks_slot_waiters on reel.tasks (concurrency_key, reel.claim_order(available_at, false, priority))
   where waiting_for = 'concurrency';
 
--- One row per rate key: GCRA's theoretical arrival time, the time the bucket is next full less one
--- emission interval. A claim at `t` is due at greatest(t, tat - (per - per / limit)); it moves tat
+-- One row per rate key: GCRA's theoretical arrival time `tat`, when the bucket of `limit` tokens,
+-- refilled one per per / limit, is full again. A claim at `t` is due at greatest(t, tat - (per - per / limit)); it moves tat
 -- to greatest(tat, t) + per / limit. So `limit` claims may go at once, then one per per / limit.
 create table reel.rate_buckets (
   key text primary key,
@@ -53,14 +53,28 @@ begin
   if lim < 1 then
     return;
   end if;
+  -- Per queue, tasks alone in index order (tasks_claim_order), so each walk stops early; then the
+  -- queues' tasks in one claim order, and a run's status looked up per task. Measured with 10,000
+  -- ready tasks of 100 runs, a claim of 10 (median of 29): 6 to 10 ms, with limits or without;
+  -- 14 to 16 ms for the claim statement before limits; 34 ms or more when the walk joined the runs
+  -- and sorted all the ready tasks. At most `lim` + 100 tasks of a queue are walked: those passed
+  -- over are parked, so the next claim goes further.
   for t in
-    select t2.* from reel.tasks t2 join reel.workflows w on w.run_id = t2.run_id
-     where reel.claim_order(t2.ready_at, t2.claimed_by is not null, t2.priority) <= at
-       and t2.ready_at <= at and t2.queue = any(queues) and t2.name = any(names)
-       and w.status in ('running', 'parked')
-     order by reel.claim_order(t2.ready_at, t2.claimed_by is not null, t2.priority)
-       for update of t2 skip locked
+    select c.* from unnest(queues) q(queue),
+     lateral (select t2.id, t2.run_id, t2.claimed_by, t2.concurrency_key, t2.concurrency_limit, t2.rate_key,
+                     t2.rate_limit, t2.rate_per_ms, t2.rate_turn,
+                     reel.claim_order(t2.ready_at, t2.claimed_by is not null, t2.priority) as claim_order
+                from reel.tasks t2
+               where t2.queue = q.queue
+                 and reel.claim_order(t2.ready_at, t2.claimed_by is not null, t2.priority) <= at
+                 and t2.ready_at <= at and t2.name = any(names)
+               order by reel.claim_order(t2.ready_at, t2.claimed_by is not null, t2.priority)
+               limit lim + 100
+                 for update of t2 skip locked) c
+     order by c.claim_order
   loop
+    continue when not exists (select 1 from reel.workflows w
+                                where w.run_id = t.run_id and w.status in ('running', 'parked'));
     if t.concurrency_key is not null then
       continue when not pg_try_advisory_xact_lock(7142016, hashtext(t.concurrency_key));
       select count(*) into holders from reel.tasks
