@@ -54,11 +54,11 @@ begin
     return;
   end if;
   -- Per queue, tasks of open runs in index order (tasks_claim_order), so each walk stops early; then
-  -- the queues' tasks in one claim order. Measured with 10,000
-  -- ready tasks of 100 runs, a claim of 10 (median of 29): 6 to 10 ms, with limits or without;
-  -- 14 to 16 ms for the claim statement before limits; 34 ms or more when the walk joined the runs
-  -- and sorted all the ready tasks. At most `lim` + 100 tasks of a queue are walked: those passed
-  -- over are parked, so the next claim goes further.
+  -- the queues' tasks in one claim order. Measured with 10,000 ready tasks of 100 runs, a claim of 10
+  -- (median of 29): 6 to 10 ms, with limits or without; 14 to 16 ms for the claim statement before
+  -- limits; 34 ms or more when the walk joined the runs and sorted all the ready tasks. At most
+  -- `lim` + 100 tasks of a queue are walked: those passed over are parked, so the next claim goes
+  -- further.
   for t in
     select c.* from unnest(queues) q(queue),
      lateral (select t2.id, t2.run_id, t2.claimed_by, t2.concurrency_key, t2.concurrency_limit, t2.rate_key,
