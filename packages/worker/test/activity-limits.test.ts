@@ -17,14 +17,12 @@ let pool: pg.Pool;
 let client: Client;
 
 /** A worker process serving the fixture's workflows; with `holdAfter`, its n-th limited activity never ends. */
-function startWorkerProcess(holdAfter = 0) {
-  const worker = spawnFixture('activity-limits-worker-main.ts', {
-    DATABASE_URL: db.connectionString,
-    HOLD_AFTER: String(holdAfter),
-  });
-  children.push(worker.child);
-  return worker;
-}
+const startWorkerProcess = (holdAfter = 0) =>
+  spawnFixture(
+    'activity-limits-worker-main.ts',
+    { DATABASE_URL: db.connectionString, HOLD_AFTER: String(holdAfter) },
+    children,
+  );
 
 let workers: ReturnType<typeof startWorkerProcess>[];
 beforeAll(async () => {

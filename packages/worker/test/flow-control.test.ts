@@ -21,14 +21,12 @@ afterAll(async () => {
 });
 
 /** A worker process serving `limited`; with `holdAfter`, its n-th activity never ends. */
-function startWorkerProcess(holdAfter = 0) {
-  const worker = spawnFixture('flow-worker-main.ts', {
-    DATABASE_URL: db.connectionString,
-    HOLD_AFTER: String(holdAfter),
-  });
-  children.push(worker.child);
-  return worker;
-}
+const startWorkerProcess = (holdAfter = 0) =>
+  spawnFixture(
+    'flow-worker-main.ts',
+    { DATABASE_URL: db.connectionString, HOLD_AFTER: String(holdAfter) },
+    children,
+  );
 
 const LIMITS = { one: 1, two: 2, three: 3 } as const;
 const RUNS_PER_KEY = 100;

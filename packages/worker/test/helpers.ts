@@ -91,17 +91,20 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 
 /**
  * Starts `node --import tsx test/fixtures/<fixture>` with `env` added to the test's, its stdin a pipe
- * (closing it ends a held activity) and its stdout collected line by line in `lines`.
+ * (closing it ends a held activity) and its stdout collected line by line in `lines`; adds it to
+ * `children`, for the test to kill.
  */
 export function spawnFixture(
   fixture: string,
   env: Record<string, string>,
+  children: ChildProcess[],
 ): { child: ChildProcess; lines: string[] } {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))],
     { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] },
   );
+  children.push(child);
   const lines: string[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
   return { child, lines };
