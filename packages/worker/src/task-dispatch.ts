@@ -36,13 +36,16 @@ export interface DispatchHost {
  * durable, `sync` enqueues a task for it (with its limits' keys, computed from its arguments); a
  * worker serving the queue runs it and reports to the run's inbox; `resultEvent` turns that report
  * into the same events a local attempt produces, by the same retry policy. The run meanwhile
- * suspends like any wait: the inbox insert wakes it.
+ * stays in memory up to `stickyMs` (`stayUntil`), then suspends like any wait: the inbox insert
+ * wakes it.
  */
 export class TaskDispatch {
   /** The attempt this driver enqueued, by command. */
   private readonly enqueued = new Map<number, number>();
   /** Set once `sync` has run: the execution has delivered its history, so `isOpen` is reliable. */
   private synced = false;
+  /** When the run began waiting on attempts it enqueued, while it still does (ms). */
+  private waitingSince: number | undefined;
 
   constructor(
     private readonly host: DispatchHost,
@@ -105,6 +108,23 @@ export class TaskDispatch {
     }
     if (abandoned.length > 0) await this.deleteTasks(abandoned);
     return undefined;
+  }
+
+  /**
+   * While an attempt this driver enqueued is under way (not waiting out a backoff): until when the
+   * run may stay in memory for its outcome, `stickyMs` after it began waiting. Staying spares a
+   * release, a claim and a replay when the outcome comes soon, as for a short timer.
+   */
+  stayUntil(now: Date, stickyMs: number): Date | undefined {
+    const underWay = this.exec()
+      .openActivities()
+      .some((a) => this.enqueued.get(a.cmd) === a.attempt && !(a.retryAt && a.retryAt > now));
+    if (!underWay) {
+      this.waitingSince = undefined;
+      return undefined;
+    }
+    this.waitingSince ??= now.getTime();
+    return new Date(this.waitingSince + stickyMs);
   }
 
   /**

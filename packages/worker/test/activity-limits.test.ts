@@ -155,3 +155,45 @@ it('a backlog of attempts of a key goes in priority order: the activity’s own,
   await worker.shutdown();
   await running;
 }, 60_000);
+
+it('a run stays in memory for an attempt under way up to stickyMs, then lets go until its outcome', async () => {
+  const quick = defineActivity(async () => 'quick', { concurrency: { key: 'sticky', limit: 5 } });
+  // Returns once its run has been let go (no worker holds it), so the run waited longer than stickyMs.
+  const slow = defineActivity(
+    async (workflowId: string) => {
+      await until(
+        async () =>
+          (await pool.query('select lease_owner from reel.workflows where workflow_id = $1', [workflowId]))
+            .rows[0]?.lease_owner === null,
+        'the run to be let go',
+      );
+      return 'slow';
+    },
+    { concurrency: { key: 'sticky', limit: 5 } },
+  );
+  async function stays(ctx: WorkflowContext, which: string) {
+    return which === 'slow' ? ctx.activity(slow, ctx.info.workflowId) : ctx.activity(quick);
+  }
+  const worker = await Worker.create({
+    connectionString: db.connectionString,
+    workflows: { stays },
+    activities: { quick, slow },
+    stickyMs: 2000,
+  });
+  const running = worker.run();
+  const fast = await client.start(stays, 'quick');
+  const late = await client.start(stays, 'slow');
+  expect(await fast.result()).toBe('quick');
+  expect(await late.result()).toBe('slow');
+  // Every claim of a run increments its fencing token: the quick run was claimed once.
+  const tokens = await pool.query<{ workflow_id: string; fencing_token: number }>(
+    'select workflow_id, fencing_token::int from reel.workflows where workflow_id = any($1)',
+    [[fast.id, late.id]],
+  );
+  expect(Object.fromEntries(tokens.rows.map((r) => [r.workflow_id, r.fencing_token]))).toEqual({
+    [fast.id]: 1,
+    [late.id]: 2,
+  });
+  await worker.shutdown();
+  await running;
+}, 60_000);
