@@ -1,10 +1,11 @@
 import { type Duration, toMs } from './duration.ts';
 import { ErrorCodes, ReelError } from './errors.ts';
+import { checkKey } from './workflow/activity-limits.ts';
+
+export { checkPriority } from './workflow/activity-limits.ts';
 
 // The flow-control options of a start, checked before anything is written (docs/flow-control.md).
 // Pure: a workflow's `ctx.startChild` checks its child's options with them too.
-
-const MAX_KEY = 256;
 
 /** A start's concurrency limit: a key and how many open runs of that key may have started. */
 export interface ConcurrencyLimit {
@@ -28,15 +29,6 @@ function invalid(message: string): ReelError {
   return new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
 }
 
-function checkKey(key: unknown, what: string): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY || key.includes('\u0000')) {
-    throw invalid(
-      `${what} must be a non-empty string of at most ${MAX_KEY} characters, not ${JSON.stringify(key)}.`,
-    );
-  }
-  return key;
-}
-
 /** `concurrency`: a non-empty key of at most 256 characters and a positive integer limit. */
 export function checkConcurrency(concurrency: unknown, delayed: boolean): ConcurrencyLimit | undefined {
   if (concurrency === undefined) return undefined;
@@ -48,15 +40,6 @@ export function checkConcurrency(concurrency: unknown, delayed: boolean): Concur
   // A waiting run becomes claimable when a slot frees, which would cut a delay short.
   if (delayed) throw invalid('concurrency cannot be combined with startDelay: leave one of them out.');
   return { key: key as string, limit: limit as number };
-}
-
-/** `priority`: an integer from 0 (the default) to 10. */
-export function checkPriority(priority: unknown): number | undefined {
-  if (priority === undefined) return undefined;
-  if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 10) {
-    throw invalid(`priority must be an integer from 0 to 10, not ${JSON.stringify(priority)}.`);
-  }
-  return priority as number;
 }
 
 /**

@@ -65,6 +65,15 @@ export {
   replaceActivity,
   replacedActivity,
 } from './workflow/activity.ts';
+export {
+  type ActivityConcurrency,
+  type ActivityRateLimit,
+  type AttemptLimits,
+  attemptLimits,
+  attemptQueue,
+  LIMITED_QUEUE,
+  type LimitKey,
+} from './workflow/activity-limits.ts';
 export type { OpenActivity, OpenChild, OpenTimer } from './workflow/commands.ts';
 export type * from './workflow/context.ts';
 export {

@@ -10,7 +10,7 @@ const date = { type: 'string', format: 'date-time' } as const;
 const pendingWork = {
   type: 'object',
   description:
-    "What the open run waits on: activities (attempt, last error, next attempt time while it backs off, task queue), timers (a signal wait's timeout names the signal), children.",
+    "What the open run waits on: activities (attempt, last error, next attempt time while it backs off, task queue, the limit it waits for), timers (a signal wait's timeout names the signal), children.",
   properties: {
     activities: {
       type: 'array',
@@ -23,6 +23,11 @@ const pendingWork = {
           lastError: { $ref: 'ReelErrorInfo#' },
           nextAttemptAt: date,
           taskQueue: { type: 'string' },
+          waitingFor: {
+            type: 'object',
+            description: 'The limit the attempt waits for: a concurrency key, or a rate limit key.',
+            properties: { concurrencyKey: { type: 'string' }, rateLimitKey: { type: 'string' } },
+          },
         },
         required: ['cmd', 'name', 'attempt'],
       },

@@ -40,6 +40,7 @@ export function memoryParts(
       const run = tables.runs.get(runId);
       return run && OPEN_STATUSES.includes(run.status) ? run.workflowId : undefined;
     },
+    runPriority: (runId) => tables.runs.get(runId)?.priority ?? 0,
     resultWaiting: (runId, cmd, attempt) =>
       (tables.runs.get(runId)?.inbox ?? []).some((i) => {
         const p = i.payload as { cmd?: number; attempt?: number } | null;

@@ -40,6 +40,7 @@ import {
   type StoreListener,
   type TaskClaim,
   type TaskOutcome,
+  type TaskWait,
   type UpdateState,
   type WorkflowDescription,
   type WorkflowStatus,
@@ -320,6 +321,10 @@ export class MemoryStore implements Store {
 
   async deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     this.parts.tasks.delete(runId, cmds);
+  }
+
+  taskWaits(runId: string): Promise<{ cmd: number; waitingFor: TaskWait }[]> {
+    return this.parts.tasks.waits(runId);
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {

@@ -1,6 +1,7 @@
 import {
   activityResultPayload,
   type ClaimedTask,
+  claimOrder,
   type InboxItem,
   type Json,
   type Lease,
@@ -8,7 +9,9 @@ import {
   type StoreListener,
   type TaskClaim,
   type TaskOutcome,
+  type TaskWait,
 } from '@reel/sdk';
+import { type LimitedTask, MemoryTaskLimits } from './memory-task-limits.ts';
 import { after, msUntil } from './memory-time.ts';
 
 /** What the tasks need from the memory store's runs. */
@@ -17,6 +20,8 @@ export interface TaskHost {
   leased(lease: Lease): boolean;
   /** The workflow id of the run, if it is open. */
   openWorkflowId(runId: string): string | undefined;
+  /** The run's priority, which its tasks take unless their activity gives one. */
+  runPriority(runId: string): number;
   /** Whether the run's inbox holds an `activity_result` for this attempt. */
   resultWaiting(runId: string, cmd: number, attempt: number): boolean;
   /** Puts an item in an open run's inbox and wakes it, as `enqueue` does. */
@@ -26,12 +31,7 @@ export interface TaskHost {
   storeNow(now: Date): Date;
 }
 
-interface Task extends NewTask {
-  id: string;
-  claim: number;
-  readyAt: Date;
-  claimedBy: string | null;
-}
+interface Task extends Omit<NewTask, 'priority'>, LimitedTask {}
 
 /**
  * `MemoryStore`'s task queues, with the Postgres store's rules: one task per activity, fenced
@@ -40,6 +40,7 @@ interface Task extends NewTask {
 export class MemoryTasks {
   private readonly rows = new Map<string, Task>();
   private nextId = 1;
+  private readonly limits = new MemoryTaskLimits(() => this.rows.values());
 
   constructor(private readonly host: TaskHost) {}
 
@@ -56,9 +57,11 @@ export class MemoryTasks {
       // available from no later than now: claimable at once, by the store's clock
       readyAt: task.availableAt <= now ? this.host.storeNow(now) : task.availableAt,
       claimedBy: null,
+      priority: task.priority ?? this.host.runPriority(task.runId),
     };
     this.rows.set(row.id, row);
     this.host.emit((l) => l.onTask?.(task.queue));
+    if (existing) this.released(existing);
     return true;
   }
 
@@ -85,6 +88,7 @@ export class MemoryTasks {
     lockMs: number,
   ): Promise<ClaimedTask[]> {
     const at = this.host.storeNow(now);
+    const order = (t: Task) => claimOrder(t.readyAt, t.claimedBy !== null, t.priority);
     const ready = [...this.rows.values()]
       .filter(
         (t) =>
@@ -93,13 +97,19 @@ export class MemoryTasks {
           names.includes(t.name) &&
           this.host.openWorkflowId(t.runId) !== undefined,
       )
-      .sort((a, b) => a.readyAt.getTime() - b.readyAt.getTime())
-      .slice(0, limit);
-    return ready.map((t) => {
+      .sort((a, b) => order(a) - order(b));
+    const taken: Task[] = [];
+    for (const t of ready) {
+      if (taken.length >= limit) break;
+      if (!this.limits.admit(t, at)) continue;
+      // claimed at once: the next task of its key counts it
       t.claim++;
       t.claimedBy = owner;
       t.readyAt = after(at, lockMs);
-      const { readyAt, claimedBy, ...task } = t;
+      taken.push(t);
+    }
+    return taken.map((t) => {
+      const { readyAt, claimedBy, priority, rateTurn, waitingFor, concurrency, rateLimit, ...task } = t;
       return {
         ...copy(task),
         availableAt: t.availableAt,
@@ -144,6 +154,7 @@ export class MemoryTasks {
     const t = this.rows.get(task.id);
     if (!t || t.claim !== task.claim) return false;
     this.rows.delete(t.id);
+    this.released(t);
     if (this.host.openWorkflowId(t.runId) !== undefined) {
       const payload = activityResultPayload(t.cmd, t.attempt, copy(outcome));
       this.host.deliver(t.runId, { kind: 'activity_result', name: null, payload }, now);
@@ -156,12 +167,36 @@ export class MemoryTasks {
       if (t.runId !== runId || (cmds && !cmds.includes(t.cmd))) continue;
       this.rows.delete(t.id);
       this.host.emit((l) => l.onTaskCancelled?.(t.id));
+      this.released(t);
     }
   }
 
   /** Drops the tasks of a deleted run (retention), as `on delete cascade` does. */
   forget(runId: string): void {
-    for (const t of [...this.rows.values()]) if (t.runId === runId) this.rows.delete(t.id);
+    for (const t of [...this.rows.values()])
+      if (t.runId === runId) {
+        this.rows.delete(t.id);
+        this.released(t);
+      }
+  }
+
+  async waits(runId: string): Promise<{ cmd: number; waitingFor: TaskWait }[]> {
+    return [...this.rows.values()]
+      .filter((t) => t.runId === runId && t.waitingFor !== undefined)
+      .sort((a, b) => a.cmd - b.cmd)
+      .map((t) => ({
+        cmd: t.cmd,
+        waitingFor:
+          t.waitingFor === 'concurrency'
+            ? { concurrencyKey: t.concurrency?.key as string }
+            : { rateLimitKey: t.rateLimit?.key as string },
+      }));
+  }
+
+  /** A task that held a slot let go of it: the key's next waiter is claimable now. */
+  private released(t: Task): void {
+    const woken = this.limits.released(t);
+    if (woken) this.host.emit((l) => l.onTask?.(woken.queue));
   }
 
   /** A task is claimable at `now`, or claimed: its outcome is on the way (the virtual clock must wait). */

@@ -200,7 +200,8 @@ export class RunDriver {
     }
     if (due.length > 0 && !(await this.writes.leaseHeld())) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
-    await this.tasks.sync();
+    const unqueued = await this.tasks.sync();
+    if (unqueued) return this.park(unqueued);
     const startChildren = !this.host.draining && !this.inbox.held && this.children.unstarted();
     if (startChildren && !(await this.writes.leaseHeld())) return;
     // Started children appended `child_started` events: deliver them before deciding to wait.
@@ -220,22 +221,30 @@ export class RunDriver {
     await this.wait(now);
   }
 
-  /** Stays (sticky, or activities in flight) with a timer for the next wake time, or suspends. */
+  /**
+   * Stays (sticky, activities in flight, or for up to `stickyMs` a task under way) with a timer for
+   * the next wake time, or suspends.
+   */
   private async wait(now: Date): Promise<void> {
     this.writes.waited();
     const localDue = this.host.draining && this.activities.waiting().length > 0;
     const next = localDue ? now : nextWake(this.exec, this.activities.retryTimes());
+    const stay = this.host.draining ? undefined : this.tasks.stayUntil(now, this.host.stickyMs);
+    const staying = stay !== undefined && stay > now;
     if (
       this.activities.size === 0 &&
+      !staying &&
       (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)
     ) {
       if (await this.flushed(this.writes.suspend(next ?? null))) {
         if (next) this.host.wakeAt(next);
         this.end();
       }
-    } else if (next) {
-      this.timer = setTimeout(() => this.poke(), timerDelay(next.getTime() - this.host.clock().getTime()));
+      return;
     }
+    const wake = staying && !(next && next < stay) ? stay : next;
+    if (wake)
+      this.timer = setTimeout(() => this.poke(), timerDelay(wake.getTime() - this.host.clock().getTime()));
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */

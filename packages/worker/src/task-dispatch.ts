@@ -1,12 +1,17 @@
 import {
   type ActivityFn,
+  type ActivityOptions,
   type ActivityResultPayload,
+  type AttemptLimits,
   activityOptions,
+  attemptLimits,
+  attemptQueue,
   type ClaimedRun,
   errorFields,
   type HistoryEvent,
   type Json,
   type Logger,
+  ReelError,
   type Store,
   type TraceCarrier,
   type WorkflowExecution,
@@ -26,17 +31,21 @@ export interface DispatchHost {
 }
 
 /**
- * The workflow side of task queues, one per run driver. Activities defined with a `taskQueue` do not
- * run here: once the event that scheduled an attempt is durable, `sync` enqueues a task for it; a
+ * The workflow side of task queues, one per run driver. Activities defined with a `taskQueue`, a
+ * `concurrency` or a `rateLimit` do not run here: once the event that scheduled an attempt is
+ * durable, `sync` enqueues a task for it (with its limits' keys, computed from its arguments); a
  * worker serving the queue runs it and reports to the run's inbox; `resultEvent` turns that report
  * into the same events a local attempt produces, by the same retry policy. The run meanwhile
- * suspends like any wait: the inbox insert wakes it.
+ * stays in memory up to `stickyMs` (`stayUntil`), then suspends like any wait: the inbox insert
+ * wakes it.
  */
 export class TaskDispatch {
   /** The attempt this driver enqueued, and from when it is available, by command. */
   private readonly enqueued = new Map<number, { attempt: number; availableAt: Date }>();
   /** Set once `sync` has run: the execution has delivered its history, so `isOpen` is reliable. */
   private synced = false;
+  /** When the run began waiting on attempts it enqueued, while it still does (ms). */
+  private waitingSince: number | undefined;
 
   constructor(
     private readonly host: DispatchHost,
@@ -46,24 +55,27 @@ export class TaskDispatch {
 
   /** Whether the activity runs on a task queue, by the options of the function registered as `name`. */
   isRemote(activity: { name: string }): boolean {
-    return this.queueOf(activity.name) !== undefined;
+    return attemptQueue(this.optionsOf(activity.name)) !== undefined;
   }
 
   /**
    * Call after a flush (the events are durable): enqueues each open task-queue activity's current
    * attempt, once, and deletes the tasks of activities the workflow gave up on. An enqueue that fails
-   * throws: the run must not suspend waiting on a task that does not exist. A retry now read after
-   * its attempt was queued (it may come before the first enqueue) makes the queued task claimable now;
-   * a driver new to the run does so for every due retry, not knowing when its task was queued for.
+   * throws: the run must not suspend waiting on a task that does not exist. Returns the error that
+   * parks the run when a limit's key function gives no key (`REEL_INVALID_ARGUMENT`). A retry now
+   * read after its attempt was queued (it may come before the first enqueue) makes the queued task
+   * claimable now; a driver new to the run does so for every due retry, not knowing when its task
+   * was queued for.
    */
-  async sync(): Promise<void> {
+  async sync(): Promise<ReelError | undefined> {
     const exec = this.exec();
     const now = this.host.clock();
     const trace = this.host.traceCarrier();
     const lease = { runId: this.run.runId, fencingToken: this.run.fencingToken };
     let dueNow = false;
     for (const a of exec.openActivities()) {
-      const queue = this.queueOf(a.name);
+      const options = this.optionsOf(a.name);
+      const queue = attemptQueue(options);
       if (queue === undefined) continue;
       const availableAt = a.retryAt && a.retryAt > now ? a.retryAt : now;
       const last = this.enqueued.get(a.cmd);
@@ -73,6 +85,13 @@ export class TaskDispatch {
         continue;
       }
       if (!this.synced && a.retryAt && a.retryAt <= now) dueNow = true;
+      let limits: AttemptLimits;
+      try {
+        limits = attemptLimits(a.name, options, a.args);
+      } catch (err) {
+        if (err instanceof ReelError) return err;
+        throw err;
+      }
       const heartbeat = a.lastHeartbeat;
       await this.host.store.enqueueTask(
         lease,
@@ -83,6 +102,7 @@ export class TaskDispatch {
           name: a.name,
           args: a.args,
           queue,
+          ...limits,
           availableAt,
           ...(heartbeat === undefined ? {} : { lastHeartbeat: heartbeat }),
           ...(trace ? { trace } : {}),
@@ -102,6 +122,24 @@ export class TaskDispatch {
       if (exec.activityState(cmd)?.open) abandoned.push(cmd);
     }
     if (abandoned.length > 0) await this.deleteTasks(abandoned);
+    return undefined;
+  }
+
+  /**
+   * While an attempt this driver enqueued is under way (not waiting out a backoff): until when the
+   * run may stay in memory for its outcome, `stickyMs` after it began waiting. Staying spares a
+   * release, a claim and a replay when the outcome comes soon, as for a short timer.
+   */
+  stayUntil(now: Date, stickyMs: number): Date | undefined {
+    const underWay = this.exec()
+      .openActivities()
+      .some((a) => this.enqueued.get(a.cmd)?.attempt === a.attempt && !(a.retryAt && a.retryAt > now));
+    if (!underWay) {
+      this.waitingSince = undefined;
+      return undefined;
+    }
+    this.waitingSince ??= now.getTime();
+    return new Date(this.waitingSince + stickyMs);
   }
 
   /**
@@ -131,9 +169,10 @@ export class TaskDispatch {
     if ([...open.values()].some((name) => this.isRemote({ name }))) await this.deleteTasks();
   }
 
-  private queueOf(name: string): string | undefined {
+  /** The options of the function registered as `name` (`{}` if none is). */
+  private optionsOf(name: string): ActivityOptions {
     const fn = this.host.activities.get(name);
-    return fn && activityOptions(fn).taskQueue;
+    return fn ? activityOptions(fn) : {};
   }
 
   /** Best effort: a task left behind runs once more, and its result is dropped as stale. */

@@ -1,8 +1,11 @@
 import {
   type ActivityFn,
+  activityOptions,
+  attemptQueue,
   type Duration,
   ErrorCodes,
   type GuardMode,
+  LIMITED_QUEUE,
   type Logger,
   type PostgresOptions,
   ReelError,
@@ -25,10 +28,11 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   concurrency?: number;
   /**
    * Task queues this worker serves: it claims and runs the attempts of activities defined with one
-   * of these `taskQueue`s (and registered in `activities`). Default: none.
+   * of these `taskQueue`s (and registered in `activities`). Default: none. Every worker also runs the
+   * attempts of the activities it registers that have a `concurrency` or `rateLimit` and no `taskQueue`.
    */
   taskQueues?: string[];
-  /** Task-queue activities run at once. Default 10. */
+  /** Task-queue activities (and activities with a limit) run at once. Default 10. */
   taskConcurrency?: number;
   /**
    * Lease length; a crashed worker's runs, and the tasks it claimed, are taken up elsewhere after it.
@@ -72,6 +76,13 @@ export type WorkerOptions = (PostgresOptions | { store: Store }) & {
   logger?: Logger;
 };
 
+/** Whether some activity has a limit and no `taskQueue`: its attempts go through `LIMITED_QUEUE`. */
+export function hasLimitedActivity(activities: Record<string, ActivityFn>): boolean {
+  return Object.values(activities).some(
+    (fn) => typeof fn === 'function' && attemptQueue(activityOptions(fn)) === LIMITED_QUEUE,
+  );
+}
+
 /** Checks the options `Worker.create` was given; throws `REEL_INVALID_ARGUMENT` saying what to fix. */
 export function validateOptions(options: WorkerOptions): void {
   const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
@@ -86,9 +97,9 @@ export function validateOptions(options: WorkerOptions): void {
     !(Array.isArray(queues) && queues.every((q) => typeof q === 'string' && q !== ''))
   )
     throw bad(`taskQueues must be an array of non-empty strings, not ${JSON.stringify(queues)}.`);
-  if (workflows.length === 0 && !queues?.length)
+  if (workflows.length === 0 && !queues?.length && !hasLimitedActivity(options.activities ?? {}))
     throw bad(
-      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, or task queues to serve: { taskQueues: ['gpu'], activities }.",
+      "Worker.create needs at least one workflow: { workflows: { orderWorkflow } }, task queues to serve: { taskQueues: ['gpu'], activities }, or activities with a concurrency or rateLimit.",
     );
   for (const [name, fn] of workflows) {
     if (typeof fn !== 'function') throw bad(`Workflow '${name}' is not a function.`);

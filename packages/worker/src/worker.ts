@@ -7,6 +7,7 @@ import {
   defaultLogger,
   describeConnectionError,
   errorFields,
+  LIMITED_QUEUE,
   type LocalWorker,
   type Logger,
   PostgresStore,
@@ -30,7 +31,7 @@ import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
 import { HealthTracker, type WorkerHealth } from './worker-health.ts';
-import { validateOptions, type WorkerOptions } from './worker-options.ts';
+import { hasLimitedActivity, validateOptions, type WorkerOptions } from './worker-options.ts';
 import { QueryAnswers } from './worker-queries.ts';
 
 export type { WorkerHealth, WorkerOptions };
@@ -204,11 +205,15 @@ export class Worker implements LocalWorker {
       }
       batches = batchLoop({ ...background, pollMs: this.options.pollIntervalMs ?? 1000, leaseMs });
       batches.start();
-      if (this.options.taskQueues?.length) {
+      const queues = [
+        ...(this.options.taskQueues ?? []),
+        ...(hasLimitedActivity(this.options.activities ?? {}) ? [LIMITED_QUEUE] : []),
+      ];
+      if (queues.length > 0) {
         tasks = new TaskWorker({
           ...background,
           identity: this.identity,
-          queues: this.options.taskQueues,
+          queues,
           activities: this.host.activities,
           concurrency: this.options.taskConcurrency ?? 10,
           claimMs: leaseMs,

@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { until } from './helpers.ts';
+import { spawnFixture, until } from './helpers.ts';
 
 const db = useTestDatabase();
 const children: ChildProcess[] = [];
@@ -23,20 +21,12 @@ afterAll(async () => {
 });
 
 /** A worker process serving `limited`; with `holdAfter`, its n-th activity never ends. */
-function startWorkerProcess(holdAfter = 0) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/flow-worker-main.ts', import.meta.url))],
-    {
-      env: { ...process.env, DATABASE_URL: db.connectionString, HOLD_AFTER: String(holdAfter) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
+const startWorkerProcess = (holdAfter = 0) =>
+  spawnFixture(
+    'flow-worker-main.ts',
+    { DATABASE_URL: db.connectionString, HOLD_AFTER: String(holdAfter) },
+    children,
   );
-  children.push(child);
-  const lines: string[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
-  return { child, lines };
-}
 
 const LIMITS = { one: 1, two: 2, three: 3 } as const;
 /** 100 in CI; `FLOW_RUNS_PER_KEY=1000` runs the same check over 3,000 runs (docs/flow-control.md). */

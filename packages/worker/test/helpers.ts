@@ -1,3 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { Client, RecordedEvent } from '@reel/sdk';
 import type pg from 'pg';
 
@@ -84,4 +87,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/**
+ * Starts `node --import tsx test/fixtures/<fixture>` with `env` added to the test's, its stdin a pipe
+ * (closing it ends a held activity) and its stdout collected line by line in `lines`; adds it to
+ * `children`, for the test to kill.
+ */
+export function spawnFixture(
+  fixture: string,
+  env: Record<string, string>,
+  children: ChildProcess[],
+): { child: ChildProcess; lines: string[] } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))],
+    { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  children.push(child);
+  const lines: string[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line));
+  return { child, lines };
 }

@@ -78,6 +78,16 @@ async function housekeeper(at: Date, retention?: string | false) {
   };
 }
 
+/** One retention statement, for what closed or went idle before `cutoff`. */
+async function purgeOnce(cutoff: Date): Promise<void> {
+  const store = new PostgresStore({ connectionString: db.connectionString });
+  try {
+    await store.purgeClosed(cutoff, 500);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('retention', () => {
   it('deletes closed runs older than the retention period with their history, and keeps the rest', async () => {
     // Old: closed ones of each kind.
@@ -162,14 +172,20 @@ describe('retention', () => {
        values ('orders', 'old', $1, $1), ('orders', 'recent', $2, $2), ('orders', 'claimed', $1, null)`,
       [day(-1), day(1)],
     );
-    const store = new PostgresStore({ connectionString: db.connectionString });
-    try {
-      await store.purgeClosed(cutoff, 500);
-    } finally {
-      await store.close();
-    }
+    await purgeOnce(cutoff);
     const { rows } = await pool.query('select delivery_id from reel.hook_deliveries order by delivery_id');
     expect(rows.map((r) => r.delivery_id)).toEqual(['claimed', 'recent']);
+  });
+
+  it('deletes the rate buckets idle since the cutoff, and keeps the ones in use', async () => {
+    const cutoff = new Date('2030-01-01T00:00:00Z');
+    await pool.query(`insert into reel.rate_buckets (key, tat) values ('idle', $1), ('busy', $2)`, [
+      new Date(cutoff.getTime() - DAY),
+      new Date(cutoff.getTime() + 1000),
+    ]);
+    await purgeOnce(cutoff);
+    const { rows } = await pool.query('select key from reel.rate_buckets');
+    expect(rows.map((r) => r.key)).toEqual(['busy']);
   });
 
   it('rejects a retention that is not a duration', async () => {

@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@reel/sdk';
+import { defineActivity, ErrorCodes } from '@reel/sdk';
 import { expect, it } from 'vitest';
 import { validateOptions } from '../src/worker-options.ts';
 
@@ -29,4 +29,17 @@ it('refuses a logger that is not pino-compatible, such as a (level, message, fie
         message: expect.stringContaining('pino-compatible'),
       }),
     );
+});
+
+it('takes a worker with no workflow that runs activities with a limit, and refuses one with nothing to run', () => {
+  const limited = defineActivity(async () => 1, { rateLimit: { limit: 5, per: '1s' } });
+  expect(() =>
+    validateOptions({ connectionString: 'postgres://unused', activities: { limited } }),
+  ).not.toThrow();
+  expect(() => validateOptions({ connectionString: 'postgres://unused', activities: { noop } })).toThrow(
+    expect.objectContaining({
+      code: ErrorCodes.INVALID_ARGUMENT,
+      message: expect.stringMatching(/at least one workflow/),
+    }),
+  );
 });

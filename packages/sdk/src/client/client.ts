@@ -210,7 +210,8 @@ export class Client {
 
   /**
    * The run (the latest, or `runId`). For an open run, `pending` says what it waits on: activities
-   * (attempt, last error, next attempt time, task queue), timers, children, read from its history.
+   * (attempt, last error, next attempt time, task queue, the limit an attempt waits for), timers,
+   * children, read from its history and its tasks.
    */
   async describe(
     workflowId: string,
@@ -218,7 +219,11 @@ export class Client {
   ): Promise<WorkflowDescription & { pending?: PendingWork }> {
     const found = await this.describeRun(workflowId, options.runId);
     if (!OPEN_STATUSES.includes(found.status)) return found;
-    return { ...found, pending: pendingWork(await this.store.loadHistory(found.runId)) };
+    const [history, waits] = await Promise.all([
+      this.store.loadHistory(found.runId),
+      this.store.taskWaits(found.runId),
+    ]);
+    return { ...found, pending: pendingWork(history, waits) };
   }
 
   /** The run's row alone: what `result()` polls. */

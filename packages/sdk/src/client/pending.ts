@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../errors.ts';
+import type { TaskWait } from '../store/tasks.ts';
 import type { RecordedEvent } from '../workflow/events.ts';
 
 /** An activity the run waits for. */
@@ -13,6 +14,11 @@ export interface PendingActivity {
   nextAttemptAt?: Date;
   /** Set when the activity runs on a task queue. */
   taskQueue?: string;
+  /**
+   * Set while the attempt waits for a limit: a slot of its concurrency key, or a token of its rate
+   * limit (docs/flow-control.md), as the last claim that passed it over recorded.
+   */
+  waitingFor?: TaskWait;
 }
 
 /** What an open run waits on, as its history tells without replaying it (see `pendingWork`). */
@@ -30,10 +36,14 @@ export interface PendingWork {
 /**
  * What the run of `history` waits on: activities scheduled without an outcome (their attempt, last
  * error and next attempt time from the last `activity_retrying`, skipped by a later
- * `retry_requested`), timers not fired, children not finished. Replay-free, so any client can tell. A
- * signal or condition awaited with no timeout leaves no event, so only the timed ones show (as timers).
+ * `retry_requested`; what limit they wait for, from `waits`, the store's), timers not fired, children
+ * not finished. Replay-free, so any client can tell. A signal or condition awaited with no timeout
+ * leaves no event, so only the timed ones show (as timers).
  */
-export function pendingWork(history: RecordedEvent[]): PendingWork {
+export function pendingWork(
+  history: RecordedEvent[],
+  waits: { cmd: number; waitingFor: TaskWait }[] = [],
+): PendingWork {
   const activities = new Map<number, PendingActivity>();
   const timers = new Map<number, PendingWork['timers'][number]>();
   const children = new Map<number, PendingWork['children'][number]>();
@@ -92,6 +102,10 @@ export function pendingWork(history: RecordedEvent[]): PendingWork {
         children.delete(e.cmd);
         break;
     }
+  }
+  for (const w of waits) {
+    const a = activities.get(w.cmd);
+    if (a) a.waitingFor = w.waitingFor;
   }
   return {
     activities: [...activities.values()],

@@ -30,7 +30,7 @@ import type {
   ResetRequest,
 } from './commits.ts';
 import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescription } from './runs.ts';
-import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from './tasks.ts';
+import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome, TaskWait } from './tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from './updates.ts';
 
 export * from './commits.ts';
@@ -284,6 +284,8 @@ export interface Store {
   ): Promise<boolean>;
   /** Deletes the run's tasks (those of `cmds` only, if given) and notifies their workers. */
   deleteTasks(runId: string, cmds?: number[]): Promise<void>;
+  /** The run's tasks that a claim passed over for a limit (docs/flow-control.md), with why, by command. */
+  taskWaits(runId: string): Promise<{ cmd: number; waitingFor: TaskWait }[]>;
 
   /**
    * `ctx.transaction`'s step: runs `work` with a client inside a transaction on the store's database,

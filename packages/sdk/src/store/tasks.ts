@@ -1,12 +1,13 @@
 import type { Json } from '../codec.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type { AttemptLimits } from '../workflow/activity-limits.ts';
 import type { TraceCarrier } from '../workflow/events.ts';
 
 /**
  * One attempt of an activity that runs on a task queue (`defineActivity(fn, { taskQueue })`), as the
  * workflow's worker enqueues it once the `activity_scheduled` (or `activity_retrying`) event is durable.
  */
-export interface NewTask {
+export interface NewTask extends AttemptLimits {
   runId: string;
   /** The activity's command number in the run. */
   cmd: number;
@@ -23,6 +24,12 @@ export interface NewTask {
   /** The span the attempt's span is a child of: the run's segment that enqueued it. */
   trace?: TraceCarrier;
 }
+
+/**
+ * Why a queued attempt waits, as the last claim that passed it over recorded: its concurrency key's
+ * slots are all held, or its rate limit's next token is not yet due.
+ */
+export type TaskWait = { concurrencyKey: string } | { rateLimitKey: string };
 
 /** A claim on a task: every later write about it presents the claim number, fenced like a lease. */
 export interface TaskClaim {

@@ -1,5 +1,6 @@
 import { type Duration, toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
+import { type ActivityConcurrency, type ActivityRateLimit, checkLimitOptions } from './activity-limits.ts';
 
 /**
  * How an activity is retried. The delay before attempt n + 1 follows `backoff` (default exponential:
@@ -49,6 +50,24 @@ export interface ActivityOptions {
    * the worker that holds the workflow. Default: the workflow's worker runs it.
    */
   taskQueue?: string;
+  /**
+   * At most `limit` attempts of the key run at once, across all workers; the others wait, costing
+   * nothing, and start as slots free (docs/flow-control.md). The attempts then go through a queue
+   * every worker registering the activity serves (or through `taskQueue`, if given).
+   * @example { key: (accountId: string) => accountId, limit: 2 }
+   */
+  concurrency?: ActivityConcurrency;
+  /**
+   * At most `limit` attempts of the key start per `per`, across all workers; an attempt over it waits
+   * for its turn. Queued as with `concurrency`.
+   * @example { key: 'stripe', limit: 100, per: '1s' }
+   */
+  rateLimit?: ActivityRateLimit;
+  /**
+   * 0 to 10: queued attempts of higher priority are claimed first (a minute of waiting per level, as
+   * for runs). Only for activities with a `taskQueue`, `concurrency` or `rateLimit`. Default: the run's.
+   */
+  priority?: number;
 }
 
 /** Any function a workflow can call through `ctx.activity`. */
@@ -135,6 +154,7 @@ function checkActivityOptions(options: ActivityOptions): void {
     if (value !== undefined && (typeof value !== 'string' || value === ''))
       throw invalid(`${key} must be a non-empty string, not ${JSON.stringify(value)}.`);
   }
+  checkLimitOptions(options);
 }
 
 /** The options `defineActivity` attached, or `{}`. */

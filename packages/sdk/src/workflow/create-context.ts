@@ -3,6 +3,7 @@ import { toMs } from '../duration.ts';
 import { ErrorCodes, ReelError } from '../errors.ts';
 import { checkConcurrency, checkPriority } from '../flow-options.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
+import { attemptQueue } from './activity-limits.ts';
 import type { Command, OpenChild } from './commands.ts';
 import type { ChildHandle, ChildOptions, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
 import type { HistoryEvent } from './events.ts';
@@ -80,9 +81,9 @@ export function createContext(host: ContextHost): WorkflowContext {
     activity: (fn, ...args) => guard(() => scheduleActivity(host, 'ctx.activity', fn, args) as never),
     transaction: (fn, ...args) =>
       guard(() => {
-        if (typeof fn === 'function' && activityOptions(fn as ActivityFn).taskQueue !== undefined)
+        if (typeof fn === 'function' && attemptQueue(activityOptions(fn as ActivityFn)) !== undefined)
           throw invalid(
-            "ctx.transaction runs on the workflow's worker, in a transaction on its database: define its function without taskQueue.",
+            "ctx.transaction runs on the workflow's worker, in a transaction on its database: define its function without taskQueue, concurrency or rateLimit.",
           );
         return scheduleActivity(host, 'ctx.transaction', fn as ActivityFn, args, true) as never;
       }),

@@ -181,6 +181,10 @@ function waitingOn(pending: PendingWork | undefined): [string, string][] {
       a.taskQueue && `on queue ${a.taskQueue}`,
       a.lastError && `last error ${a.lastError.name}: ${a.lastError.message}`,
       a.nextAttemptAt && `next attempt ${when(a.nextAttemptAt)}`,
+      a.waitingFor &&
+        ('concurrencyKey' in a.waitingFor
+          ? `waiting for a slot of concurrency key '${a.waitingFor.concurrencyKey}'`
+          : `waiting for rate limit '${a.waitingFor.rateLimitKey}'`),
     ]
       .filter(Boolean)
       .join(', '),

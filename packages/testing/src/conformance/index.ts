@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { activityLimitBehaviour } from './activity-limits.ts';
 import { batchBehaviour } from './batches.ts';
 import { claimBehaviour } from './claims.ts';
 import { closeAndParkBehaviour } from './close-and-park.ts';
@@ -72,6 +73,7 @@ export function storeConformance(
     runLinkBehaviour(h);
     notificationBehaviour(h);
     taskBehaviour(h);
+    activityLimitBehaviour(h);
     batchBehaviour(h);
     operatorActionBehaviour(h);
     concurrencyBehaviour(h);

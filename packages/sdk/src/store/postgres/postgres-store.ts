@@ -41,7 +41,7 @@ import type {
   TransactionOutcome,
   WorkflowDescription,
 } from '../store.ts';
-import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome } from '../tasks.ts';
+import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome, TaskWait } from '../tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from '../updates.ts';
 import { migrate } from './migrate.ts';
 import { ownPool } from './pool.ts';
@@ -314,6 +314,10 @@ export class PostgresStore implements Store {
 
   deleteTasks(runId: string, cmds?: number[]): Promise<void> {
     return this.tasks.delete(runId, cmds);
+  }
+
+  taskWaits(runId: string): Promise<{ cmd: number; waitingFor: TaskWait }[]> {
+    return this.tasks.waits(runId);
   }
 
   transaction(

@@ -7,6 +7,7 @@ import {
   type NewTask,
   type TaskClaim,
   type TaskOutcome,
+  type TaskWait,
 } from '../tasks.ts';
 import * as q from './task-queries.ts';
 
@@ -34,6 +35,12 @@ export class PostgresTasks {
       now,
       this.clock(now),
       json(task.trace),
+      task.priority ?? null,
+      task.concurrency?.key ?? null,
+      task.concurrency?.limit ?? null,
+      task.rateLimit?.key ?? null,
+      task.rateLimit?.limit ?? null,
+      task.rateLimit?.perMs ?? null,
     ]);
     return Number(rows[0].enqueued) > 0;
   }
@@ -111,5 +118,14 @@ export class PostgresTasks {
 
   async delete(runId: string, cmds?: number[]): Promise<void> {
     await this.pool.query(q.DELETE_TASKS, [runId, cmds ?? null]);
+  }
+
+  async waits(runId: string): Promise<{ cmd: number; waitingFor: TaskWait }[]> {
+    const { rows } = await this.pool.query(q.TASK_WAITS, [runId]);
+    return rows.map((r) => ({
+      cmd: r.cmd,
+      waitingFor:
+        r.concurrency_key !== null ? { concurrencyKey: r.concurrency_key } : { rateLimitKey: r.rate_key },
+    }));
   }
 }
