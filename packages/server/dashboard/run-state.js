@@ -52,6 +52,13 @@ export function SlotWait({ waitingFor }) {
   return html`<span class="slot-wait" data-testid="slot-wait">waiting for a slot of <b>${waitingFor.concurrencyKey}</b></span>`;
 }
 
+/** Why an attempt has not started: its activity's concurrency limit or rate limit (describe's `waitingFor`). */
+function activityWait({ concurrencyKey, rateLimitKey }) {
+  return concurrencyKey
+    ? html`waiting for a slot of <b>${concurrencyKey}</b>`
+    : html`waiting for its turn under the rate limit <b>${rateLimitKey}</b>`;
+}
+
 /**
  * What an open run waits on now, from describe's `pending`. A signal or condition awaited without a
  * timeout records no event, so a running run with nothing pending is waiting for input, as far as
@@ -62,7 +69,8 @@ export function Waiting({ pending, forInput, waitingFor }) {
     ...pending.activities.map(
       (a) => html`<li key=${`a${a.cmd}`}>activity <b>${a.name}</b>, attempt ${a.attempt}
         ${a.nextAttemptAt && html`, next attempt at ${when(a.nextAttemptAt)}`}
-        ${a.lastError && html`<div class="error">last failure: ${a.lastError.message}</div>`}</li>`,
+        ${a.lastError && html`<div class="error">last failure: ${a.lastError.message}</div>`}
+        ${a.waitingFor && html`<div class="muted" data-testid="activity-wait">${activityWait(a.waitingFor)}</div>`}</li>`,
     ),
     ...pending.timers.map(
       (t) =>

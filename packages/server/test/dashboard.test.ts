@@ -1,7 +1,7 @@
 import { type Client, NonDeterminismError, toErrorInfo } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import type { Browser, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseApiKeys } from '../src/auth.ts';
 import { act, type Dashboard, openDashboard, status } from './browser.ts';
 import { dashboardActivities, dashboardWorkflows } from './fixtures/dashboard-workflows.ts';
@@ -225,6 +225,23 @@ describe('the dashboard', () => {
     // It has not started: it waits for no input yet.
     expect(await page.locator('.input-wait').count()).toBe(0);
     for (const id of ['slot-holder', 'slot-waiter']) await client.terminate(id);
+  });
+
+  it("shows an attempt waiting for its activity's concurrency slot, with the key", async () => {
+    const ids = ['pack-1', 'pack-2'];
+    for (const id of ids) await client.start('packing', id, { id });
+    // One attempt holds the key's only slot; the other waits for it.
+    const waiter = await vi.waitFor(async () => {
+      const runs = await Promise.all(ids.map((id) => client.describe(id)));
+      const waiting = runs.find((r) => r.pending?.activities[0]?.waitingFor);
+      if (!waiting) throw new Error('no attempt waits yet');
+      return waiting.workflowId;
+    }, 15_000);
+    await page.goto(`${url}/#/workflows/${waiter}`);
+    const wait = page.locator('.waiting [data-testid=activity-wait]');
+    await wait.waitFor();
+    expect(await wait.textContent()).toBe('waiting for a slot of dash-pack');
+    for (const id of ids) await client.terminate(id);
   });
 
   it('shows a read-only key no action, and the API refuses the actions anyway', async () => {
