@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type ActivityFn,
   type ClaimedRun,
+  type ClaimedTask,
   type Json,
   migrate,
   PostgresStore,
@@ -258,6 +259,33 @@ describe('PostgresStore', () => {
     await held.query('commit');
     expect(await close).toBe('unread');
     expect(await row(runId)).toMatchObject({ status: 'running', lease_owner: 'w', history_length: 1 });
+    await held.end();
+  });
+
+  it('an inherited enqueue waits out a completion under way: the completed attempt is not queued again', async () => {
+    const type = await freshType();
+    const { runId } = await startRun(type, at(0));
+    const [lease] = await store.claim('w', [type], 1, at(0), LEASE);
+    const queue = `q-${type}`;
+    const task = { runId, cmd: 0, attempt: 1, name: 'render', args: [], queue, availableAt: at(0) };
+    expect(await store.enqueueTask(lease as ClaimedRun, task, at(0))).toBe(true);
+    const [claimed] = await store.claimTasks('tw', [queue], ['render'], 1, at(1), LEASE);
+    // The task worker's completion runs in a transaction held open, so the enqueue of a driver that
+    // took the run over begins before it commits.
+    const held = new pg.Pool({ connectionString: db.connectionString, max: 1 });
+    const completing = new PostgresStore({ pool: held, claimClock: 'engine' });
+    await held.query('begin');
+    expect(await completing.completeTask(claimed as ClaimedTask, { ok: true, result: 1 }, at(2))).toBe(true);
+    const enqueue = store.enqueueTask(lease as ClaimedRun, task, at(3), { inherited: true });
+    await until(async () => {
+      const { rows } = await pool.query(
+        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+      );
+      return rows[0].n > 0;
+    });
+    await held.query('commit');
+    expect(await enqueue).toBe(false);
+    expect(await store.claimTasks('tw', [queue], ['render'], 1, at(3 * LEASE), LEASE)).toEqual([]);
     await held.end();
   });
 

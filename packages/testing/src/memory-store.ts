@@ -13,6 +13,7 @@ import {
   type CommitRequest,
   type ContinueRequest,
   type CreateScheduleOutcome,
+  type EnqueueOptions,
   ErrorCodes,
   type ErrorInfo,
   type InboxItem,
@@ -284,7 +285,8 @@ export class MemoryStore implements Store {
     return this.parts.schedules.nextFireAt();
   }
 
-  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
+  // `inherited` changes nothing here: a memory store's writes happen one at a time.
+  enqueueTask(lease: Lease, task: NewTask, now: Date, _options?: EnqueueOptions): Promise<boolean> {
     return this.parts.tasks.enqueue(lease, task, now);
   }
 

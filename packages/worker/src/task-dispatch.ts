@@ -108,6 +108,8 @@ export class TaskDispatch {
           ...(trace ? { trace } : {}),
         },
         now,
+        // A driver that took the run over may meet attempts an earlier one queued.
+        { inherited: !this.synced && this.run.fencingToken > 1 },
       );
       this.enqueued.set(a.cmd, { attempt: a.attempt, availableAt });
     }

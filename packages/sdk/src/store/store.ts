@@ -30,7 +30,7 @@ import type {
   ResetRequest,
 } from './commits.ts';
 import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescription } from './runs.ts';
-import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome, TaskWait } from './tasks.ts';
+import type { ClaimedTask, EnqueueOptions, NewTask, TaskClaim, TaskOutcome, TaskWait } from './tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from './updates.ts';
 
 export * from './commits.ts';
@@ -245,9 +245,10 @@ export interface Store {
   /**
    * Enqueues an attempt, fenced by the run's lease, and notifies the queue. Does nothing (false) when
    * this attempt is already queued or its result waits in the inbox; replaces an earlier attempt's task.
-   * An `availableAt` not after `now` means claimable at once (by the store's clock).
+   * An `availableAt` not after `now` means claimable at once (by the store's clock). See
+   * `EnqueueOptions` for `inherited`.
    */
-  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean>;
+  enqueueTask(lease: Lease, task: NewTask, now: Date, options?: EnqueueOptions): Promise<boolean>;
   /**
    * The run's queued tasks that wait out a backoff, unclaimed, become claimable now (fenced by the
    * lease): the run read an operator's retry now that came before it queued them.

@@ -4,6 +4,15 @@ import type { AttemptLimits } from '../workflow/activity-limits.ts';
 import type { TraceCarrier } from '../workflow/events.ts';
 
 /**
+ * `enqueueTask`'s options. `inherited`: an earlier driver of the run may have queued this attempt,
+ * and a task worker may be completing it right now; the store then waits out a completion under way
+ * before it decides, so that it does not queue the completed attempt again.
+ */
+export interface EnqueueOptions {
+  inherited?: boolean;
+}
+
+/**
  * One attempt of an activity that runs on a task queue (`defineActivity(fn, { taskQueue })`), as the
  * workflow's worker enqueues it once the `activity_scheduled` (or `activity_retrying`) event is durable.
  */

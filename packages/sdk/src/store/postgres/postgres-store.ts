@@ -41,7 +41,7 @@ import type {
   TransactionOutcome,
   WorkflowDescription,
 } from '../store.ts';
-import type { ClaimedTask, NewTask, TaskClaim, TaskOutcome, TaskWait } from '../tasks.ts';
+import type { ClaimedTask, EnqueueOptions, NewTask, TaskClaim, TaskOutcome, TaskWait } from '../tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from '../updates.ts';
 import { migrate } from './migrate.ts';
 import { ownPool } from './pool.ts';
@@ -277,8 +277,8 @@ export class PostgresStore implements Store {
     return this.schedules.nextFireAt();
   }
 
-  enqueueTask(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
-    return this.tasks.enqueue(lease, task, now);
+  enqueueTask(lease: Lease, task: NewTask, now: Date, options: EnqueueOptions = {}): Promise<boolean> {
+    return this.tasks.enqueue(lease, task, now, options);
   }
 
   tasksDueNow(lease: Lease, now: Date): Promise<void> {

@@ -4,11 +4,13 @@ import type { Lease } from '../store.ts';
 import {
   activityResultPayload,
   type ClaimedTask,
+  type EnqueueOptions,
   type NewTask,
   type TaskClaim,
   type TaskOutcome,
   type TaskWait,
 } from '../tasks.ts';
+import { withClient } from './held-client.ts';
 import * as q from './task-queries.ts';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -21,8 +23,36 @@ export class PostgresTasks {
     private readonly clock: (now: Date) => Date | null,
   ) {}
 
-  async enqueue(lease: Lease, task: NewTask, now: Date): Promise<boolean> {
-    const { rows } = await this.pool.query(q.ENQUEUE_TASK, [
+  /**
+   * One statement; for an `inherited` attempt, in a transaction that first locks the attempt's task,
+   * if any: a completion under way (which deletes the task and puts its outcome in the inbox) commits
+   * before the enqueue's statement begins, so the statement sees the outcome and queues nothing. In
+   * one statement, an enqueue that began before the completion committed would find the task gone
+   * and the outcome not yet there, and queue the completed attempt again.
+   */
+  async enqueue(lease: Lease, task: NewTask, now: Date, options: EnqueueOptions): Promise<boolean> {
+    if (!options.inherited) return this.enqueueWith(this.pool, lease, task, now);
+    return withClient(this.pool, async (db) => {
+      await db.query('begin');
+      try {
+        await db.query(q.LOCK_TASK, [task.runId, task.cmd]);
+        const enqueued = await this.enqueueWith(db, lease, task, now);
+        await db.query('commit');
+        return enqueued;
+      } catch (err) {
+        await db.query('rollback').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  private async enqueueWith(
+    db: pg.Pool | pg.PoolClient,
+    lease: Lease,
+    task: NewTask,
+    now: Date,
+  ): Promise<boolean> {
+    const { rows } = await db.query(q.ENQUEUE_TASK, [
       task.runId,
       lease.fencingToken,
       task.cmd,

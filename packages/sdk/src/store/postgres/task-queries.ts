@@ -39,6 +39,9 @@ with fence as (
 )
 select count(pg_notify('reel_task', queue)) as enqueued from ins`;
 
+/** Locks the task of a run's command, if there is one, until the transaction ends (`PostgresTasks.enqueue`). */
+export const LOCK_TASK = `select 1 from reel.tasks where run_id = $1 and cmd = $2 for update`;
+
 /**
  * Makes the run's unclaimed tasks that wait out a backoff claimable now ($3; $4 the store's clock,
  * null: the database's), fenced by the run's lease. An update only: a task completed meanwhile stays
