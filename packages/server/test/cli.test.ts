@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
-import { closedPort, reel, useHarness } from './helpers.ts';
+import { closedPort, reel, reelHere, useHarness } from './helpers.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const main = 'packages/server/src/cli/main.ts';
@@ -31,7 +31,7 @@ describe('reel workflow', () => {
     await h.client.start('waiting', undefined, { id: 'cli-cancel' });
     await h.client.start('waiting', undefined, { id: 'cli-terminate' });
     const [started, cancel, terminate] = await Promise.all([
-      reel([
+      reelHere([
         'workflow',
         'start',
         'greeting',
@@ -42,8 +42,8 @@ describe('reel workflow', () => {
         '--json',
         ...remote(),
       ]),
-      reel(['workflow', 'cancel', 'cli-cancel', '--reason', 'no longer needed', ...remote()]),
-      reel(['workflow', 'terminate', 'cli-terminate', '--json', ...remote()]),
+      reelHere(['workflow', 'cancel', 'cli-cancel', '--reason', 'no longer needed', ...remote()]),
+      reelHere(['workflow', 'terminate', 'cli-terminate', '--json', ...remote()]),
     ]);
     expect(started).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'cli-1', created: true });
@@ -52,10 +52,10 @@ describe('reel workflow', () => {
     expect((await h.client.describe('cli-terminate')).status).toBe('terminated');
 
     const [list, later, describe, query] = await Promise.all([
-      reel(['workflow', 'list', '--type', 'greeting', '--json', ...remote()]),
-      reel(['workflow', 'list', '--created-after', '2999-01-01T00:00:00Z', '--json', ...remote()]),
-      reel(['workflow', 'describe', 'cli-1', ...remote()]),
-      reel(['workflow', 'query', 'cli-1', 'stage', '--args', '["?"]', '--json', ...remote()]),
+      reelHere(['workflow', 'list', '--type', 'greeting', '--json', ...remote()]),
+      reelHere(['workflow', 'list', '--created-after', '2999-01-01T00:00:00Z', '--json', ...remote()]),
+      reelHere(['workflow', 'describe', 'cli-1', ...remote()]),
+      reelHere(['workflow', 'query', 'cli-1', 'stage', '--args', '["?"]', '--json', ...remote()]),
     ]);
     expect(JSON.parse(list.stdout).items.map((r: { workflowId: string }) => r.workflowId)).toEqual(['cli-1']);
     expect(JSON.parse(later.stdout)).toEqual({ items: [] }); // the filter reached the server
@@ -64,14 +64,14 @@ describe('reel workflow', () => {
     expect(JSON.parse(query.stdout)).toEqual({ result: expect.stringMatching(/\?$/) });
 
     // The key can come from the environment too.
-    const signal = await reel(
+    const signal = await reelHere(
       ['workflow', 'signal', 'cli-1', 'approve', '--payload', '{"by":"Bob"}', '--url', url],
       { REEL_API_KEY: 'cli-admin-key' },
     );
     expect(signal).toMatchObject({ code: 0, stdout: "Sent signal 'approve' to cli-1.\n" });
     const [result, history] = await Promise.all([
-      reel(['workflow', 'result', 'cli-1', '--timeout', '10s', '--json', ...remote()]),
-      reel(['workflow', 'history', 'cli-1', ...remote()]),
+      reelHere(['workflow', 'result', 'cli-1', '--timeout', '10s', '--json', ...remote()]),
+      reelHere(['workflow', 'history', 'cli-1', ...remote()]),
     ]);
     expect(JSON.parse(result.stdout)).toEqual({
       status: 'completed',
@@ -83,7 +83,7 @@ describe('reel workflow', () => {
 
   it("sends an update and prints the handler's result; the same --update-id gets the first result", async () => {
     await h.client.start('guestbook', undefined, { id: 'cli-update' });
-    const first = await reel([
+    const first = await reelHere([
       'workflow',
       'update',
       'cli-update',
@@ -96,7 +96,7 @@ describe('reel workflow', () => {
     ]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(first.stdout)).toEqual({ result: { greeting: 'Hello, Ada!', count: 1 } });
-    const again = await reel([
+    const again = await reelHere([
       'workflow',
       'update',
       'cli-update',
@@ -107,10 +107,10 @@ describe('reel workflow', () => {
       ...remote(),
     ]);
     expect(JSON.parse(again.stdout)).toEqual({ greeting: 'Hello, Ada!', count: 1 });
-    const rejected = await reel(['workflow', 'update', 'cli-update', 'sign', '""', ...remote()]);
+    const rejected = await reelHere(['workflow', 'update', 'cli-update', 'sign', '""', ...remote()]);
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toBe('reel: a guest needs a name\n');
-    const bad = await reel(['workflow', 'update', 'cli-update', 'sign', 'Ada', ...remote()]);
+    const bad = await reelHere(['workflow', 'update', 'cli-update', 'sign', 'Ada', ...remote()]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('The update argument must be JSON');
   });
@@ -155,12 +155,12 @@ describe('reel workflow', () => {
     const flags = ['--concurrency-key', 'cli-key', '--concurrency-limit', '1', '--priority', '3'];
     const throttled = ['workflow', 'start', 'quick', '--throttle-key', 'cli-t', '--throttle-period', '1h'];
     const [started, first] = await Promise.all([
-      reel(['workflow', 'start', 'waiting', '--id', 'cli-queued', ...flags, ...remote()]),
-      reel([...throttled, ...remote()]),
+      reelHere(['workflow', 'start', 'waiting', '--id', 'cli-queued', ...flags, ...remote()]),
+      reelHere([...throttled, ...remote()]),
     ]);
     const [second, described] = await Promise.all([
-      reel([...throttled, ...remote()]),
-      reel(['workflow', 'describe', 'cli-queued', ...remote()]),
+      reelHere([...throttled, ...remote()]),
+      reelHere(['workflow', 'describe', 'cli-queued', ...remote()]),
     ]);
     expect(started).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Started waiting cli-queued/) });
     expect([first.stdout, second.stdout]).toEqual([
@@ -173,7 +173,7 @@ describe('reel workflow', () => {
 
   it('describes a run without printing the fields it does not have', async () => {
     await h.client.start('waiting', undefined, { id: 'cli-no-input' });
-    const described = await reel(['workflow', 'describe', 'cli-no-input', ...remote()]);
+    const described = await reelHere(['workflow', 'describe', 'cli-no-input', ...remote()]);
     expect(described.code).toBe(0);
     const keys = described.stdout
       .trimEnd()
@@ -194,21 +194,36 @@ describe('reel workflow', () => {
       )
       .toBe(true);
     const old = await h.client.describe('cli-reset');
-    expect(await reel(['workflow', 'retry', 'cli-reset', ...remote()])).toMatchObject({
+    expect(await reelHere(['workflow', 'retry', 'cli-reset', ...remote()])).toMatchObject({
       code: 0,
       stdout: 'cli-reset retries now.\n',
     });
-    const missing = await reel(['workflow', 'reset', 'cli-reset', ...remote()]);
+    const missing = await reelHere(['workflow', 'reset', 'cli-reset', ...remote()]);
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--to-event') });
-    const reset = await reel(['workflow', 'reset', 'cli-reset', '--to-event', '0', '--json', ...remote()]);
+    const reset = await reelHere([
+      'workflow',
+      'reset',
+      'cli-reset',
+      '--to-event',
+      '0',
+      '--json',
+      ...remote(),
+    ]);
     expect(reset.code).toBe(0);
     const { runId } = JSON.parse(reset.stdout) as { runId: string };
-    const described = await reel(['workflow', 'describe', 'cli-reset', '--run-id', old.runId, ...remote()]);
+    const described = await reelHere([
+      'workflow',
+      'describe',
+      'cli-reset',
+      '--run-id',
+      old.runId,
+      ...remote(),
+    ]);
     expect(described.stdout).toMatch(/^status: +reset$/m);
     expect(described.stdout).toContain(`reset:    to run ${runId}`);
     const [runs, latest] = await Promise.all([
-      reel(['workflow', 'runs', 'cli-reset', ...remote()]),
-      reel(['workflow', 'list', '--type', 'greeting', '--latest', '--json', ...remote()]),
+      reelHere(['workflow', 'runs', 'cli-reset', ...remote()]),
+      reelHere(['workflow', 'list', '--type', 'greeting', '--latest', '--json', ...remote()]),
     ]);
     expect(runs.code).toBe(0);
     // --latest leaves out the run the reset took over.

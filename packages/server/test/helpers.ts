@@ -6,7 +6,8 @@ import type { TestDatabaseHandle } from '@reel/testing/vitest';
 import { Worker } from '@reel/worker';
 import { Registry } from '@reel/worker/prometheus';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
+import { main } from '../src/cli/run.ts';
 import { prometheusMetrics } from '../src/metrics.ts';
 import type { ServerOptions } from '../src/options.ts';
 import { buildServer } from '../src/server.ts';
@@ -81,4 +82,35 @@ export function reel(args: string[], env: Record<string, string> = {}): Promise<
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `reel ...args` in this process, as `reel` would, for the commands that only talk to a server:
+ * a process each costs seconds. Calls go one at a time (they share stdout and the environment).
+ */
+export function reelHere(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const run = queue.then(async () => {
+    const out = { stdout: '', stderr: '' };
+    const capture = (stream: 'stdout' | 'stderr') =>
+      vi.spyOn(process[stream], 'write').mockImplementation((chunk) => {
+        out[stream] += String(chunk);
+        return true;
+      });
+    const spies = [capture('stdout'), capture('stderr')];
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      return { code: await main(args), ...out };
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+  queue = run.catch(() => {});
+  return run;
 }
