@@ -58,6 +58,16 @@ function event(
   return { ...fields, seq, at: at(ms).toISOString() } as RecordedEvent;
 }
 
+/** Resolves once a statement of this test's database waits for a lock (one a held transaction has). */
+async function untilWaitingForALock(): Promise<void> {
+  await until(async () => {
+    const { rows } = await pool.query(
+      "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
+    );
+    return rows[0].n > 0;
+  });
+}
+
 async function row(runId: string) {
   const { rows } = await pool.query('select * from reel.workflows where run_id = $1', [runId]);
   return rows[0];
@@ -218,12 +228,7 @@ describe('PostgresStore', () => {
       }),
     ).toBe('ok');
     const signal = store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(2));
-    await until(async () => {
-      const { rows } = await pool.query(
-        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
-      );
-      return rows[0].n > 0;
-    });
+    await untilWaitingForALock();
     await held.query('commit');
     expect(await signal).toBe(true);
     expect((await store.readInbox(successor)).items.map((i) => i.name)).toEqual(['go']);
@@ -250,12 +255,7 @@ describe('PostgresStore', () => {
       consumedInbox: [],
       close: { status: 'completed', inboxVersion: 0 },
     });
-    await until(async () => {
-      const { rows } = await pool.query(
-        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
-      );
-      return rows[0].n > 0;
-    });
+    await untilWaitingForALock();
     await held.query('commit');
     expect(await close).toBe('unread');
     expect(await row(runId)).toMatchObject({ status: 'running', lease_owner: 'w', history_length: 1 });
@@ -277,12 +277,7 @@ describe('PostgresStore', () => {
     await held.query('begin');
     expect(await completing.completeTask(claimed as ClaimedTask, { ok: true, result: 1 }, at(2))).toBe(true);
     const enqueue = store.enqueueTask(lease as ClaimedRun, task, at(3), { inherited: true });
-    await until(async () => {
-      const { rows } = await pool.query(
-        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
-      );
-      return rows[0].n > 0;
-    });
+    await untilWaitingForALock();
     await held.query('commit');
     expect(await enqueue).toBe(false);
     expect(await store.claimTasks('tw', [queue], ['render'], 1, at(3 * LEASE), LEASE)).toEqual([]);
