@@ -61,3 +61,16 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
     held.release(failed);
   }
 }
+
+/**
+ * Runs `work` in a transaction on a held client and commits. On an error, `withClient` destroys the
+ * client, and ending its session rolls the transaction back.
+ */
+export function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  });
+}

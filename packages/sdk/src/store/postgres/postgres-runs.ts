@@ -11,7 +11,7 @@ import {
   type WorkflowDescription,
 } from '../store.ts';
 import { DEBOUNCE, LOCK_START_KEY, THROTTLED } from './flow-queries.ts';
-import { withClient } from './held-client.ts';
+import { inTransaction } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
 import { json, prepared } from './statements.ts';
@@ -39,12 +39,7 @@ export class PostgresRuns {
     const started = !(req.debounce || req.throttle)
       ? this.insertRun(req, db)
       : db === this.pool
-        ? withClient(this.pool, async (client) => {
-            await client.query('begin');
-            const result = await this.coalesced(req, client);
-            await client.query('commit');
-            return result;
-          })
+        ? inTransaction(this.pool, (client) => this.coalesced(req, client))
         : this.coalesced(req, db as pg.ClientBase);
     // Often a client's first call: a missing or old schema says so.
     return started.catch(async (err) => {

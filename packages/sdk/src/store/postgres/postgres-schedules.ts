@@ -10,7 +10,7 @@ import type {
   ScheduleTick,
 } from '../../schedules/types.ts';
 import type { StartRequest, StartResult } from '../store.ts';
-import { withClient } from './held-client.ts';
+import { inTransaction } from './held-client.ts';
 import * as q from './schedule-queries.ts';
 
 /** The schedule operations of `PostgresStore`, on its pool. */
@@ -61,7 +61,7 @@ export class PostgresSchedules {
 
   /** Starts one run of the schedule now, whatever its overlap policy and even while paused. */
   async trigger(id: string, now: Date): Promise<ScheduledRun | undefined> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query(q.LOCK_SCHEDULE, [id]);
       if (!rows[0]) return undefined;
       const s = toSchedule(rows[0]);
@@ -76,7 +76,7 @@ export class PostgresSchedules {
    * and moves them on: each tick starts one run however many workers call this at once.
    */
   async fire(now: Date, limit: number): Promise<ScheduleTick[]> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query(q.CLAIM_DUE_SCHEDULES, [now, limit]);
       const ticks: ScheduleTick[] = [];
       for (const row of rows) {
@@ -100,16 +100,6 @@ export class PostgresSchedules {
   async nextFireAt(): Promise<Date | undefined> {
     const { rows } = await this.pool.query(q.NEXT_SCHEDULE_AT);
     return rows[0]?.at ?? undefined;
-  }
-
-  /** On an error, `withClient` destroys the client, and ending its session rolls the transaction back. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withClient(this.pool, async (client) => {
-      await client.query('begin');
-      const result = await work(client);
-      await client.query('commit');
-      return result;
-    });
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type TaskOutcome,
   type TaskWait,
 } from '../tasks.ts';
-import { withClient } from './held-client.ts';
+import { inTransaction } from './held-client.ts';
 import * as q from './task-queries.ts';
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -32,17 +32,9 @@ export class PostgresTasks {
    */
   async enqueue(lease: Lease, task: NewTask, now: Date, options: EnqueueOptions): Promise<boolean> {
     if (!options.inherited) return this.enqueueWith(this.pool, lease, task, now);
-    return withClient(this.pool, async (db) => {
-      await db.query('begin');
-      try {
-        await db.query(q.LOCK_TASK, [task.runId, task.cmd]);
-        const enqueued = await this.enqueueWith(db, lease, task, now);
-        await db.query('commit');
-        return enqueued;
-      } catch (err) {
-        await db.query('rollback').catch(() => {});
-        throw err;
-      }
+    return inTransaction(this.pool, async (db) => {
+      await db.query(q.LOCK_TASK, [task.runId, task.cmd]);
+      return this.enqueueWith(db, lease, task, now);
     });
   }
 
