@@ -1,17 +1,21 @@
 // A rate limit held for a full minute by three worker processes: RATE_LIMIT attempts a second (default
 // 20), a backlog of runs started ahead so that one always waits, and the starts counted over the minute
-// after the first five seconds: DATABASE_URL=... pnpm --filter @reel/bench bench:rate
+// after the first five seconds, on DATABASE_URL's server or else an embedded one:
+// pnpm --filter @reel/bench bench:rate
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client, PostgresStore } from '../packages/sdk/src/index.ts';
+import { startEmbeddedPostgres } from '../packages/testing/src/index.ts';
 
 const LIMIT = Number(process.env.RATE_LIMIT ?? 20);
 const WARMUP_S = 5;
 const WINDOW_S = 60;
 const RUNS = LIMIT * (WARMUP_S + WINDOW_S + 10);
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5433/postgres';
+// DATABASE_URL's server, else an embedded one started for the run.
+const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
+const base = process.env.DATABASE_URL ?? (server?.connectionString as string);
 const dbName = `reel_bench_rate_${process.pid}`;
 const admin = new PostgresStore({ connectionString: base });
 await admin.pool.query(`create database ${dbName}`);
@@ -60,3 +64,4 @@ await client.close();
 await store.close();
 await admin.pool.query(`drop database ${dbName} with (force)`);
 await admin.close();
+await server?.stop();

@@ -3,7 +3,8 @@
 // activity with no option, on a task queue (the path an activity with a limit takes), with an
 // activity concurrency key that never binds (100 keys, limit 1000) and with a rate limit that never
 // binds (1,000,000 a second). Interleaved over three rounds in one
-// process against one database: DATABASE_URL=... node --import tsx bench/flow-control.ts
+// process against one database, on DATABASE_URL's server or else an embedded one:
+// pnpm --filter @reel/bench bench:flow
 import {
   Client,
   defineActivity,
@@ -11,10 +12,13 @@ import {
   type StartOptions,
   type WorkflowContext,
 } from '../packages/sdk/src/index.ts';
+import { startEmbeddedPostgres } from '../packages/testing/src/index.ts';
 import { Worker } from '../packages/worker/src/index.ts';
 
 const RUNS = 1000;
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5433/postgres';
+// DATABASE_URL's server, else an embedded one started for the run.
+const server = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres();
+const base = process.env.DATABASE_URL ?? (server?.connectionString as string);
 const dbName = `reel_bench_flow_${process.pid}`;
 const admin = new PostgresStore({ connectionString: base });
 await admin.pool.query(`create database ${dbName}`);
@@ -82,6 +86,7 @@ await client.close();
 await worker.shutdown();
 await admin.pool.query(`drop database ${dbName} with (force)`);
 await admin.close();
+await server?.stop();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const none = median(times.none as number[]);
 for (const [mode, xs] of Object.entries(times))
