@@ -1,38 +1,20 @@
-import { CancelledError, Client } from '@reel/sdk';
-import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CancelledError } from '@reel/sdk';
+import { useTestDatabase, useTestWorker } from '@reel/testing/vitest';
+import { expect, it } from 'vitest';
 import { delivered } from './activities.ts';
 import { activities, bulkEmail, workflows } from './workflows.ts';
 
 // On a real Postgres with a real worker: a campaign that continues as new, and one stopped by a
 // cancel; bulk-emailer.test.ts covers the other paths.
 const db = useTestDatabase();
-let worker: Worker;
-let client: Client;
-
-beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await client?.close();
-});
+const reel = useTestWorker(db, { workflows, activities });
 
 /** How many addresses the fake provider delivered `campaignId` to. */
 const deliveredFor = (campaignId: string) =>
   [...delivered].filter((d) => d.startsWith(`${campaignId}:`)).length;
 
 it('sends a campaign over several runs and counts what was sent and what bounced', async () => {
-  const handle = await client.start(
+  const handle = await reel.client.start(
     bulkEmail,
     { id: 'pg-1', listId: 'demo-200', pageSize: 50, pagesPerRun: 2 },
     { id: 'campaign-pg-1' },
@@ -40,7 +22,7 @@ it('sends a campaign over several runs and counts what was sent and what bounced
 
   expect(await handle.result()).toMatchObject({ cursor: 200, sent: 196, failed: 4, runs: 2 });
   expect(deliveredFor('pg-1')).toBe(196);
-  const { items } = await client.list({ type: 'bulkEmail' });
+  const { items } = await reel.client.list({ type: 'bulkEmail' });
   expect(items.filter((r) => r.workflowId === 'campaign-pg-1').map((r) => r.status)).toEqual([
     'completed',
     'continued',
@@ -48,7 +30,7 @@ it('sends a campaign over several runs and counts what was sent and what bounced
 });
 
 it('stops a campaign that is cancelled halfway', async () => {
-  const handle = await client.start(
+  const handle = await reel.client.start(
     bulkEmail,
     { id: 'pg-2', listId: 'demo-5000', pageSize: 50, concurrency: 5 },
     { id: 'campaign-pg-2' },

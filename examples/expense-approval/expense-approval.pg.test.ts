@@ -1,30 +1,11 @@
-import { Client } from '@reel/sdk';
-import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useTestDatabase, useTestWorker } from '@reel/testing/vitest';
+import { expect, it } from 'vitest';
 import { payouts } from './activities.ts';
 import { activities, expenseApproval, workflows } from './workflows.ts';
 
 // The main path on a real Postgres with a real worker; expense-approval.test.ts covers every path.
 const db = useTestDatabase();
-let worker: Worker;
-let client: Client;
-
-beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await client?.close();
-});
+const reel = useTestWorker(db, { workflows, activities });
 
 it('pays an expense once the manager approves it', async () => {
   const expense = {
@@ -34,7 +15,7 @@ it('pays an expense once the manager approves it', async () => {
     cents: 4_000,
     description: 'a taxi',
   };
-  const handle = await client.start(expenseApproval, expense, { id: 'expense-pg-1' });
+  const handle = await reel.client.start(expenseApproval, expense, { id: 'expense-pg-1' });
   await handle.signal('decision', { approved: true, by: 'grace' });
 
   expect(await handle.result()).toEqual({ status: 'approved', by: 'grace', payoutId: 'payout_pg-1' });

@@ -1,8 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { Client } from '@reel/sdk';
 import { startServer } from '@reel/server';
-import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
+import { useTestDatabase, useTestWorker } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { invoices } from './activities.ts';
 import { paymentsHook } from './hooks.ts';
@@ -12,19 +10,10 @@ import { activities, type Invoice, type PaymentEvent, workflows } from './workfl
 // payment-flow.test.ts covers every path of the workflow.
 const db = useTestDatabase();
 const SECRET = 'whsec_payment-flow-test';
-let worker: Worker;
-let client: Client;
+const reel = useTestWorker(db, { workflows, activities });
 let server: Awaited<ReturnType<typeof startServer>>;
 
 beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
   server = await startServer({
     client: { connectionString: db.connectionString },
     hooks: { payments: paymentsHook(SECRET) },
@@ -34,8 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.app.close();
-  await worker?.shutdown();
-  await client?.close();
 });
 
 /** Posts the event to the hook as the provider does, signed with `secret`. */
@@ -54,7 +41,7 @@ function deliver(event: PaymentEvent, secret = SECRET) {
 const invoice: Invoice = { id: 'pg-1', customer: 'ada@example.com', cents: 4_990 };
 
 it('fulfils the order when a signed payment.success reaches the hook', async () => {
-  const handle = await client.start(workflows.paymentFlow, invoice, { id: 'invoice-pg-1' });
+  const handle = await reel.client.start(workflows.paymentFlow, invoice, { id: 'invoice-pg-1' });
   const res = await deliver({ id: 'evt_1', type: 'payment.success', data: { invoice } });
 
   expect(res.status).toBe(202);
@@ -72,7 +59,7 @@ it('starts and signals nothing for a delivery with a bad signature', async () =>
 
   expect(res.status).toBe(401);
   expect(await res.json()).toMatchObject({ error: { code: 'REEL_WEBHOOK_SIGNATURE_INVALID' } });
-  await expect(client.getHandle('invoice-pg-2').describe()).rejects.toMatchObject({
+  await expect(reel.client.getHandle('invoice-pg-2').describe()).rejects.toMatchObject({
     code: 'REEL_WORKFLOW_NOT_FOUND',
   });
 });
@@ -84,7 +71,7 @@ it('starts and signals nothing for a signed delivery that is not a payment event
   expect(await res.json()).toMatchObject({
     error: { code: 'REEL_INVALID_REQUEST', message: expect.stringContaining('expected { id, type') },
   });
-  expect((await client.list({ type: 'paymentFlow' })).items.map((r) => r.workflowId)).toEqual([
+  expect((await reel.client.list({ type: 'paymentFlow' })).items.map((r) => r.workflowId)).toEqual([
     'invoice-pg-1',
   ]);
 });

@@ -1,41 +1,22 @@
-import { Client } from '@reel/sdk';
-import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useTestDatabase, useTestWorker } from '@reel/testing/vitest';
+import { expect, it } from 'vitest';
 import { warehouseLog } from './activities.ts';
 import { activities, type OrderState, pickingStateMachine, workflows } from './workflows.ts';
 
 // One order driven to done with client.update on a real Postgres with a real worker;
 // picking-state-machine.test.ts covers every transition, a refusal and both timeouts.
 const db = useTestDatabase();
-let worker: Worker;
-let client: Client;
-
-beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await client?.close();
-});
+const reel = useTestWorker(db, { workflows, activities });
 
 it('drives an order from idle to done, each update answering the new state', async () => {
-  const handle = await client.start(pickingStateMachine, { id: 'pg-1' }, { id: 'order-pg-1' });
+  const handle = await reel.client.start(pickingStateMachine, { id: 'pg-1' }, { id: 'order-pg-1' });
   const states: string[] = [];
   for (const [to, by] of [
     ['picking', 'sam'],
     ['assigned', 'dock-3'],
     ['done', 'lin'],
   ] as const) {
-    const answer = await client.update<OrderState>(handle.id, 'transition', { to, by });
+    const answer = await reel.client.update<OrderState>(handle.id, 'transition', { to, by });
     states.push(answer.state);
   }
   expect(states).toEqual(['picking', 'assigned', 'done']);

@@ -1,42 +1,23 @@
-import { Client } from '@reel/sdk';
-import { useTestDatabase } from '@reel/testing/vitest';
-import { Worker } from '@reel/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useTestDatabase, useTestWorker } from '@reel/testing/vitest';
+import { expect, it } from 'vitest';
 import { bookings } from './activities.ts';
 import { activities, bookTrip, workflows } from './workflows.ts';
 
 // The main path on a real Postgres with a real worker; trip-booking.test.ts covers every path.
 const db = useTestDatabase();
-let worker: Worker;
-let client: Client;
-
-beforeAll(async () => {
-  worker = await Worker.create({
-    connectionString: db.connectionString,
-    workflows,
-    activities,
-    handleSignals: false,
-  });
-  void worker.run();
-  client = new Client({ connectionString: db.connectionString });
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await client?.close();
-});
+const reel = useTestWorker(db, { workflows, activities });
 
 it('books a trip, and undoes it when the card is declined', async () => {
   const trip = { flight: 'LH-400', hotel: 'Harbour Inn', card: '4242', cents: 120_000 };
-  const booked = await client.start(bookTrip, trip, { id: 'trip-1' });
-  const declined = await client.start(bookTrip, { ...trip, card: '4000 0000' }, { id: 'trip-2' });
+  const booked = await reel.client.start(bookTrip, trip, { id: 'trip-1' });
+  const declined = await reel.client.start(bookTrip, { ...trip, card: '4000 0000' }, { id: 'trip-2' });
 
   const booking = await booked.result();
   expect(bookings.get(booking.flight)).toBe('held');
   expect(bookings.get(booking.hotel)).toBe('held');
 
   await expect(declined.result()).rejects.toMatchObject({ code: 'REEL_WORKFLOW_FAILED' });
-  const { events } = await client.history('trip-2');
+  const { events } = await reel.client.history('trip-2');
   const steps = events.flatMap((e) => (e.type === 'activity_scheduled' ? [e.name] : []));
   expect(steps.slice(-2)).toEqual(['cancelHotel', 'cancelFlight']);
 });

@@ -1,3 +1,5 @@
+import { Client } from '@reel/sdk';
+import { Worker, type WorkerOptions } from '@reel/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
@@ -46,6 +48,48 @@ export function useTestDatabase(): TestDatabaseHandle {
         );
       }
       return database.connectionString;
+    },
+  };
+}
+
+/** What `useTestWorker` runs: a worker's registrations. */
+export type TestWorkerOptions = Pick<WorkerOptions, 'workflows' | 'activities'>;
+
+/**
+ * Runs a worker with `options` and gives a client, both on the file's test database, from before
+ * the file's tests to after them. Call it at the top level, after `useTestDatabase()`.
+ *
+ * @example
+ * const db = useTestDatabase();
+ * const reel = useTestWorker(db, { workflows: { orderWorkflow }, activities: { chargeCard } });
+ *
+ * test('charges an order', async () => {
+ *   const handle = await reel.client.start(orderWorkflow, { id: '1004' });
+ * });
+ */
+export function useTestWorker(
+  db: TestDatabaseHandle,
+  options: TestWorkerOptions,
+): { readonly client: Client } {
+  let worker: Worker | undefined;
+  let client: Client | undefined;
+
+  beforeAll(async () => {
+    // The test runner owns the process signals.
+    worker = await Worker.create({ connectionString: db.connectionString, ...options, handleSignals: false });
+    void worker.run();
+    client = new Client({ connectionString: db.connectionString });
+  });
+
+  afterAll(async () => {
+    await worker?.shutdown();
+    await client?.close();
+  });
+
+  return {
+    get client() {
+      if (!client) throw new Error('The test worker is not ready: use its client inside a test or hook.');
+      return client;
     },
   };
 }
