@@ -2,8 +2,7 @@
 // environment: `pnpm --filter @reel/example-action-registry record-histories`. Run it after a
 // deliberate change of the workflow or the registry; histories.test.ts replays them in CI. A change
 // to a flow's definition needs no new recording: the definition is in each history's input.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { readFlow } from './stored-flows.ts';
 import { activities, type FlowRun, runFlow, workflows } from './workflows.ts';
 
@@ -19,10 +18,10 @@ const scenarios: [string, FlowRun][] = [
 for (const [name, input] of scenarios) {
   const handle = await env.client.start(runFlow, input, { id: `flow-${name}` });
   await handle.result().catch(() => undefined);
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

@@ -1,8 +1,7 @@
 // Records the golden histories in ./histories from the example, on the time-skipping test
 // environment: `pnpm --filter @reel/example-daily-report record-histories`. Run it after a
 // deliberate change of the workflow; histories.test.ts replays them against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { dailyReportSchedule } from './schedule.ts';
 import { activities, workflows } from './workflows.ts';
 
@@ -13,9 +12,9 @@ await env.sleep('1 day'); // the tick of 09:00 in New York
 const { items } = await env.client.list({ type: 'dailyReport' });
 const [run] = items;
 if (!run) throw new Error('The schedule did not fire.');
-const history = await env.client.history(run.workflowId);
-await writeFile(
+const events = await recordHistory(
+  env.client,
+  run.workflowId,
   new URL('./histories/scheduled.json', import.meta.url),
-  `${JSON.stringify(history, null, 2)}\n`,
 );
-console.log(`recorded histories/scheduled.json (${history.events.length} events) from ${run.workflowId}`);
+console.log(`recorded histories/scheduled.json (${events} events) from ${run.workflowId}`);

@@ -1,8 +1,7 @@
 // Records the golden histories in ./histories from the example, on the time-skipping test
 // environment: `pnpm --filter @reel/example-expense-approval record-histories`. Run it after a
 // deliberate change of the workflow; histories.test.ts replays them against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { activities, type Decision, type Expense, expenseApproval, workflows } from './workflows.ts';
 
 const expense = (id: string): Expense => ({
@@ -25,10 +24,10 @@ for (const [name, decision] of scenarios) {
   await env.sleep('1 day');
   if (decision) await handle.signal('decision', decision);
   await handle.result();
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

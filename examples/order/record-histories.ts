@@ -2,8 +2,7 @@
 // environment: `pnpm --filter @reel/example-order record-histories`. Run it after a deliberate change
 // of the workflow; histories.test.ts replays them against the current code in CI, so a change that
 // would break running orders fails the build.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv, recordingLogger } from '@reel/testing';
+import { createTestEnv, recordHistory, recordingLogger } from '@reel/testing';
 import * as activities from './activities.ts';
 import { type Order, orderWorkflow } from './workflows.ts';
 
@@ -32,10 +31,10 @@ for (const [name, input, act] of scenarios) {
   await env.sleep('1 minute');
   await act?.(handle.id);
   await handle.result().catch(() => undefined);
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

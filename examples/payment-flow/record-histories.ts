@@ -1,8 +1,7 @@
 // Records the golden histories in ./histories from the example, on the time-skipping test
 // environment: `pnpm --filter @reel/example-payment-flow record-histories`. Run it after a
 // deliberate change of the workflow; histories.test.ts replays them against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { activities, type Invoice, type PaymentEvent, paymentFlow, workflows } from './workflows.ts';
 
 await using env = await createTestEnv({ workflows, activities, startTime: '2026-01-05T09:00:00Z' });
@@ -21,10 +20,10 @@ for (const [name, type] of scenarios) {
     await handle.signal('payment', { id: `evt_${name}`, type, data: { invoice, reason } });
   }
   await handle.result();
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

@@ -2,8 +2,7 @@
 // (DATABASE_URL, else an embedded one): `pnpm --filter @reel/example-transfer-exactly-once
 // record-histories`. Run it after a deliberate change of the workflow; histories.test.ts replays them
 // against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { activities, openAccounts, transfer, workflows } from './workflows.ts';
 
 await using env = await createTestEnv({
@@ -21,10 +20,10 @@ const scenarios = [
 for (const [name, start] of scenarios) {
   const handle = await start();
   await handle.result();
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

@@ -1,8 +1,7 @@
 // Records the golden histories in ./histories from the example, on the time-skipping test
 // environment: `pnpm --filter @reel/example-trial-reminder record-histories`. Run it after a
 // deliberate change of the workflow; histories.test.ts replays them against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { accounts } from './activities.ts';
 import { activities, trialReminder, workflows } from './workflows.ts';
 
@@ -17,10 +16,10 @@ for (const [name, card] of scenarios) {
   const input = { userId: name, email: `${name}@example.com`, endsAt: '2026-01-19T00:00:00Z' };
   const handle = await env.client.start(trialReminder, input, { id: `trial-${name}` });
   await handle.result();
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

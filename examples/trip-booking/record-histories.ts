@@ -1,8 +1,7 @@
 // Records the golden histories in ./histories from the example, on the time-skipping test
 // environment: `pnpm --filter @reel/example-trip-booking record-histories`. Run it after a deliberate
 // change of the workflow; histories.test.ts replays them against the current code in CI.
-import { writeFile } from 'node:fs/promises';
-import { createTestEnv } from '@reel/testing';
+import { createTestEnv, recordHistory } from '@reel/testing';
 import { activities, bookTrip, type Trip, workflows } from './workflows.ts';
 
 const trip = (fields: Partial<Trip> = {}): Trip => ({
@@ -24,10 +23,10 @@ const scenarios: [string, Trip][] = [
 for (const [name, input] of scenarios) {
   const handle = await env.client.start(bookTrip, input, { id: `trip-${name}` });
   await handle.result().catch(() => undefined);
-  const history = await env.client.history(handle.id);
-  await writeFile(
+  const events = await recordHistory(
+    env.client,
+    handle.id,
     new URL(`./histories/${name}.json`, import.meta.url),
-    `${JSON.stringify(history, null, 2)}\n`,
   );
-  console.log(`recorded histories/${name}.json (${history.events.length} events)`);
+  console.log(`recorded histories/${name}.json (${events} events)`);
 }

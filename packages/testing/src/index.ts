@@ -7,6 +7,12 @@ export {
   type RecordingLogger,
   recordingLogger,
 } from './recording-logger.ts';
-export { ReplayMismatchError, type ReplayOptions, replayHistories, replayHistory } from './replay.ts';
+export {
+  ReplayMismatchError,
+  type ReplayOptions,
+  recordHistory,
+  replayHistories,
+  replayHistory,
+} from './replay.ts';
 export { createTestEnv, type TestEnv, type TestEnvOptions } from './test-env.ts';
 export { type PostgresSources, testPostgres } from './test-postgres.ts';

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type ActivityFn,
   CLOSING_EVENTS,
+  type Client,
   describeCommand,
   ErrorCodes,
   NonDeterminismError,
@@ -144,4 +145,15 @@ function ending(e: Ending): unknown {
 
 function sameEnding(a: Ending, b: Ending): boolean {
   return isDeepStrictEqual(ending(a), ending(b));
+}
+
+/**
+ * Writes the history of `workflowId`'s latest run to `file`, as `replayHistories` reads it: a golden
+ * history for CI to replay against later code. Returns the number of events written.
+ * @example await recordHistory(env.client, handle.id, new URL('./histories/approved.json', import.meta.url));
+ */
+export async function recordHistory(client: Client, workflowId: string, file: URL): Promise<number> {
+  const history = await client.history(workflowId);
+  await writeFile(file, `${JSON.stringify(history, null, 2)}\n`);
+  return history.events.length;
 }

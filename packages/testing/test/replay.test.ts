@@ -1,9 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { WorkflowContext, WorkflowHistory } from '@reel/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, ReplayMismatchError, replayHistories, replayHistory } from '../src/index.ts';
+import {
+  createTestEnv,
+  ReplayMismatchError,
+  recordHistory,
+  replayHistories,
+  replayHistory,
+} from '../src/index.ts';
 
 async function reserve(item: string) {
   return `reserved ${item}`;
@@ -89,6 +96,22 @@ describe('replayHistories', () => {
       const err = await replayHistories(dir, { checkout }).catch((e) => e);
       expect(err.message).toContain('1 of 2 histories');
       expect(err.message).toContain("unknown.json: no workflow registered as 'gone'");
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
+describe('recordHistory', () => {
+  it("writes a run's history as replayHistories reads it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reel-histories-'));
+    try {
+      await using env = await createTestEnv({ workflows: { checkout }, activities: { reserve, charge } });
+      const handle = await env.client.start(checkout, 'lamp', { id: 'checkout-2' });
+      await handle.result();
+      const events = await recordHistory(env.client, handle.id, pathToFileURL(join(dir, 'lamp.json')));
+      expect(events).toBe((await env.client.history(handle.id)).events.length);
+      expect(await replayHistories(dir, { checkout })).toEqual(['lamp.json']);
     } finally {
       await rm(dir, { recursive: true });
     }
