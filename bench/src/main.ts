@@ -1,12 +1,14 @@
 // pnpm bench: every scenario, Reel and DBOS against one Postgres server (DATABASE_URL, else one
-// embedded server), a summary table on stdout, and docs/benchmarks.md. Knobs: see config.ts.
-import { readFile, writeFile } from 'node:fs/promises';
+// embedded server), a summary table on stdout, that server's figures of record in bench/results/,
+// and docs/benchmarks.md with both servers'. Knobs: see config.ts.
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { createTestDatabase, startEmbeddedPostgres } from '@reel/testing';
 import type { System } from './child.ts';
 import { config } from './config.ts';
 import { describeMachine } from './machine.ts';
 import { readAnalysis, summaryTable, targetsTable, writeReport } from './report.ts';
+import { loadRuns, saveRun } from './results.ts';
 import { fleetScenario } from './scenarios/fleet.ts';
 import { guardScenario } from './scenarios/guard.ts';
 import { memoryScenario } from './scenarios/memory.ts';
@@ -72,7 +74,8 @@ try {
       )
       .map(([k, v]) => (k === 'DATABASE_URL' ? 'DATABASE_URL set' : `${k}=${v}`))
       .join(' ');
-    const run = {
+    await saveRun({
+      server: process.env.DATABASE_URL ? 'stock' : 'embedded',
       machine,
       loadAfter: loadavg(),
       command: 'pnpm bench',
@@ -81,10 +84,8 @@ try {
       durationS: (Date.now() - started) / 1000,
       dbosVersion,
       sections,
-    };
-    // Kept so that `pnpm --filter @reel/bench render` can redo the page (e.g. after editing analysis.md).
-    await writeFile(new URL('../last-run.json', import.meta.url), JSON.stringify(run, null, 2));
-    await writeReport(config.out, { ...run, analysis: await readAnalysis() });
+    });
+    await writeReport(config.out, await loadRuns(), await readAnalysis());
     ctx.log(`wrote ${config.out}`);
   }
 } finally {

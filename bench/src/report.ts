@@ -1,6 +1,6 @@
-/** Writes the results as docs/benchmarks.md. */
+/** Writes the results as docs/benchmarks.md: the figures of record of both servers, side by side. */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Machine } from './machine.ts';
+import type { Run, ServerKind } from './results.ts';
 import type { Row, Section } from './section.ts';
 import { fmt, table } from './stats.ts';
 
@@ -15,63 +15,125 @@ export function targetsTable(sections: Section[]): string {
   const targets = sections.flatMap((s) => s.targets ?? []);
   return table(
     ['target', 'goal', 'measured', 'status'],
-    targets.map((t) => [t.name, t.goal, t.measured, t.met ? 'met' : '**not met**']),
+    targets.map((t) => [t.name, t.goal, t.measured, status(t.met)]),
   );
 }
 
-interface ReportInput {
-  machine: Machine;
-  loadAfter: number[];
-  command: string;
-  env: string;
-  date: Date;
-  durationS: number;
-  dbosVersion: string;
-  sections: Section[];
-  /** Hand-written analysis kept between runs (bench/analysis.md), appended as is. */
-  analysis: string;
+const status = (met: boolean) => (met ? 'met' : '**not met**');
+const label: Record<ServerKind, string> = { stock: 'stock', embedded: 'embedded' };
+
+/** One table of every row of `pick` from each run, joined on scenario and metric. */
+function sideBySide(runs: Run[], pick: (run: Run) => Row[]): string {
+  const keys = [...new Set(runs.flatMap((run) => pick(run).map((r) => `${r.scenario}\u0000${r.metric}`)))];
+  const headers = ['scenario', 'metric'];
+  for (const run of runs)
+    headers.push(...['Reel', 'DBOS', 'Reel / DBOS'].map((h) => `${h} (${label[run.server]})`));
+  return table(
+    headers,
+    keys.map((key) => {
+      const [scenario = '', metric = ''] = key.split('\u0000');
+      return [
+        scenario,
+        metric,
+        ...runs.flatMap((run) => {
+          const r = pick(run).find((row) => row.scenario === scenario && row.metric === metric);
+          return r ? [r.reel, r.dbos, r.ratio] : ['–', '–', '–'];
+        }),
+      ];
+    }),
+  );
 }
 
-export async function writeReport(path: string, r: ReportInput): Promise<void> {
-  const m = r.machine;
+function targets(runs: Run[]): string {
+  const names = [
+    ...new Set(runs.flatMap((run) => run.sections.flatMap((s) => s.targets ?? []).map((t) => t.name))),
+  ];
+  const headers = ['target', 'goal'];
+  for (const run of runs) headers.push(`measured (${label[run.server]})`, `status (${label[run.server]})`);
+  return table(
+    headers,
+    names.map((name) => {
+      const of = (run: Run) => run.sections.flatMap((s) => s.targets ?? []).find((t) => t.name === name);
+      const goal = runs.map(of).find(Boolean)?.goal ?? '';
+      return [
+        name,
+        goal,
+        ...runs.flatMap((run) => {
+          const t = of(run);
+          return t ? [t.measured, status(t.met)] : ['–', '–'];
+        }),
+      ];
+    }),
+  );
+}
+
+function measuredHow(runs: Run[]): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
+  const line = (name: string, value: (run: Run) => string) => [name, ...runs.map(value)];
+  return table(
+    ['', ...runs.map((run) => label[run.server])],
+    [
+      line('Reel', (r) => `commit ${r.machine.commit}`),
+      line('command', (r) => `\`${r.command}\`${r.env ? ` (${r.env})` : ''}`),
+      line(
+        'date',
+        (r) => `${r.date.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${fmt(r.durationS / 60)} minutes`,
+      ),
+      line('CPU', (r) => `${r.machine.cpu}, ${r.machine.cores} cores`),
+      line('memory', (r) => `${r.machine.memoryGiB.toFixed(1)} GiB`),
+      line('OS', (r) => r.machine.platform),
+      line('Node.js', (r) => r.machine.node),
+      line('Postgres', (r) => r.machine.postgres.split(', compiled by')[0] ?? r.machine.postgres),
+      line('DBOS Transact', (r) => r.dbosVersion),
+      line(
+        'load average (1, 5, 15 min)',
+        (r) => `before ${load(r.machine.loadBefore)}; after ${load(r.loadAfter)}`,
+      ),
+    ],
+  );
+}
+
+/** Writes the page from the figures of record of each server (`runs`, stock first) and the analysis. */
+export async function writeReport(path: string, runs: Run[], analysis: string): Promise<void> {
+  const titles = [...new Set(runs.flatMap((run) => run.sections.map((s) => s.title)))];
+  const sections = titles.map((title) => {
+    const found = runs.map((run) => run.sections.find((s) => s.title === title));
+    const section = found.find(Boolean) as Section;
+    const stamps = runs
+      .map((run, i) => (found[i]?.measured ? `${label[run.server]}: ${found[i]?.measured}` : ''))
+      .filter(Boolean);
+    const from = stamps.length ? `Measured in an earlier run (${stamps.join('; ')}).\n\n` : '';
+    return `## ${title}\n\n${from}${sideBySide(runs, (run) => run.sections.find((s) => s.title === title)?.rows ?? [])}\n\n${section.notes.join('\n\n')}\n`;
+  });
   const text = `# Benchmarks
 
-Reel against [DBOS Transact](https://github.com/dbos-inc/dbos-transact-ts) ${r.dbosVersion} on the same
-Postgres server in the same run, each in a database of its own. Every figure comes from one run of
-the command below and is written by it: do not edit this file by hand, run it again. The
-benchmark's code is in [\`bench/\`](../bench/); each scenario is one file in \`bench/src/scenarios/\`, and
-each measurement runs in a fresh Node process of its own.
+Reel against [DBOS Transact](https://github.com/dbos-inc/dbos-transact-ts) on the same Postgres
+server in the same run, each in a database of its own, on two servers: a **stock** PostgreSQL as a
+Linux distribution ships it (\`DATABASE_URL\`), and the **embedded** one \`pnpm bench\` starts when
+\`DATABASE_URL\` is not set. Every figure comes from a run of the command below and is written by it
+(\`bench/results/<server>.json\` keeps each server's last run): do not edit this file by hand, run it
+again. The benchmark's code is in [\`bench/\`](../bench/); each scenario is one file in
+\`bench/src/scenarios/\`, and each measurement runs in a fresh Node process of its own.
 
 ## How this was measured
 
-| | |
-|---|---|
-| Reel | commit ${m.commit} |
-| command | \`${r.command}\`${r.env ? ` (${r.env})` : ''} |
-| date | ${r.date.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${fmt(r.durationS / 60)} minutes |
-| CPU | ${m.cpu}, ${m.cores} cores |
-| memory | ${m.memoryGiB.toFixed(1)} GiB |
-| OS | ${m.platform} |
-| Node.js | ${m.node} |
-| Postgres | ${m.postgres} |
-| load average (1, 5, 15 min) | before ${load(m.loadBefore)}; after ${load(r.loadAfter)} |
+${measuredHow(runs)}
 
-Ratios compare figures of this one run. Wall-clock figures move with whatever else the machine
-runs; the CPU-per-workflow figures of scenario 1 move much less.
-
-## Summary
-
-${summaryTable(r.sections.flatMap((s) => s.rows))}
+Ratios compare figures of one run on one server. Wall-clock figures move with whatever else the
+machine runs; the CPU-per-workflow figures of scenario 1 move much less.
 
 ## Targets
 
-From the issue "Benchmarks against DBOS on the same Postgres", as ratios measured in one run.
+From the issue "Performance II", as ratios measured in one run; they are set for the stock server.
 
-${targetsTable(r.sections)}
+${targets(runs)}
 
-${r.sections.map((s) => `## ${s.title}\n\n${summaryTable(s.rows)}\n\n${s.notes.join('\n\n')}\n`).join('\n')}
-${r.analysis.trim() ? `\n${r.analysis.trim()}\n` : ''}`;
+## Summary
+
+${sideBySide(runs, (run) => run.sections.flatMap((s) => s.rows))}
+
+${sections.join('\n')}
+${analysis.trim() ? `\n${analysis.trim()}\n` : ''}`;
   await writeFile(path, text);
 }
 

@@ -26,6 +26,8 @@ export interface Section {
   targets?: Target[];
   /** Markdown paragraphs for docs/benchmarks.md: what was measured and how to read it. */
   notes: string[];
+  /** Set when the section was kept from an earlier run than the rest: its commit and day. */
+  measured?: string;
 }
 
 export interface BenchContext {

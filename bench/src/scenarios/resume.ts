@@ -111,9 +111,9 @@ export async function resumeScenario(ctx: BenchContext): Promise<Section> {
         ? [
             {
               name: `resume of a ${lastEvents.toLocaleString('en-US')}-event history`,
-              goal: '< 250 ms',
+              goal: '< 150 ms in a fresh process',
               measured: `${fmt(last.coldMs, 'ms')} in a fresh process, ${fmt(last.warmMs, 'ms')} warm`,
-              met: last.coldMs < 250,
+              met: last.coldMs < 150,
             },
           ]
         : [],
