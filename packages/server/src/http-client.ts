@@ -88,9 +88,7 @@ export class HttpClient {
   ): Promise<WorkflowHandle<WorkflowResult<W>>> {
     const type = workflowTypeOf(workflow);
     refuseTransaction(options);
-    const { id, onConflict, concurrency, priority, debounce, throttle } = options;
-    const json = assertJson(input, 'The workflow input');
-    const body = { type, id, input: json, onConflict, concurrency, priority, debounce, throttle };
+    const body = { type, input: assertJson(input, 'The workflow input'), ...options };
     const { body: started } = await this.request<{ workflowId: string; runId: string; created: boolean }>(
       'POST',
       '/v1/workflows',

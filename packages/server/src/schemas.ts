@@ -109,6 +109,14 @@ export const priorityOption = {
   description: 'Higher first, with ageing: each level is worth a minute of waiting. Default 0.',
 } as const;
 
+/** A duration: milliseconds, or text such as '10s'. */
+export function durationOption(description: string) {
+  return {
+    anyOf: [{ type: 'string' }, { type: 'integer' }],
+    description: `${description} Milliseconds, or a duration such as '10s' or '1 minute'.`,
+  } as const;
+}
+
 /** A start's `debounce` or `throttle`: a key and a period. */
 export function coalescingOption(description: string) {
   return {
@@ -116,10 +124,7 @@ export function coalescingOption(description: string) {
     description,
     properties: {
       key: flowKey,
-      period: {
-        anyOf: [{ type: 'string' }, { type: 'integer' }],
-        description: "Milliseconds, or a duration such as '10s' or '1 minute'.",
-      },
+      period: durationOption('The period.'),
     },
     required: ['key', 'period'],
     additionalProperties: false,

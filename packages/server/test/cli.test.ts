@@ -171,6 +171,28 @@ describe('reel workflow', () => {
     expect(described.stdout).toMatch(/^priority: +3$/m);
   });
 
+  it('starts with a delay, an execution timeout and attributes', async () => {
+    const flags = ['--start-delay', '1h', '--execution-timeout', '2h', '--attributes', '{"tenant":"cli"}'];
+    const started = await reelHere([
+      'workflow',
+      'start',
+      'quick',
+      '--id',
+      'cli-delayed',
+      ...flags,
+      ...remote(),
+    ]);
+    expect(started).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Started quick cli-delayed/) });
+    const [history] = (await h.client.history('cli-delayed')).events;
+    expect(history).toMatchObject({ type: 'workflow_started', executionTimeoutMs: 7_200_000 });
+    expect((await h.client.describe('cli-delayed')).attributes).toEqual({ tenant: 'cli' });
+    const bad = await reelHere(['workflow', 'start', 'quick', '--attributes', '[1]', ...remote()]);
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--attributes must be a JSON object'),
+    });
+  });
+
   it('describes a run without printing the fields it does not have', async () => {
     await h.client.start('waiting', undefined, { id: 'cli-no-input' });
     const described = await reelHere(['workflow', 'describe', 'cli-no-input', ...remote()]);

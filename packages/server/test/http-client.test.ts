@@ -1,5 +1,6 @@
 import { CancelledError, ReelError, WorkflowFailedError } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { HttpClient } from '../src/http-client.ts';
 import type { WorkflowClient } from '../src/workflow-client.ts';
@@ -202,6 +203,25 @@ describe('HttpClient over a real socket', () => {
     const second = await http.start(quick, 2, { throttle });
     expect([first.created, second.created, second.id]).toEqual([true, false, first.id]);
     expect(await http.describe(first.id)).toMatchObject({ priority: 3, input: 1 });
+  });
+
+  it('starts with a delay, an execution timeout and attributes like Client', async () => {
+    const options = { startDelay: '1 hour', executionTimeout: '2 hours', attributes: { tenant: 'acme' } };
+    const runs = [await http.start(quick, 1, options), await h.client.start(quick, 1, options)];
+    const started = await Promise.all(runs.map(async (run) => (await http.history(run.id)).events[0]));
+    expect(started[0]).toMatchObject({ type: 'workflow_started', executionTimeoutMs: 7_200_000 });
+    expect(started[0]?.type).toBe(started[1]?.type);
+    const listed = await http.list({ attributes: { tenant: 'acme' } });
+    expect(listed.items.map((run) => run.workflowId).sort()).toEqual(runs.map((run) => run.id).sort());
+    const sql = new pg.Client({ connectionString: db.connectionString });
+    await sql.connect();
+    const { rows } = await sql
+      .query<{ delay: number }>(
+        'select extract(epoch from ready_at - created_at)::int as delay from reel.workflows where workflow_id = any($1)',
+        [runs.map((run) => run.id)],
+      )
+      .finally(() => sql.end());
+    expect(rows).toEqual([{ delay: 3600 }, { delay: 3600 }]);
   });
 
   it("refuses the caller's transaction, which the server cannot join, and starts nothing", async () => {

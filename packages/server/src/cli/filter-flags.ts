@@ -21,12 +21,8 @@ export function filterOf(parsed: Parsed): BatchFilter {
   if (status !== undefined) filter.status = status.split(',') as WorkflowStatus[];
   const type = str(parsed, 'type');
   if (type !== undefined) filter.type = type;
-  const attributes = json(parsed, 'attributes');
-  if (attributes !== undefined) {
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
-      throw new UsageError(`--attributes must be a JSON object, e.g. --attributes '{"tenant":"acme"}'.`);
-    filter.attributes = attributes as Record<string, Json>;
-  }
+  const attributes = attributesOf(parsed);
+  if (attributes !== undefined) filter.attributes = attributes;
   for (const [flag, key] of [
     ['created-after', 'createdAfter'],
     ['created-before', 'createdBefore'],
@@ -42,4 +38,13 @@ export function filterOf(parsed: Parsed): BatchFilter {
   }
   if (parsed.values.latest === true) filter.latest = true;
   return filter;
+}
+
+/** `--attributes JSON`: a run's attributes (`workflow start`) or what they must contain (filters). */
+export function attributesOf(parsed: Parsed): Record<string, Json> | undefined {
+  const attributes = json(parsed, 'attributes');
+  if (attributes === undefined) return undefined;
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+    throw new UsageError(`--attributes must be a JSON object, e.g. --attributes '{"tenant":"acme"}'.`);
+  return attributes as Record<string, Json>;
 }

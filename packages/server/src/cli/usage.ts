@@ -13,7 +13,8 @@ Usage:
   reel migrate [--database-url URL] [--wait-for-database 2m] [--print-sql]
       Applies the schema migrations the database has not seen; --print-sql prints their SQL instead.
   reel workflow <command> ... [--url URL] [--api-key KEY] [--json]
-      start <type> [--id ID] [--input JSON] [--fail-if-exists] [--priority 0-10]
+      start <type> [--id ID] [--input JSON] [--fail-if-exists] [--start-delay 10m]
+            [--execution-timeout 1h] [--attributes JSON] [--priority 0-10]
             [--concurrency-key K --concurrency-limit N] [--debounce-key K --debounce-period 10s]
             [--throttle-key K --throttle-period 1m]
       signal <id> <name> [--payload JSON]

@@ -1,7 +1,18 @@
 import { ErrorCodes, type PendingWork, ReelError } from '@reel/sdk';
 import type { HttpClient } from '../http-client.ts';
-import { int, json, type Parsed, parse, parseJson, positional, REMOTE, str, UsageError } from './args.ts';
-import { FILTER_OPTIONS, filterOf } from './filter-flags.ts';
+import {
+  duration,
+  int,
+  json,
+  type Parsed,
+  parse,
+  parseJson,
+  positional,
+  REMOTE,
+  str,
+  UsageError,
+} from './args.ts';
+import { attributesOf, FILTER_OPTIONS, filterOf } from './filter-flags.ts';
 import { FLOW_OPTIONS, flowOf } from './flow-flags.ts';
 import { brief, printFields, printJson, printTable, say, when } from './format.ts';
 import { remoteClient, subcommand } from './remote.ts';
@@ -27,6 +38,8 @@ const OPTIONS = {
   id: { type: 'string' },
   input: { type: 'string' },
   'fail-if-exists': { type: 'boolean' },
+  'start-delay': { type: 'string' },
+  'execution-timeout': { type: 'string' },
   payload: { type: 'string' },
   args: { type: 'string' },
   timeout: { type: 'string' },
@@ -53,7 +66,13 @@ export async function workflowCommand(argv: string[]): Promise<void> {
     case 'start': {
       const type = positional(parsed, 0, 'workflow-type', command);
       const flow = flowOf(parsed);
-      const options = { id: str(parsed, 'id'), ...flow };
+      const options = {
+        id: str(parsed, 'id'),
+        startDelay: duration(parsed, 'start-delay'),
+        executionTimeout: duration(parsed, 'execution-timeout'),
+        attributes: attributesOf(parsed),
+        ...flow,
+      };
       const handle = await client.start(type, json(parsed, 'input') as never, options);
       // Checked here rather than with onConflict: 'fail', so that the hint names this command's flags.
       if (!handle.created && parsed.values['fail-if-exists'])

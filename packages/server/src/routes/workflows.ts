@@ -4,6 +4,7 @@ import { reelError, ServerErrorCodes } from '../errors.ts';
 import {
   coalescingOption,
   concurrencyOption,
+  durationOption,
   errorResponses,
   idParams,
   priorityOption,
@@ -64,6 +65,14 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
             },
             input: { description: 'Any JSON value.' },
             onConflict: { type: 'string', enum: ['useExisting', 'fail'], default: 'useExisting' },
+            startDelay: durationOption('The run becomes runnable this long after it is created.'),
+            executionTimeout: durationOption(
+              'The run fails with REEL_WORKFLOW_TIMEOUT if still open this long after it started.',
+            ),
+            attributes: {
+              type: 'object',
+              description: 'Stored with the run; list filters match them (attributes=).',
+            },
             concurrency: concurrencyOption,
             priority: priorityOption,
             debounce: coalescingOption(
@@ -198,7 +207,14 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
 /** What `POST /v1/workflows` takes: a type, an input, and the start options the API offers. */
 type StartBody = { type: string; input?: unknown } & Pick<
   StartOptions,
-  'id' | 'concurrency' | 'priority' | 'debounce' | 'throttle'
+  | 'id'
+  | 'startDelay'
+  | 'executionTimeout'
+  | 'attributes'
+  | 'concurrency'
+  | 'priority'
+  | 'debounce'
+  | 'throttle'
 > & { onConflict?: 'useExisting' | 'fail' };
 
 /** The run filter of a list query string, without its paging. */
