@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes } from '@reel/sdk';
 import { describe, expect, it } from 'vitest';
+import { CliErrorCodes } from '../src/cli/args.ts';
 import { ServerErrorCodes, STATUS_BY_CODE } from '../src/errors.ts';
 
 const root = new URL('../../../docs/', import.meta.url);
@@ -8,11 +9,20 @@ const serverDoc = await readFile(new URL('server.md', root), 'utf8');
 const catalogue = await readFile(new URL('errors.md', root), 'utf8');
 
 describe('docs/errors.md, the one catalogue', () => {
-  const serverPart = catalogue.slice(catalogue.indexOf('\n## Codes of the HTTP server\n'));
+  const part = (heading: string, next?: string) =>
+    catalogue.slice(
+      catalogue.indexOf(`\n## ${heading}\n`),
+      next ? catalogue.indexOf(`\n## ${next}\n`) : undefined,
+    );
+  const serverPart = part('Codes of the HTTP server', 'Codes of the CLI');
+  const codesOf = (text: string) => [...text.matchAll(/^### (REEL_[A-Z_]+)$/gm)].map((m) => m[1]);
 
   it('has a section for every server error code, in its server part, and none for a code that does not exist', () => {
-    const documented = [...serverPart.matchAll(/^### (REEL_[A-Z_]+)$/gm)].map((m) => m[1]);
-    expect(documented.sort()).toEqual(Object.values(ServerErrorCodes).sort());
+    expect(codesOf(serverPart).sort()).toEqual(Object.values(ServerErrorCodes).sort());
+  });
+
+  it("has a section for each of the CLI's own codes, in its CLI part", () => {
+    expect(codesOf(part('Codes of the CLI')).sort()).toEqual(Object.values(CliErrorCodes).sort());
   });
 
   it('has no server code that is also an SDK code, and documents every code the server answers with', () => {

@@ -1,6 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { toMs } from '@reel/sdk';
 
+/** The codes `--json` errors carry besides Reel's own (docs/errors.md, "Codes of the CLI"). */
+export const CliErrorCodes = { USAGE: 'REEL_USAGE', FAILED: 'REEL_FAILED' } as const;
+
 /** A mistake in how the command was called: exit code 2, with a hint. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -1,5 +1,5 @@
 import { ReelError } from '@reel/sdk';
-import { UsageError } from './args.ts';
+import { CliErrorCodes, UsageError } from './args.ts';
 import { ModuleLoadError } from './load-module.ts';
 import { USAGE } from './usage.ts';
 
@@ -37,10 +37,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const json = rest.includes('--json');
-    const code = err instanceof UsageError ? 'REEL_USAGE' : err instanceof ReelError ? err.code : undefined;
+    const code =
+      err instanceof UsageError
+        ? CliErrorCodes.USAGE
+        : err instanceof ReelError
+          ? err.code
+          : CliErrorCodes.FAILED;
     const message = (err as Error)?.message ?? String(err);
-    if (json)
-      process.stderr.write(`${JSON.stringify({ error: { code: code ?? 'REEL_FAILED', message } })}\n`);
+    if (json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
     else
       process.stderr.write(
         `reel: ${message}${err instanceof UsageError && !(err instanceof ModuleLoadError) ? '\nRun reel --help for usage.' : ''}\n`,
