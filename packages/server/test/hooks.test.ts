@@ -21,7 +21,7 @@ function parseNotice(body: unknown): Notice {
   return { stream, n };
 }
 const notices: HookOptions<Notice> = {
-  workflowType: 'waiting',
+  // Signals only: no workflow type to start.
   signature: { secret: GITHUB_SECRET, header: 'X-Signature' },
   body: parseNotice,
   deliveryId: { header: 'X-Delivery' },
@@ -297,9 +297,11 @@ describe('webhook triggers', () => {
       { ...base, signature: { ...base.signature, scheme: 'md5' } },
       { ...base, deliveryId: 'id' },
       { ...base, workflowType: '' },
+      { ...base, workflowType: undefined }, // a hook that starts names what it starts
+      { ...notices, workflowType: '' },
       { ...base, signal: { name: 'tick' } },
       { ...base, body: 'not a function' },
-      { ...notices, signal: { name: 'tick', start: 'no' } },
+      { ...notices, workflowType: 'waiting', signal: { name: 'tick', start: 'no' } },
       { ...notices, input: '/n' }, // a hook that never starts takes no input
     ];
     for (const options of bad) {

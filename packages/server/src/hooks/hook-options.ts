@@ -45,8 +45,8 @@ export interface HookSignature {
 
 /** The options of every hook, whatever its body type. */
 interface HookFields<B> {
-  /** The workflow type to start (or, with `signal.start: false`, that the hook signals). */
-  workflowType: string;
+  /** The workflow type to start; a hook that signals only (`signal.start: false`) needs none. */
+  workflowType?: string;
   /** Checked before anything else; a delivery that fails it starts nothing (401). */
   signature: HookSignature;
   /** The provider's id for the delivery, the same on a redelivery, e.g. `{ header: 'x-github-delivery' }` or `'/id'`. */
@@ -97,7 +97,11 @@ export function checkHooks(hooks: Record<string, HookOptions>): Map<string, Hook
   for (const [name, hook] of Object.entries(hooks)) {
     const where = `Hook '${name}'`;
     if (!NAME.test(name)) throw fail(`${where}: a hook name is 1 to 64 letters, digits, '-' or '_'.`);
-    if (typeof hook?.workflowType !== 'string' || hook.workflowType === '')
+    const starts = hook?.signal?.start !== false;
+    if (
+      (starts || hook.workflowType !== undefined) &&
+      (typeof hook?.workflowType !== 'string' || hook.workflowType === '')
+    )
       throw fail(`${where} needs workflowType, the workflow type it starts.`);
     checkSignature(hook.signature, where);
     checkValue(hook.deliveryId, `${where}: deliveryId`, true);

@@ -96,7 +96,7 @@ export async function hookRoutes(
         const input = readValue(hook.input ?? '', hookRequest);
         if (!hook.signal) {
           // The workflow id is the idempotency key: a redelivery finds the run the first one started.
-          const handle = await client.start(hook.workflowType, input as never, { id: workflowId });
+          const handle = await client.start(hook.workflowType as string, input as never, { id: workflowId });
           return reply
             .status(handle.created ? 201 : 200)
             .send({ workflowId, runId: handle.runId, created: handle.created, duplicate: !handle.created });
@@ -111,7 +111,7 @@ export async function hookRoutes(
           if (signal.start === false) await client.signal(workflowId, signal.name, payload);
           else
             run = await client.signalWithStart(
-              hook.workflowType,
+              hook.workflowType as string,
               input as never,
               { id: workflowId },
               signal.name,
