@@ -28,6 +28,9 @@ function Filters({ filter, onChange }) {
     <label>Attributes ${field('attributes', { placeholder: '{"customer":"acme"}' })}</label>
     <label>Created after ${field('createdAfter', { type: 'datetime-local', step: 1 })}</label>
     <label>before ${field('createdBefore', { type: 'datetime-local', step: 1 })}</label>
+    <label title="Leaves out runs a reset, a continue-as-new or a new start took over">
+      <input type="checkbox" name="latest" checked=${draft.latest === true} onChange=${(e) => setDraft({ ...draft, latest: e.target.checked })} />
+      latest run of each id only</label>
     <button type="submit">Filter</button>
   </form>`;
 }
@@ -57,6 +60,7 @@ export function WorkflowList() {
     attributes: filter.attributes,
     createdAfter: instant(filter.createdAfter),
     createdBefore: instant(filter.createdBefore),
+    latest: filter.latest ? 'true' : undefined,
   };
   const list = usePoll(
     () => api('GET', `v1/workflows${query({ ...params, status, limit: 25, cursor })}`),

@@ -151,6 +151,15 @@ describe('the dashboard', () => {
     expect((await client.describe('order-1', { runId: before.runId })).status).toBe('completed');
   });
 
+  it('lists only the latest run of each id when asked: the run a reset took over leaves the list', async () => {
+    await page.goto(`${url}/#/workflows`);
+    const rows = page.locator('table.runs tbody tr', { hasText: 'order-1' });
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.check('input[name=latest]');
+    await page.click('form.filters button[type=submit]');
+    await expect.poll(() => rows.count()).toBe(1);
+  });
+
   it("links a child to its parent and back, and shows a workflow id's runs, each one's page a click away", async () => {
     await (await client.start('family', 'kettle', { id: 'family-1' })).result();
     await page.goto(`${url}/#/workflows/family-1-child`);
