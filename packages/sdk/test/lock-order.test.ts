@@ -52,7 +52,13 @@ async function threeHeldRuns(): Promise<ClaimedRun[]> {
   const type = `t_${randomUUID().slice(0, 8)}`;
   await store.registerTypes([type], new Date());
   for (let i = 0; i < 3; i++)
-    await store.start({ workflowId: `wf-${randomUUID()}`, runId: randomUUID(), type, now: new Date() });
+    await store.start({
+      workflowId: `wf-${randomUUID()}`,
+      runId: randomUUID(),
+      type,
+      input: null,
+      now: new Date(),
+    });
   const runs = await store.claim('worker-1', [type], 3, new Date(), LEASE);
   expect(runs).toHaveLength(3);
   return runs.sort((p, q) => (p.runId < q.runId ? -1 : 1));
