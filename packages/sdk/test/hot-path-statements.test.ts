@@ -65,6 +65,7 @@ beforeAll(async () => {
   await migrate(pool);
   await seed();
 });
+afterAll(() => pool?.end());
 
 /**
  * Rows in every run-scoped table, analyzed, so that the planner chooses as it would in production:
@@ -72,13 +73,10 @@ beforeAll(async () => {
  */
 async function seed(): Promise<void> {
   await pool.query(`
-    insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at, ready_at, closed_at,
-                                parent_run_id, parent_cmd)
+    insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at, ready_at, closed_at)
     select gen_random_uuid(), 'wf-' || i, 't' || i % 10, case when i % 2 = 0 then 'running' else 'completed' end,
-           now(), now(), case when i % 2 = 0 then now() end, case when i % 2 = 1 then now() end, null, null
+           now(), now(), case when i % 2 = 0 then now() end, case when i % 2 = 1 then now() end
       from generate_series(1, 20000) i;
-    update reel.workflows c set parent_run_id = p.run_id, parent_cmd = 1
-      from reel.workflows p where p.workflow_id = 'wf-1' and c.workflow_id in ('wf-2', 'wf-3');
     insert into reel.history (run_id, seq, type, data, at)
     select w.run_id, s, 'activity_completed', '{}', now() from reel.workflows w, generate_series(0, 4) s;
     insert into reel.inbox (run_id, kind, payload, created_at)
@@ -91,14 +89,17 @@ async function seed(): Promise<void> {
     select workflow_id, 'u', run_id, now() from reel.workflows where status = 'running' limit 1000;
     analyze;`);
 }
-afterAll(() => pool?.end());
 
 /** Every SQL text exported by the store's `*-queries.ts` files, by name. */
 async function statements(): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const file of (await readdir(FOLDER)).filter((f) => f.endsWith('-queries.ts')).sort()) {
     const module: Record<string, unknown> = await import(new URL(file, FOLDER).href);
-    for (const [name, value] of Object.entries(module)) if (typeof value === 'string') found.set(name, value);
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value !== 'string') continue;
+      if (found.has(name)) throw new Error(`${name} is exported by two *-queries.ts files`);
+      found.set(name, value);
+    }
   }
   return found;
 }
