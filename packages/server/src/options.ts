@@ -38,6 +38,12 @@ export interface JwtAuthOptions {
 export interface ReelPluginOptions {
   /** A `Client` you own (you close it), or a connection string (the server makes one and closes it on `app.close()`). */
   client: Client | { connectionString: string };
+  /**
+   * Where `GET /v1/workflows` and `GET /v1/workflow-counts`, the reads over many runs, go: a read
+   * replica's `Client` or connection string. Default `client`. Every other route, reads of one
+   * workflow included, stays on `client`, the primary (docs/scaling.md#read-replicas).
+   */
+  readClient?: Client | { connectionString: string };
   /** When set and non-empty, every route but /healthz and /readyz needs `Authorization: Bearer <key>` (or a JWT, with `jwt`). */
   apiKeys?: ApiKey[];
   /** Accept bearer JWTs, their scopes taken from a claim; with or without `apiKeys`. */

@@ -1,12 +1,12 @@
 import { Client } from '@reel/sdk';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { installAuth } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { checkHooks } from './hooks/hook-options.ts';
-import { prometheusMetrics } from './metrics.ts';
+import { type PrometheusMetrics, prometheusMetrics } from './metrics.ts';
 import { registerDocs, registerOpenApi } from './openapi.ts';
 import type { ReelPluginOptions } from './options.ts';
 import { batchRoutes } from './routes/batches.ts';
@@ -25,19 +25,17 @@ import { workflowRoutes } from './routes/workflows.ts';
 import { sharedSchemas } from './schemas.ts';
 
 async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<void> {
-  // Duck-typed rather than instanceof, so a Client from another copy of @reel/sdk is used as is.
-  const given = options.client as Partial<Client> & { connectionString?: string };
-  const owned = typeof given.start !== 'function';
   const metrics = prometheusMetrics(options.metrics);
   // A client of yours counts the runs it starts if you gave it `metrics` (the same registry's).
-  const client = owned
-    ? new Client({ connectionString: given.connectionString as string, metrics, logger: app.log })
-    : (options.client as Client);
+  const owned: Client[] = [];
+  const client = clientOf(options.client, owned, { metrics, logger: app.log });
+  const readClient =
+    options.readClient === undefined ? client : clientOf(options.readClient, owned, { logger: app.log });
   const pool = (client.store as { pool?: pg.Pool }).pool;
   const unwatch = pool && metrics.watchDatabase(pool);
   app.addHook('onClose', async () => {
     unwatch?.();
-    if (owned) await client.close();
+    await Promise.all(owned.map((c) => c.close()));
   });
 
   // JSON only. Fastify's default text/plain parser would hand the schema a string (400 "body must be
@@ -49,7 +47,7 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   await registerOpenApi(app);
   await registerDocs(app, options.publicDocs ?? false);
 
-  const context: RouteContext = { client, metrics, pool, bodyLimit: options.bodyLimit };
+  const context: RouteContext = { client, readClient, metrics, pool, bodyLimit: options.bodyLimit };
   healthRoutes(app, context);
   workflowRoutes(app, context);
   countRoutes(app, context);
@@ -63,6 +61,22 @@ async function reel(app: FastifyInstance, options: ReelPluginOptions): Promise<v
   batchRoutes(app, context);
   await hookRoutes(app, context, checkHooks(options.hooks ?? {}));
   await registerDashboard(app);
+}
+
+/** The `Client` given, or one made from the connection string given (added to `owned`, to close). */
+function clientOf(
+  given: Client | { connectionString: string },
+  owned: Client[],
+  options: { metrics?: PrometheusMetrics; logger: FastifyBaseLogger },
+): Client {
+  // Duck-typed rather than instanceof, so a Client from another copy of @reel/sdk is used as is.
+  if (typeof (given as Partial<Client>).start === 'function') return given as Client;
+  const client = new Client({
+    connectionString: (given as { connectionString: string }).connectionString,
+    ...options,
+  });
+  owned.push(client);
+  return client;
 }
 
 /**

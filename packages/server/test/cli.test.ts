@@ -266,6 +266,22 @@ describe('reel workflow', () => {
 });
 
 describe('reel worker, migrate and dev', () => {
+  it('refuses a --read-database-url that is not a postgres:// URL, as a usage error (2)', async () => {
+    const run = await reelHere([
+      'server',
+      '--port',
+      '0',
+      '--database-url',
+      db.connectionString,
+      '--read-database-url',
+      'mysql://replica/db',
+    ]);
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('The read database URL must start with postgres:// or postgresql://'),
+    });
+  });
+
   it('gives usage errors (2) for a missing module or one without workflows, failures (1) for an unreachable database or an insecure bind', async () => {
     const [missing, empty, down, migrated, insecure] = await Promise.all([
       reel(['worker', '--workflows', `${fixtures}/nope.ts`, '--database-url', db.connectionString]),

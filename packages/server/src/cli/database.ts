@@ -12,16 +12,24 @@ export function connectionString(parsed: Parsed): string {
   const value = str(parsed, 'database-url') ?? process.env.DATABASE_URL;
   if (!value)
     throw new UsageError('Pass --database-url postgres://user:password@host:5432/db, or set DATABASE_URL.');
+  return postgresUrl(value, 'The database URL');
+}
+
+/** A read replica's connection string, from --read-database-url or REEL_READ_DATABASE_URL, if given. */
+export function readConnectionString(parsed: Parsed): string | undefined {
+  const value = str(parsed, 'read-database-url') ?? process.env.REEL_READ_DATABASE_URL;
+  return value ? postgresUrl(value, 'The read database URL') : undefined;
+}
+
+function postgresUrl(value: string, what: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`The database URL is not a URL; expected postgres://user:password@host:5432/db.`);
+    throw new UsageError(`${what} is not a URL; expected postgres://user:password@host:5432/db.`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(
-      `The database URL must start with postgres:// or postgresql://, not ${url.protocol}//.`,
-    );
+    throw new UsageError(`${what} must start with postgres:// or postgresql://, not ${url.protocol}//.`);
   }
   return value;
 }

@@ -10,6 +10,7 @@ import {
   connectionString,
   DATABASE,
   describeDatabase,
+  readConnectionString,
   waitForDatabase,
 } from './database.ts';
 import { JWT_FLAGS, jwtFromFlags } from './jwt-flags.ts';
@@ -47,6 +48,7 @@ export async function migrateCommand(argv: string[]): Promise<void> {
 export async function serverCommand(argv: string[]): Promise<void> {
   const parsed = parse('server', argv, {
     ...DATABASE,
+    'read-database-url': { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     'api-keys': { type: 'string' },
@@ -56,6 +58,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
     hooks: { type: 'string' },
   });
   const connection = connectionString(parsed);
+  const readConnection = readConnectionString(parsed);
   const apiKeys = parseApiKeys(str(parsed, 'api-keys') ?? process.env.REEL_API_KEYS ?? '');
   const jwt = jwtFromFlags(parsed);
   const hooksModule = str(parsed, 'hooks') ?? process.env.REEL_HOOKS;
@@ -63,6 +66,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   await checkConnection(connection, waitForDatabase(parsed));
   const { app, url } = await startServer({
     client: { connectionString: connection },
+    readClient: readConnection === undefined ? undefined : { connectionString: readConnection },
     host: str(parsed, 'host') ?? process.env.REEL_HOST ?? '127.0.0.1',
     port: int(parsed, 'port') ?? Number(process.env.REEL_PORT ?? 8080),
     apiKeys,
@@ -75,7 +79,7 @@ export async function serverCommand(argv: string[]): Promise<void> {
   // Before saying it runs: whoever reads that may signal it at once.
   onShutdown('closing the server: no new requests, those in progress finish first', () => app.close(), say);
   say(
-    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}${hooks ? `, webhooks ${Object.keys(hooks).join(', ')}` : ''}.`,
+    `Reel server on ${url} (docs ${url}/docs), Postgres ${describeDatabase(connection)}${readConnection ? ` (lists from ${describeDatabase(readConnection)})` : ''}, ${apiKeys.length ? `${apiKeys.length} API key(s)` : 'no API keys'}${jwt ? ', JWT auth' : ''}${hooks ? `, webhooks ${Object.keys(hooks).join(', ')}` : ''}.`,
   );
 }
 

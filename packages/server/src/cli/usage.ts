@@ -4,7 +4,7 @@ export const USAGE = `reel: run and drive Reel durable workflows
 Usage:
   reel dev --workflows <module> [--port 8080] [--host 127.0.0.1] [--dir .reel] [--hooks <module>]
       Embedded Postgres under ./.reel, the API server and a worker in one process.
-  reel server [--database-url URL] [--wait-for-database 2m] [--host 127.0.0.1] [--port 8080] [--api-keys KEYS] [--allow-insecure] [--public-docs]
+  reel server [--database-url URL] [--read-database-url URL] [--wait-for-database 2m] [--host 127.0.0.1] [--port 8080] [--api-keys KEYS] [--allow-insecure] [--public-docs]
               [--jwt-secret S | --jwt-jwks-url URL] [--jwt-issuer I] [--jwt-audience A] [--jwt-scope-claim C]
               [--jwt-scope-prefix P] [--hooks <module>]
       The HTTP API (/v1, /docs, /metrics) against Postgres. --hooks: a module exporting { hooks } (webhook triggers).

@@ -8,7 +8,7 @@ import { FILTER_PROPERTIES, type ListQuery, listFilter } from './workflows.ts';
  * How many runs are in each status, for the list's filter tabs. A path of its own rather than
  * `/v1/workflows/counts`, which would hide the workflow whose id is `counts`.
  */
-export function countRoutes(app: FastifyInstance, { client }: RouteContext): void {
+export function countRoutes(app: FastifyInstance, { readClient }: RouteContext): void {
   app.get<{ Querystring: Omit<ListQuery, 'status' | 'limit' | 'cursor'> }>(
     '/v1/workflow-counts',
     {
@@ -38,7 +38,7 @@ export function countRoutes(app: FastifyInstance, { client }: RouteContext): voi
       const counts = await Promise.all(
         WORKFLOW_STATUSES.map(async (status: WorkflowStatus) => [
           status,
-          await client.batches.count({ ...filter, status }),
+          await readClient.batches.count({ ...filter, status }),
         ]),
       );
       return { counts: Object.fromEntries(counts) };

@@ -37,7 +37,7 @@ export const FILTER_PROPERTIES = {
 } as const;
 
 /** Start, list and describe. */
-export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: RouteContext): void {
+export function workflowRoutes(app: FastifyInstance, { client, readClient, bodyLimit }: RouteContext): void {
   app.post<{ Body: StartBody }>(
     '/v1/workflows',
     {
@@ -150,7 +150,7 @@ export function workflowRoutes(app: FastifyInstance, { client, bodyLimit }: Rout
       const filter: ListFilter = { ...listFilter(request.query) };
       if (limit !== undefined) filter.limit = Number(limit);
       if (cursor !== undefined) filter.cursor = cursor;
-      return client.list(filter);
+      return readClient.list(filter);
     },
   );
 

@@ -92,6 +92,8 @@ export const CLOSE = commitWith(
  * element per run ($11 a lease extension in ms, $19 the store's clock: null for the database's);
  * $13–$17: the events of all of them; $18: the inbox ids they consumed. Arrays, not a JSON
  * document: JSON functions cannot read a \u0000 in a string, which a payload may hold. One row per run.
+ * Its rows are locked first, in run_id order (`locked`): Postgres CPU for 50 runs 5.57 → 6.21 ms
+ * (median of 400, interleaved), no more per workflow than noise at 50 in flight.
  */
 export const COMMIT_MANY = `
 with req as (
@@ -99,6 +101,13 @@ with req as (
                        $8::boolean[], $9::bigint[], $10::timestamptz[], $11::float8[], $12::timestamptz[],
                        $19::timestamptz[])
     as r(run_id, token, first_seq, n, status, result, error, release, inbox_version, ready_at, lease_ms, now, clock)
+), locked as (
+  -- the rows locked first, in run_id order, as RENEW locks them: fence alone locks them in the order
+  -- of $1, and a renewal or group commit of the same runs in another order deadlocked with it (40P01)
+  select w.run_id from reel.workflows w join req r on w.run_id = r.run_id and w.fencing_token = r.token
+   where w.run_id = any($1::uuid[]) and w.lease_owner is not null
+   order by w.run_id
+     for update of w
 ), fence as (
   update reel.workflows w
      set history_length = w.history_length + r.n,
@@ -112,7 +121,7 @@ with req as (
                          when r.release and w.inbox_version = r.inbox_version then r.ready_at
                          else coalesce(coalesce(r.clock, now()) + r.lease_ms * interval '1 millisecond', w.ready_at) end
     from req r
-   where w.run_id = any($1::uuid[]) -- lets the planner use the primary key (it guesses 100 rows for unnest)
+   where w.run_id in (select run_id from locked)
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
      and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version

@@ -46,9 +46,21 @@ update reel.workflows
        ready_at = $5, lease_owner = null, updated_at = $4
  where run_id = $1 and fencing_token = $2 and lease_owner is not null`;
 
-/** Extends held leases to $2 ms from the store's clock ($4; null: the database's). */
+/**
+ * Extends held leases to $2 ms from the store's clock ($4; null: the database's). The rows are locked
+ * first, in run_id order, as `COMMIT_MANY` locks them: an update locks rows in the order its join
+ * meets them (here the order of $1), and a renewal and a group commit of the same runs in two orders
+ * deadlocked (40P01). The lock costs little: Postgres CPU for a renewal of 50 runs 4.31 → 4.67 ms
+ * (median of 400, interleaved).
+ */
 export const RENEW = `
+with held as (
+  select w.run_id from reel.workflows w join unnest($1::uuid[], $3::bigint[]) as l(run_id, token) on w.run_id = l.run_id
+   where w.fencing_token = l.token and w.lease_owner is not null
+   order by w.run_id
+     for update of w
+)
 update reel.workflows w set ready_at = coalesce($4::timestamptz, now()) + $2::float8 * interval '1 millisecond'
-  from unnest($1::uuid[], $3::bigint[]) as l(run_id, token)
- where w.run_id = l.run_id and w.fencing_token = l.token and w.lease_owner is not null
+  from held h
+ where w.run_id = h.run_id
 returning w.run_id`;

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { useTestDatabase } from '@reel/testing/vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ClaimedRun, type CommitRequest, migrate, PostgresStore } from '../src/index.ts';
+import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
+import { PostgresLeases } from '../src/store/postgres/postgres-leases.ts';
+
+/**
+ * A worker's statements that update several of its runs' rows (the lease renewal, a group commit)
+ * lock them in one order, run_id: two of them never wait for each other in a cycle (40P01), whatever
+ * order their runs come in.
+ */
+
+const db = useTestDatabase();
+let store: PostgresStore;
+let pool: pg.Pool;
+const LEASE = 30_000;
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: db.connectionString });
+  await migrate(pool);
+  // Runs enough for the planner to reach rows by their key, as it does in production (each statement
+  // then meets its rows in the order of its arrays); over a near-empty table it scans them in the
+  // order they are stored.
+  await pool.query(`
+    insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at, closed_at)
+    select gen_random_uuid(), 'old-' || i, 'old', 'completed', now(), now(), now() from generate_series(1, 10000) i;
+    analyze reel.workflows`);
+  store = new PostgresStore({ connectionString: db.connectionString });
+});
+afterAll(async () => {
+  await store?.close();
+  await pool?.end();
+});
+
+/** A pool of one connection, and that connection's backend pid. */
+async function connection(): Promise<{ pool: pg.Pool; pid: number }> {
+  const one = new pg.Pool({ connectionString: db.connectionString, max: 1 });
+  const { rows } = await one.query('select pg_backend_pid() as pid');
+  return { pool: one, pid: rows[0].pid };
+}
+
+/** Resolves once backend `pid` waits for a lock. */
+async function untilWaiting(pid: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const { rows } = await pool.query(
+      "select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1",
+      [pid],
+    );
+    if (rows[0]?.waiting) return;
+    if (i > 1000) throw new Error(`backend ${pid} never waited for a lock`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Three runs claimed by one worker, in run_id order. */
+async function threeHeldRuns(): Promise<ClaimedRun[]> {
+  const type = `t_${randomUUID().slice(0, 8)}`;
+  await store.registerTypes([type], new Date());
+  for (let i = 0; i < 3; i++)
+    await store.start({
+      workflowId: `wf-${randomUUID()}`,
+      runId: randomUUID(),
+      type,
+      input: null,
+      now: new Date(),
+    });
+  const runs = await store.claim('worker-1', [type], 3, new Date(), LEASE);
+  expect(runs).toHaveLength(3);
+  return runs.sort((p, q) => (p.runId < q.runId ? -1 : 1));
+}
+
+const commitOf = (run: ClaimedRun): CommitRequest => ({
+  runId: run.runId,
+  fencingToken: run.fencingToken,
+  now: new Date(),
+  events: [],
+  consumedInbox: [],
+  leaseMs: LEASE,
+});
+
+it.each([
+  ['a renewal of [b, x, a] waits at x; a group commit of [a, b] then waits at b', 'renewal'],
+  ['a group commit of [b, x, a] waits at x; a renewal of [a, b] then waits at b', 'commit'],
+] as const)('%s: neither deadlocks once x is free', async (_, first) => {
+  const [a, b, x] = (await threeHeldRuns()) as [ClaimedRun, ClaimedRun, ClaimedRun];
+  const renewing = await connection();
+  const committing = await connection();
+  const leases = new PostgresLeases(renewing.pool, () => null);
+  const commits = new PostgresCommits(committing.pool, () => null);
+  // The statement that `GroupCommit` sends for several runs, called directly to pick its runs' order.
+  const commitMany = (runs: ClaimedRun[]) =>
+    (commits as unknown as { commitMany(reqs: CommitRequest[]): Promise<{ fenced: boolean }[]> }).commitMany(
+      runs.map(commitOf),
+    );
+  const holder = new pg.Client({ connectionString: db.connectionString });
+  await holder.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from reel.workflows where run_id = $1 for update', [x.runId]);
+
+    const renew = (runs: ClaimedRun[]) => leases.renew(runs, new Date(), LEASE);
+    const [firstDone, firstPid] =
+      first === 'renewal' ? [renew([b, x, a]), renewing.pid] : [commitMany([b, x, a]), committing.pid];
+    firstDone.catch(() => {}); // settled below
+    await untilWaiting(firstPid);
+    const [secondDone, secondPid] =
+      first === 'renewal' ? [commitMany([a, b]), committing.pid] : [renew([a, b]), renewing.pid];
+    secondDone.catch(() => {});
+    await untilWaiting(secondPid);
+    await holder.query('commit');
+
+    const settled = await Promise.allSettled([firstDone, secondDone]);
+    expect(
+      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
+    ).toEqual(['ok', 'ok']);
+    const [renewed, committed] = (first === 'renewal' ? settled : [settled[1], settled[0]]).map(
+      (s) => (s as PromiseFulfilledResult<unknown>).value,
+    );
+    expect(renewed).toEqual([]); // no lease lost
+    // every run of the group commit written under its lease
+    expect((committed as { fenced: boolean }[]).map((c) => c.fenced)).toEqual(
+      first === 'renewal' ? [true, true] : [true, true, true],
+    );
+  } finally {
+    await holder.end();
+    await renewing.pool.end();
+    await committing.pool.end();
+  }
+});
