@@ -179,7 +179,7 @@ export class RunDriver {
     if (this.exec.outcome) return this.close(this.exec.outcome);
     // Validated against the state everything delivered so far made; an accepted update reaches the
     // code before the next flush, which records its handler's first steps with it (the replay rule).
-    if (await this.updates.settle()) {
+    if (this.inbox.updates.length > 0 && (await this.updates.settle())) {
       this.stepper.again = true;
       return;
     }
@@ -198,9 +198,11 @@ export class RunDriver {
       this.cancelChildrenPending = false;
       await this.children.cancel();
     }
-    if (due.length > 0 && !(await this.writes.leaseHeld())) return;
+    // Awaited only when the lease needs proving: most steps go on without a turn of the event loop.
+    if (due.length > 0 && !(this.writes.proven() || (await this.writes.leaseHeld()))) return;
     for (const activity of due) this.activities.start(activity, () => this.ended);
-    const unqueued = await this.tasks.sync();
+    const syncing = this.tasks.sync();
+    const unqueued = syncing && (await syncing);
     if (unqueued) return this.park(unqueued);
     const startChildren = !this.host.draining && !this.inbox.held && this.children.unstarted();
     if (startChildren && !(await this.writes.leaseHeld())) return;
@@ -218,14 +220,15 @@ export class RunDriver {
       this.stepper.again = true;
       return;
     }
-    await this.wait(now);
+    const suspending = this.wait(now);
+    if (suspending) await suspending;
   }
 
   /**
    * Stays (sticky, activities in flight, or for up to `stickyMs` a task under way) with a timer for
-   * the next wake time, or suspends.
+   * the next wake time, or suspends (then returns the suspension under way).
    */
-  private async wait(now: Date): Promise<void> {
+  private wait(now: Date): Promise<void> | undefined {
     this.writes.waited();
     const localDue = this.host.draining && this.activities.waiting().length > 0;
     const next = localDue ? now : nextWake(this.exec, this.activities.retryTimes());
@@ -236,15 +239,16 @@ export class RunDriver {
       !staying &&
       (this.host.draining || next === undefined || next.getTime() - now.getTime() > this.host.stickyMs)
     ) {
-      if (await this.flushed(this.writes.suspend(next ?? null))) {
+      return this.flushed(this.writes.suspend(next ?? null)).then((suspended) => {
+        if (!suspended) return;
         if (next) this.host.wakeAt(next);
         this.end();
-      }
-      return;
+      });
     }
     const wake = staying && !(next && next < stay) ? stay : next;
     if (wake)
       this.timer = setTimeout(() => this.poke(), timerDelay(wake.getTime() - this.host.clock().getTime()));
+    return undefined;
   }
 
   /** Turns new inbox items into history events (they are deleted when those events are flushed). */
@@ -295,10 +299,11 @@ export class RunDriver {
   }
 
   /** True if the write went through; otherwise the step must go again (`kept`, `unread`) or stop (`lost`). */
-  private async flushed(write: Promise<CommitOutcome>): Promise<boolean> {
-    const outcome = await write;
-    if (outcome === 'kept' || outcome === 'unread') this.stepper.again = true;
-    return outcome === 'ok';
+  private flushed(write: Promise<CommitOutcome>): Promise<boolean> {
+    return write.then((outcome) => {
+      if (outcome === 'kept' || outcome === 'unread') this.stepper.again = true;
+      return outcome === 'ok';
+    });
   }
 
   private park(err: ReelError): Promise<void> {
