@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
+  boundLogger,
   type ClaimedRun,
   type ClosedRun,
   type CommitOutcome,
@@ -64,7 +65,7 @@ export class RunDriver {
     leaseDeadline: number,
   ) {
     this.done = new Promise((resolve) => (this.finish = resolve));
-    this.log = host.logger.child({ workflowId: run.workflowId, runId: run.runId, type: run.type });
+    this.log = boundLogger(host.logger, { workflowId: run.workflowId, runId: run.runId, type: run.type });
     const exec = () => this.exec;
     const writesHost = { ...host, lost: () => this.leaseLost() };
     this.writes = new RunWrites(writesHost, run, exec, this.inbox, leaseDeadline);

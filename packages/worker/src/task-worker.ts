@@ -1,6 +1,7 @@
 import {
   type ActivityFn,
   activityOptions,
+  boundLogger,
   type ClaimedTask,
   ErrorCodes,
   errorFields,
@@ -154,7 +155,7 @@ export class TaskWorker {
 
   private execute(task: ClaimedTask): void {
     const { store, clock, activities, metrics } = this.options;
-    const logger = this.options.logger.child({
+    const logger = boundLogger(this.options.logger, {
       workflowId: task.workflowId,
       runId: task.runId,
       taskQueue: task.queue,
