@@ -88,86 +88,122 @@ class LazyAbort {
 export function runAttempt(
   fn: ActivityFn,
   args: Json[],
-  context: Omit<ActivityContext, 'signal' | 'heartbeat' | 'lastHeartbeat'>,
+  context: AttemptNames,
   timeoutMs: number,
   control: AttemptControl,
   heartbeat: HeartbeatOptions = {},
 ): Promise<AttemptResult> {
-  return new Promise((resolve) => {
-    const abort = new LazyAbort();
-    let ended = false;
-    let beatTimer: NodeJS.Timeout | undefined;
-    const settle = (end: () => void) => {
-      if (ended) return;
-      ended = true;
-      clearTimeout(timer);
-      clearTimeout(beatTimer);
-      end();
-    };
-    const stop = (reason: unknown) => {
-      abort.abort(reason);
-      settle(() => resolve(failed(toErrorInfo(reason))));
-    };
-    const timer = setTimeout(() => {
-      stop(
+  return new Promise((resolve) => new Attempt(context, timeoutMs, heartbeat, resolve).run(fn, args, control));
+}
+
+type AttemptNames = Omit<ActivityContext, 'signal' | 'heartbeat' | 'lastHeartbeat'>;
+
+/** One attempt under way: its timers, its signal, its last heartbeat details; settles once. */
+class Attempt {
+  private ended = false;
+  private readonly abort = new LazyAbort();
+  private readonly timer: NodeJS.Timeout;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private latest: Json | undefined;
+
+  constructor(
+    private readonly context: AttemptNames,
+    timeoutMs: number,
+    private readonly heartbeat: HeartbeatOptions,
+    private readonly resolve: (result: AttemptResult) => void,
+  ) {
+    this.latest = heartbeat.last;
+    this.timer = setTimeout(() => {
+      this.stop(
         new ReelError(
           ErrorCodes.ACTIVITY_TIMEOUT,
           `Activity '${context.activity}' attempt ${context.attempt} exceeded its start-to-close timeout of ${timeoutMs} ms.`,
         ),
       );
     }, timeoutMs);
-    const arm = () => {
-      const ms = heartbeat.timeoutMs;
-      if (ms === undefined) return;
-      clearTimeout(beatTimer);
-      beatTimer = setTimeout(() => {
-        stop(
-          new ReelError(
-            ErrorCodes.ACTIVITY_TIMEOUT,
-            `Activity '${context.activity}' attempt ${context.attempt} did not heartbeat within its heartbeat timeout of ${ms} ms. Call activityContext().heartbeat() more often, or raise heartbeatTimeout.`,
-          ),
-        );
-      }, ms);
-    };
-    let latest = heartbeat.last;
-    const beat = (details?: Json) => {
-      if (abort.aborted) return;
-      if (details !== undefined) {
-        const checked = assertJson(details, `The heartbeat details of activity '${context.activity}'`);
-        latest = JSON.parse(JSON.stringify(checked)) as Json; // a snapshot: later mutations are not progress
-        heartbeat.onDetails?.(latest);
-      }
-      arm();
-    };
-    arm();
-    const failed = (info: ErrorInfo): AttemptResult => ({
-      ok: false,
-      error: latest === undefined ? info : { ...info, details: { lastHeartbeat: latest } },
-    });
-    const returned = (value: unknown) =>
-      settle(() => {
-        try {
-          resolve({ ok: true, value: assertJson(value, `The result of activity '${context.activity}'`) });
-        } catch (err) {
-          resolve(failed({ ...toErrorInfo(err), nonRetryable: true }));
-        }
-      });
-    const threw = (err: unknown) => settle(() => resolve(failed(toErrorInfo(err))));
-    control.attach({ stop, cancel: (reason) => abort.abort(reason) });
-    if (ended) return;
+    this.arm();
+  }
+
+  run(fn: ActivityFn, args: Json[], control: AttemptControl): void {
+    control.attach(this);
+    if (this.ended) return;
+    const attempt = this;
     const scope: ActivityContext = {
-      ...context,
+      ...this.context,
       get signal() {
-        return abort.signal;
+        return attempt.abort.signal;
       },
-      heartbeat: beat,
-      ...(heartbeat.last === undefined ? {} : { lastHeartbeat: heartbeat.last }),
+      heartbeat: (details) => this.beat(details),
+      ...(this.heartbeat.last === undefined ? {} : { lastHeartbeat: this.heartbeat.last }),
     };
     try {
       // A settlement after the attempt ended (a timeout, a stop) is ignored.
-      Promise.resolve(activityStorage.run(scope, () => fn(...args))).then(returned, threw);
+      Promise.resolve(activityStorage.run(scope, () => fn(...args))).then(
+        (value) => this.returned(value),
+        (err) => this.settle(this.failed(toErrorInfo(err))),
+      );
     } catch (err) {
-      threw(err);
+      this.settle(this.failed(toErrorInfo(err)));
     }
-  });
+  }
+
+  stop(reason: unknown): void {
+    this.abort.abort(reason);
+    this.settle(this.failed(toErrorInfo(reason)));
+  }
+
+  cancel(reason: unknown): void {
+    this.abort.abort(reason);
+  }
+
+  private returned(value: unknown): void {
+    if (this.ended) return;
+    let result: AttemptResult;
+    try {
+      result = { ok: true, value: assertJson(value, `The result of activity '${this.context.activity}'`) };
+    } catch (err) {
+      result = this.failed({ ...toErrorInfo(err), nonRetryable: true });
+    }
+    this.settle(result);
+  }
+
+  private settle(result: AttemptResult): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.beatTimer);
+    this.resolve(result);
+  }
+
+  private failed(info: ErrorInfo): AttemptResult {
+    const { latest } = this;
+    return {
+      ok: false,
+      error: latest === undefined ? info : { ...info, details: { lastHeartbeat: latest } },
+    };
+  }
+
+  private beat(details?: Json): void {
+    if (this.abort.aborted) return;
+    if (details !== undefined) {
+      const checked = assertJson(details, `The heartbeat details of activity '${this.context.activity}'`);
+      this.latest = JSON.parse(JSON.stringify(checked)) as Json; // a snapshot: later mutations are not progress
+      this.heartbeat.onDetails?.(this.latest);
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    const ms = this.heartbeat.timeoutMs;
+    if (ms === undefined) return;
+    clearTimeout(this.beatTimer);
+    this.beatTimer = setTimeout(() => {
+      this.stop(
+        new ReelError(
+          ErrorCodes.ACTIVITY_TIMEOUT,
+          `Activity '${this.context.activity}' attempt ${this.context.attempt} did not heartbeat within its heartbeat timeout of ${ms} ms. Call activityContext().heartbeat() more often, or raise heartbeatTimeout.`,
+        ),
+      );
+    }, ms);
+  }
 }
