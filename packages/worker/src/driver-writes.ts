@@ -131,11 +131,13 @@ export class RunWrites {
     const consumed = this.inbox.drain();
     const sentAt = performance.now();
     const outcome = await this.host.store.commit({
-      ...this.lease,
+      runId: this.run.runId,
+      fencingToken: this.run.fencingToken,
       now: this.host.clock(),
       events,
       consumedInbox: consumed.map((c) => c.id),
-      ...extra,
+      close: extra.close,
+      release: extra.release,
     });
     this.host.metrics.committed?.(performance.now() - sentAt);
     if (outcome === 'lost') {
