@@ -23,6 +23,7 @@ export { type Duration, MAX_DURATION_MS, toMs } from './duration.ts';
 export * from './errors.ts';
 export type { DebounceOptions, ThrottleOptions } from './flow-options.ts';
 export {
+  boundLogger,
   defaultLogger,
   errorFields,
   LOG_LEVELS,
@@ -80,6 +81,7 @@ export {
   DeterminismViolationError,
   type GuardMode,
   runInWorkflowScope,
+  wallClock,
 } from './workflow/determinism-guard.ts';
 export {
   CLOSING_EVENTS,

@@ -70,3 +70,39 @@ export function errorFields(err: unknown): { message: string; code?: string } {
   const message = typeof e?.message === 'string' ? e.message : String(err);
   return typeof e?.code === 'string' ? { message, code: e.code } : { message };
 }
+
+/**
+ * A logger that writes `bindings` with every line through `parent`, as a child of it would, without
+ * making one until asked for a child: a pino child costs microseconds to make, and a worker would
+ * make one for every run (or task) it takes, most of which never write a line.
+ */
+export function boundLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
+  return new BoundLogger(parent, bindings);
+}
+
+class BoundLogger implements Logger {
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  debug(fields: Record<string, unknown>, message: string): void {
+    this.parent.debug({ ...this.bindings, ...fields }, message);
+  }
+
+  info(fields: Record<string, unknown>, message: string): void {
+    this.parent.info({ ...this.bindings, ...fields }, message);
+  }
+
+  warn(fields: Record<string, unknown>, message: string): void {
+    this.parent.warn({ ...this.bindings, ...fields }, message);
+  }
+
+  error(fields: Record<string, unknown>, message: string): void {
+    this.parent.error({ ...this.bindings, ...fields }, message);
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return this.parent.child({ ...this.bindings, ...bindings });
+  }
+}

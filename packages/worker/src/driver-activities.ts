@@ -12,7 +12,7 @@ import {
   type WorkflowExecution,
 } from '@reel/sdk';
 import { attemptEvent, attemptSettings, logFailedAttempt } from './activity-outcome.ts';
-import { type AttemptResult, runAttempt } from './activity-runner.ts';
+import { AttemptControl, type AttemptResult, runAttempt } from './activity-runner.ts';
 import { tracedAttempt } from './activity-span.ts';
 import { transactionAttempt, unsupported } from './driver-transactions.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -93,14 +93,14 @@ export class LocalActivities {
 
   /** Aborts every running attempt; their outcomes are never recorded. */
   abortAll(err: ReelError): void {
-    for (const { stop } of this.running.values()) stop.abort(err);
+    for (const { control } of this.running.values()) control.stop(err);
   }
 
   /** Aborts the attempts of activities the workflow no longer waits for. */
   abortAbandoned(): void {
-    for (const [cmd, { stop }] of this.running) {
+    for (const [cmd, { control }] of this.running) {
       if (!this.exec().isOpen(cmd))
-        stop.abort(new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'));
+        control.stop(new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'));
     }
   }
 
@@ -114,15 +114,14 @@ export class LocalActivities {
     for (const attempt of this.running.values()) {
       if (attempt.shielded) continue;
       any = true;
-      attempt.cancel.abort(new CancelledError(reason));
+      attempt.control.cancel(new CancelledError(reason));
     }
     return any;
   }
 
   start(activity: OpenActivity, ended: () => boolean): void {
-    const controller = new AbortController();
-    const cancel = new AbortController();
-    this.running.set(activity.cmd, { stop: controller, cancel, shielded: activity.shielded });
+    const control = new AttemptControl();
+    this.running.set(activity.cmd, { control, shielded: activity.shielded });
     const fn = this.host.activities.get(activity.name) as ActivityFn;
     const options = activityOptions(fn);
     const exec = this.exec();
@@ -140,17 +139,10 @@ export class LocalActivities {
       ? transactionAttempt(this.host.store, lease, activity, () => this.host.clock(), fn)
       : undefined;
     void tracedAttempt(this.host.traceContext(), context, () =>
-      runAttempt(
-        transaction?.run ?? fn,
-        activity.args,
-        context,
-        timeoutMs,
-        { stop: controller.signal, cancel: cancel.signal },
-        heartbeat,
-      ),
+      runAttempt(transaction?.run ?? fn, activity.args, context, timeoutMs, control, heartbeat),
     )
       .then(async (attempt) => {
-        const committed = await transaction?.settled();
+        const committed = transaction && (await transaction.settled());
         this.running.delete(activity.cmd);
         if (committed?.outcome === 'lost') return this.host.lost();
         if (committed?.outcome === 'unknown') return this.host.fail(committed.error);
@@ -185,7 +177,6 @@ export class LocalActivities {
 }
 
 interface RunningAttempt {
-  stop: AbortController;
-  cancel: AbortController;
+  control: AttemptControl;
   shielded: boolean;
 }

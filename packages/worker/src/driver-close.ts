@@ -38,7 +38,8 @@ export async function closeRun(
   run: ClosingRun,
   outcome: Outcome,
 ): Promise<ClosedRun | 'continued' | 'again' | 'stopped'> {
-  run.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
+  if (run.activities.size > 0)
+    run.activities.abortAll(new ReelError(ErrorCodes.CANCELLED, 'The workflow has closed.'));
   if (outcome.type === 'workflow_continued_as_new') run.writes.leaveUnreadInput();
   if (run.children.unstarted()) {
     const flushed = await run.writes.flush();

@@ -74,7 +74,7 @@ export class RunWrites {
    */
   async leaseHeld(): Promise<boolean> {
     // Checked again after each renewal: the process may have been paused while it waited for one.
-    while (!(this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3)) {
+    while (!this.proven()) {
       const sentAt = performance.now();
       if (!(await this.host.renew(this.lease))) {
         this.host.lost();
@@ -84,6 +84,11 @@ export class RunWrites {
       this.fenced = true;
     }
     return true;
+  }
+
+  /** True when `leaseHeld` would be true at once, with no renewal: the caller need not await it. */
+  proven(): boolean {
+    return this.fenced && performance.now() < this.leaseDeadline - this.host.leaseMs / 3;
   }
 
   /**
@@ -126,11 +131,13 @@ export class RunWrites {
     const consumed = this.inbox.drain();
     const sentAt = performance.now();
     const outcome = await this.host.store.commit({
-      ...this.lease,
+      runId: this.run.runId,
+      fencingToken: this.run.fencingToken,
       now: this.host.clock(),
       events,
       consumedInbox: consumed.map((c) => c.id),
-      ...extra,
+      close: extra.close,
+      release: extra.release,
     });
     this.host.metrics.committed?.(performance.now() - sentAt);
     if (outcome === 'lost') {

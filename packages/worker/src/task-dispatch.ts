@@ -65,9 +65,23 @@ export class TaskDispatch {
    * parks the run when a limit's key function gives no key (`REEL_INVALID_ARGUMENT`). A retry now
    * read after its attempt was queued (it may come before the first enqueue) makes the queued task
    * claimable now; a driver new to the run does so for every due retry, not knowing when its task
-   * was queued for.
+   * was queued for. Undefined at once when the run has no task-queue activity open or enqueued.
    */
-  async sync(): Promise<ReelError | undefined> {
+  sync(): Promise<ReelError | undefined> | undefined {
+    // Most runs have none: nothing to do, and nothing to await.
+    if (
+      this.enqueued.size === 0 &&
+      !this.exec()
+        .openActivities()
+        .some((a) => this.isRemote(a))
+    ) {
+      this.synced = true;
+      return undefined;
+    }
+    return this.enqueueOpen();
+  }
+
+  private async enqueueOpen(): Promise<ReelError | undefined> {
     const exec = this.exec();
     const now = this.host.clock();
     const trace = this.host.traceCarrier();

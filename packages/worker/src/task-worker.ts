@@ -1,6 +1,7 @@
 import {
   type ActivityFn,
   activityOptions,
+  boundLogger,
   type ClaimedTask,
   ErrorCodes,
   errorFields,
@@ -12,7 +13,7 @@ import {
   type TaskOutcome,
 } from '@reel/sdk';
 import { attemptSettings, logFailedAttempt } from './activity-outcome.ts';
-import { runAttempt } from './activity-runner.ts';
+import { AttemptControl, runAttempt } from './activity-runner.ts';
 import { tracedAttempt } from './activity-span.ts';
 import { Doorbell } from './doorbell.ts';
 import { LoopLog } from './loop-log.ts';
@@ -45,7 +46,7 @@ export interface TaskWorkerOptions {
 
 interface Running {
   task: ClaimedTask;
-  controller: AbortController;
+  control: AttemptControl;
   /** The latest heartbeat details, and whether they were stored yet. */
   details?: { value: Json; stored: boolean };
   /** Let go at shutdown: its outcome is not reported, and its claim lapses for another worker. */
@@ -86,7 +87,7 @@ export class TaskWorker {
       onTaskCancelled: (taskId) => {
         this.running
           .get(taskId)
-          ?.controller.abort(
+          ?.control.stop(
             new ReelError(ErrorCodes.CANCELLED, 'The workflow no longer waits for this activity.'),
           );
       },
@@ -114,7 +115,7 @@ export class TaskWorker {
     if ((await Promise.race([all, grace])) === 'late') {
       for (const r of this.running.values()) {
         r.abandoned = true;
-        r.controller.abort(
+        r.control.stop(
           new ReelError(ErrorCodes.LEASE_LOST, 'The worker shut down before this activity finished.'),
         );
       }
@@ -154,7 +155,7 @@ export class TaskWorker {
 
   private execute(task: ClaimedTask): void {
     const { store, clock, activities, metrics } = this.options;
-    const logger = this.options.logger.child({
+    const logger = boundLogger(this.options.logger, {
       workflowId: task.workflowId,
       runId: task.runId,
       taskQueue: task.queue,
@@ -162,7 +163,7 @@ export class TaskWorker {
     const fn = activities.get(task.name) as ActivityFn;
     const options = activityOptions(fn);
     const { timeoutMs, heartbeat } = attemptSettings(options, task.lastHeartbeat);
-    const entry = { task, controller: new AbortController(), abandoned: false } as Running;
+    const entry = { task, control: new AttemptControl(), abandoned: false } as Running;
     this.running.set(task.id, entry);
     const context = {
       workflowId: task.workflowId,
@@ -175,17 +176,10 @@ export class TaskWorker {
     entry.done = (async () => {
       const parent = runParentContext(task.trace && { parent: task.trace });
       const result = await tracedAttempt(parent, { ...context, taskQueue: task.queue }, () =>
-        runAttempt(
-          fn,
-          task.args,
-          context,
-          timeoutMs,
-          { stop: entry.controller.signal },
-          {
-            ...heartbeat,
-            onDetails: (value) => (entry.details = { value, stored: false }),
-          },
-        ),
+        runAttempt(fn, task.args, context, timeoutMs, entry.control, {
+          ...heartbeat,
+          onDetails: (value) => (entry.details = { value, stored: false }),
+        }),
       );
       if (entry.abandoned) return;
       const outcome: TaskOutcome = result.ok
@@ -230,7 +224,7 @@ export class TaskWorker {
       this.renewals.succeeded();
       for (const r of entries) {
         if (lost.has(r.task.id)) {
-          r.controller.abort(
+          r.control.stop(
             new ReelError(
               ErrorCodes.LEASE_LOST,
               'This task was taken over by another worker, or its workflow no longer waits for it.',

@@ -19,6 +19,7 @@ import {
   startedData,
   toMs,
   untilReachable,
+  wallClock,
 } from '@reel/sdk';
 import { batchLoop } from './batch-loop.ts';
 import { Doorbell } from './doorbell.ts';
@@ -89,7 +90,7 @@ export class Worker implements LocalWorker {
     this.renewals = new LoopLog(this.logger, 'renewing leases');
     this.host = {
       store,
-      clock: options.clock ?? (() => new Date()),
+      clock: options.clock ?? wallClock,
       workflows: new Map(Object.entries(options.workflows ?? {})),
       activities: new Map(Object.entries(options.activities ?? {})),
       activityName: (fn) => activityNames.get(fn) ?? fn.name,

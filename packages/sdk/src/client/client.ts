@@ -14,6 +14,7 @@ import {
 } from '../store/store.ts';
 import { inSpan, TraceAttributes, traceCarrier } from '../tracing.ts';
 import type { WorkflowFn, WorkflowInput, WorkflowResult } from '../workflow/context.ts';
+import { wallClock } from '../workflow/determinism-guard.ts';
 import { BatchClient } from './batch-client.ts';
 import type {
   ClientMetrics,
@@ -74,7 +75,7 @@ export class Client {
     this.metrics = options.metrics ?? {};
     this.ownsStore = !('store' in options);
     this.store = 'store' in options ? options.store : new PostgresStore(options);
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? wallClock;
     this.worker = options.worker;
     this.schedules = new ScheduleClient(
       this.store,

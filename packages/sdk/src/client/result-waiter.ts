@@ -36,20 +36,14 @@ export class ResultWaiter {
     let runId = options.runId;
     /** Whether `runId` is a successor named by a `continued` run (which may not be visible yet). */
     let following = false;
-    await this.notifications.listen();
     // A run a worker of this process holds: that worker hands over its outcome once it is durable.
     const held = runId === undefined ? undefined : this.worker?.closing(runId);
     if (held) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop below.
-        if (deadline < Infinity)
-          timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
-      });
-      const closed = await Promise.race([held, late]);
-      clearTimeout(timer);
+      const closed = deadline === Infinity ? await held : await untilDeadline(held, deadline);
       if (closed) return closedResult(closed) as R;
     }
+    // Subscribed before the first look: a close between the look and the wait still wakes it.
+    await this.notifications.listen();
     for (;;) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
@@ -108,4 +102,18 @@ export function closedResult(run: ClosedRun): unknown {
   if (run.status === 'terminated')
     throw new WorkflowTerminatedError(run.workflowId, run.error?.message || undefined);
   throw new WorkflowFailedError(run.workflowId, run.error ?? { name: 'Error', message: 'unknown failure' });
+}
+
+/** What `held` gives, or undefined once `deadline` (ms since the epoch) passes first. */
+async function untilDeadline<T>(held: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    // setTimeout fires at once past 2^31 - 1 ms: a longer wait ends in the polling loop after.
+    timer = setTimeout(() => resolve(undefined), Math.min(deadline - Date.now(), 2 ** 31 - 1));
+  });
+  try {
+    return await Promise.race([held, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

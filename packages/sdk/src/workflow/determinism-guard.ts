@@ -65,10 +65,21 @@ function describe(resource: string): string {
 
 const storage = new AsyncLocalStorage<WorkflowScope>();
 let installed = false;
+/** `Date` as it was before `install` replaced it. */
+const RealDate = Date;
+
+/**
+ * The wall clock, read without the guard's patched `Date` (which asks for the workflow scope on
+ * every construction): the default clock of engine code, which never runs as workflow code.
+ */
+export function wallClock(): Date {
+  return new RealDate();
+}
 
 /** Runs `fn` outside any workflow scope: engine code (e.g. reading the engine clock) sees real values. */
 export function outsideWorkflowScope<T>(fn: () => T): T {
-  return storage.exit(fn);
+  // Engine code mostly runs outside any scope already: leaving one costs a write on the async resource.
+  return storage.getStore() === undefined ? fn() : storage.exit(fn);
 }
 
 /**

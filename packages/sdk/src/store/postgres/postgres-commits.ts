@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../workflow/events.ts';
 import type { CommitOutcome, CommitRequest, ContinueRequest } from '../store.ts';
 import * as q from './commit-queries.ts';
 import { GroupCommit } from './group-commit.ts';
-import { json, prepared } from './statements.ts';
+import { json, prepared, timestamp } from './statements.ts';
 
 /** What `COMMIT` and `COMMIT_MANY` answer for each run. */
 interface CommitRow {
@@ -99,17 +99,17 @@ export class PostgresCommits {
       req.events.map((e) => e.seq),
       req.events.map((e) => e.type),
       req.events.map(eventData),
-      req.now,
+      timestamp(req.now),
       req.close?.status ?? null,
       json(req.close?.result),
       json(req.close?.error),
       req.release !== undefined,
-      req.release?.readyAt ?? null,
+      timestamp(req.release?.readyAt),
       req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
       req.leaseMs ?? null,
       req.events.map((e) => e.at),
       req.consumedInbox,
-      this.clock(req.now),
+      timestamp(this.clock(req.now)),
     ]);
     return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
   }
@@ -127,16 +127,16 @@ export class PostgresCommits {
       reqs.map((r) => json(r.close?.error)),
       reqs.map((r) => r.release !== undefined),
       reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
-      reqs.map((r) => r.release?.readyAt ?? null),
+      reqs.map((r) => timestamp(r.release?.readyAt)),
       reqs.map((r) => r.leaseMs ?? null),
-      reqs.map((r) => r.now),
+      reqs.map((r) => timestamp(r.now)),
       events.map(([runId]) => runId),
       events.map(([, e]) => e.seq),
       events.map(([, e]) => e.type),
       events.map(([, e]) => eventData(e)),
       events.map(([, e]) => e.at),
       reqs.flatMap((r) => r.consumedInbox),
-      reqs.map((r) => this.clock(r.now)),
+      reqs.map((r) => timestamp(this.clock(r.now))),
     ]);
     const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
     const out: CommitRow[] = [];

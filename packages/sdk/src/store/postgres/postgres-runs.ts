@@ -14,7 +14,7 @@ import { DEBOUNCE, LOCK_START_KEY, THROTTLED } from './flow-queries.ts';
 import { inTransaction } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
-import { json, prepared } from './statements.ts';
+import { json, prepared, timestamp } from './statements.ts';
 
 /**
  * `PostgresStore`'s runs as clients see them: registered types, idempotent start, termination (with
@@ -84,17 +84,17 @@ export class PostgresRuns {
         req.runId,
         req.type,
         json(req.input),
-        req.now,
+        timestamp(req.now),
         first,
         req.newRun ?? false,
-        req.readyAt ?? null,
+        timestamp(req.readyAt),
         json(req.attributes),
         req.parent?.runId ?? null,
         req.parent?.cmd ?? null,
         req.parent?.closePolicy ?? null,
         req.lease?.owner ?? null,
         req.lease?.ms ?? null,
-        this.clock(req.now),
+        timestamp(this.clock(req.now)),
         req.parent?.fencingToken ?? null,
         req.concurrency?.key ?? null,
         req.concurrency?.limit ?? null,
