@@ -8,14 +8,20 @@
 -- last 30 s, as a query's `liveSince`) ranked by md5(worker id || run id): rendezvous hashing, so the
 -- runs spread evenly, and when a worker joins or leaves only its share moves. One ranking, read in
 -- Postgres, so no two workers disagree on who owns a run. The caller passes the type and holder: a
--- run inserted by the calling statement is not yet visible to a query of this function.
-create function reel.wake_payload(run uuid, run_type text, holder text) returns text language sql stable as $$
-  select run::text || coalesce(' ' || holder, (
+-- run inserted by the calling statement is not yet visible to a query of this function. PL/pgSQL, not
+-- SQL: a SQL function with a subquery is planned again at each call (measured here: 410 µs of server
+-- CPU more than a bare notification; this function 80 µs, with four live workers).
+create function reel.wake_payload(run uuid, run_type text, holder text) returns text language plpgsql stable as $$
+begin
+  if holder is not null then
+    return run::text || ' ' || holder;
+  end if;
+  return run::text || coalesce((
     select ' ' || string_agg(id, ' ' order by rank)
       from (select id, md5(id || run::text) as rank from reel.workers
              where run_type = any(types) and heartbeat_at > now() - interval '30 seconds'
-             order by rank limit 2) ranked), '')
-$$;
+             order by rank limit 2) ranked), '');
+end $$;
 
 -- 0015's hand-over of a concurrency slot wakes the admitted run the same way.
 create or replace function reel.hand_over_slot() returns trigger language plpgsql as $$
