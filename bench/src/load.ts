@@ -1,3 +1,5 @@
+import type { StatementCounts } from './profile/query-log.ts';
+
 /** Drives `n` workflows through `concurrency` lanes, each starting the next one when its last returned. */
 export async function lanes(
   n: number,
@@ -36,4 +38,6 @@ export interface Throughput {
   serverCpuMsPerWorkflow: number | undefined;
   /** WAL the server wrote per workflow (server-wide, so anything else on it counts too). */
   walBytesPerWorkflow: number;
+  /** The statements the measuring process sent (scenario 6 only). */
+  statements?: StatementCounts;
 }

@@ -10,6 +10,8 @@ export interface LoggedQuery {
   name: string;
   startMs: number;
   ms: number;
+  /** Rows the statement returned or changed, once answered. */
+  rows?: number;
 }
 
 const names = new Map<string, string>(
@@ -63,19 +65,36 @@ const original = pg.Client.prototype.query as unknown as QueryFn;
     ms: 0,
   };
   log.push(entry);
-  const done = () => {
+  const done = (res?: unknown) => {
     entry.ms = performance.now() - entry.startMs;
+    entry.rows = (res as { rowCount?: number } | undefined)?.rowCount ?? undefined;
   };
   // pg.Pool passes a callback; direct callers get a promise.
   const last = args[args.length - 1];
   if (typeof last === 'function') {
     args[args.length - 1] = (...cb: unknown[]) => {
-      done();
+      done(cb[1]);
       return (last as (...a: unknown[]) => unknown)(...cb);
     };
     return original.apply(this, args);
   }
   const result = original.apply(this, args);
-  if (result instanceof Promise) result.then(done, done);
+  if (result instanceof Promise) result.then(done, () => done());
   return result;
 };
+
+/** What a process sent while recording: statements by name, and the claims that found nothing. */
+export interface StatementCounts {
+  byName: Record<string, number>;
+  emptyClaims: number;
+}
+
+export function counts(): StatementCounts {
+  const byName: Record<string, number> = {};
+  let emptyClaims = 0;
+  for (const q of log) {
+    byName[q.name] = (byName[q.name] ?? 0) + 1;
+    if (q.name === 'CLAIM' && q.rows === 0) emptyClaims++;
+  }
+  return { byName, emptyClaims };
+}

@@ -1,5 +1,6 @@
 /** Scenario 1 (and the load of scenario 6): start → result of three-step workflows, `concurrency` in flight. */
 import type { WorkerOptions } from '@reel/worker';
+import { hear, tell } from '../ipc.ts';
 import { lanes, type Throughput } from '../load.ts';
 import { perUnit, serverCost } from '../server-cost.ts';
 import { summarize } from '../stats.ts';
@@ -9,7 +10,10 @@ interface Args {
   url: string;
   n: number;
   concurrency: number;
-  /** False when worker processes of their own serve the workflows (scenario 6). */
+  /**
+   * False when worker processes of their own serve the workflows (scenario 6): after the warm-up the
+   * child says 'warm' and waits for 'go', says 'measured' when done, and counts its statements.
+   */
   worker?: boolean;
   /** Overrides for the in-process worker (the profile's variants). */
   workerOptions?: Partial<WorkerOptions>;
@@ -30,12 +34,22 @@ export default async function throughput({
     await handle.result();
   };
   await lanes(Math.min(100, n), concurrency, one); // warm-up: connections, JIT
+  const log = w ? undefined : await import('../profile/query-log.ts');
+  if (log) {
+    tell('warm');
+    await hear('go');
+    log.record(true);
+  }
   const server = await serverCost(url);
   const server0 = await server();
   const cpu = process.cpuUsage();
   const { latencies, wallMs } = await lanes(n, concurrency, one);
   const used = process.cpuUsage(cpu);
   const server1 = await server();
+  if (log) {
+    log.record(false);
+    tell('measured');
+  }
   await client.close();
   await w?.shutdown();
   await running;
@@ -51,5 +65,6 @@ export default async function throughput({
     cpuMsPerWorkflow,
     serverCpuMsPerWorkflow: serverCpuMs,
     walBytesPerWorkflow: walBytes,
+    statements: log?.counts(),
   };
 }

@@ -38,6 +38,12 @@ import { QueryAnswers } from './worker-queries.ts';
 export type { WorkerHealth, WorkerOptions };
 
 /**
+ * How long a run's backup waits before claiming it in case its owner did not (full, draining, dead);
+ * every worker with room claims at least every `pollIntervalMs` besides.
+ */
+const WAKE_FALLBACK_MS = 250;
+
+/**
  * Claims runnable workflow runs from Postgres, replays and advances them, and runs their activities.
  * Run as many as you like, on as many machines; they coordinate through leases. A `Client` created
  * with `{ worker }` hands the runs it starts straight to this worker (`LocalWorker`).
@@ -175,7 +181,7 @@ export class Worker implements LocalWorker {
     let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
-        onWake: (runId) => {
+        onWake: (runId, to) => {
           // '' means "anything may have changed" (e.g. the listener reconnected).
           if (runId === '') {
             for (const d of this.drivers.values()) d.inboxChanged();
@@ -183,7 +189,9 @@ export class Worker implements LocalWorker {
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          else this.bell.ring();
+          // Only the worker the wake names first claims at once; the second if the run is still there.
+          else if (!to || to[0] === this.identity) this.bell.ring();
+          else if (to[1] === this.identity) this.bell.ringAfter(WAKE_FALLBACK_MS);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });

@@ -40,8 +40,12 @@ export * from './updates.ts';
 
 /** Notifications a store delivers to workers and clients. */
 export interface StoreListener {
-  /** A run may have become runnable (started, signalled, cancelled). */
-  onWake?(runId: string): void;
+  /**
+   * A run may have become runnable (started, signalled, cancelled). `to`, when the store names them:
+   * the worker holding the run; or, for a run no worker holds, the worker that should claim it at once
+   * and the one that should claim it if it is still there a moment later. Absent: any worker.
+   */
+  onWake?(runId: string, to?: string[]): void;
   /** A run closed. */
   onClosed?(workflowId: string): void;
   /** A query was posted for a run. */

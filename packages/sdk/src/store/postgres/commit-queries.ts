@@ -56,15 +56,14 @@ with recursive fence as (
      -- "open" spelled so that it cannot match the partial index workflows_open_id, which a stale
      -- estimate once made the planner scan, every open run, on every commit
      and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued', 'reset')
-  returning p.run_id, f.parent_cmd
+  returning p.run_id, p.type, p.lease_owner, f.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', $7::text, 'result', $8::json, 'error', $9::json), $6
     from parent
-  returning run_id
 )${policy.ctes}
 select (select released from fence) as released,
-       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from parent) as parent_told,
        (select count(*) from fence) as fenced,
        (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified,
        -- wakes the callers waiting on the run's updates (client.update)
@@ -217,7 +216,7 @@ with recursive old as (
   ) h
   order by part, pos
 )${CONTINUE_POLICY.ctes}
-select (select count(pg_notify('reel_wake', run_id::text)) from successor) as started,
+select (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, null))) from successor) as started,
        -- the run's updates completed, or left behind unfinished: their callers look again
        (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified${CONTINUE_POLICY.notify}`;
 

@@ -13,10 +13,9 @@ with target as (
 ), ${bumpInbox('')}, ins as (
   insert into reel.inbox (run_id, kind, name, payload, created_at)
   select run_id, $2, $3, $4, $5 from bumped
-  returning run_id
 )
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered`;
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered`;
 
 /**
  * The CTE `bumped`: the open run of `target` gets its inbox version bumped, and is made claimable now
@@ -32,7 +31,7 @@ export function bumpInbox(condition: string): string {
                          then coalesce($6::timestamptz, now()) else w.ready_at end
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')${condition}
-  returning w.run_id
+  returning w.run_id, w.type, w.lease_owner
 )`;
 }
 

@@ -21,11 +21,10 @@ with target as (
                          else w.ready_at end
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')
-  returning w.run_id
+  returning w.run_id, w.type, w.lease_owner
 ), ins as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'retry', null, $2 from bumped
-  returning run_id
 ), tasks_due as (
   update reel.tasks k set available_at = $2, ready_at = coalesce($3::timestamptz, now())
     from bumped b
@@ -33,7 +32,7 @@ with target as (
   returning k.queue
 )
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered,
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered,
        (select count(pg_notify('reel_task', queue)) from tasks_due) as tasks`;
 
 /** The run to reset, locked: a worker's commit waits for the reset, then finds itself fenced out. */
@@ -142,3 +141,6 @@ select 1 as done${RESET_POLICY.notify}`;
 
 /** A closed run that was reset keeps its status and names the run that took over. */
 export const MARK_RESET = `update reel.workflows set reset_to = $2, updated_at = $3 where run_id = $1`;
+
+/** Wakes the run that took over, once inserted. */
+export const WAKE_RESET_RUN = `select pg_notify('reel_wake', reel.wake_payload(run_id, type, null)) from reel.workflows where run_id = $1`;

@@ -40,7 +40,7 @@ export function parentClosePolicy(
          ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
    where c.parent_close_policy = 'requestCancel' and ${open}
      and (c.parent_run_id in (select run_id from ${closed} q) or c.parent_run_id in (select run_id from doomed))
-  returning c.run_id
+  returning c.run_id, c.type, c.lease_owner
 ), policy_cancel_items as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'cancel', to_json('its parent closed'::text), ${now} from policy_cancelled
@@ -48,6 +48,6 @@ export function parentClosePolicy(
     notify: `,
        (select count(pg_notify('reel_closed', workflow_id)) from policy_terminated) as children_terminated,
        (select count(pg_notify('reel_task_cancelled', id::text)) from policy_tasks) as children_tasks,
-       (select count(pg_notify('reel_wake', run_id::text)) from policy_cancelled) as children_cancelled`,
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from policy_cancelled) as children_cancelled`,
   };
 }

@@ -15,6 +15,12 @@ const CHANNELS = {
   onTaskCancelled: 'reel_task_cancelled',
 } as const;
 
+/** `reel_wake`'s payload (see 0018_targeted_wake.sql): the run, then the workers it names, if any. */
+function wakeOf(payload: string): [string, string[] | undefined] {
+  const [runId = '', ...to] = payload.split(' ');
+  return [runId, to.length > 0 ? to : undefined];
+}
+
 /**
  * `PostgresStore`'s notifications: one LISTEN connection per store, shared by its listeners, on the
  * channels they handle, made again with backoff when it drops.
@@ -95,7 +101,7 @@ export class PostgresListener {
     held.client.on('notification', (n) => {
       for (const l of this.listeners) {
         const payload = n.payload as string;
-        if (n.channel === 'reel_wake') l.onWake?.(payload);
+        if (n.channel === 'reel_wake') l.onWake?.(...wakeOf(payload));
         else if (n.channel === 'reel_closed') l.onClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);

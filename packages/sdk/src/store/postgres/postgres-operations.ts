@@ -62,7 +62,7 @@ export class PostgresOperations {
     await db.query(q.HAND_ON_INBOX, [old, newRunId, toEvent, open]);
     await db.query(q.ADOPT_CHILDREN, [old, newRunId, toEvent, now]);
     if (open) await db.query(q.LEAVE_RESET_RUN, [old, now, clock]);
-    await db.query(`select pg_notify('reel_wake', $1)`, [newRunId]);
+    await db.query(q.WAKE_RESET_RUN, [newRunId]);
     return 'ok';
   }
 }

@@ -60,7 +60,7 @@ select (select run_id from ins) as created,
        (select of_parent from existing) as of_parent,
        (select ok from known) as known,
        (select ok from parent_held) as parent_held,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, $3, null))) from ins
          where $13 is null and slot is distinct from 'waiting') as notified`;
 
 /**
@@ -94,16 +94,15 @@ with recursive target as (
                          else p.ready_at end
     from done d
    where p.run_id = d.parent_run_id and p.status in ('running', 'parked')
-  returning p.run_id, d.parent_cmd
+  returning p.run_id, p.type, p.lease_owner, d.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
-  returning run_id
 ), tasks_gone as (
   delete from reel.tasks t using done d where t.run_id = d.run_id returning t.id
 )${TERMINATE_POLICY.ctes}
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', run_id::text)) from told_parent) as parent_told,
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
        (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated${TERMINATE_POLICY.notify}`;
 

@@ -109,14 +109,13 @@ with done as (
                          else w.ready_at end
     from done d
    where w.run_id = d.run_id and w.status in ('running', 'parked')
-  returning w.run_id
+  returning w.run_id, w.type, w.lease_owner
 ), ins as (
   insert into reel.inbox (run_id, kind, name, payload, created_at)
   select run_id, 'activity_result', null, $3, $4 from bumped
-  returning run_id
 )
 select (select count(*) from done) as completed,
-       (select count(pg_notify('reel_wake', run_id::text)) from ins) as delivered`;
+       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered`;
 
 /** Deletes a run's tasks (of the given commands, or all) and tells their workers to stop them. */
 export const DELETE_TASKS = `
