@@ -93,10 +93,10 @@ function call(
 /** Delivers the store's notifications to `proc` as events of the network: delayed, sometimes lost. */
 function relay(proc: SimProcess, net: Network, listener: StoreListener): StoreListener {
   const relayed: StoreListener = {};
-  const handlers = Object.entries(listener) as [keyof StoreListener, (...args: string[]) => void][];
+  const handlers = Object.entries(listener) as [keyof StoreListener, (...args: unknown[]) => void][];
   for (const [kind, handler] of handlers) {
     if (typeof handler !== 'function') continue;
-    relayed[kind] = (...args: string[]) => {
+    relayed[kind] = (...args: unknown[]) => {
       if (!proc.alive) return;
       if (net.faults.loses()) {
         net.trace.record(`${proc.name} lost ${kind} ${args.join(' ')}`);
