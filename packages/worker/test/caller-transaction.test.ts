@@ -37,7 +37,7 @@ let store: ClaimLog;
 let worker: Worker;
 let client: Client;
 let pool: pg.Pool;
-/** Every `reel_wake` payload (a run id) this test's own listener heard, in order. */
+/** The run of every `reel_wake` this test's own listener heard, in order. */
 const wakes: string[] = [];
 let listener: pg.Client;
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   await pool.query('create table orders (id text primary key)');
   listener = new pg.Client({ connectionString: db.connectionString });
   await listener.connect();
-  listener.on('notification', (n) => wakes.push(n.payload ?? ''));
+  listener.on('notification', (n) => wakes.push((n.payload ?? '').split(' ')[0] as string));
   await listener.query('listen reel_wake');
 });
 afterAll(async () => {

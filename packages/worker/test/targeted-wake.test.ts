@@ -49,7 +49,7 @@ let pool: pg.Pool;
 let listener: pg.Client;
 /** The payloads of the `reel_wake` notifications heard, newest last. */
 const wakes: string[] = [];
-let workers: { worker: Worker; store: CountingStore }[] = [];
+let workers: { worker: Worker; store: CountingStore; waits: number[] }[] = [];
 
 beforeAll(async () => {
   client = new Client({ connectionString: db.connectionString });
@@ -71,11 +71,15 @@ afterAll(async () => {
   await listener?.end();
 });
 
-/** Starts `count` workers, each on a store of its own, and waits until each is in the ring. */
+/**
+ * Starts `count` workers, each on a store of its own, and waits until each is in the ring and its
+ * loop's first claim, which any worker sends on starting, is behind it.
+ */
 async function startWorkers(count: number, options: Partial<WorkerOptions> = {}) {
   const started = await Promise.all(
     Array.from({ length: count }, async () => {
       const store = new CountingStore({ connectionString: db.connectionString });
+      const waits: number[] = []; // how long each run it claimed had been ready
       const worker = await Worker.create({
         store,
         workflows: { quick, blocked },
@@ -83,17 +87,18 @@ async function startWorkers(count: number, options: Partial<WorkerOptions> = {})
         pollIntervalMs: NO_POLL,
         shutdownGraceMs: 100, // hand the held runs back at once
         handleSignals: false,
+        metrics: { runClaimed: (_type, ms) => waits.push(ms) },
         ...options,
       });
       void worker.run();
-      return { worker, store };
+      return { worker, store, waits };
     }),
   );
   workers.push(...started);
   await until(async () => {
     const { rows } = await pool.query('select id from reel.workers');
-    return started.every((w) => rows.some((r) => r.id === w.worker.identity));
-  }, 'every worker to send its first heartbeat');
+    return started.every((w) => w.store.sent > 0 && rows.some((r) => r.id === w.worker.identity));
+  }, 'every worker to send its first heartbeat and claim');
   return started;
 }
 
@@ -109,20 +114,26 @@ async function namedBy(runId: string | undefined): Promise<string[]> {
   return (wakes.find((p) => p.startsWith(`${runId}`)) as string).split(' ').slice(1);
 }
 
-/** Starts runs of `workflow` until one's wake names `owner` (and `backup`, if given) first. */
-async function startOwnedBy(workflow: typeof quick | typeof blocked, owner: string, backup?: string) {
+/**
+ * Starts `quick` runs until one's wake names `owner` and `backup`; each other one is done before the
+ * next starts, so that no claim under way for it can take the one returned.
+ */
+async function startOwnedBy(owner: string, backup: string) {
   for (let i = 0; i < 60; i++) {
-    const handle = await client.start(workflow, i);
+    const handle = await client.start(quick, i);
     const [first, second] = await namedBy(handle.runId);
-    if (first === owner && (backup === undefined || second === backup)) return handle;
+    if (first === owner && second === backup) return handle;
+    await handle.result();
   }
   throw new Error(`no run owned by ${owner} in 60 starts`);
 }
 
+/** The fallback's 250 ms, less the slack of two clocks read apart. */
+const FALLBACK_AT_LEAST = 200;
+
 describe('targeted wake-ups', () => {
   it('a start makes its owner claim, not every worker', async () => {
     const fleet = await startWorkers(4);
-    await (await client.start(quick, -1)).result(); // every worker's first turn is behind it
     for (const { store } of fleet) store.sent = store.empty = 0;
     const starts = 12;
     for (let i = 0; i < starts; i++) expect(await (await client.start(quick, i)).result()).toBe(i);
@@ -139,25 +150,26 @@ describe('targeted wake-ups', () => {
     const filling = await client.start(blocked, 0); // `a` alone: it owns the run, and is then full
     await until(async () => (await leaseOf(pool, filling.runId)).owner === a?.worker.identity, '`a` full');
     const [b] = await startWorkers(1);
-    const handle = await startOwnedBy(quick, `${a?.worker.identity}`, b?.worker.identity);
-    const t = Date.now();
+    const handle = await startOwnedBy(`${a?.worker.identity}`, `${b?.worker.identity}`);
     expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
-    expect(Date.now() - t).toBeLessThan(NO_POLL / 10);
+    // Taken by `b`, the fallback after it was ready, long before any poll.
+    expect(b?.waits.at(-1)).toBeGreaterThanOrEqual(FALLBACK_AT_LEAST);
+    expect(b?.waits.at(-1)).toBeLessThan(NO_POLL / 10);
   });
 
   it('a run whose owner died without leaving the ring is claimed by its backup within the fallback', async () => {
     const [w] = await startWorkers(1);
-    const dead = await ghost('ghost-1');
-    const handle = await startOwnedBy(quick, dead, w?.worker.identity);
-    const t = Date.now();
+    const handle = await startOwnedBy(await ghost('ghost-1'), `${w?.worker.identity}`);
     expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
-    expect(Date.now() - t).toBeLessThan(NO_POLL / 10);
+    expect(w?.waits.at(-1)).toBeGreaterThanOrEqual(FALLBACK_AT_LEAST);
+    expect(w?.waits.at(-1)).toBeLessThan(NO_POLL / 10);
   });
 
   it('a run whose owner and backup both died is claimed at the next poll', async () => {
-    await startWorkers(1, { pollIntervalMs: 300 });
-    const handle = await startOwnedBy(quick, await ghost('ghost-1'), await ghost('ghost-2'));
+    const [w] = await startWorkers(1, { pollIntervalMs: 1000 });
+    const handle = await startOwnedBy(await ghost('ghost-1'), await ghost('ghost-2'));
     expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
+    expect(w?.waits.at(-1)).toBeLessThan(2 * 1000);
   });
 
   it('a held run wakes only its holder', async () => {

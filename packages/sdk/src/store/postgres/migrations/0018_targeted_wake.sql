@@ -23,6 +23,10 @@ begin
              order by rank limit 2) ranked), '');
 end $$;
 
+-- Only a clean shutdown removes a worker's row; those of workers that died stay. The lookup above
+-- reads the live ones alone.
+create index workers_heartbeat on reel.workers (heartbeat_at);
+
 -- 0015's hand-over of a concurrency slot wakes the admitted run the same way.
 create or replace function reel.hand_over_slot() returns trigger language plpgsql as $$
 declare
