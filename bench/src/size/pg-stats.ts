@@ -45,17 +45,21 @@ export interface TableState {
   dead: number;
   bytes: number;
   autovacuums: number;
-  /** Dead tuples past which autovacuum takes the table: threshold + scale factor × reltuples. */
+  /** Dead tuples past which autovacuum takes the table: threshold + scale factor × reltuples (its own, else the server's). */
   autovacuumAt: number;
 }
+
+/** An autovacuum setting of table `c`: its own (`alter table … set`), else the server's. */
+const setting = (name: string) =>
+  `coalesce((select o.option_value from pg_options_to_table(c.reloptions) o where o.option_name = '${name}'),
+            current_setting('${name}'))::float8`;
 
 /** reel.workflows and reel.history as the statistics collector has them (flushed by ended sessions). */
 export async function tableStates(db: pg.ClientBase): Promise<TableState[]> {
   const { rows } = await db.query(`
     select s.relname as name, s.n_live_tup::float8 as live, s.n_dead_tup::float8 as dead,
            pg_total_relation_size(s.relid)::float8 as bytes, s.autovacuum_count::int as autovacuums,
-           current_setting('autovacuum_vacuum_threshold')::float8
-             + current_setting('autovacuum_vacuum_scale_factor')::float8 * c.reltuples as at
+           ${setting('autovacuum_vacuum_threshold')} + ${setting('autovacuum_vacuum_scale_factor')} * c.reltuples as at
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid
      where s.schemaname = 'reel' and s.relname in ('workflows', 'history')
      order by s.relname desc`);
