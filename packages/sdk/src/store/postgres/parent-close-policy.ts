@@ -35,11 +35,14 @@ export function parentClosePolicy(
 ), policy_tasks as (
   delete from reel.tasks t using policy_terminated d where t.run_id = d.run_id returning t.id
 ), policy_cancelled as (
+  -- one join on the parents, so each is one probe of workflows_parent: \`parent_run_id in (…) or
+  -- parent_run_id in (…)\` has no index path, and scanned every open run on every close (measured
+  -- with 10,000 open runs: 10-35 ms a close, against 0.5 ms)
   update reel.workflows c
      set inbox_version = c.inbox_version + 1,
          ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
-   where c.parent_close_policy = 'requestCancel' and ${open}
-     and (c.parent_run_id in (select run_id from ${closed} q) or c.parent_run_id in (select run_id from doomed))
+    from (select run_id from ${closed} q union select run_id from doomed) p
+   where c.parent_run_id = p.run_id and c.parent_close_policy = 'requestCancel' and ${open}
   returning c.run_id, c.type, c.lease_owner
 ), policy_cancel_items as (
   insert into reel.inbox (run_id, kind, payload, created_at)

@@ -158,7 +158,8 @@ export const COUNT_RUNS = `select count(*)::int as n from reel.workflows w where
  * they reached, webhook deliveries done before it (`reel.hook_deliveries`), and the rate buckets idle
  * since (full again: as good as absent). SKIP LOCKED and a small batch keep each statement short, so it
  * never waits on, or holds up, live work. Measured: 24–43 ms per batch of 500 among 200,000 runs
- * (25.8 s before the foreign keys pointing at a run were indexed: 0007_retention_foreign_keys.sql).
+ * (25.8 s before the foreign keys pointing at a run were indexed: 0007_retention_foreign_keys.sql);
+ * 231 ms (median) among 1,000,000 runs and their 10,000,000 history rows (bench/at-size.ts).
  */
 export const PURGE_CLOSED = `
 with done_batches as (
