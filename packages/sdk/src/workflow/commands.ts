@@ -22,6 +22,11 @@ export interface Command {
   shielded: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /**
+   * What `issue` returned to the code. It is marked handled just before it is rejected (`rejectCommand`),
+   * rather than by a handler attached to every command up front: a replay issues thousands.
+   */
+  promise: Promise<unknown>;
 }
 
 /** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
@@ -89,10 +94,10 @@ export interface CommandsHost {
  */
 export class Commands {
   private readonly issued: Command[] = [];
-  /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
-  private readonly recorded = new Map<number, RecordedEvent>();
-  /** The last `activity_*` event of each activity, delivered or not. */
-  private readonly lastActivityEvents = new Map<number, RecordedEvent>();
+  /** Recorded command events (`activity_scheduled`, `timer_started`, `child_scheduled`), by `cmd`. */
+  private readonly recorded: RecordedEvent[] = [];
+  /** The last `activity_*` event of each activity, delivered or not, by `cmd`. */
+  private readonly lastActivityEvents: RecordedEvent[] = [];
   private readonly open = new Map<number, OpenActivity | OpenTimer>();
   /** The children `ctx.startChild` registered, by `cmd`. */
   readonly children = new Map<number, OpenChild>();
@@ -111,21 +116,20 @@ export class Commands {
     record: (cmd: number) => HistoryEvent,
   ): Promise<unknown> {
     const cmd = this.issued.length;
-    const promise = new Promise((resolve, reject) => {
-      this.issued.push({ cmd, kind, name, settled: false, shielded: shielded(), resolve, reject });
-    });
-    const recorded = this.recorded.get(cmd);
+    const command = newCommand(cmd, kind, name);
+    this.issued.push(command);
+    const recorded = this.recorded[cmd];
     if (recorded) {
-      const was = commandOf(recorded);
-      if (was.kind !== kind || was.name !== name) {
-        this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, was));
-      }
+      if (!isCommand(recorded, kind, name))
+        this.host.fail(
+          new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
+        );
     } else if (this.host.isReplaying()) {
       this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, undefined));
     } else {
       this.host.append(record(cmd));
     }
-    return promise;
+    return command.promise;
   }
 
   /** Issues a timer command; its `resolve` and `reject` are the caller's to set. */
@@ -141,9 +145,19 @@ export class Commands {
 
   /** Takes note of an event as it enters the log, before it is delivered. */
   index(e: RecordedEvent): void {
-    if (e.type.startsWith('activity_') && 'cmd' in e) this.lastActivityEvents.set(e.cmd, e);
-    if (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled') {
-      this.recorded.set(e.cmd, e);
+    switch (e.type) {
+      case 'activity_scheduled':
+        this.recorded[e.cmd] = e;
+        this.lastActivityEvents[e.cmd] = e;
+        return;
+      case 'activity_retrying':
+      case 'activity_completed':
+      case 'activity_failed':
+        this.lastActivityEvents[e.cmd] = e;
+        return;
+      case 'timer_started':
+      case 'child_scheduled':
+        this.recorded[e.cmd] = e;
     }
   }
 
@@ -151,7 +165,7 @@ export class Commands {
   deliver(event: RecordedEvent): void {
     switch (event.type) {
       case 'activity_scheduled':
-        this.checkIssued(event, commandOf(event));
+        this.checkIssued(event);
         if (this.issued[event.cmd]?.settled === false) {
           const { shielded } = this.issued[event.cmd] as Command;
           this.open.set(event.cmd, {
@@ -165,7 +179,7 @@ export class Commands {
         }
         return;
       case 'timer_started':
-        this.checkIssued(event, { kind: 'timer' });
+        this.checkIssued(event);
         if (this.issued[event.cmd]?.settled === false) {
           this.open.set(event.cmd, { cmd: event.cmd, fireAt: new Date(event.fireAt) });
         }
@@ -187,7 +201,8 @@ export class Commands {
         return;
       case 'activity_failed': {
         const command = this.complete(event.cmd, 'activity');
-        command?.reject(new ActivityFailure(command.name as string, event.attempts, event.error));
+        if (command)
+          rejectCommand(command, new ActivityFailure(command.name as string, event.attempts, event.error));
         return;
       }
       case 'timer_fired':
@@ -198,7 +213,7 @@ export class Commands {
           if (open.retryAt && open.retryAt > new Date(event.at)) open.retryAt = new Date(event.at);
         return;
       case 'child_scheduled': {
-        this.checkIssued(event, { kind: 'child', name: event.workflowType });
+        this.checkIssued(event);
         const child = this.children.get(event.cmd);
         // What history recorded wins: it is what the child was (or will be) started with.
         if (child)
@@ -232,9 +247,12 @@ export class Commands {
       }
       case 'child_failed': {
         const child = this.finishChild(event.cmd);
-        this.complete(event.cmd, 'child')?.reject(
-          new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
-        );
+        const command = this.complete(event.cmd, 'child');
+        if (command)
+          rejectCommand(
+            command,
+            new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
+          );
         return;
       }
       default:
@@ -245,7 +263,7 @@ export class Commands {
   /** Rejects every unsettled command not issued inside `ctx.uncancellable` with `error`. */
   cancel(error: Error): void {
     for (const command of this.issued)
-      if (!command.settled && !command.shielded) this.settle(command.cmd)?.reject(error);
+      if (!command.settled && !command.shielded && this.settle(command.cmd)) rejectCommand(command, error);
   }
 
   /** Marks command `cmd` settled (its promise is the caller's to settle); undefined if it already was. */
@@ -298,8 +316,8 @@ export class Commands {
   activityState(
     cmd: number,
   ): { name: string; open: false } | { name: string; open: true; attempt: number } | undefined {
-    const scheduled = this.recorded.get(cmd);
-    const last = this.lastActivityEvents.get(cmd);
+    const scheduled = this.recorded[cmd];
+    const last = this.lastActivityEvents[cmd];
     if (scheduled?.type !== 'activity_scheduled' || !last) return undefined;
     const { name } = scheduled;
     if (last.type === 'activity_retrying') return { name, open: true, attempt: last.attempt + 1 };
@@ -308,11 +326,11 @@ export class Commands {
   }
 
   /** A recorded command event was reached: the code must have issued the same command by now. */
-  private checkIssued(event: RecordedEvent & { cmd: number }, recorded: CommandSummary): void {
+  private checkIssued(event: RecordedEvent & { cmd: number }): void {
     const issued = this.issued[event.cmd];
-    if (!issued || issued.kind !== recorded.kind || issued.name !== recorded.name) {
+    if (!issued || !isCommand(event, issued.kind, issued.name)) {
       this.host.fail(
-        new NonDeterminismError(this.host.workflowId, event.cmd, issued && summary(issued), recorded),
+        new NonDeterminismError(this.host.workflowId, event.cmd, issued && summary(issued), commandOf(event)),
       );
     }
   }
@@ -344,12 +362,41 @@ export class Commands {
   }
 }
 
+function newCommand(cmd: number, kind: Command['kind'], name: string | undefined): Command {
+  let resolve!: (value: unknown) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { cmd, kind, name, settled: false, shielded: shielded(), resolve, reject, promise };
+}
+
+/**
+ * Rejects the code's promise of `command`, handled first: code that never awaited it (a call it
+ * fired and forgot, then a cancellation) must not crash the worker with an unhandled rejection.
+ */
+function rejectCommand(command: Command, err: unknown): void {
+  command.promise.catch(ignore);
+  command.reject(err);
+}
+
+function ignore(): void {}
+
 /** The command a recorded `*_scheduled`/`*_started` event stands for. */
 function commandOf(e: RecordedEvent): CommandSummary {
   if (e.type === 'activity_scheduled')
     return { kind: e.transaction ? 'transaction' : 'activity', name: e.name };
   if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
   return { kind: 'timer' };
+}
+
+/** True if recorded command event `e` stands for the command `kind` `name` (`commandOf`, unallocated). */
+function isCommand(e: RecordedEvent, kind: Command['kind'], name: string | undefined): boolean {
+  if (e.type === 'activity_scheduled')
+    return kind === (e.transaction ? 'transaction' : 'activity') && name === e.name;
+  if (e.type === 'child_scheduled') return kind === 'child' && name === e.workflowType;
+  return kind === 'timer' && name === undefined;
 }
 
 /** How an issued command is named in a non-determinism report. */

@@ -201,23 +201,42 @@ export class WorkflowExecution {
    * Delivers every undelivered event to the code, draining microtasks after each, then records how the
    * run ended if it did. Throws `NonDeterminismError` (or another `ReelError`) when the run cannot go on.
    */
-  async advance(): Promise<void> {
-    while (this.cursor < this.log.length && !this.failure) {
-      const event = this.log[this.cursor++] as RecordedEvent;
-      this.lastAt = event.at;
-      // A command event (e.g. activity_scheduled) only checks what the code issued: no code wakes up,
-      // so there is nothing to drain. This halves the macrotask turns of a replay.
-      if (COMMAND_EVENTS.has(event.type)) this.deliver(event);
-      else {
-        this.deliver(event);
-        await drainMicrotasks();
-        while (this.waits.checkConditions()) await drainMicrotasks();
-      }
-      if (this.result) this.endedAt ??= this.cursor;
-    }
-    // After I/O warn mode let through, code left waiting on nothing Reel knows of waits on that I/O
-    // (no event would ever wake it), and code that failed most likely failed of it: either way the
-    // run is parked (and retried), rather than stranded or failed for good.
+  advance(): Promise<void> {
+    // A loop of `setImmediate` callbacks rather than an `await` per event: a replay delivers thousands
+    // of events, and each awaited promise costs a promise, its reaction and the async hooks on both.
+    return new Promise((resolve, reject) => {
+      const deliverMore = () => {
+        while (this.cursor < this.log.length && !this.failure) {
+          const event = this.log[this.cursor++] as RecordedEvent;
+          this.lastAt = event.at;
+          this.deliver(event);
+          // A command event (e.g. activity_scheduled) only checks what the code issued: no code
+          // wakes up, so there is nothing to drain. This halves the macrotask turns of a replay.
+          if (!COMMAND_EVENTS.has(event.type)) return void setImmediate(drained);
+          if (this.result) this.endedAt ??= this.cursor;
+        }
+        this.concludeAdvance();
+        resolve();
+      };
+      const drained = () => {
+        try {
+          if (this.waits.checkConditions()) return void setImmediate(drained);
+          if (this.result) this.endedAt ??= this.cursor;
+          deliverMore();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      deliverMore();
+    });
+  }
+
+  /**
+   * After I/O warn mode let through, code left waiting on nothing Reel knows of waits on that I/O
+   * (no event would ever wake it), and code that failed most likely failed of it: either way the
+   * run is parked (and retried), rather than stranded or failed for good.
+   */
+  private concludeAdvance(): void {
     const failed = this.result?.type === 'workflow_failed';
     if (!this.failure && this.violation && (failed || (!this.result && this.waitsOnNothing())))
       this.failure = this.violation;
@@ -370,9 +389,4 @@ export class WorkflowExecution {
       fn,
     );
   }
-}
-
-/** Lets every pending promise callback run: the workflow code goes as far as it can. */
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
