@@ -1,33 +1,9 @@
 import type { Json } from '../codec.ts';
-import {
-  ActivityFailure,
-  ChildWorkflowFailure,
-  type CommandSummary,
-  NonDeterminismError,
-  type ReelError,
-} from '../errors.ts';
+import { ActivityFailure, ChildWorkflowFailure, NonDeterminismError, type ReelError } from '../errors.ts';
 import type { ConcurrencyLimit } from '../flow-options.ts';
+import { type Command, commandOf, isCommand, newCommand, rejectCommand, summary } from './command.ts';
 import type { ChildHandle, ParentClosePolicy } from './context.ts';
 import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
-import { shielded } from './uncancellable.ts';
-
-/** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
-export interface Command {
-  cmd: number;
-  /** `transaction`: an activity command issued by `ctx.transaction`, whose results are an activity's. */
-  kind: 'activity' | 'transaction' | 'timer' | 'child';
-  name?: string;
-  settled: boolean;
-  /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
-  shielded: boolean;
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-  /**
-   * What `issue` returned to the code. It is marked handled just before it is rejected (`rejectCommand`),
-   * rather than by a handler attached to every command up front: a replay issues thousands.
-   */
-  promise: Promise<unknown>;
-}
 
 /** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
 export interface OpenActivity {
@@ -79,6 +55,8 @@ export interface CommandsHost {
    * lacks is then non-determinism.
    */
   isReplaying(): boolean;
+  /** True while only part of the history is loaded: a command it lacks may be in the rest. */
+  partial(): boolean;
   /** Records a new command event. */
   append(event: HistoryEvent): void;
   /** The engine clock, to time a new timer. */
@@ -99,6 +77,11 @@ export class Commands {
   /** The last `activity_*` event of each activity, delivered or not, by `cmd`. */
   private readonly lastActivityEvents: RecordedEvent[] = [];
   private readonly open = new Map<number, OpenActivity | OpenTimer>();
+  /**
+   * Commands issued, while the history was partial, before the part recording them had loaded: checked
+   * in issue order once it has (`matchAwaited`), and no event is delivered until then.
+   */
+  private readonly awaited: number[] = [];
   /** The children `ctx.startChild` registered, by `cmd`. */
   readonly children = new Map<number, OpenChild>();
 
@@ -119,7 +102,9 @@ export class Commands {
     const command = newCommand(cmd, kind, name);
     this.issued.push(command);
     const recorded = this.recorded[cmd];
-    if (recorded) {
+    if (this.awaited.length > 0 || (!recorded && this.host.partial() && this.host.isReplaying())) {
+      this.awaited.push(cmd);
+    } else if (recorded) {
       if (!isCommand(recorded, kind, name))
         this.host.fail(
           new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
@@ -130,6 +115,31 @@ export class Commands {
       this.host.append(record(cmd));
     }
     return command.promise;
+  }
+
+  /** True while a command waits for the part of history that records it. */
+  awaitsHistory(): boolean {
+    return this.awaited.length > 0;
+  }
+
+  /**
+   * Checks the awaited commands whose events have loaded since, in issue order, as `issue` would have;
+   * true if none is left waiting.
+   */
+  matchAwaited(): boolean {
+    let matched = 0;
+    for (const cmd of this.awaited) {
+      const recorded = this.recorded[cmd];
+      if (!recorded) break;
+      const { kind, name } = this.issued[cmd] as Command;
+      if (!isCommand(recorded, kind, name))
+        this.host.fail(
+          new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
+        );
+      matched++;
+    }
+    this.awaited.splice(0, matched);
+    return this.awaited.length === 0;
   }
 
   /** Issues a timer command; its `resolve` and `reject` are the caller's to set. */
@@ -360,48 +370,6 @@ export class Commands {
     if (child) child.done = true;
     return child;
   }
-}
-
-function newCommand(cmd: number, kind: Command['kind'], name: string | undefined): Command {
-  let resolve!: (value: unknown) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { cmd, kind, name, settled: false, shielded: shielded(), resolve, reject, promise };
-}
-
-/**
- * Rejects the code's promise of `command`, handled first: code that never awaited it (a call it
- * fired and forgot, then a cancellation) must not crash the worker with an unhandled rejection.
- */
-function rejectCommand(command: Command, err: unknown): void {
-  command.promise.catch(ignore);
-  command.reject(err);
-}
-
-function ignore(): void {}
-
-/** The command a recorded `*_scheduled`/`*_started` event stands for. */
-function commandOf(e: RecordedEvent): CommandSummary {
-  if (e.type === 'activity_scheduled')
-    return { kind: e.transaction ? 'transaction' : 'activity', name: e.name };
-  if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
-  return { kind: 'timer' };
-}
-
-/** True if recorded command event `e` stands for the command `kind` `name` (`commandOf`, unallocated). */
-function isCommand(e: RecordedEvent, kind: Command['kind'], name: string | undefined): boolean {
-  if (e.type === 'activity_scheduled')
-    return kind === (e.transaction ? 'transaction' : 'activity') && name === e.name;
-  if (e.type === 'child_scheduled') return kind === 'child' && name === e.workflowType;
-  return kind === 'timer' && name === undefined;
-}
-
-/** How an issued command is named in a non-determinism report. */
-function summary(c: Command): CommandSummary {
-  return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
 }
 
 /** Events whose delivery settles nothing: it only checks them against the commands the code issued. */

@@ -4,13 +4,16 @@ import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenT
 import type { WorkflowContext } from './context.ts';
 import { ContinueAsNew, createContext } from './create-context.ts';
 import { DeterminismViolationError, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
-import type { HistoryEvent, RecordedEvent } from './events.ts';
+import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 import type { ExecutionOptions, Outcome } from './execution-options.ts';
 import { seededRandom } from './random.ts';
 import { Updates } from './updates.ts';
 import { Waits } from './waits.ts';
 
 export type { ExecutionOptions, Outcome } from './execution-options.ts';
+
+/** Events the code's answers depend on before replay reaches them (`ctx.patched`, `ctx.random`). */
+const LOOKAHEAD_EVENTS = new Set<EventType>(['patch_marker', 'reset_point']);
 
 /**
  * The replayer: runs a workflow function against its history. Recorded and new events go through the
@@ -27,8 +30,11 @@ export class WorkflowExecution {
    * Recorded events whose effects on the code are recorded too: a worker flushes the commands an event
    * led to together with the event, so while the code reacts to one of these it is replaying, and a
    * command history lacks is non-determinism. `workflow_started` alone, written by `start`, is not one.
+   * While the history is partial, all of it is, however long it turns out to be.
    */
-  private readonly replayLength: number;
+  private replayLength: number;
+  /** The log holds only the first pages of the history; `extend` adds the next ones. */
+  private partial: boolean;
   /**
    * In a reset run, the position of its last `reset_point`: the events before it are copied from the
    * reset run, whose reactions to the last of them were cut off with the rest, so a command history
@@ -70,13 +76,15 @@ export class WorkflowExecution {
       throw new Error(`History of ${options.runId} does not begin with workflow_started`);
     this.log = [...options.history];
     this.durable = this.log.length;
-    this.replayLength = this.log.length > 1 ? this.log.length : 0;
+    this.partial = options.partial === true;
+    this.replayLength = this.partial ? Number.POSITIVE_INFINITY : this.log.length > 1 ? this.log.length : 0;
     this.resetAt = this.log.findLastIndex((e) => e.type === 'reset_point');
     const reset = this.log[this.resetAt];
     this.lastAt = first.at;
     this.commands = new Commands({
       workflowId: options.workflowId,
       isReplaying: () => this.cursor <= this.replayLength && this.cursor > this.resetAt + 1,
+      partial: () => this.partial,
       append: (event) => this.append(event),
       engineNow: () => this.engineNow(),
       fail: (err) => {
@@ -206,7 +214,7 @@ export class WorkflowExecution {
     // of events, and each awaited promise costs a promise, its reaction and the async hooks on both.
     return new Promise((resolve, reject) => {
       const deliverMore = () => {
-        while (this.cursor < this.log.length && !this.failure) {
+        while (this.cursor < this.log.length && !this.failure && !this.commands.awaitsHistory()) {
           const event = this.log[this.cursor++] as RecordedEvent;
           this.lastAt = event.at;
           this.deliver(event);
@@ -215,7 +223,7 @@ export class WorkflowExecution {
           if (!COMMAND_EVENTS.has(event.type)) return void setImmediate(drained);
           if (this.result) this.endedAt ??= this.cursor;
         }
-        this.concludeAdvance();
+        if (!this.partial) this.concludeAdvance();
         resolve();
       };
       const drained = () => {
@@ -241,6 +249,31 @@ export class WorkflowExecution {
     if (!this.failure && this.violation && (failed || (!this.result && this.waitsOnNothing())))
       this.failure = this.violation;
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Adds the next page of a history given in part (`partial`), `last` if it ends it; `advance()` then
+   * replays on. False if this replay cannot go on and must be made again from the whole history,
+   * because it may have differed from a replay of the whole: it failed or recorded something (both
+   * depend on what comes later), a command it issued is recorded nowhere, or the page holds a patch
+   * marker or a reset point (which the code's earlier answers depended on).
+   */
+  extend(events: RecordedEvent[], last: boolean): boolean {
+    if (!this.partial) throw new Error(`The history of ${this.options.runId} is already whole`);
+    const recorded = this.durable !== this.log.length;
+    if (this.failure || recorded || events.some((e) => LOOKAHEAD_EVENTS.has(e.type))) return false;
+    for (const e of events) {
+      this.log.push(e);
+      this.index(e);
+    }
+    this.durable = this.log.length;
+    const matched = this.commands.matchAwaited();
+    if (this.failure || (last && !matched)) return false;
+    if (last) {
+      this.partial = false;
+      this.replayLength = this.log.length > 1 ? this.log.length : 0;
+    }
+    return true;
   }
 
   /** Signals received that no handler took and no `ctx.signal` has read yet, by name in arrival order. */

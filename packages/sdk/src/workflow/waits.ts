@@ -1,5 +1,5 @@
 import type { Json } from '../codec.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 import { shielded } from './uncancellable.ts';
 
 interface Condition {

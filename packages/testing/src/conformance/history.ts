@@ -34,6 +34,10 @@ export function historyBehaviour(h: Harness): void {
       // A reader that has seen up to seq 2 gets only the events after it.
       expect(await h.store.loadHistory(lease.runId, 2)).toEqual(history.slice(3));
       expect(await h.store.loadHistory(lease.runId, 4)).toEqual([]);
+      // A page: the events between two positions, either bound alone too.
+      expect(await h.store.loadHistory(lease.runId, 1, 4)).toEqual(history.slice(2, 4));
+      expect(await h.store.loadHistory(lease.runId, undefined, 2)).toEqual(history.slice(0, 2));
+      expect(await h.store.loadHistory(lease.runId, 3, 100)).toEqual(history.slice(4));
       const described = await h.store.describe(lease.workflowId);
       expect(described).toMatchObject({ historyLength: 5 });
       expect(described?.updatedAt).toEqual(at(50));

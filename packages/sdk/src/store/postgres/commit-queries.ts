@@ -17,7 +17,7 @@ export const LOAD_HISTORY = `
 select '[' || string_agg('[' || seq || ',"' || type || '",' || data::text || ',"'
                          || to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"]', ','
                          order by seq) || ']' as events
-  from reel.history where run_id = $1 and ($2::int is null or seq > $2)`;
+  from reel.history where run_id = $1 and ($2::int is null or seq > $2) and ($3::int is null or seq < $3)`;
 
 /**
  * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one
