@@ -18,6 +18,7 @@ export const MAX_JSON_DEPTH = 128;
  * value nested deeper than `MAX_JSON_DEPTH`.
  */
 export function assertJson(value: unknown, what: string): Json | undefined {
+  if (isJson(value, 0)) return value as Json | undefined;
   const problem = findProblem(value, what, new Set(), 0);
   if (problem) {
     throw new ReelError(
@@ -26,6 +27,37 @@ export function assertJson(value: unknown, what: string): Json | undefined {
     );
   }
   return value as Json | undefined;
+}
+
+/**
+ * The check of `findProblem` without its bookkeeping (paths, the set of ancestors), so that a value
+ * that passes, as nearly every one does, costs no allocation: every workflow command's arguments
+ * are checked, on replay too. A cycle fails here by depth; `findProblem` then names it.
+ */
+function isJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth === MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++)
+          if (value[i] === undefined || !isJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) if (!isJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function findProblem(value: unknown, path: string, seen: Set<object>, depth: number): string | undefined {

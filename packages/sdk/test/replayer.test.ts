@@ -579,6 +579,35 @@ describe('cancellation', () => {
     ]);
   });
 
+  it('rejects activities the code never awaited, failed or cancelled, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      async function record(_tx: unknown, item: string) {
+        return item;
+      }
+      async function fireAndForget(ctx: WorkflowContext, item: string) {
+        void ctx.activity(reserve, item);
+        void ctx.transaction(record, item);
+        await ctx.sleep('1 day');
+      }
+      const exec = execution(fireAndForget, recorded(started()));
+      await exec.advance();
+      const error = { name: 'Error', message: 'out of stock' };
+      exec.append({ type: 'activity_failed', cmd: 0, attempts: 1, error });
+      await exec.advance();
+      exec.append({ type: 'cancel_requested' });
+      await exec.advance();
+      expect(exec.outcome?.type).toBe('workflow_cancelled');
+      // Node reports an unhandled rejection once the microtasks have run: let a macrotask pass.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('replays the same cancellation from history', async () => {
     const exec = execution(
       chargeOrRefund,

@@ -16,8 +16,9 @@ export class MemoryCommits {
     private readonly runs: MemoryRuns,
   ) {}
 
-  async loadHistory(runId: string, afterSeq = -1): Promise<RecordedEvent[]> {
-    return copy((this.tables.runs.get(runId)?.history ?? []).filter((e) => e.seq > afterSeq));
+  async loadHistory(runId: string, afterSeq = -1, beforeSeq = Infinity): Promise<RecordedEvent[]> {
+    const history = this.tables.runs.get(runId)?.history ?? [];
+    return copy(history.filter((e) => e.seq > afterSeq && e.seq < beforeSeq));
   }
 
   async commit(req: CommitRequest): Promise<CommitOutcome> {

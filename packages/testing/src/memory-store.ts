@@ -153,8 +153,8 @@ export class MemoryStore implements Store {
     );
   }
 
-  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
-    return this.parts.commits.loadHistory(runId, afterSeq);
+  loadHistory(runId: string, afterSeq?: number, beforeSeq?: number): Promise<RecordedEvent[]> {
+    return this.parts.commits.loadHistory(runId, afterSeq, beforeSeq);
   }
 
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {

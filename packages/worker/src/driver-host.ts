@@ -33,14 +33,24 @@ export interface DriverHost {
   metrics: WorkerMetrics;
 }
 
-/** The replayer of `run` from its `history`, with the worker's workflows, clock and guard. */
-export function replayerOf(host: DriverHost, run: ClaimedRun, history: RecordedEvent[], log: Logger) {
+/**
+ * The replayer of `run` from its `history` (`partial`: its first pages), with the worker's workflows,
+ * clock and guard.
+ */
+export function replayerOf(
+  host: DriverHost,
+  run: ClaimedRun,
+  history: RecordedEvent[],
+  log: Logger,
+  partial = false,
+) {
   return new WorkflowExecution({
     workflowId: run.workflowId,
     runId: run.runId,
     workflowType: run.type,
     fn: host.workflows.get(run.type) as WorkflowFn,
     history,
+    partial,
     clock: host.clock,
     activityName: (fn) => host.activityName(fn),
     guard: host.guard,

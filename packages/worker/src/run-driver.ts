@@ -15,6 +15,7 @@ import {
 import { LocalActivities } from './driver-activities.ts';
 import { DriverChildren } from './driver-children.ts';
 import { closeRun } from './driver-close.ts';
+import { replayWhileLoading } from './driver-history.ts';
 import { type DriverHost, replayerOf } from './driver-host.ts';
 import { DriverInbox, type InboxRead } from './driver-inbox.ts';
 import { fail, leaseLost, park } from './driver-stops.ts';
@@ -108,17 +109,23 @@ export class RunDriver {
     );
   }
 
-  /** Loads the run's history and inbox, or takes `fresh`: the history of a run just started, inbox empty. */
+  /**
+   * Loads the run's history and inbox, replaying the history as it loads, or takes `fresh`: the history
+   * of a run just started, inbox empty.
+   */
   async start(fresh?: RecordedEvent[]): Promise<void> {
     try {
+      const replayer = (history: RecordedEvent[], partial: boolean) =>
+        replayerOf(this.host, this.run, history, this.log, partial);
       // History and inbox are read in parallel: one round trip of latency instead of two.
-      const [history, inbox] = fresh
-        ? [fresh, { items: [], version: 0 }]
+      const [exec, inbox] = fresh
+        ? [replayer(fresh, false), { items: [], version: 0 }]
         : await Promise.all([
-            this.host.store.loadHistory(this.run.runId),
+            replayWhileLoading(this.host.store, this.run.runId, replayer),
             this.host.store.readInbox(this.run.runId),
           ]);
-      this.exec = replayerOf(this.host, this.run, history, this.log);
+      this.exec = exec;
+      const history = exec.log;
       this.span = new RunSpan(this.run, history);
       // A cancellation recorded before a crash may not have reached the children: pass it on again.
       this.cancelChildrenPending = history.some((e) => e.type === 'cancel_requested');

@@ -1,6 +1,7 @@
-import { Client, type WorkflowContext } from '@reel/sdk';
+import { Client, PostgresStore, type WorkflowContext } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FIRST_PAGE } from '../src/driver-history.ts';
 import { Worker } from '../src/index.ts';
 import { until, untilRecorded } from './helpers.ts';
 
@@ -71,5 +72,66 @@ it('parks a workflow whose new code issues commands in another order, then resum
   const fixed = await Worker.create({ connectionString: db.connectionString, workflows: v1, ...options });
   void fixed.run();
   expect(await handle.result({ timeout: '20s' })).toEqual(['reserved book', 'charged book']);
+  await fixed.shutdown();
+});
+
+/** Reserves `n` items at once, then one more: a history longer than the first page a worker loads. */
+const bulkV1 = {
+  bulk: async function bulk(ctx: WorkflowContext, n: number) {
+    await Promise.all(Array.from({ length: n }, (_, i) => ctx.activity(reserve, `item ${i}`)));
+    const last = await ctx.activity(reserve, 'last');
+    await ctx.signal('approve');
+    return last;
+  },
+};
+/** Charges the last item instead: the command history recorded after the first page differs. */
+/** Records the pages of history it is asked for. */
+class PagesStore extends PostgresStore {
+  readonly pages: [number | undefined, number | undefined][] = [];
+  override loadHistory(runId: string, afterSeq?: number, beforeSeq?: number) {
+    this.pages.push([afterSeq, beforeSeq]);
+    return super.loadHistory(runId, afterSeq, beforeSeq);
+  }
+}
+const bulkV2 = {
+  bulk: async function bulk(ctx: WorkflowContext, n: number) {
+    await Promise.all(Array.from({ length: n }, (_, i) => ctx.activity(reserve, `item ${i}`)));
+    const last = await ctx.activity(charge, 'last');
+    await ctx.signal('approve');
+    return last;
+  },
+};
+
+it('replays a history longer than a page as it loads, and parks it on a difference found in a later page', async () => {
+  const n = FIRST_PAGE / 2 + 50;
+  const first = await Worker.create({ connectionString: db.connectionString, workflows: bulkV1, ...options });
+  void first.run();
+  const handle = await client.start(bulkV1.bulk, n, { id: 'bulk-1' });
+  await untilRecorded(client, 'bulk-1', 'activity_completed', n + 1);
+  await first.shutdown();
+  const recorded = (await client.history('bulk-1')).events;
+  expect(recorded.length).toBeGreaterThan(FIRST_PAGE);
+
+  const store = new PagesStore({ connectionString: db.connectionString });
+  const bad = await Worker.create({ store, workflows: bulkV2, ...options });
+  void bad.run();
+  await handle.signal('approve');
+  await until(async () => (await handle.describe()).status === 'parked', 'the run to be parked');
+  expect(store.pages).toEqual([
+    [undefined, FIRST_PAGE],
+    [FIRST_PAGE - 1, 3 * FIRST_PAGE],
+  ]);
+  expect((await handle.describe()).parked?.error.details).toEqual({
+    seq: n,
+    expected: { kind: 'activity', name: 'charge' },
+    recorded: { kind: 'activity', name: 'reserve' },
+  });
+  expect((await client.history('bulk-1')).events).toEqual(recorded);
+  await bad.shutdown();
+  await store.close();
+
+  const fixed = await Worker.create({ connectionString: db.connectionString, workflows: bulkV1, ...options });
+  void fixed.run();
+  expect(await handle.result({ timeout: '20s' })).toBe('reserved last');
   await fixed.shutdown();
 });

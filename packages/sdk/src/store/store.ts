@@ -133,8 +133,11 @@ export interface Store {
   claim(owner: string, types: string[], limit: number, now: Date, leaseMs: number): Promise<ClaimedRun[]>;
   /** How long (ms, by the store's clock; 0 if one is already) until a run of these types becomes claimable, if any will. */
   nextReadyIn(types: string[], now: Date): Promise<number | undefined>;
-  /** The run's events in seq order; only those after `afterSeq` when given (what a reader has not seen yet). */
-  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]>;
+  /**
+   * The run's events in seq order; only those after `afterSeq` when given (what a reader has not seen
+   * yet), and only those before `beforeSeq` when given (a page of a long history).
+   */
+  loadHistory(runId: string, afterSeq?: number, beforeSeq?: number): Promise<RecordedEvent[]>;
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }>;
   /**
    * A close (and `continueAsNew`, and `terminate`) applies the closed run's children's parent-close

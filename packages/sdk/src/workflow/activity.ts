@@ -157,9 +157,12 @@ function checkActivityOptions(options: ActivityOptions): void {
   checkLimitOptions(options);
 }
 
-/** The options `defineActivity` attached, or `{}`. */
+/** An activity's options when `defineActivity` attached none: one object, read on every command. */
+const NO_OPTIONS: ActivityOptions = Object.freeze({});
+
+/** The options `defineActivity` attached, or none (`{}`). */
 export function activityOptions(fn: ActivityFn): ActivityOptions {
-  return (fn as unknown as Record<symbol, ActivityOptions | undefined>)[OPTIONS] ?? {};
+  return (fn as unknown as Record<symbol, ActivityOptions | undefined>)[OPTIONS] ?? NO_OPTIONS;
 }
 
 const REPLACES = Symbol.for('reel.activityReplaces');

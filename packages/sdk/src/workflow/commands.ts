@@ -1,28 +1,9 @@
 import type { Json } from '../codec.ts';
-import {
-  ActivityFailure,
-  ChildWorkflowFailure,
-  type CommandSummary,
-  NonDeterminismError,
-  type ReelError,
-} from '../errors.ts';
+import { ActivityFailure, ChildWorkflowFailure, NonDeterminismError, type ReelError } from '../errors.ts';
 import type { ConcurrencyLimit } from '../flow-options.ts';
+import { type Command, commandOf, isCommand, newCommand, rejectCommand, summary } from './command.ts';
 import type { ChildHandle, ParentClosePolicy } from './context.ts';
 import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
-import { shielded } from './uncancellable.ts';
-
-/** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
-export interface Command {
-  cmd: number;
-  /** `transaction`: an activity command issued by `ctx.transaction`, whose results are an activity's. */
-  kind: 'activity' | 'transaction' | 'timer' | 'child';
-  name?: string;
-  settled: boolean;
-  /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
-  shielded: boolean;
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
 
 /** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
 export interface OpenActivity {
@@ -74,6 +55,8 @@ export interface CommandsHost {
    * lacks is then non-determinism.
    */
   isReplaying(): boolean;
+  /** True while only part of the history is loaded: a command it lacks may be in the rest. */
+  partial(): boolean;
   /** Records a new command event. */
   append(event: HistoryEvent): void;
   /** The engine clock, to time a new timer. */
@@ -89,11 +72,16 @@ export interface CommandsHost {
  */
 export class Commands {
   private readonly issued: Command[] = [];
-  /** Recorded `*_scheduled`/`*_started` command events, by `cmd`. */
-  private readonly recorded = new Map<number, RecordedEvent>();
-  /** The last `activity_*` event of each activity, delivered or not. */
-  private readonly lastActivityEvents = new Map<number, RecordedEvent>();
+  /** Recorded command events (`activity_scheduled`, `timer_started`, `child_scheduled`), by `cmd`. */
+  private readonly recorded: RecordedEvent[] = [];
+  /** The last `activity_*` event of each activity, delivered or not, by `cmd`. */
+  private readonly lastActivityEvents: RecordedEvent[] = [];
   private readonly open = new Map<number, OpenActivity | OpenTimer>();
+  /**
+   * Commands issued, while the history was partial, before the part recording them had loaded: checked
+   * in issue order once it has (`matchAwaited`), and no event is delivered until then.
+   */
+  private readonly awaited: number[] = [];
   /** The children `ctx.startChild` registered, by `cmd`. */
   readonly children = new Map<number, OpenChild>();
 
@@ -111,21 +99,47 @@ export class Commands {
     record: (cmd: number) => HistoryEvent,
   ): Promise<unknown> {
     const cmd = this.issued.length;
-    const promise = new Promise((resolve, reject) => {
-      this.issued.push({ cmd, kind, name, settled: false, shielded: shielded(), resolve, reject });
-    });
-    const recorded = this.recorded.get(cmd);
-    if (recorded) {
-      const was = commandOf(recorded);
-      if (was.kind !== kind || was.name !== name) {
-        this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, was));
-      }
+    const command = newCommand(cmd, kind, name);
+    this.issued.push(command);
+    const recorded = this.recorded[cmd];
+    if (this.awaited.length > 0 || (!recorded && this.host.partial() && this.host.isReplaying())) {
+      this.awaited.push(cmd);
+    } else if (recorded) {
+      if (!isCommand(recorded, kind, name))
+        this.host.fail(
+          new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
+        );
     } else if (this.host.isReplaying()) {
       this.host.fail(new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, undefined));
     } else {
       this.host.append(record(cmd));
     }
-    return promise;
+    return command.promise;
+  }
+
+  /** True while a command waits for the part of history that records it. */
+  awaitsHistory(): boolean {
+    return this.awaited.length > 0;
+  }
+
+  /**
+   * Checks the awaited commands whose events have loaded since, in issue order, as `issue` would have;
+   * true if none is left waiting.
+   */
+  matchAwaited(): boolean {
+    let matched = 0;
+    for (const cmd of this.awaited) {
+      const recorded = this.recorded[cmd];
+      if (!recorded) break;
+      const { kind, name } = this.issued[cmd] as Command;
+      if (!isCommand(recorded, kind, name))
+        this.host.fail(
+          new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
+        );
+      matched++;
+    }
+    this.awaited.splice(0, matched);
+    return this.awaited.length === 0;
   }
 
   /** Issues a timer command; its `resolve` and `reject` are the caller's to set. */
@@ -141,9 +155,19 @@ export class Commands {
 
   /** Takes note of an event as it enters the log, before it is delivered. */
   index(e: RecordedEvent): void {
-    if (e.type.startsWith('activity_') && 'cmd' in e) this.lastActivityEvents.set(e.cmd, e);
-    if (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled') {
-      this.recorded.set(e.cmd, e);
+    switch (e.type) {
+      case 'activity_scheduled':
+        this.recorded[e.cmd] = e;
+        this.lastActivityEvents[e.cmd] = e;
+        return;
+      case 'activity_retrying':
+      case 'activity_completed':
+      case 'activity_failed':
+        this.lastActivityEvents[e.cmd] = e;
+        return;
+      case 'timer_started':
+      case 'child_scheduled':
+        this.recorded[e.cmd] = e;
     }
   }
 
@@ -151,7 +175,7 @@ export class Commands {
   deliver(event: RecordedEvent): void {
     switch (event.type) {
       case 'activity_scheduled':
-        this.checkIssued(event, commandOf(event));
+        this.checkIssued(event);
         if (this.issued[event.cmd]?.settled === false) {
           const { shielded } = this.issued[event.cmd] as Command;
           this.open.set(event.cmd, {
@@ -165,7 +189,7 @@ export class Commands {
         }
         return;
       case 'timer_started':
-        this.checkIssued(event, { kind: 'timer' });
+        this.checkIssued(event);
         if (this.issued[event.cmd]?.settled === false) {
           this.open.set(event.cmd, { cmd: event.cmd, fireAt: new Date(event.fireAt) });
         }
@@ -187,7 +211,8 @@ export class Commands {
         return;
       case 'activity_failed': {
         const command = this.complete(event.cmd, 'activity');
-        command?.reject(new ActivityFailure(command.name as string, event.attempts, event.error));
+        if (command)
+          rejectCommand(command, new ActivityFailure(command.name as string, event.attempts, event.error));
         return;
       }
       case 'timer_fired':
@@ -198,7 +223,7 @@ export class Commands {
           if (open.retryAt && open.retryAt > new Date(event.at)) open.retryAt = new Date(event.at);
         return;
       case 'child_scheduled': {
-        this.checkIssued(event, { kind: 'child', name: event.workflowType });
+        this.checkIssued(event);
         const child = this.children.get(event.cmd);
         // What history recorded wins: it is what the child was (or will be) started with.
         if (child)
@@ -232,9 +257,12 @@ export class Commands {
       }
       case 'child_failed': {
         const child = this.finishChild(event.cmd);
-        this.complete(event.cmd, 'child')?.reject(
-          new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
-        );
+        const command = this.complete(event.cmd, 'child');
+        if (command)
+          rejectCommand(
+            command,
+            new ChildWorkflowFailure(child?.workflowId ?? '', event.status, event.error),
+          );
         return;
       }
       default:
@@ -245,7 +273,7 @@ export class Commands {
   /** Rejects every unsettled command not issued inside `ctx.uncancellable` with `error`. */
   cancel(error: Error): void {
     for (const command of this.issued)
-      if (!command.settled && !command.shielded) this.settle(command.cmd)?.reject(error);
+      if (!command.settled && !command.shielded && this.settle(command.cmd)) rejectCommand(command, error);
   }
 
   /** Marks command `cmd` settled (its promise is the caller's to settle); undefined if it already was. */
@@ -298,8 +326,8 @@ export class Commands {
   activityState(
     cmd: number,
   ): { name: string; open: false } | { name: string; open: true; attempt: number } | undefined {
-    const scheduled = this.recorded.get(cmd);
-    const last = this.lastActivityEvents.get(cmd);
+    const scheduled = this.recorded[cmd];
+    const last = this.lastActivityEvents[cmd];
     if (scheduled?.type !== 'activity_scheduled' || !last) return undefined;
     const { name } = scheduled;
     if (last.type === 'activity_retrying') return { name, open: true, attempt: last.attempt + 1 };
@@ -308,11 +336,11 @@ export class Commands {
   }
 
   /** A recorded command event was reached: the code must have issued the same command by now. */
-  private checkIssued(event: RecordedEvent & { cmd: number }, recorded: CommandSummary): void {
+  private checkIssued(event: RecordedEvent & { cmd: number }): void {
     const issued = this.issued[event.cmd];
-    if (!issued || issued.kind !== recorded.kind || issued.name !== recorded.name) {
+    if (!issued || !isCommand(event, issued.kind, issued.name)) {
       this.host.fail(
-        new NonDeterminismError(this.host.workflowId, event.cmd, issued && summary(issued), recorded),
+        new NonDeterminismError(this.host.workflowId, event.cmd, issued && summary(issued), commandOf(event)),
       );
     }
   }
@@ -342,19 +370,6 @@ export class Commands {
     if (child) child.done = true;
     return child;
   }
-}
-
-/** The command a recorded `*_scheduled`/`*_started` event stands for. */
-function commandOf(e: RecordedEvent): CommandSummary {
-  if (e.type === 'activity_scheduled')
-    return { kind: e.transaction ? 'transaction' : 'activity', name: e.name };
-  if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
-  return { kind: 'timer' };
-}
-
-/** How an issued command is named in a non-determinism report. */
-function summary(c: Command): CommandSummary {
-  return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
 }
 
 /** Events whose delivery settles nothing: it only checks them against the commands the code issued. */

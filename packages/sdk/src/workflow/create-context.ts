@@ -4,7 +4,8 @@ import { ErrorCodes, ReelError } from '../errors.ts';
 import { checkConcurrency, checkPriority } from '../flow-options.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
 import { attemptQueue } from './activity-limits.ts';
-import type { Command, OpenChild } from './commands.ts';
+import type { Command } from './command.ts';
+import type { OpenChild } from './commands.ts';
 import type { ChildHandle, ChildOptions, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
 import type { HistoryEvent } from './events.ts';
 import { mapDurably } from './map.ts';
@@ -78,15 +79,25 @@ export function createContext(host: ContextHost): WorkflowContext {
   };
   const ctx: WorkflowContext = {
     info,
-    activity: (fn, ...args) => guard(() => scheduleActivity(host, 'ctx.activity', fn, args) as never),
-    transaction: (fn, ...args) =>
-      guard(() => {
+    // Not through `guard`: a command's promise is marked handled by `Commands` when it rejects it.
+    activity: (fn, ...args) => {
+      try {
+        return scheduleActivity(host, 'ctx.activity', fn, args) as never;
+      } catch (err) {
+        return rejected(err);
+      }
+    },
+    transaction: (fn, ...args) => {
+      try {
         if (typeof fn === 'function' && attemptQueue(activityOptions(fn as ActivityFn)) !== undefined)
           throw invalid(
             "ctx.transaction runs on the workflow's worker, in a transaction on its database: define its function without taskQueue, concurrency or rateLimit.",
           );
         return scheduleActivity(host, 'ctx.transaction', fn as ActivityFn, args, true) as never;
-      }),
+      } catch (err) {
+        return rejected(err);
+      }
+    },
     sleep: (duration) => guard(() => sleepFor(toMs(duration, 'ctx.sleep duration'))),
     sleepUntil: (time) =>
       guard(async () => {
@@ -222,11 +233,20 @@ function guard<T>(body: () => Promise<T>): Promise<T> {
   try {
     promise = body();
   } catch (err) {
-    promise = Promise.reject(err);
+    return rejected(err);
   }
-  promise.catch(() => undefined);
+  promise.catch(ignore);
   return promise;
 }
+
+/** A ctx call's synchronous failure (invalid arguments), as the rejected promise the code awaits. */
+function rejected(err: unknown): Promise<never> {
+  const promise = Promise.reject(err);
+  promise.catch(ignore);
+  return promise;
+}
+
+function ignore(): void {}
 
 /**
  * A child's flow-control options, checked. Debounce and throttle would return a run that is not this

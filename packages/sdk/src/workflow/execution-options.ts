@@ -19,6 +19,8 @@ export interface ExecutionOptions {
   fn: WorkflowFn;
   /** The durable history; it starts with `workflow_started`. */
   history: RecordedEvent[];
+  /** `history` is only its first pages: the rest comes through `extend`, replayed as it comes. */
+  partial?: boolean;
   /** The engine clock, read only to stamp new events. */
   clock: () => Date;
   /** The name an activity function is registered under (defaults to its own name). */

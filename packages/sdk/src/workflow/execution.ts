@@ -4,13 +4,16 @@ import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenT
 import type { WorkflowContext } from './context.ts';
 import { ContinueAsNew, createContext } from './create-context.ts';
 import { DeterminismViolationError, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
-import type { HistoryEvent, RecordedEvent } from './events.ts';
+import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 import type { ExecutionOptions, Outcome } from './execution-options.ts';
 import { seededRandom } from './random.ts';
 import { Updates } from './updates.ts';
 import { Waits } from './waits.ts';
 
 export type { ExecutionOptions, Outcome } from './execution-options.ts';
+
+/** Events the code's answers depend on before replay reaches them (`ctx.patched`, `ctx.random`). */
+const LOOKAHEAD_EVENTS = new Set<EventType>(['patch_marker', 'reset_point']);
 
 /**
  * The replayer: runs a workflow function against its history. Recorded and new events go through the
@@ -27,8 +30,11 @@ export class WorkflowExecution {
    * Recorded events whose effects on the code are recorded too: a worker flushes the commands an event
    * led to together with the event, so while the code reacts to one of these it is replaying, and a
    * command history lacks is non-determinism. `workflow_started` alone, written by `start`, is not one.
+   * While the history is partial, all of it is, however long it turns out to be.
    */
-  private readonly replayLength: number;
+  private replayLength: number;
+  /** The log holds only the first pages of the history; `extend` adds the next ones. */
+  private partial: boolean;
   /**
    * In a reset run, the position of its last `reset_point`: the events before it are copied from the
    * reset run, whose reactions to the last of them were cut off with the rest, so a command history
@@ -70,13 +76,15 @@ export class WorkflowExecution {
       throw new Error(`History of ${options.runId} does not begin with workflow_started`);
     this.log = [...options.history];
     this.durable = this.log.length;
-    this.replayLength = this.log.length > 1 ? this.log.length : 0;
+    this.partial = options.partial === true;
+    this.replayLength = this.partial ? Number.POSITIVE_INFINITY : this.log.length > 1 ? this.log.length : 0;
     this.resetAt = this.log.findLastIndex((e) => e.type === 'reset_point');
     const reset = this.log[this.resetAt];
     this.lastAt = first.at;
     this.commands = new Commands({
       workflowId: options.workflowId,
       isReplaying: () => this.cursor <= this.replayLength && this.cursor > this.resetAt + 1,
+      partial: () => this.partial,
       append: (event) => this.append(event),
       engineNow: () => this.engineNow(),
       fail: (err) => {
@@ -201,27 +209,71 @@ export class WorkflowExecution {
    * Delivers every undelivered event to the code, draining microtasks after each, then records how the
    * run ended if it did. Throws `NonDeterminismError` (or another `ReelError`) when the run cannot go on.
    */
-  async advance(): Promise<void> {
-    while (this.cursor < this.log.length && !this.failure) {
-      const event = this.log[this.cursor++] as RecordedEvent;
-      this.lastAt = event.at;
-      // A command event (e.g. activity_scheduled) only checks what the code issued: no code wakes up,
-      // so there is nothing to drain. This halves the macrotask turns of a replay.
-      if (COMMAND_EVENTS.has(event.type)) this.deliver(event);
-      else {
-        this.deliver(event);
-        await drainMicrotasks();
-        while (this.waits.checkConditions()) await drainMicrotasks();
-      }
-      if (this.result) this.endedAt ??= this.cursor;
-    }
-    // After I/O warn mode let through, code left waiting on nothing Reel knows of waits on that I/O
-    // (no event would ever wake it), and code that failed most likely failed of it: either way the
-    // run is parked (and retried), rather than stranded or failed for good.
+  advance(): Promise<void> {
+    // A loop of `setImmediate` callbacks rather than an `await` per event: a replay delivers thousands
+    // of events, and each awaited promise costs a promise, its reaction and the async hooks on both.
+    return new Promise((resolve, reject) => {
+      const deliverMore = () => {
+        while (this.cursor < this.log.length && !this.failure && !this.commands.awaitsHistory()) {
+          const event = this.log[this.cursor++] as RecordedEvent;
+          this.lastAt = event.at;
+          this.deliver(event);
+          // A command event (e.g. activity_scheduled) only checks what the code issued: no code
+          // wakes up, so there is nothing to drain. This halves the macrotask turns of a replay.
+          if (!COMMAND_EVENTS.has(event.type)) return void setImmediate(drained);
+          if (this.result) this.endedAt ??= this.cursor;
+        }
+        if (!this.partial) this.concludeAdvance();
+        resolve();
+      };
+      const drained = () => {
+        try {
+          if (this.waits.checkConditions()) return void setImmediate(drained);
+          if (this.result) this.endedAt ??= this.cursor;
+          deliverMore();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      deliverMore();
+    });
+  }
+
+  /**
+   * After I/O warn mode let through, code left waiting on nothing Reel knows of waits on that I/O
+   * (no event would ever wake it), and code that failed most likely failed of it: either way the
+   * run is parked (and retried), rather than stranded or failed for good.
+   */
+  private concludeAdvance(): void {
     const failed = this.result?.type === 'workflow_failed';
     if (!this.failure && this.violation && (failed || (!this.result && this.waitsOnNothing())))
       this.failure = this.violation;
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Adds the next page of a history given in part (`partial`), `last` if it ends it; `advance()` then
+   * replays on. False if this replay cannot go on and must be made again from the whole history,
+   * because it may have differed from a replay of the whole: it failed or recorded something (both
+   * depend on what comes later), a command it issued is recorded nowhere, or the page holds a patch
+   * marker or a reset point (which the code's earlier answers depended on).
+   */
+  extend(events: RecordedEvent[], last: boolean): boolean {
+    if (!this.partial) throw new Error(`The history of ${this.options.runId} is already whole`);
+    const recorded = this.durable !== this.log.length;
+    if (this.failure || recorded || events.some((e) => LOOKAHEAD_EVENTS.has(e.type))) return false;
+    for (const e of events) {
+      this.log.push(e);
+      this.index(e);
+    }
+    this.durable = this.log.length;
+    const matched = this.commands.matchAwaited();
+    if (this.failure || (last && !matched)) return false;
+    if (last) {
+      this.partial = false;
+      this.replayLength = this.log.length > 1 ? this.log.length : 0;
+    }
+    return true;
   }
 
   /** Signals received that no handler took and no `ctx.signal` has read yet, by name in arrival order. */
@@ -370,9 +422,4 @@ export class WorkflowExecution {
       fn,
     );
   }
-}
-
-/** Lets every pending promise callback run: the workflow code goes as far as it can. */
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,5 +1,5 @@
 import type { Json } from '../codec.ts';
-import type { Command } from './commands.ts';
+import type { Command } from './command.ts';
 import { shielded } from './uncancellable.ts';
 
 interface Condition {
@@ -123,6 +123,7 @@ export class Waits {
 
   /** Resolves the `waitFor` conditions that now hold; true if any did (their code must run next). */
   checkConditions(): boolean {
+    if (this.conditions.size === 0) return false;
     let any = false;
     for (const condition of this.conditions) {
       let holds: boolean;

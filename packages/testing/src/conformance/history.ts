@@ -34,9 +34,28 @@ export function historyBehaviour(h: Harness): void {
       // A reader that has seen up to seq 2 gets only the events after it.
       expect(await h.store.loadHistory(lease.runId, 2)).toEqual(history.slice(3));
       expect(await h.store.loadHistory(lease.runId, 4)).toEqual([]);
+      // A page: the events between two positions, either bound alone too.
+      expect(await h.store.loadHistory(lease.runId, 1, 4)).toEqual(history.slice(2, 4));
+      expect(await h.store.loadHistory(lease.runId, undefined, 2)).toEqual(history.slice(0, 2));
+      expect(await h.store.loadHistory(lease.runId, 3, 100)).toEqual(history.slice(4));
       const described = await h.store.describe(lease.workflowId);
       expect(described).toMatchObject({ historyLength: 5 });
       expect(described?.updatedAt).toEqual(at(50));
+    });
+
+    it('events come back whole whatever their fields: none, or written by the store itself', async () => {
+      const lease = await h.startClaimed();
+      const events = [event(1, 10, { type: 'retry_requested' }), event(2, 20, { type: 'cancel_requested' })];
+      expect(await h.store.commit({ ...lease, now: at(20), events, consumedInbox: [] })).toBe('ok');
+      expect(await h.store.terminate(lease.workflowId, 'no longer wanted', at(30))).toBe(true);
+      const history = await h.store.loadHistory(lease.runId);
+      expect(history.slice(1, 3)).toEqual(events);
+      expect(history[3]).toEqual({
+        type: 'workflow_terminated',
+        reason: 'no longer wanted',
+        seq: 3,
+        at: at(30).toISOString(),
+      });
     });
 
     it('loadHistory of an unknown run is empty', async () => {

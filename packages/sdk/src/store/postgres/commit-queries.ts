@@ -6,15 +6,22 @@
 import { parentClosePolicy } from './parent-close-policy.ts';
 
 /**
- * The whole history as one JSON array of `[seq, type, data, at]`, parsed once by the client: for
- * 10,000 events, about half the time of 10,000 rows, each parsed on its own. `data` goes in as stored
- * (json_build_array copies json text as it is), and `at` as ISO text (parsing 10,000 Dates to print
- * them again cost as much as the query).
+ * The history (or the page of it after $2 and before $3) as one JSON array of the events themselves,
+ * parsed once by the client: for 10,000 events, about half the time of 10,000 rows, each parsed on its
+ * own. The array is spelled out as text, each event `{"type":…,"seq":…,"at":…` followed by the fields
+ * of `data` (json, as stored: an object, which Reel writes without leading blanks; one shorter than
+ * six characters is empty). `json_agg(json_build_array(...))` took 48 ms of the server's time where
+ * text takes 28 (fastest of 20 runs, 10,000 events, Postgres 15). Events parsed whole, rather than as
+ * `[seq, type, data, at]` arrays with `data` then completed, parse in 16 ms instead of 30 in a fresh
+ * process. `type` is one of Reel's event type names, and `at` goes as ISO text (parsing 10,000 Dates
+ * to print them again cost as much as the query).
  */
 export const LOAD_HISTORY = `
-select json_agg(json_build_array(seq, type, data, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-                order by seq)::text as events
-  from reel.history where run_id = $1 and ($2::int is null or seq > $2)`;
+select '[' || string_agg('{"type":"' || type || '","seq":' || seq
+                         || ',"at":"' || to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
+                         || case when length(data::text) < 6 then '}' else ',' || substr(data::text, 2) end, ','
+                         order by seq) || ']' as events
+  from reel.history where run_id = $1 and ($2::int is null or seq > $2) and ($3::int is null or seq < $3)`;
 
 /**
  * Appends events, consumes inbox items and moves the run's state, fenced by the lease's token, in one

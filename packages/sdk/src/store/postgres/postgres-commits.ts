@@ -35,16 +35,10 @@ export class PostgresCommits {
     this.group = new GroupCommit((reqs) => this.writeCommits(reqs), onBatch);
   }
 
-  async loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), [runId, afterSeq ?? null]);
-    const events: [number, string, Record<string, unknown>, string][] = JSON.parse(rows[0].events ?? '[]');
-    // Each parsed `data` completed in place: spread copies of 10,000 objects took 50 ms, this 1 ms.
-    return events.map(([seq, type, data, at]) => {
-      data.type = type;
-      data.seq = seq;
-      data.at = at;
-      return data as RecordedEvent;
-    });
+  async loadHistory(runId: string, afterSeq?: number, beforeSeq?: number): Promise<RecordedEvent[]> {
+    const params = [runId, afterSeq ?? null, beforeSeq ?? null];
+    const { rows } = await this.pool.query(prepared(q.LOAD_HISTORY), params);
+    return JSON.parse(rows[0].events ?? '[]');
   }
 
   async commit(req: CommitRequest): Promise<CommitOutcome> {

@@ -148,8 +148,8 @@ export class PostgresStore implements Store {
     return this.leases.nextReadyIn(types, now);
   }
 
-  loadHistory(runId: string, afterSeq?: number): Promise<RecordedEvent[]> {
-    return this.commits.loadHistory(runId, afterSeq);
+  loadHistory(runId: string, afterSeq?: number, beforeSeq?: number): Promise<RecordedEvent[]> {
+    return this.commits.loadHistory(runId, afterSeq, beforeSeq);
   }
 
   readInbox(runId: string): Promise<{ items: InboxItem[]; version: number }> {
