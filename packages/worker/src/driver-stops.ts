@@ -29,9 +29,12 @@ export async function park(h: StopHost, err: ReelError): Promise<void> {
   h.abandon('parked');
 }
 
-/** Another worker has the run (a fenced write or a renewal found its token moved on). */
+/** Another worker has the run, or it was terminated or reset (a fenced write or a renewal found its token moved on). */
 export function leaseLost(h: StopHost): void {
-  h.log.warn({ fencingToken: h.run.fencingToken }, 'lost the lease of a run; another worker has it');
+  h.log.warn(
+    { fencingToken: h.run.fencingToken },
+    'lost the lease of a run: another worker has it, or it was terminated or reset',
+  );
   h.metrics.leaseLost?.(h.run.type);
   h.abandon('lease lost');
 }
