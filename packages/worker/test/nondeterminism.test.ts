@@ -75,16 +75,23 @@ it('parks a workflow whose new code issues commands in another order, then resum
   await fixed.shutdown();
 });
 
-/** Reserves `n` items at once, then one more: a history longer than the first page a worker loads. */
-const bulkV1 = {
-  bulk: async function bulk(ctx: WorkflowContext, n: number) {
-    await Promise.all(Array.from({ length: n }, (_, i) => ctx.activity(reserve, `item ${i}`)));
-    const last = await ctx.activity(reserve, 'last');
-    await ctx.signal('approve');
-    return last;
-  },
-};
-/** Charges the last item instead: the command history recorded after the first page differs. */
+/**
+ * Reserves `n` items at once, then runs `last` on one more: a history longer than the first page a
+ * worker loads. `bulkOf(charge)` differs from `bulkOf(reserve)` after that page.
+ */
+function bulkOf(last: typeof reserve) {
+  return {
+    bulk: async function bulk(ctx: WorkflowContext, n: number) {
+      await Promise.all(Array.from({ length: n }, (_, i) => ctx.activity(reserve, `item ${i}`)));
+      const done = await ctx.activity(last, 'last');
+      await ctx.signal('approve');
+      return done;
+    },
+  };
+}
+const bulkV1 = bulkOf(reserve);
+const bulkV2 = bulkOf(charge);
+
 /** Records the pages of history it is asked for. */
 class PagesStore extends PostgresStore {
   readonly pages: [number | undefined, number | undefined][] = [];
@@ -93,14 +100,6 @@ class PagesStore extends PostgresStore {
     return super.loadHistory(runId, afterSeq, beforeSeq);
   }
 }
-const bulkV2 = {
-  bulk: async function bulk(ctx: WorkflowContext, n: number) {
-    await Promise.all(Array.from({ length: n }, (_, i) => ctx.activity(reserve, `item ${i}`)));
-    const last = await ctx.activity(charge, 'last');
-    await ctx.signal('approve');
-    return last;
-  },
-};
 
 it('replays a history longer than a page as it loads, and parks it on a difference found in a later page', async () => {
   const n = FIRST_PAGE / 2 + 50;
