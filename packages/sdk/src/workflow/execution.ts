@@ -213,6 +213,8 @@ export class WorkflowExecution {
   /**
    * Delivers every undelivered event to the code, draining microtasks after each, then records how the
    * run ended if it did. Throws `NonDeterminismError` (or another `ReelError`) when the run cannot go on.
+   * While the history is partial, it stops at the end of what has loaded, or where a command the code
+   * issued waits for the page that records it, and throws nothing: `extend` tells how it went.
    */
   advance(): Promise<void> {
     // A loop of `setImmediate` callbacks (`engineTurn`) rather than an `await` per event: a replay
