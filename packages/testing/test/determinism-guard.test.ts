@@ -23,6 +23,13 @@ async function setsTimer(ctx: WorkflowContext) {
   return ctx.now().toISOString();
 }
 
+/** `setImmediate` is how the replayer turns between events too: the code's own is still reported. */
+async function setsImmediate(ctx: WorkflowContext) {
+  await ctx.sleep('1 second');
+  await new Promise((resolve) => setImmediate(resolve));
+  return ctx.now().toISOString();
+}
+
 it('makes Date and Math.random replay-safe inside workflow code', async () => {
   await using env = await createTestEnv({ workflows: { usesGlobals }, startTime: start });
   const result = (await (await env.client.start(usesGlobals, undefined)).result()) as Record<string, unknown>;
@@ -37,6 +44,7 @@ it('makes Date and Math.random replay-safe inside workflow code', async () => {
 it.each([
   ['file I/O', readsFile, 'FSREQ'],
   ['a real timer', setsTimer, 'Timeout'],
+  ['setImmediate', setsImmediate, 'Immediate'],
 ])('reports %s started from workflow code with its stack', async (_what, workflow, resource) => {
   await using env = await createTestEnv({
     workflows: { [workflow.name]: workflow },

@@ -21,6 +21,7 @@ export async function replayWhileLoading(
   let exec: WorkflowExecution | undefined = replayer(history, true);
   for (let size = 2 * FIRST_PAGE; ; size *= 2) {
     const next = store.loadHistory(runId, history.length - 1, history.length + size);
+    next.catch(() => undefined); // awaited below, unless the replay fails first
     await exec?.advance();
     const page = await next;
     history = history.concat(page);

@@ -3,7 +3,12 @@ import { CancelledError, ErrorCodes, ReelError, toErrorInfo } from '../errors.ts
 import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenTimer } from './commands.ts';
 import type { WorkflowContext } from './context.ts';
 import { ContinueAsNew, createContext } from './create-context.ts';
-import { DeterminismViolationError, outsideWorkflowScope, runInWorkflowScope } from './determinism-guard.ts';
+import {
+  DeterminismViolationError,
+  engineTurn,
+  outsideWorkflowScope,
+  runInWorkflowScope,
+} from './determinism-guard.ts';
 import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 import type { ExecutionOptions, Outcome } from './execution-options.ts';
 import { seededRandom } from './random.ts';
@@ -208,10 +213,13 @@ export class WorkflowExecution {
   /**
    * Delivers every undelivered event to the code, draining microtasks after each, then records how the
    * run ended if it did. Throws `NonDeterminismError` (or another `ReelError`) when the run cannot go on.
+   * While the history is partial, it stops at the end of what has loaded, or where a command the code
+   * issued waits for the page that records it, and throws nothing: `extend` tells how it went.
    */
   advance(): Promise<void> {
-    // A loop of `setImmediate` callbacks rather than an `await` per event: a replay delivers thousands
-    // of events, and each awaited promise costs a promise, its reaction and the async hooks on both.
+    // A loop of `setImmediate` callbacks (`engineTurn`) rather than an `await` per event: a replay
+    // delivers thousands of events, and each awaited promise costs a promise, its reaction and the
+    // async hooks on both.
     return new Promise((resolve, reject) => {
       const deliverMore = () => {
         while (this.cursor < this.log.length && !this.failure && !this.commands.awaitsHistory()) {
@@ -220,7 +228,7 @@ export class WorkflowExecution {
           this.deliver(event);
           // A command event (e.g. activity_scheduled) only checks what the code issued: no code
           // wakes up, so there is nothing to drain. This halves the macrotask turns of a replay.
-          if (!COMMAND_EVENTS.has(event.type)) return void setImmediate(drained);
+          if (!COMMAND_EVENTS.has(event.type)) return engineTurn(drained);
           if (this.result) this.endedAt ??= this.cursor;
         }
         if (!this.partial) this.concludeAdvance();
@@ -228,7 +236,7 @@ export class WorkflowExecution {
       };
       const drained = () => {
         try {
-          if (this.waits.checkConditions()) return void setImmediate(drained);
+          if (this.waits.checkConditions()) return engineTurn(drained);
           if (this.result) this.endedAt ??= this.cursor;
           deliverMore();
         } catch (err) {
