@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ClaimedRun, type CommitRequest, migrate, PostgresStore } from '../src/index.ts';
 import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
 import { PostgresLeases } from '../src/store/postgres/postgres-leases.ts';
+import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
 
 /**
  * A worker's statements that update several of its runs' rows (the lease renewal, a group commit)
@@ -129,3 +130,76 @@ it.each([
     await committing.pool.end();
   }
 });
+
+/**
+ * A parent's close under the `terminate` policy locks the parent's row and then its children's; a
+ * child's close or termination, which tells its parent, must not lock them the other way round.
+ */
+it.each([
+  ['close', 'lost'],
+  ['termination', false],
+] as const)(
+  "a child's %s while its parent's close holds the parent's row: neither deadlocks",
+  async (action, late) => {
+    const type = `t_${randomUUID().slice(0, 8)}`;
+    await store.registerTypes([type], new Date());
+    const parentId = randomUUID();
+    await store.start({ workflowId: `p-${parentId}`, runId: parentId, type, input: null, now: new Date() });
+    const [parent] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+    const childId = randomUUID();
+    const child = await store.start({
+      workflowId: `c-${childId}`,
+      runId: childId,
+      type,
+      input: null,
+      now: new Date(),
+      parent: { runId: parentId, cmd: 0, closePolicy: 'terminate', fencingToken: parent.fencingToken },
+    });
+    expect(child.runId).toBe(childId);
+    const [claimedChild] = (await store.claim('worker-2', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+    expect(claimedChild.runId).toBe(childId);
+    const close = async (commits: PostgresCommits, run: ClaimedRun) =>
+      commits.commit({
+        ...commitOf(run),
+        events: [],
+        close: {
+          status: 'completed',
+          result: null,
+          inboxVersion: (await store.readInbox(run.runId)).version,
+        },
+      });
+
+    const childSide = await connection();
+    // The parent's close runs in a transaction that has already locked the parent's row, as the close
+    // statement does first: the child's close then comes between that lock and the children's.
+    const parentSide = new pg.Client({ connectionString: db.connectionString });
+    await parentSide.connect();
+    try {
+      const childInbox = (await store.readInbox(childId)).version;
+      await parentSide.query('begin');
+      await parentSide.query('select 1 from reel.workflows where run_id = $1 for no key update', [parentId]);
+      const childClosed =
+        action === 'close'
+          ? new PostgresCommits(childSide.pool, () => null).commit({
+              ...commitOf(claimedChild),
+              close: { status: 'completed', result: null, inboxVersion: childInbox },
+            })
+          : new PostgresRuns(childSide.pool, () => null).terminate(`c-${childId}`, 'stop', new Date());
+      childClosed.catch(() => {}); // settled below
+      await untilWaiting(childSide.pid);
+      const parentClosed = close(new PostgresCommits(parentSide as unknown as pg.Pool, () => null), parent);
+      parentClosed.catch(() => {});
+      const parentSettled = await Promise.allSettled([parentClosed]);
+      await parentSide.query(parentSettled[0].status === 'fulfilled' ? 'commit' : 'rollback');
+      const settled = [parentSettled[0], ...(await Promise.allSettled([childClosed]))];
+      expect(
+        settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : s.value)),
+      ).toEqual(['ok', late]); // the parent closed, terminating the child: the child's own end came too late
+      const { rows } = await pool.query('select status from reel.workflows where run_id = $1', [childId]);
+      expect(rows[0].status).toBe('terminated');
+    } finally {
+      await parentSide.end();
+      await childSide.pool.end();
+    }
+  },
+);

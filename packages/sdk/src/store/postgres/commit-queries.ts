@@ -3,7 +3,7 @@
  * `CLOSE`, `COMMIT_MANY`, `CONTINUE_AS_NEW`), each one statement, so a commit is all or nothing.
  * The store's clock is as in `run-queries.ts`.
  */
-import { parentClosePolicy } from './parent-close-policy.ts';
+import { PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
 
 /**
  * The history (or the page of it after $2 and before $3) as one JSON array of the events themselves,
@@ -29,7 +29,7 @@ select '[' || string_agg('{"type":"' || type || '","seq":' || seq
  * $13: extend the lease by that many ms; $16: the store's clock (null: the database's).
  */
 const commitWith = (policy: { ctes: string; notify: string }) => `
-with recursive fence as (
+with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c where c.run_id = $1 and $7::text is not null)')}, fence as (
   update reel.workflows
      set history_length = history_length + cardinality($3::int[]),
          status = coalesce($7::text, 'running'),
@@ -41,7 +41,7 @@ with recursive fence as (
                          when $10 and inbox_version = $12 then $11::timestamptz
                          else coalesce(coalesce($16::timestamptz, now()) + $13::float8 * interval '1 millisecond',
                                        ready_at) end
-   where run_id = $1 and fencing_token = $2 and lease_owner is not null
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null and ${PARENT_LOCKED}
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
      and ($7::text is null or inbox_version = $12::bigint) -- a run never closes over unread input
   returning run_id, workflow_id, lease_owner is null as released, parent_run_id, parent_cmd

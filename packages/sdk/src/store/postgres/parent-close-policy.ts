@@ -1,4 +1,19 @@
 /**
+ * Rows of a parent and its child are locked parent first: a parent's close (or termination) locks
+ * its row and then its children's under `terminate`, so a child's close or termination, which tells
+ * its parent, locks the parent's row (`parent_first`, the CTE this returns, for the parent `parentRunId`
+ * names, or none if it is null) before its own (its update's filter adds `PARENT_LOCKED`). The other
+ * way round, the two deadlocked (40P01, `sdk/test/lock-order.test.ts`). The lock is the one the
+ * update of the parent's row takes later in the statement, so it waits for nothing more.
+ */
+export const PARENT_FIRST = (parentRunId: string) => `parent_first as (
+  select p.run_id from reel.workflows p where p.run_id = ${parentRunId} for no key update of p
+)`;
+
+/** A filter on the child's update that runs `parent_first`, once, before the update locks a row. */
+export const PARENT_LOCKED = '(select count(*) from parent_first) >= 0';
+
+/**
  * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
  * `CONTINUE_AS_NEW`, `TERMINATE`), so that no crash can come between a parent's close and what it
  * does to its children. `closed` names a CTE of the runs the statement closes (column `run_id`). Their

@@ -11,7 +11,7 @@
  * in production: `coalesce($n::timestamptz, now())` is then the database's clock, which no worker's
  * skew can move. The test environment passes its virtual clock's time instead.
  */
-import { parentClosePolicy } from './parent-close-policy.ts';
+import { PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
 
 /**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
@@ -76,13 +76,13 @@ const TERMINATE_POLICY = parentClosePolicy(
 
 export const TERMINATE = `
 with recursive target as (
-  select run_id, status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
-), done as (
+  select run_id, status, parent_run_id from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
+), ${PARENT_FIRST("(select parent_run_id from target where status in ('running', 'parked'))")}, done as (
   update reel.workflows w
      set status = 'terminated', error = $2::json, closed_at = $3, updated_at = $3, ready_at = null,
          lease_owner = null, fencing_token = w.fencing_token + 1, history_length = w.history_length + 1
     from target t
-   where w.run_id = t.run_id and w.status in ('running', 'parked')
+   where w.run_id = t.run_id and w.status in ('running', 'parked') and ${PARENT_LOCKED}
   returning w.run_id, w.workflow_id, w.history_length - 1 as seq, w.parent_run_id, w.parent_cmd
 ), last_event as (
   insert into reel.history (run_id, seq, type, data, at)
