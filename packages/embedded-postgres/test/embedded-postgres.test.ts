@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binariesFor, postgresUser } from '../src/as-root.ts';
@@ -31,7 +36,35 @@ async function closedDirectory(): Promise<string> {
   return dir;
 }
 
+/** Resolves once `path` no longer exists; rejects after `ms`. */
+async function untilGone(path: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error(`${path} is still there after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('startEmbeddedPostgres', () => {
+  it('stops the server and removes its data when the process that started it is killed', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/start-and-wait.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [line] = (await once(createInterface({ input: child.stdout as Readable }), 'line')) as [string];
+    const started = JSON.parse(line) as { dir: string; connectionString: string };
+    expect(await query(started.connectionString, 'select 1 as one')).toEqual([{ one: 1 }]);
+    child.kill('SIGKILL'); // no exit handler runs
+    await untilGone(started.dir, 20_000);
+    await expect(query(started.connectionString, 'select 1')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('starts a server that answers, and stop() removes its temporary data', async () => {
     const server = await startEmbeddedPostgres();
     expect(await query(server.connectionString, 'select 1 as one')).toEqual([{ one: 1 }]);
