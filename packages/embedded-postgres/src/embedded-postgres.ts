@@ -110,16 +110,17 @@ export async function startEmbeddedPostgres(
     ['-e', WATCHDOG, String(child.pid), dir, ...(persistent ? [] : [...new Set([dir, requested])])],
     { stdio: ['pipe', 'ignore', 'ignore'], detached: true, windowsHide: true },
   );
-  // Neither it nor its pipe keeps our process alive.
+  // Neither it nor its pipe keeps our process alive, and it lives no longer than the server (whose
+  // pid it would otherwise signal after another process may have taken it).
   watchdog.unref();
   (watchdog.stdin as unknown as Socket).unref();
+  child.once('exit', () => watchdog.kill());
   let stopping: Promise<void> | undefined;
   return {
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     dir,
     stop() {
       stopping ??= (async () => {
-        watchdog.kill();
         // SIGINT: Postgres's fast shutdown (open sessions are ended, nothing is lost).
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGINT');
