@@ -25,7 +25,8 @@ export interface RunGuardHost {
  * validators) sees replay-safe `Date` and `Math.random`, and the I/O it starts is reported. It keeps
  * the first violation only, the cause (what follows is often the same I/O going on), and applies the
  * mode: `throw` fails the run with it whatever the code then did with the I/O, `warn` only tells,
- * `off` runs the code outside any scope. One scope object serves every call of the run.
+ * `off` runs the code outside any scope. One scope object serves every call of the run: nothing is
+ * allocated per call, though `waitFor` predicates run after every event delivered.
  */
 export class RunGuard implements WorkflowScope {
   /** The first violation: in `warn` mode the replayer parks the run if the code is left waiting on it. */

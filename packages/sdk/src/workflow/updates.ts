@@ -74,13 +74,10 @@ export class Updates {
   }
 
   private run(handler: Handler, { updateId, arg }: AcceptedUpdate): void {
-    const complete = (outcome: UpdateOutcome) => {
-      if (!this.completed.has(updateId)) this.host.complete(updateId, outcome);
-    };
-    const fail = (err: unknown) => complete({ error: toErrorInfo(err) });
+    const fail = (err: unknown) => this.complete(updateId, { error: toErrorInfo(err) });
     const succeed = (value: unknown) => {
       try {
-        complete({ result: assertJson(value, 'The update result') });
+        this.complete(updateId, { result: assertJson(value, 'The update result') });
       } catch (err) {
         fail(err);
       }
@@ -90,5 +87,9 @@ export class Updates {
     } catch (err) {
       fail(err);
     }
+  }
+
+  private complete(updateId: string, outcome: UpdateOutcome): void {
+    if (!this.completed.has(updateId)) this.host.complete(updateId, outcome);
   }
 }
