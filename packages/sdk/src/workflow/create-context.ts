@@ -9,6 +9,7 @@ import type { OpenChild } from './commands.ts';
 import type { ChildHandle, ChildOptions, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
 import type { HistoryEvent } from './events.ts';
 import { mapDurably } from './map.ts';
+import type { Queries } from './queries.ts';
 import { uuidFrom } from './random.ts';
 import { shielded, uncancellable } from './uncancellable.ts';
 import type { Updates } from './updates.ts';
@@ -51,7 +52,7 @@ export interface ContextHost {
   /** The patches the history has markers for. */
   readonly recordedPatches: ReadonlySet<string>;
   readonly children: Map<number, OpenChild>;
-  readonly queries: Map<string, (...args: unknown[]) => unknown>;
+  readonly queries: Queries;
   readonly waits: Waits;
   readonly updates: Updates;
 }
@@ -207,7 +208,7 @@ export function createContext(host: ContextHost): WorkflowContext {
       if (typeof name !== 'string' || name === '' || typeof handler !== 'function') {
         throw invalid('ctx.onQuery expects a query name and a handler function.');
       }
-      host.queries.set(name, handler);
+      host.queries.register(name, handler);
     },
     onUpdate: (name, handler, options) => {
       if (typeof name !== 'string' || name === '' || typeof handler !== 'function')

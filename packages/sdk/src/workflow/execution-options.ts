@@ -1,17 +1,9 @@
-import type { Json } from '../codec.ts';
-import type { ErrorInfo } from '../errors.ts';
 import type { ActivityFn } from './activity.ts';
 import type { WorkflowFn } from './context.ts';
 import type { DeterminismViolationError, GuardMode } from './determinism-guard.ts';
 import type { RecordedEvent } from './events.ts';
 
-/** How a run ended, once its function has returned or thrown. */
-export type Outcome =
-  | { type: 'workflow_completed'; result: Json | undefined }
-  | { type: 'workflow_failed'; error: ErrorInfo }
-  | { type: 'workflow_cancelled'; error: ErrorInfo }
-  | { type: 'workflow_continued_as_new'; input: Json | undefined };
-
+/** What a `WorkflowExecution` is built from: the run, its code, its history so far, and its guard. */
 export interface ExecutionOptions {
   workflowId: string;
   runId: string;

@@ -1,78 +1,56 @@
-import { assertJson, type Json } from '../codec.ts';
-import { CancelledError, ErrorCodes, ReelError, toErrorInfo } from '../errors.ts';
+import type { Json } from '../codec.ts';
+import { CancelledError, type ReelError } from '../errors.ts';
 import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenTimer } from './commands.ts';
 import type { WorkflowContext } from './context.ts';
-import { ContinueAsNew, createContext } from './create-context.ts';
-import {
-  DeterminismViolationError,
-  engineTurn,
-  outsideWorkflowScope,
-  runInWorkflowScope,
-} from './determinism-guard.ts';
-import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
-import type { ExecutionOptions, Outcome } from './execution-options.ts';
+import { createContext } from './create-context.ts';
+import { engineTurn, outsideWorkflowScope } from './determinism-guard.ts';
+import type { HistoryEvent, RecordedEvent } from './events.ts';
+import type { ExecutionOptions } from './execution-options.ts';
+import { failed, type Outcome, returned, thrown, timedOut } from './outcome.ts';
+import { Queries } from './queries.ts';
 import { seededRandom } from './random.ts';
+import { ReplayExtent } from './replay-extent.ts';
+import { RunGuard } from './run-guard.ts';
 import { Updates } from './updates.ts';
 import { Waits } from './waits.ts';
 
-export type { ExecutionOptions, Outcome } from './execution-options.ts';
-
-/** Events the code's answers depend on before replay reaches them (`ctx.patched`, `ctx.random`). */
-const LOOKAHEAD_EVENTS = new Set<EventType>(['patch_marker', 'reset_point']);
+export type { ExecutionOptions } from './execution-options.ts';
+export type { Outcome } from './outcome.ts';
 
 /**
  * The replayer: runs a workflow function against its history. Recorded and new events go through the
  * same `log` and reach the code only through `advance()`, in log order, with microtasks drained between
  * deliveries — so the live path and the replay path are one code path. Pure: no I/O, no wall clock.
  * It keeps the log and the run's outcome; `Commands` matches the code's commands to history, `Waits`
- * holds its signals and conditions, and `createContext` builds the `ctx` it calls.
+ * holds its signals and conditions, `createContext` builds the `ctx` it calls, and `RunGuard` is the
+ * determinism scope the code runs in.
  */
 export class WorkflowExecution {
   readonly log: RecordedEvent[];
   /** Events before this index are durable. */
   private durable: number;
-  /**
-   * Recorded events whose effects on the code are recorded too: a worker flushes the commands an event
-   * led to together with the event, so while the code reacts to one of these it is replaying, and a
-   * command history lacks is non-determinism. `workflow_started` alone, written by `start`, is not one.
-   * While the history is partial, all of it is, however long it turns out to be.
-   */
-  private replayLength: number;
-  /** The log holds only the first pages of the history; `extend` adds the next ones. */
-  private partial: boolean;
-  /**
-   * In a reset run, the position of its last `reset_point`: the events before it are copied from the
-   * reset run, whose reactions to the last of them were cut off with the rest, so a command history
-   * lacks there is new code's work, not non-determinism.
-   */
-  private readonly resetAt: number;
+  private readonly replay: ReplayExtent;
   private cursor = 0;
   /** The log length when the code ended (its outcome was decided): later events reached no code. */
   private endedAt: number | undefined;
   private lastAt: string;
   private readonly commands: Commands;
-  private readonly queries = new Map<string, (...args: unknown[]) => unknown>();
+  private readonly queries: Queries;
   private readonly recordedPatches = new Set<string>();
   private readonly waits = new Waits({
     startTimer: (ms, signal) => this.commands.startTimer(ms, signal),
     settle: (cmd) => this.commands.settle(cmd),
     callHandler: (handler, payload) => this.callHandler(handler, payload),
-    runGuarded: (fn) => this.runGuarded(fn),
+    runGuarded: (fn) => this.guard.run(fn),
   });
   private readonly updates = new Updates({
-    runGuarded: (fn) => this.runGuarded(fn),
-    complete: (updateId, outcome) => {
-      if (!this.completedUpdates.has(updateId))
-        this.append({ type: 'update_completed', updateId, ...outcome });
-    },
+    runGuarded: (fn) => this.guard.run(fn),
+    complete: (updateId, outcome) => this.append({ type: 'update_completed', updateId, ...outcome }),
   });
-  /** The updates whose `update_completed` is in the log: replay does not record them again. */
-  private readonly completedUpdates = new Set<string>();
   private failure: ReelError | undefined;
-  /** The first violation: in `warn` mode it parks the run if the code is left waiting on it. */
-  private violation: DeterminismViolationError | undefined;
   private result: Outcome | undefined;
   private readonly random: () => number;
+  private readonly guard: RunGuard;
   readonly context: WorkflowContext;
 
   constructor(private readonly options: ExecutionOptions) {
@@ -81,29 +59,37 @@ export class WorkflowExecution {
       throw new Error(`History of ${options.runId} does not begin with workflow_started`);
     this.log = [...options.history];
     this.durable = this.log.length;
-    this.partial = options.partial === true;
-    this.replayLength = this.partial ? Number.POSITIVE_INFINITY : this.log.length > 1 ? this.log.length : 0;
-    this.resetAt = this.log.findLastIndex((e) => e.type === 'reset_point');
-    const reset = this.log[this.resetAt];
+    this.replay = new ReplayExtent(this.log, options.partial === true);
+    const reset = this.log[this.replay.resetAt];
     this.lastAt = first.at;
+    const fail = (err: ReelError) => {
+      this.failure ??= err;
+    };
     this.commands = new Commands({
       workflowId: options.workflowId,
-      isReplaying: () => this.cursor <= this.replayLength && this.cursor > this.resetAt + 1,
-      partial: () => this.partial,
+      isReplaying: () => this.replay.strict(this.cursor),
+      partial: () => this.replay.partial,
       append: (event) => this.append(event),
       engineNow: () => this.engineNow(),
-      fail: (err) => {
-        this.failure ??= err;
-      },
+      fail,
     });
     for (const e of this.log) this.index(e);
     this.random = seededRandom(reset?.type === 'reset_point' ? reset.seed : options.runId);
+    this.guard = new RunGuard({
+      workflowId: options.workflowId,
+      mode: options.guard,
+      now: () => this.context.now(),
+      random: this.random,
+      onViolation: options.onViolation,
+      fail,
+    });
+    this.queries = new Queries(options.workflowId);
     this.context = createContext({
       workflowId: options.workflowId,
       runId: options.runId,
       workflowType: options.workflowType,
       startedAt: first.at,
-      isReplaying: () => this.cursor <= this.replayLength,
+      isReplaying: () => this.replay.replaying(this.cursor),
       now: () => new Date(this.lastAt),
       random: () => this.random(),
       activityName: (fn) => this.options.activityName?.(fn),
@@ -157,26 +143,13 @@ export class WorkflowExecution {
 
   /** Ends the run as failed: it outlived its execution timeout. */
   timeOut(): void {
-    const error = new ReelError(
-      ErrorCodes.WORKFLOW_TIMEOUT,
-      `Workflow ${this.options.workflowId} exceeded its execution timeout (${this.deadline?.toISOString()}).`,
-    );
-    this.result ??= { type: 'workflow_failed', error: toErrorInfo(error) };
+    this.end(timedOut(this.options.workflowId, this.deadline));
     this.endedAt ??= this.cursor;
-    this.commands.settleOpen();
   }
 
   /** Runs a query handler against the current state; throws `REEL_UNKNOWN_QUERY` or the handler's error. */
   query(name: string, args: Json[]): Json | undefined {
-    const handler = this.queries.get(name);
-    if (!handler) {
-      const known = [...this.queries.keys()].join(', ') || 'none';
-      throw new ReelError(
-        ErrorCodes.UNKNOWN_QUERY,
-        `Workflow ${this.options.workflowId} has no query '${name}' (it answers: ${known}).`,
-      );
-    }
-    return assertJson(handler(...args), `The answer to query '${name}'`);
+    return this.queries.answer(name, args);
   }
 
   /**
@@ -231,7 +204,7 @@ export class WorkflowExecution {
           if (!COMMAND_EVENTS.has(event.type)) return engineTurn(drained);
           if (this.result) this.endedAt ??= this.cursor;
         }
-        if (!this.partial) this.concludeAdvance();
+        if (!this.replay.partial) this.concludeAdvance();
         resolve();
       };
       const drained = () => {
@@ -253,9 +226,10 @@ export class WorkflowExecution {
    * run is parked (and retried), rather than stranded or failed for good.
    */
   private concludeAdvance(): void {
+    const violation = this.guard.firstViolation;
     const failed = this.result?.type === 'workflow_failed';
-    if (!this.failure && this.violation && (failed || (!this.result && this.waitsOnNothing())))
-      this.failure = this.violation;
+    if (!this.failure && violation && (failed || (!this.result && this.waitsOnNothing())))
+      this.failure = violation;
     if (this.failure) throw this.failure;
   }
 
@@ -267,9 +241,9 @@ export class WorkflowExecution {
    * marker or a reset point (which the code's earlier answers depended on).
    */
   extend(events: RecordedEvent[], last: boolean): boolean {
-    if (!this.partial) throw new Error(`The history of ${this.options.runId} is already whole`);
+    if (!this.replay.partial) throw new Error(`The history of ${this.options.runId} is already whole`);
     const recorded = this.durable !== this.log.length;
-    if (this.failure || recorded || events.some((e) => LOOKAHEAD_EVENTS.has(e.type))) return false;
+    if (this.failure || recorded || !this.replay.continuesWith(events)) return false;
     for (const e of events) {
       this.log.push(e);
       this.index(e);
@@ -277,10 +251,7 @@ export class WorkflowExecution {
     this.durable = this.log.length;
     const matched = this.commands.matchAwaited();
     if (this.failure || (last && !matched)) return false;
-    if (last) {
-      this.partial = false;
-      this.replayLength = this.log.length > 1 ? this.log.length : 0;
-    }
+    if (last) this.replay.whole(this.log);
     return true;
   }
 
@@ -335,7 +306,7 @@ export class WorkflowExecution {
   private index(e: RecordedEvent): void {
     this.commands.index(e);
     if (e.type === 'patch_marker') this.recordedPatches.add(e.patchId);
-    if (e.type === 'update_completed') this.completedUpdates.add(e.updateId);
+    if (e.type === 'update_completed') this.updates.recorded(e.updateId);
   }
 
   private deliver(event: RecordedEvent): void {
@@ -367,31 +338,20 @@ export class WorkflowExecution {
   }
 
   private start(input: unknown): void {
-    const finish = (outcome: Outcome) => {
-      this.result ??= outcome;
-      this.commands.settleOpen();
-    };
-    const succeed = (value: unknown) => {
-      try {
-        finish({ type: 'workflow_completed', result: assertJson(value, 'The workflow result') });
-      } catch (err) {
-        finish({ type: 'workflow_failed', error: toErrorInfo(err) });
-      }
-    };
-    const fail = (err: unknown) =>
-      finish(
-        err instanceof ContinueAsNew
-          ? { type: 'workflow_continued_as_new', input: err.input }
-          : {
-              type: err instanceof CancelledError ? 'workflow_cancelled' : 'workflow_failed',
-              error: toErrorInfo(err),
-            },
-      );
     try {
-      Promise.resolve(this.runGuarded(() => this.options.fn(this.context, input))).then(succeed, fail);
+      Promise.resolve(this.guard.run(() => this.options.fn(this.context, input))).then(
+        (value) => this.end(returned(value)),
+        (err) => this.end(thrown(err)),
+      );
     } catch (err) {
-      fail(err);
+      this.end(thrown(err));
     }
+  }
+
+  /** The code ended: the first outcome stands, and the commands still open are settled. */
+  private end(outcome: Outcome): void {
+    this.result ??= outcome;
+    this.commands.settleOpen();
   }
 
   /** The engine clock, read outside the workflow's scope (where Date would give `ctx.now()`). */
@@ -402,32 +362,9 @@ export class WorkflowExecution {
   /** Runs a signal handler as workflow code; if it throws, the workflow fails with its error. */
   private callHandler(handler: (payload: unknown) => void, payload: unknown): void {
     try {
-      this.runGuarded(() => handler(payload));
+      this.guard.run(() => handler(payload));
     } catch (err) {
-      this.result ??= { type: 'workflow_failed', error: toErrorInfo(err) };
-      this.commands.settleOpen();
+      this.end(failed(err));
     }
-  }
-
-  /** Runs workflow code in its determinism scope: replay-safe Date and Math.random, I/O reported. */
-  private runGuarded<T>(fn: () => T): T {
-    const mode = this.options.guard ?? 'throw';
-    if (mode === 'off') return fn();
-    return runInWorkflowScope(
-      {
-        now: () => this.context.now(),
-        random: () => this.random(),
-        // The first violation is the cause (what follows is often the same I/O going on): only it is
-        // reported, and in `throw` mode it parks the run whatever the code then did with the I/O.
-        reported: () => this.violation !== undefined,
-        violation: (resource, origin) => {
-          if (this.violation) return;
-          this.violation = new DeterminismViolationError(this.options.workflowId, resource, origin());
-          this.options.onViolation?.(this.violation);
-          if (mode === 'throw') this.failure ??= this.violation;
-        },
-      },
-      fn,
-    );
   }
 }

@@ -20,7 +20,7 @@ export type UpdateOutcome = { result: Json | undefined } | { error: ErrorInfo };
 export interface UpdatesHost {
   /** Runs workflow code (a handler, a validator) in its determinism scope. */
   runGuarded<T>(fn: () => T): T;
-  /** A handler ended: records `update_completed`, unless history already has it (replay). */
+  /** A handler ended, and history has no `update_completed` for it yet: records one. */
   complete(updateId: string, outcome: UpdateOutcome): void;
 }
 
@@ -32,6 +32,8 @@ export interface UpdatesHost {
 export class Updates {
   private readonly handlers = new Map<string, Handler>();
   private buffered: AcceptedUpdate[] = [];
+  /** The updates whose `update_completed` is in history: replay does not record them again. */
+  private readonly completed = new Set<string>();
 
   constructor(private readonly host: UpdatesHost) {}
 
@@ -59,6 +61,11 @@ export class Updates {
     }
   }
 
+  /** History has `update_completed` for `updateId` (replayed, or recorded live). */
+  recorded(updateId: string): void {
+    this.completed.add(updateId);
+  }
+
   /** An `update_accepted` event: to its handler, else waiting for one. */
   deliver(update: AcceptedUpdate): void {
     const handler = this.handlers.get(update.name);
@@ -67,10 +74,10 @@ export class Updates {
   }
 
   private run(handler: Handler, { updateId, arg }: AcceptedUpdate): void {
-    const fail = (err: unknown) => this.host.complete(updateId, { error: toErrorInfo(err) });
+    const fail = (err: unknown) => this.complete(updateId, { error: toErrorInfo(err) });
     const succeed = (value: unknown) => {
       try {
-        this.host.complete(updateId, { result: assertJson(value, 'The update result') });
+        this.complete(updateId, { result: assertJson(value, 'The update result') });
       } catch (err) {
         fail(err);
       }
@@ -80,5 +87,9 @@ export class Updates {
     } catch (err) {
       fail(err);
     }
+  }
+
+  private complete(updateId: string, outcome: UpdateOutcome): void {
+    if (!this.completed.has(updateId)) this.host.complete(updateId, outcome);
   }
 }
