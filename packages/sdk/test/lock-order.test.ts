@@ -6,6 +6,7 @@ import { type ClaimedRun, type CommitRequest, migrate, PostgresStore } from '../
 import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
 import { PostgresLeases } from '../src/store/postgres/postgres-leases.ts';
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
+import { PostgresTasks } from '../src/store/postgres/postgres-tasks.ts';
 
 /**
  * A worker's statements that update several of its runs' rows (the lease renewal, a group commit)
@@ -27,7 +28,10 @@ beforeAll(async () => {
   await pool.query(`
     insert into reel.workflows (run_id, workflow_id, type, status, created_at, updated_at, closed_at)
     select gen_random_uuid(), 'old-' || i, 'old', 'completed', now(), now(), now() from generate_series(1, 10000) i;
-    analyze reel.workflows`);
+    insert into reel.tasks (run_id, cmd, attempt, name, args, queue, available_at, ready_at, created_at)
+    select (select run_id from reel.workflows where workflow_id = 'old-' || i), 0, 1, 'old', '[]', 'old', now(), now(), now()
+      from generate_series(1, 10000) i;
+    analyze reel.workflows; analyze reel.tasks`);
   store = new PostgresStore({ connectionString: db.connectionString });
 });
 afterAll(async () => {
@@ -203,3 +207,48 @@ it.each([
     }
   },
 );
+
+it("a renewal of a worker's tasks [b, x, a] and a delete of their run's tasks: neither deadlocks", async () => {
+  const type = `t_${randomUUID().slice(0, 8)}`;
+  await store.registerTypes([type], new Date());
+  const runId = randomUUID();
+  await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
+  const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+  const queue = `q_${randomUUID().slice(0, 8)}`;
+  for (let cmd = 0; cmd < 3; cmd++)
+    expect(
+      await store.enqueueTask(
+        run,
+        { runId, cmd, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) },
+        new Date(),
+      ),
+    ).toBe(true);
+  const claimed = await store.claimTasks('worker-1', [queue], ['step'], 3, new Date(), LEASE);
+  const [a, b, x] = claimed.sort((p, q) => p.cmd - q.cmd);
+  if (!a || !b || !x) throw new Error(`claimed ${claimed.length} tasks, not 3`);
+  const renewing = await connection();
+  const deleting = await connection();
+  const holder = new pg.Client({ connectionString: db.connectionString });
+  await holder.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from reel.tasks where id = $1 for update', [x.id]);
+    const renewed = new PostgresTasks(renewing.pool, () => null).renew([b, x, a], new Date(), LEASE);
+    renewed.catch(() => {}); // settled below
+    await untilWaiting(renewing.pid);
+    // The run's tasks go in the order of (run_id, cmd): a, then b.
+    const deleted = new PostgresTasks(deleting.pool, () => null).delete(runId);
+    deleted.catch(() => {});
+    await untilWaiting(deleting.pid);
+    await holder.query('commit');
+    const settled = await Promise.allSettled([renewed, deleted]);
+    expect(
+      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
+    ).toEqual(['ok', 'ok']);
+    expect((settled[0] as PromiseFulfilledResult<string[]>).value).toEqual([]); // renewed all three first
+  } finally {
+    await holder.end();
+    await renewing.pool.end();
+    await deleting.pool.end();
+  }
+});

@@ -84,14 +84,21 @@ select ceil(extract(epoch from min(t.ready_at) - coalesce($3::timestamptz, now()
 
 /**
  * Extends held claims to $3 ms from the store's clock ($6; null: the database's); `$4` are heartbeat
- * details (JSON text), `$5` whether each has any.
+ * details (JSON text), `$5` whether each has any. The tasks are locked first in (run_id, cmd) order,
+ * the order in which a delete of a run's tasks (`DELETE_TASKS`, a termination) meets them: in the
+ * order of $1, a renewal and such a delete deadlocked (40P01).
  */
 export const RENEW_TASKS = `
+with locked as (
+  select t.id from reel.tasks t join unnest($1::bigint[], $2::int[]) as c(id, claim) on t.id = c.id and t.claim = c.claim
+   order by t.run_id, t.cmd
+     for update of t
+)
 update reel.tasks t
    set ready_at = coalesce($6::timestamptz, now()) + $3::float8 * interval '1 millisecond',
        last_heartbeat = case when c.beat then c.details else t.last_heartbeat end
   from unnest($1::bigint[], $2::int[], $4::json[], $5::boolean[]) as c(id, claim, details, beat)
- where t.id = c.id and t.claim = c.claim
+ where t.id in (select id from locked) and t.id = c.id and t.claim = c.claim
 returning t.id`;
 
 /**
