@@ -10,6 +10,8 @@ const req = (runId: string): CommitRequest => ({
   consumedInbox: [],
 });
 
+const byRun = (r: CommitRequest) => r.runId;
+
 /** A writer that records each statement's runs and answers when the test says so. */
 function writer(answer: (runIds: string[]) => (CommitOutcome | Error)[] | Error) {
   const statements: string[][] = [];
@@ -40,7 +42,7 @@ function writer(answer: (runIds: string[]) => (CommitOutcome | Error)[] | Error)
 describe('GroupCommit', () => {
   it('writes a lone commit at once and the commits that arrive meanwhile together, one per run', async () => {
     const w = writer((ids) => ids.map(() => 'ok'));
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, byRun);
     const done = ['a', 'b', 'c', 'b', 'd'].map((id) => group.commit(req(id)));
     await w.flush();
     expect(await Promise.all(done)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
@@ -52,7 +54,7 @@ describe('GroupCommit', () => {
     const w = writer((ids) =>
       ids.map((id) => (id === 'bad' ? new Error('bad history') : id === 'old' ? 'lost' : 'ok')),
     );
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, byRun);
     const done = Promise.allSettled(['first', 'bad', 'old', 'good'].map((id) => group.commit(req(id))));
     await w.flush();
     const settled = await done;
@@ -66,7 +68,7 @@ describe('GroupCommit', () => {
 
   it('when a shared statement fails, writes each of its commits alone', async () => {
     const w = writer((ids) => (ids.length > 1 ? new Error('statement failed') : ids.map(() => 'ok')));
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, byRun);
     const done = ['a', 'b', 'c'].map((id) => group.commit(req(id)));
     await w.flush();
     expect(await Promise.all(done)).toEqual(['ok', 'ok', 'ok']);
@@ -75,7 +77,7 @@ describe('GroupCommit', () => {
 
   it('writes the retries of a failed shared statement before any later commit of their runs', async () => {
     const w = writer((ids) => (ids.length > 1 ? new Error('statement failed') : ids.map(() => 'ok')));
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, byRun);
     const first = ['a', 'b', 'c'].map((id) => group.commit(req(id)));
     await new Promise((r) => setImmediate(r));
     w.flush(); // answers 'a'; ['b', 'c'] goes and fails
@@ -89,7 +91,7 @@ describe('GroupCommit', () => {
 
   it('a failed lone commit rejects with the error', async () => {
     const w = writer(() => new Error('connection lost'));
-    const group = new GroupCommit(w.write);
+    const group = new GroupCommit(w.write, byRun);
     const done = expect(group.commit(req('a'))).rejects.toThrow('connection lost');
     await w.flush();
     await done;

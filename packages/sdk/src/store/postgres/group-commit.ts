@@ -1,33 +1,35 @@
-import type { CommitOutcome, CommitRequest } from '../store.ts';
-
-interface Pending {
-  req: CommitRequest;
-  resolve(outcome: CommitOutcome): void;
+interface Pending<Req, Out> {
+  req: Req;
+  resolve(outcome: Out): void;
   reject(err: unknown): void;
 }
 
-/** Answers each commit of a statement: its outcome, or an error that concerns that commit alone. */
-export type WriteCommits = (reqs: CommitRequest[]) => Promise<(CommitOutcome | Error)[]>;
+/** Answers each request of a statement: its outcome, or an error that concerns that request alone. */
+export type WriteMany<Req, Out> = (reqs: Req[]) => Promise<(Out | Error)[]>;
 
-/** Runs per statement at most: bounds a statement's size. */
+/** Requests per statement at most: bounds a statement's size. */
 const MAX_BATCH = 100;
 
 /**
- * Group commit: commits that arrive while one is being written wait for it and then go together, as
- * one statement — one round trip and one WAL flush for many runs. A lone commit goes at once. If a
- * shared statement fails, each of its commits is tried alone, so one run's bad write fails only it.
+ * Group commit: writes that arrive while one is being written wait for it and then go together, as
+ * one statement — one round trip and one WAL flush for many. A lone write goes at once. If a shared
+ * statement fails, each of its writes is tried alone, so one bad write fails only itself. A
+ * statement carries at most one write per key (`keyOf`): the next one of a key waits for the next
+ * statement, and so sees the one before. Serves the flushes of held runs (keyed by run) and starts
+ * (keyed by workflow id).
  */
-export class GroupCommit {
-  private readonly queue: Pending[] = [];
+export class GroupCommit<Req, Out> {
+  private readonly queue: Pending<Req, Out>[] = [];
   private writing = false;
 
-  /** `onBatch` is told how many runs each statement carries, for metrics. */
+  /** `onBatch` is told how many requests each statement carries, for metrics. */
   constructor(
-    private readonly write: WriteCommits,
-    private readonly onBatch?: (runs: number) => void,
+    private readonly write: WriteMany<Req, Out>,
+    private readonly keyOf: (req: Req) => string,
+    private readonly onBatch?: (size: number) => void,
   ) {}
 
-  commit(req: CommitRequest): Promise<CommitOutcome> {
+  commit(req: Req): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
       this.next();
@@ -36,14 +38,14 @@ export class GroupCommit {
 
   private next(): void {
     if (this.writing || this.queue.length === 0) return;
-    // One commit per run in a statement: a second one for the same run waits for the next.
-    const runs = new Set<string>();
-    const batch: Pending[] = [];
+    const keys = new Set<string>();
+    const batch: Pending<Req, Out>[] = [];
     for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH; ) {
-      const p = this.queue[i] as Pending;
-      if (runs.has(p.req.runId)) i++;
+      const p = this.queue[i] as Pending<Req, Out>;
+      const key = this.keyOf(p.req);
+      if (keys.has(key)) i++;
       else {
-        runs.add(p.req.runId);
+        keys.add(key);
         batch.push(p);
         this.queue.splice(i, 1);
       }
@@ -57,7 +59,7 @@ export class GroupCommit {
         },
         async (err) => {
           if (batch.length === 1) return batch[0]?.reject(err);
-          // One by one, before the next statement: a run's later commit must not overtake its retry.
+          // One by one, before the next statement: a key's later write must not overtake its retry.
           for (const p of batch) await this.write([p.req]).then(([o]) => settle(p, o), p.reject);
         },
       )
@@ -68,7 +70,7 @@ export class GroupCommit {
   }
 }
 
-function settle(p: Pending, outcome: CommitOutcome | Error | undefined): void {
+function settle<Req, Out>(p: Pending<Req, Out>, outcome: Out | Error | undefined): void {
   if (outcome instanceof Error) p.reject(outcome);
-  else p.resolve(outcome as CommitOutcome);
+  else p.resolve(outcome as Out);
 }

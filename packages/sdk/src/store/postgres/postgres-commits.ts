@@ -21,7 +21,7 @@ const eventData = ({ seq, type, at, ...data }: RecordedEvent) => JSON.stringify(
  * `GroupCommit` into one statement, and `continueAsNew`.
  */
 export class PostgresCommits {
-  private readonly group: GroupCommit;
+  private readonly group: GroupCommit<CommitRequest, CommitOutcome>;
 
   /**
    * `clock`: the store's clock for a call at engine time `now` (null: the database's); `onBatch`:
@@ -32,7 +32,11 @@ export class PostgresCommits {
     private readonly clock: (now: Date) => Date | null,
     onBatch?: (runs: number) => void,
   ) {
-    this.group = new GroupCommit((reqs) => this.writeCommits(reqs), onBatch);
+    this.group = new GroupCommit(
+      (reqs) => this.writeCommits(reqs),
+      (req) => req.runId,
+      onBatch,
+    );
   }
 
   async loadHistory(runId: string, afterSeq?: number, beforeSeq?: number): Promise<RecordedEvent[]> {

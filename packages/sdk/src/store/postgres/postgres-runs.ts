@@ -11,6 +11,7 @@ import {
   type WorkflowDescription,
 } from '../store.ts';
 import { DEBOUNCE, LOCK_START_KEY, THROTTLED } from './flow-queries.ts';
+import { GroupCommit } from './group-commit.ts';
 import { inTransaction } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
@@ -21,6 +22,12 @@ import { json, prepared, timestamp } from './statements.ts';
  * the parent-close policy, in its statement), describe, list, and retention.
  */
 export class PostgresRuns {
+  /** The starts through the pool, gathered into few statements (see `insertRun`). */
+  private readonly starts = new GroupCommit(
+    (reqs: StartRequest[]) => this.writeStarts(reqs),
+    (req) => req.workflowId,
+  );
+
   /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
   constructor(
     private readonly pool: pg.Pool,
@@ -76,33 +83,11 @@ export class PostgresRuns {
   }
 
   private async insertRun(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartResult> {
-    const first = json(startedData(req));
+    // Through the pool, a start goes with the others of the moment, unless it must go alone (`START_MANY`).
+    const grouped = db === this.pool && !req.parent && !req.concurrency;
     // A concurrent start of the same id may win the insert after our snapshot; the retry then sees it.
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await db.query(prepared(q.START), [
-        req.workflowId,
-        req.runId,
-        req.type,
-        json(req.input),
-        timestamp(req.now),
-        first,
-        req.newRun ?? false,
-        timestamp(req.readyAt),
-        json(req.attributes),
-        req.parent?.runId ?? null,
-        req.parent?.cmd ?? null,
-        req.parent?.closePolicy ?? null,
-        req.lease?.owner ?? null,
-        req.lease?.ms ?? null,
-        timestamp(this.clock(req.now)),
-        req.parent?.fencingToken ?? null,
-        req.concurrency?.key ?? null,
-        req.concurrency?.limit ?? null,
-        req.priority ?? null,
-        req.debounce?.key ?? null,
-        req.throttle?.key ?? null,
-      ]);
-      const row = rows[0];
+      const row = grouped ? await this.starts.commit(req) : await this.startOne(req, db);
       const child = req.parent ? { ofParent: row.of_parent === true || row.created !== null } : {};
       if (row.created)
         return { runId: row.created, created: true, knownType: true, type: req.type, ...child };
@@ -111,7 +96,7 @@ export class PostgresRuns {
           runId: row.existing,
           created: false,
           knownType: row.known,
-          type: row.existing_type,
+          type: row.existing_type as string,
           ...child,
         };
       if (!row.known) return { runId: req.runId, created: false, knownType: false, type: req.type };
@@ -119,6 +104,58 @@ export class PostgresRuns {
         return { runId: req.runId, created: false, knownType: true, type: req.type, parentLost: true };
       if (attempt > 3) throw new Error(`Could not start workflow ${req.workflowId}: it kept conflicting`);
     }
+  }
+
+  private async startOne(req: StartRequest, db: pg.Pool | pg.ClientBase): Promise<StartRow> {
+    const { rows } = await db.query(prepared(q.START), [
+      req.workflowId,
+      req.runId,
+      req.type,
+      json(req.input),
+      timestamp(req.now),
+      json(startedData(req)),
+      req.newRun ?? false,
+      timestamp(req.readyAt),
+      json(req.attributes),
+      req.parent?.runId ?? null,
+      req.parent?.cmd ?? null,
+      req.parent?.closePolicy ?? null,
+      req.lease?.owner ?? null,
+      req.lease?.ms ?? null,
+      timestamp(this.clock(req.now)),
+      req.parent?.fencingToken ?? null,
+      req.concurrency?.key ?? null,
+      req.concurrency?.limit ?? null,
+      req.priority ?? null,
+      req.debounce?.key ?? null,
+      req.throttle?.key ?? null,
+    ]);
+    return rows[0];
+  }
+
+  /**
+   * The starts `GroupCommit` gathered, one per workflow id: `START` for one (planned on its workflow
+   * id, as a lone commit takes `COMMIT`), `START_MANY` for several.
+   */
+  private async writeStarts(reqs: StartRequest[]): Promise<StartRow[]> {
+    if (reqs.length === 1) return [await this.startOne(reqs[0] as StartRequest, this.pool)];
+    const { rows } = await this.pool.query(prepared(q.START_MANY), [
+      reqs.map((r) => r.workflowId),
+      reqs.map((r) => r.runId),
+      reqs.map((r) => r.type),
+      reqs.map((r) => json(r.input)),
+      reqs.map((r) => timestamp(r.now)),
+      reqs.map((r) => json(startedData(r))),
+      reqs.map((r) => r.newRun ?? false),
+      reqs.map((r) => timestamp(r.readyAt)),
+      reqs.map((r) => json(r.attributes)),
+      reqs.map((r) => r.lease?.owner ?? null),
+      reqs.map((r) => r.lease?.ms ?? null),
+      reqs.map((r) => timestamp(this.clock(r.now))),
+      reqs.map((r) => r.priority ?? null),
+    ]);
+    const byId = new Map(rows.map((row) => [row.workflow_id as string, row as StartRow]));
+    return reqs.map((r) => byId.get(r.workflowId) as StartRow);
   }
 
   /** `db`: the pool, or a client inside a transaction (a batch's mark commits with the termination). */
@@ -180,6 +217,17 @@ export class PostgresRuns {
     const res = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
     return res.rowCount ?? 0;
   }
+}
+
+/** What `START` and `START_MANY` answer for a start. */
+interface StartRow {
+  created: string | null;
+  existing: string | null;
+  existing_type: string | null;
+  /** For a child: whether the run found was started for the same parent command. */
+  of_parent?: boolean | null;
+  known: boolean;
+  parent_held: boolean;
 }
 
 /** The parameters of `list`'s filter, in `LIST_FILTER`'s order. */

@@ -64,6 +64,50 @@ select (select run_id from ins) as created,
          where $13 is null and slot is distinct from 'waiting') as notified`;
 
 /**
+ * `START` for several starts in one statement (`PostgresRuns` gathers them as `GroupCommit` does
+ * commits), one per workflow id, as parallel arrays; a row per start with `START`'s answer, keyed by
+ * `workflow_id`. Neither a child nor a start with a concurrency key: the child's insert locks its
+ * parent's row (the foreign key) and the key's admission takes a lock of its own, and with several of
+ * them in one statement, taken mid-statement and in its order, these could wait in a cycle with a
+ * group commit, a lease renewal or another such statement; both go alone, with `START`. Rows are
+ * inserted in workflow id order, so two such statements that insert the same ids wait in one order.
+ */
+export const START_MANY = `
+with req as (
+  select * from unnest($1::text[], $2::uuid[], $3::text[], $4::json[], $5::timestamptz[], $6::json[], $7::boolean[],
+                       $8::timestamptz[], $9::jsonb[], $10::text[], $11::float8[], $12::timestamptz[], $13::smallint[])
+    as r(workflow_id, run_id, type, input, now, first, new_run, ready_at, attributes, lease_owner, lease_ms, clock,
+         priority)
+), checked as (
+  select r.*, e.run_id as existing, e.type as existing_type,
+         exists (select 1 from reel.workflow_types t where t.name = r.type) as known
+    from req r
+    left join lateral (
+      select w.run_id, w.type from reel.workflows w
+       where w.workflow_id = r.workflow_id and (not r.new_run or w.status in ('running', 'parked'))
+       order by w.run_seq desc limit 1) e on true
+), ins as (
+  insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
+                              attributes, lease_owner, fencing_token, priority)
+  select run_id, workflow_id, type, 'running', input,
+         coalesce(coalesce(clock, now()) + lease_ms * interval '1 millisecond', ready_at, coalesce(clock, now())),
+         1, now, now, attributes, lease_owner, case when lease_owner is null then 0 else 1 end, coalesce(priority, 0)
+    from checked
+   where existing is null and known
+   order by workflow_id
+  on conflict (workflow_id) where status in ('running', 'parked') do nothing
+  returning run_id, type, lease_owner
+), first_event as (
+  insert into reel.history (run_id, seq, type, data, at)
+  select c.run_id, 0, 'workflow_started', c.first, c.now from checked c join ins i on i.run_id = c.run_id
+), notified as (
+  select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, null))) as n from ins where lease_owner is null
+)
+select c.workflow_id, i.run_id as created, c.existing, c.existing_type, c.known, true as parent_held,
+       (select n from notified) as notified
+  from checked c left join ins i on i.run_id = c.run_id`;
+
+/**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
  * token in one statement, so the worker holding it can write nothing more. Its tasks go too, and
  * their workers are told to stop them, as `DELETE_TASKS` does. $5: the store's clock (null: the database's).
