@@ -1,6 +1,6 @@
 /** Scenario 1 on DBOS: start → result of three-step workflows, `concurrency` in flight. */
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { lanes, type Throughput } from '../load.ts';
+import { lanes, type Throughput, warmUp } from '../load.ts';
 import { perUnit, serverCost } from '../server-cost.ts';
 import { summarize } from '../stats.ts';
 import { launch, threeSteps } from './workflows.ts';
@@ -16,7 +16,7 @@ export default async function throughput(args: {
     const handle = await DBOS.startWorkflow(threeSteps)(i);
     await handle.getResult();
   };
-  await lanes(Math.min(100, n), concurrency, one); // warm-up: connections, JIT
+  await warmUp(one);
   const server = await serverCost(url);
   const server0 = await server();
   const cpu = process.cpuUsage();

@@ -1,7 +1,7 @@
 /** Scenario 1 (and the load of scenario 6): start → result of three-step workflows, `concurrency` in flight. */
 import type { WorkerOptions } from '@reel/worker';
 import { hear, tell } from '../ipc.ts';
-import { lanes, type Throughput } from '../load.ts';
+import { lanes, type Throughput, warmUp } from '../load.ts';
 import { perUnit, serverCost } from '../server-cost.ts';
 import { summarize } from '../stats.ts';
 import { createClient, createWorker, threeSteps } from './workflows.ts';
@@ -33,7 +33,7 @@ export default async function throughput({
     const handle = await client.start(threeSteps, i);
     await handle.result();
   };
-  await lanes(Math.min(100, n), concurrency, one); // warm-up: connections, JIT
+  await warmUp(one);
   const log = w ? undefined : await import('../profile/query-log.ts');
   if (log) {
     tell('warm');
