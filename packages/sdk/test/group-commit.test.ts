@@ -89,6 +89,32 @@ describe('GroupCommit', () => {
     expect(w.inFlight).toEqual([0, 0, 0, 0, 0]);
   });
 
+  it('a statement that stalls holds back only its own runs: the others go beside it', async () => {
+    // 'stuck' waits on a lock, say, until the test lets it go; the rest answer at once.
+    let release = () => {};
+    const statements: string[][] = [];
+    const write = (reqs: CommitRequest[]) => {
+      const ids = reqs.map((r) => r.runId);
+      statements.push(ids);
+      const answer = ids.map((): CommitOutcome => 'ok');
+      return ids.includes('stuck') && statements.length === 1
+        ? new Promise<CommitOutcome[]>((resolve) => {
+            release = () => resolve(answer);
+          })
+        : Promise.resolve(answer);
+    };
+    const group = new GroupCommit(write, byRun);
+    const stuck = group.commit(req('stuck'));
+    const others = ['a', 'stuck', 'b'].map((id) => group.commit(req(id)));
+    expect(await others[0]).toBe('ok');
+    expect(await others[2]).toBe('ok');
+    // the second commit of 'stuck' waits for its first
+    expect(statements).toEqual([['stuck'], ['a', 'b']]);
+    release();
+    expect(await Promise.all([stuck, others[1]])).toEqual(['ok', 'ok']);
+    expect(statements).toEqual([['stuck'], ['a', 'b'], ['stuck']]);
+  });
+
   it('a failed lone commit rejects with the error', async () => {
     const w = writer(() => new Error('connection lost'));
     const group = new GroupCommit(w.write, byRun);

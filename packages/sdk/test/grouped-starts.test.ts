@@ -160,3 +160,22 @@ it('a start the database refuses fails alone; the others of its statement start'
   for (const r of good) expect((await store.describe(r.workflowId))?.runId).toBe(r.runId);
   expect(await store.describe('bad')).toBeUndefined();
 });
+
+it("a start that waits on a caller's open transaction holds up no other start", async () => {
+  const tx = new pg.Client({ connectionString: db.connectionString });
+  await tx.connect();
+  try {
+    await tx.query('begin');
+    const mine = await store.start(start('held-by-tx'), tx);
+    expect(mine.created).toBe(true);
+    // The same id through the pool waits on the transaction's insert, for the id's unique index …
+    const same = store.start(start('held-by-tx'));
+    // … and a start of another id, queued behind it, goes all the same.
+    const other = await store.start(start('free-id'));
+    expect(other.created).toBe(true);
+    await tx.query('commit');
+    expect(await same).toMatchObject({ created: false, runId: mine.runId });
+  } finally {
+    await tx.end();
+  }
+});

@@ -11,15 +11,26 @@ export type WriteMany<Req, Out> = (reqs: Req[]) => Promise<(Out | Error)[]>;
 const MAX_BATCH = 100;
 
 /**
+ * A statement in flight this long no longer holds back the next one. A write normally takes a few
+ * milliseconds; one that waits on a lock a transaction keeps (a caller's transaction that started
+ * the same workflow id, and stays open) would otherwise hold up every write of the process behind it.
+ */
+const STALLED_MS = 100;
+
+/**
  * Group commit: writes that arrive while one is being written wait for it and then go together, as
  * one statement — one round trip and one WAL flush for many. A lone write goes at once. If a shared
  * statement fails, each of its writes is tried alone, so one bad write fails only itself. A
  * statement carries at most one write per key (`keyOf`): the next one of a key waits for the next
  * statement, and so sees the one before. Serves the flushes of held runs (keyed by run) and starts
- * (keyed by workflow id).
+ * (keyed by workflow id). A statement in flight for `STALLED_MS` lets the next go beside it, with
+ * none of its keys: those wait for it.
  */
 export class GroupCommit<Req, Out> {
   private readonly queue: Pending<Req, Out>[] = [];
+  /** The keys of the statements in flight (with their retries). */
+  private readonly inFlight = new Set<string>();
+  /** A statement is in flight and has not stalled: the next waits for it. */
   private writing = false;
 
   /** `onBatch` is told how many requests each statement carries, for metrics. */
@@ -43,14 +54,22 @@ export class GroupCommit<Req, Out> {
     for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH; ) {
       const p = this.queue[i] as Pending<Req, Out>;
       const key = this.keyOf(p.req);
-      if (keys.has(key)) i++;
+      if (keys.has(key) || this.inFlight.has(key)) i++;
       else {
         keys.add(key);
         batch.push(p);
         this.queue.splice(i, 1);
       }
     }
+    if (batch.length === 0) return; // each waits for its key's statement in flight
+    for (const key of keys) this.inFlight.add(key);
     this.writing = true;
+    let stalled = false;
+    const timer = setTimeout(() => {
+      stalled = true;
+      this.writing = false;
+      this.next();
+    }, STALLED_MS);
     this.onBatch?.(batch.length);
     this.write(batch.map((p) => p.req))
       .then(
@@ -64,7 +83,9 @@ export class GroupCommit<Req, Out> {
         },
       )
       .finally(() => {
-        this.writing = false;
+        clearTimeout(timer);
+        for (const key of keys) this.inFlight.delete(key);
+        if (!stalled) this.writing = false;
         this.next();
       });
   }
