@@ -48,15 +48,13 @@ async function connection(): Promise<{ pool: pg.Pool; pid: number }> {
 
 /** Resolves once backend `pid` waits for a lock. */
 async function untilWaiting(pid: number): Promise<void> {
-  for (let i = 0; ; i++) {
-    const { rows } = await pool.query(
-      "select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1",
-      [pid],
-    );
-    if (rows[0]?.waiting) return;
-    if (i > 1000) throw new Error(`backend ${pid} never waited for a lock`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const waiting = async () =>
+    (
+      await pool.query("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [
+        pid,
+      ])
+    ).rows[0]?.waiting;
+  await expect.poll(waiting, { timeout: 10_000 }).toBe(true);
 }
 
 /** Three runs claimed by one worker, in run_id order. */
