@@ -51,6 +51,11 @@ export interface SeenResult {
 export class Ledger {
   /** The runs of each workflow id, in the order the store created them. */
   readonly chains = new Map<string, string[]>();
+  /**
+   * Runs a start or a continue-as-new in flight may have made: a run exists once its statement
+   * commits, before the call returns and `created` records it, and another process may close it then.
+   */
+  readonly starting = new Set<string>();
   readonly workflowOf = new Map<string, string>();
   /** Continue-as-new: a run's successor. */
   readonly successor = new Map<string, string>();

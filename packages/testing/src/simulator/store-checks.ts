@@ -48,6 +48,8 @@ export class StoreChecks {
       if (isConnectionError(err)) return { error: err as Error };
       throw err;
     }
+    const made = madeRun(method, args);
+    if (made) this.ledger.starting.add(made);
     let outcome: CallOutcome;
     try {
       outcome = { value: await exec() };
@@ -64,6 +66,8 @@ export class StoreChecks {
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       this.ledger.counts.unchecked++;
+    } finally {
+      if (made) this.ledger.starting.delete(made);
     }
     return outcome;
   }
@@ -71,7 +75,7 @@ export class StoreChecks {
   /** The runs held now, with their holder and lease expiry. */
   private async leases(): Promise<Map<string, { identity: string; until: number }>> {
     const held = new Map<string, { identity: string; until: number }>();
-    for (const runIds of this.ledger.chains.values()) {
+    for (const runIds of [...this.ledger.chains.values(), this.ledger.starting]) {
       for (const runId of runIds) {
         const row = await this.rows(runId);
         if (row?.leaseOwner && row.readyAt && OPEN.includes(row.status))
@@ -217,6 +221,13 @@ export function signalId(payload: Json | undefined): string | undefined {
 }
 
 /** Calls that may terminate runs: a terminate, and every close (by its children's parent-close policy). */
+/** The run id a start or a continue-as-new makes its run under, if the call makes one. */
+function madeRun(method: string, args: unknown[]): string | undefined {
+  if (method === 'start') return (args[0] as StartRequest).runId;
+  if (method === 'continueAsNew') return (args[0] as ContinueRequest).newRunId;
+  return undefined;
+}
+
 function closes(method: string, args: unknown[]): boolean {
   if (method === 'terminate' || method === 'continueAsNew' || method === 'reset') return true;
   return method === 'commit' && (args[0] as { close?: unknown }).close !== undefined;
