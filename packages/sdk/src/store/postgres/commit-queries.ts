@@ -3,7 +3,7 @@
  * `CLOSE`, `COMMIT_MANY`, `CONTINUE_AS_NEW`), each one statement, so a commit is all or nothing.
  * The store's clock is as in `run-queries.ts`.
  */
-import { PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
+import { isOpen, PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
 
 /**
  * The history (or the page of it after $2 and before $3) as one JSON array of the events themselves,
@@ -59,10 +59,7 @@ with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c whe
          ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($16::timestamptz, now())
                          else p.ready_at end
     from fence f
-   where $7::text is not null and p.run_id = f.parent_run_id
-     -- "open" spelled so that it cannot match the partial index workflows_open_id, which a stale
-     -- estimate once made the planner scan, every open run, on every commit
-     and p.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued', 'reset')
+   where $7::text is not null and p.run_id = f.parent_run_id and ${isOpen('p')}
   returning p.run_id, p.type, p.lease_owner, f.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
@@ -132,7 +129,7 @@ with req as (
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
      and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version
                                 and not exists (select 1 from reel.workflows c
-                                                 where c.parent_run_id = w.run_id and c.status in ('running', 'parked'))))
+                                                 where c.parent_run_id = w.run_id and ${isOpen('c')})))
   returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -152,7 +149,7 @@ select r.run_id, f.run_id is not null as fenced, f.released,
        r.status is not null
          and (w.parent_run_id is not null
               or exists (select 1 from reel.workflows c
-                          where c.parent_run_id = w.run_id and c.status in ('running', 'parked'))) as alone,
+                          where c.parent_run_id = w.run_id and ${isOpen('c')})) as alone,
        (select n from notified) as notified, (select n from updates_notified) as updates_notified
   from req r
   left join fence f on f.run_id = r.run_id

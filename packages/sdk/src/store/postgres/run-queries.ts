@@ -11,7 +11,7 @@
  * in production: `coalesce($n::timestamptz, now())` is then the database's clock, which no worker's
  * skew can move. The test environment passes its virtual clock's time instead.
  */
-import { PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
+import { isOpen, PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
 
 /**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
@@ -137,7 +137,7 @@ with recursive target as (
          ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($5::timestamptz, now())
                          else p.ready_at end
     from done d
-   where p.run_id = d.parent_run_id and p.status in ('running', 'parked')
+   where p.run_id = d.parent_run_id and ${isOpen('p')}
   returning p.run_id, p.type, p.lease_owner, d.parent_cmd
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
