@@ -3,7 +3,13 @@
  * `CLOSE`, `COMMIT_MANY`, `CONTINUE_AS_NEW`), each one statement, so a commit is all or nothing.
  * The store's clock is as in `run-queries.ts`.
  */
-import { isOpen, PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
+import {
+  hasOpenChild,
+  isOpen,
+  PARENT_FIRST,
+  PARENT_LOCKED,
+  parentClosePolicy,
+} from './parent-close-policy.ts';
 
 /**
  * The history (or the page of it after $2 and before $3) as one JSON array of the events themselves,
@@ -128,8 +134,7 @@ with req as (
      and w.run_id = r.run_id and w.fencing_token = r.token and w.lease_owner is not null
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
      and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version
-                                and not exists (select 1 from reel.workflows c
-                                                 where c.parent_run_id = w.run_id and ${isOpen('c')})))
+                                and not ${hasOpenChild('w')}))
   returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
@@ -148,8 +153,7 @@ with req as (
 select r.run_id, f.run_id is not null as fenced, f.released,
        r.status is not null
          and (w.parent_run_id is not null
-              or exists (select 1 from reel.workflows c
-                          where c.parent_run_id = w.run_id and ${isOpen('c')})) as alone,
+              or ${hasOpenChild('w')}) as alone,
        (select n from notified) as notified, (select n from updates_notified) as updates_notified
   from req r
   left join fence f on f.run_id = r.run_id

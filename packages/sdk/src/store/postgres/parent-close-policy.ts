@@ -19,10 +19,18 @@ export const PARENT_LOCKED = '(select count(*) from parent_first) >= 0';
  * (`workflows_open_id`) instead: with `status in ('running', 'parked')`, an estimate of few open runs
  * (stale statistics, or a table full of closed ones) made the planner scan that index whole to find a
  * run's children, on every close and group commit (2,861 index entries and 156 heap pages a close at
- * concurrency 50, for none found). `sdk/test/close-cost.test.ts` holds it.
+ * concurrency 50, for none found). `sdk/test/close-plans.test.ts` holds it.
  */
 export const isOpen = (alias: string) =>
   `${alias}.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued', 'reset')`;
+
+/**
+ * Whether run `alias` has an open child: a probe of `workflows_parent` for each run asked about. A
+ * scalar subquery, because an `exists` may be planned as one scan of every run, hashed (219 pages a
+ * group commit, `sdk/test/close-plans.test.ts`).
+ */
+export const hasOpenChild = (alias: string) =>
+  `(select true from reel.workflows c where c.parent_run_id = ${alias}.run_id and ${isOpen('c')} limit 1) is not null`;
 
 /**
  * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
@@ -32,6 +40,12 @@ export const isOpen = (alias: string) =>
  * after them, to any depth (`doomed`, recursive); the open children under `requestCancel` of all of
  * these get a cancel request; `abandon` leaves a child alone. `now` stamps what is written; `clock` is
  * the store's clock for "ready now". The select list adds the notifications.
+ *
+ * Most closing runs have no open child (`kids`, found by probes of `workflows_parent`): then nothing
+ * else here runs. The recursive term and the cancellations are gated on it, because a plan cached
+ * while the table was small joins them to a scan of every run (of every task, for `policy_tasks`),
+ * which ran on every close even when it found nothing: 184 pages a close in the concurrency-1
+ * benchmark (`sdk/test/close-plans.test.ts`).
  */
 export function parentClosePolicy(
   closed: string,
@@ -40,12 +54,14 @@ export function parentClosePolicy(
 ): { ctes: string; notify: string } {
   const open = isOpen('c');
   return {
-    ctes: `, doomed as (
-  select c.run_id from reel.workflows c join ${closed} p on c.parent_run_id = p.run_id
-   where c.parent_close_policy = 'terminate' and ${open}
+    ctes: `, kids as (
+  select c.run_id, c.parent_close_policy from reel.workflows c join ${closed} p on c.parent_run_id = p.run_id
+   where ${open}
+), doomed as (
+  select run_id from kids where parent_close_policy = 'terminate'
   union
   select c.run_id from reel.workflows c join doomed d on c.parent_run_id = d.run_id
-   where c.parent_close_policy = 'terminate' and ${open}
+   where c.parent_close_policy = 'terminate' and ${open} and exists (select 1 from kids)
 ), policy_terminated as (
   update reel.workflows c
      set status = 'terminated', closed_at = ${now}, updated_at = ${now}, ready_at = null, lease_owner = null,
@@ -59,7 +75,8 @@ export function parentClosePolicy(
   select run_id, seq, 'workflow_terminated', json_build_object('reason', 'its parent closed'), ${now}
     from policy_terminated
 ), policy_tasks as (
-  delete from reel.tasks t using policy_terminated d where t.run_id = d.run_id returning t.id
+  delete from reel.tasks t using policy_terminated d
+   where t.run_id = d.run_id and exists (select 1 from kids) returning t.id
 ), policy_cancelled as (
   -- one join on the parents, so each is one probe of workflows_parent: \`parent_run_id in (…) or
   -- parent_run_id in (…)\` has no index path, and scanned every open run on every close (measured
@@ -69,6 +86,7 @@ export function parentClosePolicy(
          ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
     from (select run_id from ${closed} q union select run_id from doomed) p
    where c.parent_run_id = p.run_id and c.parent_close_policy = 'requestCancel' and ${open}
+     and exists (select 1 from kids)
   returning c.run_id, c.type, c.lease_owner
 ), policy_cancel_items as (
   insert into reel.inbox (run_id, kind, payload, created_at)
