@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../src/index.ts';
+import { statements } from './store-statements.ts';
 
 /**
  * Every statement of the Postgres store (each SQL text its `*-queries.ts` files export, so a new one
@@ -12,8 +12,6 @@ import { migrate } from '../src/index.ts';
  * table that has a run_id or workflow_id column must be an index scan (or a bitmap scan) whose
  * conditions equate one of them, ANDed in. Triggers (0015's concurrency slots) are not in a plan.
  */
-
-const FOLDER = new URL('../src/store/postgres/', import.meta.url);
 
 /**
  * The known fan-outs: the statements that reach rows of runs other than by their key, the tables (and
@@ -88,20 +86,6 @@ async function seed(): Promise<void> {
     insert into reel.updates (workflow_id, update_id, run_id, created_at)
     select workflow_id, 'u', run_id, now() from reel.workflows where status = 'running' limit 1000;
     analyze;`);
-}
-
-/** Every SQL text exported by the store's `*-queries.ts` files, by name. */
-async function statements(): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for (const file of (await readdir(FOLDER)).filter((f) => f.endsWith('-queries.ts')).sort()) {
-    const module: Record<string, unknown> = await import(new URL(file, FOLDER).href);
-    for (const [name, value] of Object.entries(module)) {
-      if (typeof value !== 'string') continue;
-      if (found.has(name)) throw new Error(`${name} is exported by two *-queries.ts files`);
-      found.set(name, value);
-    }
-  }
-  return found;
 }
 
 interface PlanNode {
