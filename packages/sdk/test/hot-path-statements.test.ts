@@ -2,7 +2,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../src/index.ts';
-import { statements } from './store-statements.ts';
+import { genericPlan, statements } from './store-statements.ts';
 
 /**
  * Every statement of the Postgres store (each SQL text its `*-queries.ts` files export, so a new one
@@ -183,14 +183,7 @@ it('every statement reaches runs by run id or workflow id, or is a listed fan-ou
     // Generic plans, as for a prepared statement of any parameters; a seq scan only where no index serves.
     await client.query('set plan_cache_mode = force_generic_plan; set enable_seqscan = off');
     for (const [name, text] of all) {
-      await client.query(`prepare s as ${text}`);
-      const types = await client.query(
-        `select cardinality(parameter_types) as n from pg_prepared_statements where name = 's'`,
-      );
-      const args = Array.from({ length: types.rows[0].n }, () => 'null').join(', ');
-      const plan = await client.query(`explain (verbose, format json) execute s${args ? `(${args})` : ''}`);
-      await client.query('deallocate s');
-      const reaches = [...unkeyed(plan.rows[0]['QUERY PLAN'][0].Plan, runTables)].sort();
+      const reaches = [...unkeyed((await genericPlan(client, text)) as PlanNode, runTables)].sort();
       if (reaches.length > 0) found[name] = reaches;
     }
   } finally {
