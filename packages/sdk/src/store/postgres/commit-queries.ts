@@ -151,9 +151,9 @@ with req as (
                   where e.run_id = f.run_id and e.type = 'update_completed')
 )
 select r.run_id, f.run_id is not null as fenced, f.released,
-       r.status is not null
-         and (w.parent_run_id is not null
-              or ${hasOpenChild('w')}) as alone,
+       -- a run the fence wrote had neither parent nor open child: probed again only for the others
+       r.status is not null and f.run_id is null
+         and (w.parent_run_id is not null or ${hasOpenChild('w')}) as alone,
        (select n from notified) as notified, (select n from updates_notified) as updates_notified
   from req r
   left join fence f on f.run_id = r.run_id
