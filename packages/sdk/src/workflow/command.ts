@@ -20,6 +20,12 @@ export interface Command {
   promise: Promise<unknown>;
 }
 
+/**
+ * What is kept of a command once settled: what later events naming it are checked against. Its
+ * promise and resolvers go, so that a long replay does not keep thousands of them alive.
+ */
+export type SettledCommand = Pick<Command, 'cmd' | 'kind' | 'name'> & { settled: true };
+
 /** Command `cmd`, issued now, with the promise the code awaits. */
 export function newCommand(cmd: number, kind: Command['kind'], name: string | undefined): Command {
   let resolve!: (value: unknown) => void;
@@ -59,6 +65,6 @@ export function isCommand(e: RecordedEvent, kind: Command['kind'], name: string 
 }
 
 /** How an issued command is named in a non-determinism report. */
-export function summary(c: Command): CommandSummary {
+export function summary(c: Pick<Command, 'kind' | 'name'>): CommandSummary {
   return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
 }

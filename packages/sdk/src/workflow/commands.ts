@@ -1,7 +1,15 @@
 import type { Json } from '../codec.ts';
 import { ActivityFailure, ChildWorkflowFailure, NonDeterminismError, type ReelError } from '../errors.ts';
 import type { ConcurrencyLimit } from '../flow-options.ts';
-import { type Command, commandOf, isCommand, newCommand, rejectCommand, summary } from './command.ts';
+import {
+  type Command,
+  commandOf,
+  isCommand,
+  newCommand,
+  rejectCommand,
+  type SettledCommand,
+  summary,
+} from './command.ts';
 import type { ChildHandle, ParentClosePolicy } from './context.ts';
 import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
 
@@ -71,7 +79,7 @@ export interface CommandsHost {
  * by the result event that names it.
  */
 export class Commands {
-  private readonly issued: Command[] = [];
+  private readonly issued: (Command | SettledCommand)[] = [];
   /** Recorded command events (`activity_scheduled`, `timer_started`, `child_scheduled`), by `cmd`. */
   private readonly recorded: RecordedEvent[] = [];
   /** The last `activity_*` event of each activity, delivered or not, by `cmd`. */
@@ -131,7 +139,7 @@ export class Commands {
     for (const cmd of this.awaited) {
       const recorded = this.recorded[cmd];
       if (!recorded) break;
-      const { kind, name } = this.issued[cmd] as Command;
+      const { kind, name } = this.issued[cmd] as Command | SettledCommand;
       if (!isCommand(recorded, kind, name))
         this.host.fail(
           new NonDeterminismError(this.host.workflowId, cmd, { kind, name }, commandOf(recorded)),
@@ -281,6 +289,8 @@ export class Commands {
     const command = this.issued[cmd];
     if (!command || command.settled) return undefined;
     command.settled = true;
+    const { kind, name } = command;
+    this.issued[cmd] = { cmd, kind, name, settled: true };
     this.open.delete(cmd);
     return command;
   }
@@ -350,7 +360,7 @@ export class Commands {
    * fails the run as non-deterministic (the history does not belong to this code) instead of handing
    * the code a wrong value. Temporal's `consumeCompletion` keeps the same rule.
    */
-  private command(cmd: number, kind: Command['kind']): Command | undefined {
+  private command(cmd: number, kind: Command['kind']): Command | SettledCommand | undefined {
     const command = this.issued[cmd];
     // A transaction step's results are an activity's.
     if (command && (command.kind === 'transaction' ? 'activity' : command.kind) !== kind) {
