@@ -206,47 +206,73 @@ it.each([
   },
 );
 
-it("a renewal of a worker's tasks [b, x, a] and a delete of their run's tasks: neither deadlocks", async () => {
-  const type = `t_${randomUUID().slice(0, 8)}`;
-  await store.registerTypes([type], new Date());
-  const runId = randomUUID();
-  await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
-  const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
-  const queue = `q_${randomUUID().slice(0, 8)}`;
-  for (let cmd = 0; cmd < 3; cmd++)
-    expect(
-      await store.enqueueTask(
-        run,
-        { runId, cmd, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) },
-        new Date(),
-      ),
-    ).toBe(true);
-  const claimed = await store.claimTasks('worker-1', [queue], ['step'], 3, new Date(), LEASE);
-  const [a, b, x] = claimed.sort((p, q) => p.cmd - q.cmd);
-  if (!a || !b || !x) throw new Error(`claimed ${claimed.length} tasks, not 3`);
-  const renewing = await connection();
-  const deleting = await connection();
-  const holder = new pg.Client({ connectionString: db.connectionString });
-  await holder.connect();
-  try {
-    await holder.query('begin');
-    await holder.query('select 1 from reel.tasks where id = $1 for update', [x.id]);
-    const renewed = new PostgresTasks(renewing.pool, () => null).renew([b, x, a], new Date(), LEASE);
-    renewed.catch(() => {}); // settled below
-    await untilWaiting(renewing.pid);
-    // The run's tasks go in the order of (run_id, cmd): a, then b.
-    const deleted = new PostgresTasks(deleting.pool, () => null).delete(runId);
-    deleted.catch(() => {});
-    await untilWaiting(deleting.pid);
-    await holder.query('commit');
-    const settled = await Promise.allSettled([renewed, deleted]);
-    expect(
-      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
-    ).toEqual(['ok', 'ok']);
-    expect((settled[0] as PromiseFulfilledResult<string[]>).value).toEqual([]); // renewed all three first
-  } finally {
-    await holder.end();
-    await renewing.pool.end();
-    await deleting.pool.end();
-  }
-});
+/** What deletes a run's tasks, sent on `db`. */
+const deletions = {
+  'a delete of its tasks': (db: pg.Pool, run: ClaimedRun) =>
+    new PostgresTasks(db, () => null).delete(run.runId),
+  'its termination': async (db: pg.Pool, run: ClaimedRun) => {
+    const client = await db.connect();
+    try {
+      await store.terminate(run.workflowId, 'test', new Date(), client);
+    } finally {
+      client.release();
+    }
+  },
+};
+
+it.each(Object.keys(deletions) as (keyof typeof deletions)[])(
+  "a renewal of a run's tasks and %s, which reaches them in the order they are stored: neither deadlocks",
+  async (deletion) => {
+    const type = `t_${randomUUID().slice(0, 8)}`;
+    await store.registerTypes([type], new Date());
+    const runId = randomUUID();
+    await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
+    const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+    const queue = `q_${randomUUID().slice(0, 8)}`;
+    // Stored x (cmd 2) first, then a and b: a sequential scan meets x before a.
+    for (const cmd of [2, 0, 1])
+      expect(
+        await store.enqueueTask(
+          run,
+          { runId, cmd, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) },
+          new Date(),
+        ),
+      ).toBe(true);
+    const claimed = await store.claimTasks('worker-1', [queue], ['step'], 3, new Date(), LEASE);
+    const [a, b, x] = claimed.sort((p, q) => p.cmd - q.cmd);
+    if (!a || !b || !x) throw new Error(`claimed ${claimed.length} tasks, not 3`);
+    const renewing = await connection();
+    const deleting = await connection();
+    // A plan that reaches the run's tasks in the order they are stored, as over a small table.
+    await deleting.pool.query('set enable_indexscan = off; set enable_bitmapscan = off');
+    const holder = new pg.Client({ connectionString: db.connectionString });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from reel.tasks where id = $1 for update', [b.id]);
+      // The renewal locks a, then waits for b.
+      const renewed = new PostgresTasks(renewing.pool, () => null).renew([x, b, a], new Date(), LEASE);
+      renewed.catch(() => {}); // settled below
+      await untilWaiting(renewing.pid);
+      // Locking in the order rows are met, the delete would take x and wait for a: then the renewal,
+      // given b, would wait for x.
+      const deleted = deletions[deletion](deleting.pool, run);
+      deleted.catch(() => {});
+      await untilWaiting(deleting.pid);
+      await holder.query('commit');
+      const settled = await Promise.allSettled([renewed, deleted]);
+      expect(
+        settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
+      ).toEqual(['ok', 'ok']);
+      expect((settled[0] as PromiseFulfilledResult<string[]>).value).toEqual([]); // renewed all three first
+      const { rows } = await pool.query('select count(*)::int as n from reel.tasks where run_id = $1', [
+        runId,
+      ]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await holder.end();
+      await renewing.pool.end();
+      await deleting.pool.end();
+    }
+  },
+);

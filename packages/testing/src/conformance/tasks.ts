@@ -215,6 +215,10 @@ export function taskBehaviour(h: Harness): void {
 
     it('deleteTasks removes the given commands or all of a run, and tells their workers', async () => {
       const { lease, task } = await setup();
+      // Another run's task of the same command, on another queue: no delete of the first run reaches it.
+      const other = await setup({ cmd: 2 });
+      await h.store.enqueueTask(other.lease, other.task, at(0));
+      const [otherClaimed] = await h.store.claimTasks('w', other.queues, other.names, 10, at(0), LEASE);
       const heard: string[] = [];
       const unlisten = await h.store.listen({ onTaskCancelled: (id) => heard.push(id) });
       for (const cmd of [1, 2, 3]) await h.store.enqueueTask(lease, { ...task, cmd }, at(0));
@@ -234,6 +238,7 @@ export function taskBehaviour(h: Harness): void {
         false,
       );
       expect((await h.store.readInbox(lease.runId)).items).toEqual([]);
+      expect(await h.store.renewTasks([otherClaimed as ClaimedTask], at(4), LEASE - 4)).toEqual([]);
       await unlisten();
     });
 

@@ -4,6 +4,7 @@
  * in `run-queries.ts`.
  */
 import { parentClosePolicy } from './parent-close-policy.ts';
+import { deleteTasks } from './task-queries.ts';
 
 /**
  * Retry now for the latest run of $1, if open: a `retry` inbox item (the holder hears `reel_wake`
@@ -117,9 +118,7 @@ with closed as (
   returning w.run_id, w.workflow_id, w.history_length - 1 as seq
 ), last_event as (
   insert into reel.history (run_id, seq, type, data, at) select run_id, seq, 'workflow_reset', $4::json, $3 from closed
-), tasks_gone as (
-  delete from reel.tasks t where t.run_id = $1 returning t.id
-)
+), ${deleteTasks('tasks_gone', '(select $1::uuid as run_id)')}
 select (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
        (select count(pg_notify('reel_closed', workflow_id)) from closed) as closed`;
 

@@ -12,6 +12,7 @@
  * skew can move. The test environment passes its virtual clock's time instead.
  */
 import { isOpen, PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
+import { deleteTasks } from './task-queries.ts';
 
 /**
  * Idempotent start: returns the latest run with this id (only an open one when $7, "new run", is set),
@@ -142,9 +143,7 @@ with recursive target as (
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
-), tasks_gone as (
-  delete from reel.tasks t using done d where t.run_id = d.run_id returning t.id
-)${TERMINATE_POLICY.ctes}
+), ${deleteTasks('tasks_gone', 'done')}${TERMINATE_POLICY.ctes}
 select (select status from target) as status,
        (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,

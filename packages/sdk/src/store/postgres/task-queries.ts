@@ -85,8 +85,8 @@ select ceil(extract(epoch from min(t.ready_at) - coalesce($3::timestamptz, now()
 /**
  * Extends held claims to $3 ms from the store's clock ($6; null: the database's); `$4` are heartbeat
  * details (JSON text), `$5` whether each has any. The tasks are locked first in (run_id, cmd) order,
- * the order in which a delete of a run's tasks (`DELETE_TASKS`, a termination) meets them: in the
- * order of $1, a renewal and such a delete deadlocked (40P01).
+ * the order in which every delete of tasks locks them (`deleteTasks`): in the order of $1, a renewal
+ * and such a delete deadlocked (40P01).
  */
 export const RENEW_TASKS = `
 with locked as (
@@ -124,11 +124,26 @@ with done as (
 select (select count(*) from done) as completed,
        (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered`;
 
+/**
+ * CTEs that delete the tasks of the runs `runs` yields (a FROM item with a `run_id` column, as `r`)
+ * that `filter` keeps (over \`reel.tasks t\`), `name` returning their ids. `${name}_locked` locks them
+ * first, in (run_id, cmd) order, as a renewal of a worker's tasks (`RENEW_TASKS`) locks them: locked
+ * in the order a plan meets them (the order they are stored, over a small table), a renewal and the
+ * delete deadlocked (40P01, `sdk/test/lock-order.test.ts`). The delete runs it once before it reads a
+ * row, and reaches the tasks as before, by run: through the locked rows, a plan made while the table was
+ * small scanned every task (`sdk/test/close-plans.test.ts`).
+ */
+export const deleteTasks = (name: string, runs: string, filter = 'true') => `${name}_locked as (
+  select t.id from reel.tasks t join ${runs} r on t.run_id = r.run_id
+   where (${filter}) order by t.run_id, t.cmd for update of t
+), ${name} as (
+  delete from reel.tasks t using ${runs} r
+   where t.run_id = r.run_id and (${filter}) and (select count(*) from ${name}_locked) >= 0 returning t.id
+)`;
+
 /** Deletes a run's tasks (of the given commands, or all) and tells their workers to stop them. */
 export const DELETE_TASKS = `
-with gone as (
-  delete from reel.tasks where run_id = $1 and ($2::int[] is null or cmd = any($2::int[])) returning id
-)
+with ${deleteTasks('gone', '(select $1::uuid as run_id)', '$2::int[] is null or t.cmd = any($2::int[])')}
 select count(pg_notify('reel_task_cancelled', id::text)) as deleted from gone`;
 
 /** The run's tasks a claim passed over for a limit, with the key they wait for. */
