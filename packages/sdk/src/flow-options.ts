@@ -17,6 +17,11 @@ export interface ConcurrencyLimit {
 export interface DebounceOptions {
   key: string;
   period: Duration;
+  /**
+   * At most this long after the burst's first start, the run starts though starts keep coming. At
+   * least `period`. Unset: it waits for a pause of `period`, however long that takes.
+   */
+  maxWait?: Duration;
 }
 
 /** A start's `throttle` option: starts of a key within `period` of its run's start return that run. */
@@ -44,19 +49,26 @@ export function checkConcurrency(concurrency: unknown, delayed: boolean): Concur
 
 /**
  * `debounce` or `throttle`: a key as `concurrency`'s and a period of at least 1 ms, and none of the
- * options in `clashes` that are present. Returns the period in ms.
+ * options in `clashes` that are present; a debounce's `maxWait`, if given, at least its period.
+ * Returns the times in ms.
  */
 export function checkCoalescing(
   option: 'debounce' | 'throttle',
   value: unknown,
   clashes: Record<string, boolean>,
-): { key: string; periodMs: number } | undefined {
+): { key: string; periodMs: number; maxWaitMs?: number } | undefined {
   if (value === undefined) return undefined;
-  const { key, period } = (value ?? {}) as Partial<DebounceOptions>;
+  const { key, period, maxWait } = (value ?? {}) as Partial<DebounceOptions>;
   checkKey(key, `${option}.key`);
   const periodMs = toMs(period as Duration, `${option}.period`);
   if (periodMs < 1) throw invalid(`${option}.period must be at least 1 ms, not ${JSON.stringify(period)}.`);
   const clash = Object.keys(clashes).find((name) => clashes[name]);
   if (clash) throw invalid(`${option} cannot be combined with ${clash}: leave one of them out.`);
-  return { key: key as string, periodMs };
+  if (option === 'throttle' || maxWait === undefined) return { key: key as string, periodMs };
+  const maxWaitMs = toMs(maxWait, 'debounce.maxWait');
+  if (maxWaitMs < periodMs)
+    throw invalid(
+      `debounce.maxWait must be at least debounce.period (${periodMs} ms), not ${JSON.stringify(maxWait)}.`,
+    );
+  return { key: key as string, periodMs, maxWaitMs };
 }

@@ -117,14 +117,21 @@ export function durationOption(description: string) {
   } as const;
 }
 
-/** A start's `debounce` or `throttle`: a key and a period. */
-export function coalescingOption(description: string) {
+/** A start's `debounce` or `throttle`: a key and a period (and for a debounce, a maximum wait). */
+export function coalescingOption(description: string, maxWait = false) {
   return {
     type: 'object',
     description,
     properties: {
       key: flowKey,
       period: durationOption('The period.'),
+      ...(maxWait
+        ? {
+            maxWait: durationOption(
+              'At most this long after the first start, the run starts though starts keep coming; at least the period.',
+            ),
+          }
+        : {}),
     },
     required: ['key', 'period'],
     additionalProperties: false,

@@ -118,12 +118,13 @@ describe('reel workflow', () => {
   it('fails with exit code 1 and the server error, or 2 for usage mistakes', async () => {
     const port = await closedPort();
     await h.client.start('waiting', undefined, { id: 'cli-exists' });
-    const [unreachable, missing, badInput, exists, halfFlow] = await Promise.all([
+    const [unreachable, missing, badInput, exists, halfFlow, loneMaxWait] = await Promise.all([
       reel(['workflow', 'list', '--url', `http://127.0.0.1:${port}`, '--json']),
       reel(['workflow', 'describe', 'nobody', ...remote()]),
       reel(['workflow', 'start', 'quick', '--input', '{oops', ...remote()]),
       reel(['workflow', 'start', 'waiting', '--id', 'cli-exists', '--fail-if-exists', '--json', ...remote()]),
       reel(['workflow', 'start', 'quick', '--throttle-key', 'k', ...remote()]),
+      reel(['workflow', 'start', 'quick', '--debounce-max-wait', '1m', ...remote()]),
     ]);
     // The hint names the CLI's flags, not the options of the SDK it calls.
     expect(exists.code).toBe(1);
@@ -148,16 +149,28 @@ describe('reel workflow', () => {
       code: 2,
       stderr: expect.stringContaining('Give --throttle-key and --throttle-period together.'),
     });
+    expect(loneMaxWait).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Give --debounce-max-wait with --debounce-key and --debounce-period.'),
+    });
   });
 
   it('starts with flow-control flags, and describe says what a run waits for', async () => {
     await h.client.start('waiting', undefined, { concurrency: { key: 'cli-key', limit: 1 } });
     const flags = ['--concurrency-key', 'cli-key', '--concurrency-limit', '1', '--priority', '3'];
     const throttled = ['workflow', 'start', 'quick', '--throttle-key', 'cli-t', '--throttle-period', '1h'];
-    const [started, first] = await Promise.all([
+    const debounced = ['workflow', 'start', 'quick', '--debounce-key', 'cli-d', '--debounce-period', '1h'];
+    const [started, first, capped, tooShort] = await Promise.all([
       reelHere(['workflow', 'start', 'waiting', '--id', 'cli-queued', ...flags, ...remote()]),
       reelHere([...throttled, ...remote()]),
+      reelHere([...debounced, '--debounce-max-wait', '2h', ...remote()]),
+      reelHere([...debounced, '--debounce-max-wait', '30m', ...remote()]),
     ]);
+    expect(capped).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Started quick/) });
+    expect(tooShort).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('debounce.maxWait must be at least debounce.period'),
+    });
     const [second, described] = await Promise.all([
       reelHere([...throttled, ...remote()]),
       reelHere(['workflow', 'describe', 'cli-queued', ...remote()]),

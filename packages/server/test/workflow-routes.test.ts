@@ -55,7 +55,7 @@ describe('POST /v1/workflows', () => {
     expect(described.json()).toMatchObject({ priority: 4, waitingFor: { concurrencyKey: 'http-key' } });
     for (const option of [
       { throttle: { key: 'http-throttle', period: '1 hour' } },
-      { debounce: { key: 'http-debounce', period: 3_600_000 } },
+      { debounce: { key: 'http-debounce', period: 3_600_000, maxWait: '2 hours' } },
     ]) {
       const first = await start({ type: 'quick', input: 1, ...option });
       expect(first.statusCode).toBe(201);

@@ -61,7 +61,9 @@ export class MemoryRuns {
         seq: 0,
         at: req.now.toISOString(),
       };
-      pending.readyAt = req.readyAt ?? this.tables.storeNow(req.now);
+      const readyAt = (req.readyAt ?? this.tables.storeNow(req.now)).getTime();
+      const latest = pending.createdAt.getTime() + (req.debounce?.maxWaitMs ?? Infinity);
+      pending.readyAt = new Date(Math.min(readyAt, latest));
       pending.updatedAt = req.now;
       const { runId, workflowId } = pending;
       return { runId, workflowId, created: false, knownType: true, type: req.type };

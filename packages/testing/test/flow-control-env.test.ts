@@ -76,12 +76,29 @@ it('the test environment debounces on its virtual clock: one run, the last input
   expect((await env.client.list({})).items).toHaveLength(1);
 });
 
+it('with a maximum wait, a debounced run starts that long after the first start though starts keep coming', async () => {
+  await using env = await createTestEnv({ workflows: { echo }, startTime: start });
+  const debounce = { key: 'k', period: '1 hour', maxWait: '2 hours' };
+  const first = await env.client.start(echo, 1, { debounce });
+  await env.sleep('50 minutes');
+  await env.client.start(echo, 2, { debounce });
+  await env.sleep('50 minutes');
+  await env.client.start(echo, 3, { debounce }); // alone, it would start at 02:40
+  expect(await first.result()).toBe(3);
+  expect(env.now().toISOString()).toBe('2030-01-01T02:00:00.000Z');
+  expect((await env.client.list({})).items).toHaveLength(1);
+});
+
 it('start rejects a bad debounce option with REEL_INVALID_ARGUMENT', async () => {
   await using env = await createTestEnv({ workflows: { echo } });
   const bad = [
     [{ debounce: { key: '', period: '1s' } }, /debounce.key must be a non-empty string/],
     [{ debounce: { key: 'k', period: 0 } }, /debounce.period must be at least 1 ms/],
     [{ debounce: { key: 'k', period: '1s' }, id: 'x' }, /debounce cannot be combined with id/],
+    [
+      { debounce: { key: 'k', period: '1m', maxWait: '30s' } },
+      /debounce.maxWait must be at least debounce.period/,
+    ],
     [{ debounce: { key: 'k', period: '1s' }, startDelay: '1s' }, /with startDelay/],
     [{ debounce: { key: 'k', period: '1s' }, concurrency: { key: 'c', limit: 1 } }, /with concurrency/],
   ] as const;

@@ -68,7 +68,10 @@ export function startRequest(
     newRun: newRun || policy === 'terminateExisting',
     ...(delayMs > 0 ? { readyAt: new Date(now.getTime() + delayMs) } : {}),
     ...(debounce
-      ? { debounce: { key: debounce.key }, readyAt: new Date(now.getTime() + debounce.periodMs) }
+      ? {
+          debounce: { key: debounce.key, ...(debounce.maxWaitMs ? { maxWaitMs: debounce.maxWaitMs } : {}) },
+          readyAt: new Date(now.getTime() + debounce.periodMs),
+        }
       : {}),
     ...(attributes ? { attributes } : {}),
     ...(executionTimeoutMs === undefined ? {} : { executionTimeoutMs }),

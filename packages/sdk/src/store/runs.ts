@@ -102,9 +102,10 @@ export interface StartRequest {
   priority?: number;
   /**
    * Joins the run of this type and key that no worker has claimed yet, if one exists: it takes this
-   * start's input and `readyAt`, and the result names it (`created` false). Otherwise starts one.
+   * start's input and `readyAt` (no later than `maxWaitMs` after that run was created, if given), and
+   * the result names it (`created` false). Otherwise starts one.
    */
-  debounce?: { key: string };
+  debounce?: { key: string; maxWaitMs?: number };
   /**
    * Returns the latest run of this type and key if it was created less than `periodMs` before `now`
    * (by the engine clocks that stamped them); otherwise starts one that carries the key.

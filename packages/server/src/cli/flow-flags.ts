@@ -8,6 +8,7 @@ export const FLOW_OPTIONS = {
   priority: { type: 'string' },
   'debounce-key': { type: 'string' },
   'debounce-period': { type: 'string' },
+  'debounce-max-wait': { type: 'string' },
   'throttle-key': { type: 'string' },
   'throttle-period': { type: 'string' },
 } as const;
@@ -38,6 +39,12 @@ export function flowOf(parsed: Parsed): FlowOptions {
       period: duration(parsed, `${option}-period`) as number,
     }));
     if (value) flow[option] = value;
+  }
+  const maxWait = duration(parsed, 'debounce-max-wait');
+  if (maxWait !== undefined) {
+    if (!flow.debounce)
+      throw new UsageError('Give --debounce-max-wait with --debounce-key and --debounce-period.');
+    flow.debounce.maxWait = maxWait;
   }
   return flow;
 }

@@ -76,7 +76,8 @@ export function workflowRoutes(app: FastifyInstance, { client, readClient, bodyL
             concurrency: concurrencyOption,
             priority: priorityOption,
             debounce: coalescingOption(
-              'Starts of this type and key join the run not started yet, which takes the last input and starts a period after the last start. Not with id or concurrency.',
+              'Starts of this type and key join the run not started yet, which takes the last input and starts a period after the last start (or maxWait after the first). Not with id or concurrency.',
+              true,
             ),
             throttle: coalescingOption(
               "A start within the period of the start of this type and key's latest run returns that run. Not with id or debounce.",

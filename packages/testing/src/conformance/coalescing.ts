@@ -44,6 +44,26 @@ export function coalescingBehaviour(h: Harness): void {
       ]);
     });
 
+    it('with a maximum wait, starts that keep coming start the run that long after the first', async () => {
+      const type = await h.type();
+      const capped = (ms: number) => ({ debounce: { key: 'k', maxWaitMs: 2500 }, readyAt: at(ms + PERIOD) });
+      const first = await startKeyed(type, capped, 1, 0);
+      // Each start within a period of the one before: without the cap the run would wait for 3400.
+      for (const [input, ms] of [
+        [2, 800],
+        [3, 1600],
+        [4, 2400],
+      ] as const)
+        expect(await startKeyed(type, capped, input, ms)).toMatchObject({
+          runId: first.runId,
+          created: false,
+        });
+      expect(await h.store.claim('w', [type], 10, at(2499), LEASE)).toEqual([]);
+      const [claimed] = await h.store.claim('w', [type], 10, at(2500), LEASE);
+      expect(claimed?.runId).toBe(first.runId);
+      expect((await h.store.loadHistory(first.runId))[0]).toMatchObject({ input: 4 });
+    });
+
     it('a start after a worker claimed the run, or of another key or type, starts a new run', async () => {
       const type = await h.type();
       const other = await h.type();

@@ -6,7 +6,7 @@
 /**
  * Joins a debounced start to the pending run of its type ($1) and key ($2), the one no worker has
  * claimed yet: its input ($3) and the input its `workflow_started` ($6) records become this start's,
- * and it becomes claimable at $4 instead. No row when there is none (or a claim took it first: the
+ * and it becomes claimable at $4 instead, or $7 ms after it was created if that comes first. No row when there is none (or a claim took it first: the
  * lock waits for the claim, and the recheck of its fencing token then fails). The caller holds the
  * key's advisory lock, so two starts never both find none and insert two.
  */
@@ -17,7 +17,9 @@ with pending as (
    order by run_seq desc limit 1
      for update
 ), joined as (
-  update reel.workflows w set input = $3::json, ready_at = $4, updated_at = $5
+  update reel.workflows w
+     set input = $3::json, updated_at = $5,
+         ready_at = least($4::timestamptz, w.created_at + $7::float8 * interval '1 millisecond')
     from pending p
    where w.run_id = p.run_id and w.fencing_token = 0
   returning w.run_id, w.workflow_id

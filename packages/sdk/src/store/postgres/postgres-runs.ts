@@ -69,6 +69,7 @@ export class PostgresRuns {
           req.readyAt ?? null,
           req.now,
           json(startedData(req)),
+          debounce.maxWaitMs ?? null,
         ])
       : await db.query(prepared(THROTTLED), [req.type, throttle?.key, req.now, throttle?.periodMs]);
     const found = rows[0];
