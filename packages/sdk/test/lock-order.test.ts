@@ -276,3 +276,56 @@ it.each(Object.keys(deletions) as (keyof typeof deletions)[])(
     }
   },
 );
+
+it("a task's completion and its run's termination at the same moment: neither deadlocks", async () => {
+  const type = `t_${randomUUID().slice(0, 8)}`;
+  await store.registerTypes([type], new Date());
+  const runId = randomUUID();
+  await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
+  const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+  const queue = `q_${randomUUID().slice(0, 8)}`;
+  const task = { runId, cmd: 0, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) };
+  expect(await store.enqueueTask(run, task, new Date())).toBe(true);
+  const [claimed] = await store.claimTasks('worker-1', [queue], ['step'], 1, new Date(), LEASE);
+  if (!claimed) throw new Error('the task was not claimed');
+  // The completion's delete stops with its task locked (a row trigger locks the row before it runs)
+  // until the test lets it go: between the two rows a statement locks, where a moment can fall.
+  await pool.query(`
+    create function stall_delete() returns trigger language plpgsql as $$
+      begin
+        if current_setting('reel_test.stall', true) = 'on' then perform pg_advisory_xact_lock(4242); end if;
+        return old;
+      end $$;
+    create trigger stall_delete before delete on reel.tasks for each row execute function stall_delete()`);
+  const completing = await connection();
+  const terminating = await connection();
+  const holder = new pg.Client({ connectionString: db.connectionString });
+  await holder.connect();
+  try {
+    await completing.pool.query("set reel_test.stall = 'on'");
+    await holder.query('begin');
+    await holder.query('select pg_advisory_xact_lock(4242)');
+    const completed = new PostgresTasks(completing.pool, () => null).complete(
+      claimed,
+      { ok: true, result: 1 },
+      new Date(),
+    );
+    completed.catch(() => {}); // settled below
+    await untilWaiting(completing.pid);
+    const terminated = deletions['its termination'](terminating.pool, run);
+    terminated.catch(() => {});
+    await untilWaiting(terminating.pid);
+    await holder.query('commit');
+    const settled = await Promise.allSettled([completed, terminated]);
+    expect(
+      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
+    ).toEqual(['ok', 'ok']);
+    const { rows } = await pool.query('select status from reel.workflows where run_id = $1', [runId]);
+    expect(rows[0].status).toBe('terminated');
+  } finally {
+    await holder.end();
+    await completing.pool.end();
+    await terminating.pool.end();
+    await pool.query('drop trigger stall_delete on reel.tasks; drop function stall_delete()');
+  }
+});

@@ -104,11 +104,17 @@ returning t.id`;
 /**
  * Deletes a claimed task and delivers its outcome to the run's inbox in one statement; as `ENQUEUE`,
  * bumps `inbox_version` and makes the run ready unless a worker holds it. A closed run gets nothing.
- * $5: the store's clock (null: the database's).
+ * $5: the store's clock (null: the database's). The run's row is locked before the task, the order
+ * of a termination (and of every statement that deletes tasks): the other way round, a completion and
+ * its run's termination deadlocked (`sdk/test/lock-order.test.ts`).
  */
 export const COMPLETE_TASK = `
-with done as (
-  delete from reel.tasks where id = $1 and claim = $2 returning run_id
+with run as (
+  select w.run_id from reel.workflows w
+   where w.run_id = (select t.run_id from reel.tasks t where t.id = $1)
+     for no key update of w
+), done as (
+  delete from reel.tasks where id = $1 and claim = $2 and (select count(*) from run) >= 0 returning run_id
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $4,
