@@ -23,6 +23,7 @@ const METRICS = [
   'reel_claim_duration_seconds',
   'reel_commit_duration_seconds',
   'reel_commit_batch_size',
+  'reel_start_batch_size',
   'reel_nondeterminism_errors_total',
   'reel_runs_parked_total',
   'reel_leases_lost_total',
@@ -84,6 +85,8 @@ describe('prometheusMetrics', () => {
     expect(text).toMatch(/reel_workflow_duration_seconds_count\{type="quick",status="completed"\} 1/);
     expect(text).toMatch(/reel_claim_duration_seconds_count [1-9]/);
     expect(text).toMatch(/reel_commit_duration_seconds_count [1-9]/);
+    // The start route's starts went in grouped statements (those with a concurrency key go alone).
+    expect(text).toMatch(/reel_start_batch_size_count [1-9]/);
   });
 
   it('counts parks by code, non-determinism separately, and lost leases', async () => {

@@ -18,6 +18,8 @@ export interface WorkerMetrics {
   committed?(ms: number): void;
   /** One group-commit statement carried the flushes of `runs` runs. */
   commitBatch?(runs: number): void;
+  /** One statement carried `starts` of the starts handed to this worker (a local client's). */
+  startBatch?(starts: number): void;
   /** An activity attempt started here. */
   activityStarted?(name: string): void;
   /** An activity attempt ended. */

@@ -125,8 +125,11 @@ export class Worker implements LocalWorker {
     const identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const logger = (options.logger ?? defaultLogger()).child({ worker: identity });
     const onCommitBatch = (runs: number) => options.metrics?.commitBatch?.(runs);
+    const onStartBatch = (starts: number) => options.metrics?.startBatch?.(starts);
     const store =
-      'store' in options ? options.store : new PostgresStore({ ...options, logger, onCommitBatch });
+      'store' in options
+        ? options.store
+        : new PostgresStore({ ...options, logger, onCommitBatch, onStartBatch });
     const worker = new Worker(store, ownsStore, options, identity, logger);
     try {
       await untilReachable(

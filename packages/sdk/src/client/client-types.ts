@@ -40,6 +40,8 @@ export interface ClientMetrics {
   workflowStarted?(type: string): void;
   /** This client terminated an open run of `type`. */
   workflowTerminated?(type: string): void;
+  /** One statement carried `starts` of this client's starts (starts made at once go together). */
+  startBatch?(starts: number): void;
 }
 
 /**

@@ -109,6 +109,12 @@ export function prometheusMetrics(registry: Registry = globalRegistry): Promethe
     [],
     BATCH_RUNS,
   );
+  const startBatch = histogram(
+    'reel_start_batch_size',
+    'Starts one grouped start statement carried (starts made at once go together).',
+    [],
+    BATCH_RUNS,
+  );
   const nondeterminism = counter(
     'reel_nondeterminism_errors_total',
     'Runs parked because their code no longer replays their history.',
@@ -129,6 +135,7 @@ export function prometheusMetrics(registry: Registry = globalRegistry): Promethe
     stepped: (type, ms) => step.observe({ type }, ms / 1000),
     committed: (ms) => commit.observe(ms / 1000),
     commitBatch: (runs) => batch.observe(runs),
+    startBatch: (starts) => startBatch.observe(starts),
     activityStarted: (name) => attempts.inc({ activity: name }),
     activityFinished(name, ms, outcome) {
       activity.observe({ activity: name, outcome }, ms / 1000);

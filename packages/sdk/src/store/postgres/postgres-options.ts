@@ -28,4 +28,6 @@ export type PostgresOptions = (
   logger?: Logger;
   /** Told how many runs' flushes each group-commit statement carried (a worker's metrics). */
   onCommitBatch?: (runs: number) => void;
+  /** Told how many starts each grouped start statement carried (a client's or a worker's metrics). */
+  onStartBatch?: (starts: number) => void;
 };

@@ -26,12 +26,17 @@ export class PostgresRuns {
   private readonly starts = new GroupCommit(
     (reqs: StartRequest[]) => this.writeStarts(reqs),
     (req) => req.workflowId,
+    (starts) => this.onStartBatch?.(starts),
   );
 
-  /** `clock`: the store's clock for a call at engine time `now` (null: the database's). */
+  /**
+   * `clock`: the store's clock for a call at engine time `now` (null: the database's). `onStartBatch`
+   * is told how many starts each grouped statement carried.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly clock: (now: Date) => Date | null,
+    private readonly onStartBatch?: (starts: number) => void,
   ) {}
 
   /** Checks the schema first: a worker's first call, its code needs what the migrations make. */

@@ -94,7 +94,7 @@ export class PostgresStore implements Store {
     this.engineClock = options.claimClock === 'engine';
     const clock = (now: Date) => this.clock(now);
     this.listener = new PostgresListener(this.pool, options.logger ?? defaultLogger());
-    this.runs = new PostgresRuns(this.pool, clock);
+    this.runs = new PostgresRuns(this.pool, clock, options.onStartBatch);
     this.inbox = new PostgresInbox(this.pool, clock);
     this.leases = new PostgresLeases(this.pool, clock);
     this.commits = new PostgresCommits(this.pool, clock, options.onCommitBatch);
