@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ClaimedRun, type CommitRequest, migrate, PostgresStore } from '../src/index.ts';
+import {
+  type ClaimedRun,
+  type ClaimedTask,
+  type CommitRequest,
+  migrate,
+  PostgresStore,
+} from '../src/index.ts';
 import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
 import { PostgresLeases } from '../src/store/postgres/postgres-leases.ts';
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
@@ -55,6 +61,31 @@ async function untilWaiting(pid: number): Promise<void> {
       ])
     ).rows[0]?.waiting;
   await expect.poll(waiting, { timeout: 10_000 }).toBe(true);
+}
+
+/** How each settled: 'ok', or the Postgres error code it failed with (40P01: a deadlock). */
+const outcomes = (settled: PromiseSettledResult<unknown>[]) =>
+  settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok'));
+
+/** A run claimed by worker-1 and its tasks of `cmds`, enqueued in that order and claimed, by cmd. */
+async function runWithTasks(cmds: number[]): Promise<{ run: ClaimedRun; tasks: ClaimedTask[] }> {
+  const type = `t_${randomUUID().slice(0, 8)}`;
+  await store.registerTypes([type], new Date());
+  const runId = randomUUID();
+  await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
+  const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+  const queue = `q_${randomUUID().slice(0, 8)}`;
+  for (const cmd of cmds)
+    expect(
+      await store.enqueueTask(
+        run,
+        { runId, cmd, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) },
+        new Date(),
+      ),
+    ).toBe(true);
+  const tasks = await store.claimTasks('worker-1', [queue], ['step'], cmds.length, new Date(), LEASE);
+  expect(tasks).toHaveLength(cmds.length);
+  return { run, tasks: tasks.sort((p, q) => p.cmd - q.cmd) };
 }
 
 /** Three runs claimed by one worker, in run_id order. */
@@ -115,9 +146,7 @@ it.each([
     await holder.query('commit');
 
     const settled = await Promise.allSettled([firstDone, secondDone]);
-    expect(
-      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
-    ).toEqual(['ok', 'ok']);
+    expect(outcomes(settled)).toEqual(['ok', 'ok']);
     const [renewed, committed] = (first === 'renewal' ? settled : [settled[1], settled[0]]).map(
       (s) => (s as PromiseFulfilledResult<unknown>).value,
     );
@@ -223,24 +252,9 @@ const deletions = {
 it.each(Object.keys(deletions) as (keyof typeof deletions)[])(
   "a renewal of a run's tasks and %s, which reaches them in the order they are stored: neither deadlocks",
   async (deletion) => {
-    const type = `t_${randomUUID().slice(0, 8)}`;
-    await store.registerTypes([type], new Date());
-    const runId = randomUUID();
-    await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
-    const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
-    const queue = `q_${randomUUID().slice(0, 8)}`;
     // Stored x (cmd 2) first, then a and b: a sequential scan meets x before a.
-    for (const cmd of [2, 0, 1])
-      expect(
-        await store.enqueueTask(
-          run,
-          { runId, cmd, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) },
-          new Date(),
-        ),
-      ).toBe(true);
-    const claimed = await store.claimTasks('worker-1', [queue], ['step'], 3, new Date(), LEASE);
-    const [a, b, x] = claimed.sort((p, q) => p.cmd - q.cmd);
-    if (!a || !b || !x) throw new Error(`claimed ${claimed.length} tasks, not 3`);
+    const { run, tasks } = await runWithTasks([2, 0, 1]);
+    const [a, b, x] = tasks as [ClaimedTask, ClaimedTask, ClaimedTask];
     const renewing = await connection();
     const deleting = await connection();
     // A plan that reaches the run's tasks in the order they are stored, as over a small table.
@@ -261,12 +275,10 @@ it.each(Object.keys(deletions) as (keyof typeof deletions)[])(
       await untilWaiting(deleting.pid);
       await holder.query('commit');
       const settled = await Promise.allSettled([renewed, deleted]);
-      expect(
-        settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
-      ).toEqual(['ok', 'ok']);
+      expect(outcomes(settled)).toEqual(['ok', 'ok']);
       expect((settled[0] as PromiseFulfilledResult<string[]>).value).toEqual([]); // renewed all three first
       const { rows } = await pool.query('select count(*)::int as n from reel.tasks where run_id = $1', [
-        runId,
+        run.runId,
       ]);
       expect(rows[0].n).toBe(0);
     } finally {
@@ -278,16 +290,8 @@ it.each(Object.keys(deletions) as (keyof typeof deletions)[])(
 );
 
 it("a task's completion and its run's termination at the same moment: neither deadlocks", async () => {
-  const type = `t_${randomUUID().slice(0, 8)}`;
-  await store.registerTypes([type], new Date());
-  const runId = randomUUID();
-  await store.start({ workflowId: `w-${runId}`, runId, type, input: null, now: new Date() });
-  const [run] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
-  const queue = `q_${randomUUID().slice(0, 8)}`;
-  const task = { runId, cmd: 0, attempt: 1, name: 'step', args: [], queue, availableAt: new Date(0) };
-  expect(await store.enqueueTask(run, task, new Date())).toBe(true);
-  const [claimed] = await store.claimTasks('worker-1', [queue], ['step'], 1, new Date(), LEASE);
-  if (!claimed) throw new Error('the task was not claimed');
+  const { run, tasks } = await runWithTasks([0]);
+  const claimed = tasks[0] as ClaimedTask;
   // The completion's delete stops with its task locked (a row trigger locks the row before it runs)
   // until the test lets it go: between the two rows a statement locks, where a moment can fall.
   await pool.query(`
@@ -316,11 +320,8 @@ it("a task's completion and its run's termination at the same moment: neither de
     terminated.catch(() => {});
     await untilWaiting(terminating.pid);
     await holder.query('commit');
-    const settled = await Promise.allSettled([completed, terminated]);
-    expect(
-      settled.map((s) => (s.status === 'rejected' ? (s.reason as { code?: string }).code : 'ok')),
-    ).toEqual(['ok', 'ok']);
-    const { rows } = await pool.query('select status from reel.workflows where run_id = $1', [runId]);
+    expect(outcomes(await Promise.allSettled([completed, terminated]))).toEqual(['ok', 'ok']);
+    const { rows } = await pool.query('select status from reel.workflows where run_id = $1', [run.runId]);
     expect(rows[0].status).toBe('terminated');
   } finally {
     await holder.end();
