@@ -126,10 +126,9 @@ export class Worker implements LocalWorker {
     const logger = (options.logger ?? defaultLogger()).child({ worker: identity });
     const onCommitBatch = (runs: number) => options.metrics?.commitBatch?.(runs);
     const onStartBatch = (starts: number) => options.metrics?.startBatch?.(starts);
-    const store =
-      'store' in options
-        ? options.store
-        : new PostgresStore({ ...options, logger, onCommitBatch, onStartBatch });
+    const store = ownsStore
+      ? new PostgresStore({ ...options, logger, onCommitBatch, onStartBatch })
+      : options.store;
     const worker = new Worker(store, ownsStore, options, identity, logger);
     try {
       await untilReachable(
@@ -265,10 +264,7 @@ export class Worker implements LocalWorker {
     }
   }
 
-  /**
-   * How the worker is doing, for a liveness probe: whether its claim loop turns, and when a claim
-   * last reached Postgres.
-   */
+  /** For a liveness probe: whether the claim loop turns, and when a claim last reached Postgres. */
   health(): WorkerHealth {
     return this.tracker.report(this.drivers.size);
   }
