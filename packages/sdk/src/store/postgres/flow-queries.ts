@@ -6,9 +6,10 @@
 /**
  * Joins a debounced start to the pending run of its type ($1) and key ($2), the one no worker has
  * claimed yet: its input ($3) and the input its `workflow_started` ($6) records become this start's,
- * and it becomes claimable at $4 instead, or $7 ms after it was created if that comes first. No row when there is none (or a claim took it first: the
- * lock waits for the claim, and the recheck of its fencing token then fails). The caller holds the
- * key's advisory lock, so two starts never both find none and insert two.
+ * and it becomes claimable at $4 instead, or $7 ms after it was created if that comes first. No row
+ * when there is none (or a claim took it first: the lock waits for the claim, and the recheck of its
+ * fencing token then fails). The caller holds the key's advisory lock, so two starts never both find
+ * none and insert two.
  */
 export const DEBOUNCE = `
 with pending as (
