@@ -17,7 +17,7 @@ export const INVARIANTS: Record<number, string> = {
   4: 'describe, signal, query and result by workflow id reach the newest run of its chain',
   5: 'a query never shows what is not durable',
   6: 'once the faults stop, every run closes (no stranded run)',
-  7: 'histories are contiguous, replay, and end as the plain model predicts',
+  7: 'histories are contiguous, belong to a run, replay, and end as the plain model predicts',
 };
 
 /** Checks every invariant on what the scenario left in the store and in its ledger. */

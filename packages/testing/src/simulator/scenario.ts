@@ -7,7 +7,7 @@ import { type Plan, planScenario } from './plan.ts';
 import { Prng } from './prng.ts';
 import { seedRandomUUID } from './seeded-uuid.ts';
 import type { StoreSnapshot } from './snapshot.ts';
-import { memoryRows, postgresRows, type RowReader } from './store-rows.ts';
+import { memoryRows, postgresRows, type RowReader, runsOfOrphanHistory } from './store-rows.ts';
 import { RealTime, type SimTime, VirtualTime } from './time.ts';
 import { ProcessTimers, routeGlobalTimers } from './timers.ts';
 import { World } from './world.ts';
@@ -86,6 +86,8 @@ async function onPostgres(plan: Plan, options: ScenarioOptions): Promise<Scenari
     } finally {
       unroute();
     }
+    for (const runId of await runsOfOrphanHistory(store.pool))
+      world.ledger.violation(7, 'history-without-run', `run ${runId} is gone and its history is not`);
     return await finish(plan, world, store, time, options);
   } finally {
     await store.close();

@@ -34,3 +34,15 @@ export function postgresRows(pool: pg.Pool): RowReader {
     );
   };
 }
+
+/**
+ * Invariant 7 on Postgres: the runs whose history outlived them. No foreign key ties history to its
+ * run (`0022_history_without_foreign_key.sql`): every statement that writes history must hold the run.
+ */
+export async function runsOfOrphanHistory(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query(
+    `select distinct h.run_id from reel.history h
+      where not exists (select 1 from reel.workflows w where w.run_id = h.run_id)`,
+  );
+  return rows.map((r) => r.run_id);
+}

@@ -220,8 +220,8 @@ export class PostgresRuns {
   }
 
   async purgeClosed(closedBefore: Date, limit: number): Promise<number> {
-    const res = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
-    return res.rowCount ?? 0;
+    const { rows } = await this.pool.query(q.PURGE_CLOSED, [closedBefore, limit]);
+    return rows[0].purged;
   }
 }
 

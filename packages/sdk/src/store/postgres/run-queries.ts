@@ -196,11 +196,12 @@ select ${DESCRIPTION} from reel.workflows w
 export const COUNT_RUNS = `select count(*)::int as n from reel.workflows w where ${LIST_FILTER}`;
 
 /**
- * Retention: deletes up to `$2` runs closed before `$1`, oldest first; history, inbox and queries go
- * with them (on delete cascade). Batches closed before `$1` go too (up to `$2`), with the workflows
- * they reached, webhook deliveries done before it (`reel.hook_deliveries`), and the rate buckets idle
- * since (full again: as good as absent). SKIP LOCKED and a small batch keep each statement short, so it
- * never waits on, or holds up, live work. Measured: 24–43 ms per batch of 500 among 200,000 runs
+ * Retention: deletes up to `$2` runs closed before `$1`, oldest first, with their history (inbox
+ * items, queries and tasks go with them by `on delete cascade`); answers how many runs it deleted.
+ * Batches closed before `$1` go too (up to `$2`), with the workflows they reached, webhook deliveries
+ * done before it (`reel.hook_deliveries`), and the rate buckets idle since (full again: as good as
+ * absent). SKIP LOCKED and a small batch keep each statement short, so it never waits on, or holds
+ * up, live work. Measured: 24–43 ms per batch of 500 among 200,000 runs
  * (25.8 s before the foreign keys pointing at a run were indexed: 0007_retention_foreign_keys.sql);
  * 231 ms (median) among 1,000,000 runs and their 10,000,000 history rows (bench/at-size.ts).
  */
@@ -228,5 +229,9 @@ with done_batches as (
    order by closed_at
    limit $2
      for update skip locked
+), purged as (
+  delete from reel.workflows w using doomed d where w.run_id = d.run_id returning w.run_id
+), history_gone as (
+  delete from reel.history h using purged p where h.run_id = p.run_id
 )
-delete from reel.workflows w using doomed d where w.run_id = d.run_id`;
+select count(*)::int as purged from purged`;
