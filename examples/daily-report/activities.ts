@@ -13,6 +13,9 @@ export interface Metrics {
 /** Every report delivered, in order. */
 export const deliveries: { to: string; url: string }[] = [];
 
+/** Every report rendered, with its layout, in order. */
+export const renders: { date: string; layout: string }[] = [];
+
 /** Reads the metrics of `date` ('2026-03-09'). The numbers are made up from the date. */
 export async function gatherMetrics(date: string): Promise<Metrics> {
   await delay(20);
@@ -20,9 +23,10 @@ export async function gatherMetrics(date: string): Promise<Metrics> {
   return { signups: 10 + day, orders: 3 * day, revenueCents: 12_500 * day };
 }
 
-/** Renders the report and uploads it; returns its URL. Same date, same URL: idempotent. */
-export async function renderReport(date: string, metrics: Metrics): Promise<string> {
+/** Renders the report in `layout` and uploads it; returns its URL. Same date, same URL: idempotent. */
+export async function renderReport(date: string, metrics: Metrics, layout: string): Promise<string> {
   await delay(20 + metrics.orders); // a busier day takes longer to render
+  renders.push({ date, layout });
   return `https://files.example/reports/daily-${date}.html`;
 }
 

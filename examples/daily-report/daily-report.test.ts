@@ -1,6 +1,6 @@
 import { createTestEnv } from '@reel/testing';
-import { describe, expect, it } from 'vitest';
-import { deliveries } from './activities.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { deliveries, renders } from './activities.ts';
 import { dailyReportSchedule } from './schedule.ts';
 import { activities, dailyReport, workflows } from './workflows.ts';
 
@@ -41,6 +41,24 @@ describe('the daily-report schedule', () => {
       'ceo@example.com',
       'cfo@example.com',
     ]);
+  });
+
+  it("renders in the layout the deployment set, read once into the run's history", async () => {
+    vi.stubEnv('REPORT_LAYOUT', 'detailed');
+    try {
+      await using env = await createTestEnv({ workflows, activities, startTime: '2026-05-04T12:00:00Z' });
+      const handle = await env.client.start(
+        dailyReport,
+        { recipients: [], timezone: 'UTC' },
+        { id: 'report-1' },
+      );
+      await handle.result();
+      expect(renders).toContainEqual({ date: '2026-05-04', layout: 'detailed' });
+      const { events } = await env.client.history('report-1');
+      expect(events.find((e) => e.type === 'side_effect')).toMatchObject({ result: 'detailed' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('still delivers to the others when a recipient cannot be reached', async () => {

@@ -25,7 +25,10 @@ export async function dailyReport(ctx: WorkflowContext, input: ReportInput): Pro
   // 'en-CA' formats as YYYY-MM-DD.
   const date = new Intl.DateTimeFormat('en-CA', { timeZone: input.timezone }).format(ctx.now());
   const metrics = await ctx.activity(gatherMetrics, date);
-  const url = await ctx.activity(renderReport, date, metrics);
+  // A setting of the deployment, read once and recorded: a run replayed after it changed (a worker
+  // restarted with another value) still renders as it began.
+  const layout = await ctx.sideEffect(() => process.env.REPORT_LAYOUT ?? 'summary');
+  const url = await ctx.activity(renderReport, date, metrics, layout);
   const sent = await ctx.map(input.recipients, (to) => ctx.activity(deliverReport, to, url), {
     concurrency: 5,
     onError: 'continue',

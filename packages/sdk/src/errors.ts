@@ -44,6 +44,7 @@ export const ErrorCodes = {
   UPDATE_REJECTED: 'REEL_UPDATE_REJECTED',
   UPDATE_FAILED: 'REEL_UPDATE_FAILED',
   UPDATE_TIMEOUT: 'REEL_UPDATE_TIMEOUT',
+  SIDE_EFFECT_FAILED: 'REEL_SIDE_EFFECT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -89,7 +90,7 @@ export class NonDeterminismError extends ReelError {
 
 /** One command as shown in non-determinism reports. */
 export interface CommandSummary {
-  kind: 'activity' | 'transaction' | 'timer' | 'child';
+  kind: 'activity' | 'transaction' | 'timer' | 'child' | 'sideEffect';
   name?: string;
 }
 
@@ -98,7 +99,9 @@ const COMMAND_LABELS = { activity: 'activity', transaction: 'transaction step', 
 /** A command as a non-determinism report names it: `activity 'chargeCard'`, `a timer`, `nothing`. */
 export function describeCommand(c: CommandSummary | undefined): string {
   if (!c) return 'nothing';
-  return c.kind === 'timer' ? 'a timer' : `${COMMAND_LABELS[c.kind]} '${c.name}'`;
+  if (c.kind === 'timer') return 'a timer';
+  if (c.kind === 'sideEffect') return 'a side effect';
+  return `${COMMAND_LABELS[c.kind]} '${c.name}'`;
 }
 
 /** Rejects the workflow's pending awaits when it is cancelled; rethrow it to end the workflow as `cancelled`. */
@@ -133,6 +136,13 @@ export class ChildWorkflowFailure extends ReelError {
       ErrorCodes.CHILD_FAILED,
       `Child workflow ${workflowId} ${status === 'failed' ? 'failed' : `ended ${status}`}: ${failure.message}`,
     );
+  }
+}
+
+/** `ctx.sideEffect`'s function threw (recorded, so every replay throws it again); `failure` is what it threw. */
+export class SideEffectFailure extends ReelError {
+  constructor(readonly failure: ErrorInfo) {
+    super(ErrorCodes.SIDE_EFFECT_FAILED, `ctx.sideEffect's function threw: ${failure.message}`);
   }
 }
 

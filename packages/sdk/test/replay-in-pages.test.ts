@@ -30,7 +30,13 @@ async function charge(item: string) {
   return item;
 }
 
-/** Activities one by one, several at once, a timer, a signal, and what it saw of time along the way. */
+/** How many times `order`'s side effect ran: once, live; never on a replay. */
+let sideEffects = 0;
+
+/**
+ * Activities one by one, several at once, a timer, a side effect, a signal, and what it saw of time
+ * along the way.
+ */
 async function order(ctx: WorkflowContext, items: string[]) {
   const seen: number[] = [];
   for (const item of items) {
@@ -39,13 +45,15 @@ async function order(ctx: WorkflowContext, items: string[]) {
   }
   await Promise.all(items.map((item) => ctx.activity(charge, item)));
   await ctx.sleep('1 hour');
+  const stamp = await ctx.sideEffect(() => ++sideEffects);
   const note = await ctx.signal<string>('note');
   await ctx.activity(reserve, note);
-  return { seen, note };
+  return { seen, note, stamp };
 }
 
 /** The history of `order` run live to completion, each result arriving a minute after the last. */
 async function liveHistory(): Promise<RecordedEvent[]> {
+  sideEffects = 0;
   let now = T0;
   const live = new WorkflowExecution({
     workflowId: 'order-7',
@@ -108,6 +116,8 @@ describe('a history replayed a page at a time, while the rest loads', () => {
       expect(exec.unflushed()).toEqual([]);
       expect(exec.log).toEqual(history);
     }
+    expect(whole.outcome).toMatchObject({ result: { stamp: 1 } });
+    expect(sideEffects).toBe(1);
   });
 
   it('waits for the page that records a command the code issued, then checks it as a replay of the whole does', async () => {

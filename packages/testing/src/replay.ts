@@ -64,7 +64,7 @@ export async function replayHistory(
         (e) =>
           'cmd' in e &&
           e.cmd === err.seq &&
-          (e.type === 'activity_scheduled' || e.type === 'timer_started' || e.type === 'child_scheduled'),
+          ['activity_scheduled', 'timer_started', 'child_scheduled', 'side_effect'].includes(e.type),
       );
       throw new ReplayMismatchError(
         `Replay of ${where} diverged at command ${err.seq}:\n` +

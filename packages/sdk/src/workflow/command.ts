@@ -6,7 +6,7 @@ import { shielded } from './uncancellable.ts';
 export interface Command {
   cmd: number;
   /** `transaction`: an activity command issued by `ctx.transaction`, whose results are an activity's. */
-  kind: 'activity' | 'transaction' | 'timer' | 'child';
+  kind: 'activity' | 'transaction' | 'timer' | 'child' | 'sideEffect';
   name?: string;
   settled: boolean;
   /** Issued inside `ctx.uncancellable`: cancellation does not reject it. */
@@ -48,11 +48,12 @@ export function rejectCommand(command: Command, err: unknown): void {
 
 function ignore(): void {}
 
-/** The command a recorded `*_scheduled`/`*_started` event stands for. */
+/** The command a recorded `*_scheduled`/`*_started`/`side_effect` event stands for. */
 export function commandOf(e: RecordedEvent): CommandSummary {
   if (e.type === 'activity_scheduled')
     return { kind: e.transaction ? 'transaction' : 'activity', name: e.name };
   if (e.type === 'child_scheduled') return { kind: 'child', name: e.workflowType };
+  if (e.type === 'side_effect') return { kind: 'sideEffect' };
   return { kind: 'timer' };
 }
 
@@ -61,10 +62,11 @@ export function isCommand(e: RecordedEvent, kind: Command['kind'], name: string 
   if (e.type === 'activity_scheduled')
     return kind === (e.transaction ? 'transaction' : 'activity') && name === e.name;
   if (e.type === 'child_scheduled') return kind === 'child' && name === e.workflowType;
+  if (e.type === 'side_effect') return kind === 'sideEffect';
   return kind === 'timer' && name === undefined;
 }
 
 /** How an issued command is named in a non-determinism report. */
 export function summary(c: Pick<Command, 'kind' | 'name'>): CommandSummary {
-  return c.kind === 'timer' ? { kind: 'timer' } : { kind: c.kind, name: c.name };
+  return c.kind === 'timer' || c.kind === 'sideEffect' ? { kind: c.kind } : { kind: c.kind, name: c.name };
 }

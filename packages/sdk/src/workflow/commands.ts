@@ -1,5 +1,11 @@
 import type { Json } from '../codec.ts';
-import { ActivityFailure, ChildWorkflowFailure, NonDeterminismError, type ReelError } from '../errors.ts';
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  NonDeterminismError,
+  type ReelError,
+  SideEffectFailure,
+} from '../errors.ts';
 import type { ConcurrencyLimit } from '../flow-options.ts';
 import {
   type Command,
@@ -80,7 +86,7 @@ export interface CommandsHost {
  */
 export class Commands {
   private readonly issued: (Command | SettledCommand)[] = [];
-  /** Recorded command events (`activity_scheduled`, `timer_started`, `child_scheduled`), by `cmd`. */
+  /** Recorded command events (`*_scheduled`, `timer_started`, `side_effect`), by `cmd`. */
   private readonly recorded: RecordedEvent[] = [];
   /** The last `activity_*` event of each activity, delivered or not, by `cmd`. */
   private readonly lastActivityEvents: RecordedEvent[] = [];
@@ -175,6 +181,7 @@ export class Commands {
         return;
       case 'timer_started':
       case 'child_scheduled':
+      case 'side_effect':
         this.recorded[e.cmd] = e;
     }
   }
@@ -226,6 +233,14 @@ export class Commands {
       case 'timer_fired':
         this.complete(event.cmd, 'timer')?.resolve(undefined);
         return;
+      case 'side_effect': {
+        // Both the command and its outcome: checked against what the code issued, then settled.
+        this.checkIssued(event);
+        const command = this.complete(event.cmd, 'sideEffect');
+        if (command && event.error) rejectCommand(command, new SideEffectFailure(event.error));
+        else command?.resolve(event.result);
+        return;
+      }
       case 'retry_requested':
         for (const open of this.openActivities())
           if (open.retryAt && open.retryAt > new Date(event.at)) open.retryAt = new Date(event.at);

@@ -1,12 +1,13 @@
 import { assertJson, type Json } from '../codec.ts';
 import { toMs } from '../duration.ts';
-import { ErrorCodes, ReelError } from '../errors.ts';
+import { ErrorCodes, type ErrorInfo, ReelError, toErrorInfo } from '../errors.ts';
 import { checkConcurrency, checkPriority } from '../flow-options.ts';
 import { type ActivityFn, activityOptions } from './activity.ts';
 import { attemptQueue } from './activity-limits.ts';
 import type { Command } from './command.ts';
 import type { OpenChild } from './commands.ts';
 import type { ChildHandle, ChildOptions, SignalOptions, WorkflowContext, WorkflowInfo } from './context.ts';
+import { outsideWorkflowScope } from './determinism-guard.ts';
 import type { HistoryEvent } from './events.ts';
 import { mapDurably } from './map.ts';
 import type { Queries } from './queries.ts';
@@ -221,6 +222,15 @@ export function createContext(host: ContextHost): WorkflowContext {
         ...(validate ? { validate: validate as (arg: unknown) => void } : {}),
       });
     },
+    sideEffect: (fn) => {
+      if (typeof fn !== 'function') return rejected(invalid('ctx.sideEffect expects a function.'));
+      // `fn` runs only when the command is new: a replay reads what it did from history.
+      return host.issue('sideEffect', undefined, (cmd) => ({
+        type: 'side_effect',
+        cmd,
+        ...sideEffectOutcome(fn),
+      })) as never;
+    },
     now: () => host.now(),
     random: () => host.random(),
     uuid: () => uuidFrom(host.random),
@@ -238,6 +248,23 @@ function guard<T>(body: () => Promise<T>): Promise<T> {
   }
   promise.catch(ignore);
   return promise;
+}
+
+/**
+ * Runs a side effect's function, outside the workflow's scope (the real clock, real randomness, I/O
+ * not reported), and says how it went as history records it: the JSON it returned, or what it threw.
+ */
+function sideEffectOutcome(fn: () => unknown): { result: Json | undefined } | { error: ErrorInfo } {
+  try {
+    const value = outsideWorkflowScope(fn);
+    if (value instanceof Promise) {
+      value.catch(ignore);
+      throw invalid('ctx.sideEffect takes a synchronous function: to wait for I/O, use an activity.');
+    }
+    return { result: assertJson(value, 'The result of ctx.sideEffect') };
+  } catch (err) {
+    return { error: toErrorInfo(err) };
+  }
 }
 
 /** A ctx call's synchronous failure (invalid arguments), as the rejected promise the code awaits. */

@@ -66,6 +66,8 @@ export type HistoryEvent =
   | { type: 'child_started'; cmd: number; runId: string }
   | { type: 'child_completed'; cmd: number; result: Json | undefined }
   | { type: 'child_failed'; cmd: number; status: string; error: ErrorInfo }
+  /** `ctx.sideEffect`'s function ran, live: what it returned, or threw. A replay reads it back. */
+  | { type: 'side_effect'; cmd: number; result?: Json; error?: ErrorInfo }
   | { type: 'signal_received'; name: string; payload: Json }
   | { type: 'cancel_requested'; reason?: string }
   /** An update passed its validator: its handler runs from here. */

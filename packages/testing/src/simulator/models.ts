@@ -26,8 +26,16 @@ export function predict(type: string, workflowId: string, history: RecordedEvent
   switch (type) {
     case 'account':
       return account(input, events);
-    case 'notify':
-      return walk(events, { 0: { fired: () => completed('sent') } });
+    case 'notify': {
+      // It reports the value its side effect recorded, whatever a lost worker's call returned before.
+      const noted = events.find(
+        (e): e is Extract<RecordedEvent, { type: 'side_effect' }> => e.type === 'side_effect',
+      );
+      return walk(events, {
+        0: { noted: () => undefined },
+        1: { fired: () => completed({ sent: noted?.result }) },
+      });
+    }
     case 'kid':
       return kid(input, events);
     case 'family':
@@ -135,7 +143,12 @@ function waiter(id: string, events: RecordedEvent[]): Prediction | undefined {
   return undefined;
 }
 
-type Step = { fired?: () => Prediction | undefined; completed?: () => Prediction; failed?: () => Prediction };
+type Step = {
+  fired?: () => Prediction | undefined;
+  completed?: () => Prediction;
+  failed?: () => Prediction;
+  noted?: () => Prediction | undefined;
+};
 
 /** A workflow that waits on its commands one after the other, cmd 0 first; a cancel request ends it. */
 function walk(events: RecordedEvent[], steps: Record<number, Step>): Prediction | undefined {
@@ -151,7 +164,9 @@ function walk(events: RecordedEvent[], steps: Record<number, Step>): Prediction 
           ? step?.completed
           : e.type === 'activity_failed'
             ? step?.failed
-            : undefined;
+            : e.type === 'side_effect'
+              ? step?.noted
+              : undefined;
     if (!handler) continue;
     const outcome = handler();
     if (outcome) return outcome;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CancelledError,
   defineActivity,
@@ -80,9 +81,11 @@ export async function account(ctx: WorkflowContext, s: AccountInput) {
   return { balance, gen: s.gen };
 }
 
+/** A value from outside the run, read once (`ctx.sideEffect`), reported after a sleep. */
 export async function notify(ctx: WorkflowContext, n: { ms: number }) {
+  const ticket = await ctx.sideEffect(() => randomUUID());
   await ctx.sleep(n.ms);
-  return 'sent';
+  return { sent: ticket };
 }
 
 export interface FamilyInput {
