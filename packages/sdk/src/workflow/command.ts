@@ -1,5 +1,5 @@
 import type { CommandSummary } from '../errors.ts';
-import type { RecordedEvent } from './events.ts';
+import type { EventType, RecordedEvent } from './events.ts';
 import { shielded } from './uncancellable.ts';
 
 /** A command the code issued; `settled` once its result (or a cancellation) has been delivered. */
@@ -70,3 +70,12 @@ export function isCommand(e: RecordedEvent, kind: Command['kind'], name: string 
 export function summary(c: Pick<Command, 'kind' | 'name'>): CommandSummary {
   return c.kind === 'timer' || c.kind === 'sideEffect' ? { kind: c.kind } : { kind: c.kind, name: c.name };
 }
+
+/** Events whose delivery settles nothing: it only checks them against the commands the code issued. */
+export const COMMAND_EVENTS = new Set<EventType>([
+  'activity_scheduled',
+  'timer_started',
+  'child_scheduled',
+  'patch_marker',
+  'update_completed',
+]);

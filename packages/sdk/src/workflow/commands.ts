@@ -17,7 +17,7 @@ import {
   summary,
 } from './command.ts';
 import type { ChildHandle, ParentClosePolicy } from './context.ts';
-import type { EventType, HistoryEvent, RecordedEvent } from './events.ts';
+import type { HistoryEvent, RecordedEvent } from './events.ts';
 
 /** An activity the workflow is waiting for; the driver runs it when `retryAt` (if any) has passed. */
 export interface OpenActivity {
@@ -396,12 +396,3 @@ export class Commands {
     return child;
   }
 }
-
-/** Events whose delivery settles nothing: it only checks them against the commands the code issued. */
-export const COMMAND_EVENTS = new Set<EventType>([
-  'activity_scheduled',
-  'timer_started',
-  'child_scheduled',
-  'patch_marker',
-  'update_completed',
-]);

@@ -1,6 +1,7 @@
 import type { Json } from '../codec.ts';
 import { CancelledError, type ReelError } from '../errors.ts';
-import { COMMAND_EVENTS, Commands, type OpenActivity, type OpenChild, type OpenTimer } from './commands.ts';
+import { COMMAND_EVENTS } from './command.ts';
+import { Commands, type OpenActivity, type OpenChild, type OpenTimer } from './commands.ts';
 import type { WorkflowContext } from './context.ts';
 import { createContext } from './create-context.ts';
 import { engineTurn, outsideWorkflowScope } from './determinism-guard.ts';
