@@ -1,4 +1,3 @@
-import type { Json } from '../codec.ts';
 import type { Duration } from '../duration.ts';
 import type { ConcurrencyLimit } from '../flow-options.ts';
 import type { ActivityFn, TransactionArgs, TransactionFn } from './activity.ts';
@@ -170,15 +169,15 @@ export interface WorkflowContext {
     options?: UpdateHandlerOptions<A>,
   ): void;
   /**
-   * Runs `fn` once, live, and records what it returned (JSON) or threw; a replay hands back the record
-   * without calling `fn`. For a cheap read the code must not repeat differently on replay: a feature
-   * flag, a setting, an id from another generator. `fn` is synchronous and runs outside the
-   * determinism guard. Until the record is durable (the run's next flush, before anything it leads
-   * to is started), a lost worker means `fn` runs again: an effect on the world is an activity's job.
-   * A throw is recorded too, and rejects with `SideEffectFailure` on every replay.
+   * Runs `fn` once, live, and records what it returned (which must be JSON) or threw; a replay hands
+   * back the record without calling `fn`. For a cheap read the code must not repeat differently on
+   * replay: a feature flag, a setting, an id from another generator. `fn` is synchronous and runs
+   * outside the determinism guard. Until the record is durable (the run's next flush, before anything
+   * it leads to is started), a lost worker means `fn` runs again: an effect on the world is an
+   * activity's job. A throw is recorded too, and rejects with `SideEffectFailure` on every replay.
    * @example const pricing = await ctx.sideEffect(() => process.env.PRICING_VERSION ?? 'v1');
    */
-  sideEffect<T extends Json | undefined>(fn: () => T): Promise<T>;
+  sideEffect<T>(fn: () => T): Promise<T>;
   /** The time of the history event the workflow last received: stable across replays. */
   now(): Date;
   /** A number in [0, 1), the same sequence on every replay of this run. */
