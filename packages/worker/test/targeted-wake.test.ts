@@ -7,16 +7,33 @@ import { leaseOf, until } from './helpers.ts';
 
 const db = useTestDatabase();
 
-/** The real Postgres store, counting the claims its worker sends and those that took no run. */
+/**
+ * The real Postgres store, counting the claims its worker sends and those that took no run, and
+ * whether a claim, or the question an empty claim asks next (when to look again), is under way.
+ */
 class CountingStore extends PostgresStore {
   sent = 0;
   empty = 0;
+  busy = 0;
 
   override async claim(...args: Parameters<PostgresStore['claim']>) {
-    const claimed = await super.claim(...args);
+    const claimed = await this.underWay(() => super.claim(...args));
     this.sent++;
     if (claimed.length === 0) this.empty++;
     return claimed;
+  }
+
+  override nextReadyIn(...args: Parameters<PostgresStore['nextReadyIn']>) {
+    return this.underWay(() => super.nextReadyIn(...args));
+  }
+
+  private async underWay<T>(call: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await call();
+    } finally {
+      this.busy--;
+    }
   }
 }
 
@@ -73,7 +90,8 @@ afterAll(async () => {
 
 /**
  * Starts `count` workers, each on a store of its own, and waits until each is in the ring and its
- * loop's first claim, which any worker sends on starting, is behind it.
+ * loop's first turn, which any worker makes on starting, is behind it: the claim, and after an empty
+ * one the question of when to look again, which would see a run started meanwhile as ready now.
  */
 async function startWorkers(count: number, options: Partial<WorkerOptions> = {}) {
   const started = await Promise.all(
@@ -97,8 +115,10 @@ async function startWorkers(count: number, options: Partial<WorkerOptions> = {})
   workers.push(...started);
   await until(async () => {
     const { rows } = await pool.query('select id from reel.workers');
-    return started.every((w) => w.store.sent > 0 && rows.some((r) => r.id === w.worker.identity));
-  }, 'every worker to send its first heartbeat and claim');
+    return started.every(
+      (w) => w.store.sent > 0 && w.store.busy === 0 && rows.some((r) => r.id === w.worker.identity),
+    );
+  }, 'every worker to send its first heartbeat, claim and look ahead');
   return started;
 }
 
