@@ -212,6 +212,10 @@ export class MemoryStore implements Store {
     return this.parts.workers.remove(workerId);
   }
 
+  async passWake(runId: string, to: string[]): Promise<void> {
+    this.tables.emit((l) => l.onWake?.(runId, to));
+  }
+
   postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
     return this.parts.workers.postQuery(workflowId, name, args, now, liveSince);
   }

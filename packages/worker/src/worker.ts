@@ -24,7 +24,6 @@ import {
 import { batchLoop } from './batch-loop.ts';
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
-import { timerDelay } from './driver-timers.ts';
 import { LoopLog } from './loop-log.ts';
 import type { Periodic } from './periodic.ts';
 import { retentionLoop } from './retention.ts';
@@ -34,14 +33,9 @@ import { TaskWorker } from './task-worker.ts';
 import { HealthTracker, type WorkerHealth } from './worker-health.ts';
 import { hasLimitedActivity, validateOptions, type WorkerOptions } from './worker-options.ts';
 import { QueryAnswers } from './worker-queries.ts';
+import { Wakes } from './wakes.ts';
 
 export type { WorkerHealth, WorkerOptions };
-
-/**
- * How long a run's backup waits before claiming it in case its owner did not (full, draining, dead);
- * every worker with room claims at least every `pollIntervalMs` besides.
- */
-const WAKE_FALLBACK_MS = 250;
 
 /**
  * Claims runnable workflow runs from Postgres, replays and advances them, and runs their activities.
@@ -65,8 +59,7 @@ export class Worker implements LocalWorker {
   private stopping = false;
   /** Rung by notifications, finished work and wake times: the loop looks for work again. */
   private readonly bell = new Doorbell();
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private wakeTime = Infinity;
+  private readonly wakes: Wakes;
   private running: Promise<void> | undefined;
   /** The claim loop, for `health()`; a loop still for twice a lease (or ten polls) is stalled. */
   private readonly tracker: HealthTracker;
@@ -110,12 +103,14 @@ export class Worker implements LocalWorker {
       get draining() {
         return worker.stopping;
       },
-      wakeAt: (at) => this.wakeAt(at),
+      wakeAt: (at) => this.wakes.at(at),
       metrics: options.metrics ?? {},
       logger: this.logger,
     };
     this.types = [...this.host.workflows.keys()];
     this.queries = new QueryAnswers(this.host, this.identity, this.types, this.drivers);
+    const room = () => (this.stopping ? 0 : this.free());
+    this.wakes = new Wakes({ identity, store, bell: this.bell, clock: this.host.clock, room, logger });
   }
 
   /** Validates the options, applies migrations and registers the workflow types. */
@@ -191,9 +186,7 @@ export class Worker implements LocalWorker {
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          // Only the worker the wake names first claims at once; the second if the run is still there.
-          else if (!to || to[0] === this.identity) this.bell.ring();
-          else if (to[1] === this.identity) this.bell.ringAfter(WAKE_FALLBACK_MS);
+          else this.wakes.heard(runId, to);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
@@ -253,7 +246,7 @@ export class Worker implements LocalWorker {
       await scheduler?.stop();
       await retention?.stop();
       await batches?.stop();
-      clearTimeout(this.wakeTimer);
+      this.wakes.stop();
       await unlisten();
       await this.store.removeWorker(this.identity).catch(() => undefined);
       if (handleSignals) {
@@ -277,6 +270,7 @@ export class Worker implements LocalWorker {
     if (free <= 0 || this.types.length === 0) return Infinity;
     const now = this.host.clock();
     const sentAt = performance.now();
+    this.wakes.claiming();
     const claimed = await this.store.claim(this.identity, this.types, free, now, leaseMs);
     this.host.metrics.claimAnswered?.(performance.now() - sentAt);
     this.claims.succeeded();
@@ -339,20 +333,6 @@ export class Worker implements LocalWorker {
   /** For a local `Client`'s `result()`: the run's outcome once closed here, if this worker holds it. */
   closing(runId: string): Promise<ClosedRun | undefined> | undefined {
     return this.drivers.get(runId)?.done;
-  }
-
-  private wakeAt(at: Date): void {
-    const t = at.getTime();
-    if (t >= this.wakeTime) return;
-    clearTimeout(this.wakeTimer);
-    this.wakeTime = t;
-    this.wakeTimer = setTimeout(
-      () => {
-        this.wakeTime = Infinity;
-        this.bell.ring();
-      },
-      timerDelay(t - this.host.clock().getTime()),
-    );
   }
 
   /** Renews every held lease, and records this worker as alive; neither waits on the other. */

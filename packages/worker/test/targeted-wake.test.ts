@@ -122,30 +122,30 @@ async function startWorkers(count: number, options: Partial<WorkerOptions> = {})
   return started;
 }
 
-/** Records a live worker that never claims: one that died without leaving the ring. */
-async function ghost(id: string): Promise<string> {
-  await pool.query('insert into reel.workers (id, types, heartbeat_at) values ($1, $2, now())', [id, TYPES]);
-  return id;
+/**
+ * Records a live worker that never claims (one that died without leaving the ring), ranked for `quick`
+ * before every worker in the ring: its wakes name it first.
+ */
+async function ghost(): Promise<string> {
+  for (let i = 0; ; i++) {
+    const id = `ghost-${i}`;
+    const { rows } = await pool.query(
+      `select md5($1 || 'quick') < all (select md5(id || 'quick') from reel.workers) as first`,
+      [id],
+    );
+    if (!rows[0].first) continue;
+    await pool.query('insert into reel.workers (id, types, heartbeat_at) values ($1, $2, now())', [
+      id,
+      TYPES,
+    ]);
+    return id;
+  }
 }
 
-/** The workers the start's wake named (owner, backup), once it is heard. */
+/** The workers the start's wake named, first to last, once it is heard. */
 async function namedBy(runId: string | undefined): Promise<string[]> {
   await until(() => wakes.some((p) => p.startsWith(`${runId}`)), `the wake of ${runId}`);
   return (wakes.find((p) => p.startsWith(`${runId}`)) as string).split(' ').slice(1);
-}
-
-/**
- * Starts `quick` runs until one's wake names `owner` and `backup`; each other one is done before the
- * next starts, so that no claim under way for it can take the one returned.
- */
-async function startOwnedBy(owner: string, backup: string) {
-  for (let i = 0; i < 60; i++) {
-    const handle = await client.start(quick, i);
-    const [first, second] = await namedBy(handle.runId);
-    if (first === owner && second === backup) return handle;
-    await handle.result();
-  }
-  throw new Error(`no run owned by ${owner} in 60 starts`);
 }
 
 /** The fallback's 250 ms, less the slack of two clocks read apart. */
@@ -165,30 +165,44 @@ describe('targeted wake-ups', () => {
     expect(empty).toBeLessThanOrEqual(starts);
   });
 
-  it('a run whose owner is full is claimed by its backup within the fallback, not at the next poll', async () => {
-    const [a] = await startWorkers(1, { concurrency: 1 });
-    const filling = await client.start(blocked, 0); // `a` alone: it owns the run, and is then full
-    await until(async () => (await leaseOf(pool, filling.runId)).owner === a?.worker.identity, '`a` full');
-    const [b] = await startWorkers(1);
-    const handle = await startOwnedBy(`${a?.worker.identity}`, `${b?.worker.identity}`);
-    expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
-    // Taken by `b`, the fallback after it was ready, long before any poll.
-    expect(b?.waits.at(-1)).toBeGreaterThanOrEqual(FALLBACK_AT_LEAST);
-    expect(b?.waits.at(-1)).toBeLessThan(NO_POLL / 10);
+  it('a fleet fills one worker before it wakes the next', async () => {
+    const fleet = await startWorkers(4);
+    for (let i = 0; i < 12; i++) expect(await (await client.start(quick, i)).result()).toBe(i);
+    // Every run went to the worker ranked first for the type; ranked by run, they spread over all four.
+    expect(fleet.map(({ waits }) => waits.length).sort((a, b) => b - a)).toEqual([12, 0, 0, 0]);
   });
 
-  it('a run whose owner died without leaving the ring is claimed by its backup within the fallback', async () => {
+  it('a worker too full to claim a run passes its wake on, and the next claims it at once', async () => {
+    const fleet = await startWorkers(2, { concurrency: 1 });
+    const filling = await client.start(blocked, 0); // the first ranked takes it, and is then full
+    await until(async () => (await leaseOf(pool, filling.runId)).owner !== null, 'the first worker full');
+    const full = (await leaseOf(pool, filling.runId)).owner;
+    const next = fleet.find(({ worker }) => worker.identity !== full);
+    const handle = await client.start(blocked, 1);
+    expect(await namedBy(handle.runId)).toEqual([full, next?.worker.identity]);
+    await until(async () => (await leaseOf(pool, handle.runId)).owner !== null, 'the run claimed');
+    expect((await leaseOf(pool, handle.runId)).owner).toBe(next?.worker.identity);
+    // Passed on at once (a second wake naming only `next`), not claimed by its fallback.
+    expect(wakes).toContain(`${handle.runId} ${next?.worker.identity}`);
+    expect(next?.waits.at(-1)).toBeLessThan(FALLBACK_AT_LEAST);
+  });
+
+  it('a run whose first worker died without leaving the ring is claimed by the next within the fallback', async () => {
     const [w] = await startWorkers(1);
-    const handle = await startOwnedBy(await ghost('ghost-1'), `${w?.worker.identity}`);
-    expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
+    const dead = await ghost();
+    const handle = await client.start(quick, 0);
+    expect(await namedBy(handle.runId)).toEqual([dead, w?.worker.identity]);
+    expect(await handle.result({ timeout: '10s' })).toBe(0);
     expect(w?.waits.at(-1)).toBeGreaterThanOrEqual(FALLBACK_AT_LEAST);
     expect(w?.waits.at(-1)).toBeLessThan(NO_POLL / 10);
   });
 
-  it('a run whose owner and backup both died is claimed at the next poll', async () => {
+  it('a run whose first two workers both died is claimed at the next poll', async () => {
     const [w] = await startWorkers(1, { pollIntervalMs: 1000 });
-    const handle = await startOwnedBy(await ghost('ghost-1'), await ghost('ghost-2'));
-    expect(await handle.result({ timeout: '10s' })).toBeGreaterThanOrEqual(0);
+    const dead = [await ghost(), await ghost()].reverse(); // the second ranks before the first
+    const handle = await client.start(quick, 0);
+    expect(await namedBy(handle.runId)).toEqual([...dead, w?.worker.identity]);
+    expect(await handle.result({ timeout: '10s' })).toBe(0);
     expect(w?.waits.at(-1)).toBeLessThan(2 * 1000);
   });
 

@@ -42,8 +42,9 @@ export * from './updates.ts';
 export interface StoreListener {
   /**
    * A run may have become runnable (started, signalled, cancelled). `to`, when the store names them:
-   * the worker holding the run; or, for a run no worker holds, the worker that should claim it at once
-   * and the one that should claim it if it is still there a moment later. Absent: any worker.
+   * the worker holding the run; or, for a run no worker holds, the workers that should claim it, in
+   * order: the first at once if it has room (else it passes the wake on to the rest), the second a
+   * moment later if the run is still there. Absent: any worker.
    */
   onWake?(runId: string, to?: string[]): void;
   /** A run closed. */
@@ -158,6 +159,12 @@ export interface Store {
   /** Records that a worker is alive and serves `types`. */
   heartbeat(workerId: string, types: string[], now: Date): Promise<void>;
   removeWorker(workerId: string): Promise<void>;
+  /**
+   * Tells the workers `to`, first to last, what a wake of `runId` told this worker, which could not
+   * claim it (full or draining): `onWake(runId, to)` for every listener. A store that names no one
+   * in its wakes (`onWake` without `to`) never has one passed on to it.
+   */
+  passWake(runId: string, to: string[]): Promise<void>;
   /**
    * Posts a query to the latest run of `workflowId`, if a worker that heartbeat after `liveSince` serves
    * its type: `not_found` when no run has this id, `no_worker` when none serves it.

@@ -44,6 +44,15 @@ export function notificationBehaviour(h: Harness): void {
       await listener.unlisten();
     });
 
+    it('a wake passed on reaches every listener, naming the workers it was passed to', async () => {
+      const to: string[][] = [];
+      const runId = randomUUID();
+      const unlisten = await h.store.listen({ onWake: (id, names) => id === runId && to.push(names ?? []) });
+      await h.store.passWake(runId, ['worker-b', 'worker-c']);
+      await eventually(() => expect(to).toEqual([['worker-b', 'worker-c']]));
+      await unlisten();
+    });
+
     it('start and enqueue fire onWake(runId); a close fires onClosed(workflowId)', async () => {
       const listener = await record(h.store);
       const type = await h.type();

@@ -180,6 +180,10 @@ export class PostgresStore implements Store {
     return this.workers.remove(workerId);
   }
 
+  passWake(runId: string, to: string[]): Promise<void> {
+    return this.workers.passWake(runId, to);
+  }
+
   postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
     return this.workers.postQuery(workflowId, name, args, now, liveSince);
   }

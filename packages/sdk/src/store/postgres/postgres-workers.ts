@@ -19,6 +19,10 @@ export class PostgresWorkers {
     await this.pool.query(q.REMOVE_WORKER, [workerId]);
   }
 
+  async passWake(runId: string, to: string[]): Promise<void> {
+    await this.pool.query(q.PASS_WAKE, [[runId, ...to].join(' ')]);
+  }
+
   async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
     const { rows } = await this.pool.query(q.POST_QUERY, [
       workflowId,
