@@ -30,10 +30,10 @@ import { retentionLoop } from './retention.ts';
 import { RunDriver } from './run-driver.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskWorker } from './task-worker.ts';
+import { Wakes } from './wakes.ts';
 import { HealthTracker, type WorkerHealth } from './worker-health.ts';
 import { hasLimitedActivity, validateOptions, type WorkerOptions } from './worker-options.ts';
 import { QueryAnswers } from './worker-queries.ts';
-import { Wakes } from './wakes.ts';
 
 export type { WorkerHealth, WorkerOptions };
 
