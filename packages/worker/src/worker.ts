@@ -275,6 +275,7 @@ export class Worker implements LocalWorker {
     this.host.metrics.claimAnswered?.(performance.now() - sentAt);
     this.claims.succeeded();
     this.tracker.claimed();
+    this.wakes.claimed(claimed.map((r) => r.runId));
     for (const run of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
       this.hold(run, sentAt + leaseMs);

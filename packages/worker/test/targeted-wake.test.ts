@@ -187,7 +187,7 @@ describe('targeted wake-ups', () => {
     expect(next?.waits.at(-1)).toBeLessThan(FALLBACK_AT_LEAST);
   });
 
-  it('a run whose first worker died without leaving the ring is claimed by the next within the fallback', async () => {
+  it('a run whose first worker died without leaving the ring is claimed by the next within the fallback, and the next run at once', async () => {
     const [w] = await startWorkers(1);
     const dead = await ghost();
     const handle = await client.start(quick, 0);
@@ -195,6 +195,13 @@ describe('targeted wake-ups', () => {
     expect(await handle.result({ timeout: '10s' })).toBe(0);
     expect(w?.waits.at(-1)).toBeGreaterThanOrEqual(FALLBACK_AT_LEAST);
     expect(w?.waits.at(-1)).toBeLessThan(NO_POLL / 10);
+    // Having had to claim the dead worker's run, `w` passes over it for a while: no other start waits.
+    for (let i = 1; i <= 3; i++) {
+      const next = await client.start(quick, i);
+      expect(await namedBy(next.runId)).toEqual([dead, w?.worker.identity]);
+      expect(await next.result({ timeout: '10s' })).toBe(i);
+      expect(w?.waits.at(-1)).toBeLessThan(FALLBACK_AT_LEAST);
+    }
   });
 
   it('a run whose first two workers both died is claimed at the next poll', async () => {
