@@ -212,8 +212,8 @@ export class MemoryStore implements Store {
     return this.parts.workers.remove(workerId);
   }
 
-  async passWake(runId: string, to: string[]): Promise<void> {
-    this.tables.emit((l) => l.onWake?.(runId, to));
+  async passWake(runId: string, to: string[], runs: number): Promise<void> {
+    this.tables.emit((l) => l.onWake?.(runId, to, runs));
   }
 
   postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {

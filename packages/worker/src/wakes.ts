@@ -30,7 +30,8 @@ export interface WakesHost {
  * (`StoreListener.onWake`'s `to`), and at the wake times of the runs it suspended. The first worker a
  * wake names claims at once if it has room for it, or else passes the wake on to the others it names,
  * so that a fleet fills one worker before the next; the second claims a moment later, in case the
- * first did neither.
+ * first did neither. The wakes a turn of the event loop could not take go on in one pass per set of
+ * workers named, counting the runs: a burst of starts costs each full worker one pass, not one each.
  */
 export class Wakes {
   /** Wakes this worker took as the first named since its last claim was sent: each may be a run. */
@@ -43,20 +44,23 @@ export class Wakes {
   private due = new Map<string, string>();
   /** Workers passed over (as if not named) until a time (`performance.now()`). */
   private readonly passedOver = new Map<string, number>();
+  /** The wakes to pass on at the end of this turn, by the workers they go to: the latest run, how many. */
+  private readonly passing = new Map<string, { runId: string; to: string[]; runs: number }>();
 
   constructor(private readonly host: WakesHost) {}
 
-  /** A wake of a run this worker does not hold, naming `to` (undefined: any worker). */
-  heard(runId: string, to: string[] | undefined): void {
+  /** A wake of `runs` runs (the latest `runId`) that this worker does not hold, naming `to` (or any). */
+  heard(runId: string, to: string[] | undefined, runs = 1): void {
     const { identity, bell } = this.host;
     const named = to && this.skipPassedOver(to);
     if (!named) bell.ring();
     else if (named[0] === identity) {
-      if (named.length > 1 && this.taken >= this.host.room()) this.pass(runId, named.slice(1));
-      else {
-        this.taken++;
+      const take = named.length > 1 ? Math.min(runs, Math.max(0, this.host.room() - this.taken)) : runs;
+      if (take > 0) {
+        this.taken += take;
         bell.ring();
       }
+      if (take < runs) this.pass(runId, named.slice(1), runs - take);
     } else if (named[1] === identity) {
       const now = performance.now();
       // In the order heard: those a full worker never claimed for go after a few fallbacks.
@@ -73,7 +77,8 @@ export class Wakes {
   claiming(): void {
     this.taken = 0;
     this.due.clear();
-    const dueBy = performance.now() - WAKE_FALLBACK_MS;
+    // Half the fallback: its timer may fire a little early by `performance.now()`.
+    const dueBy = performance.now() - WAKE_FALLBACK_MS / 2;
     for (const [runId, { first, at }] of this.seconds) {
       if (at > dueBy) break;
       this.due.set(runId, first);
@@ -121,10 +126,18 @@ export class Wakes {
     return i === 0 ? to : to.slice(i);
   }
 
-  /** If this fails, the second worker's fallback still claims the run. */
-  private pass(runId: string, to: string[]): void {
-    this.host.store
-      .passWake(runId, to)
-      .catch((err) => this.host.logger.warn({ err, runId, to }, 'passing a wake on failed'));
+  private pass(runId: string, to: string[], runs: number): void {
+    if (this.passing.size === 0) setImmediate(() => this.flushPasses());
+    const key = to.join(' ');
+    this.passing.set(key, { runId, to, runs: runs + (this.passing.get(key)?.runs ?? 0) });
+  }
+
+  /** If a pass fails, the second worker's fallback still claims the runs. */
+  private flushPasses(): void {
+    for (const { runId, to, runs } of this.passing.values())
+      this.host.store
+        .passWake(runId, to, runs)
+        .catch((err) => this.host.logger.warn({ err, runId, to }, 'passing a wake on failed'));
+    this.passing.clear();
   }
 }

@@ -178,7 +178,7 @@ export class Worker implements LocalWorker {
     let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
-        onWake: (runId, to) => {
+        onWake: (runId, to, runs) => {
           // '' means "anything may have changed" (e.g. the listener reconnected).
           if (runId === '') {
             for (const d of this.drivers.values()) d.inboxChanged();
@@ -186,7 +186,7 @@ export class Worker implements LocalWorker {
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          else this.wakes.heard(runId, to);
+          else this.wakes.heard(runId, to, runs);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });

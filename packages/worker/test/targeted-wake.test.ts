@@ -187,6 +187,19 @@ describe('targeted wake-ups', () => {
     expect(next?.waits.at(-1)).toBeLessThan(FALLBACK_AT_LEAST);
   });
 
+  it('a burst of starts beyond the room of the first worker is passed on to the next, which claims at once', async () => {
+    // The held runs of earlier tests, handed back as their workers stopped, would take the slots.
+    const { items } = await client.list({ type: 'blocked', status: 'running' });
+    for (const run of items) await client.terminate(run.workflowId);
+    const fleet = await startWorkers(2, { concurrency: 2 });
+    const handles = await Promise.all([0, 1, 2, 3].map((i) => client.start(blocked, i)));
+    const owners = async () => Promise.all(handles.map(async (h) => (await leaseOf(pool, h.runId)).owner));
+    await until(async () => (await owners()).every((o) => o !== null), 'all four runs claimed');
+    // Two each: the first worker ranked took what it had room for and passed the rest on.
+    expect(fleet.map(({ waits }) => waits.length)).toEqual([2, 2]);
+    expect(fleet.every(({ waits }) => waits.every((ms) => ms < FALLBACK_AT_LEAST))).toBe(true);
+  });
+
   it('a run whose first worker died without leaving the ring is claimed by the next within the fallback, and the next run at once', async () => {
     const [w] = await startWorkers(1);
     const dead = await ghost();

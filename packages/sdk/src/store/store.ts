@@ -44,9 +44,10 @@ export interface StoreListener {
    * A run may have become runnable (started, signalled, cancelled). `to`, when the store names them:
    * the worker holding the run; or, for a run no worker holds, the workers that should claim it, in
    * order: the first at once if it has room (else it passes the wake on to the rest), the second a
-   * moment later if the run is still there. Absent: any worker.
+   * moment later if the run is still there. Absent: any worker. `runs`: how many runs the wake stands
+   * for, when a worker passes on several at once (then `runId` is the latest of them); else 1.
    */
-  onWake?(runId: string, to?: string[]): void;
+  onWake?(runId: string, to?: string[], runs?: number): void;
   /** A run closed. */
   onClosed?(workflowId: string): void;
   /** A query was posted for a run. */
@@ -160,11 +161,11 @@ export interface Store {
   heartbeat(workerId: string, types: string[], now: Date): Promise<void>;
   removeWorker(workerId: string): Promise<void>;
   /**
-   * Tells the workers `to`, first to last, what a wake of `runId` told this worker, which could not
-   * claim it (full or draining): `onWake(runId, to)` for every listener. A store that names no one
-   * in its wakes (`onWake` without `to`) never has one passed on to it.
+   * Tells the workers `to`, first to last, what wakes of `runs` runs (the latest `runId`) told this
+   * worker, which could not claim them (full or draining): `onWake(runId, to, runs)` for every
+   * listener. A store that names no one in its wakes (`onWake` without `to`) never has one passed on.
    */
-  passWake(runId: string, to: string[]): Promise<void>;
+  passWake(runId: string, to: string[], runs: number): Promise<void>;
   /**
    * Posts a query to the latest run of `workflowId`, if a worker that heartbeat after `liveSince` serves
    * its type: `not_found` when no run has this id, `no_worker` when none serves it.

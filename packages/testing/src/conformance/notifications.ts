@@ -44,12 +44,20 @@ export function notificationBehaviour(h: Harness): void {
       await listener.unlisten();
     });
 
-    it('a wake passed on reaches every listener, naming the workers it was passed to', async () => {
-      const to: string[][] = [];
-      const runId = randomUUID();
-      const unlisten = await h.store.listen({ onWake: (id, names) => id === runId && to.push(names ?? []) });
-      await h.store.passWake(runId, ['worker-b', 'worker-c']);
-      await eventually(() => expect(to).toEqual([['worker-b', 'worker-c']]));
+    it('wakes passed on reach every listener, naming the workers they were passed to and counting the runs', async () => {
+      const heard: [string[] | undefined, number | undefined][] = [];
+      const runIds: string[] = [randomUUID(), randomUUID()];
+      const unlisten = await h.store.listen({
+        onWake: (id, to, runs) => runIds.includes(id) && heard.push([to, runs]),
+      });
+      await h.store.passWake(runIds[0] as string, ['worker-b', 'worker-c'], 1);
+      await h.store.passWake(runIds[1] as string, ['worker-c'], 40);
+      await eventually(() =>
+        expect(heard).toEqual([
+          [['worker-b', 'worker-c'], 1],
+          [['worker-c'], 40],
+        ]),
+      );
       await unlisten();
     });
 

@@ -15,10 +15,14 @@ const CHANNELS = {
   onTaskCancelled: 'reel_task_cancelled',
 } as const;
 
-/** `reel_wake`'s payload (see 0018_targeted_wake.sql): the run, then the workers it names, if any. */
-function wakeOf(payload: string): [string, string[] | undefined] {
+/**
+ * `reel_wake`'s payload (see 0018_targeted_wake.sql): the run; `#<n>` when a worker passes on wakes of
+ * n runs at once; then the workers it names, if any.
+ */
+function wakeOf(payload: string): [string, string[] | undefined, number] {
   const [runId = '', ...to] = payload.split(' ');
-  return [runId, to.length > 0 ? to : undefined];
+  const runs = to[0]?.startsWith('#') ? Number(to.shift()?.slice(1)) : 1;
+  return [runId, to.length > 0 ? to : undefined, runs];
 }
 
 /**

@@ -180,8 +180,8 @@ export class PostgresStore implements Store {
     return this.workers.remove(workerId);
   }
 
-  passWake(runId: string, to: string[]): Promise<void> {
-    return this.workers.passWake(runId, to);
+  passWake(runId: string, to: string[], runs: number): Promise<void> {
+    return this.workers.passWake(runId, to, runs);
   }
 
   postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {

@@ -19,8 +19,8 @@ export class PostgresWorkers {
     await this.pool.query(q.REMOVE_WORKER, [workerId]);
   }
 
-  async passWake(runId: string, to: string[]): Promise<void> {
-    await this.pool.query(q.PASS_WAKE, [[runId, ...to].join(' ')]);
+  async passWake(runId: string, to: string[], runs: number): Promise<void> {
+    await this.pool.query(q.PASS_WAKE, [[runId, ...(runs > 1 ? [`#${runs}`] : []), ...to].join(' ')]);
   }
 
   async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {

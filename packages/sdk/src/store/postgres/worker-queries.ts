@@ -9,7 +9,7 @@ on conflict (id) do update set types = excluded.types, heartbeat_at = excluded.h
 
 export const REMOVE_WORKER = `delete from reel.workers where id = $1`;
 
-/** A wake passed on by a worker that could not claim its run: `reel_wake` with the payload $1. */
+/** Wakes passed on by a worker that could not claim their runs: `reel_wake` with the payload $1. */
 export const PASS_WAKE = `select pg_notify('reel_wake', $1)`;
 
 /** Posts a query to the latest run of a workflow id, if a live worker serves its type. */
