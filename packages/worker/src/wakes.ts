@@ -41,7 +41,7 @@ export class Wakes {
   /** The runs this worker was named second for, whose fallback is pending: who was first, and when. */
   private readonly seconds = new Map<string, { first: string; at: number }>();
   /** Of those, the ones the claim under way may take at its fallback: who was first. */
-  private due = new Map<string, string>();
+  private readonly due = new Map<string, string>();
   /** Workers passed over (as if not named) until a time (`performance.now()`). */
   private readonly passedOver = new Map<string, number>();
   /** The wakes to pass on at the end of this turn, by the workers they go to: the latest run, how many. */

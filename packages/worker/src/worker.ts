@@ -186,7 +186,8 @@ export class Worker implements LocalWorker {
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          else this.wakes.heard(runId, to, runs);
+          // A passed wake may stand for other runs besides the latest, which this worker may hold.
+          if (!driver || (runs ?? 1) > 1) this.wakes.heard(runId, to, runs);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
