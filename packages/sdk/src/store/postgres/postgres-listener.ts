@@ -25,6 +25,11 @@ function wakeOf(payload: string): [string, string[] | undefined, number] {
   return [runId, to.length > 0 ? to : undefined, runs];
 }
 
+/** The payload `wakeOf` reads back as a wake of `runs` runs (the latest `runId`) naming `to`. */
+export function passedWake(runId: string, to: string[], runs: number): string {
+  return [runId, ...(runs > 1 ? [`#${runs}`] : []), ...to].join(' ');
+}
+
 /**
  * `PostgresStore`'s notifications: one LISTEN connection per store, shared by its listeners, on the
  * channels they handle, made again with backoff when it drops.

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Json } from '../../codec.ts';
 import type { PostedQuery, QueryAnswer } from '../store.ts';
+import { passedWake } from './postgres-listener.ts';
 import { json } from './statements.ts';
 import * as q from './worker-queries.ts';
 
@@ -20,7 +21,7 @@ export class PostgresWorkers {
   }
 
   async passWake(runId: string, to: string[], runs: number): Promise<void> {
-    await this.pool.query(q.PASS_WAKE, [[runId, ...(runs > 1 ? [`#${runs}`] : []), ...to].join(' ')]);
+    await this.pool.query(q.PASS_WAKE, [passedWake(runId, to, runs)]);
   }
 
   async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {
