@@ -108,6 +108,11 @@ const named = (name: string) => spans().filter((s) => s.name === name);
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 const ofRun = (runId: string | undefined) =>
   spans().filter((s) => s.attributes[TraceAttributes.runId] === runId);
+/** The ended segments of `name` that closed their run (completed, failed or continued). */
+const closing = (name: string) => named(name).filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
+/** The worker ends a segment's span once its close commit has returned, which may be after the client saw the close. */
+const untilClosed = (name: string, count = 1) =>
+  until(() => closing(name).length >= count, `${count} closing segment(s) of ${name} to end`);
 
 describe('OpenTelemetry traces', () => {
   it('stores the client span with the run; run segments, attempts and the spans inside them nest under it, across workers and replays', async () => {
@@ -199,6 +204,7 @@ describe('OpenTelemetry traces', () => {
     it('a continue-as-new successor joins the trace of the start, linked to its predecessor', async () => {
       const handle = await client.start(pages, 0, { id: 'traced-pages' });
       expect(await handle.result()).toBe(2);
+      await untilClosed('reel.run pages', 3);
       const [start] = named('reel.start pages');
       const runs = named('reel.run pages');
       expect(runs).toHaveLength(3);
@@ -216,6 +222,8 @@ describe('OpenTelemetry traces', () => {
     it("a child workflow's spans nest under the start span of the parent's segment", async () => {
       const handle = await client.start(parentOrder, undefined, { id: 'traced-parent' });
       expect(await handle.result()).toBe('shipped traced-parent-shipment');
+      await untilClosed('reel.run shipment');
+      await untilClosed('reel.run parentOrder');
       const parentRuns = ofRun(handle.runId).filter((s) => s.name === 'reel.run parentOrder');
       const [childStart] = named('reel.start shipment');
       expect(parentRuns.map((r) => r.spanContext().spanId)).toContain(parentOf(childStart as ReadableSpan));
@@ -233,6 +241,7 @@ describe('OpenTelemetry traces', () => {
     it("a task-queue attempt's span is a child of the segment that enqueued it", async () => {
       const handle = await client.start(film, undefined, { id: 'traced-film' });
       expect(await handle.result()).toBe('frame 7');
+      await untilClosed('reel.run film');
       const [attempt] = named('reel.activity render');
       expect(attempt?.attributes).toMatchObject({
         [TraceAttributes.runId]: handle.runId,
@@ -249,6 +258,7 @@ describe('OpenTelemetry traces', () => {
       try {
         const handle = await local.start(shipment, undefined, { id: 'traced-local' });
         expect(await handle.result()).toBe('shipped traced-local');
+        await untilClosed('reel.run shipment');
         const [start] = named('reel.start shipment');
         const runs = ofRun(handle.runId).filter((s) => s.name === 'reel.run shipment');
         expect(runs.length).toBeGreaterThan(0);
@@ -262,13 +272,11 @@ describe('OpenTelemetry traces', () => {
     it('the segment in which a run fails has its status and error', async () => {
       const handle = await client.start(refund, undefined, { id: 'traced-refund' });
       await expect(handle.result()).rejects.toThrow('refunds are closed');
-      // The worker ends the span once its close commit has returned, which may be after the client saw it.
-      const closing = () =>
-        named('reel.run refund').filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
-      await until(() => closing().length > 0, 'the span of the closing segment to end');
-      expect(closing()).toHaveLength(1);
-      expect(closing()[0]?.attributes[TraceAttributes.runStatus]).toBe('failed');
-      expect(closing()[0]?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refunds are closed' });
+      await untilClosed('reel.run refund');
+      const [closed, ...more] = closing('reel.run refund');
+      expect(more).toHaveLength(0);
+      expect(closed?.attributes[TraceAttributes.runStatus]).toBe('failed');
+      expect(closed?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refunds are closed' });
     });
 
     it('a query is a client span of the active context', async () => {
