@@ -109,7 +109,8 @@ const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 const ofRun = (runId: string | undefined) =>
   spans().filter((s) => s.attributes[TraceAttributes.runId] === runId);
 /** The ended segments of `name` that closed their run (completed, failed or continued). */
-const closing = (name: string) => named(name).filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
+const closing = (name: string) =>
+  named(name).filter((r) => r.attributes[TraceAttributes.runStatus] !== undefined);
 /** The worker ends a segment's span once its close commit has returned, which may be after the client saw the close. */
 const untilClosed = (name: string, count = 1) =>
   until(() => closing(name).length >= count, `${count} closing segment(s) of ${name} to end`);
