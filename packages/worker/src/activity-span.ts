@@ -16,9 +16,9 @@ export interface AttemptTrace {
  * stored with a task), and active while the activity runs, so the spans the activity starts (an HTTP
  * call, a query) nest under it. A failed attempt's span records its error and the ERROR status; a
  * retry is another attempt, with its own span. Only attempts that run make spans: a result read back
- * from history on replay makes none.
+ * from history on replay makes none. `attempt` settles and never throws (`runAttempt`).
  */
-export async function tracedAttempt(
+export function tracedAttempt(
   parent: Context,
   names: AttemptTrace,
   attempt: () => Promise<AttemptResult>,
@@ -37,11 +37,16 @@ export async function tracedAttempt(
     },
     parent,
   );
-  try {
-    const result = await context.with(trace.setSpan(parent, span), attempt);
-    if (!result.ok) spanFailed(span, result.error);
-    return result;
-  } finally {
-    span.end();
-  }
+  // Chained, not awaited in an async function: fewer promises on every attempt.
+  return context.with(trace.setSpan(parent, span), attempt).then(
+    (result) => {
+      if (!result.ok) spanFailed(span, result.error);
+      span.end();
+      return result;
+    },
+    (err) => {
+      span.end();
+      throw err;
+    },
+  );
 }

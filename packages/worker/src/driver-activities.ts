@@ -9,6 +9,7 @@ import {
   type OpenActivity,
   ReelError,
   type Store,
+  type TransactionOutcome,
   type WorkflowExecution,
 } from '@reel/sdk';
 import { attemptEvent, attemptSettings, logFailedAttempt } from './activity-outcome.ts';
@@ -138,40 +139,43 @@ export class LocalActivities {
     const transaction = activity.transaction
       ? transactionAttempt(this.host.store, lease, activity, () => this.host.clock(), fn)
       : undefined;
+    const finish = (attempt: AttemptResult, committed?: TransactionOutcome) => {
+      this.running.delete(activity.cmd);
+      if (committed?.outcome === 'lost') return this.host.lost();
+      if (committed?.outcome === 'unknown') return this.host.fail(committed.error);
+      const result: AttemptResult = committed ? { ok: true, value: committed.value } : attempt;
+      if (ended() || !exec.isOpen(activity.cmd)) return;
+      const now = this.host.clock();
+      const event = attemptEvent(activity, result, options.retry, now);
+      if (!result.ok) {
+        const retryAt = event.type === 'activity_retrying' ? Date.parse(event.retryAt) : undefined;
+        logFailedAttempt(
+          this.host.logger,
+          activity,
+          result.error,
+          retryAt === undefined ? undefined : retryAt - now.getTime(),
+        );
+      }
+      this.host.metrics.activityFinished?.(
+        activity.name,
+        performance.now() - startedAt,
+        event.type === 'activity_completed'
+          ? 'completed'
+          : event.type === 'activity_retrying'
+            ? 'retrying'
+            : 'failed',
+      );
+      exec.append(event);
+      if (committed) this.host.inboxChanged();
+      this.host.finished();
+    };
+    // An attempt without a transaction finishes in the same turn it settles: no promise of its own.
     void tracedAttempt(this.host.traceContext(), context, () =>
       runAttempt(transaction?.run ?? fn, activity.args, context, timeoutMs, control, heartbeat),
     )
-      .then(async (attempt) => {
-        const committed = transaction && (await transaction.settled());
-        this.running.delete(activity.cmd);
-        if (committed?.outcome === 'lost') return this.host.lost();
-        if (committed?.outcome === 'unknown') return this.host.fail(committed.error);
-        const result: AttemptResult = committed ? { ok: true, value: committed.value } : attempt;
-        if (ended() || !exec.isOpen(activity.cmd)) return;
-        const now = this.host.clock();
-        const event = attemptEvent(activity, result, options.retry, now);
-        if (!result.ok) {
-          const retryAt = event.type === 'activity_retrying' ? Date.parse(event.retryAt) : undefined;
-          logFailedAttempt(
-            this.host.logger,
-            activity,
-            result.error,
-            retryAt === undefined ? undefined : retryAt - now.getTime(),
-          );
-        }
-        this.host.metrics.activityFinished?.(
-          activity.name,
-          performance.now() - startedAt,
-          event.type === 'activity_completed'
-            ? 'completed'
-            : event.type === 'activity_retrying'
-              ? 'retrying'
-              : 'failed',
-        );
-        exec.append(event);
-        if (committed) this.host.inboxChanged();
-        this.host.finished();
-      })
+      .then((attempt) =>
+        transaction ? transaction.settled().then((committed) => finish(attempt, committed)) : finish(attempt),
+      )
       .catch((err) => this.host.fail(err));
   }
 }

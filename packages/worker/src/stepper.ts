@@ -22,19 +22,32 @@ export class Stepper {
       return;
     }
     this.stepping = true;
-    void (async () => {
-      try {
-        do {
-          this.again = false;
-          const startedAt = performance.now();
-          await this.step();
+    this.next();
+  }
+
+  /** One step, then the next while `again` asks: chained, one promise a step (an async loop makes two). */
+  private next(): void {
+    this.again = false;
+    const startedAt = performance.now();
+    this.step().then(
+      () => {
+        try {
           this.stepped(performance.now() - startedAt);
-        } while (this.again && !this.ended());
-      } catch (err) {
-        this.failed(err);
-      } finally {
-        this.stepping = false;
-      }
-    })();
+        } catch (err) {
+          return this.stop(err);
+        }
+        if (this.again && !this.ended()) this.next();
+        else this.stepping = false;
+      },
+      (err) => this.stop(err),
+    );
+  }
+
+  private stop(err: unknown): void {
+    try {
+      this.failed(err);
+    } finally {
+      this.stepping = false;
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../workflow/events.ts';
 import type { CommitOutcome, CommitRequest, ContinueRequest } from '../store.ts';
 import * as q from './commit-queries.ts';
 import { GroupCommit } from './group-commit.ts';
-import { json, prepared, timestamp } from './statements.ts';
+import { array, json, prepared, timestamp } from './statements.ts';
 
 /** What `COMMIT` and `COMMIT_MANY` answer for each run. */
 interface CommitRow {
@@ -45,11 +45,9 @@ export class PostgresCommits {
     return JSON.parse(rows[0].events ?? '[]');
   }
 
-  async commit(req: CommitRequest): Promise<CommitOutcome> {
-    req.events.forEach((e, i) => {
-      if (i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1)
-        throw new Error(`events of ${req.runId} are not consecutive at seq ${e.seq}`);
-    });
+  commit(req: CommitRequest): Promise<CommitOutcome> {
+    const gap = req.events.find((e, i) => i > 0 && e.seq !== (req.events[i - 1]?.seq ?? 0) + 1);
+    if (gap) return Promise.reject(new Error(`events of ${req.runId} are not consecutive at seq ${gap.seq}`));
     return this.group.commit(req);
   }
 
@@ -61,18 +59,23 @@ export class PostgresCommits {
   private async writeCommits(reqs: CommitRequest[]): Promise<(CommitOutcome | Error)[]> {
     const rows =
       reqs.length === 1 ? await this.commitOne(reqs[0] as CommitRequest) : await this.commitMany(reqs);
-    return Promise.all(
-      reqs.map(async (req, i) => {
-        const row = rows[i] as CommitRow;
-        if (row.fenced) return req.release && !row.released ? 'kept' : 'ok';
-        const held = await this.held(req.runId, req.fencingToken);
-        if (held && held.historyLength !== (req.events[0]?.seq ?? held.historyLength))
-          return new Error(
-            `history of ${req.runId} continues at seq ${held.historyLength}, not ${req.events[0]?.seq}`,
-          );
-        return held && req.close && held.inboxVersion !== req.close.inboxVersion ? 'unread' : 'lost';
-      }),
-    );
+    // A fenced commit is answered at once; only one the fence refused reads why, in a statement.
+    const outcomes = reqs.map((req, i) => {
+      const row = rows[i] as CommitRow;
+      if (!row.fenced) return this.refused(req);
+      return req.release && !row.released ? ('kept' as const) : ('ok' as const);
+    });
+    return rows.every((row) => row.fenced) ? (outcomes as CommitOutcome[]) : Promise.all(outcomes);
+  }
+
+  /** Why the fence refused a commit: its history went on elsewhere, new input (`unread`), or `lost`. */
+  private async refused(req: CommitRequest): Promise<CommitOutcome | Error> {
+    const held = await this.held(req.runId, req.fencingToken);
+    if (held && held.historyLength !== (req.events[0]?.seq ?? held.historyLength))
+      return new Error(
+        `history of ${req.runId} continues at seq ${held.historyLength}, not ${req.events[0]?.seq}`,
+      );
+    return held && req.close && held.inboxVersion !== req.close.inboxVersion ? 'unread' : 'lost';
   }
 
   /**
@@ -94,9 +97,9 @@ export class PostgresCommits {
     const { rows } = await this.pool.query(prepared(req.close ? q.CLOSE : q.COMMIT), [
       req.runId,
       req.fencingToken,
-      req.events.map((e) => e.seq),
-      req.events.map((e) => e.type),
-      req.events.map(eventData),
+      array(req.events, (e) => e.seq),
+      array(req.events, (e) => e.type),
+      array(req.events, eventData),
       timestamp(req.now),
       req.close?.status ?? null,
       json(req.close?.result),
@@ -105,8 +108,8 @@ export class PostgresCommits {
       timestamp(req.release?.readyAt),
       req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
       req.leaseMs ?? null,
-      req.events.map((e) => e.at),
-      req.consumedInbox,
+      array(req.events, (e) => e.at),
+      array(req.consumedInbox, String),
       timestamp(this.clock(req.now)),
     ]);
     return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
@@ -116,25 +119,28 @@ export class PostgresCommits {
   private async commitMany(reqs: CommitRequest[]): Promise<CommitRow[]> {
     const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
     const { rows } = await this.pool.query(prepared(q.COMMIT_MANY), [
-      reqs.map((r) => r.runId),
-      reqs.map((r) => r.fencingToken),
-      reqs.map((r) => r.events[0]?.seq ?? null),
-      reqs.map((r) => r.events.length),
-      reqs.map((r) => r.close?.status ?? null),
-      reqs.map((r) => json(r.close?.result)),
-      reqs.map((r) => json(r.close?.error)),
-      reqs.map((r) => r.release !== undefined),
-      reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
-      reqs.map((r) => timestamp(r.release?.readyAt)),
-      reqs.map((r) => r.leaseMs ?? null),
-      reqs.map((r) => timestamp(r.now)),
-      events.map(([runId]) => runId),
-      events.map(([, e]) => e.seq),
-      events.map(([, e]) => e.type),
-      events.map(([, e]) => eventData(e)),
-      events.map(([, e]) => e.at),
-      reqs.flatMap((r) => r.consumedInbox),
-      reqs.map((r) => timestamp(this.clock(r.now))),
+      array(reqs, (r) => r.runId),
+      array(reqs, (r) => r.fencingToken),
+      array(reqs, (r) => r.events[0]?.seq),
+      array(reqs, (r) => r.events.length),
+      array(reqs, (r) => r.close?.status),
+      array(reqs, (r) => json(r.close?.result)),
+      array(reqs, (r) => json(r.close?.error)),
+      array(reqs, (r) => r.release !== undefined),
+      array(reqs, (r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
+      array(reqs, (r) => timestamp(r.release?.readyAt)),
+      array(reqs, (r) => r.leaseMs),
+      array(reqs, (r) => timestamp(r.now)),
+      array(events, ([runId]) => runId),
+      array(events, ([, e]) => e.seq),
+      array(events, ([, e]) => e.type),
+      array(events, ([, e]) => eventData(e)),
+      array(events, ([, e]) => e.at),
+      array(
+        reqs.flatMap((r) => r.consumedInbox),
+        String,
+      ),
+      array(reqs, (r) => timestamp(this.clock(r.now))),
     ]);
     const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
     const out: CommitRow[] = [];
@@ -149,19 +155,19 @@ export class PostgresCommits {
     const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
       req.runId,
       req.fencingToken,
-      req.events.map((e) => e.seq),
-      req.events.map((e) => e.type),
-      req.events.map(eventData),
+      array(req.events, (e) => e.seq),
+      array(req.events, (e) => e.type),
+      array(req.events, eventData),
       req.now,
       json({ continuedAs: req.newRunId }),
       req.newRunId,
       json(req.input),
-      req.events.map((e) => e.at),
-      req.consumedInbox,
+      array(req.events, (e) => e.at),
+      array(req.consumedInbox, String),
       this.clock(req.now),
       req.inboxVersion,
-      (req.carriedSignals ?? []).map((s) => s.name),
-      (req.carriedSignals ?? []).map((s) => json(s.payload)),
+      array(req.carriedSignals ?? [], (s) => s.name),
+      array(req.carriedSignals ?? [], (s) => json(s.payload)),
       req.trace ? json(req.trace) : null,
     ]);
     if (Number(rows[0].started) > 0) return 'ok' as const;
