@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../workflow/events.ts';
 import type { CommitOutcome, CommitRequest, ContinueRequest } from '../store.ts';
 import * as q from './commit-queries.ts';
 import { GroupCommit } from './group-commit.ts';
-import { array, json, prepared, timestamp } from './statements.ts';
+import { json, prepared, timestamp } from './statements.ts';
 
 /** What `COMMIT` and `COMMIT_MANY` answer for each run. */
 interface CommitRow {
@@ -97,9 +97,9 @@ export class PostgresCommits {
     const { rows } = await this.pool.query(prepared(req.close ? q.CLOSE : q.COMMIT), [
       req.runId,
       req.fencingToken,
-      array(req.events, (e) => e.seq),
-      array(req.events, (e) => e.type),
-      array(req.events, eventData),
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(eventData),
       timestamp(req.now),
       req.close?.status ?? null,
       json(req.close?.result),
@@ -108,8 +108,8 @@ export class PostgresCommits {
       timestamp(req.release?.readyAt),
       req.close?.inboxVersion ?? req.release?.inboxVersion ?? 0,
       req.leaseMs ?? null,
-      array(req.events, (e) => e.at),
-      array(req.consumedInbox, String),
+      req.events.map((e) => e.at),
+      req.consumedInbox,
       timestamp(this.clock(req.now)),
     ]);
     return [{ ...rows[0], fenced: Number(rows[0].fenced) > 0 }];
@@ -119,28 +119,25 @@ export class PostgresCommits {
   private async commitMany(reqs: CommitRequest[]): Promise<CommitRow[]> {
     const events = reqs.flatMap((r) => r.events.map((e) => [r.runId, e] as const));
     const { rows } = await this.pool.query(prepared(q.COMMIT_MANY), [
-      array(reqs, (r) => r.runId),
-      array(reqs, (r) => r.fencingToken),
-      array(reqs, (r) => r.events[0]?.seq),
-      array(reqs, (r) => r.events.length),
-      array(reqs, (r) => r.close?.status),
-      array(reqs, (r) => json(r.close?.result)),
-      array(reqs, (r) => json(r.close?.error)),
-      array(reqs, (r) => r.release !== undefined),
-      array(reqs, (r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
-      array(reqs, (r) => timestamp(r.release?.readyAt)),
-      array(reqs, (r) => r.leaseMs),
-      array(reqs, (r) => timestamp(r.now)),
-      array(events, ([runId]) => runId),
-      array(events, ([, e]) => e.seq),
-      array(events, ([, e]) => e.type),
-      array(events, ([, e]) => eventData(e)),
-      array(events, ([, e]) => e.at),
-      array(
-        reqs.flatMap((r) => r.consumedInbox),
-        String,
-      ),
-      array(reqs, (r) => timestamp(this.clock(r.now))),
+      reqs.map((r) => r.runId),
+      reqs.map((r) => r.fencingToken),
+      reqs.map((r) => r.events[0]?.seq ?? null),
+      reqs.map((r) => r.events.length),
+      reqs.map((r) => r.close?.status ?? null),
+      reqs.map((r) => json(r.close?.result)),
+      reqs.map((r) => json(r.close?.error)),
+      reqs.map((r) => r.release !== undefined),
+      reqs.map((r) => r.close?.inboxVersion ?? r.release?.inboxVersion ?? 0),
+      reqs.map((r) => timestamp(r.release?.readyAt)),
+      reqs.map((r) => r.leaseMs ?? null),
+      reqs.map((r) => timestamp(r.now)),
+      events.map(([runId]) => runId),
+      events.map(([, e]) => e.seq),
+      events.map(([, e]) => e.type),
+      events.map(([, e]) => eventData(e)),
+      events.map(([, e]) => e.at),
+      reqs.flatMap((r) => r.consumedInbox),
+      reqs.map((r) => timestamp(this.clock(r.now))),
     ]);
     const byRun = new Map(rows.map((row) => [row.run_id as string, row as CommitRow]));
     const out: CommitRow[] = [];
@@ -155,19 +152,19 @@ export class PostgresCommits {
     const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
       req.runId,
       req.fencingToken,
-      array(req.events, (e) => e.seq),
-      array(req.events, (e) => e.type),
-      array(req.events, eventData),
+      req.events.map((e) => e.seq),
+      req.events.map((e) => e.type),
+      req.events.map(eventData),
       req.now,
       json({ continuedAs: req.newRunId }),
       req.newRunId,
       json(req.input),
-      array(req.events, (e) => e.at),
-      array(req.consumedInbox, String),
+      req.events.map((e) => e.at),
+      req.consumedInbox,
       this.clock(req.now),
       req.inboxVersion,
-      array(req.carriedSignals ?? [], (s) => s.name),
-      array(req.carriedSignals ?? [], (s) => json(s.payload)),
+      (req.carriedSignals ?? []).map((s) => s.name),
+      (req.carriedSignals ?? []).map((s) => json(s.payload)),
       req.trace ? json(req.trace) : null,
     ]);
     if (Number(rows[0].started) > 0) return 'ok' as const;

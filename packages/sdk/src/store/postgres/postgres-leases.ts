@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ErrorInfo } from '../../errors.ts';
 import type { ClaimedRun, Lease } from '../store.ts';
 import * as q from './lease-queries.ts';
-import { array, json, prepared } from './statements.ts';
+import { json, prepared } from './statements.ts';
 
 /**
  * `PostgresStore`'s leases on runs: claiming runnable runs, when one is next claimable, renewing
@@ -52,9 +52,9 @@ export class PostgresLeases {
   async renew(leases: Lease[], now: Date, leaseMs: number): Promise<string[]> {
     if (leases.length === 0) return [];
     const { rows } = await this.pool.query(prepared(q.RENEW), [
-      array(leases, (l) => l.runId),
+      leases.map((l) => l.runId),
       leaseMs,
-      array(leases, (l) => l.fencingToken),
+      leases.map((l) => l.fencingToken),
       this.clock(now),
     ]);
     const kept = new Set(rows.map((r) => r.run_id as string));

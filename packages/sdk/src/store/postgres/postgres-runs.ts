@@ -15,7 +15,7 @@ import { GroupCommit } from './group-commit.ts';
 import { inTransaction } from './held-client.ts';
 import { assertMigrated, explainSchemaError } from './migrate.ts';
 import * as q from './run-queries.ts';
-import { array, json, prepared, timestamp } from './statements.ts';
+import { json, prepared, timestamp } from './statements.ts';
 
 /**
  * `PostgresStore`'s runs as clients see them: registered types, idempotent start, termination (with
@@ -146,19 +146,19 @@ export class PostgresRuns {
   private async writeStarts(reqs: StartRequest[]): Promise<StartRow[]> {
     if (reqs.length === 1) return [await this.startOne(reqs[0] as StartRequest, this.pool)];
     const { rows } = await this.pool.query(prepared(q.START_MANY), [
-      array(reqs, (r) => r.workflowId),
-      array(reqs, (r) => r.runId),
-      array(reqs, (r) => r.type),
-      array(reqs, (r) => json(r.input)),
-      array(reqs, (r) => timestamp(r.now)),
-      array(reqs, (r) => json(startedData(r))),
-      array(reqs, (r) => r.newRun ?? false),
-      array(reqs, (r) => timestamp(r.readyAt)),
-      array(reqs, (r) => json(r.attributes)),
-      array(reqs, (r) => r.lease?.owner),
-      array(reqs, (r) => r.lease?.ms),
-      array(reqs, (r) => timestamp(this.clock(r.now))),
-      array(reqs, (r) => r.priority),
+      reqs.map((r) => r.workflowId),
+      reqs.map((r) => r.runId),
+      reqs.map((r) => r.type),
+      reqs.map((r) => json(r.input)),
+      reqs.map((r) => timestamp(r.now)),
+      reqs.map((r) => json(startedData(r))),
+      reqs.map((r) => r.newRun ?? false),
+      reqs.map((r) => timestamp(r.readyAt)),
+      reqs.map((r) => json(r.attributes)),
+      reqs.map((r) => r.lease?.owner ?? null),
+      reqs.map((r) => r.lease?.ms ?? null),
+      reqs.map((r) => timestamp(this.clock(r.now))),
+      reqs.map((r) => r.priority ?? null),
     ]);
     const byId = new Map(rows.map((row) => [row.workflow_id as string, row as StartRow]));
     return reqs.map((r) => byId.get(r.workflowId) as StartRow);

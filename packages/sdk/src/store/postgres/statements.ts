@@ -30,25 +30,3 @@ export function timestamp(date: Date | null | undefined): string | Date | null {
   const ms = date.getTime();
   return ms >= YEAR_1 && ms < YEAR_10000 ? date.toISOString() : date;
 }
-
-/** What an array parameter holds: `null`/`undefined` go as SQL null, strings quoted, the rest as written. */
-type Element = string | number | boolean | Date | null | undefined;
-
-const ESCAPED = /["\\]/g;
-
-/**
- * An array parameter as Postgres's array text, one element per item: pg writes each element of an
- * array itself through two regular-expression replaces and a concatenation, a large share of what
- * the hot statements allocate; here a string needs one replace only if it holds `"` or `\`. An array
- * holding a `Date` (a `timestamp` outside the years 1 to 9999) goes to pg as it is.
- */
-export function array<T>(items: readonly T[], element: (item: T) => Element): string | Element[] {
-  const values = items.map(element);
-  return values.some((v) => v instanceof Date) ? values : `{${values.map(literal).join(',')}}`;
-}
-
-function literal(value: Element): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value !== 'string') return String(value);
-  return `"${value.includes('"') || value.includes('\\') ? value.replace(ESCAPED, '\\$&') : value}"`;
-}
