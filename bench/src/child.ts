@@ -5,6 +5,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 
 const ENTRY = new URL('./child-main.ts', import.meta.url).pathname;
+/** Resolves the Reel packages to their build (`reel-build.mjs`). */
+const BUILD_HOOKS = new URL('./reel-build.mjs', import.meta.url).href;
 
 export type System = 'reel' | 'dbos';
 
@@ -25,7 +27,7 @@ export interface Child<R> {
 /** Starts `src/<system>/<task>.ts` in a fresh Node process and passes it `args`. */
 export function startChild<R>(system: System, task: string, args: object): Child<R> {
   const child = fork(ENTRY, [system, task, JSON.stringify(args)], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--import', BUILD_HOOKS, '--expose-gc'],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
