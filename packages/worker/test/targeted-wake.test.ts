@@ -195,6 +195,11 @@ describe('targeted wake-ups', () => {
     const handles = await Promise.all([0, 1, 2, 3].map((i) => client.start(blocked, i)));
     const owners = async () => Promise.all(handles.map(async (h) => (await leaseOf(pool, h.runId)).owner));
     await until(async () => (await owners()).every((o) => o !== null), 'all four runs claimed');
+    // A worker counts its claim once the claim's statement has returned to it, after the lease is visible.
+    await until(
+      () => fleet.reduce((n, { waits }) => n + waits.length, 0) >= 4,
+      'the workers to count the claims',
+    );
     // Two each: the first worker ranked took what it had room for and passed the rest on.
     expect(fleet.map(({ waits }) => waits.length)).toEqual([2, 2]);
     expect(fleet.every(({ waits }) => waits.every((ms) => ms < FALLBACK_AT_LEAST))).toBe(true);
