@@ -41,6 +41,7 @@ async function measure(ctx: BenchContext, workers: number): Promise<FleetFigures
       const byName = new Map<string, number>();
       for (const r of all)
         for (const [k, v] of Object.entries(r.byName)) byName.set(k, (byName.get(k) ?? 0) + v / n);
+      ctx.log(`   each worker's CPU per workflow: ${reports.map((r) => fmt(r.cpuMs / n, 'ms')).join(', ')}`);
       ctx.log(
         `   per workflow: ${[...byName]
           .sort((a, b) => b[1] - a[1])

@@ -16,6 +16,7 @@ import {
   WorkflowExecution,
   type WorkflowFn,
 } from '../src/index.ts';
+import { wakeChannel } from '../src/store/postgres/postgres-listener.ts';
 
 const db = useTestDatabase();
 let store: PostgresStore;
@@ -204,6 +205,24 @@ describe('PostgresStore', () => {
     expect(await backends()).not.toContain(pid);
     await listening.close();
     await own.end();
+  });
+
+  it("a worker's listener hears the wakes on its own channel, which it names as Postgres does", async () => {
+    const ids = ['host-1:4242:0f3a', 'wörker-ü:東京', 'x'.repeat(200)];
+    for (const id of ids) {
+      const { rows } = await pool.query('select reel.wake_channel($1) as channel', [id]);
+      expect(wakeChannel(id)).toBe(rows[0].channel);
+    }
+    const heard: string[] = [];
+    const unlisten = await store.listen({
+      worker: ids[1],
+      onWake: (runId, to) => heard.push(`${runId} ${to}`),
+    });
+    await pool.query('select pg_notify(reel.wake_channel($1), $2)', [ids[0], 'r0 other']);
+    await pool.query('select pg_notify(reel.wake_channel($1), $2)', [ids[1], `r1 ${ids[1]}`]);
+    await pool.query("select pg_notify('reel_wake', 'r2')");
+    await expect.poll(() => heard).toEqual([`r1 ${ids[1]}`, 'r2 undefined']);
+    await unlisten();
   });
 
   it('a signal sent while the run continues as new goes to the successor, not back as "closed"', async () => {

@@ -87,6 +87,14 @@ export class MemoryTables {
   emit(send: (l: StoreListener) => void): void {
     for (const l of this.listeners) queueMicrotask(() => send(l));
   }
+
+  /** A run of `workflowId` closed: `onClosed`, and `onTickClosed` if the id holds `@`. */
+  closed(workflowId: string): void {
+    this.emit((l) => {
+      l.onClosed?.(workflowId);
+      if (workflowId.includes('@')) l.onTickClosed?.(workflowId);
+    });
+  }
 }
 
 /** A copy through JSON, as values go into and come out of a database. */

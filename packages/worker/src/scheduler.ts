@@ -42,9 +42,7 @@ export class Scheduler {
       onWake: (runId) => {
         if (runId === '') this.kick();
       },
-      onClosed: (workflowId) => {
-        if (workflowId.includes('@')) this.kick(); // a tick's run: `<schedule id>@<fire time>`
-      },
+      onTickClosed: () => this.kick(),
     });
     this.loop = this.run();
   }

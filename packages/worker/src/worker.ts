@@ -178,6 +178,7 @@ export class Worker implements LocalWorker {
     let tasks: TaskWorker | undefined;
     try {
       unlisten = await this.store.listen({
+        worker: this.identity,
         onWake: (runId, to, runs) => {
           // '' means "anything may have changed" (e.g. the listener reconnected).
           if (runId === '') {

@@ -37,7 +37,7 @@ let store: ClaimLog;
 let worker: Worker;
 let client: Client;
 let pool: pg.Pool;
-/** The run of every `reel_wake` this test's own listener heard, in order. */
+/** The run of every wake this test's own listener heard (on `reel_wake` or the worker's channel), in order. */
 const wakes: string[] = [];
 let listener: pg.Client;
 
@@ -64,7 +64,8 @@ beforeAll(async () => {
   listener = new pg.Client({ connectionString: db.connectionString });
   await listener.connect();
   listener.on('notification', (n) => wakes.push((n.payload ?? '').split(' ')[0] as string));
-  await listener.query('listen reel_wake');
+  const { rows } = await pool.query('select reel.wake_channel($1) as channel', [worker.identity]);
+  await listener.query(`listen reel_wake; listen ${rows[0].channel}`);
 });
 afterAll(async () => {
   await worker?.shutdown();

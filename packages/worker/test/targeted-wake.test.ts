@@ -64,8 +64,12 @@ const NO_POLL = 60_000;
 let client: Client;
 let pool: pg.Pool;
 let listener: pg.Client;
-/** The payloads of the `reel_wake` notifications heard, newest last. */
+/** The payloads of the wakes heard, on `reel_wake` or a worker's channel, newest last. */
 const wakes: string[] = [];
+/** The channel of each of `wakes`. */
+const channels: string[] = [];
+/** The worker each wake channel listened on belongs to. */
+const owners = new Map<string, string>();
 let workers: { worker: Worker; store: CountingStore; waits: number[] }[] = [];
 
 beforeAll(async () => {
@@ -73,11 +77,14 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: db.connectionString });
   listener = new pg.Client({ connectionString: db.connectionString });
   await listener.connect();
-  listener.on('notification', (n) => wakes.push(n.payload ?? ''));
+  listener.on('notification', (n) => {
+    wakes.push(n.payload ?? '');
+    channels.push(n.channel);
+  });
   await listener.query('listen reel_wake');
 });
 afterEach(async () => {
-  await Promise.all(workers.map(({ worker }) => worker.shutdown()));
+  await Promise.all(workers.map(({ worker, store }) => worker.shutdown().then(() => store.close())));
   workers = [];
   await pool.query(`delete from reel.workers where id like 'ghost%'`);
 });
@@ -119,7 +126,15 @@ async function startWorkers(count: number, options: Partial<WorkerOptions> = {})
       (w) => w.store.sent > 0 && w.store.busy === 0 && rows.some((r) => r.id === w.worker.identity),
     );
   }, 'every worker to send its first heartbeat, claim and look ahead');
+  for (const { worker } of started) await hearWakesOf(worker.identity);
   return started;
+}
+
+/** Listens on the channel of `worker`'s own wakes too, as `reel.wake_channel` names it. */
+async function hearWakesOf(worker: string): Promise<void> {
+  const { rows } = await pool.query('select reel.wake_channel($1) as channel', [worker]);
+  owners.set(rows[0].channel, worker);
+  await listener.query(`listen ${rows[0].channel}`);
 }
 
 /**
@@ -138,6 +153,7 @@ async function ghost(): Promise<string> {
       id,
       TYPES,
     ]);
+    await hearWakesOf(id);
     return id;
   }
 }
@@ -240,5 +256,19 @@ describe('targeted wake-ups', () => {
     await handle.signal('nudge');
     await until(() => wakes.length > heard, 'the signal heard');
     expect(wakes.slice(heard)).toEqual([`${handle.runId} ${holder}`]);
+    expect(channels.slice(heard).map((c) => owners.get(c))).toEqual([holder]);
+  });
+
+  it("a start's wake reaches the first two workers it names, on their own channels, and no one else", async () => {
+    await startWorkers(4);
+    const heard = wakes.length;
+    const handle = await client.start(quick, 1);
+    const named = await namedBy(handle.runId);
+    expect(named).toHaveLength(4);
+    await handle.result();
+    const about = wakes.flatMap((p, i) =>
+      i >= heard && p.startsWith(`${handle.runId}`) ? [channels[i]] : [],
+    );
+    expect(about.map((c) => owners.get(c as string))).toEqual(named.slice(0, 2));
   });
 });

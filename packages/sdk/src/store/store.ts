@@ -41,6 +41,11 @@ export * from './updates.ts';
 /** Notifications a store delivers to workers and clients. */
 export interface StoreListener {
   /**
+   * The worker this listener serves, if any: it hears the wakes that name it (`onWake`'s `to`) as well
+   * as those that name no one. A listener without one may miss the wakes that name workers.
+   */
+  worker?: string;
+  /**
    * A run may have become runnable (started, signalled, cancelled). `to`, when the store names them:
    * the worker holding the run; or, for a run no worker holds, the workers that should claim it, in
    * order: the first at once if it has room (else it passes the wake on to the rest), the second a
@@ -50,6 +55,8 @@ export interface StoreListener {
   onWake?(runId: string, to?: string[], runs?: number): void;
   /** A run closed. */
   onClosed?(workflowId: string): void;
+  /** A run a schedule started (`<schedule id>@<fire time>`), or another whose id holds `@`, closed. */
+  onTickClosed?(workflowId: string): void;
   /** A query was posted for a run. */
   onQuery?(runId: string, queryId: string): void;
   /** A query was answered. */

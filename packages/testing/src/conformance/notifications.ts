@@ -3,17 +3,19 @@ import type { Store } from '@reel/sdk';
 import { describe, expect, vi } from 'vitest';
 import { at, type Harness } from './harness.ts';
 
-type Note = ['wake', string] | ['closed', string];
+type Note = ['wake', string] | ['closed', string] | ['tick closed', string];
 
 /** Delivery may lag the write (Postgres NOTIFY), so checks on what was heard retry for a while. */
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 5 });
 
-/** Records what a listener hears. */
+/** Records what a listener of the harness's worker (`claimOne`'s owner) hears. */
 async function record(store: Store) {
   const heard: Note[] = [];
   const unlisten = await store.listen({
+    worker: 'worker-1',
     onWake: (runId) => heard.push(['wake', runId]),
     onClosed: (workflowId) => heard.push(['closed', workflowId]),
+    onTickClosed: (workflowId) => heard.push(['tick closed', workflowId]),
   });
   return {
     unlisten,
@@ -44,10 +46,11 @@ export function notificationBehaviour(h: Harness): void {
       await listener.unlisten();
     });
 
-    it('wakes passed on reach every listener, naming the workers they were passed to and counting the runs', async () => {
+    it('wakes passed on reach the listener of a worker they name, naming the workers and counting the runs', async () => {
       const heard: [string[] | undefined, number | undefined][] = [];
       const runIds: string[] = [randomUUID(), randomUUID()];
       const unlisten = await h.store.listen({
+        worker: 'worker-c',
         onWake: (id, to, runs) => runIds.includes(id) && heard.push([to, runs]),
       });
       await h.store.passWake(runIds[0] as string, ['worker-b', 'worker-c'], 1);
@@ -89,6 +92,29 @@ export function notificationBehaviour(h: Harness): void {
           ['wake', runId],
           ['wake', runId],
           ['closed', workflowId],
+        ]),
+      );
+      await listener.unlisten();
+    });
+
+    it("a close of a schedule's run (an id with `@`) fires onClosed and onTickClosed", async () => {
+      const listener = await record(h.store);
+      const type = await h.type();
+      const workflowId = `${h.id()}@2030-01-01T00:00:00.000Z`;
+      const { runId } = await h.start(type, { workflowId });
+      const lease = await h.claimOne(type);
+      await h.store.commit({
+        ...lease,
+        now: at(1),
+        events: [],
+        consumedInbox: [],
+        close: { inboxVersion: 0, status: 'completed' },
+      });
+      await eventually(() =>
+        expect(listener.about(runId, workflowId)).toEqual([
+          ['wake', runId],
+          ['closed', workflowId],
+          ['tick closed', workflowId],
         ]),
       );
       await listener.unlisten();

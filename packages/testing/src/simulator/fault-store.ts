@@ -92,8 +92,11 @@ function call(
 
 /** Delivers the store's notifications to `proc` as events of the network: delayed, sometimes lost. */
 function relay(proc: SimProcess, net: Network, listener: StoreListener): StoreListener {
-  const relayed: StoreListener = {};
-  const handlers = Object.entries(listener) as [keyof StoreListener, (...args: unknown[]) => void][];
+  const relayed: StoreListener = { worker: listener.worker };
+  const handlers = Object.entries(listener) as [
+    Exclude<keyof StoreListener, 'worker'>,
+    (...args: unknown[]) => void,
+  ][];
   for (const [kind, handler] of handlers) {
     if (typeof handler !== 'function') continue;
     relayed[kind] = (...args: unknown[]) => {

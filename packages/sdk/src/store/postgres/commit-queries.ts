@@ -73,9 +73,9 @@ with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c whe
     from parent
 )${policy.ctes}
 select (select released from fence) as released,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from parent) as parent_told,
+       (select count(reel.wake(run_id, type, lease_owner)) from parent) as parent_told,
        (select count(*) from fence) as fenced,
-       (select count(pg_notify('reel_closed', workflow_id)) from fence where $7 is not null) as notified,
+       (select count(reel.notify_closed(workflow_id)) from fence where $7 is not null) as notified,
        -- wakes the callers waiting on the run's updates (client.update)
        (select count(pg_notify('reel_update', workflow_id)) from fence
          where 'update_completed' = any($4::text[])) as updates_notified${policy.notify}`;
@@ -144,7 +144,7 @@ with req as (
 ), consumed as (
   delete from reel.inbox where id = any($18::bigint[]) and run_id in (select run_id from fence)
 ), notified as (
-  select count(pg_notify('reel_closed', workflow_id)) as n from fence where status is not null
+  select count(reel.notify_closed(workflow_id)) as n from fence where status is not null
 ), updates_notified as (
   select count(pg_notify('reel_update', f.workflow_id)) as n from fence f
    where exists (select 1 from unnest($13::uuid[], $15::text[]) as e(run_id, type)
@@ -224,7 +224,7 @@ with recursive old as (
   ) h
   order by part, pos
 )${CONTINUE_POLICY.ctes}
-select (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, null))) from successor) as started,
+select (select count(reel.wake(run_id, type, null)) from successor) as started,
        -- the run's updates completed, or left behind unfinished: their callers look again
        (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified${CONTINUE_POLICY.notify}`;
 

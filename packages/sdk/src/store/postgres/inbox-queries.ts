@@ -15,7 +15,7 @@ with target as (
   select run_id, $2, $3, $4, $5 from bumped
 )
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered`;
+       (select count(reel.wake(run_id, type, lease_owner)) from bumped) as delivered`;
 
 /**
  * The CTE `bumped`: the open run of `target` gets its inbox version bumped, and is made claimable now

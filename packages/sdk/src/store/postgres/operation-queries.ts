@@ -33,7 +33,7 @@ with target as (
   returning k.queue
 )
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered,
+       (select count(reel.wake(run_id, type, lease_owner)) from bumped) as delivered,
        (select count(pg_notify('reel_task', queue)) from tasks_due) as tasks`;
 
 /** The run to reset, locked: a worker's commit waits for the reset, then finds itself fenced out. */
@@ -120,7 +120,7 @@ with closed as (
   insert into reel.history (run_id, seq, type, data, at) select run_id, seq, 'workflow_reset', $4::json, $3 from closed
 ), ${deleteTasks('tasks_gone', '(select $1::uuid as run_id)')}
 select (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(pg_notify('reel_closed', workflow_id)) from closed) as closed`;
+       (select count(reel.notify_closed(workflow_id)) from closed) as closed`;
 
 /**
  * Last, once the new run has what it takes over: the old run's inbox goes, and its children the new
@@ -142,4 +142,4 @@ select 1 as done${RESET_POLICY.notify}`;
 export const MARK_RESET = `update reel.workflows set reset_to = $2, updated_at = $3 where run_id = $1`;
 
 /** Wakes the run that took over, once inserted. */
-export const WAKE_RESET_RUN = `select pg_notify('reel_wake', reel.wake_payload(run_id, type, null)) from reel.workflows where run_id = $1`;
+export const WAKE_RESET_RUN = `select reel.wake(run_id, type, null) from reel.workflows where run_id = $1`;

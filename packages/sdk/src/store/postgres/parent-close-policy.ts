@@ -92,8 +92,8 @@ export function parentClosePolicy(
   select run_id, 'cancel', to_json('its parent closed'::text), ${now} from policy_cancelled
 )`,
     notify: `,
-       (select count(pg_notify('reel_closed', workflow_id)) from policy_terminated) as children_terminated,
+       (select count(reel.notify_closed(workflow_id)) from policy_terminated) as children_terminated,
        (select count(pg_notify('reel_task_cancelled', id::text)) from policy_tasks) as children_tasks,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from policy_cancelled) as children_cancelled`,
+       (select count(reel.wake(run_id, type, lease_owner)) from policy_cancelled) as children_cancelled`,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorFields, type Logger } from '../../logger.ts';
 import type { StoreListener } from '../store.ts';
@@ -8,6 +9,7 @@ import { isConnectionError, reconnectDelay } from './reconnect.ts';
 const CHANNELS = {
   onWake: 'reel_wake',
   onClosed: 'reel_closed',
+  onTickClosed: 'reel_tick_closed',
   onQuery: 'reel_query',
   onQueryAnswered: 'reel_query_answered',
   onUpdate: 'reel_update',
@@ -23,6 +25,11 @@ function wakeOf(payload: string): [string, string[] | undefined, number] {
   const [runId = '', ...to] = payload.split(' ');
   const runs = to[0]?.startsWith('#') ? Number(to.shift()?.slice(1)) : 1;
   return [runId, to.length > 0 ? to : undefined, runs];
+}
+
+/** The channel of a worker's own wakes, as `reel.wake_channel` (0024_wake_channels.sql) names it. */
+export function wakeChannel(worker: string): string {
+  return `reel_wake_${createHash('md5').update(worker).digest('hex').slice(0, 16)}`;
 }
 
 /** The payload `wakeOf` reads back as a wake of `runs` runs (the latest `runId`) naming `to`. */
@@ -73,7 +80,8 @@ export class PostgresListener {
     // Only the channels someone handles: every NOTIFY costs each backend listening on its channel.
     const channels = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[])
       .filter((h) => listener[h])
-      .map((h) => CHANNELS[h]);
+      .map((h): string => CHANNELS[h]);
+    if (listener.worker) channels.push(wakeChannel(listener.worker));
     const fresh = channels.filter((c) => !this.channels.has(c));
     const listening = this.listenOn(fresh);
     for (const channel of fresh) this.channels.set(channel, listening);
@@ -110,8 +118,9 @@ export class PostgresListener {
     held.client.on('notification', (n) => {
       for (const l of this.listeners) {
         const payload = n.payload as string;
-        if (n.channel === 'reel_wake') l.onWake?.(...wakeOf(payload));
+        if (n.channel.startsWith('reel_wake')) l.onWake?.(...wakeOf(payload));
         else if (n.channel === 'reel_closed') l.onClosed?.(payload);
+        else if (n.channel === 'reel_tick_closed') l.onTickClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
         else if (n.channel === 'reel_update') l.onUpdate?.(payload);

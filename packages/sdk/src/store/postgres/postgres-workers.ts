@@ -21,7 +21,7 @@ export class PostgresWorkers {
   }
 
   async passWake(runId: string, to: string[], runs: number): Promise<void> {
-    await this.pool.query(q.PASS_WAKE, [passedWake(runId, to, runs)]);
+    await this.pool.query(q.PASS_WAKE, [passedWake(runId, to, runs), to.slice(0, 2)]);
   }
 
   async postQuery(workflowId: string, name: string, args: Json[], now: Date, liveSince: Date) {

@@ -61,7 +61,7 @@ select (select run_id from ins) as created,
        (select of_parent from existing) as of_parent,
        (select ok from known) as known,
        (select ok from parent_held) as parent_held,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, $3, null))) from ins
+       (select count(reel.wake(run_id, $3, null)) from ins
          where $13 is null and slot is distinct from 'waiting') as notified`;
 
 /**
@@ -102,7 +102,7 @@ with req as (
   insert into reel.history (run_id, seq, type, data, at)
   select c.run_id, 0, 'workflow_started', c.first, c.now from checked c join ins i on i.run_id = c.run_id
 ), notified as (
-  select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, null))) as n from ins where lease_owner is null
+  select count(reel.wake(run_id, type, null)) as n from ins where lease_owner is null
 )
 select c.workflow_id, i.run_id as created, c.existing, c.existing_type, c.known, true as parent_held,
        (select n from notified) as notified
@@ -145,9 +145,9 @@ with recursive target as (
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
 ), ${deleteTasks('tasks_gone', 'done')}${TERMINATE_POLICY.ctes}
 select (select status from target) as status,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from parent) as parent_told,
+       (select count(reel.wake(run_id, type, lease_owner)) from parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(pg_notify('reel_closed', workflow_id)) from done) as terminated${TERMINATE_POLICY.notify}`;
+       (select count(reel.notify_closed(workflow_id)) from done) as terminated${TERMINATE_POLICY.notify}`;
 
 export const REGISTER_TYPES = `
 insert into reel.workflow_types (name, registered_at) select unnest($1::text[]), $2

@@ -128,7 +128,7 @@ with run as (
   select run_id, 'activity_result', null, $3, $4 from bumped
 )
 select (select count(*) from done) as completed,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from bumped) as delivered`;
+       (select count(reel.wake(run_id, type, lease_owner)) from bumped) as delivered`;
 
 /**
  * CTEs that delete the tasks of the runs `runs` yields (a FROM item with a `run_id` column, as `r`)

@@ -26,7 +26,7 @@ with target as (
   returning run_id
 )
 select (select status from target) as status, exists (select 1 from known) as known,
-       (select count(pg_notify('reel_wake', reel.wake_payload(run_id, type, lease_owner))) from ins join bumped using (run_id)) as delivered`;
+       (select count(reel.wake(run_id, type, lease_owner)) from ins join bumped using (run_id)) as delivered`;
 
 /**
  * What `updateState` needs: the rejection, the `update_completed` data, the status of the run that

@@ -9,8 +9,11 @@ on conflict (id) do update set types = excluded.types, heartbeat_at = excluded.h
 
 export const REMOVE_WORKER = `delete from reel.workers where id = $1`;
 
-/** Wakes passed on by a worker that could not claim their runs: `reel_wake` with the payload $1. */
-export const PASS_WAKE = `select pg_notify('reel_wake', $1)`;
+/**
+ * Wakes passed on by a worker that could not claim their runs: the payload $1 to the workers $2 (the
+ * next two it names, as `reel.wake` sends to the first two).
+ */
+export const PASS_WAKE = `select count(pg_notify(reel.wake_channel(w), $1)) from unnest($2::text[]) w`;
 
 /** Posts a query to the latest run of a workflow id, if a live worker serves its type. */
 export const POST_QUERY = `
