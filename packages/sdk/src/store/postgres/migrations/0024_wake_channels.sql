@@ -8,31 +8,35 @@
 --                          passed on, `Store.passWake`);
 --   no live worker serves the type: on `reel_wake`, to every worker.
 -- The payload is 0023's. The channel is a hash, so that any worker id fits Postgres's 63-byte names;
--- of the id's UTF-8, so that the worker (`wakeChannel`, postgres-listener.ts) names it alike.
-create function reel.wake_channel(worker text) returns text language sql immutable as $$
+-- of the id's UTF-8, so that the worker (`wakeChannel`, postgres-listener.ts) names it alike. A wake
+-- with four live workers costs 30 µs of server CPU (20,000 in one statement), against 21 µs for
+-- 0023's payload and its one notification.
+
+-- Stable, not immutable: convert_to is stable, and Postgres inlines a SQL function into the statement
+-- that calls it only if its body is no more volatile than it says; else each call runs the body as a
+-- query of its own (43-70 µs a wake marked immutable).
+create function reel.wake_channel(worker text) returns text language sql stable as $$
   select 'reel_wake_' || left(md5(convert_to(worker, 'UTF8')), 16)
 $$;
 
 create function reel.wake(run uuid, run_type text, holder text) returns void language plpgsql as $$
 declare
-  named text[];
-  worker text;
+  ids text;
+  firsts text[];
 begin
   if holder is not null then
-    named := array[holder];
-  else
-    select array_agg(id order by rank) into named
-      from (select id, md5(id || run_type) as rank from reel.workers
-             where run_type = any(types) and heartbeat_at > now() - interval '30 seconds'
-             order by rank limit 4) ranked;
-  end if;
-  if named is null then
-    perform pg_notify('reel_wake', run::text);
+    perform pg_notify(reel.wake_channel(holder), run::text || ' ' || holder);
     return;
   end if;
-  foreach worker in array named[1:2] loop
-    perform pg_notify(reel.wake_channel(worker), run::text || ' ' || array_to_string(named, ' '));
-  end loop;
+  select string_agg(id, ' ' order by rank), (array_agg(id order by rank))[1:2] into ids, firsts
+    from (select id, md5(id || run_type) as rank from reel.workers
+           where run_type = any(types) and heartbeat_at > now() - interval '30 seconds'
+           order by rank limit 4) ranked;
+  if ids is null then
+    perform pg_notify('reel_wake', run::text);
+  else
+    perform pg_notify(reel.wake_channel(w), run::text || ' ' || ids) from unnest(firsts) w;
+  end if;
 end $$;
 
 -- 0015's hand-over of a concurrency slot wakes the admitted run the same way.
