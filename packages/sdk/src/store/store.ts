@@ -169,8 +169,9 @@ export interface Store {
   removeWorker(workerId: string): Promise<void>;
   /**
    * Tells the workers `to`, first to last, what wakes of `runs` runs (the latest `runId`) told this
-   * worker, which could not claim them (full or draining): `onWake(runId, to, runs)` for every
-   * listener. A store that names no one in its wakes (`onWake` without `to`) never has one passed on.
+   * worker, which could not claim them (full or draining): `onWake(runId, to, runs)` for the
+   * listeners of (at least) the first two of `to`. A store that names no one in its wakes (`onWake`
+   * without `to`) never has one passed on.
    */
   passWake(runId: string, to: string[], runs: number): Promise<void>;
   /**
