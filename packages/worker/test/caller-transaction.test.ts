@@ -11,7 +11,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from '../src/index.ts';
-import { until } from './helpers.ts';
+import { listenToWakesOf, until } from './helpers.ts';
 
 const db = useTestDatabase();
 
@@ -64,8 +64,8 @@ beforeAll(async () => {
   listener = new pg.Client({ connectionString: db.connectionString });
   await listener.connect();
   listener.on('notification', (n) => wakes.push((n.payload ?? '').split(' ')[0] as string));
-  const { rows } = await pool.query('select reel.wake_channel($1) as channel', [worker.identity]);
-  await listener.query(`listen reel_wake; listen ${rows[0].channel}`);
+  await listener.query('listen reel_wake');
+  await listenToWakesOf(listener, worker.identity);
 });
 afterAll(async () => {
   await worker?.shutdown();

@@ -82,6 +82,13 @@ export async function untilSleeping(client: Client, pool: pg.Pool, workflowId: s
   return wake;
 }
 
+/** Makes `listener` hear the wakes on `worker`'s own channel too; the channel, as `reel.wake_channel` names it. */
+export async function listenToWakesOf(listener: pg.Client, worker: string): Promise<string> {
+  const { rows } = await listener.query('select reel.wake_channel($1) as channel', [worker]);
+  await listener.query(`listen ${rows[0].channel}`);
+  return rows[0].channel;
+}
+
 /** A promise and the function that resolves it, for a test to say when something may go on. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;

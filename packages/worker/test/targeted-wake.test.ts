@@ -3,7 +3,7 @@ import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Worker, type WorkerOptions } from '../src/index.ts';
-import { leaseOf, until } from './helpers.ts';
+import { leaseOf, listenToWakesOf, until } from './helpers.ts';
 
 const db = useTestDatabase();
 
@@ -130,11 +130,9 @@ async function startWorkers(count: number, options: Partial<WorkerOptions> = {})
   return started;
 }
 
-/** Listens on the channel of `worker`'s own wakes too, as `reel.wake_channel` names it. */
+/** Listens on `worker`'s own wake channel too, and notes whose it is. */
 async function hearWakesOf(worker: string): Promise<void> {
-  const { rows } = await pool.query('select reel.wake_channel($1) as channel', [worker]);
-  owners.set(rows[0].channel, worker);
-  await listener.query(`listen ${rows[0].channel}`);
+  owners.set(await listenToWakesOf(listener, worker), worker);
 }
 
 /**
