@@ -1,4 +1,11 @@
-import { type ClaimedRun, claimOrder, type ErrorInfo, type Lease, OPEN_STATUSES } from '@reel/sdk';
+import {
+  CLAIM_LOADS_EVENTS,
+  type ClaimedRun,
+  claimOrder,
+  type ErrorInfo,
+  type Lease,
+  OPEN_STATUSES,
+} from '@reel/sdk';
 import { copy, type MemoryTables, type Run } from './memory-tables.ts';
 import { after, msUntil } from './memory-time.ts';
 
@@ -33,6 +40,10 @@ export class MemoryLeases {
         fencingToken: r.fencingToken,
         parkAttempts: r.parkAttempts,
         readySince,
+        loaded:
+          r.history.length > CLAIM_LOADS_EVENTS
+            ? undefined
+            : { history: copy(r.history), inbox: { items: copy(r.inbox), version: r.inboxVersion } },
       };
     });
   }

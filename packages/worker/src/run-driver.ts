@@ -6,6 +6,7 @@ import {
   type CommitOutcome,
   ErrorCodes,
   type Json,
+  type LoadedRun,
   type Logger,
   type Outcome,
   type RecordedEvent,
@@ -110,16 +111,16 @@ export class RunDriver {
   }
 
   /**
-   * Loads the run's history and inbox, replaying the history as it loads, or takes `fresh`: the history
-   * of a run just started, inbox empty.
+   * Loads the run's history and inbox, replaying the history as it loads, or takes them `loaded` (by
+   * the claim, or for a run this worker just started).
    */
-  async start(fresh?: RecordedEvent[]): Promise<void> {
+  async start(loaded?: LoadedRun): Promise<void> {
     try {
       const replayer = (history: RecordedEvent[], partial: boolean) =>
         replayerOf(this.host, this.run, history, this.log, partial);
       // History and inbox are read in parallel: one round trip of latency instead of two.
-      const [exec, inbox] = fresh
-        ? [replayer(fresh, false), { items: [], version: 0 }]
+      const [exec, inbox] = loaded
+        ? [replayer(loaded.history, false), loaded.inbox]
         : await Promise.all([
             replayWhileLoading(this.host.store, this.run.runId, replayer),
             this.host.store.readInbox(this.run.runId),

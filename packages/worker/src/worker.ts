@@ -8,10 +8,10 @@ import {
   describeConnectionError,
   errorFields,
   LIMITED_QUEUE,
+  type LoadedRun,
   type LocalWorker,
   type Logger,
   PostgresStore,
-  type RecordedEvent,
   replacedActivity,
   type StartRequest,
   type StartResult,
@@ -278,9 +278,9 @@ export class Worker implements LocalWorker {
     this.claims.succeeded();
     this.tracker.claimed();
     this.wakes.claimed(claimed.map((r) => r.runId));
-    for (const run of claimed) {
+    for (const { loaded, ...run } of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
-      this.hold(run, sentAt + leaseMs);
+      this.hold(run, sentAt + leaseMs, loaded);
     }
     this.starved = claimed.length === free;
     if (claimed.length === free) return 0;
@@ -295,14 +295,14 @@ export class Worker implements LocalWorker {
   }
 
   /** `leaseDeadline`: the `performance.now()` time the claim was sent, plus the lease. */
-  private hold(run: ClaimedRun, leaseDeadline: number, fresh?: RecordedEvent[]): void {
+  private hold(run: ClaimedRun, leaseDeadline: number, loaded?: LoadedRun): void {
     const driver = new RunDriver(this.host, run, leaseDeadline);
     this.drivers.set(run.runId, driver);
     void driver.done.then(() => {
       this.drivers.delete(run.runId);
       if (this.starved) this.bell.ring();
     });
-    void driver.start(fresh);
+    void driver.start(loaded);
   }
 
   /**
@@ -324,7 +324,10 @@ export class Worker implements LocalWorker {
         this.hold(
           { workflowId, runId: started.runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
           sentAt + this.host.leaseMs,
-          [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }],
+          {
+            history: [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }],
+            inbox: { items: [], version: 0 },
+          },
         );
       }
       return started;

@@ -13,7 +13,22 @@ export interface ClaimedRun {
   parkAttempts: number;
   /** When the run became claimable (for schedule-to-start latency). */
   readySince: Date;
+  /**
+   * The run's history and inbox, read by the claim itself when the history holds at most
+   * `CLAIM_LOADS_EVENTS` events and nothing was written to the run while the claim ran; else the
+   * worker reads them (`loadHistory`, `readInbox`).
+   */
+  loaded?: LoadedRun;
 }
+
+/** A run's history and its inbox with the inbox's version, as one snapshot holds them. */
+export interface LoadedRun {
+  history: RecordedEvent[];
+  inbox: { items: InboxItem[]; version: number };
+}
+
+/** The longest history, in events, that a claim brings with the run it claims. */
+export const CLAIM_LOADS_EVENTS = 100;
 
 export interface InboxItem {
   id: string;

@@ -1,3 +1,4 @@
+import { CLAIM_LOADS_EVENTS } from '@reel/sdk';
 import { describe, expect } from 'vitest';
 import { at, event, type Harness, LEASE } from './harness.ts';
 
@@ -35,6 +36,33 @@ export function claimBehaviour(h: Harness): void {
       const [claimed] = await h.store.claim('w', [type], 1, at(10), LEASE - 10);
       expect(claimed).toMatchObject({ workflowId, runId, type, parkAttempts: 0, readySince: at(5) });
       expect(claimed?.fencingToken).toEqual(expect.any(Number));
+    });
+
+    it('a claim brings a history of up to CLAIM_LOADS_EVENTS events and the inbox, as the run reads them', async () => {
+      const type = await h.type();
+      const { workflowId, runId } = await h.start(type);
+      const first = await h.claimOne(type, at(0), LEASE, 'crashed');
+      expect(first.loaded).toEqual({
+        history: await h.store.loadHistory(runId),
+        inbox: { items: [], version: 0 },
+      });
+      // A history of exactly CLAIM_LOADS_EVENTS events, then a signal, then the lease runs out.
+      const events = Array.from({ length: CLAIM_LOADS_EVENTS - 1 }, (_, i) => event(i + 1, 1));
+      expect(await h.store.commit({ ...first, now: at(1), events, consumedInbox: [] })).toBe('ok');
+      expect(await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: [1] }, at(2))).toBe(
+        true,
+      );
+      const second = await h.claimOne(type, at(LEASE), LEASE, 'rescuer');
+      const history = await h.store.loadHistory(runId);
+      expect(history).toHaveLength(CLAIM_LOADS_EVENTS);
+      expect(second.loaded).toEqual({ history, inbox: await h.store.readInbox(runId) });
+      expect(second.loaded?.inbox.items).toMatchObject([{ kind: 'signal', name: 'go', payload: [1] }]);
+      // One event more, and the worker reads the history and the inbox itself.
+      const more = [event(CLAIM_LOADS_EVENTS, LEASE + 1)];
+      expect(await h.store.commit({ ...second, now: at(LEASE + 1), events: more, consumedInbox: [] })).toBe(
+        'ok',
+      );
+      expect((await h.claimOne(type, at(2 * LEASE), LEASE, 'third')).loaded).toBeUndefined();
     });
 
     it('claims several types at once, and nothing for no types', async () => {

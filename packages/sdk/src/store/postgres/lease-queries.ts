@@ -4,6 +4,8 @@
  * clock, as `run-queries.ts` says.
  */
 
+import { EVENTS_TEXT } from './commit-queries.ts';
+
 /**
  * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers
  * claim without blocking. $4: the store's clock (null: the database's, so that a worker whose clock
@@ -14,19 +16,36 @@
  * 400,000 runs of which 200,000 of other types were ready, claiming 10 of the 50 of its type: 73.7 ms
  * walking the index in ready_at order, 0.6 ms on the one by type, which the planner picks when the
  * types are rare (0009).
+ *
+ * A run whose history holds at most $6 events comes with its history and its inbox (with the inbox's
+ * version), read in the statement's snapshot, which spares the worker two statements. Only when the
+ * row the claim locked is the row of that snapshot (the same `xmin`): a signal, or a last commit of
+ * the run's previous holder, committed while the statement ran makes the lock take the newer row
+ * (Postgres rechecks it), whose inbox items or events the snapshot lacks, and the worker then reads
+ * them itself. Every write to a run's history or inbox updates the run's row in its transaction.
  */
 export const CLAIM = `
-update reel.workflows w
-   set lease_owner = $1, fencing_token = w.fencing_token + 1,
-       ready_at = coalesce($4::timestamptz, now()) + $5::float8 * interval '1 millisecond'
-  from (select run_id, ready_at from reel.workflows
-         where reel.claim_order(ready_at, lease_owner is not null, priority) <= coalesce($4::timestamptz, now())
-           and ready_at <= coalesce($4::timestamptz, now()) and type = any($2::text[])
-         order by reel.claim_order(ready_at, lease_owner is not null, priority)
-         limit $3
-           for update skip locked) c
- where w.run_id = c.run_id
-returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since`;
+with claimed as (
+  update reel.workflows w
+     set lease_owner = $1, fencing_token = w.fencing_token + 1,
+         ready_at = coalesce($4::timestamptz, now()) + $5::float8 * interval '1 millisecond'
+    from (select run_id, ready_at, xmin as locked from reel.workflows
+           where reel.claim_order(ready_at, lease_owner is not null, priority) <= coalesce($4::timestamptz, now())
+             and ready_at <= coalesce($4::timestamptz, now()) and type = any($2::text[])
+           order by reel.claim_order(ready_at, lease_owner is not null, priority)
+           limit $3
+             for update skip locked) c
+   where w.run_id = c.run_id
+  returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since, c.locked
+)
+select c.workflow_id, c.run_id, c.type, c.fencing_token, c.park_attempts, c.ready_since, s.inbox_version,
+       case when l.loaded then (select coalesce(${EVENTS_TEXT}, '[]') from reel.history where run_id = c.run_id) end as events,
+       case when l.loaded then (select coalesce(json_agg(json_build_object('id', i.id::text, 'kind', i.kind,
+                                                                           'name', i.name, 'payload', i.payload)
+                                                          order by i.id), '[]')
+                                  from reel.inbox i where i.run_id = c.run_id) end as inbox
+  from claimed c join reel.workflows s on s.run_id = c.run_id,
+       lateral (select s.xmin = c.locked and s.history_length <= $6 as loaded) l`;
 
 /**
  * How long, in ms by the store's clock ($2; null: the database's), until a run of these types is

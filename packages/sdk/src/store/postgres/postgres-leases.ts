@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ErrorInfo } from '../../errors.ts';
-import type { ClaimedRun, Lease } from '../store.ts';
+import { CLAIM_LOADS_EVENTS, type ClaimedRun, type Lease } from '../store.ts';
 import * as q from './lease-queries.ts';
 import { json, prepared } from './statements.ts';
 
@@ -28,6 +28,7 @@ export class PostgresLeases {
       limit,
       this.clock(now),
       leaseMs,
+      CLAIM_LOADS_EVENTS,
     ]);
     return rows.map((r) => ({
       workflowId: r.workflow_id,
@@ -36,6 +37,10 @@ export class PostgresLeases {
       fencingToken: Number(r.fencing_token),
       parkAttempts: r.park_attempts,
       readySince: r.ready_since,
+      loaded:
+        r.events === null
+          ? undefined
+          : { history: JSON.parse(r.events), inbox: { items: r.inbox, version: Number(r.inbox_version) } },
     }));
   }
 
