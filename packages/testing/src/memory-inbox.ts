@@ -23,7 +23,7 @@ export class MemoryInbox {
     run.updatedAt = now;
     if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0)
       run.readyAt = this.tables.storeNow(now);
-    this.tables.emit((l) => l.onWake?.(run.runId));
+    this.tables.wake(run);
   }
 
   async read(runId: string): Promise<{ items: InboxItem[]; version: number }> {
@@ -43,6 +43,6 @@ export class MemoryInbox {
     });
     parent.inboxVersion++;
     if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = this.tables.storeNow(now);
-    this.tables.emit((l) => l.onWake?.(parent.runId));
+    this.tables.wake(parent);
   }
 }

@@ -23,7 +23,7 @@ export class MemoryOperations {
     run.updatedAt = now;
     // parked or waiting, if no worker holds it (a delayed start keeps its start time)
     if (run.leaseOwner === null && run.fencingToken > 0) run.readyAt = this.tables.storeNow(now);
-    this.tables.emit((l) => l.onWake?.(run.runId));
+    this.tables.wake(run);
     this.tasks.dueNow(run.runId, now);
     return true;
   }

@@ -88,6 +88,13 @@ export class MemoryTables {
     for (const l of this.listeners) queueMicrotask(() => send(l));
   }
 
+  /** Input came for `run`, or it became runnable: its holder hears `onInput`, or if none, every listener `onWake`. */
+  wake(run: Pick<Run, 'runId' | 'leaseOwner'>): void {
+    const { runId, leaseOwner } = run;
+    if (leaseOwner === null) this.emit((l) => l.onWake?.(runId));
+    else this.emit((l) => l.worker === leaseOwner && l.onInput?.(runId));
+  }
+
   /** A run of `workflowId` closed: `onClosed`, and `onTickClosed` if the id holds `@`. */
   closed(workflowId: string): void {
     this.emit((l) => {

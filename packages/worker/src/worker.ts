@@ -60,6 +60,8 @@ export class Worker implements LocalWorker {
   /** Rung by notifications, finished work and wake times: the loop looks for work again. */
   private readonly bell = new Doorbell();
   private readonly wakes: Wakes;
+  /** When input came for runs this worker held but did not run yet (`performance.now()`), oldest first. */
+  private readonly inputHeard = new Map<string, number>();
   private running: Promise<void> | undefined;
   /** The claim loop, for `health()`; a loop still for twice a lease (or ten polls) is stalled. */
   private readonly tracker: HealthTracker;
@@ -184,11 +186,17 @@ export class Worker implements LocalWorker {
           if (runId === '') {
             for (const d of this.drivers.values()) d.inboxChanged();
             void this.queries.missed();
+            this.inputCame('');
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
           // A passed wake may stand for other runs besides the latest, which this worker may hold.
           if (!driver || (runs ?? 1) > 1) this.wakes.heard(runId, to, runs);
+        },
+        onInput: (runId) => {
+          const driver = this.drivers.get(runId);
+          if (driver) driver.inboxChanged();
+          else this.inputCame(runId);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
@@ -280,7 +288,7 @@ export class Worker implements LocalWorker {
     this.wakes.claimed(claimed.map((r) => r.runId));
     for (const { loaded, ...run } of claimed) {
       this.host.metrics.runClaimed?.(run.type, Math.max(0, now.getTime() - run.readySince.getTime()));
-      this.hold(run, sentAt + leaseMs, loaded);
+      this.hold(run, sentAt, loaded);
     }
     this.starved = claimed.length === free;
     if (claimed.length === free) return 0;
@@ -294,15 +302,35 @@ export class Worker implements LocalWorker {
     return (this.options.concurrency ?? 10) - this.drivers.size - this.starting;
   }
 
-  /** `leaseDeadline`: the `performance.now()` time the claim was sent, plus the lease. */
-  private hold(run: ClaimedRun, leaseDeadline: number, loaded?: LoadedRun): void {
-    const driver = new RunDriver(this.host, run, leaseDeadline);
+  /**
+   * Runs `run`, claimed or started by a statement sent at `performance.now()` time `sentAt`, from its
+   * history and inbox `loaded` with it, if they were; but input for the run heard of since `sentAt`,
+   * before this worker knew it held the run, may have come after them: the driver reads the inbox.
+   */
+  private hold(run: ClaimedRun, sentAt: number, loaded?: LoadedRun): void {
+    const driver = new RunDriver(this.host, run, sentAt + this.host.leaseMs);
     this.drivers.set(run.runId, driver);
     void driver.done.then(() => {
       this.drivers.delete(run.runId);
       if (this.starved) this.bell.ring();
     });
     void driver.start(loaded);
+    const heard = Math.max(this.inputHeard.get(run.runId) ?? -Infinity, this.inputHeard.get('') ?? -Infinity);
+    if (loaded && heard >= sentAt) driver.inboxChanged();
+  }
+
+  /**
+   * Notes when input came for a run this worker holds but does not run yet (`''`: for any run), for
+   * `hold`. Notes older than a lease go: a claim or start answered later holds nothing.
+   */
+  private inputCame(runId: string): void {
+    const now = performance.now();
+    for (const [id, at] of this.inputHeard) {
+      if (at > now - this.host.leaseMs) break;
+      this.inputHeard.delete(id);
+    }
+    this.inputHeard.delete(runId);
+    this.inputHeard.set(runId, now);
   }
 
   /**
@@ -323,7 +351,7 @@ export class Worker implements LocalWorker {
         this.host.metrics.runClaimed?.(type, 0);
         this.hold(
           { workflowId, runId: started.runId, type, fencingToken: 1, parkAttempts: 0, readySince: now },
-          sentAt + this.host.leaseMs,
+          sentAt,
           {
             history: [{ type: 'workflow_started', ...startedData(req), seq: 0, at: now.toISOString() }],
             inbox: { items: [], version: 0 },

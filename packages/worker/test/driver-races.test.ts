@@ -15,19 +15,41 @@ async function awaitsNote(ctx: WorkflowContext) {
   return ctx.signal<string>('note');
 }
 
+async function awaitsNoteAWhile(ctx: WorkflowContext) {
+  return ctx.signal<string>('note', { timeout: '5m' });
+}
+
+/** A memory store that counts the notices of input its workers' listeners have been given. */
+class InputCountingStore extends MemoryStore {
+  inputsHeard = 0;
+
+  override async listen(listener: StoreListener) {
+    const onInput = listener.onInput?.bind(listener);
+    if (!onInput) return super.listen(listener);
+    return super.listen({
+      ...listener,
+      onInput: (runId) => {
+        onInput(runId);
+        this.inputsHeard++;
+      },
+    });
+  }
+}
+
 /**
- * A store whose history loads wait until the test lets them go. It records what each inbox read
- * found, and counts the wakes its listeners have been given.
+ * A store whose claims bring no history (as for a long one) and whose history loads wait until the
+ * test lets them go. It records what each inbox read found.
  */
-class SlowLoadStore extends MemoryStore {
+class SlowLoadStore extends InputCountingStore {
   private readonly loads = signal();
   loading = false;
   readonly inboxReads: number[] = [];
-  wakeListeners = 0;
-  wakesHeard = 0;
 
   finishLoading(): void {
     this.loads.resolve();
+  }
+  override async claim(...args: Parameters<MemoryStore['claim']>) {
+    return (await super.claim(...args)).map(({ loaded: _, ...run }) => run);
   }
   override async loadHistory(runId: string): Promise<RecordedEvent[]> {
     this.loading = true;
@@ -38,18 +60,6 @@ class SlowLoadStore extends MemoryStore {
     const read = await super.readInbox(runId);
     this.inboxReads.push(read.items.length);
     return read;
-  }
-  override async listen(listener: StoreListener) {
-    const onWake = listener.onWake?.bind(listener);
-    if (!onWake) return super.listen(listener);
-    this.wakeListeners++;
-    return super.listen({
-      ...listener,
-      onWake: (runId) => {
-        onWake(runId);
-        this.wakesHeard++;
-      },
-    });
   }
 }
 
@@ -67,15 +77,52 @@ it('a signal that wakes a run while its history is still loading is not lost', a
   const handle = await client.start(awaitsNote, undefined);
   await until(() => store.loading && store.inboxReads.length === 1, 'the driver to load the run');
   expect(store.inboxReads).toEqual([0]); // the inbox the driver starts with has no signal
-  const heard = store.wakesHeard;
+  const heard = store.inputsHeard;
   await handle.signal('note', 'hello');
   // The signal's wake reaches the driver before it has its history.
-  await until(() => store.wakesHeard === heard + store.wakeListeners, 'the wake to reach every listener');
+  await until(() => store.inputsHeard === heard + 1, 'the wake to reach the worker');
   expect(store.loading).toBe(true);
   store.finishLoading();
   expect(await handle.result({ timeout: '5s' })).toBe('hello');
   expect(store.inboxReads).toEqual([0, 1]); // the signal came after the first read, and is in the next
   expect(logger.messages('info')).toEqual([]);
+  await worker.shutdown();
+});
+
+/** A store whose claims, once they have taken a run, answer when the test lets them. */
+class HeldAnswerStore extends InputCountingStore {
+  readonly took = signal();
+  readonly answer = signal();
+
+  override async claim(...args: Parameters<MemoryStore['claim']>) {
+    const runs = await super.claim(...args);
+    if (runs.length > 0) {
+      this.took.resolve();
+      await this.answer.promise;
+    }
+    return runs;
+  }
+}
+
+it('a signal whose wake comes before the claim of its run answers is read, not left for later', async () => {
+  const store = new HeldAnswerStore();
+  // Kept in memory while it waits: only a wake, not a suspension, makes the worker read its inbox.
+  const worker = await Worker.create({
+    store,
+    workflows: { awaitsNoteAWhile },
+    handleSignals: false,
+    stickyMs: 600_000,
+  });
+  void worker.run();
+  const client = new Client({ store });
+  const handle = await client.start(awaitsNoteAWhile, undefined);
+  await store.took.promise;
+  const heard = store.inputsHeard;
+  await handle.signal('note', 'hello');
+  await until(() => store.inputsHeard === heard + 1, 'the wake to reach the worker');
+  expect((await store.readInbox(handle.runId as string)).items).toHaveLength(1); // not in what the claim brings
+  store.answer.resolve();
+  expect(await handle.result({ timeout: '5s' })).toBe('hello');
   await worker.shutdown();
 });
 

@@ -46,13 +46,20 @@ export interface StoreListener {
    */
   worker?: string;
   /**
-   * A run may have become runnable (started, signalled, cancelled). `to`, when the store names them:
-   * the worker holding the run; or, for a run no worker holds, the workers that should claim it, in
-   * order: the first at once if it has room (else it passes the wake on to the rest), the second a
-   * moment later if the run is still there. Absent: any worker. `runs`: how many runs the wake stands
-   * for, when a worker passes on several at once (then `runId` is the latest of them); else 1.
+   * A run no worker holds may have become runnable (started, signalled, cancelled). `to`, when the
+   * store names them: the workers that should claim it, in order: the first at once if it has room
+   * (else it passes the wake on to the rest), the second a moment later if the run is still there.
+   * Absent: any worker. `runs`: how many runs the wake stands for, when a worker passes on several at
+   * once (then `runId` is the latest of them); else 1. `''`: anything may have changed (the listener
+   * was down).
    */
   onWake?(runId: string, to?: string[], runs?: number): void;
+  /**
+   * Input (a signal, a cancellation, an activity's outcome, an update) came for a run that `worker`
+   * holds, perhaps by a claim or start whose answer has not reached it yet. Only for a listener with
+   * `worker`, and only for its runs.
+   */
+  onInput?(runId: string): void;
   /** A run closed. */
   onClosed?(workflowId: string): void;
   /** A run a schedule started (`<schedule id>@<fire time>`), or another whose id holds `@`, closed. */

@@ -3,17 +3,18 @@ import type { Store } from '@reel/sdk';
 import { describe, expect, vi } from 'vitest';
 import { at, type Harness } from './harness.ts';
 
-type Note = ['wake', string] | ['closed', string] | ['tick closed', string];
+type Note = ['wake' | 'input' | 'closed' | 'tick closed', string];
 
 /** Delivery may lag the write (Postgres NOTIFY), so checks on what was heard retry for a while. */
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 5 });
 
-/** Records what a listener of the harness's worker (`claimOne`'s owner) hears. */
-async function record(store: Store) {
+/** Records what a listener of a worker (default: the harness's, `claimOne`'s owner) hears. */
+async function record(store: Store, worker = 'worker-1') {
   const heard: Note[] = [];
   const unlisten = await store.listen({
-    worker: 'worker-1',
+    worker,
     onWake: (runId) => heard.push(['wake', runId]),
+    onInput: (runId) => heard.push(['input', runId]),
     onClosed: (workflowId) => heard.push(['closed', workflowId]),
     onTickClosed: (workflowId) => heard.push(['tick closed', workflowId]),
   });
@@ -64,21 +65,24 @@ export function notificationBehaviour(h: Harness): void {
       await unlisten();
     });
 
-    it('start and enqueue fire onWake(runId); a close fires onClosed(workflowId)', async () => {
+    it("a start fires onWake(runId), input for a held run its holder's onInput(runId), a close onClosed(workflowId)", async () => {
       const listener = await record(h.store);
+      const other = await record(h.store, 'worker-2');
       const type = await h.type();
       const { workflowId, runId } = await h.start(type);
       await eventually(() => expect(listener.about(runId, workflowId)).toEqual([['wake', runId]]));
 
       const lease = await h.claimOne(type);
-      // A held run is woken too: its holder learns that input arrived.
+      // A held run's holder learns that input arrived; no other worker hears of it.
       await h.store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: null }, at(1));
       await eventually(() =>
         expect(listener.about(runId, workflowId)).toEqual([
           ['wake', runId],
-          ['wake', runId],
+          ['input', runId],
         ]),
       );
+      expect(other.about(runId).filter(([kind]) => kind === 'input')).toEqual([]);
+      await other.unlisten();
 
       await h.store.commit({
         ...lease,
@@ -90,7 +94,7 @@ export function notificationBehaviour(h: Harness): void {
       await eventually(() =>
         expect(listener.about(runId, workflowId)).toEqual([
           ['wake', runId],
-          ['wake', runId],
+          ['input', runId],
           ['closed', workflowId],
         ]),
       );

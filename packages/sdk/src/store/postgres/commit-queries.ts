@@ -10,22 +10,7 @@ import {
   PARENT_LOCKED,
   parentClosePolicy,
 } from './parent-close-policy.ts';
-
-/**
- * Events of `reel.history` as one JSON array of the events themselves (null for none), parsed once by
- * the client: for 10,000 events, about half the time of 10,000 rows, each parsed on its
- * own. The array is spelled out as text, each event `{"type":…,"seq":…,"at":…` followed by the fields
- * of `data` (json, as stored: an object, which Reel writes without leading blanks; one shorter than
- * six characters is empty). For 10,000 events this takes 18.9 ms of the server's time against 22.8
- * for `json_agg(json_build_array(...))` (medians of 30 interleaved runs, Postgres 15), and the events,
- * parsed whole rather than as `[seq, type, data, at]` arrays with `data` then completed, parse in 16 ms
- * instead of 30 in a fresh process. `type` is one of Reel's event type names, and `at` goes as ISO
- * text (parsing 10,000 Dates to print them again cost as much as the query).
- */
-export const EVENTS_TEXT = `'[' || string_agg('{"type":"' || type || '","seq":' || seq
-                         || ',"at":"' || to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"'
-                         || case when length(data::text) < 6 then '}' else ',' || substr(data::text, 2) end, ','
-                         order by seq) || ']'`;
+import { EVENTS_TEXT } from './statements.ts';
 
 /** The history, or the page of it after $2 and before $3. */
 export const LOAD_HISTORY = `

@@ -4,7 +4,7 @@
  * clock, as `run-queries.ts` says.
  */
 
-import { EVENTS_TEXT } from './commit-queries.ts';
+import { EVENTS_TEXT } from './statements.ts';
 
 /**
  * Claims runnable runs of the given types, each for a lease of $5 ms; SKIP LOCKED lets many workers

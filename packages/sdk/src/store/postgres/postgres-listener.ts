@@ -19,7 +19,8 @@ const CHANNELS = {
 
 /**
  * `reel_wake`'s payload (see 0018_targeted_wake.sql): the run; `#<n>` when a worker passes on wakes of
- * n runs at once; then the workers it names, if any.
+ * n runs at once; then the workers it names, if any. On a worker's own channel, a run named alone is
+ * input for a run the worker holds (0025_input_wake.sql).
  */
 function wakeOf(payload: string): [string, string[] | undefined, number] {
   const [runId = '', ...to] = payload.split(' ');
@@ -42,7 +43,8 @@ export function passedWake(runId: string, to: string[], runs: number): string {
  * channels they handle, made again with backoff when it drops.
  */
 export class PostgresListener {
-  private listeners = new Set<StoreListener>();
+  /** The listeners, each with its worker's own wake channel, if it has a worker. */
+  private listeners = new Map<StoreListener, string | undefined>();
   /** The LISTEN connection, while it is up. */
   private listenClient: HeldClient | undefined;
   /** The first attempt at the LISTEN connection, while under way. */
@@ -67,7 +69,8 @@ export class PostgresListener {
    * `onWake('')`. Rejects only for errors other than connection errors.
    */
   async listen(listener: StoreListener): Promise<() => Promise<void>> {
-    this.listeners.add(listener);
+    const own = listener.worker === undefined ? undefined : wakeChannel(listener.worker);
+    this.listeners.set(listener, own);
     try {
       if (!this.listenClient && !this.reconnecting) {
         this.connecting ??= this.connectListener().finally(() => (this.connecting = undefined));
@@ -81,7 +84,7 @@ export class PostgresListener {
     const channels = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[])
       .filter((h) => listener[h])
       .map((h): string => CHANNELS[h]);
-    if (listener.worker) channels.push(wakeChannel(listener.worker));
+    if (own) channels.push(own);
     const fresh = channels.filter((c) => !this.channels.has(c));
     const listening = this.listenOn(fresh);
     for (const channel of fresh) this.channels.set(channel, listening);
@@ -116,10 +119,15 @@ export class PostgresListener {
       return false;
     }
     held.client.on('notification', (n) => {
-      for (const l of this.listeners) {
+      for (const [l, own] of this.listeners) {
         const payload = n.payload as string;
-        if (n.channel.startsWith('reel_wake')) l.onWake?.(...wakeOf(payload));
-        else if (n.channel === 'reel_closed') l.onClosed?.(payload);
+        if (n.channel.startsWith('reel_wake')) {
+          // Another worker's channel (of this store, in this process) is not this listener's.
+          if (n.channel !== own && n.channel !== CHANNELS.onWake) continue;
+          const [runId, to, runs] = wakeOf(payload);
+          if (n.channel === own && !to) l.onInput?.(runId);
+          else l.onWake?.(runId, to, runs);
+        } else if (n.channel === 'reel_closed') l.onClosed?.(payload);
         else if (n.channel === 'reel_tick_closed') l.onTickClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);
@@ -175,7 +183,7 @@ export class PostgresListener {
           this.lostAt = undefined;
           this.logger.info({ downMs }, 'Postgres connection regained; listening again');
         }
-        for (const l of this.listeners) l.onWake?.('');
+        for (const l of this.listeners.keys()) l.onWake?.('');
       }
       this.reconnecting = false;
     })();
