@@ -89,42 +89,56 @@ it('a signal that wakes a run while its history is still loading is not lost', a
   await worker.shutdown();
 });
 
-/** A store whose claims, once they have taken a run, answer when the test lets them. */
+/** A store whose claims, and starts with a lease, answer when the test lets them once they took a run. */
 class HeldAnswerStore extends InputCountingStore {
-  readonly took = signal();
+  /** What took a run, once one did. */
+  took: 'claim' | 'local start' | undefined;
   readonly answer = signal();
 
   override async claim(...args: Parameters<MemoryStore['claim']>) {
     const runs = await super.claim(...args);
-    if (runs.length > 0) {
-      this.took.resolve();
-      await this.answer.promise;
-    }
+    if (runs.length > 0) await this.hold('claim');
     return runs;
+  }
+  override async start(...args: Parameters<MemoryStore['start']>) {
+    const started = await super.start(...args);
+    if (args[0].lease) await this.hold('local start');
+    return started;
+  }
+  private async hold(by: 'claim' | 'local start') {
+    this.took = by;
+    await this.answer.promise;
   }
 }
 
-it('a signal whose wake comes before the claim of its run answers is read, not left for later', async () => {
-  const store = new HeldAnswerStore();
-  // Kept in memory while it waits: only a wake, not a suspension, makes the worker read its inbox.
-  const worker = await Worker.create({
-    store,
-    workflows: { awaitsNoteAWhile },
-    handleSignals: false,
-    stickyMs: 600_000,
-  });
-  void worker.run();
-  const client = new Client({ store });
-  const handle = await client.start(awaitsNoteAWhile, undefined);
-  await store.took.promise;
-  const heard = store.inputsHeard;
-  await handle.signal('note', 'hello');
-  await until(() => store.inputsHeard === heard + 1, 'the wake to reach the worker');
-  expect((await store.readInbox(handle.runId as string)).items).toHaveLength(1); // not in what the claim brings
-  store.answer.resolve();
-  expect(await handle.result({ timeout: '5s' })).toBe('hello');
-  await worker.shutdown();
-});
+it.each(['claim', 'local start'] as const)(
+  'a signal whose wake comes before the %s of its run answers is read, not left for later',
+  async (how) => {
+    const store = new HeldAnswerStore();
+    // Kept in memory while it waits: only a wake, not a suspension, makes the worker read its inbox.
+    const worker = await Worker.create({
+      store,
+      workflows: { awaitsNoteAWhile },
+      handleSignals: false,
+      stickyMs: 600_000,
+    });
+    void worker.run();
+    await until(() => worker.health().status === 'ok', 'the worker to serve');
+    const client = new Client({ store, ...(how === 'local start' ? { worker } : {}) });
+    const id = `held-${how}`;
+    const starting = client.start(awaitsNoteAWhile, undefined, { id });
+    await until(() => store.took !== undefined, 'a run to be taken');
+    expect(store.took).toBe(how);
+    const heard = store.inputsHeard;
+    await new Client({ store }).signal(id, 'note', 'hello');
+    await until(() => store.inputsHeard === heard + 1, 'the wake to reach the worker');
+    const { runId } = await client.describe(id);
+    expect((await store.readInbox(runId)).items).toHaveLength(1); // not in what the run starts from
+    store.answer.resolve();
+    expect(await (await starting).result({ timeout: '5s' })).toBe('hello');
+    await worker.shutdown();
+  },
+);
 
 const stepStarted = signal();
 const stepMayEnd = signal();
