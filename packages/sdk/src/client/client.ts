@@ -125,6 +125,9 @@ export class Client {
       await this.terminateRun(workflowId, 'replaced by a new run (onConflict: terminateExisting)', now, tx);
     }
     const spanAttributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.workflowType]: type };
+    // Begun before the start is sent: a close of the run it makes cannot come before it. Not for a run
+    // in the caller's transaction, which may never commit.
+    const watch = tx ? undefined : this.notifications.watch(workflowId);
     const started = await inSpan(
       `reel.start ${type}`,
       { kind: SpanKind.PRODUCER, attributes: spanAttributes },
@@ -145,7 +148,11 @@ export class Client {
         return started;
       },
     );
-    return this.handle(started.workflowId ?? workflowId, started.runId, started.created);
+    const id = started.workflowId ?? workflowId;
+    // A run that was there before (or another id's, joined) may have closed before the watch began.
+    if (started.created && id === workflowId) watch?.started(started.runId);
+    else watch?.end();
+    return this.handle(id, started.runId, started.created);
   }
 
   /**

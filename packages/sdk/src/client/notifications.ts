@@ -3,6 +3,23 @@ import type { Store } from '../store/store.ts';
 /** How often `result()`, `query()` and `update()` look again if a notification was missed. */
 export const POLL_MS = 2000;
 
+/** How long the closes of a workflow id just started are watched for, for a `result()` that follows. */
+const WATCH_MS = POLL_MS;
+
+/** A watch of a workflow id's closes, begun before a start of it was sent. */
+export interface CloseWatch {
+  /** The start made run `runId`: `result()` of it may take the watch (`ClientNotifications.watched`). */
+  started(runId: string): void;
+  /** The start made no new run of the id: nothing to watch. */
+  end(): void;
+}
+
+interface Watch {
+  closed: boolean;
+  until: number;
+  off: () => void;
+}
+
 /**
  * The client's subscription to the store's notifications, opened on first need: a run that closes
  * wakes the `result()` calls waiting on its workflow id, an answer wakes the `query()` waiting for it,
@@ -13,6 +30,9 @@ export class ClientNotifications {
   private readonly updateWaiters = new Map<string, Set<() => void>>();
   private readonly answerWaiters = new Map<string, () => void>();
   private listening: Promise<() => Promise<void>> | undefined;
+  private subscribed = false;
+  /** The watches under way, oldest first, by run once their start answered (else by themselves). */
+  private readonly watches = new Map<unknown, Watch>();
 
   constructor(private readonly store: Store) {}
 
@@ -23,7 +43,42 @@ export class ClientNotifications {
       onUpdate: (id) => this.wake(this.updateWaiters, id),
       onQueryAnswered: (id) => this.answerWaiters.get(id)?.(),
     });
+    void this.listening.then(
+      () => (this.subscribed = true),
+      () => undefined,
+    );
     return this.listening;
+  }
+
+  /**
+   * Watches for the closes of `workflowId` for `WATCH_MS`, if subscribed. Begun before a start of the id
+   * is sent, it hears the close of the run that start makes (unless the subscription was down when it
+   * came), so that `result()` soon after need not look first whether the run has already closed.
+   */
+  watch(workflowId: string): CloseWatch | undefined {
+    if (!this.subscribed) return undefined;
+    const now = performance.now();
+    for (const [key, w] of this.watches) {
+      if (w.until > now) break;
+      this.endWatch(key, w);
+    }
+    const w: Watch = { closed: false, until: now + WATCH_MS, off: () => undefined };
+    w.off = this.onClosed(workflowId, () => (w.closed = true));
+    this.watches.set(w, w);
+    return {
+      started: (runId) => {
+        this.watches.delete(w);
+        this.watches.set(runId, w);
+      },
+      end: () => this.endWatch(w, w),
+    };
+  }
+
+  /** Whether a close came since before run `runId` was started, if that was watched and still is; ends the watch. */
+  watched(runId: string): boolean | undefined {
+    const w = this.watches.get(runId);
+    if (w) this.endWatch(runId, w);
+    return w?.closed;
   }
 
   /** Calls `wake` when a run of `workflowId` closes, until the returned function is called. */
@@ -58,6 +113,11 @@ export class ClientNotifications {
       waiters.delete(wake);
       if (waiters.size === 0) lists.delete(workflowId);
     };
+  }
+
+  private endWatch(key: unknown, w: Watch): void {
+    w.off();
+    this.watches.delete(key);
   }
 
   private wake(lists: Map<string, Set<() => void>>, workflowId: string): void {

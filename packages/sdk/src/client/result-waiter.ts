@@ -44,19 +44,24 @@ export class ResultWaiter {
     }
     // Subscribed before the first look: a close between the look and the wait still wakes it.
     await this.notifications.listen();
-    for (;;) {
+    for (let first = true; ; first = false) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const stopWaiting = this.notifications.onClosed(workflowId, wake);
       try {
+        // No close heard since before the run was started (the waiter above hears any from now on): it
+        // is open, or its notification was lost while the subscription was down, which the poll covers.
+        const unclosed = first && runId !== undefined && this.notifications.watched(runId) === false;
         // A run that continued as new (or was reset) names its successor: follow it by run id. A successor not
         // visible yet is waited for like an open run (a notification or the next poll), never spun on.
-        const run = following
-          ? await this.store.describe(workflowId, runId)
-          : await this.describe(workflowId, runId);
+        const run = unclosed
+          ? undefined
+          : following
+            ? await this.store.describe(workflowId, runId)
+            : await this.describe(workflowId, runId);
         if (run && !HANDED_OVER.includes(run.status) && !OPEN_STATUSES.includes(run.status))
           return closedResult(run) as R;
-        const status = run?.status ?? 'continuing as new';
+        const status = unclosed ? 'running' : (run?.status ?? 'continuing as new');
         const next = run && successorOf(run);
         if (next) {
           runId = next;
