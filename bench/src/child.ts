@@ -69,7 +69,8 @@ export function startChild<R>(system: System, task: string, args: object): Child
       ]);
     },
     send(message) {
-      child.send(message);
+      // To a child that has just exited (a second 'stop'), dropped: no EPIPE 'error' event to crash on.
+      child.send(message, () => undefined);
     },
   };
 }
