@@ -67,8 +67,8 @@ export class ClientNotifications {
     this.watches.set(w, w);
     return {
       started: (runId) => {
-        this.watches.delete(w);
-        this.watches.set(runId, w);
+        // Unless it lapsed while the start was on its way: no longer listening, it can tell nothing.
+        if (this.watches.delete(w)) this.watches.set(runId, w);
       },
       end: () => this.endWatch(w, w),
     };
