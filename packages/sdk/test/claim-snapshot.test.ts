@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../src/index.ts';
 
 // A claim brings a run's history and inbox as its snapshot holds them (CLAIM). Here a signal commits
@@ -50,13 +50,13 @@ it('a signal committed while a claim runs is read by the worker, not left out of
     await gate.query('select pg_advisory_lock($1)', [GATE]);
     const claiming = gated.claim('worker-1', [type], 1, at(10), 30_000);
     // The claim has taken its snapshot and waits at the gate, before it locks the run.
-    await until(async () => {
+    await vi.waitFor(async () => {
       const { rows } = await admin.query(
         `select 1 from pg_locks where locktype = 'advisory' and objid = $1 and not granted`,
         [GATE],
       );
-      return rows.length > 0;
-    });
+      expect(rows).toHaveLength(1);
+    }, 10_000);
     expect(await store.enqueue(workflowId, { kind: 'signal', name: 'go', payload: 1 }, at(5))).toBe(true);
     await gate.query('select pg_advisory_unlock($1)', [GATE]);
 
@@ -69,8 +69,3 @@ it('a signal committed while a claim runs is read by the worker, not left out of
     await gatedPool.end();
   }
 });
-
-/** Resolves once `check` holds, looking every 10 ms (a condition, not a fixed wait). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
-}

@@ -24,6 +24,7 @@ import {
 import { batchLoop } from './batch-loop.ts';
 import { Doorbell } from './doorbell.ts';
 import type { DriverHost } from './driver-host.ts';
+import { InputNotes } from './input-notes.ts';
 import { LoopLog } from './loop-log.ts';
 import type { Periodic } from './periodic.ts';
 import { retentionLoop } from './retention.ts';
@@ -60,8 +61,7 @@ export class Worker implements LocalWorker {
   /** Rung by notifications, finished work and wake times: the loop looks for work again. */
   private readonly bell = new Doorbell();
   private readonly wakes: Wakes;
-  /** When input came for runs this worker held but did not run yet (`performance.now()`), oldest first. */
-  private readonly inputHeard = new Map<string, number>();
+  private readonly inputs: InputNotes;
   private running: Promise<void> | undefined;
   /** The claim loop, for `health()`; a loop still for twice a lease (or ten polls) is stalled. */
   private readonly tracker: HealthTracker;
@@ -113,6 +113,7 @@ export class Worker implements LocalWorker {
     this.queries = new QueryAnswers(this.host, this.identity, this.types, this.drivers);
     const room = () => (this.stopping ? 0 : this.free());
     this.wakes = new Wakes({ identity, store, bell: this.bell, clock: this.host.clock, room, logger });
+    this.inputs = new InputNotes(this.host.leaseMs);
   }
 
   /** Validates the options, applies migrations and registers the workflow types. */
@@ -186,7 +187,7 @@ export class Worker implements LocalWorker {
           if (runId === '') {
             for (const d of this.drivers.values()) d.inboxChanged();
             void this.queries.missed();
-            this.inputCame('');
+            this.inputs.note('');
           }
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
@@ -196,7 +197,7 @@ export class Worker implements LocalWorker {
         onInput: (runId) => {
           const driver = this.drivers.get(runId);
           if (driver) driver.inboxChanged();
-          else this.inputCame(runId);
+          else this.inputs.note(runId);
         },
         onQuery: (runId, queryId) => this.queries.heard(runId, queryId),
       });
@@ -315,22 +316,7 @@ export class Worker implements LocalWorker {
       if (this.starved) this.bell.ring();
     });
     void driver.start(loaded);
-    const heard = Math.max(this.inputHeard.get(run.runId) ?? -Infinity, this.inputHeard.get('') ?? -Infinity);
-    if (loaded && heard >= sentAt) driver.inboxChanged();
-  }
-
-  /**
-   * Notes when input came for a run this worker holds but does not run yet (`''`: for any run), for
-   * `hold`. Notes older than a lease go: a claim or start answered later holds nothing.
-   */
-  private inputCame(runId: string): void {
-    const now = performance.now();
-    for (const [id, at] of this.inputHeard) {
-      if (at > now - this.host.leaseMs) break;
-      this.inputHeard.delete(id);
-    }
-    this.inputHeard.delete(runId);
-    this.inputHeard.set(runId, now);
+    if (loaded && this.inputs.since(run.runId, sentAt)) driver.inboxChanged();
   }
 
   /**

@@ -25,6 +25,7 @@ import type {
   WorkflowHandle,
   WorkflowHistory,
 } from './client-types.ts';
+import { deliver } from './deliver.ts';
 import { ClientNotifications } from './notifications.ts';
 import { type ResetOptions, reset, retryNow } from './operator-actions.ts';
 import { type PendingWork, pendingWork } from './pending.ts';
@@ -193,7 +194,14 @@ export class Client {
     const tx = options.transaction === undefined ? undefined : checkTransaction(options.transaction);
     const attributes = { [TraceAttributes.workflowId]: workflowId, [TraceAttributes.signalName]: name };
     await inSpan(`reel.signal ${name}`, { kind: SpanKind.PRODUCER, attributes }, () =>
-      this.deliver(workflowId, { kind: 'signal', name, payload: json }, `signal '${name}'`, tx),
+      deliver(
+        this.store,
+        workflowId,
+        { kind: 'signal', name, payload: json },
+        `signal '${name}'`,
+        this.clock(),
+        tx,
+      ),
     );
   }
 
@@ -202,7 +210,8 @@ export class Client {
     if (reason !== undefined && typeof reason !== 'string') {
       throw new ReelError(ErrorCodes.INVALID_ARGUMENT, 'The cancellation reason must be a string.');
     }
-    await this.deliver(workflowId, { kind: 'cancel', name: null, payload: reason ?? null }, 'cancel');
+    const item = { kind: 'cancel' as const, name: null, payload: reason ?? null };
+    await deliver(this.store, workflowId, item, 'cancel', this.clock());
   }
 
   /** Closes a workflow at once as `terminated`: no workflow code runs, no cleanup. Prefer `cancel`. */
@@ -370,24 +379,6 @@ export class Client {
     const done = await this.store.terminate(workflowId, reason, now, tx).catch(rethrowFor(tx));
     if (done && type) this.metrics.workflowTerminated?.(type);
     return done;
-  }
-
-  private async deliver(
-    workflowId: string,
-    item: Parameters<Store['enqueue']>[1],
-    what: string,
-    tx?: CallerTransaction,
-  ): Promise<void> {
-    const delivered = await this.store
-      .enqueue(checkId(workflowId), item, this.clock(), tx)
-      .catch(rethrowFor(tx));
-    if (delivered === undefined) throw notFound(workflowId);
-    if (!delivered) {
-      throw new ReelError(
-        ErrorCodes.WORKFLOW_CLOSED,
-        `Workflow ${workflowId} has already closed, so it cannot take ${what}.`,
-      );
-    }
   }
 
   private handle<R>(id: string, runId: string | undefined, created: boolean): WorkflowHandle<R> {
