@@ -7,8 +7,8 @@ import {
   hasOpenChild,
   isOpen,
   PARENT_FIRST,
-  PARENT_LOCKED,
   parentClosePolicy,
+  parentLocked,
 } from './parent-close-policy.ts';
 import { EVENTS_TEXT } from './statements.ts';
 
@@ -24,7 +24,7 @@ select ${EVENTS_TEXT} as events
  */
 const commitWith = (policy: { ctes: string; notify: string }) => `
 with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c where c.run_id = $1 and $7::text is not null)')}, fence as (
-  update reel.workflows
+  update reel.workflows w
      set history_length = history_length + cardinality($3::int[]),
          status = coalesce($7::text, 'running'),
          result = $8::json, error = $9::json,
@@ -35,7 +35,7 @@ with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c whe
                          when $10 and inbox_version = $12 then $11::timestamptz
                          else coalesce(coalesce($16::timestamptz, now()) + $13::float8 * interval '1 millisecond',
                                        ready_at) end
-   where run_id = $1 and fencing_token = $2 and lease_owner is not null and ${PARENT_LOCKED}
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null and ${parentLocked('w')}
      and history_length = coalesce(($3::int[])[1], history_length) -- events continue the history exactly
      and ($7::text is null or inbox_version = $12::bigint) -- a run never closes over unread input
   returning run_id, workflow_id, lease_owner is null as released, parent_run_id, parent_cmd

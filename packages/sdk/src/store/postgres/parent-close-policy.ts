@@ -4,7 +4,7 @@ import { deleteTasks } from './task-queries.ts';
  * Rows of a parent and its child are locked parent first: a parent's close (or termination) locks
  * its row and then its children's under `terminate`, so a child's close or termination, which tells
  * its parent, locks the parent's row (`parent_first`, the CTE this returns, for the parent `parentRunId`
- * names, or none if it is null) before its own (its update's filter adds `PARENT_LOCKED`). The other
+ * names, or none if it is null) before its own (its update's filter adds `parentLocked`). The other
  * way round, the two deadlocked (40P01, `sdk/test/lock-order.test.ts`). The lock is the one the
  * update of the parent's row takes later in the statement, so it waits for nothing more.
  */
@@ -12,8 +12,17 @@ export const PARENT_FIRST = (parentRunId: string) => `parent_first as (
   select p.run_id from reel.workflows p where p.run_id = ${parentRunId} for no key update of p
 )`;
 
-/** A filter on the child's update that runs `parent_first`, once, before the update locks a row. */
-export const PARENT_LOCKED = '(select count(*) from parent_first) >= 0';
+/**
+ * A filter on the update of child `alias` that runs `parent_first`, once, before the update locks a
+ * row, and refuses the row if its parent is no longer the run locked: a reset that held the parent's
+ * row while the statement waited for it gave the child to its new run (`ADOPT_CHILDREN`), which the
+ * statement's snapshot, older than the reset, cannot see to tell. The caller sends the statement
+ * again (`sdk/test/reset-adoption.test.ts`). A comparison, which Postgres checks again on the row's
+ * latest version when the update waited for it; written as `not exists`, planned as an anti-join,
+ * the row went through.
+ */
+export const parentLocked = (alias: string) =>
+  `coalesce((select run_id from parent_first) = ${alias}.parent_run_id, true)`;
 
 /**
  * `alias` is open, for a run reached through its parent or child link (`workflows_parent`, the

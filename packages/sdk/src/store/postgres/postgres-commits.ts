@@ -68,14 +68,24 @@ export class PostgresCommits {
     return rows.every((row) => row.fenced) ? (outcomes as CommitOutcome[]) : Promise.all(outcomes);
   }
 
-  /** Why the fence refused a commit: its history went on elsewhere, new input (`unread`), or `lost`. */
-  private async refused(req: CommitRequest): Promise<CommitOutcome | Error> {
+  /**
+   * Why the fence refused a commit: its history went on elsewhere, new input (`unread`), or `lost`.
+   * A close refused with its lease, history and inbox still as it left them is a child's whose
+   * parent a reset replaced while the statement waited (`parentLocked`): it is sent again, once, in
+   * a snapshot that sees the new parent.
+   */
+  private async refused(req: CommitRequest, again = true): Promise<CommitOutcome | Error> {
     const held = await this.held(req.runId, req.fencingToken);
-    if (held && held.historyLength !== (req.events[0]?.seq ?? held.historyLength))
+    if (!held) return 'lost';
+    if (held.historyLength !== (req.events[0]?.seq ?? held.historyLength))
       return new Error(
         `history of ${req.runId} continues at seq ${held.historyLength}, not ${req.events[0]?.seq}`,
       );
-    return held && req.close && held.inboxVersion !== req.close.inboxVersion ? 'unread' : 'lost';
+    if (!req.close) return 'lost';
+    if (held.inboxVersion !== req.close.inboxVersion) return 'unread';
+    if (!again) return 'lost';
+    const [row] = (await this.commitOne(req)) as [CommitRow];
+    return row.fenced ? 'ok' : this.refused(req, false);
   }
 
   /**

@@ -11,7 +11,7 @@
  * in production: `coalesce($n::timestamptz, now())` is then the database's clock, which no worker's
  * skew can move. The test environment passes its virtual clock's time instead.
  */
-import { isOpen, PARENT_FIRST, PARENT_LOCKED, parentClosePolicy } from './parent-close-policy.ts';
+import { isOpen, PARENT_FIRST, parentClosePolicy, parentLocked } from './parent-close-policy.ts';
 import { deleteTasks } from './task-queries.ts';
 
 /**
@@ -127,7 +127,7 @@ with recursive target as (
      set status = 'terminated', error = $2::json, closed_at = $3, updated_at = $3, ready_at = null,
          lease_owner = null, fencing_token = w.fencing_token + 1, history_length = w.history_length + 1
     from target t
-   where w.run_id = t.run_id and w.status in ('running', 'parked') and ${PARENT_LOCKED}
+   where w.run_id = t.run_id and w.status in ('running', 'parked') and ${parentLocked('w')}
   returning w.run_id, w.workflow_id, w.history_length - 1 as seq, w.parent_run_id, w.parent_cmd
 ), last_event as (
   insert into reel.history (run_id, seq, type, data, at)
