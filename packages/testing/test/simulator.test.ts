@@ -47,22 +47,43 @@ describe('the deterministic simulator', () => {
     const [tampered] = await simulate({ store: 'memory', seeds: [seed], tamper });
     expect(tampered?.violations.map((v) => v.kind)).toContain('input-left-in-inbox');
   });
-});
 
-/** The first seed from 1 whose scenario completes a trip (the plan is drawn from the seed alone). */
-async function seedWithCompletedTrip(): Promise<number> {
-  for (let seed = 1; seed < 50; seed++) {
-    let found = false;
-    await simulate({
+  it('finds a child under terminate that ran on past its parent', async () => {
+    // A child its parent's close terminated, made to look as if it had completed instead.
+    const terminatedChild = (snapshot: StoreSnapshot) =>
+      [...snapshot.runs.values()].find(
+        (s) =>
+          s.run.status === 'terminated' &&
+          s.run.error?.message === 'its parent closed' &&
+          snapshot.runs.get(s.run.parentRunId as string)?.run.status === 'completed',
+      );
+    const seed = await seedWhere((snapshot) => terminatedChild(snapshot) !== undefined);
+    const [clean] = await simulate({ store: 'memory', seeds: [seed] });
+    const [tampered] = await simulate({
       store: 'memory',
       seeds: [seed],
       tamper: (snapshot) => {
-        found = [...snapshot.runs.values()].some(
-          (s) => s.run.type === 'trip' && s.run.status === 'completed',
-        );
+        const child = terminatedChild(snapshot);
+        if (child) child.run.status = 'completed';
       },
     });
-    if (found) return seed;
+    expect(clean?.violations).toEqual([]);
+    expect(tampered?.violations.map((v) => v.kind)).toEqual(['child-outlived-parent']);
+  });
+});
+
+/** The first seed from 1 whose scenario completes a trip (the plan is drawn from the seed alone). */
+const seedWithCompletedTrip = () =>
+  seedWhere((snapshot) =>
+    [...snapshot.runs.values()].some((s) => s.run.type === 'trip' && s.run.status === 'completed'),
+  );
+
+/** The first seed from 1 whose scenario leaves the store as `found` asks. */
+async function seedWhere(found: (snapshot: StoreSnapshot) => boolean): Promise<number> {
+  for (let seed = 1; seed < 50; seed++) {
+    let hit = false;
+    await simulate({ store: 'memory', seeds: [seed], tamper: (snapshot) => (hit = found(snapshot)) });
+    if (hit) return seed;
   }
-  throw new Error('no seed below 50 completes a trip');
+  throw new Error('no seed below 50 leaves the store so');
 }

@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '@reel/sdk';
 import type { Violation } from './ledger.ts';
 import { parentOf, type RunState, type StoreSnapshot } from './snapshot.ts';
 
@@ -5,7 +6,7 @@ import { parentOf, type RunState, type StoreSnapshot } from './snapshot.ts';
  * Invariant 3: each `child_scheduled` in a parent's history has exactly one run (none only when the
  * child could not start, or the parent was cancelled or terminated before it started), and a run
  * hears only about its own children: each child outcome it records is for a child it scheduled,
- * once. (That a continue-as-new successor inherits no child or activity outcome from its
+ * once. A child under `terminate` ends with its parent (`checkPolicy`). (That a continue-as-new successor inherits no child or activity outcome from its
  * predecessor's inbox is checked at the store, as the run continues: `StoreChecks`.)
  */
 export function checkChildren(snapshot: StoreSnapshot): Violation[] {
@@ -67,6 +68,37 @@ export function checkChildren(snapshot: StoreSnapshot): Violation[] {
           message: `${where} scheduled child ${childId} (command ${cmd}) and closed as ${run.status}, but no run of it was ever started`,
         });
     }
+  }
+  return [...violations, ...checkPolicy(snapshot)];
+}
+
+/** How a parent closes by its own commit, which reads every child outcome that came before. */
+const OWN_CLOSES = ['completed', 'failed', 'cancelled', 'continued'];
+
+/**
+ * A child under `terminate` (the last run of its chain) whose parent closed by its own commit was
+ * terminated, or closed first: then the parent, which never closes over unread input, recorded its
+ * outcome. Otherwise it ran on past its parent's close, which missed it.
+ */
+function checkPolicy(snapshot: StoreSnapshot): Violation[] {
+  const violations: Violation[] = [];
+  for (const { run } of snapshot.runs.values()) {
+    const parent = run.parentRunId ? snapshot.runs.get(run.parentRunId) : undefined;
+    if (!parent || !OWN_CLOSES.includes(parent.run.status)) continue;
+    if (!['completed', 'failed', 'cancelled'].includes(run.status)) continue;
+    const scheduled = parent.history.find(
+      (e) => e.type === 'child_scheduled' && e.workflowId === run.workflowId,
+    ) as Extract<RecordedEvent, { type: 'child_scheduled' }> | undefined;
+    if (scheduled?.parentClosePolicy !== 'terminate') continue;
+    const heard = parent.history.some(
+      (e) => (e.type === 'child_completed' || e.type === 'child_failed') && e.cmd === scheduled.cmd,
+    );
+    if (!heard)
+      violations.push({
+        invariant: 3,
+        kind: 'child-outlived-parent',
+        message: `${run.workflowId} run ${run.runId} closed as ${run.status} under terminate, but its parent ${parent.run.workflowId} run ${parent.run.runId} closed as ${parent.run.status} without its outcome`,
+      });
   }
   return violations;
 }

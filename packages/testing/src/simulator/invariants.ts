@@ -13,7 +13,7 @@ export const INVARIANTS: Record<number, string> = {
   0: 'the simulator ran without an error of its own',
   1: 'an accepted signal reaches the history of its run (or its successor); no run closes over unread input',
   2: 'an activity outcome is recorded once; no attempt starts after it, after the run closed, or without the lease',
-  3: 'each scheduled child has exactly one run; a successor inherits only signals and cancels',
+  3: 'each scheduled child has exactly one run and, under terminate, ends with its parent; a successor inherits only signals and cancels',
   4: 'describe, signal, query and result by workflow id reach the newest run of its chain',
   5: 'a query never shows what is not durable',
   6: 'once the faults stop, every run closes (no stranded run)',

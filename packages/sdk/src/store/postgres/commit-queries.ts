@@ -9,6 +9,7 @@ import {
   PARENT_FIRST,
   parentClosePolicy,
   parentLocked,
+  tellParentOfSuccessor,
 } from './parent-close-policy.ts';
 import { EVENTS_TEXT } from './statements.ts';
 
@@ -162,11 +163,11 @@ const CONTINUE_POLICY = parentClosePolicy(
 );
 
 export const CONTINUE_AS_NEW = `
-with recursive old as (
-  update reel.workflows
+with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c where c.run_id = $1)')}, old as (
+  update reel.workflows w
      set status = 'continued', result = $7::json, closed_at = $6, updated_at = $6, ready_at = null,
          lease_owner = null, history_length = history_length + cardinality($3::int[])
-   where run_id = $1 and fencing_token = $2 and lease_owner is not null
+   where run_id = $1 and fencing_token = $2 and lease_owner is not null and ${parentLocked('w')}
      and history_length = coalesce(($3::int[])[1], history_length)
      and inbox_version = $13::bigint -- input that came since goes to the successor: retried with it
   returning workflow_id, type, attributes, parent_run_id, parent_cmd, parent_close_policy, concurrency_key,
@@ -211,7 +212,7 @@ with recursive old as (
      where not g.read and g.kind in ('signal', 'cancel', 'update')
   ) h
   order by part, pos
-)${CONTINUE_POLICY.ctes}
+), ${tellParentOfSuccessor('(select parent_run_id from old)')}${CONTINUE_POLICY.ctes}
 select (select count(reel.wake(run_id, type, null)) from successor) as started,
        -- the run's updates completed, or left behind unfinished: their callers look again
        (select count(pg_notify('reel_update', workflow_id)) from old) as updates_notified${CONTINUE_POLICY.notify}`;

@@ -3,7 +3,7 @@
  * run rarely and by hand, so clarity over round trips). The latest run and the store's clock are as
  * in `run-queries.ts`.
  */
-import { parentClosePolicy } from './parent-close-policy.ts';
+import { parentClosePolicy, tellParentOfSuccessor } from './parent-close-policy.ts';
 import { deleteTasks } from './task-queries.ts';
 
 /**
@@ -37,6 +37,15 @@ select (select status from target) as status,
        (select count(pg_notify('reel_task', queue)) from tasks_due) as tasks`;
 
 /** The run to reset, locked: a worker's commit waits for the reset, then finds itself fenced out. */
+/** The parent of run $1, if any, locked before the run's row (`PARENT_FIRST`): the reset tells it. */
+export const LOCK_PARENT = `
+select 1 from reel.workflows p
+ where p.run_id = (select c.parent_run_id from reel.workflows c where c.run_id = $1) for no key update`;
+
+/** The new run $1 is news to its parent (`tellParentOfSuccessor`). */
+export const TELL_PARENT_OF_RESET = `
+with ${tellParentOfSuccessor('(select c.parent_run_id from reel.workflows c where c.run_id = $1)')} select 1`;
+
 export const LOCK_RUN = `
 select status, history_length from reel.workflows where run_id = $2 and workflow_id = $1 for update`;
 

@@ -17,7 +17,7 @@ export const PARENT_FIRST = (parentRunId: string) => `parent_first as (
  * row, and refuses the row if its parent is no longer the run locked: a reset that held the parent's
  * row while the statement waited for it gave the child to its new run (`ADOPT_CHILDREN`), which the
  * statement's snapshot, older than the reset, cannot see to tell. The caller sends the statement
- * again (`sdk/test/reset-adoption.test.ts`). A comparison, which Postgres checks again on the row's
+ * again (`sdk/test/successor-races.test.ts`). A comparison, which Postgres checks again on the row's
  * latest version when the update waited for it; written as `not exists`, planned as an anti-join,
  * the row went through.
  */
@@ -42,6 +42,19 @@ export const isOpen = (alias: string) =>
  */
 export const hasOpenChild = (alias: string) =>
   `(select true from reel.workflows c where c.parent_run_id = ${alias}.run_id and ${isOpen('c')} limit 1) is not null`;
+
+/**
+ * A CTE `told_successor` that moves the inbox version of the parent `parentRunId` names (none if null),
+ * if open, when the statement starts a successor (continue-as-new, reset) of its child: a close of
+ * that parent that waited for its row is then refused (unread input) and sent again, in a snapshot
+ * that sees the successor to apply its parent-close policy to. Without it, such a close skipped the
+ * child, closed meanwhile, and its successor, which its snapshot could not see, ran on. The statement
+ * locks the parent first (`PARENT_FIRST`).
+ */
+export const tellParentOfSuccessor = (parentRunId: string) => `told_successor as (
+  update reel.workflows p set inbox_version = p.inbox_version + 1
+   where p.run_id = ${parentRunId} and ${isOpen('p')}
+)`;
 
 /**
  * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
@@ -79,7 +92,7 @@ export function parentClosePolicy(
          error = json_build_object('name', 'WorkflowTerminatedError', 'message', 'its parent closed'),
          fencing_token = c.fencing_token + 1, history_length = c.history_length + 1
     from doomed d
-   where c.run_id = d.run_id
+   where c.run_id = d.run_id and ${open} -- checked again on a row that closed while the update waited
   returning c.run_id, c.workflow_id, c.history_length - 1 as seq
 ), policy_terminated_events as (
   insert into reel.history (run_id, seq, type, data, at)

@@ -158,7 +158,11 @@ export class PostgresCommits {
     return out;
   }
 
-  async continueAsNew(req: ContinueRequest) {
+  /**
+   * Refused with its lease and inbox as it left them, a child's continue-as-new is sent again, once,
+   * as a close is (`refused`): its parent was reset while it waited.
+   */
+  async continueAsNew(req: ContinueRequest, again = true): Promise<'ok' | 'unread' | 'lost'> {
     const { rows } = await this.pool.query(q.CONTINUE_AS_NEW, [
       req.runId,
       req.fencingToken,
@@ -177,8 +181,9 @@ export class PostgresCommits {
       (req.carriedSignals ?? []).map((s) => json(s.payload)),
       req.trace ? json(req.trace) : null,
     ]);
-    if (Number(rows[0].started) > 0) return 'ok' as const;
+    if (Number(rows[0].started) > 0) return 'ok';
     const held = await this.held(req.runId, req.fencingToken);
-    return held && held.inboxVersion !== req.inboxVersion ? ('unread' as const) : ('lost' as const);
+    if (held?.inboxVersion !== req.inboxVersion) return held ? 'unread' : 'lost';
+    return again ? this.continueAsNew(req, false) : 'lost';
   }
 }

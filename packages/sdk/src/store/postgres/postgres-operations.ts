@@ -43,6 +43,7 @@ export class PostgresOperations {
 
   private async write(db: pg.PoolClient, req: ResetRequest): Promise<ResetOutcome> {
     const { workflowId, runId: old, newRunId, toEvent, now } = req;
+    await db.query(q.LOCK_PARENT, [old]);
     const locked = (await db.query(q.LOCK_RUN, [workflowId, old])).rows[0];
     if (!locked) return 'not_found';
     if (locked.history_length !== req.historyLength) return 'changed';
@@ -61,6 +62,7 @@ export class PostgresOperations {
     await db.query(q.INSERT_RESET_RUN, [old, newRunId, toEvent, now, clock, json(point)]);
     await db.query(q.HAND_ON_INBOX, [old, newRunId, toEvent, open]);
     await db.query(q.ADOPT_CHILDREN, [old, newRunId, toEvent, now]);
+    await db.query(q.TELL_PARENT_OF_RESET, [newRunId]);
     if (open) await db.query(q.LEAVE_RESET_RUN, [old, now, clock]);
     await db.query(q.WAKE_RESET_RUN, [newRunId]);
     return 'ok';

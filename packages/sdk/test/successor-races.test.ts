@@ -8,10 +8,12 @@ import { PostgresOperations } from '../src/store/postgres/postgres-operations.ts
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
 
 /**
- * A reset hands the old run's children to the new run (`ADOPT_CHILDREN`). A child that closes while
- * the reset holds the old parent's row waits for it; its statement's snapshot, taken before the reset
- * committed, cannot see the new run, so that statement cannot tell it: the close must not go through
- * as if its parent were still the old run, or the new run waits for that child for ever.
+ * A parent and its child, each succeeded (reset, continue-as-new) while the other closes. Each
+ * statement here waits for a lock the succession holds; its snapshot, taken before the succession
+ * committed, cannot see the successor. A reset hands the old run's children to the new run
+ * (`ADOPT_CHILDREN`): a child's close that waited for it must tell the new run, or that run waits
+ * for the child for ever. A parent's close under `terminate` that waited for its child's successor
+ * must end the successor, or it runs on.
  */
 
 const db = useTestDatabase();
@@ -48,7 +50,9 @@ async function untilWaiting(pid: number): Promise<void> {
 }
 
 /** A parent that scheduled and started one child (cmd 0), each claimed: the parent's history is 3 long. */
-async function parentAndChild(): Promise<{ parent: ClaimedRun; child: ClaimedRun }> {
+async function parentAndChild(
+  closePolicy: 'abandon' | 'terminate' = 'abandon',
+): Promise<{ parent: ClaimedRun; child: ClaimedRun }> {
   const type = `t_${randomUUID().slice(0, 8)}`;
   await store.registerTypes([type], new Date());
   const parentId = randomUUID();
@@ -73,7 +77,7 @@ async function parentAndChild(): Promise<{ parent: ClaimedRun; child: ClaimedRun
     workflowType: type,
     workflowId: `c-${childId}`,
     input: null,
-    parentClosePolicy: 'abandon',
+    parentClosePolicy: closePolicy,
     seq: 1,
     at,
   });
@@ -83,7 +87,7 @@ async function parentAndChild(): Promise<{ parent: ClaimedRun; child: ClaimedRun
     type,
     input: null,
     now: new Date(),
-    parent: { runId: parentId, cmd: 0, closePolicy: 'abandon', fencingToken: parent.fencingToken },
+    parent: { runId: parentId, cmd: 0, closePolicy, fencingToken: parent.fencingToken },
   });
   await commit({ type: 'child_started', cmd: 0, runId: childId, seq: 2, at });
   const [child] = (await store.claim('worker-2', [type], 1, new Date(), LEASE)) as [ClaimedRun];
@@ -147,3 +151,91 @@ it.each([
     await closing.pool.end();
   }
 });
+
+/** Closes `run` as its worker would: again, after reading its inbox, while new input refuses it. */
+async function closeAsWorker(commits: PostgresCommits, run: ClaimedRun, seq: number) {
+  for (;;) {
+    const outcome = await commits.commit({
+      runId: run.runId,
+      fencingToken: run.fencingToken,
+      now: new Date(),
+      events: [{ type: 'workflow_completed', result: 'done', seq, at: new Date().toISOString() }],
+      consumedInbox: [],
+      close: {
+        status: 'completed',
+        result: 'done',
+        inboxVersion: (await store.readInbox(run.runId)).version,
+      },
+    });
+    if (outcome !== 'unread') return outcome;
+  }
+}
+
+/** The status of each run of `workflowId`, by run id. */
+async function statuses(workflowId: string): Promise<Record<string, string>> {
+  const { rows } = await pool.query('select run_id, status from reel.workflows where workflow_id = $1', [
+    workflowId,
+  ]);
+  return Object.fromEntries(rows.map((r) => [r.run_id, r.status]));
+}
+
+/**
+ * The other way round: a parent's close under `terminate` that waited for its child's successor (a
+ * continue-as-new, a reset) must end that successor, which its snapshot, older than it, cannot see,
+ * and leave the child's own run as it closed.
+ */
+it.each(['continue-as-new', 'reset'] as const)(
+  "a parent's close under terminate that waited for its child's %s ends the successor",
+  async (succession) => {
+    const { parent, child } = await parentAndChild('terminate');
+    const successor = randomUUID();
+    const closing = await connection();
+    const succeeding = await connection();
+    // Holds the child's row: the succession waits there, holding what it locks first, and the
+    // parent's close, sent next, waits for it.
+    const holder = new pg.Client({ connectionString: db.connectionString });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from reel.workflows where run_id = $1 for update', [child.runId]);
+      const succeeded =
+        succession === 'reset'
+          ? new PostgresOperations(succeeding.pool, () => null).reset({
+              workflowId: child.workflowId,
+              runId: child.runId,
+              historyLength: 1,
+              toEvent: 0,
+              newRunId: successor,
+              seed: child.runId,
+              now: new Date(),
+            })
+          : new PostgresCommits(succeeding.pool, () => null).continueAsNew({
+              runId: child.runId,
+              fencingToken: child.fencingToken,
+              now: new Date(),
+              events: [{ type: 'workflow_continued_as_new', input: 2, seq: 1, at: new Date().toISOString() }],
+              consumedInbox: [],
+              inboxVersion: (await store.readInbox(child.runId)).version,
+              newRunId: successor,
+              input: 2,
+            });
+      succeeded.catch(() => {});
+      await untilWaiting(succeeding.pid);
+      const closed = closeAsWorker(new PostgresCommits(closing.pool, () => null), parent, 3);
+      closed.catch(() => {});
+      await untilWaiting(closing.pid);
+      await holder.query('commit');
+
+      expect(await succeeded).toBe('ok');
+      expect(await closed).toBe('ok');
+      expect(await statuses(child.workflowId)).toEqual({
+        [child.runId]: succession === 'reset' ? 'reset' : 'continued',
+        [successor]: 'terminated',
+      });
+    } finally {
+      await holder.end();
+      await closing.pool.end();
+      await succeeding.pool.end();
+    }
+  },
+);
