@@ -42,7 +42,10 @@ const FAN_OUTS: Record<string, { reaches: string[]; why: string }> = {
     reaches: ['reel.workflows'],
     why: "the parent-close policy: the closing run's children",
   },
-  TERMINATE: { reaches: ['reel.workflows'], why: "the parent-close policy: the closing run's children" },
+  TERMINATED_CHILDREN: {
+    reaches: ['reel.workflows'],
+    why: "the parent-close policy: the terminated run's children",
+  },
   LEAVE_RESET_RUN: { reaches: ['reel.workflows'], why: "the parent-close policy: the reset run's children" },
   ADOPT_CHILDREN: { reaches: ['reel.workflows'], why: "reset: the old run's children" },
   // Rows of one run found by their own id: a split by run would need the run id alongside.

@@ -164,13 +164,17 @@ export class PostgresRuns {
     return reqs.map((r) => byId.get(r.workflowId) as StartRow);
   }
 
-  /** `db`: the pool, or a client inside a transaction (a batch's mark commits with the termination). */
+  /**
+   * `db`: a client inside a transaction (a batch's mark commits with the termination), else one of its
+   * own: the run's termination and its children's policy are two statements (`TERMINATED_CHILDREN`).
+   */
   async terminate(
     workflowId: string,
     reason: string | undefined,
     now: Date,
-    db: pg.Pool | pg.ClientBase = this.pool,
+    db?: pg.ClientBase,
   ): Promise<boolean | undefined> {
+    if (!db) return inTransaction(this.pool, (client) => this.terminate(workflowId, reason, now, client));
     const error = { name: 'WorkflowTerminatedError', message: reason ?? '' };
     for (let attempt = 0; ; attempt++) {
       const { rows } = await db.query(q.TERMINATE, [
@@ -182,6 +186,7 @@ export class PostgresRuns {
       ]);
       const row = rows[0];
       const terminated = Number(row.terminated) > 0;
+      if (terminated) await db.query(q.TERMINATED_CHILDREN, [row.run_id, now, this.clock(now)]);
       // As in `PostgresInbox.enqueue`: a run that continued as new while the statement waited has a successor to end.
       if (!terminated && OPEN_STATUSES.includes(row.status) && attempt < 5) continue;
       return row.status === null ? undefined : terminated;

@@ -33,10 +33,14 @@ with existing as (
    order by parent_run_id = $10::uuid and parent_cmd = $11::int desc nulls last, run_seq desc limit 1
 ), known as (
   select exists (select 1 from reel.workflow_types where name = $3) as ok
+), parent_lock as (
+  -- shared with other starts, against the parent's close or termination: one that comes first (or
+  -- fences the parent out while this waits) leaves nothing held; one that waits for this statement
+  -- comes after its child
+  select 1 from reel.workflows
+   where run_id = $10::uuid and fencing_token = $16::bigint and lease_owner is not null for share
 ), parent_held as (
-  select $10::uuid is null or exists (select 1 from reel.workflows
-                                        where run_id = $10::uuid and fencing_token = $16::bigint
-                                          and lease_owner is not null) as ok
+  select $10::uuid is null or exists (select 1 from parent_lock) as ok
 ), ins as (
   insert into reel.workflows (run_id, workflow_id, type, status, input, ready_at, history_length, created_at, updated_at,
                               attributes, parent_run_id, parent_cmd, parent_close_policy, lease_owner, fencing_token,
@@ -111,16 +115,11 @@ select c.workflow_id, i.run_id as created, c.existing, c.existing_type, c.known,
 /**
  * Terminates the latest run of a workflow id if open: appends its last event and bumps the fencing
  * token in one statement, so the worker holding it can write nothing more. Its tasks go too, and
- * their workers are told to stop them, as `DELETE_TASKS` does. $5: the store's clock (null: the database's).
+ * their workers are told to stop them, as `DELETE_TASKS` does; its children's parent-close policy
+ * follows (`TERMINATED_CHILDREN`). $5: the store's clock (null: the database's).
  */
-const TERMINATE_POLICY = parentClosePolicy(
-  '(select run_id from done)',
-  '$3::timestamptz',
-  'coalesce($5::timestamptz, now())',
-);
-
 export const TERMINATE = `
-with recursive target as (
+with target as (
   select run_id, status, parent_run_id from reel.workflows where workflow_id = $1 order by run_seq desc limit 1
 ), ${PARENT_FIRST("(select parent_run_id from target where status in ('running', 'parked'))")}, done as (
   update reel.workflows w
@@ -143,11 +142,26 @@ with recursive target as (
 ), told_parent as (
   insert into reel.inbox (run_id, kind, payload, created_at)
   select run_id, 'child', json_build_object('cmd', parent_cmd, 'status', 'terminated', 'error', $2::json), $3 from parent
-), ${deleteTasks('tasks_gone', 'done')}${TERMINATE_POLICY.ctes}
-select (select status from target) as status,
+), ${deleteTasks('tasks_gone', 'done')}
+select (select status from target) as status, (select run_id from done) as run_id,
        (select count(reel.wake(run_id, type, lease_owner)) from parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(reel.notify_closed(workflow_id)) from done) as terminated${TERMINATE_POLICY.notify}`;
+       (select count(reel.notify_closed(workflow_id)) from done) as terminated`;
+
+/**
+ * The parent-close policy of run $1, which `TERMINATE` ended, in the same transaction: a statement of
+ * its own, whose snapshot sees a child whose start `TERMINATE` waited for (`START`'s `parent_lock`).
+ * $2: the engine's now; $3: the store's clock (null: the database's).
+ */
+const TERMINATE_POLICY = parentClosePolicy(
+  '(select run_id from terminated)',
+  '$2::timestamptz',
+  'coalesce($3::timestamptz, now())',
+);
+
+export const TERMINATED_CHILDREN = `
+with recursive terminated as (select $1::uuid as run_id)${TERMINATE_POLICY.ctes}
+select 1 as applied${TERMINATE_POLICY.notify}`;
 
 export const REGISTER_TYPES = `
 insert into reel.workflow_types (name, registered_at) select unnest($1::text[]), $2

@@ -8,9 +8,9 @@ import { PostgresOperations } from '../src/store/postgres/postgres-operations.ts
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
 
 /**
- * A parent and its child, each succeeded (reset, continue-as-new) while the other closes. Each
- * statement here waits for a lock the succession holds; its snapshot, taken before the succession
- * committed, cannot see the successor. A reset hands the old run's children to the new run
+ * A parent and its child, each started, succeeded (reset, continue-as-new) or closed while the other
+ * closes. Each statement here waits for a lock the other holds; its snapshot, taken before the other
+ * committed, cannot see the run that one made. A reset hands the old run's children to the new run
  * (`ADOPT_CHILDREN`): a child's close that waited for it must tell the new run, or that run waits
  * for the child for ever. A parent's close under `terminate` that waited for its child's successor
  * must end the successor, or it runs on.
@@ -239,3 +239,49 @@ it.each(['continue-as-new', 'reset'] as const)(
     }
   },
 );
+
+/**
+ * A parent's termination while its worker starts a child: the child is started before it (and then
+ * terminated by its policy) or not at all, never left running.
+ */
+it("a parent's termination while its child's start is under way ends the child", async () => {
+  const type = `t_${randomUUID().slice(0, 8)}`;
+  await store.registerTypes([type], new Date());
+  const parentId = randomUUID();
+  await store.start({ workflowId: `p-${parentId}`, runId: parentId, type, input: null, now: new Date() });
+  const [parent] = (await store.claim('worker-1', [type], 1, new Date(), LEASE)) as [ClaimedRun];
+  const childId = randomUUID();
+  const terminating = await connection();
+  const starting = new pg.Client({ connectionString: db.connectionString });
+  await starting.connect();
+  try {
+    await starting.query('begin');
+    const started = await new PostgresRuns(starting as unknown as pg.Pool, () => null).start(
+      {
+        workflowId: `c-${childId}`,
+        runId: childId,
+        type,
+        input: null,
+        now: new Date(),
+        parent: { runId: parentId, cmd: 0, closePolicy: 'terminate', fencingToken: parent.fencingToken },
+      },
+      starting,
+    );
+    expect(started.runId).toBe(childId);
+    const terminated = new PostgresRuns(terminating.pool, () => null).terminate(
+      parent.workflowId,
+      'stop',
+      new Date(),
+    );
+    terminated.catch(() => {});
+    // It waits for the start, or (as before the fix) goes on without seeing the child.
+    await Promise.race([terminated, untilWaiting(terminating.pid)]);
+    await starting.query('commit');
+
+    expect(await terminated).toBe(true);
+    expect(await statuses(`c-${childId}`)).toEqual({ [childId]: 'terminated' });
+  } finally {
+    await starting.end();
+    await terminating.pool.end();
+  }
+});
