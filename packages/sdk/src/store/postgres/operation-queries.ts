@@ -36,7 +36,6 @@ select (select status from target) as status,
        (select count(reel.wake(run_id, type, lease_owner)) from bumped) as delivered,
        (select count(pg_notify('reel_task', queue)) from tasks_due) as tasks`;
 
-/** The run to reset, locked: a worker's commit waits for the reset, then finds itself fenced out. */
 /** The parent of run $1, if any, locked before the run's row (`PARENT_FIRST`): the reset tells it. */
 export const LOCK_PARENT = `
 select 1 from reel.workflows p
@@ -46,6 +45,7 @@ select 1 from reel.workflows p
 export const TELL_PARENT_OF_RESET = `
 with ${tellParentOfSuccessor('(select c.parent_run_id from reel.workflows c where c.run_id = $1)')} select 1`;
 
+/** The run to reset, locked: a worker's commit waits for the reset, then finds itself fenced out. */
 export const LOCK_RUN = `
 select status, history_length from reel.workflows where run_id = $2 and workflow_id = $1 for update`;
 

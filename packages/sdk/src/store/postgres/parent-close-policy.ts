@@ -17,9 +17,9 @@ export const PARENT_FIRST = (parentRunId: string) => `parent_first as (
  * row, and refuses the row if its parent is no longer the run locked: a reset that held the parent's
  * row while the statement waited for it gave the child to its new run (`ADOPT_CHILDREN`), which the
  * statement's snapshot, older than the reset, cannot see to tell. The caller sends the statement
- * again (`sdk/test/parent-child-races.test.ts`). A comparison, which Postgres checks again on the row's
- * latest version when the update waited for it; written as `not exists`, planned as an anti-join,
- * the row went through.
+ * again (`sdk/test/parent-child-races.test.ts`). A comparison, which Postgres checks again on the
+ * row's latest version when the update waited for it; written as `not exists`, planned as an
+ * anti-join, the row went through.
  */
 export const parentLocked = (alias: string) =>
   `coalesce((select run_id from parent_first) = ${alias}.parent_run_id, true)`;
@@ -59,10 +59,11 @@ export const tellParentOfSuccessor = (parentRunId: string) => `told_successor as
 /**
  * The parent-close policy, written once and applied in the statement that closes a run (`CLOSE`,
  * `CONTINUE_AS_NEW`; in the transaction of a `TERMINATE`, `TERMINATED_CHILDREN`), so that no crash
- * can come between a parent's close and what it does to its children. `closed` names a CTE of the runs the statement closes (column `run_id`). Their
- * open children under `terminate` are terminated, and those children's own children under `terminate`
- * after them, to any depth (`doomed`, recursive); the open children under `requestCancel` of all of
- * these get a cancel request; `abandon` leaves a child alone. `now` stamps what is written; `clock` is
+ * can come between a parent's close and what it does to its children. `closed` names a CTE of the
+ * runs the statement closes (column `run_id`). Their open children under `terminate` are terminated,
+ * and those children's own children under `terminate` after them, to any depth (`doomed`,
+ * recursive); the open children under `requestCancel` of all of these get a cancel request;
+ * `abandon` leaves a child alone. `now` stamps what is written; `clock` is
  * the store's clock for "ready now". The select list adds the notifications.
  *
  * Most closing runs have no open child (`kids`, found by probes of `workflows_parent`): then nothing
