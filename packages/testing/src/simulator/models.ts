@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@reel/sdk';
-import type { AccountInput, TripInput } from './workflows.ts';
+import type { AccountInput, KidInput, TripInput } from './workflows.ts';
 
 /** How a plain model says a run ends. */
 export type Prediction =
@@ -88,9 +88,12 @@ function account(s: AccountInput, events: RecordedEvent[]): Prediction | undefin
   return undefined;
 }
 
-function kid(k: { key: string }, events: RecordedEvent[]): Prediction | undefined {
+function kid(k: KidInput, events: RecordedEvent[]): Prediction | undefined {
   return walk(events, {
-    0: { fired: () => undefined },
+    0: {
+      fired: () =>
+        k.hops ? { type: 'workflow_continued_as_new', input: { ...k, hops: k.hops - 1 } } : undefined,
+    },
     1: { completed: () => completed(`${k.key}:done`), failed: () => failed('REEL_ACTIVITY_FAILED') },
   });
 }

@@ -88,6 +88,13 @@ export async function notify(ctx: WorkflowContext, n: { ms: number }) {
   return { sent: ticket };
 }
 
+export interface KidInput {
+  ms: number;
+  key: string;
+  /** Continues as new after its sleep this many times (a child whose run changes under its parent). */
+  hops?: number;
+}
+
 export interface FamilyInput {
   policy: ParentClosePolicy;
   childMs: number;
@@ -102,7 +109,11 @@ export interface FamilyInput {
  */
 export async function family(ctx: WorkflowContext, f: FamilyInput) {
   const id = ctx.info.workflowId;
-  await ctx.startChild(kid, { ms: f.childMs * 3, key: `${id}/held` }, { parentClosePolicy: f.policy });
+  await ctx.startChild(
+    kid,
+    { ms: f.childMs * 3, key: `${id}/held`, hops: 1 },
+    { parentClosePolicy: f.policy },
+  );
   const r = await ctx.child(kid, { ms: f.childMs, key: `${id}/awaited` });
   try {
     await ctx.sleep(f.sleepMs);
@@ -115,9 +126,11 @@ export async function family(ctx: WorkflowContext, f: FamilyInput) {
   return { r };
 }
 
-export async function kid(ctx: WorkflowContext, k: { ms: number; key: string }) {
+/** Sleeps, continuing as new after each sleep `hops` times, then runs a step. */
+export async function kid(ctx: WorkflowContext, k: KidInput) {
   try {
     await ctx.sleep(k.ms);
+    if (k.hops) return ctx.continueAsNew({ ...k, hops: k.hops - 1 });
     return await ctx.activity(step, k.key, 0);
   } catch (err) {
     if (err instanceof CancelledError) await ctx.uncancellable(() => ctx.activity(cleanup, k.key));
