@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ClaimedRun, Client, PostgresStore, ReelError } from '../src/index.ts';
 
-// result() on a workflow id that continued as new, when the run it continued to cannot be seen yet.
+// result() on a workflow id that continued as new, when the run it continued to cannot be seen yet;
+// result() of a run whose close tells its outcome.
 const db = useTestDatabase();
 let pool: pg.Pool;
 
@@ -85,3 +86,33 @@ it('result() waits for such a successor and returns once it closes', async () =>
   expect(closed).toBe('ok');
   expect(await result).toBe('done');
 });
+
+it.each([
+  ['completed', { status: 'completed', result: { ok: 1 } }, { ok: 1 }],
+  ['failed', { status: 'failed', error: { name: 'Boom', message: 'no' } }, 'REEL_WORKFLOW_FAILED'],
+] as const)(
+  'result() of a run another process closes (%s) reads nothing: the close tells its outcome',
+  async (_, close, expected) => {
+    const type = `type_${randomUUID().slice(0, 8)}`;
+    await store.registerTypes([type], new Date());
+    // Subscribed, so that the start is watched and result() need not look whether it closed already.
+    await client.result('no-such-workflow').catch(() => {});
+    const before = store.describes;
+    const handle = await client.start(type, null, { id: `told-${randomUUID()}` });
+    const result = handle.result();
+    result.catch(() => {}); // settled below
+    const [lease] = await store.claim('w', [type], 1, new Date(), 30_000);
+    expect(lease?.runId).toBe(handle.runId);
+    const outcome = await store.commit({
+      ...(lease as ClaimedRun),
+      now: new Date(),
+      events: [],
+      consumedInbox: [],
+      close: { inboxVersion: 0, ...close },
+    });
+    expect(outcome).toBe('ok');
+    if (typeof expected === 'string') await expect(result).rejects.toMatchObject({ code: expected });
+    else expect(await result).toEqual(expected);
+    expect(store.describes - before).toBe(0);
+  },
+);

@@ -55,7 +55,7 @@ export class MemoryCommits {
         { status: req.close.status, result: req.close.result, error: req.close.error },
         req.now,
       );
-      this.tables.closed(run.workflowId);
+      this.tables.closed(run);
       this.runs.parentClosed(run.runId, req.now);
       return 'ok';
     }

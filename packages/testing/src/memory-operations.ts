@@ -130,7 +130,7 @@ export class MemoryOperations {
       old.fencingToken++;
       leaveSlot(this.tables, old, req.now);
       this.tasks.delete(old.runId);
-      this.tables.closed(old.workflowId);
+      this.tables.closed(old);
       this.runs.parentClosed(old.runId, req.now);
     }
     // admitted as a new start is, once the old run's close freed its slot

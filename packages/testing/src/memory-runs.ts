@@ -237,7 +237,7 @@ export class MemoryRuns {
     leaveSlot(this.tables, run, now);
     this.tasks.delete(run.runId);
     this.inbox.tellParent(run, { status: 'terminated', error: run.error }, now);
-    this.tables.closed(run.workflowId);
+    this.tables.closed(run);
     this.parentClosed(run.runId, now);
   }
 }

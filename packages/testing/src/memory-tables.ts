@@ -95,10 +95,16 @@ export class MemoryTables {
     else this.emit((l) => l.worker === leaseOwner && l.onInput?.(runId));
   }
 
-  /** A run of `workflowId` closed: `onClosed`, and `onTickClosed` if the id holds `@`. */
-  closed(workflowId: string): void {
+  /**
+   * `run` closed: `onClosed` with its outcome when it is small, as Postgres's notification carries it
+   * (0026_close_outcome.sql), and `onTickClosed` if its workflow id holds `@`.
+   */
+  closed(run: Run): void {
+    const { workflowId, runId, status, result, error } = run;
+    const outcome = copy({ result, error });
+    const small = JSON.stringify({ id: workflowId, run: runId, status, outcome }).length < 1000;
     this.emit((l) => {
-      l.onClosed?.(workflowId);
+      l.onClosed?.(workflowId, { runId, status, ...(small ? { outcome: copy(outcome) } : {}) });
       if (workflowId.includes('@')) l.onTickClosed?.(workflowId);
     });
   }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.ts';
+import type { ClosedNotice, Store } from '../store/store.ts';
 
 /** How often `result()`, `query()` and `update()` look again if a notification was missed. */
 export const POLL_MS = 2000;
@@ -15,7 +15,9 @@ export interface CloseWatch {
 }
 
 interface Watch {
-  closed: boolean;
+  /** A close heard: its notice if it was the run's (`started`), else true. */
+  closed: ClosedNotice | boolean;
+  runId?: string;
   until: number;
   off: () => void;
 }
@@ -26,7 +28,7 @@ interface Watch {
  * and an update completed or rejected wakes the `update()` calls waiting on its workflow id.
  */
 export class ClientNotifications {
-  private readonly closeWaiters = new Map<string, Set<() => void>>();
+  private readonly closeWaiters = new Map<string, Set<(notice?: ClosedNotice) => void>>();
   private readonly updateWaiters = new Map<string, Set<() => void>>();
   private readonly answerWaiters = new Map<string, () => void>();
   private listening: Promise<() => Promise<void>> | undefined;
@@ -39,7 +41,7 @@ export class ClientNotifications {
   /** Subscribes, once; resolves when the subscription is in place. */
   listen(): Promise<unknown> {
     this.listening ??= this.store.listen({
-      onClosed: (id) => this.wake(this.closeWaiters, id),
+      onClosed: (id, notice) => this.wake(this.closeWaiters, id, notice),
       onUpdate: (id) => this.wake(this.updateWaiters, id),
       onQueryAnswered: (id) => this.answerWaiters.get(id)?.(),
     });
@@ -63,10 +65,13 @@ export class ClientNotifications {
       this.endWatch(key, w);
     }
     const w: Watch = { closed: false, until: now + WATCH_MS, off: () => undefined };
-    w.off = this.onClosed(workflowId, () => (w.closed = true));
+    w.off = this.onClosed(workflowId, (notice) => {
+      if (w.closed === false) w.closed = notice && notice.runId === w.runId ? notice : true;
+    });
     this.watches.set(w, w);
     return {
       started: (runId) => {
+        w.runId = runId;
         // Unless it lapsed while the start was on its way: no longer listening, it can tell nothing.
         if (this.watches.delete(w)) this.watches.set(runId, w);
       },
@@ -74,15 +79,18 @@ export class ClientNotifications {
     };
   }
 
-  /** Whether a close came since before run `runId` was started, if that was watched and still is; ends the watch. */
-  watched(runId: string): boolean | undefined {
+  /**
+   * Whether a close came since before run `runId` was started, if that was watched and still is: false,
+   * none; the run's close notice, if the first one heard was; else true. Ends the watch.
+   */
+  watched(runId: string): ClosedNotice | boolean | undefined {
     const w = this.watches.get(runId);
     if (w) this.endWatch(runId, w);
     return w?.closed;
   }
 
-  /** Calls `wake` when a run of `workflowId` closes, until the returned function is called. */
-  onClosed(workflowId: string, wake: () => void): () => void {
+  /** Calls `wake` when a run of `workflowId` closes (with its notice, if told), until the returned function is called. */
+  onClosed(workflowId: string, wake: (notice?: ClosedNotice) => void): () => void {
     return this.subscribe(this.closeWaiters, workflowId, wake);
   }
 
@@ -106,7 +114,7 @@ export class ClientNotifications {
     await unlisten?.();
   }
 
-  private subscribe(lists: Map<string, Set<() => void>>, workflowId: string, wake: () => void): () => void {
+  private subscribe<W>(lists: Map<string, Set<W>>, workflowId: string, wake: W): () => void {
     const waiters = lists.get(workflowId) ?? new Set();
     lists.set(workflowId, waiters.add(wake));
     return () => {
@@ -120,7 +128,11 @@ export class ClientNotifications {
     this.watches.delete(key);
   }
 
-  private wake(lists: Map<string, Set<() => void>>, workflowId: string): void {
-    for (const wake of lists.get(workflowId) ?? []) wake();
+  private wake(
+    lists: Map<string, Set<(notice?: ClosedNotice) => void>>,
+    workflowId: string,
+    notice?: ClosedNotice,
+  ): void {
+    for (const wake of lists.get(workflowId) ?? []) wake(notice);
   }
 }

@@ -6,7 +6,7 @@ import {
   WorkflowFailedError,
   WorkflowTerminatedError,
 } from '../errors.ts';
-import { OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
+import { type ClosedNotice, OPEN_STATUSES, type Store, type WorkflowDescription } from '../store/store.ts';
 import type { LocalWorker } from './client.ts';
 import { type ClientNotifications, POLL_MS } from './notifications.ts';
 
@@ -44,14 +44,24 @@ export class ResultWaiter {
     }
     // Subscribed before the first look: a close between the look and the wait still wakes it.
     await this.notifications.listen();
+    /** The close notice of run `runId` heard since the last look, with its outcome. */
+    let told: ClosedNotice | undefined;
     for (let first = true; ; first = false) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
-      const stopWaiting = this.notifications.onClosed(workflowId, wake);
+      const stopWaiting = this.notifications.onClosed(workflowId, (notice) => {
+        if (notice && notice.runId === runId) told = notice;
+        wake();
+      });
       try {
+        const seen = first && runId !== undefined ? this.notifications.watched(runId) : undefined;
+        if (typeof seen === 'object') told = seen;
+        // The run's close told with its outcome: nothing to read.
+        if (told?.outcome && FINAL.includes(told.status))
+          return closedResult({ workflowId, status: told.status, ...told.outcome }) as R;
         // No close heard since before the run was started (the waiter above hears any from now on): it
         // is open, or its notification was lost while the subscription was down, which the poll covers.
-        const unclosed = first && runId !== undefined && this.notifications.watched(runId) === false;
+        const unclosed = seen === false;
         // A run that continued as new (or was reset) names its successor: follow it by run id. A successor not
         // visible yet is waited for like an open run (a notification or the next poll), never spun on.
         const run = unclosed
@@ -87,6 +97,9 @@ export class ResultWaiter {
 
 /** Closed statuses whose run handed its work to another. */
 const HANDED_OVER = ['continued', 'reset'];
+
+/** Closed statuses that end the workflow: a close told with one of them and its outcome is the result. */
+const FINAL = ['completed', 'failed', 'cancelled', 'terminated'];
 
 /** The run a `continued` run (its result is `{ continuedAs }`) or a `reset` one handed over to. */
 function successorOf(run: WorkflowDescription): string | undefined {

@@ -29,7 +29,14 @@ import type {
   ResetOutcome,
   ResetRequest,
 } from './commits.ts';
-import type { ListFilter, ListPage, StartRequest, StartResult, WorkflowDescription } from './runs.ts';
+import type {
+  ListFilter,
+  ListPage,
+  StartRequest,
+  StartResult,
+  WorkflowDescription,
+  WorkflowStatus,
+} from './runs.ts';
 import type { ClaimedTask, EnqueueOptions, NewTask, TaskClaim, TaskOutcome, TaskWait } from './tasks.ts';
 import type { NewUpdate, SendUpdateOutcome, UpdateState } from './updates.ts';
 
@@ -37,6 +44,14 @@ export * from './commits.ts';
 export * from './list-cursor.ts';
 export * from './runs.ts';
 export * from './updates.ts';
+
+/** Which run closed and how, as a close's notification tells it (`StoreListener.onClosed`). */
+export interface ClosedNotice {
+  runId: string;
+  status: WorkflowStatus;
+  /** Its result or error (each left out where it has none), when small enough to carry. */
+  outcome?: { result?: Json; error?: ErrorInfo };
+}
 
 /** Notifications a store delivers to workers and clients. */
 export interface StoreListener {
@@ -60,8 +75,8 @@ export interface StoreListener {
    * `worker`, and only for its runs.
    */
   onInput?(runId: string): void;
-  /** A run closed. */
-  onClosed?(workflowId: string): void;
+  /** A run of `workflowId` closed; `notice` says which and how, unless a worker of an earlier version closed it. */
+  onClosed?(workflowId: string, notice?: ClosedNotice): void;
   /** A run a schedule started (`<schedule id>@<fire time>`), or another whose id holds `@`, closed. */
   onTickClosed?(workflowId: string): void;
   /** A query was posted for a run. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '@reel/sdk';
+import type { ClosedNotice, Json, Store } from '@reel/sdk';
 import { describe, expect, vi } from 'vitest';
 import { at, type Harness } from './harness.ts';
 
@@ -151,6 +151,43 @@ export function notificationBehaviour(h: Harness): void {
         ]),
       );
       await listener.unlisten();
+    });
+
+    it("a close's notice names the run and carries a small outcome; a large one is left to a read", async () => {
+      const notices = new Map<string, ClosedNotice | undefined>();
+      const unlisten = await h.store.listen({ onClosed: (id, notice) => notices.set(id, notice) });
+      const type = await h.type();
+      const close = async (result: Json | undefined) => {
+        const { workflowId, runId } = await h.start(type);
+        const lease = await h.claimOne(type);
+        await h.store.commit({
+          ...lease,
+          now: at(1),
+          events: [],
+          consumedInbox: [],
+          close: { inboxVersion: 0, status: 'completed', ...(result === undefined ? {} : { result }) },
+        });
+        return { workflowId, runId };
+      };
+      const small = await close({ ok: 1, b: [null] });
+      const none = await close(undefined);
+      const large = await close('x'.repeat(2000));
+      const ended = await h.start(type);
+      await h.store.terminate(ended.workflowId, 'stop', at(2));
+      await eventually(() => expect(notices.has(ended.workflowId)).toBe(true));
+      expect(notices.get(small.workflowId)).toEqual({
+        runId: small.runId,
+        status: 'completed',
+        outcome: { result: { ok: 1, b: [null] } },
+      });
+      expect(notices.get(none.workflowId)).toEqual({ runId: none.runId, status: 'completed', outcome: {} });
+      expect(notices.get(large.workflowId)).toEqual({ runId: large.runId, status: 'completed' });
+      expect(notices.get(ended.workflowId)).toEqual({
+        runId: ended.runId,
+        status: 'terminated',
+        outcome: { error: { name: 'WorkflowTerminatedError', message: 'stop' } },
+      });
+      await unlisten();
     });
 
     it('after unlisten a listener hears nothing more; other listeners still do', async () => {

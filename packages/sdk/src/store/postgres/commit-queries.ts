@@ -64,7 +64,8 @@ with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c whe
 select (select released from fence) as released,
        (select count(reel.wake(run_id, type, lease_owner)) from parent) as parent_told,
        (select count(*) from fence) as fenced,
-       (select count(reel.notify_closed(workflow_id)) from fence where $7 is not null) as notified,
+       (select count(reel.notify_closed(workflow_id, run_id, $7::text, $8::json, $9::json)) from fence
+         where $7 is not null) as notified,
        -- wakes the callers waiting on the run's updates (client.update)
        (select count(pg_notify('reel_update', workflow_id)) from fence
          where 'update_completed' = any($4::text[])) as updates_notified${policy.notify}`;
@@ -124,7 +125,7 @@ with req as (
      and w.history_length = coalesce(r.first_seq, w.history_length) -- events continue the history exactly
      and (r.status is null or (w.parent_run_id is null and w.inbox_version = r.inbox_version
                                 and not ${hasOpenChild('w')}))
-  returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status
+  returning w.run_id, w.workflow_id, w.lease_owner is null as released, r.status, r.result, r.error
 ), appended as (
   insert into reel.history (run_id, seq, type, data, at)
   select e.run_id, e.seq, e.type, e.data, e.at
@@ -133,7 +134,8 @@ with req as (
 ), consumed as (
   delete from reel.inbox where id = any($18::bigint[]) and run_id in (select run_id from fence)
 ), notified as (
-  select count(reel.notify_closed(workflow_id)) as n from fence where status is not null
+  select count(reel.notify_closed(workflow_id, run_id, status, result, error)) as n from fence
+   where status is not null
 ), updates_notified as (
   select count(pg_notify('reel_update', f.workflow_id)) as n from fence f
    where exists (select 1 from unnest($13::uuid[], $15::text[]) as e(run_id, type)

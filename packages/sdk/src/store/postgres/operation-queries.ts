@@ -129,7 +129,7 @@ with closed as (
   insert into reel.history (run_id, seq, type, data, at) select run_id, seq, 'workflow_reset', $4::json, $3 from closed
 ), ${deleteTasks('tasks_gone', '(select $1::uuid as run_id)')}
 select (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(reel.notify_closed(workflow_id)) from closed) as closed`;
+       (select count(reel.notify_closed(workflow_id, run_id, 'reset', null, null)) from closed) as closed`;
 
 /**
  * Last, once the new run has what it takes over: the old run's inbox goes, and its children the new

@@ -94,7 +94,7 @@ export function parentClosePolicy(
          fencing_token = c.fencing_token + 1, history_length = c.history_length + 1
     from doomed d
    where c.run_id = d.run_id and ${open} -- checked again on a row that closed while the update waited
-  returning c.run_id, c.workflow_id, c.history_length - 1 as seq
+  returning c.run_id, c.workflow_id, c.history_length - 1 as seq, c.error
 ), policy_terminated_events as (
   insert into reel.history (run_id, seq, type, data, at)
   select run_id, seq, 'workflow_terminated', json_build_object('reason', 'its parent closed'), ${now}
@@ -115,7 +115,8 @@ export function parentClosePolicy(
   select run_id, 'cancel', to_json('its parent closed'::text), ${now} from policy_cancelled
 )`,
     notify: `,
-       (select count(reel.notify_closed(workflow_id)) from policy_terminated) as children_terminated,
+       (select count(reel.notify_closed(workflow_id, run_id, 'terminated', null, error))
+          from policy_terminated) as children_terminated,
        (select count(pg_notify('reel_task_cancelled', id::text)) from policy_tasks) as children_tasks,
        (select count(reel.wake(run_id, type, lease_owner)) from policy_cancelled) as children_cancelled`,
   };

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorFields, type Logger } from '../../logger.ts';
-import type { StoreListener } from '../store.ts';
+import type { ClosedNotice, StoreListener } from '../store.ts';
 import { type HeldClient, holdClient } from './held-client.ts';
 import { isConnectionError, reconnectDelay } from './reconnect.ts';
 
 /** The notification channel behind each `StoreListener` handler. */
 const CHANNELS = {
   onWake: 'reel_wake',
-  onClosed: 'reel_closed',
+  // `reel_closed`: the workflow id alone, from workers of the previous version (0026_close_outcome.sql)
+  onClosed: ['reel_outcome', 'reel_closed'],
   onTickClosed: 'reel_tick_closed',
   onQuery: 'reel_query',
   onQueryAnswered: 'reel_query_answered',
@@ -26,6 +27,12 @@ function wakeOf(payload: string): [string, string[] | undefined, number] {
   const [runId = '', ...to] = payload.split(' ');
   const runs = to[0]?.startsWith('#') ? Number(to.shift()?.slice(1)) : 1;
   return [runId, to.length > 0 ? to : undefined, runs];
+}
+
+/** `reel_outcome`'s payload (0026_close_outcome.sql): the workflow id, and which run closed and how. */
+function closedOf(payload: string): [string, ClosedNotice] {
+  const { id, run, status, outcome } = JSON.parse(payload);
+  return [id, { runId: run, status, ...(outcome ? { outcome } : {}) }];
 }
 
 /** The channel of a worker's own wakes, as `reel.wake_channel` (0024_wake_channels.sql) names it. */
@@ -83,7 +90,7 @@ export class PostgresListener {
     // Only the channels someone handles: every NOTIFY costs each backend listening on its channel.
     const channels = (Object.keys(CHANNELS) as (keyof typeof CHANNELS)[])
       .filter((h) => listener[h])
-      .map((h): string => CHANNELS[h]);
+      .flatMap((h): string | readonly string[] => CHANNELS[h]);
     if (own) channels.push(own);
     const fresh = channels.filter((c) => !this.channels.has(c));
     const listening = this.listenOn(fresh);
@@ -127,7 +134,8 @@ export class PostgresListener {
           const [runId, to, runs] = wakeOf(payload);
           if (n.channel === own && !to) l.onInput?.(runId);
           else l.onWake?.(runId, to, runs);
-        } else if (n.channel === 'reel_closed') l.onClosed?.(payload);
+        } else if (n.channel === 'reel_outcome') l.onClosed?.(...closedOf(payload));
+        else if (n.channel === 'reel_closed') l.onClosed?.(payload);
         else if (n.channel === 'reel_tick_closed') l.onTickClosed?.(payload);
         else if (n.channel === 'reel_query') l.onQuery?.(payload.slice(0, 36), payload.slice(37));
         else if (n.channel === 'reel_query_answered') l.onQueryAnswered?.(payload);

@@ -146,7 +146,7 @@ with target as (
 select (select status from target) as status, (select run_id from done) as run_id,
        (select count(reel.wake(run_id, type, lease_owner)) from parent) as parent_told,
        (select count(pg_notify('reel_task_cancelled', id::text)) from tasks_gone) as tasks_cancelled,
-       (select count(reel.notify_closed(workflow_id)) from done) as terminated`;
+       (select count(reel.notify_closed(workflow_id, run_id, 'terminated', null, $2::json)) from done) as terminated`;
 
 /**
  * The parent-close policy of run $1, which `TERMINATE` ended, in the same transaction: a statement of
