@@ -13,6 +13,7 @@ import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
 import { PostgresLeases } from '../src/store/postgres/postgres-leases.ts';
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
 import { PostgresTasks } from '../src/store/postgres/postgres-tasks.ts';
+import { connection as oneConnection, untilWaiting as waitingForLock } from './lock-waits.ts';
 
 /**
  * A worker's statements that update several of its runs' rows (the lease renewal, a group commit)
@@ -46,22 +47,10 @@ afterAll(async () => {
 });
 
 /** A pool of one connection, and that connection's backend pid. */
-async function connection(): Promise<{ pool: pg.Pool; pid: number }> {
-  const one = new pg.Pool({ connectionString: db.connectionString, max: 1 });
-  const { rows } = await one.query('select pg_backend_pid() as pid');
-  return { pool: one, pid: rows[0].pid };
-}
+const connection = () => oneConnection(db.connectionString);
 
 /** Resolves once backend `pid` waits for a lock. */
-async function untilWaiting(pid: number): Promise<void> {
-  const waiting = async () =>
-    (
-      await pool.query("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [
-        pid,
-      ])
-    ).rows[0]?.waiting;
-  await expect.poll(waiting, { timeout: 10_000 }).toBe(true);
-}
+const untilWaiting = (pid: number) => waitingForLock(pool, pid);
 
 /** How each settled: 'ok', or the Postgres error code it failed with (40P01: a deadlock). */
 const outcomes = (settled: PromiseSettledResult<unknown>[]) =>

@@ -6,6 +6,7 @@ import { type ClaimedRun, migrate, PostgresStore, type RecordedEvent } from '../
 import { PostgresCommits } from '../src/store/postgres/postgres-commits.ts';
 import { PostgresOperations } from '../src/store/postgres/postgres-operations.ts';
 import { PostgresRuns } from '../src/store/postgres/postgres-runs.ts';
+import { connection as oneConnection, untilWaiting as waitingForLock } from './lock-waits.ts';
 
 /**
  * A parent and its child, each started, succeeded (reset, continue-as-new) or closed while the other
@@ -32,22 +33,10 @@ afterAll(async () => {
 });
 
 /** A pool of one connection, and that connection's backend pid. */
-async function connection(): Promise<{ pool: pg.Pool; pid: number }> {
-  const one = new pg.Pool({ connectionString: db.connectionString, max: 1 });
-  const { rows } = await one.query('select pg_backend_pid() as pid');
-  return { pool: one, pid: rows[0].pid };
-}
+const connection = () => oneConnection(db.connectionString);
 
 /** Resolves once backend `pid` waits for a lock. */
-async function untilWaiting(pid: number): Promise<void> {
-  const waiting = async () =>
-    (
-      await pool.query("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1", [
-        pid,
-      ])
-    ).rows[0]?.waiting;
-  await expect.poll(waiting, { timeout: 10_000 }).toBe(true);
-}
+const untilWaiting = (pid: number) => waitingForLock(pool, pid);
 
 /** A parent that scheduled and started one child (cmd 0), each claimed: the parent's history is 3 long. */
 async function parentAndChild(
