@@ -1,8 +1,9 @@
 /**
  * The live workload of `at-size.ts`: workflows driven through the store's calls as a worker makes
  * them for a run another process started (`START`, `CLAIM`, which brings a history this short, then
- * `COMMIT`s), each call timed. A run calls four activities, so its history has 10 events, as the filled runs do: the
- * first commit records the first result with the second activity's scheduling, the last one closes.
+ * `COMMIT`s), each call timed. A run calls four activities, so its history has 10 events, as the
+ * filled runs do: the first commit records the first result with the second activity's scheduling,
+ * the last one closes.
  */
 import { randomUUID } from 'node:crypto';
 import type { PostgresStore, RecordedEvent } from '../../../packages/sdk/src/index.ts';

@@ -101,7 +101,7 @@ export class MemoryTables {
    */
   closed(run: Run): void {
     const { workflowId, runId, status, result, error } = run;
-    const outcome = copy({ result, error });
+    const outcome = { result, error };
     const small = JSON.stringify({ id: workflowId, run: runId, status, outcome }).length < 1000;
     this.emit((l) => {
       l.onClosed?.(workflowId, { runId, status, ...(small ? { outcome: copy(outcome) } : {}) });

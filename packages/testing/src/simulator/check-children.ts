@@ -6,8 +6,9 @@ import { parentOf, type RunState, type StoreSnapshot } from './snapshot.ts';
  * Invariant 3: each `child_scheduled` in a parent's history has exactly one run (none only when the
  * child could not start, or the parent was cancelled or terminated before it started), and a run
  * hears only about its own children: each child outcome it records is for a child it scheduled,
- * once. A child under `terminate` ends with its parent (`checkPolicy`). (That a continue-as-new successor inherits no child or activity outcome from its
- * predecessor's inbox is checked at the store, as the run continues: `StoreChecks`.)
+ * once. A child under `terminate` ends with its parent (`checkPolicy`). (That a continue-as-new
+ * successor inherits no child or activity outcome from its predecessor's inbox is checked at the
+ * store, as the run continues: `StoreChecks`.)
  */
 export function checkChildren(snapshot: StoreSnapshot): Violation[] {
   const violations: Violation[] = [];
