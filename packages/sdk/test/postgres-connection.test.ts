@@ -182,3 +182,29 @@ it('tells connection errors, which may pass, from the rest', () => {
   ])
     expect(isConnectionError(e), String(e)).toBe(false);
 });
+
+it('listens for listeners that come at once one command at a time on its connection', async () => {
+  // pg queues a command sent while another waits on the same client, and warns that version 9 will not.
+  const queued: string[] = [];
+  const onWarning = (w: Error) => w.message.includes('already executing a query') && queued.push(w.message);
+  process.on('warning', onWarning);
+  const store = new PostgresStore({ connectionString: db.connectionString });
+  try {
+    const heard: string[] = [];
+    await Promise.all([
+      store.listen({ onClosed: (id) => heard.push(`closed ${id}`) }),
+      store.listen({ onQueryAnswered: (id) => heard.push(`answered ${id}`) }),
+      store.listen({ onTask: (id) => heard.push(`task ${id}`) }),
+      store.listen({ onUpdate: (id) => heard.push(`update ${id}`) }),
+    ]);
+    await admin.query(
+      `select pg_notify('reel_closed', 'c'), pg_notify('reel_query_answered', 'q'),
+              pg_notify('reel_task', 't'), pg_notify('reel_update', 'u')`,
+    );
+    await expect.poll(() => heard.toSorted()).toEqual(['answered q', 'closed c', 'task t', 'update u']);
+    expect(queued).toEqual([]);
+  } finally {
+    process.off('warning', onWarning);
+    await store.close();
+  }
+});

@@ -60,6 +60,8 @@ export class PostgresListener {
   private reconnecting = false;
   /** The channels the LISTEN connection listens on (again after a reconnect). */
   private readonly channels = new Map<string, Promise<unknown>>();
+  /** The last LISTEN sent, settled once it is answered. */
+  private lastListen: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** `Date.now()` when the LISTEN connection dropped, until it is back. */
   private lostAt: number | undefined;
@@ -152,14 +154,22 @@ export class PostgresListener {
     return this.listenClient === held;
   }
 
-  /** LISTEN on the connection, if up; if it drops, the reconnect listens on the channels instead. */
-  private async listenOn(channels: string[]): Promise<void> {
-    if (channels.length === 0 || !this.listenClient) return;
-    try {
-      await this.listenClient.client.query(channels.map((c) => `listen ${c}`).join('; '));
-    } catch (err) {
-      if (!isConnectionError(err)) throw err;
-    }
+  /**
+   * LISTEN on the connection, if up, after the LISTENs sent before (a client runs one command at a
+   * time); if it drops, the reconnect listens on the channels instead.
+   */
+  private listenOn(channels: string[]): Promise<void> {
+    const send = async () => {
+      if (channels.length === 0 || !this.listenClient) return;
+      try {
+        await this.listenClient.client.query(channels.map((c) => `listen ${c}`).join('; '));
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+      }
+    };
+    const sent = this.lastListen.then(send);
+    this.lastListen = sent.catch(() => undefined);
+    return sent;
   }
 
   private listenerLost(held: HeldClient, err: Error): void {
