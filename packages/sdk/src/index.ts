@@ -87,6 +87,7 @@ export {
   CLOSING_EVENTS,
   type EventType,
   type HistoryEvent,
+  ISSUING_EVENTS,
   type RecordedEvent,
   type RunTrace,
   type TraceCarrier,

@@ -7,6 +7,7 @@ import {
   type Client,
   describeCommand,
   ErrorCodes,
+  ISSUING_EVENTS,
   NonDeterminismError,
   type RecordedEvent,
   ReelError,
@@ -61,10 +62,7 @@ export async function replayHistory(
   } catch (err) {
     if (err instanceof NonDeterminismError) {
       const at = history.events.findIndex(
-        (e) =>
-          'cmd' in e &&
-          e.cmd === err.seq &&
-          ['activity_scheduled', 'timer_started', 'child_scheduled', 'side_effect'].includes(e.type),
+        (e) => ISSUING_EVENTS.has(e.type) && 'cmd' in e && e.cmd === err.seq,
       );
       throw new ReplayMismatchError(
         `Replay of ${where} diverged at command ${err.seq}:\n` +

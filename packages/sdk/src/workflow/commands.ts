@@ -167,7 +167,7 @@ export class Commands {
     return this.issued[this.issued.length - 1] as Command;
   }
 
-  /** Takes note of an event as it enters the log, before it is delivered. */
+  /** Takes note of an event as it enters the log, before it is delivered: `ISSUING_EVENTS` by command. */
   index(e: RecordedEvent): void {
     switch (e.type) {
       case 'activity_scheduled':

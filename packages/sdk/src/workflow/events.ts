@@ -96,6 +96,14 @@ export type RecordedEvent = HistoryEvent & { seq: number; at: string };
 
 export type EventType = HistoryEvent['type'];
 
+/** Events that record a command as issued, under its number (`cmd`); a replay checks the code against them. */
+export const ISSUING_EVENTS = new Set<EventType>([
+  'activity_scheduled',
+  'timer_started',
+  'child_scheduled',
+  'side_effect',
+]);
+
 /** Events that end a run. */
 export const CLOSING_EVENTS = new Set<EventType>([
   'workflow_completed',
