@@ -16,7 +16,7 @@ import {
 import type { WorkerMetrics } from './metrics.ts';
 
 /** Where the worker keeps its state (Postgres, or a `Store` such as the test environment's) and what it serves. */
-export type WorkerOptions = (PostgresOptions | { store: Store }) & {
+export type WorkerOptions = ((PostgresOptions & { store?: undefined }) | { store: Store }) & {
   /**
    * Workflow functions, each under its own function name: `{ orderWorkflow }`. May be left out when
    * `taskQueues` is given: the worker then only runs activities from those queues.
@@ -87,7 +87,7 @@ export function hasLimitedActivity(activities: Record<string, ActivityFn>): bool
 export function validateOptions(options: WorkerOptions): void {
   const bad = (message: string) => new ReelError(ErrorCodes.INVALID_ARGUMENT, message);
   if (!options || typeof options !== 'object') throw bad('Worker.create expects an options object.');
-  if (!('store' in options) && !options.pool && typeof options.connectionString !== 'string') {
+  if (options.store === undefined && !options.pool && typeof options.connectionString !== 'string') {
     throw bad('Worker.create needs a connectionString or a pg pool.');
   }
   const workflows = Object.entries(options.workflows ?? {});

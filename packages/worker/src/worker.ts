@@ -119,14 +119,12 @@ export class Worker implements LocalWorker {
   /** Validates the options, applies migrations and registers the workflow types. */
   static async create(options: WorkerOptions): Promise<Worker> {
     validateOptions(options);
-    const ownsStore = !('store' in options);
+    const ownsStore = options.store === undefined;
     const identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const logger = (options.logger ?? defaultLogger()).child({ worker: identity });
     const onCommitBatch = (runs: number) => options.metrics?.commitBatch?.(runs);
     const onStartBatch = (starts: number) => options.metrics?.startBatch?.(starts);
-    const store = ownsStore
-      ? new PostgresStore({ ...options, logger, onCommitBatch, onStartBatch })
-      : options.store;
+    const store = options.store ?? new PostgresStore({ ...options, logger, onCommitBatch, onStartBatch });
     const worker = new Worker(store, ownsStore, options, identity, logger);
     try {
       await untilReachable(

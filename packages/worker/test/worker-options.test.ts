@@ -1,6 +1,10 @@
-import { defineActivity, ErrorCodes } from '@reel/sdk';
+import { Client, defineActivity, ErrorCodes, type WorkflowContext } from '@reel/sdk';
+import { useTestDatabase } from '@reel/testing/vitest';
 import { expect, it } from 'vitest';
+import { Worker } from '../src/index.ts';
 import { validateOptions } from '../src/worker-options.ts';
+
+const db = useTestDatabase();
 
 async function noop() {}
 
@@ -42,4 +46,22 @@ it('takes a worker with no workflow that runs activities with a limit, and refus
       message: expect.stringMatching(/at least one workflow/),
     }),
   );
+});
+
+it('takes `store: undefined` as no store: a client and a worker then make their own', async () => {
+  async function echo(_ctx: WorkflowContext, input: string) {
+    return input;
+  }
+  const options = { connectionString: db.connectionString, store: undefined };
+  const worker = await Worker.create({ ...options, workflows: { echo } });
+  const running = worker.run();
+  const client = new Client(options);
+  try {
+    const handle = await client.start(echo, 'hi');
+    expect(await handle.result()).toBe('hi');
+  } finally {
+    await client.close();
+    await worker.shutdown();
+    await running;
+  }
 });

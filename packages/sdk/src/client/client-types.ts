@@ -22,7 +22,7 @@ import type { ClosedRun } from './result-waiter.ts';
  * `worker`: a `Worker` of this process on the same database, which then runs the workflows this
  * client starts at once when it serves their type and has room (see `LocalWorker`).
  */
-export type ClientOptions = (PostgresOptions | { store: Store }) & {
+export type ClientOptions = ((PostgresOptions & { store?: undefined }) | { store: Store }) & {
   clock?: () => Date;
   worker?: LocalWorker;
   /** Counts the runs this client creates and terminates; `prometheusMetrics()` implements it. */

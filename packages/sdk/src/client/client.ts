@@ -74,11 +74,10 @@ export class Client {
 
   constructor(options: ClientOptions) {
     this.metrics = options.metrics ?? {};
-    this.ownsStore = !('store' in options);
+    this.ownsStore = options.store === undefined;
     this.store =
-      'store' in options
-        ? options.store
-        : new PostgresStore({ ...options, onStartBatch: (starts) => this.metrics.startBatch?.(starts) });
+      options.store ??
+      new PostgresStore({ ...options, onStartBatch: (starts) => this.metrics.startBatch?.(starts) });
     this.clock = options.clock ?? wallClock;
     this.worker = options.worker;
     this.schedules = new ScheduleClient(
