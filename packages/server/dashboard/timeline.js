@@ -1,5 +1,5 @@
-// The timeline picture: one row per activity, timer, child workflow and update of a run, as bars on a
-// time axis drawn from its history; what the run waits on now is highlighted.
+// The timeline picture: one row per activity, timer, child workflow, side effect and update of a run,
+// as bars on a time axis drawn from its history; what the run waits on now is highlighted.
 import { html } from './api.js';
 
 const ms = (iso) => new Date(iso).getTime();
@@ -66,6 +66,17 @@ export function timelineRows(events, now) {
       case 'child_failed':
         close(row(`c${e.cmd}`, 'child'), at, 'failed');
         break;
+      case 'side_effect': {
+        // Recorded when its function returned or threw: a moment, not a span.
+        const outcome = e.error ? { outcome: 'failed', error: e.error } : { outcome: 'completed' };
+        row(`s${e.cmd}`, 'side-effect', `side effect #${e.cmd}`, at).segments.push({
+          kind: 'side-effect',
+          start: at,
+          end: at,
+          ...outcome,
+        });
+        break;
+      }
       case 'update_accepted':
         row(`u${e.updateId}`, 'update', `update ${e.name}`, at).segments.push({ kind: 'update', start: at });
         break;

@@ -81,6 +81,28 @@ describe("the dashboard's timeline", () => {
     expect(rows[0].segments[0]).toMatchObject({ start: t(10), end: t(30), outcome: 'completed' });
   });
 
+  it('marks each side effect at its moment, red when its function threw', () => {
+    const error = { name: 'Error', message: 'no config' };
+    const { rows } = timelineRows(
+      [
+        { seq: 0, at: at(0), type: 'workflow_started', workflowType: 'w', input: null },
+        { seq: 1, at: at(10), type: 'side_effect', cmd: 0, result: 'eu-west' },
+        { seq: 2, at: at(20), type: 'side_effect', cmd: 1, error },
+      ],
+      t(100),
+    );
+    expect(
+      rows.map((r: { kind: string; label: string; open: boolean }) => [r.kind, r.label, r.open]),
+    ).toEqual([
+      ['side-effect', 'side effect #0', false],
+      ['side-effect', 'side effect #1', false],
+    ]);
+    expect(rows[0].segments).toEqual([
+      { kind: 'side-effect', start: t(10), end: t(10), outcome: 'completed' },
+    ]);
+    expect(rows[1].segments[0]).toMatchObject({ outcome: 'failed', error });
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 2400, 185_000, 7_380_000].map(duration)).toEqual(['850ms', '2.4s', '3m 5s', '2h 3m']);
   });
