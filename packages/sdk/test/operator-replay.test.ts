@@ -161,6 +161,26 @@ describe('checkResetPoint', () => {
       );
   });
 
+  it("refuses a point between an update's acceptance and its completion: the new run would run its handler again", () => {
+    const updated = recorded(
+      started,
+      { type: 'update_accepted', updateId: 'req-81', name: 'addItem', arg: { sku: 'A-1' } },
+      scheduled(0, 'reserve'),
+      completed(0),
+      { type: 'update_completed', updateId: 'req-81', result: 1 },
+      { type: 'update_accepted', updateId: 'req-82', name: 'addItem', arg: { sku: 'B-2' } },
+    );
+    for (const point of [1, 3])
+      expect(() => checkResetPoint('cart-7', updated, point)).toThrow(
+        expect.objectContaining({
+          code: 'REEL_INVALID_RESET_POINT',
+          message: expect.stringMatching(/update 'addItem' \(req-81, event 1\).*before 1, or from 4 on/),
+        }),
+      );
+    // An update with no completion yet has nothing to run twice: its handler goes on in the new run.
+    for (const point of [0, 4, 5]) expect(checkResetPoint('cart-7', updated, point)).toBe(point);
+  });
+
   it('refuses the closing event, a seq past the history, and what is not an integer', () => {
     for (const point of [5, 6, -1, 1.5, '2'])
       expect(() => checkResetPoint('order-42', history, point)).toThrow(
