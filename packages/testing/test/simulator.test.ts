@@ -49,14 +49,28 @@ describe('the deterministic simulator', () => {
   });
 
   it('finds a child under terminate that ran on past its parent', async () => {
-    // A child its parent's close terminated, made to look as if it had completed instead.
+    // A child its parent's close terminated, made to look as if it had completed instead (not one
+    // whose termination reached a reset parent as an outcome: that parent heard it).
     const terminatedChild = (snapshot: StoreSnapshot) =>
-      [...snapshot.runs.values()].find(
-        (s) =>
+      [...snapshot.runs.values()].find((s) => {
+        const parent = snapshot.runs.get(s.run.parentRunId as string);
+        const cmd = parent?.history.find(
+          (e) => e.type === 'child_scheduled' && e.workflowId === s.run.workflowId,
+        );
+        const heard = parent?.history.some(
+          (e) =>
+            (e.type === 'child_completed' || e.type === 'child_failed') &&
+            cmd &&
+            'cmd' in cmd &&
+            e.cmd === cmd.cmd,
+        );
+        return (
           s.run.status === 'terminated' &&
           s.run.error?.message === 'its parent closed' &&
-          snapshot.runs.get(s.run.parentRunId as string)?.run.status === 'completed',
-      );
+          parent?.run.status === 'completed' &&
+          !heard
+        );
+      });
     const seed = await seedWhere((snapshot) => terminatedChild(snapshot) !== undefined);
     const [clean] = await simulate({ store: 'memory', seeds: [seed] });
     const [tampered] = await simulate({
@@ -69,6 +83,35 @@ describe('the deterministic simulator', () => {
     });
     expect(clean?.violations).toEqual([]);
     expect(tampered?.violations.map((v) => v.kind)).toEqual(['child-outlived-parent']);
+  });
+
+  it('finds an update applied twice, and one that answered other than the state before it made', async () => {
+    const completedUpdate = (snapshot: StoreSnapshot) => {
+      for (const { history } of snapshot.runs.values()) {
+        const done = history.find((e) => e.type === 'update_completed');
+        if (done?.type === 'update_completed') return { history, done };
+      }
+      return undefined;
+    };
+    const seed = await seedWhere((snapshot) => completedUpdate(snapshot) !== undefined);
+    const run = (tamper?: (found: NonNullable<ReturnType<typeof completedUpdate>>) => void) =>
+      simulate({
+        store: 'memory',
+        seeds: [seed],
+        tamper: (snapshot) => {
+          const found = completedUpdate(snapshot);
+          if (found) tamper?.(found);
+        },
+      });
+    const kinds = (results: Awaited<ReturnType<typeof run>>) =>
+      results.flatMap((r) => r.violations.filter((v) => v.invariant === 8).map((v) => v.kind));
+    expect(kinds(await run())).toEqual([]);
+    const twice = await run(({ history, done }) => history.push({ ...done, seq: history.length }));
+    expect(kinds(twice)).toContain('update-applied-twice');
+    const otherState = await run(({ done }) => {
+      done.result = { done: 99 };
+    });
+    expect(kinds(otherState)).toContain('update-saw-other-state');
   });
 });
 

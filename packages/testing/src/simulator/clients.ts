@@ -12,6 +12,7 @@ import { faultStore } from './fault-store.ts';
 import type { SeenResult } from './ledger.ts';
 import type { Op, TimedOp } from './plan.ts';
 import { runAs, SimProcess } from './process.ts';
+import type { AuditArg } from './workflows.ts';
 import type { World } from './world.ts';
 
 interface ClientProcess {
@@ -131,6 +132,18 @@ export class ClientPool {
       case 'result':
         ledger.results.push(await this.result(client, op.workflowId, op.timeoutMs));
         return;
+      case 'update': {
+        const { workflowId, updateId, n } = op;
+        const arg: AuditArg = { id: updateId, n };
+        try {
+          const result = await client.update(workflowId, 'audit', arg, { updateId, timeout: 5000 });
+          ledger.updates.push({ workflowId, updateId, outcome: { result } });
+        } catch (err) {
+          if (!(err instanceof ReelError)) throw err;
+          ledger.updates.push({ workflowId, updateId, outcome: { code: err.code } });
+        }
+        return;
+      }
     }
   }
 

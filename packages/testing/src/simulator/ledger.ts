@@ -36,6 +36,13 @@ export interface SentSignal {
   accepted: boolean;
 }
 
+/** What a client's `update()` returned or threw: its result, or the code of its error. */
+export interface SeenUpdate {
+  workflowId: string;
+  updateId: string;
+  outcome: { result: unknown } | { code: string };
+}
+
 /** What a client's `result()` returned, for a run. */
 export interface SeenResult {
   workflowId: string;
@@ -70,6 +77,8 @@ export class Ledger {
   /** Posted queries: the run they went to and their name. */
   readonly queries = new Map<string, { runId: string; name: string }>();
   readonly results: SeenResult[] = [];
+  /** Updates whose call returned or threw, one entry per call. */
+  readonly updates: SeenUpdate[] = [];
   /** Violations seen while running (those that need the store's state at an instant). */
   readonly violations: Violation[] = [];
   /** Worker identities by simulated process name. */

@@ -28,7 +28,9 @@ export type Op =
   | { kind: 'describe'; workflowId: string }
   | { kind: 'retryNow'; workflowId: string }
   /** Reset to the valid point at this fraction of the run's valid points (drawn before the run exists). */
-  | { kind: 'reset'; workflowId: string; point: number };
+  | { kind: 'reset'; workflowId: string; point: number }
+  /** An `audit` update (refused by its validator when `n` is negative); an id may be sent twice. */
+  | { kind: 'update'; workflowId: string; updateId: string; n: number };
 
 export interface TimedOp {
   at: number;
@@ -99,7 +101,11 @@ export function planScenario(seed: number): Plan {
     freezeMs: [LEASE_MS * 1.2, LEASE_MS * 4],
     restartMs: [200, 2000],
     databaseRestarts: databaseRestarts(seed),
-    ops: withOperatorActions(seed, planOps(rng, clients.length), clients.length),
+    ops: withUpdates(
+      seed,
+      withOperatorActions(seed, planOps(rng, clients.length), clients.length),
+      clients.length,
+    ),
   };
 }
 
@@ -126,6 +132,33 @@ function withOperatorActions(seed: number, ops: TimedOp[], clients: number): Tim
         client: rng.int(0, clients - 1),
         op: { kind: 'reset', workflowId: op.wf.id, point: rng.next() },
       });
+  }
+  return [...ops, ...added].sort((a, b) => a.at - b.at);
+}
+
+/**
+ * `audit` updates aimed at some of the accounts, a few refused, a few sent again under the same id by
+ * another call: drawn apart from the rest of the plan, as operator actions are.
+ */
+function withUpdates(seed: number, ops: TimedOp[], clients: number): TimedOp[] {
+  const rng = new Prng(seed).fork(5);
+  const added: TimedOp[] = [];
+  let updates = 0;
+  for (const { at, op } of ops) {
+    if (op.kind !== 'start' && op.kind !== 'signalWithStart') continue;
+    if (op.wf.type !== 'account' || !rng.chance(0.6)) continue;
+    for (let k = rng.int(1, 3); k > 0; k--) {
+      const update = {
+        kind: 'update' as const,
+        workflowId: op.wf.id,
+        updateId: `upd-${++updates}`,
+        n: rng.chance(0.15) ? -1 : rng.int(0, 5),
+      };
+      const t = at + rng.int(1, 4000);
+      added.push({ at: t, client: rng.int(0, clients - 1), op: update });
+      if (rng.chance(0.3))
+        added.push({ at: t + rng.int(0, 50), client: rng.int(0, clients - 1), op: update });
+    }
   }
   return [...ops, ...added].sort((a, b) => a.at - b.at);
 }

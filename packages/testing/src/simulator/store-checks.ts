@@ -112,8 +112,9 @@ export class StoreChecks {
         ledger.successor.set(req.runId, req.newRunId);
         // A successor just started has no children or tasks of its own: whatever else is in its inbox
         // came from its predecessor, whose children's outcomes and task results are not its to read.
+        // Unread signals, cancels and updates are.
         for (const item of (await this.base.readInbox(req.newRunId)).items) {
-          if (item.kind === 'signal' || item.kind === 'cancel') continue;
+          if (item.kind === 'signal' || item.kind === 'cancel' || item.kind === 'update') continue;
           ledger.violation(
             3,
             'successor-inherits-outcome',

@@ -59,15 +59,27 @@ export interface AccountInput {
   notifyMs: number | null;
 }
 
+/** An `audit` update's argument: a negative amount is refused by its validator. */
+export interface AuditArg {
+  id: string;
+  n: number;
+}
+
 /**
- * Signal handlers, `waitFor` with a timeout, a query, retried activities, a child, continue-as-new:
- * deposits raise the balance; once the steps are done it waits for the target, and continues as new
- * (up to `maxGen` times) when the wait times out. `progress` answers how many steps completed.
+ * Signal handlers, `waitFor` with a timeout, a query, an update, retried activities, a child,
+ * continue-as-new: deposits raise the balance; once the steps are done it waits for the target, and
+ * continues as new (up to `maxGen` times) when the wait times out. `progress` and `audit` answer how
+ * many steps completed.
  */
 export async function account(ctx: WorkflowContext, s: AccountInput) {
   let balance = s.balance;
   let done = 0;
   ctx.onQuery('progress', () => ({ done }));
+  ctx.onUpdate<AuditArg>('audit', () => ({ done }), {
+    validate: (a) => {
+      if (a.n < 0) throw new Error(`audit ${a.id}: a negative amount`);
+    },
+  });
   ctx.onSignal<{ n: number }>('deposit', (d) => {
     balance += d.n;
   });
