@@ -85,6 +85,14 @@ describe('the deterministic simulator', () => {
     expect(tampered?.violations.map((v) => v.kind)).toEqual(['child-outlived-parent']);
   });
 
+  it("never starts again an attempt that ended while its step awaited an update's refusal", async () => {
+    // Seeds where an attempt ended while the step awaited `rejectUpdate`: its outcome was in the log,
+    // undelivered, and the attempt (1007) or the failed one (1348) was started again.
+    const results = await simulate({ store: 'memory', seeds: [1007, 1348] });
+    expect(results.flatMap((r) => r.violations.filter((v) => v.invariant === 2))).toEqual([]);
+    expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
+  });
+
   it('finds an update applied twice, and one that answered other than the state before it made', async () => {
     const completedUpdate = (snapshot: StoreSnapshot) => {
       for (const { history } of snapshot.runs.values()) {

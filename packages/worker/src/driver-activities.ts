@@ -59,11 +59,18 @@ export class LocalActivities {
     return this.running.size;
   }
 
-  /** The open local activities not running: due now if their retry time (if any) has passed. */
+  /**
+   * The open local activities not running: due now if their retry time (if any) has passed. Not one
+   * whose attempt ended while the step awaited something (an update's refusal, a lease check): its
+   * outcome is in the log, not yet delivered, and the code still sees the attempt open.
+   */
   waiting(): OpenActivity[] {
-    return this.exec()
-      .openActivities()
-      .filter((a) => !this.running.has(a.cmd) && !this.host.isRemote(a));
+    const exec = this.exec();
+    return exec.openActivities().filter((a) => {
+      const logged = exec.activityState(a.cmd);
+      const ended = !logged?.open || logged.attempt !== a.attempt;
+      return !ended && !this.running.has(a.cmd) && !this.host.isRemote(a);
+    });
   }
 
   due(now: Date): OpenActivity[] {
