@@ -18,7 +18,7 @@ interface Recorded {
  * Invariant 8: an update is accepted and completed at most once per workflow id, whatever crashes,
  * continue-as-new and resets; a call that returned a result finds it recorded, the same for every
  * call of its id; a refused one left no trace in history, and one told the run closed has no
- * outcome there. The handler (`audit`) saw the state the events before its update made: the steps
+ * outcome in the runs it could reach. The handler (`audit`) saw the state the events before its update made: the steps
  * completed before `update_accepted`.
  */
 export function checkUpdates(ledger: Ledger, snapshot: StoreSnapshot): Violation[] {
@@ -78,11 +78,17 @@ export function checkUpdates(ledger: Ledger, snapshot: StoreSnapshot): Violation
         'rejected-update-recorded',
         `${where} was refused, but run ${recorded.accepted[0]?.runId} accepted it`,
       );
-    else if (call.outcome.code === ErrorCodes.WORKFLOW_CLOSED && recorded?.completed.length)
-      violation(
-        'completed-update-told-closed',
-        `${where} was told its run closed, but run ${recorded.completed[0]?.runId} completed it`,
-      );
+    else if (call.outcome.code === ErrorCodes.WORKFLOW_CLOSED) {
+      // Told closed: the runs it could reach then (the newest and its successors) never completed it.
+      // A run made later (a reset of the closed one) may take the same id from another call.
+      const reachable = call.newest ? ledger.continuation(call.newest) : [];
+      const done = recorded?.completed.find((c) => reachable.includes(c.runId));
+      if (done)
+        violation(
+          'completed-update-told-closed',
+          `${where} was told its run closed, but run ${done.runId} completed it`,
+        );
+    }
   }
   return violations;
 }

@@ -135,12 +135,13 @@ export class ClientPool {
       case 'update': {
         const { workflowId, updateId, n } = op;
         const arg: AuditArg = { id: updateId, n };
+        const call = { workflowId, updateId, newest: ledger.newest(workflowId) };
         try {
           const result = await client.update(workflowId, 'audit', arg, { updateId, timeout: 5000 });
-          ledger.updates.push({ workflowId, updateId, outcome: { result } });
+          ledger.updates.push({ ...call, outcome: { result } });
         } catch (err) {
           if (!(err instanceof ReelError)) throw err;
-          ledger.updates.push({ workflowId, updateId, outcome: { code: err.code } });
+          ledger.updates.push({ ...call, outcome: { code: err.code } });
         }
         return;
       }

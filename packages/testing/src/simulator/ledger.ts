@@ -40,6 +40,8 @@ export interface SentSignal {
 export interface SeenUpdate {
   workflowId: string;
   updateId: string;
+  /** The newest run of the workflow id when the call was made. */
+  newest: string | undefined;
   outcome: { result: unknown } | { code: string };
 }
 
