@@ -100,17 +100,52 @@ it('a client handed over in the same read that carries its connection error is a
   }
 });
 
+it('a LISTEN connection handed over with its connection error is made again, and the process lives', async () => {
+  // As above, the LISTEN connection this time: its connection error comes before the listener has
+  // it in hand, and must neither be taken for a working connection nor crash the process.
+  const relay = await holdingRelay(new URL(db.connectionString));
+  const url = new URL(db.connectionString);
+  url.host = `127.0.0.1:${relay.port}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  pool.on('error', () => undefined);
+  const store = new PostgresStore({ pool });
+  try {
+    const pid = (await pool.query('select pg_backend_pid() as pid')).rows[0].pid;
+    relay.hold();
+    const replied = pool.query(`select 'replied'`).catch((err: Error) => err);
+    const woken: string[] = [];
+    const listening = store.listen({ onWake: (runId) => woken.push(runId) });
+    await until('the query to finish on the server', async () => {
+      const { rows } = await admin.query(`select state, query from pg_stat_activity where pid = $1`, [pid]);
+      return rows[0]?.state === 'idle' && rows[0]?.query === `select 'replied'`;
+    });
+    await admin.query('select pg_terminate_backend($1)', [pid]);
+    await replied;
+    await listening;
+    // Listening again on a new connection, it tells its listener to look again.
+    await expect.poll(() => woken, { timeout: 5000 }).toContain('');
+    await admin.query(`select pg_notify('reel_wake', 'r1')`);
+    await expect.poll(() => woken).toContain('r1');
+  } finally {
+    await store.close();
+    await pool.end();
+    relay.close();
+  }
+});
+
 /**
- * A TCP relay to `target`'s Postgres that, once told to `hold()`, keeps what the server sends until
- * the server ends the session, then passes it all on in one write.
+ * A TCP relay to `target`'s Postgres that, once told to `hold()`, keeps what the server sends on the
+ * connections open then until the server ends their session, then passes it all on in one write.
  */
 async function holdingRelay(target: URL): Promise<{ port: number; hold(): void; close(): void }> {
-  let holding = false;
+  const open = new Set<{ holding: boolean }>();
   const server = createServer((socket) => {
     const upstream = connect(Number(target.port), target.hostname);
     const held: Buffer[] = [];
+    const conn = { holding: false };
+    open.add(conn);
     socket.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => (holding ? held.push(chunk) : socket.write(chunk)));
+    upstream.on('data', (chunk: Buffer) => (conn.holding ? held.push(chunk) : socket.write(chunk)));
     upstream.on('end', () => socket.end(Buffer.concat(held)));
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
@@ -120,7 +155,7 @@ async function holdingRelay(target: URL): Promise<{ port: number; hold(): void; 
   return {
     port: (server.address() as AddressInfo).port,
     hold: () => {
-      holding = true;
+      for (const conn of open) conn.holding = true;
     },
     close: () => server.close(),
   };

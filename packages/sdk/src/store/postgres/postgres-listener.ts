@@ -118,12 +118,14 @@ export class PostgresListener {
   private async connectListener(): Promise<boolean> {
     let held: HeldClient | undefined;
     try {
-      held = await holdClient(this.pool, (err) => this.listenerLost(held as HeldClient, err));
+      // An error before `held` is set (the pool handed the client over in the read that carries its
+      // connection error) is in `held.error`, checked below.
+      held = await holdClient(this.pool, (err) => held && this.listenerLost(held, err));
     } catch (err) {
       if (isConnectionError(err)) return false;
       throw err;
     }
-    if (this.closed) {
+    if (this.closed || held.error) {
       held.release(true);
       return false;
     }
