@@ -74,64 +74,72 @@ it('a client handed over in the same read that carries its connection error is a
   // pool in one read: the reply releases the client to a waiting holdClient, then the error is
   // emitted on it at once. A relay that holds the server's bytes back until the session ends
   // makes that happen every time.
-  const relay = await holdingRelay(new URL(db.connectionString));
-  const url = new URL(db.connectionString);
-  url.host = `127.0.0.1:${relay.port}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-  pool.on('error', () => undefined);
+  const relayed = await relayedPool();
   try {
-    const pid = (await pool.query('select pg_backend_pid() as pid')).rows[0].pid;
-    relay.hold();
-    const replied = pool.query(`select 'replied'`).catch((err: Error) => err);
-    const holding = holdClient(pool);
-    await until('the query to finish on the server', async () => {
-      const { rows } = await admin.query(`select state, query from pg_stat_activity where pid = $1`, [pid]);
-      return rows[0]?.state === 'idle' && rows[0]?.query === `select 'replied'`;
-    });
-    await admin.query('select pg_terminate_backend($1)', [pid]);
-    expect(await replied).toMatchObject({ rows: [{ '?column?': 'replied' }] });
-    const held = await holding;
+    const { replied, waiter } = await relayed.endAfterReply(() => holdClient(relayed.pool));
+    expect(replied).toMatchObject({ rows: [{ '?column?': 'replied' }] });
+    const held = await waiter;
     await until('the connection error', () => held.error !== undefined);
     expect(held.error?.message).toMatch(/terminating connection/);
     held.release();
   } finally {
-    await pool.end();
-    relay.close();
+    await relayed.close();
   }
 });
 
 it('a LISTEN connection handed over with its connection error is made again, and the process lives', async () => {
   // As above, the LISTEN connection this time: its connection error comes before the listener has
   // it in hand, and must neither be taken for a working connection nor crash the process.
-  const relay = await holdingRelay(new URL(db.connectionString));
-  const url = new URL(db.connectionString);
-  url.host = `127.0.0.1:${relay.port}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-  pool.on('error', () => undefined);
-  const store = new PostgresStore({ pool });
+  const relayed = await relayedPool();
+  const store = new PostgresStore({ pool: relayed.pool });
   try {
-    const pid = (await pool.query('select pg_backend_pid() as pid')).rows[0].pid;
-    relay.hold();
-    const replied = pool.query(`select 'replied'`).catch((err: Error) => err);
     const woken: string[] = [];
-    const listening = store.listen({ onWake: (runId) => woken.push(runId) });
-    await until('the query to finish on the server', async () => {
-      const { rows } = await admin.query(`select state, query from pg_stat_activity where pid = $1`, [pid]);
-      return rows[0]?.state === 'idle' && rows[0]?.query === `select 'replied'`;
-    });
-    await admin.query('select pg_terminate_backend($1)', [pid]);
-    await replied;
-    await listening;
+    const { waiter } = await relayed.endAfterReply(() =>
+      store.listen({ onWake: (runId) => woken.push(runId) }),
+    );
+    await waiter;
     // Listening again on a new connection, it tells its listener to look again.
     await expect.poll(() => woken, { timeout: 5000 }).toContain('');
     await admin.query(`select pg_notify('reel_wake', 'r1')`);
     await expect.poll(() => woken).toContain('r1');
   } finally {
     await store.close();
-    await pool.end();
-    relay.close();
+    await relayed.close();
   }
 });
+
+/**
+ * A one-connection pool through a `holdingRelay`. `endAfterReply(wait)` sends a query, starts `wait`
+ * (which waits for the pool's one client), then ends the session once the query has run, so that
+ * its reply and its connection error reach the pool in one read; it gives the query's answer and
+ * what `wait` returned.
+ */
+async function relayedPool() {
+  const relay = await holdingRelay(new URL(db.connectionString));
+  const url = new URL(db.connectionString);
+  url.host = `127.0.0.1:${relay.port}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  pool.on('error', () => undefined);
+  const pid = (await pool.query('select pg_backend_pid() as pid')).rows[0].pid;
+  return {
+    pool,
+    async endAfterReply<T>(wait: () => Promise<T>) {
+      relay.hold();
+      const replying = pool.query(`select 'replied'`).catch((err: Error) => err);
+      const waiter = wait();
+      await until('the query to finish on the server', async () => {
+        const { rows } = await admin.query(`select state, query from pg_stat_activity where pid = $1`, [pid]);
+        return rows[0]?.state === 'idle' && rows[0]?.query === `select 'replied'`;
+      });
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      return { replied: await replying, waiter };
+    },
+    async close() {
+      await pool.end();
+      relay.close();
+    },
+  };
+}
 
 /**
  * A TCP relay to `target`'s Postgres that, once told to `hold()`, keeps what the server sends on the
