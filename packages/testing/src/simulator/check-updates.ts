@@ -18,8 +18,8 @@ interface Recorded {
  * Invariant 8: an update is accepted and completed at most once per workflow id, whatever crashes,
  * continue-as-new and resets; a call that returned a result finds it recorded, the same for every
  * call of its id; a refused one left no trace in history, and one told the run closed has no
- * outcome in the runs it could reach. The handler (`audit`) saw the state the events before its update made: the steps
- * completed before `update_accepted`.
+ * outcome in the runs it could reach. The handler (`audit`) saw the state the events before its
+ * update made: the steps completed before `update_accepted`.
  */
 export function checkUpdates(ledger: Ledger, snapshot: StoreSnapshot): Violation[] {
   const violations: Violation[] = [];
