@@ -62,6 +62,14 @@ export class DriverInbox {
     return events;
   }
 
+  /**
+   * The updates taken and never validated go with the run's close: its code has returned, and their
+   * callers hear that the run closed. The close's flush deletes them.
+   */
+  dropUpdates(): void {
+    for (const item of this.updates.splice(0)) this.consume(item.id);
+  }
+
   /** Item `id` became the event at `seq` (none: it was dropped, stale); the next flush deletes it. */
   consume(id: string, seq?: number): void {
     this.consumed.push({ id, seq });

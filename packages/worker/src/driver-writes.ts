@@ -177,6 +177,7 @@ export class RunWrites {
             inboxVersion,
           };
     const closing = this.exec().append(outcome);
+    this.inbox.dropUpdates();
     const written = await this.flush({ close });
     if (written === 'unread') this.exec().retract(closing);
     return { written: written === 'kept' ? 'ok' : written, close };

@@ -60,6 +60,13 @@ async function gate(ctx: WorkflowContext) {
   await ctx.waitFor(() => false, { timeout: '1 minute' });
 }
 
+/** Greets whoever enters until the signal `close` comes (or a minute passes), then returns. */
+async function doorman(ctx: WorkflowContext) {
+  ctx.onUpdate('enter', (who: string) => `welcome ${who}`);
+  await ctx.signal('close', { timeout: '1 minute' });
+  return 'closed';
+}
+
 /** A store whose inbox reads a test can hold, so that input sent meanwhile is read in one batch. */
 class HeldInboxStore extends PostgresStore {
   held: Promise<void> | undefined;
@@ -223,6 +230,34 @@ it('validates an update against the state the input read with it, and before it,
   release();
   // one read took both: the signal reached the code before the validator ran
   expect(await answer).toBe('welcome Ada');
+  await w.shutdown();
+  await store.close();
+});
+
+it('an update read with the signal that ends the run is answered closed, and goes with the run', async () => {
+  const store = new HeldInboxStore({ connectionString: db.connectionString });
+  const w = await Worker.create({ store, workflows: { doorman }, stickyMs: 120_000, handleSignals: false });
+  void w.run();
+  const handle = await client.start(doorman, undefined, { id: 'up-9' });
+  await until(async () => (await eventsOf(client, 'up-9', 'timer_started')).length === 1, 'the run to wait');
+  let release!: () => void;
+  store.held = new Promise((resolve) => (release = resolve));
+  const reads = store.reading;
+  await client.signal('up-9', 'close');
+  const answer = client.update('up-9', 'enter', 'Ada').catch((err: unknown) => err);
+  await until(
+    async () =>
+      (await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId])).rowCount === 2,
+    'both inputs in the inbox',
+  );
+  await until(() => store.reading > reads, 'the worker to read its inbox');
+  store.held = undefined;
+  release();
+  // The signal, read first, ended the code before the update reached it.
+  expect(await answer).toMatchObject({ code: 'REEL_WORKFLOW_CLOSED' });
+  expect(await handle.result()).toBe('closed');
+  const { rowCount } = await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId]);
+  expect(rowCount).toBe(0);
   await w.shutdown();
   await store.close();
 });

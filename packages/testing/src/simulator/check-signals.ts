@@ -22,8 +22,7 @@ export function checkSignals(ledger: Ledger, snapshot: StoreSnapshot): Violation
       if (id) inInbox.set(id, run.runId);
     }
     const closed = !OPEN_STATUSES.includes(run.status) && run.status !== 'terminated';
-    // An update the code had returned before reading is answered as closed (invariant 8 checks it).
-    const others = inbox.filter((i) => i.kind !== 'signal' && i.kind !== 'update');
+    const others = inbox.filter((i) => i.kind !== 'signal');
     if (closed && others.length > 0)
       violations.push({
         invariant: 1,
