@@ -1,4 +1,4 @@
-import { Client, PostgresStore, type WorkflowContext } from '@reel/sdk';
+import { Client, PostgresStore, type WorkflowContext, type WorkflowFn } from '@reel/sdk';
 import { useTestDatabase } from '@reel/testing/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -209,55 +209,54 @@ it('tells the caller when the run closes before the update could run', async () 
 });
 
 it('validates an update against the state the input read with it, and before it, made', async () => {
-  const store = new HeldInboxStore({ connectionString: db.connectionString });
-  const w = await Worker.create({ store, workflows: { gate }, stickyMs: 120_000, handleSignals: false });
-  void w.run();
-  const handle = await client.start(gate, undefined, { id: 'up-8' });
-  // the run waits in the worker's memory, its handler registered and the gate closed
-  await until(async () => (await eventsOf(client, 'up-8', 'timer_started')).length === 1, 'the run to wait');
-  let release!: () => void;
-  store.held = new Promise((resolve) => (release = resolve));
-  const reads = store.reading;
-  await client.signal('up-8', 'open');
-  const answer = client.update('up-8', 'enter', 'Ada');
-  await until(
-    async () =>
-      (await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId])).rowCount === 2,
-    'both inputs in the inbox',
-  );
-  await until(() => store.reading > reads, 'the worker to read its inbox');
-  store.held = undefined;
-  release();
+  const { answer, stop } = await signalAndUpdateInOneRead(gate, 'up-8', 'open', 'enter');
   // one read took both: the signal reached the code before the validator ran
   expect(await answer).toBe('welcome Ada');
-  await w.shutdown();
-  await store.close();
+  await stop();
 });
 
 it('an update read with the signal that ends the run is answered closed, and goes with the run', async () => {
-  const store = new HeldInboxStore({ connectionString: db.connectionString });
-  const w = await Worker.create({ store, workflows: { doorman }, stickyMs: 120_000, handleSignals: false });
-  void w.run();
-  const handle = await client.start(doorman, undefined, { id: 'up-9' });
-  await until(async () => (await eventsOf(client, 'up-9', 'timer_started')).length === 1, 'the run to wait');
-  let release!: () => void;
-  store.held = new Promise((resolve) => (release = resolve));
-  const reads = store.reading;
-  await client.signal('up-9', 'close');
-  const answer = client.update('up-9', 'enter', 'Ada').catch((err: unknown) => err);
-  await until(
-    async () =>
-      (await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId])).rowCount === 2,
-    'both inputs in the inbox',
-  );
-  await until(() => store.reading > reads, 'the worker to read its inbox');
-  store.held = undefined;
-  release();
+  const { answer, handle, stop } = await signalAndUpdateInOneRead(doorman, 'up-9', 'close', 'enter');
   // The signal, read first, ended the code before the update reached it.
   expect(await answer).toMatchObject({ code: 'REEL_WORKFLOW_CLOSED' });
   expect(await handle.result()).toBe('closed');
   const { rowCount } = await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId]);
   expect(rowCount).toBe(0);
-  await w.shutdown();
-  await store.close();
+  await stop();
 });
+
+/**
+ * Starts `workflow` as `id` on a worker of its own whose inbox reads the test holds; once the run waits
+ * in the worker's memory (a timer recorded), sends the signal `signal` and then the update `update`
+ * ('Ada'), so that one read of the inbox takes both. The update's answer is its result or its error.
+ */
+async function signalAndUpdateInOneRead(workflow: WorkflowFn, id: string, signal: string, update: string) {
+  const store = new HeldInboxStore({ connectionString: db.connectionString });
+  const w = await Worker.create({
+    store,
+    workflows: { [workflow.name]: workflow },
+    stickyMs: 120_000,
+    handleSignals: false,
+  });
+  void w.run();
+  const handle = await client.start(workflow, undefined, { id });
+  await until(async () => (await eventsOf(client, id, 'timer_started')).length === 1, 'the run to wait');
+  let release!: () => void;
+  store.held = new Promise((resolve) => (release = resolve));
+  const reads = store.reading;
+  await client.signal(id, signal);
+  const answer = client.update(id, update, 'Ada').catch((err: unknown) => err);
+  await until(
+    async () =>
+      (await pool.query('select 1 from reel.inbox where run_id = $1', [handle.runId])).rowCount === 2,
+    'both inputs in the inbox',
+  );
+  await until(() => store.reading > reads, 'the worker to read its inbox');
+  store.held = undefined;
+  release();
+  const stop = async () => {
+    await w.shutdown();
+    await store.close();
+  };
+  return { answer, handle, stop };
+}
