@@ -20,7 +20,7 @@ import { genericPlan, statements } from './store-statements.ts';
  */
 const FAN_OUTS: Record<string, { reaches: string[]; why: string }> = {
   // Across runs by design: finding work, listing, retention.
-  CLAIM: { reaches: ['reel.workflows'], why: 'the runnable runs of some types, in claim order' },
+  CLAIM: { reaches: ['reel.claim_candidates()'], why: 'the runnable runs of some types, in claim order' },
   NEXT_READY_IN: { reaches: ['reel.workflows'], why: 'the next runnable run of some types' },
   CLAIM_TASKS: { reaches: ['reel.claim_tasks()'], why: 'the claimable tasks of some queues' },
   NEXT_TASK_IN: { reaches: ['reel.tasks', 'reel.workflows'], why: 'the next claimable task of some queues' },

@@ -15,7 +15,9 @@ import { EVENTS_TEXT } from './statements.ts';
  * 1.7 ms (median, prepared) to claim 10 on workflows_claim_order, the scan 0.2 ms. Before 0015, among
  * 400,000 runs of which 200,000 of other types were ready, claiming 10 of the 50 of its type: 73.7 ms
  * walking the index in ready_at order, 0.6 ms on the one by type, which the planner picks when the
- * types are rare (0009).
+ * types are rare (0009). That choice needs a plan made for the claim's types and limit, so the runs
+ * are chosen and locked in `reel.claim_candidates` (0027), where Postgres plans it for each call on
+ * a large table; this statement, whose plan no value changes, keeps one plan per connection.
  *
  * A run whose history holds at most $6 events comes with its history and its inbox (with the inbox's
  * version), read in the statement's snapshot, which spares the worker two statements. Only when the
@@ -29,14 +31,10 @@ with claimed as (
   update reel.workflows w
      set lease_owner = $1, fencing_token = w.fencing_token + 1,
          ready_at = coalesce($4::timestamptz, now()) + $5::float8 * interval '1 millisecond'
-    from (select run_id, ready_at, xmin as locked from reel.workflows
-           where reel.claim_order(ready_at, lease_owner is not null, priority) <= coalesce($4::timestamptz, now())
-             and ready_at <= coalesce($4::timestamptz, now()) and type = any($2::text[])
-           order by reel.claim_order(ready_at, lease_owner is not null, priority)
-           limit $3
-             for update skip locked) c
+    from reel.claim_candidates($2::text[], $3::integer, coalesce($4::timestamptz, now())) with ordinality c
    where w.run_id = c.run_id
-  returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since, c.locked
+  returning w.workflow_id, w.run_id, w.type, w.fencing_token, w.park_attempts, c.ready_at as ready_since, c.locked,
+            c.ordinality
 )
 select c.workflow_id, c.run_id, c.type, c.fencing_token, c.park_attempts, c.ready_since, s.inbox_version,
        case when l.loaded then (select coalesce(${EVENTS_TEXT}, '[]') from reel.history where run_id = c.run_id) end as events,
@@ -45,7 +43,8 @@ select c.workflow_id, c.run_id, c.type, c.fencing_token, c.park_attempts, c.read
                                                           order by i.id), '[]')
                                   from reel.inbox i where i.run_id = c.run_id) end as inbox
   from claimed c join reel.workflows s on s.run_id = c.run_id,
-       lateral (select s.xmin = c.locked and s.history_length <= $6 as loaded) l`;
+       lateral (select s.xmin = c.locked and s.history_length <= $6 as loaded) l
+ order by c.ordinality`;
 
 /**
  * How long, in ms by the store's clock ($2; null: the database's), until a run of these types is
