@@ -1,4 +1,4 @@
-import type { Attempt, Ledger, Violation } from './ledger.ts';
+import type { Attempt, Ledger, TaskClaim, Violation } from './ledger.ts';
 import { OPEN_STATUSES, type RunState, type StoreSnapshot } from './snapshot.ts';
 
 const OUTCOMES = ['activity_completed', 'activity_failed'];
@@ -6,7 +6,8 @@ const OUTCOMES = ['activity_completed', 'activity_failed'];
 /**
  * Invariant 2: each activity's outcome is recorded at most once, and no attempt starts after that
  * outcome is durable, after its run closed, or on a lease its worker no longer holds by the store's
- * clock. Each attempt is compared with the store's row of its run as the attempt started (its
+ * clock; a task-queue attempt, on a claim of its task that is not its worker's newest or has lapsed
+ * (it may start after its run closed, on a claim made before). Each attempt is compared with the store's row of its run as the attempt started (its
  * durable history is the first `historyLength` events of the history the run ends with).
  */
 export function checkAttempts(ledger: Ledger, snapshot: StoreSnapshot, startMs: number): Violation[] {
@@ -32,15 +33,19 @@ function startProblem(
 ): { kind: string; why: string } | undefined {
   const row = a.row;
   if (!row) return undefined;
-  const holder = ledger.terminatedHolders.get(a.runId);
-  const closedFromOutside = row.status === 'terminated' || row.status === 'reset';
-  if (closedFromOutside && holder?.identity === a.identity && a.at < holder.until) return undefined;
-  if (!OPEN_STATUSES.includes(row.status))
-    return { kind: 'attempt-after-close', why: `after the run had closed (${row.status})` };
   const scheduled = state.history.find(
     (e) => e.type === 'activity_scheduled' && e.name === a.activity && e.args[0] === a.key,
   );
   const cmd = scheduled && 'cmd' in scheduled ? scheduled.cmd : undefined;
+  // A task-queue attempt runs on its task's claim, which the store makes only while the run is open.
+  const claim = ledger.taskClaims.findLast(
+    (c) => c.runId === a.runId && c.cmd === cmd && c.attempt === a.attempt && c.at <= a.at,
+  );
+  const holder = ledger.terminatedHolders.get(a.runId);
+  const closedFromOutside = row.status === 'terminated' || row.status === 'reset';
+  if (closedFromOutside && holder?.identity === a.identity && a.at < holder.until) return undefined;
+  if (!claim && !OPEN_STATUSES.includes(row.status))
+    return { kind: 'attempt-after-close', why: `after the run had closed (${row.status})` };
   const durable = state.history.slice(0, row.historyLength);
   if (cmd !== undefined) {
     const outcome = durable.find((e) => OUTCOMES.includes(e.type) && 'cmd' in e && e.cmd === cmd);
@@ -58,6 +63,7 @@ function startProblem(
         why: `after that attempt's failure was durable (seq ${failedAlready.seq})`,
       };
   }
+  if (claim) return claimProblem(a, claim, ledger);
   if (row.leaseOwner !== a.identity)
     return {
       kind: 'attempt-without-lease',
@@ -67,6 +73,25 @@ function startProblem(
     return {
       kind: 'attempt-on-expired-lease',
       why: `on a lease that had expired by the store's clock (at ${row.readyAt?.toISOString()})`,
+    };
+  return undefined;
+}
+
+/** A task-queue attempt starts on its task's newest claim, held by its worker, before that claim lapses. */
+function claimProblem(
+  a: Attempt,
+  claim: TaskClaim,
+  ledger: Ledger,
+): { kind: string; why: string } | undefined {
+  if (claim.identity !== a.identity)
+    return {
+      kind: 'attempt-without-claim',
+      why: `while the store gave its task's claim to ${ledger.nameOf(claim.identity)}`,
+    };
+  if (claim.until <= a.at)
+    return {
+      kind: 'attempt-on-expired-claim',
+      why: `on a claim of its task that had lapsed by the store's clock (${a.at - claim.until} ms before)`,
     };
   return undefined;
 }

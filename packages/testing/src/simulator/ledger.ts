@@ -27,6 +27,19 @@ export interface Attempt {
   ownerSkewMs?: number;
 }
 
+/** A worker's claim of a task (an attempt of a task-queue activity), as the store made or renewed it. */
+export interface TaskClaim {
+  identity: string;
+  taskId: string;
+  claim: number;
+  runId: string;
+  cmd: number;
+  attempt: number;
+  /** The database's clock when the claim was made, and when it lapses (moved on by each renewal). */
+  at: number;
+  until: number;
+}
+
 /** A signal a client sent, and where the store put it. */
 export interface SentSignal {
   workflowId: string;
@@ -75,6 +88,8 @@ export class Ledger {
    */
   readonly terminatedHolders = new Map<string, { identity: string; until: number }>();
   readonly attempts: Attempt[] = [];
+  /** Every claim of a task, in the order the store made them. */
+  readonly taskClaims: TaskClaim[] = [];
   readonly signals = new Map<string, SentSignal>();
   /** Posted queries: the run they went to and their name. */
   readonly queries = new Map<string, { runId: string; name: string }>();

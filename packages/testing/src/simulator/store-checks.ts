@@ -1,4 +1,5 @@
 import {
+  type ClaimedTask,
   type InboxItem,
   isConnectionError,
   type Json,
@@ -97,6 +98,30 @@ export class StoreChecks {
   private async after(method: string, args: unknown[], value: unknown, before: unknown): Promise<void> {
     const ledger = this.ledger;
     switch (method) {
+      case 'claimTasks': {
+        const [identity, , , , , lockMs] = args as [string, string[], string[], number, Date, number];
+        for (const t of value as ClaimedTask[])
+          ledger.taskClaims.push({
+            identity,
+            taskId: t.id,
+            claim: t.claim,
+            runId: t.runId,
+            cmd: t.cmd,
+            attempt: t.attempt,
+            at: Date.now(),
+            until: Date.now() + lockMs,
+          });
+        return;
+      }
+      case 'renewTasks': {
+        const [claims, , lockMs] = args as [{ id: string; claim: number }[], Date, number];
+        const lost = new Set(value as string[]);
+        for (const c of claims) {
+          const held = ledger.taskClaims.findLast((t) => t.taskId === c.id && t.claim === c.claim);
+          if (held && !lost.has(c.id)) held.until = Date.now() + lockMs;
+        }
+        return;
+      }
       case 'start': {
         const req = args[0] as StartRequest;
         const started = value as StartResult;

@@ -27,12 +27,20 @@ export const slow = defineActivity(
   },
   { retry: RETRY, startToCloseTimeout: 300 },
 );
-/** Books a saga leg; fails for good when `fail`. */
+/**
+ * Books a saga leg; fails for good when `fail`. One leg of a trip at a time (`key` is the trip's id,
+ * a slash, the leg), so its attempts are tasks and the second of the saga's two legs at once waits
+ * for the first's slot.
+ */
 export const book = defineActivity(
   async function book(_key: string, _fail: boolean): Promise<string> {
     return unregistered();
   },
-  { retry: RETRY, startToCloseTimeout: 2000 },
+  {
+    retry: RETRY,
+    startToCloseTimeout: 2000,
+    concurrency: { key: (key: string) => key.slice(0, key.lastIndexOf('/')), limit: 1 },
+  },
 );
 export const unbook = defineActivity(
   async function unbook(_id: string): Promise<string> {
