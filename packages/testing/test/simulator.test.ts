@@ -93,6 +93,22 @@ describe('the deterministic simulator', () => {
     expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
   });
 
+  it('never starts a task-queue attempt on a claim that lapsed while its worker was paused', async () => {
+    // Seeds where a worker froze between its claim of a task and the attempt's start, past the claim:
+    // it started an attempt that another worker had taken over (87) or already finished (3, 33).
+    const results = await simulate({ store: 'memory', seeds: [3, 33, 87] });
+    expect(results.flatMap((r) => r.violations.filter((v) => v.invariant === 2))).toEqual([]);
+    expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
+  });
+
+  it("puts a task's outcome read with a cancellation before it, and drops one the code gave up on", async () => {
+    // Seed 148: a leg's booking and the trip's cancellation read at once went into history in the
+    // other order; then a driver new to the run recorded a leg the code had given up on (175 too).
+    const results = await simulate({ store: 'memory', seeds: [148, 175] });
+    expect(results.flatMap((r) => r.violations)).toEqual([]);
+    expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
+  });
+
   it('finds an update applied twice, and one that answered other than the state before it made', async () => {
     const completedUpdate = (snapshot: StoreSnapshot) => {
       for (const { history } of snapshot.runs.values()) {

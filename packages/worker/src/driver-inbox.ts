@@ -15,6 +15,8 @@ export class DriverInbox {
   dirty = true;
   /** A cancellation was read and held back, with what came after it: they stay in the store, unread. */
   held = false;
+  /** A task's outcome came before its run's code had received the log, and was left unread with what came after it. */
+  deferred = false;
   /** Updates taken and not yet validated (`DriverUpdates`): they stay in the store until they are. */
   readonly updates: InboxItem[] = [];
   /** Items taken whose consumption is not durable yet, with the event each became (if any). */
@@ -24,7 +26,7 @@ export class DriverInbox {
   /** The items not seen before, in order of arrival; records the version. Pass each to `consume`. */
   take({ items, version }: InboxRead): InboxItem[] {
     this.version = version;
-    this.dirty = this.held = false;
+    this.dirty = this.held = this.deferred = false;
     const fresh = items.filter((item) => !this.seen.has(item.id));
     for (const item of fresh) this.seen.add(item.id);
     return fresh;
@@ -34,16 +36,18 @@ export class DriverInbox {
    * Appends the items of `read` not seen before to `exec` as history events, each consumed by the next
    * flush; returns the events. A task's outcome becomes the event `taskResult` makes of it (none:
    * stale, dropped). An update waits in `updates` for its validation. A cancellation `holdCancel` says
-   * must wait is left unread, with the items after it, until a later read.
+   * must wait is left unread, with the items after it, until a later read; so is a task's outcome
+   * `taskResult` cannot judge yet (`'later'`). Tasks' outcomes read with a cancellation go before it:
+   * the step did its work, and its code must see so (a saga undoes it).
    */
   apply(
     read: InboxRead,
     exec: WorkflowExecution,
-    taskResult: (payload: InboxItem['payload']) => HistoryEvent | undefined,
+    taskResult: (payload: InboxItem['payload']) => HistoryEvent | undefined | 'later',
     holdCancel: (item: InboxItem) => boolean,
   ): RecordedEvent[] {
     const events: RecordedEvent[] = [];
-    const fresh = this.take(read);
+    const fresh = resultsFirst(this.take(read));
     for (const [i, item] of fresh.entries()) {
       if (item.kind === 'cancel' && holdCancel(item)) {
         for (const later of fresh.slice(i)) this.seen.delete(later.id);
@@ -55,6 +59,11 @@ export class DriverInbox {
         continue;
       }
       const event = item.kind === 'activity_result' ? taskResult(item.payload) : inboxEvent(item);
+      if (event === 'later') {
+        for (const later of fresh.slice(i)) this.seen.delete(later.id);
+        this.deferred = this.dirty = true;
+        break;
+      }
       const recorded = event && exec.append(event);
       this.consume(item.id, recorded?.seq);
       if (recorded && item.kind !== 'activity_result') events.push(recorded);
@@ -136,4 +145,16 @@ export function inboxEvent(item: InboxItem): HistoryEvent {
     default:
       throw new Error(`unknown inbox item kind ${item.kind}`);
   }
+}
+
+/** `items` with every task outcome after a cancellation moved before it. */
+function resultsFirst(items: InboxItem[]): InboxItem[] {
+  const cancel = items.findIndex((item) => item.kind === 'cancel');
+  if (cancel < 0) return items;
+  const rest = items.slice(cancel);
+  return [
+    ...items.slice(0, cancel),
+    ...rest.filter((item) => item.kind === 'activity_result'),
+    ...rest.filter((item) => item.kind !== 'activity_result'),
+  ];
 }

@@ -236,8 +236,13 @@ export class RunDriver {
     }
     // An activity that finished while this step awaited a flush appended its result: it must reach
     // the code before the run may wait, or releasing the run would strand it with a result unseen.
-    // So must a cancellation held for attempts that have all ended since, or it would wait unread.
-    if (this.exec.hasUndelivered() || (this.inbox.held && this.activities.size === 0)) {
+    // So must a cancellation held for attempts that have all ended since, or it would wait unread, and
+    // a task's outcome left for the code to receive the log first.
+    if (
+      this.exec.hasUndelivered() ||
+      (this.inbox.held && this.activities.size === 0) ||
+      this.inbox.deferred
+    ) {
       this.stepper.again = true;
       return;
     }

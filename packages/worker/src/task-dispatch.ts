@@ -160,15 +160,17 @@ export class TaskDispatch {
 
   /**
    * The event recording a task's reported outcome, or `undefined` when the report is stale: the
-   * activity is no longer open, or the report is for another attempt than the current one.
+   * activity is no longer open, the code no longer waits for it (a cancellation reached it first),
+   * or the report is for another attempt than the current one. `'later'` until the code has received
+   * the whole log, before which whether it still waits is not known (a driver new to the run).
    */
-  resultEvent(payload: Json): HistoryEvent | undefined {
+  resultEvent(payload: Json): HistoryEvent | undefined | 'later' {
     const p = payload as unknown as ActivityResultPayload;
     const exec = this.exec();
     const state = exec.activityState(p.cmd);
     if (!state?.open || state.attempt !== p.attempt) return undefined;
-    // Before the first sync the execution has not replayed yet; history alone decides then.
-    if (this.synced && !exec.isOpen(p.cmd)) return undefined;
+    if (exec.hasUndelivered()) return 'later';
+    if (!exec.isOpen(p.cmd)) return undefined;
     const fn = this.host.activities.get(state.name);
     const result: AttemptResult = p.ok ? { ok: true, value: p.result } : { ok: false, error: p.error };
     return attemptEvent(p, result, fn && activityOptions(fn).retry, this.host.clock());

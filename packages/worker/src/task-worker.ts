@@ -144,13 +144,38 @@ export class TaskWorker {
     const free = concurrency - this.running.size;
     if (free <= 0) return Infinity; // a finishing task kicks the loop
     const names = [...activities.keys()];
+    const sentAt = performance.now();
     const tasks = await store.claimTasks(identity, queues, names, free, clock(), claimMs);
     this.claims.succeeded();
-    for (const task of tasks) this.execute(task);
+    for (const task of await this.held(tasks, sentAt)) this.execute(task);
     if (tasks.length === free) return 0;
     const next = await store.nextTaskIn(queues, names, clock());
     if (next === undefined) return Infinity;
     return Math.max(tasks.length > 0 ? 0 : MIN_WAIT_MS, next);
+  }
+
+  /**
+   * The claimed tasks whose claims still hold, renewed first when the claim took so long (the process
+   * paused) that they may have lapsed: an attempt starts only on a claim known to outlast a third of
+   * `claimMs`, as a run's driver proves its lease, so a worker paused past its claims does not start
+   * an attempt that another worker has taken over, or finished.
+   */
+  private async held(tasks: ClaimedTask[], sentAt: number): Promise<ClaimedTask[]> {
+    const { store, clock, claimMs } = this.options;
+    let since = sentAt;
+    let held = tasks;
+    while (held.length > 0 && performance.now() >= since + (claimMs * 2) / 3) {
+      since = performance.now();
+      const lost = new Set(
+        await store.renewTasks(
+          held.map(({ id, claim }) => ({ id, claim })),
+          clock(),
+          claimMs,
+        ),
+      );
+      held = held.filter((t) => !lost.has(t.id));
+    }
+    return held;
   }
 
   private execute(task: ClaimedTask): void {
