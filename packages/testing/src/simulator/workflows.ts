@@ -13,12 +13,19 @@ const unregistered = (): never => {
   throw new Error('simulator activities run only as registered by a scenario');
 };
 export const RETRY = { maxAttempts: 4, initialInterval: 100, backoff: 'constant' } as const;
-/** Fails its first `failures` attempts. */
+/**
+ * Fails its first `failures` attempts. At most two attempts of an account start per 200 ms (`key` is
+ * the account's id, a slash, and more), so its attempts are tasks that wait their turn.
+ */
 export const step = defineActivity(
   async function step(_key: string, _failures: number): Promise<string> {
     return unregistered();
   },
-  { retry: RETRY, startToCloseTimeout: 2000 },
+  {
+    retry: RETRY,
+    startToCloseTimeout: 2000,
+    rateLimit: { key: (key: string) => key.slice(0, key.indexOf('/')), limit: 2, per: 200 },
+  },
 );
 /** Outlives its start-to-close timeout on its first `slowAttempts` attempts. */
 export const slow = defineActivity(
