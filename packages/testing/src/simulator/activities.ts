@@ -1,5 +1,5 @@
 import { type ActivityFn, activityContext, NonRetryableError, replaceActivity } from '@reel/sdk';
-import { book, cleanup, slow, step, unbook } from './workflows.ts';
+import { book, cleanup, note, slow, step, unbook } from './workflows.ts';
 
 /** What the activities of a scenario report to it, and draw from it. */
 export interface ActivityHost {
@@ -45,6 +45,11 @@ export function activityRegistry(host: ActivityHost): Record<string, ActivityFn>
       await started('unbook', id);
       await pause(host.workMs());
       return `ub:${id}`;
+    }),
+    note: replaceActivity(note, async (key: string) => {
+      await started('note', key);
+      await pause(host.workMs());
+      return `nt:${key}`;
     }),
     cleanup: replaceActivity(cleanup, async (key: string) => {
       await started('cleanup', key);

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ErrorCodes, type RecordedEvent } from '@reel/sdk';
 import type { Ledger, Violation } from './ledger.ts';
+import { accountCommands } from './models.ts';
 import type { StoreSnapshot } from './snapshot.ts';
 import { traceJson } from './trace.ts';
-import type { AccountInput } from './workflows.ts';
 
 type Accepted = Extract<RecordedEvent, { type: 'update_accepted' }>;
 type Completed = Extract<RecordedEvent, { type: 'update_completed' }>;
@@ -49,7 +49,7 @@ export function checkUpdates(ledger: Ledger, snapshot: StoreSnapshot): Violation
       const result = history.find(
         (e): e is Completed => e.type === 'update_completed' && e.updateId === event.updateId,
       )?.result;
-      const expected = { done: stepsBefore(history, event.seq) };
+      const expected = { done: stepsBefore(history, event.seq), ref: `nt:${key}` };
       if (result !== undefined && !isDeepStrictEqual(result, expected))
         violation(
           'update-saw-other-state',
@@ -95,7 +95,7 @@ export function checkUpdates(ledger: Ledger, snapshot: StoreSnapshot): Violation
 
 /** The steps of an account's run that completed before event `seq` (its `done` then). */
 function stepsBefore(history: RecordedEvent[], seq: number): number {
-  const first = history[0];
-  const steps = first?.type === 'workflow_started' ? (first.input as unknown as AccountInput).fail.length : 0;
-  return history.filter((e) => e.seq < seq && e.type === 'activity_completed' && e.cmd < steps).length;
+  const { stepCmds } = accountCommands(history);
+  return history.filter((e) => e.seq < seq && e.type === 'activity_completed' && stepCmds.includes(e.cmd))
+    .length;
 }

@@ -51,8 +51,8 @@ export function predict(type: string, workflowId: string, history: RecordedEvent
 
 function account(s: AccountInput, events: RecordedEvent[]): Prediction | undefined {
   const steps = s.fail.length;
-  const notifyCmd = steps;
-  const waitCmd = steps + (s.notifyMs === null ? 0 : 1);
+  // An update's handler issues commands of its own between the run's: find the run's by their kind.
+  const { stepCmds, notifyCmd, waitCmd } = accountCommands(events);
   let balance = s.balance;
   let phase = 'steps' as 'steps' | 'child' | 'wait';
   let done = 0;
@@ -68,7 +68,7 @@ function account(s: AccountInput, events: RecordedEvent[]): Prediction | undefin
     else if (e.type === 'signal_received' && e.name === 'deposit') {
       balance += (e.payload as { n: number }).n;
       if (phase === 'wait' && balance >= s.target) outcome = rich();
-    } else if (phase === 'steps' && 'cmd' in e && e.cmd === done) {
+    } else if (phase === 'steps' && 'cmd' in e && e.cmd === stepCmds[done]) {
       if (e.type === 'activity_failed') outcome = failed('REEL_ACTIVITY_FAILED');
       else if (e.type === 'activity_completed' && ++done === steps) {
         if (s.notifyMs === null) outcome = wait();
@@ -86,6 +86,23 @@ function account(s: AccountInput, events: RecordedEvent[]): Prediction | undefin
     if (outcome) return outcome;
   }
   return undefined;
+}
+
+/** The commands of an account's run, by kind: its steps in order, its `notify` child, its wait's timer. */
+export function accountCommands(events: RecordedEvent[]): {
+  stepCmds: number[];
+  notifyCmd?: number;
+  waitCmd?: number;
+} {
+  const cmdOf = (type: RecordedEvent['type'], name?: string) =>
+    events.flatMap((e) =>
+      e.type === type && 'cmd' in e && (!name || ('name' in e && e.name === name)) ? [e.cmd] : [],
+    );
+  return {
+    stepCmds: cmdOf('activity_scheduled', 'step'),
+    notifyCmd: cmdOf('child_scheduled')[0],
+    waitCmd: cmdOf('timer_started')[0],
+  };
 }
 
 function kid(k: KidInput, events: RecordedEvent[]): Prediction | undefined {
