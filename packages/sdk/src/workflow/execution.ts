@@ -5,7 +5,7 @@ import { Commands, type OpenActivity, type OpenChild, type OpenTimer } from './c
 import type { WorkflowContext } from './context.ts';
 import { createContext } from './create-context.ts';
 import { engineTurn, outsideWorkflowScope } from './determinism-guard.ts';
-import type { HistoryEvent, RecordedEvent } from './events.ts';
+import { type HistoryEvent, ISSUING_EVENTS, type RecordedEvent } from './events.ts';
 import type { ExecutionOptions } from './execution-options.ts';
 import { failed, type Outcome, returned, thrown, timedOut } from './outcome.ts';
 import { Queries } from './queries.ts';
@@ -265,14 +265,19 @@ export class WorkflowExecution {
   }
 
   /**
-   * Takes back the events appended after the code ended, which reached no code, if none is durable:
-   * input a run that continues as new never read belongs to its successor. Returns them.
+   * Takes back the input appended after the code ended, which reached no code, if none is durable:
+   * input a run that continues as new never read belongs to its successor. Returns it. What the code
+   * made among it stays, after what came before: an update handler's command, issued as the event
+   * that ended the code waited for delivery, is recorded, since a replay issues it again.
    */
   dropUnread(): RecordedEvent[] {
     const from = this.endedAt;
     if (from === undefined || from < this.durable) return [];
     this.cursor = Math.min(this.cursor, from);
-    return this.log.splice(from);
+    const after = this.log.splice(from);
+    const made = (e: RecordedEvent) => COMMAND_EVENTS.has(e.type) || ISSUING_EVENTS.has(e.type);
+    for (const e of after.filter(made)) this.log.push(Object.assign(e, { seq: this.log.length }));
+    return after.filter((e) => !made(e));
   }
 
   /** True when no command, child, signal wait or condition is pending: no event can move the code on. */
