@@ -38,10 +38,11 @@ export class MemoryUpdates {
     const sent = this.sentTo(workflowId, updateId);
     const latest = this.tables.latest(workflowId);
     if (!sent || !latest) return undefined;
+    // the newest run's: a reset to a point after the acceptance copies it into the new run
     const event = (type: string) =>
       this.runsOf(workflowId)
         .flatMap((r) => r.history.map((e) => ({ run: r, e })))
-        .find(({ e }) => e.type === type && (e as { updateId?: string }).updateId === updateId);
+        .findLast(({ e }) => e.type === type && (e as { updateId?: string }).updateId === updateId);
     const completed = event('update_completed')?.e as { result?: Json; error?: ErrorInfo } | undefined;
     return updateState({
       rejection: copy(sent.updates?.get(updateId)?.rejection ?? null),

@@ -35,7 +35,10 @@ export interface UpdateFacts {
   rejection: ErrorInfo | null;
   /** The `update_completed` event's data, if recorded. */
   completed: { result?: Json; error?: ErrorInfo } | null;
-  /** The status of the run that recorded `update_accepted`, if one did. */
+  /**
+   * The status of the newest run that recorded `update_accepted`, if one did: a reset to a point after
+   * the acceptance copies it into the new run, which runs the handler.
+   */
   acceptedIn: string | null;
   /** The status of the workflow id's latest run. */
   latestStatus: string;

@@ -100,6 +100,19 @@ export function updateBehaviour(h: Harness): void {
       expect(await h.store.readUpdate(workflowId, 'c')).toEqual({ status: 'closed', runStatus: 'completed' });
     });
 
+    it('reads an update accepted before a reset point and not completed as pending: the new run has it', async () => {
+      const type = await h.type();
+      const { workflowId } = await h.start(type);
+      await h.store.sendUpdate(workflowId, { updateId: 'r', name: 'add', arg: null }, at(1));
+      const lease = await h.claimOne(type);
+      const items = (await h.store.readInbox(lease.runId)).items.map((i) => i.id);
+      await commit(lease, [accepted(1, 'r', null)], items);
+      const newRunId = randomUUID();
+      const reset = { workflowId, runId: lease.runId, historyLength: 2, toEvent: 1, seed: 's', now: at(6) };
+      expect(await h.store.reset({ ...reset, newRunId })).toBe('ok');
+      expect(await h.store.readUpdate(workflowId, 'r')).toEqual({ status: 'pending' });
+    });
+
     it('hands an update its run never read to the successor of a continue-as-new', async () => {
       const type = await h.type();
       const { workflowId } = await h.start(type);

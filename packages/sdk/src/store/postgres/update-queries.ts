@@ -39,7 +39,7 @@ select u.rejection,
          limit 1) as completed,
        (select w.status from reel.history h join reel.workflows w on w.run_id = h.run_id
          where w.workflow_id = $1 and h.type = 'update_accepted' and h.data->>'updateId' = $2
-         limit 1) as accepted_in,
+         order by w.run_seq desc limit 1) as accepted_in,
        (select status from reel.workflows where workflow_id = $1 order by run_seq desc limit 1) as latest_status
   from reel.updates u
  where u.workflow_id = $1 and u.update_id = $2`;
