@@ -104,7 +104,17 @@ describe('the deterministic simulator', () => {
   it("puts a task's outcome read with a cancellation before it, and drops one the code gave up on", async () => {
     // Seed 148: a leg's booking and the trip's cancellation read at once went into history in the
     // other order; then a driver new to the run recorded a leg the code had given up on (175 too).
-    const results = await simulate({ store: 'memory', seeds: [148, 175] });
+    // 384: an outcome left unread until the code had its history, and the run closed over it.
+    const results = await simulate({ store: 'memory', seeds: [148, 175, 384] });
+    expect(results.flatMap((r) => r.violations)).toEqual([]);
+    expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
+  });
+
+  it("records an update handler's command issued as the run continued as new: its replay issues it again", async () => {
+    // Seeds where an update's handler scheduled its activity in the step whose event (a timer) made
+    // the code continue as new: the close took the command back with the unread input, and the
+    // history it recorded no longer replayed.
+    const results = await simulate({ store: 'memory', seeds: [8, 20, 39] });
     expect(results.flatMap((r) => r.violations)).toEqual([]);
     expect(results.every((r) => r.stats.clientOps > 0)).toBe(true);
   });

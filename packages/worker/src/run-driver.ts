@@ -299,8 +299,9 @@ export class RunDriver {
   }
 
   private async close(outcome: Outcome): Promise<void> {
-    // A cancellation held back for an attempt goes into history first; it reaches no code now.
-    if (this.inbox.held) {
+    // A cancellation held back for an attempt goes into history first; it reaches no code now. A
+    // task's outcome left unread is judged first, or the close would go over it.
+    if (this.inbox.held || this.inbox.deferred) {
       this.inbox.dirty = this.stepper.again = true;
       return;
     }
