@@ -15,7 +15,7 @@ export class DriverInbox {
   dirty = true;
   /** A cancellation was read and held back, with what came after it: they stay in the store, unread. */
   held = false;
-  /** A task's outcome came before its run's code had received the log, and was left unread with what came after it. */
+  /** A task's outcome came before the run's code had the whole log: it stays unread, with what followed. */
   deferred = false;
   /** Updates taken and not yet validated (`DriverUpdates`): they stay in the store until they are. */
   readonly updates: InboxItem[] = [];

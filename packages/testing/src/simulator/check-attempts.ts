@@ -7,8 +7,9 @@ const OUTCOMES = ['activity_completed', 'activity_failed'];
  * Invariant 2: each activity's outcome is recorded at most once, and no attempt starts after that
  * outcome is durable, after its run closed, or on a lease its worker no longer holds by the store's
  * clock; a task-queue attempt, on a claim of its task that is not its worker's newest or has lapsed
- * (it may start after its run closed, on a claim made before). Each attempt is compared with the store's row of its run as the attempt started (its
- * durable history is the first `historyLength` events of the history the run ends with).
+ * (it may start after its run closed, on a claim made before). Each attempt is compared with the
+ * store's row of its run as the attempt started (its durable history is the first `historyLength`
+ * events of the history the run ends with).
  */
 export function checkAttempts(ledger: Ledger, snapshot: StoreSnapshot, startMs: number): Violation[] {
   const violations: Violation[] = [];
