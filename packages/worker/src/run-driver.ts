@@ -205,6 +205,12 @@ export class RunDriver {
       return;
     }
     if (this.ended) return;
+    // A task's outcome (or a transaction step's) left unread until the code had its history is read
+    // again before anything starts: it may be the outcome of what would start.
+    if (this.inbox.deferred) {
+      this.stepper.again = true;
+      return;
+    }
 
     this.activities.abortAbandoned();
     // A draining worker starts nothing new: it hands the run back, runnable now, for another worker.
@@ -236,13 +242,8 @@ export class RunDriver {
     }
     // An activity that finished while this step awaited a flush appended its result: it must reach
     // the code before the run may wait, or releasing the run would strand it with a result unseen.
-    // So must a cancellation held for attempts that have all ended since, or it would wait unread, and
-    // a task's outcome left for the code to receive the log first.
-    if (
-      this.exec.hasUndelivered() ||
-      (this.inbox.held && this.activities.size === 0) ||
-      this.inbox.deferred
-    ) {
+    // So must a cancellation held for attempts that have all ended since, or it would wait unread.
+    if (this.exec.hasUndelivered() || (this.inbox.held && this.activities.size === 0)) {
       this.stepper.again = true;
       return;
     }

@@ -161,15 +161,15 @@ export class TaskDispatch {
   /**
    * The event recording a task's reported outcome, or `undefined` when the report is stale: the
    * activity is no longer open, the code no longer waits for it (a cancellation reached it first),
-   * or the report is for another attempt than the current one. `'later'` until the code has received
-   * the whole log, before which whether it still waits is not known (a driver new to the run).
+   * or the report is for another attempt than the current one. `'later'` while a driver new to the
+   * run has not delivered its history to the code, before which whether the code waits is not known.
    */
   resultEvent(payload: Json): HistoryEvent | undefined | 'later' {
     const p = payload as unknown as ActivityResultPayload;
     const exec = this.exec();
     const state = exec.activityState(p.cmd);
     if (!state?.open || state.attempt !== p.attempt) return undefined;
-    if (exec.hasUndelivered()) return 'later';
+    if (!this.synced && exec.hasUndelivered()) return 'later';
     if (!exec.isOpen(p.cmd)) return undefined;
     const fn = this.host.activities.get(state.name);
     const result: AttemptResult = p.ok ? { ok: true, value: p.result } : { ok: false, error: p.error };
