@@ -79,13 +79,19 @@ export function updateBehaviour(h: Harness): void {
       await unlisten();
     });
 
-    it('reads an update accepted by a run that closed before completing it as closed', async () => {
+    /** A run that accepted update `updateId` right after its start, with no outcome for it yet. */
+    const acceptedUpdate = async (updateId: string) => {
       const type = await h.type();
       const { workflowId } = await h.start(type);
-      await h.store.sendUpdate(workflowId, { updateId: 'c', name: 'add', arg: null }, at(1));
+      await h.store.sendUpdate(workflowId, { updateId, name: 'add', arg: null }, at(1));
       const lease = await h.claimOne(type);
       const items = (await h.store.readInbox(lease.runId)).items.map((i) => i.id);
-      await commit(lease, [accepted(1, 'c', null)], items);
+      await commit(lease, [accepted(1, updateId, null)], items);
+      return { workflowId, lease };
+    };
+
+    it('reads an update accepted by a run that closed before completing it as closed', async () => {
+      const { workflowId, lease } = await acceptedUpdate('c');
       const { version } = await h.store.readInbox(lease.runId);
       const closing = event(2, 2, { type: 'workflow_completed', result: null });
       expect(
@@ -101,15 +107,9 @@ export function updateBehaviour(h: Harness): void {
     });
 
     it('reads an update accepted before a reset point and not completed as pending: the new run has it', async () => {
-      const type = await h.type();
-      const { workflowId } = await h.start(type);
-      await h.store.sendUpdate(workflowId, { updateId: 'r', name: 'add', arg: null }, at(1));
-      const lease = await h.claimOne(type);
-      const items = (await h.store.readInbox(lease.runId)).items.map((i) => i.id);
-      await commit(lease, [accepted(1, 'r', null)], items);
-      const newRunId = randomUUID();
+      const { workflowId, lease } = await acceptedUpdate('r');
       const reset = { workflowId, runId: lease.runId, historyLength: 2, toEvent: 1, seed: 's', now: at(6) };
-      expect(await h.store.reset({ ...reset, newRunId })).toBe('ok');
+      expect(await h.store.reset({ ...reset, newRunId: randomUUID() })).toBe('ok');
       expect(await h.store.readUpdate(workflowId, 'r')).toEqual({ status: 'pending' });
     });
 
