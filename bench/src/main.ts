@@ -50,7 +50,9 @@ try {
     try {
       const section = await run(ctx);
       sections.push(section);
-      console.log(`\n${summaryTable(section.rows)}\n`);
+      // With no report to write, the section's notes go to stdout with its table.
+      const notes = config.out === '-' ? `\n${section.notes.join('\n\n')}\n` : '';
+      console.log(`\n${summaryTable(section.rows)}\n${notes}`);
     } catch (err) {
       // One broken scenario should not cost the others' figures; the report says it failed.
       process.exitCode = 1;
