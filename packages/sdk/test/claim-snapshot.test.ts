@@ -18,9 +18,9 @@ beforeAll(async () => {
   admin = new pg.Pool({ connectionString: db.connectionString });
   store = new PostgresStore({ connectionString: db.connectionString, claimClock: 'engine' });
   await store.migrate();
-  // This database's claims call reel.claim_order for each run they scan (its indexes are gone), and
-  // a session with reel.test_gate on waits there while the test holds the gate.
-  await admin.query('drop index reel.workflows_claim_order, reel.workflows_claim_order_by_type');
+  // This database's claims call reel.claim_order for each run they scan (its index is gone), and a
+  // session with reel.test_gate on waits there while the test holds the gate.
+  await admin.query('drop index reel.workflows_claim_order_by_type');
   await admin.query(`
     create or replace function reel.claim_order(ready_at timestamptz, held boolean, priority smallint)
       returns timestamptz language plpgsql immutable as $$

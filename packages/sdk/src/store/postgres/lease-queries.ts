@@ -11,13 +11,10 @@ import { EVENTS_TEXT } from './statements.ts';
  * claim without blocking. $4: the store's clock (null: the database's, so that a worker whose clock
  * runs ahead cannot take a lease that is still live). Runs go in `claim_order` (0015): ready_at less
  * a minute per priority level; `claim_order <= now` is implied by `ready_at <= now` and bounds the
- * index scan. Among 100,000 ready runs of priorities 0 to 10, 20,000 held and 20,000 sleeping:
- * 1.7 ms (median, prepared) to claim 10 on workflows_claim_order, the scan 0.2 ms. Before 0015, among
- * 400,000 runs of which 200,000 of other types were ready, claiming 10 of the 50 of its type: 73.7 ms
- * walking the index in ready_at order, 0.6 ms on the one by type, which the planner picks when the
- * types are rare (0009). That choice needs a plan made for the claim's types and limit, so the runs
- * are chosen and locked in `reel.claim_candidates` (0027), where Postgres plans it for each call on
- * a large table; this statement, whose plan no value changes, keeps one plan per connection.
+ * index scan. The runs are chosen and locked in `reel.claim_candidates` (0028): each type's first
+ * runs read by type (before 0009, a claim of 10 of the 50 ready runs of its type among 200,000 of
+ * other types walked past them all, 73.7 ms), the first of them locked. Its statements, and this
+ * one, whose plan no value changes, keep one plan per connection.
  *
  * A run whose history holds at most $6 events comes with its history and its inbox (with the inbox's
  * version), read in the statement's snapshot, which spares the worker two statements. Only when the
