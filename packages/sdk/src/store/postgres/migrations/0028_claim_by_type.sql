@@ -5,7 +5,9 @@
 -- first runs are read on workflows_claim_order_by_type, one probe per type, which is right for any
 -- mix of types; the first max_runs of them in claim order are then locked by key, skipping those
 -- that another claim holds or took since they were read. When some were skipped and there may be
--- more, it reads twice as deep and goes on. The runs come back in claim order, as before.
+-- more, it reads twice as deep and goes on. The runs come back in claim order, as before. Without
+-- JIT: a generic plan's estimates grow with the table (a limit it does not know is taken as a tenth
+-- of the rows), and past jit_above_cost each call would compile its expressions, tens of ms.
 --
 -- workflows_claim_order, over all types, served only the statement replaced here, and a generic
 -- plan preferred it to the by-type index, walking past other types' runs: it goes, and every insert
@@ -14,7 +16,7 @@ drop index reel.workflows_claim_order;
 
 create or replace function reel.claim_candidates(types text[], max_runs integer, at timestamptz)
 returns table (run_id uuid, ready_at timestamptz, locked xid) language plpgsql rows 1
-set plan_cache_mode = force_generic_plan as $$
+set plan_cache_mode = force_generic_plan set jit = off as $$
 declare
   depth integer := max_runs;
   candidates uuid[];
