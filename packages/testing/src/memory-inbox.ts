@@ -19,8 +19,16 @@ export class MemoryInbox {
   /** Puts input in an open run's inbox and wakes it. */
   deliver(run: Run, item: Omit<InboxItem, 'id'>, now: Date): void {
     run.inbox.push({ ...copy(item), id: this.tables.inboxId() });
-    run.inboxVersion++;
     run.updatedAt = now;
+    this.wake(run, now);
+  }
+
+  /**
+   * New input makes an open run no worker holds claimable now, if it has run before: one that never
+   * has (a delayed start, one waiting for its concurrency slot) keeps its time (`readyOnInput`).
+   */
+  private wake(run: Run, now: Date): void {
+    run.inboxVersion++;
     if (run.leaseOwner === null && run.status === 'running' && run.fencingToken > 0)
       run.readyAt = this.tables.storeNow(now);
     this.tables.wake(run);
@@ -41,8 +49,6 @@ export class MemoryInbox {
       name: null,
       payload: copy({ cmd: run.parent.cmd, ...outcome }) as unknown as Json,
     });
-    parent.inboxVersion++;
-    if (parent.leaseOwner === null && parent.status === 'running') parent.readyAt = this.tables.storeNow(now);
-    this.tables.wake(parent);
+    this.wake(parent, now);
   }
 }

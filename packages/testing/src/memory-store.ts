@@ -135,12 +135,17 @@ export class MemoryStore implements Store {
 
   /**
    * A run's row as stored, lease included, at this instant: for checks that look under the port (the
-   * simulator compares every activity attempt with the lease the store holds when it starts).
+   * simulator compares every activity attempt with the lease the store holds when it starts, and
+   * counts the runs of a concurrency key that have started).
    */
-  peek(
-    runId: string,
-  ):
-    | { status: WorkflowStatus; leaseOwner: string | null; readyAt: Date | null; historyLength: number }
+  peek(runId: string):
+    | {
+        status: WorkflowStatus;
+        leaseOwner: string | null;
+        readyAt: Date | null;
+        historyLength: number;
+        fencingToken: number;
+      }
     | undefined {
     const run = this.tables.runs.get(runId);
     return (
@@ -149,6 +154,7 @@ export class MemoryStore implements Store {
         leaseOwner: run.leaseOwner,
         readyAt: run.readyAt,
         historyLength: run.history.length,
+        fencingToken: run.fencingToken,
       }
     );
   }

@@ -107,5 +107,73 @@ export function concurrencyBehaviour(h: Harness): void {
       expect(await h.store.retryNow(waiting.workflowId, at(3))).toBe(true);
       expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
     });
+
+    it("a child's outcome does not make a waiting run claimable: a reset's new run, waiting, with the children it took over", async () => {
+      const [type, kids] = [await h.type(), await h.type()];
+      const k = key();
+      const { workflowId, runId } = await startKeyed(type, { key: k, limit: 1 }, 0);
+      const lease = await h.claimOne(type);
+      const childIds = [h.id('done'), h.id('stopped')];
+      const events = childIds.map((childId, cmd) =>
+        event(cmd + 1, 1, {
+          type: 'child_scheduled',
+          cmd,
+          workflowType: kids,
+          workflowId: childId,
+          input: null,
+          parentClosePolicy: 'abandon',
+        }),
+      );
+      expect(await h.store.commit({ ...lease, now: at(1), events, consumedInbox: [], leaseMs: LEASE })).toBe(
+        'ok',
+      );
+      for (const [cmd, childId] of childIds.entries())
+        await h.store.start({
+          workflowId: childId,
+          runId: randomUUID(),
+          type: kids,
+          input: null,
+          now: at(2),
+          newRun: true,
+          parent: { runId, cmd, closePolicy: 'abandon', fencingToken: lease.fencingToken },
+        });
+      const waiter = await startKeyed(type, { key: k, limit: 1 }, 3);
+      const newRunId = randomUUID();
+      const reset = { workflowId, runId, historyLength: 3, toEvent: 2, newRunId, seed: runId, now: at(4) };
+      expect(await h.store.reset(reset)).toBe('ok');
+      // The reset freed the slot for the waiter; its new run waits behind it, and hears of its children.
+      expect(await close(await h.claimOne(kids, at(5)), 5)).toBe('ok');
+      expect(await h.store.terminate(childIds[1] as string, 'stop', at(6))).toBe(true);
+      expect(await h.claimable([type], at(7))).toEqual([waiter.runId]);
+      expect((await h.store.describe(workflowId))?.waitingFor).toEqual({ concurrencyKey: k });
+      expect((await h.store.readInbox(newRunId)).items.map((i) => i.kind)).toEqual(['child', 'child']);
+    });
+
+    it("a parent's close that cancels its child does not make the child, waiting for its slot, claimable", async () => {
+      const [type, parents] = [await h.type(), await h.type()];
+      const k = key();
+      await startKeyed(type, { key: k, limit: 1 }, 0);
+      await h.claimOne(type);
+      await h.start(parents);
+      const parent = await h.claimOne(parents);
+      const child = await h.store.start({
+        workflowId: h.id('child'),
+        runId: randomUUID(),
+        type,
+        input: null,
+        now: at(1),
+        newRun: true,
+        concurrency: { key: k, limit: 1 },
+        parent: {
+          runId: parent.runId,
+          cmd: 0,
+          closePolicy: 'requestCancel',
+          fencingToken: parent.fencingToken,
+        },
+      });
+      expect(await close(parent, 2)).toBe('ok');
+      expect((await h.store.readInbox(child.runId)).items.map((i) => i.kind)).toEqual(['cancel']);
+      expect(await h.claimable([type], at(LEASE - 1))).toEqual([]);
+    });
   });
 }

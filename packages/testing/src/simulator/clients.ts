@@ -10,7 +10,7 @@ import {
 import { skewedClock } from './clocks.ts';
 import { faultStore } from './fault-store.ts';
 import type { SeenResult } from './ledger.ts';
-import type { Op, TimedOp } from './plan.ts';
+import type { Op, TimedOp, WorkflowSpec } from './plan.ts';
 import { runAs, SimProcess } from './process.ts';
 import type { AuditArg } from './workflows.ts';
 import type { World } from './world.ts';
@@ -79,7 +79,7 @@ export class ClientPool {
     const ledger = this.world.ledger;
     switch (op.kind) {
       case 'start': {
-        const handle = await client.start(op.wf.type as unknown as WorkflowFn, op.wf.input, { id: op.wf.id });
+        const handle = await client.start(op.wf.type as unknown as WorkflowFn, op.wf.input, options(op.wf));
         if (handle.runId && !this.firstRuns.has(op.wf.id)) this.firstRuns.set(op.wf.id, handle.runId);
         return;
       }
@@ -88,7 +88,7 @@ export class ClientPool {
         await client.signalWithStart(
           op.wf.type as unknown as WorkflowFn,
           op.wf.input,
-          { id: op.wf.id },
+          options(op.wf),
           'deposit',
           {
             id: op.sigId,
@@ -167,4 +167,9 @@ export class ClientPool {
       throw err;
     }
   }
+}
+
+/** How a client starts `wf`: under its id, with its concurrency limit if it has one. */
+function options(wf: WorkflowSpec): { id: string; concurrency?: WorkflowSpec['concurrency'] } {
+  return wf.concurrency ? { id: wf.id, concurrency: wf.concurrency } : { id: wf.id };
 }

@@ -20,6 +20,7 @@ export const INVARIANTS: Record<number, string> = {
   6: 'once the faults stop, every run closes (no stranded run)',
   7: 'histories are contiguous, belong to a run, replay, and end as the plain model predicts',
   8: 'an update is applied at most once per id, answers what history records, and saw the state before it',
+  9: 'at most `limit` open runs of a concurrency key have started',
 };
 
 /** Checks every invariant on what the scenario left in the store and in its ledger. */

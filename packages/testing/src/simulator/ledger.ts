@@ -81,6 +81,8 @@ export class Ledger {
   readonly workflowOf = new Map<string, string>();
   /** Continue-as-new: a run's successor. */
   readonly successor = new Map<string, string>();
+  /** The concurrency limit of each run started with one (a successor or a reset's run keeps it). */
+  readonly limits = new Map<string, { key: string; limit: number }>();
   /**
    * Runs terminated while a worker held them: that worker and its lease's expiry. Terminate does not
    * wait for the holder, which learns of it at its next write; until its lease ends it may start an

@@ -15,6 +15,8 @@ export interface WorkflowSpec {
   id: string;
   type: Exclude<SimWorkflowType, 'kid' | 'notify'>;
   input: unknown;
+  /** Its starts' concurrency limit: at most `limit` open runs of `key` have started. */
+  concurrency?: { key: string; limit: number };
 }
 
 export type Op =
@@ -101,10 +103,13 @@ export function planScenario(seed: number): Plan {
     freezeMs: [LEASE_MS * 1.2, LEASE_MS * 4],
     restartMs: [200, 2000],
     databaseRestarts: databaseRestarts(seed),
-    ops: withUpdates(
+    ops: withConcurrencyKeys(
       seed,
-      withOperatorActions(seed, planOps(rng, clients.length), clients.length),
-      clients.length,
+      withUpdates(
+        seed,
+        withOperatorActions(seed, planOps(rng, clients.length), clients.length),
+        clients.length,
+      ),
     ),
   };
 }
@@ -161,6 +166,24 @@ function withUpdates(seed: number, ops: TimedOp[], clients: number): TimedOp[] {
     }
   }
   return [...ops, ...added].sort((a, b) => a.at - b.at);
+}
+
+/**
+ * In half the scenarios, concurrency limits on some of the workflows: one or two keys, each with a
+ * limit of 1 or 2 that all its starts give, so that runs of a key wait for each other's close. Drawn
+ * apart from the rest of the plan, as operator actions are.
+ */
+function withConcurrencyKeys(seed: number, ops: TimedOp[]): TimedOp[] {
+  const rng = new Prng(seed).fork(6);
+  if (!rng.chance(0.5)) return ops;
+  const keys = Array.from({ length: rng.int(1, 2) }, (_, i) => ({ key: `key-${i}`, limit: rng.int(1, 2) }));
+  const drawn = new Set<string>();
+  for (const { op } of ops) {
+    if ((op.kind !== 'start' && op.kind !== 'signalWithStart') || drawn.has(op.wf.id)) continue;
+    drawn.add(op.wf.id);
+    if (rng.chance(0.6)) op.wf.concurrency = rng.pick(keys);
+  }
+  return ops;
 }
 
 /**

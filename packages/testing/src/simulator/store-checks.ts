@@ -1,4 +1,5 @@
 import {
+  type ClaimedRun,
   type ClaimedTask,
   type InboxItem,
   isConnectionError,
@@ -51,6 +52,7 @@ export class StoreChecks {
     }
     const made = madeRun(method, args);
     if (made) this.ledger.starting.add(made);
+    this.limitOf(method, args);
     let outcome: CallOutcome;
     try {
       outcome = { value: await exec() };
@@ -122,6 +124,8 @@ export class StoreChecks {
         }
         return;
       }
+      case 'claim':
+        return this.claimed(args[0] as string, value as ClaimedRun[]);
       case 'start': {
         const req = args[0] as StartRequest;
         const started = value as StartResult;
@@ -200,6 +204,38 @@ export class StoreChecks {
         );
       default:
         return;
+    }
+  }
+
+  /**
+   * The concurrency limit of the run a start, a continue-as-new or a reset makes (these two keep their
+   * run's), known before the call: a worker may claim the run once the call's statement commits.
+   */
+  private limitOf(method: string, args: unknown[]): void {
+    if (method !== 'start' && method !== 'continueAsNew' && method !== 'reset') return;
+    const req = args[0] as { runId: string; newRunId?: string; concurrency?: { key: string; limit: number } };
+    const limit = method === 'start' ? req.concurrency : this.ledger.limits.get(req.runId);
+    const runId = method === 'start' ? req.runId : req.newRunId;
+    if (limit && runId) this.ledger.limits.set(runId, limit);
+  }
+
+  /**
+   * Invariant 9: once a claim returns, at most `limit` open runs of each claimed run's concurrency key
+   * have ever been claimed (read at one instant).
+   */
+  private async claimed(identity: string, runs: ClaimedRun[]): Promise<void> {
+    const ledger = this.ledger;
+    for (const { runId } of runs) {
+      const limit = ledger.limits.get(runId);
+      if (!limit) continue;
+      const ofKey = [...ledger.limits].flatMap(([id, l]) => (l.key === limit.key ? [id] : []));
+      const started = await this.rows.started(ofKey);
+      if (started > limit.limit)
+        ledger.violation(
+          9,
+          'concurrency-limit-passed',
+          `${limit.key}: ${started} open runs have started, limit ${limit.limit}, once ${ledger.nameOf(identity)} claimed ${ledger.workflowOf.get(runId)} run ${runId}`,
+        );
     }
   }
 

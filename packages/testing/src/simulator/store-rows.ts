@@ -11,28 +11,51 @@ export interface RunRow {
 }
 
 /** Reads a run's row under the `Store` port, at once. */
-export type RowReader = (runId: string) => Promise<RunRow | undefined>;
+export interface RowReader {
+  (runId: string): Promise<RunRow | undefined>;
+  /** How many of these runs are open and were ever claimed (fencing token past 0), at one instant. */
+  started(runIds: string[]): Promise<number>;
+}
+
+const OPEN = ['running', 'parked'];
 
 export function memoryRows(store: MemoryStore): RowReader {
-  return async (runId) => store.peek(runId);
+  return Object.assign(async (runId: string) => store.peek(runId), {
+    started: async (runIds: string[]) =>
+      runIds.filter((id) => {
+        const row = store.peek(id);
+        return row && OPEN.includes(row.status) && row.fencingToken > 0;
+      }).length,
+  });
 }
 
 export function postgresRows(pool: pg.Pool): RowReader {
-  return async (runId) => {
+  const started = async (runIds: string[]) => {
     const { rows } = await pool.query(
-      'select status, lease_owner, ready_at, history_length from reel.workflows where run_id = $1',
-      [runId],
+      `select count(*)::int as n from reel.workflows
+        where run_id = any($1) and status = any($2) and fencing_token > 0`,
+      [runIds, OPEN],
     );
-    const r = rows[0];
-    return (
-      r && {
-        status: r.status,
-        leaseOwner: r.lease_owner,
-        readyAt: r.ready_at,
-        historyLength: Number(r.history_length),
-      }
-    );
+    return rows[0].n as number;
   };
+  return Object.assign(
+    async (runId: string) => {
+      const { rows } = await pool.query(
+        'select status, lease_owner, ready_at, history_length from reel.workflows where run_id = $1',
+        [runId],
+      );
+      const r = rows[0];
+      return (
+        r && {
+          status: r.status,
+          leaseOwner: r.lease_owner,
+          readyAt: r.ready_at,
+          historyLength: Number(r.history_length),
+        }
+      );
+    },
+    { started },
+  );
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   parentLocked,
   tellParentOfSuccessor,
 } from './parent-close-policy.ts';
-import { EVENTS_TEXT } from './statements.ts';
+import { EVENTS_TEXT, readyOnInput } from './statements.ts';
 
 /** The history, or the page of it after $2 and before $3. */
 export const LOAD_HISTORY = `
@@ -51,8 +51,7 @@ with recursive ${PARENT_FIRST('(select c.parent_run_id from reel.workflows c whe
   -- A closing child tells its parent, through the parent's inbox, if the parent is still open.
   update reel.workflows p
      set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($16::timestamptz, now())
-                         else p.ready_at end
+         ready_at = ${readyOnInput('p', 'coalesce($16::timestamptz, now())')}
     from fence f
    where $7::text is not null and p.run_id = f.parent_run_id and ${isOpen('p')}
   returning p.run_id, p.type, p.lease_owner, f.parent_cmd

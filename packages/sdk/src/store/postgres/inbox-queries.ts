@@ -3,6 +3,8 @@
  * version. The latest run and the store's clock are as in `run-queries.ts`.
  */
 
+import { readyOnInput } from './statements.ts';
+
 /**
  * Inbox insert for the latest run of a workflow id, if it is open; wakes it unless a worker holds it.
  * $6: the store's clock (null: the database's).
@@ -26,9 +28,7 @@ export function bumpInbox(condition: string): string {
   return `bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $5,
-         -- a delayed start (never claimed yet: fencing token 0) keeps its start time
-         ready_at = case when w.lease_owner is null and w.status = 'running' and w.fencing_token > 0
-                         then coalesce($6::timestamptz, now()) else w.ready_at end
+         ready_at = ${readyOnInput('w', 'coalesce($6::timestamptz, now())')}
     from target t
    where w.run_id = t.run_id and w.status in ('running', 'parked')${condition}
   returning w.run_id, w.type, w.lease_owner

@@ -1,3 +1,4 @@
+import { readyOnInput } from './statements.ts';
 import { deleteTasks } from './task-queries.ts';
 
 /**
@@ -105,7 +106,7 @@ export function parentClosePolicy(
   -- with 10,000 open runs: 10-35 ms a close, now 0.02 ms)
   update reel.workflows c
      set inbox_version = c.inbox_version + 1,
-         ready_at = case when c.lease_owner is null and c.status = 'running' then ${clock} else c.ready_at end
+         ready_at = ${readyOnInput('c', clock)}
     from (select run_id from ${closed} q union select run_id from doomed) p
    where c.parent_run_id = p.run_id and c.parent_close_policy = 'requestCancel' and ${open}
      and exists (select 1 from kids)

@@ -12,6 +12,7 @@
  * skew can move. The test environment passes its virtual clock's time instead.
  */
 import { isOpen, PARENT_FIRST, parentClosePolicy, parentLocked } from './parent-close-policy.ts';
+import { readyOnInput } from './statements.ts';
 import { deleteTasks } from './task-queries.ts';
 
 /**
@@ -134,8 +135,7 @@ with target as (
 ), parent as (
   update reel.workflows p
      set inbox_version = p.inbox_version + 1,
-         ready_at = case when p.lease_owner is null and p.status = 'running' then coalesce($5::timestamptz, now())
-                         else p.ready_at end
+         ready_at = ${readyOnInput('p', 'coalesce($5::timestamptz, now())')}
     from done d
    where p.run_id = d.parent_run_id and ${isOpen('p')}
   returning p.run_id, p.type, p.lease_owner, d.parent_cmd

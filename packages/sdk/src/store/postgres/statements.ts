@@ -15,6 +15,16 @@ export function prepared(text: string): { name: string; text: string } {
 }
 
 /** A JSON parameter: its text, or SQL null for `undefined`. */
+/**
+ * The \`ready_at\` of run \`w\` when input reaches it (a signal, a child's outcome, a task's result, a
+ * cancel from its parent's close): \`clock\` if it is open, unheld and has run before; a run that never
+ * has (a delayed start, one waiting for its concurrency slot) keeps its time, and reads the input when
+ * it starts.
+ */
+export const readyOnInput = (w: string, clock: string) =>
+  `case when ${w}.lease_owner is null and ${w}.status = 'running' and ${w}.fencing_token > 0 then ${clock}
+                         else ${w}.ready_at end`;
+
 export const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 const YEAR_1 = -62_135_596_800_000;

@@ -4,6 +4,8 @@
  * production: `coalesce($n::timestamptz, now())` is then the database's clock (see queries.ts).
  */
 
+import { readyOnInput } from './statements.ts';
+
 /**
  * Enqueues an activity attempt, fenced by the run's lease. Nothing is inserted when this attempt is
  * already queued (`on conflict`, older attempts only are replaced) or its result already waits in the
@@ -118,8 +120,7 @@ with run as (
 ), bumped as (
   update reel.workflows w
      set inbox_version = w.inbox_version + 1, updated_at = $4,
-         ready_at = case when w.lease_owner is null and w.status = 'running' then coalesce($5::timestamptz, now())
-                         else w.ready_at end
+         ready_at = ${readyOnInput('w', 'coalesce($5::timestamptz, now())')}
     from done d
    where w.run_id = d.run_id and w.status in ('running', 'parked')
   returning w.run_id, w.type, w.lease_owner
