@@ -44,10 +44,9 @@ import {
   type TaskWait,
   type UpdateState,
   type WorkflowDescription,
-  type WorkflowStatus,
 } from '@reel/sdk';
 import { type MemoryParts, memoryParts } from './memory-parts.ts';
-import { MemoryTables } from './memory-tables.ts';
+import { MemoryTables, type Run } from './memory-tables.ts';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -138,14 +137,10 @@ export class MemoryStore implements Store {
    * simulator compares every activity attempt with the lease the store holds when it starts, and
    * counts the runs of a concurrency key that have started).
    */
-  peek(runId: string):
-    | {
-        status: WorkflowStatus;
-        leaseOwner: string | null;
-        readyAt: Date | null;
-        historyLength: number;
-        fencingToken: number;
-      }
+  peek(
+    runId: string,
+  ):
+    | (Pick<Run, 'status' | 'leaseOwner' | 'readyAt' | 'fencingToken'> & { historyLength: number })
     | undefined {
     const run = this.tables.runs.get(runId);
     return (

@@ -1,3 +1,4 @@
+import { OPEN_STATUSES } from '@reel/sdk';
 import type pg from 'pg';
 import type { MemoryStore } from '../memory-store.ts';
 
@@ -17,14 +18,12 @@ export interface RowReader {
   started(runIds: string[]): Promise<number>;
 }
 
-const OPEN = ['running', 'parked'];
-
 export function memoryRows(store: MemoryStore): RowReader {
   return Object.assign(async (runId: string) => store.peek(runId), {
     started: async (runIds: string[]) =>
       runIds.filter((id) => {
         const row = store.peek(id);
-        return row && OPEN.includes(row.status) && row.fencingToken > 0;
+        return row && OPEN_STATUSES.includes(row.status) && row.fencingToken > 0;
       }).length,
   });
 }
@@ -34,7 +33,7 @@ export function postgresRows(pool: pg.Pool): RowReader {
     const { rows } = await pool.query(
       `select count(*)::int as n from reel.workflows
         where run_id = any($1) and status = any($2) and fencing_token > 0`,
-      [runIds, OPEN],
+      [runIds, OPEN_STATUSES],
     );
     return rows[0].n as number;
   };
